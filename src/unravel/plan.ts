@@ -1,0 +1,89 @@
+// Which intermediate tensors the forward pass must keep for the walk: the values rules read, and the
+// outputs whose shapes cannot be inferred from constants. Everything else stays inside onnxruntime, so
+// its graph optimizations (fusions, layouts) keep working.
+import type { OnnxGraph, OnnxNode } from '../onnx/graph';
+import { graphConstants } from './constants';
+import { rules } from './rules/index';
+import { inferShapes } from './shapes';
+import type { Shape } from './tensor';
+import type { Constants } from './types';
+
+export interface ExposurePlan {
+  /** Tensors to add as graph outputs, in graph order. */
+  readonly expose: readonly string[];
+  /** Nodes that fixations can reach from the outputs. */
+  readonly onPath: ReadonlySet<number>;
+}
+
+/**
+ * A tensor read through DequantizeLinear with constant parameters is kept in its quantized form (the
+ * dequantization is redone in the walk), so onnxruntime can still fuse the QDQ pattern around it.
+ */
+export function valueSource(name: string, graph: OnnxGraph, constants: Constants): { name: string; scale: string; zero: string } | undefined {
+  const p = graph.producer.get(name);
+  if (!p || p.opType !== 'DequantizeLinear' || constants.has(p.input(0))) return undefined;
+  const scale = p.input(1), zero = p.input(2);
+  const s = constants.get(scale);
+  if (!s || s.size !== 1 || (zero && constants.get(zero)?.size !== 1)) return undefined;
+  return { name: p.input(0), scale, zero };
+}
+
+function nodesOnPath(graph: OnnxGraph, constants: Constants): Set<number> {
+  const ctx = { graph, constants };
+  const onPath = new Set<number>();
+  const todo = graph.outputs.map((o) => o.name);
+  while (todo.length) {
+    const p = graph.producer.get(todo.pop()!);
+    if (!p || onPath.has(p.index)) continue;
+    onPath.add(p.index);
+    const rule = rules.get(p.opType);
+    if (!rule) continue;
+    let routes: readonly number[] = [0];
+    try {
+      routes = rule.routes?.(p, ctx) ?? [0];
+    } catch {
+      // a malformed node: the walk will report it if fixations reach it
+    }
+    for (const i of routes) if (p.input(i) && !constants.has(p.input(i))) todo.push(p.input(i));
+  }
+  return onPath;
+}
+
+/** Stand-in sizes for dynamic dimensions, only to find which shapes depend on run-time values. */
+function representativeShape(dims: readonly (number | string)[] | undefined): Shape {
+  return (dims ?? []).map((d, i) => (typeof d === 'number' ? d : i === 0 ? 1 : 64));
+}
+
+export function planExposure(graph: OnnxGraph, constants: Constants = graphConstants(graph)): ExposurePlan {
+  const onPath = nodesOnPath(graph, constants);
+  const wanted = new Set<string>();
+  const known = new Map(graph.inputs.map((i) => [i.name, representativeShape(i.dims)] as [string, Shape]));
+  inferShapes(graph, constants, known, (index) => {
+    const node = graph.nodes[index];
+    if (onPath.has(index) && rules.has(node.opType)) node.outputs.forEach((o) => o && wanted.add(o));
+  });
+  const ctx = { graph, constants };
+  for (const index of onPath) {
+    const node: OnnxNode = graph.nodes[index];
+    const rule = rules.get(node.opType);
+    let reads: readonly number[] = [];
+    try {
+      reads = rule?.reads?.(node, ctx) ?? [];
+    } catch {
+      reads = [];
+    }
+    for (const i of reads) {
+      const t = node.input(i);
+      if (!t || constants.has(t)) continue;
+      wanted.add(valueSource(t, graph, constants)?.name ?? t);
+    }
+  }
+  const fed = new Set(graph.inputs.map((i) => i.name));
+  const already = new Set(graph.outputs.map((o) => o.name));
+  const order = new Map<string, number>();
+  graph.nodes.forEach((n) => n.outputs.forEach((o) => order.set(o, n.index)));
+  const expose = [...wanted]
+    .filter((t) => !fed.has(t) && !already.has(t) && !constants.has(t) && order.has(t))
+    .sort((a, b) => order.get(a)! - order.get(b)!);
+  return { expose, onPath };
+}

@@ -1,0 +1,69 @@
+// Two-input arithmetic. A constant or broadcast operand (a bias, a scale, a squeeze-and-excitation gate)
+// receives nothing: the fixation passes to the full-shape operand. Between full-shape activations,
+// Add/Sum follow the larger summand (ties to the first), Mul follows both; Sub and Div have no such rule.
+import type { OnnxNode } from '../../onnx/graph';
+import { broadcastShapes, numel, type Shape } from '../tensor';
+import type { Fixations, Rule, ShapeContext, WalkContext } from '../types';
+import { UnsupportedError } from '../types';
+
+export type Combine = 'larger' | 'both' | 'none';
+
+/** Inputs that are activations with the output's full shape (the ones fixations can go to). */
+function fullInputs(node: OnnxNode, ins: readonly number[], ctx: WalkContext): number[] {
+  const out = numel(ctx.shape(node.outputs[0]));
+  return ins.filter((i) => node.input(i) !== '' && !ctx.constants.has(node.input(i)) && numel(ctx.shape(node.input(i))) === out);
+}
+
+/**
+ * Routes fixations of an element-wise node whose operands sit at input positions `ins`.
+ * `value(i)` reads operand i's value at a flat index (only called for Combine 'larger').
+ */
+export function backElementwise(
+  node: OnnxNode,
+  ins: readonly number[],
+  combine: Combine,
+  fix: Fixations,
+  ctx: WalkContext,
+): (Fixations | undefined)[] {
+  const full = fullInputs(node, ins, ctx);
+  const result: (Fixations | undefined)[] = node.inputs.map(() => undefined);
+  if (full.length === 0) return result;
+  if (full.length === 1 || combine === 'both') {
+    for (const i of full) result[i] = fix;
+    return result;
+  }
+  if (combine === 'none') {
+    throw new UnsupportedError(node.opType, node.name, `${node.opType} of ${full.length} full-shape activations has no rule`);
+  }
+  const acts = full.map((i) => ctx.activation(node.input(i)));
+  const picks = full.map(() => [] as number[]);
+  for (let n = 0; n < fix.length; n++) {
+    const f = fix[n];
+    let best = 0, top = -Infinity;
+    for (let k = 0; k < acts.length; k++) {
+      const a = acts[k];
+      const v = (a.data[f] - a.zero) * a.scale;
+      if (v > top) { top = v; best = k; }
+    }
+    picks[best].push(f);
+  }
+  full.forEach((i, k) => (result[i] = Int32Array.from(picks[k])));
+  return result;
+}
+
+function nonConstant(node: OnnxNode, ctx: ShapeContext): number[] {
+  return node.inputs.map((_, i) => i).filter((i) => node.input(i) !== '' && !ctx.constants.has(node.input(i)));
+}
+
+export function elementwiseRule(combine: Combine): Rule {
+  return {
+    routes: nonConstant,
+    reads: combine === 'larger' ? nonConstant : undefined,
+    shape(node, inputs, ctx) {
+      const shapes = inputs.map((s, i) => s ?? ctx.constants.get(node.input(i))?.dims);
+      if (shapes.some((s) => !s)) return undefined;
+      return [broadcastShapes(shapes as Shape[])];
+    },
+    back: (node, [fix], ctx) => backElementwise(node, node.inputs.map((_, i) => i), combine, fix, ctx),
+  };
+}

@@ -1,0 +1,145 @@
+// Fully connected (Gemm, MatMul with a constant weight): for output neuron j, the inputs i whose
+// contribution a_i·W[i,j] is positive (mode `positive`); when the input is a flattened spatial map
+// the default keeps only the largest contribution (mode `argmax`, as the authors' code does).
+import type { OnnxNode } from '../../onnx/graph';
+import type { Activation, Shape } from '../tensor';
+import { unionSorted } from '../tensor';
+import type { FlattenMode, Fixations, Rule, ShapeContext, WalkContext } from '../types';
+import { UnsupportedError } from '../types';
+import { isPassThrough } from './passthrough';
+
+/** A matrix product Y[m, j] = alpha · Σ_i A[m, i] · B[i, j], with A an activation and B constant. */
+export interface Product {
+  readonly m: number;
+  readonly k: number;
+  readonly n: number;
+  /** Flat index of A[m, i] in the activation is m·aM + i·aI; of B[i, j] in the weight, i·bI + j·bJ. */
+  readonly aM: number;
+  readonly aI: number;
+  readonly bI: number;
+  readonly bJ: number;
+  readonly sign: number;
+}
+
+export function backProduct(
+  p: Product,
+  a: Activation,
+  b: ArrayLike<number>,
+  fix: Fixations,
+  mode: FlattenMode,
+): { parents: Int32Array; fallbacks: number } {
+  const lists: Int32Array[] = [];
+  const { data, zero, scale } = a;
+  let fallbacks = 0;
+  for (let n = 0; n < fix.length; n++) {
+    const f = fix[n];
+    const m = Math.floor(f / p.n);
+    const j = f % p.n;
+    const picked: number[] = [];
+    let best = -1, top = -Infinity;
+    const { aI, bI, sign } = p;
+    const a0 = m * p.aM, b0 = j * p.bJ;
+    for (let i = 0; i < p.k; i++) {
+      const ai = a0 + i * aI;
+      const q = (data[ai] - zero) * scale * b[b0 + i * bI] * sign;
+      if (q > top) { top = q; best = ai; }
+      if (mode === 'positive' && q > 0) picked.push(ai);
+    }
+    if (mode === 'argmax' || picked.length === 0) {
+      if (mode === 'positive') fallbacks++;
+      if (best >= 0) picked.push(best);
+    }
+    lists.push(Int32Array.from(picked));
+  }
+  return { parents: unionSorted(lists), fallbacks };
+}
+
+/**
+ * Whether the tensor is a flattened spatial map: Flatten/Reshape (through pass-through ops) of an
+ * N×C×H×W tensor with H·W > 1, as VGG's and AlexNet's first fully connected layers read.
+ */
+export function isFlattenedSpatial(tensor: string, ctx: WalkContext): boolean {
+  for (let t = tensor, hops = 0; hops < 16; hops++) {
+    const p = ctx.graph.producer.get(t);
+    if (!p) return false;
+    if (p.opType === 'Flatten' || p.opType === 'Reshape') {
+      const s = ctx.shape(p.input(0));
+      return s.length >= 3 && s.slice(2).reduce((x, y) => x * y, 1) > 1;
+    }
+    if (!isPassThrough(p.opType)) return false;
+    t = p.input(0);
+  }
+  return false;
+}
+
+function fcMode(a: string, ctx: WalkContext): FlattenMode {
+  return isFlattenedSpatial(a, ctx) ? ctx.options.flattenMode : 'positive';
+}
+
+export function runFc(aName: string, aAct: Activation, b: ArrayLike<number>, p: Product, fix: Fixations, ctx: WalkContext): Int32Array {
+  const { parents, fallbacks } = backProduct(p, aAct, b, fix, fcMode(aName, ctx));
+  if (fallbacks) ctx.flag(`${fallbacks} neuron(s) had no positive contribution; kept the single largest`);
+  return parents;
+}
+
+function matmulShape(a: Shape, b: Shape): Shape {
+  if (a.length < 1 || b.length < 1) throw new Error('MatMul of scalars');
+  const k = a[a.length - 1];
+  const bk = b.length === 1 ? b[0] : b[b.length - 2];
+  if (k !== bk) throw new Error(`MatMul inner sizes differ (${k} and ${bk})`);
+  const n = b.length === 1 ? [] : [b[b.length - 1]];
+  return [...a.slice(0, -1), ...n];
+}
+
+/** The MatMul product with A = input `act` and constant B [K, N] (or A constant and B the activation). */
+export function matmulProduct(aDims: Shape, bDims: Shape, actIsA: boolean): Product {
+  if (!actIsA || bDims.length > 2) throw new Error('only MatMul of an activation by a constant 2-D (or 1-D) weight is supported');
+  const k = aDims[aDims.length - 1];
+  const n = bDims.length === 1 ? 1 : bDims[1];
+  const m = aDims.slice(0, -1).reduce((x, y) => x * y, 1);
+  return { m, k, n, sign: 1, aM: k, aI: 1, bI: n, bJ: 1 };
+}
+
+export const matMulRule: Rule = {
+  reads: (node, ctx) => (ctx.constants.has(node.input(0)) ? [1] : [0]),
+  routes: (node, ctx) => (ctx.constants.has(node.input(0)) ? [1] : [0]),
+  shape: (_node, [a, b]) => (a && b ? [matmulShape(a, b)] : undefined),
+  back(node, [fix], ctx) {
+    const [aName, bName] = node.inputs;
+    const b = ctx.constants.float(bName);
+    if (!b) throw new UnsupportedError(node.opType, node.name, 'MatMul of two activations (no constant weight) has no rule');
+    const a = ctx.activation(aName);
+    const p = matmulProduct(a.dims, ctx.shape(bName), true);
+    return [runFc(aName, a, b, p, fix, ctx)];
+  },
+};
+
+export function gemmProduct(node: OnnxNode, aDims: Shape, bDims: Shape): Product {
+  const transA = node.int('transA', 0) === 1;
+  const transB = node.int('transB', 0) === 1;
+  const [m, k] = transA ? [aDims[1], aDims[0]] : [aDims[0], aDims[1]];
+  const n = transB ? bDims[0] : bDims[1];
+  return {
+    m, k, n,
+    sign: Math.sign(node.float('alpha', 1)) || 1,
+    ...(transA ? { aM: 1, aI: m } : { aM: k, aI: 1 }),
+    ...(transB ? { bI: 1, bJ: k } : { bI: n, bJ: 1 }),
+  };
+}
+
+export const gemmRule: Rule = {
+  reads: () => [0],
+  shape(node, [a, b], ctx: ShapeContext) {
+    const bd = b ?? ctx.constants.get(node.input(1))?.dims;
+    if (!a || !bd) return undefined;
+    const p = gemmProduct(node, a, bd);
+    return [[p.m, p.n]];
+  },
+  back(node, [fix], ctx) {
+    const [aName, bName] = node.inputs;
+    const b = ctx.constants.float(bName);
+    if (!b) throw new UnsupportedError(node.opType, node.name, 'Gemm with a non-constant B has no rule');
+    const a = ctx.activation(aName);
+    return [runFc(aName, a, b, gemmProduct(node, a.dims, ctx.shape(bName)), fix, ctx)];
+  },
+};

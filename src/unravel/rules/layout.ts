@@ -1,0 +1,271 @@
+// Index-remapping ops: the fixation keeps its element and only its index changes. Reshape, Flatten,
+// Squeeze and Unsqueeze keep the row-major flat index; Transpose permutes it; Concat routes to the input
+// owning the index along the axis; Split and Slice add the offset back; Pad subtracts the leading pad.
+import type { OnnxNode } from '../../onnx/graph';
+import { axisOf, numel, stridesOf, type Shape } from '../tensor';
+import type { Fixations, Rule, ShapeContext } from '../types';
+
+function constInts(name: string, ctx: ShapeContext): number[] | undefined {
+  if (!name) return undefined;
+  const t = ctx.constants.get(name);
+  return t ? Array.from(t.data) : undefined;
+}
+
+/** Attribute (older opsets) or constant input (newer opsets) holding a list of integers. */
+function intsArg(node: OnnxNode, attr: string, input: number, ctx: ShapeContext): number[] | undefined {
+  return node.ints(attr) ?? constInts(node.input(input), ctx);
+}
+
+// ---- Reshape family: same flat index -------------------------------------------------------------
+
+function reshapeShape(node: OnnxNode, x: Shape, ctx: ShapeContext): Shape | undefined {
+  const target = node.ints('shape') ?? constInts(node.input(1), ctx);
+  if (!target) return undefined;
+  const allowZero = node.int('allowzero', 0) === 1;
+  const out = target.map((d, i) => (d === 0 && !allowZero ? x[i] : d));
+  const known = out.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+  const inferred = out.map((d) => (d === -1 ? numel(x) / known : d));
+  if (numel(inferred) !== numel(x) || inferred.some((d) => !Number.isInteger(d))) {
+    throw new Error(`cannot reshape [${x.join(',')}] to [${target.join(',')}]`);
+  }
+  return inferred;
+}
+
+function flattenShape(node: OnnxNode, x: Shape): Shape {
+  const axis = node.int('axis', 1);
+  const a = axis < 0 ? axis + x.length : axis;
+  return [numel(x.slice(0, a)), numel(x.slice(a))];
+}
+
+function squeezeShape(node: OnnxNode, x: Shape, ctx: ShapeContext): Shape | undefined {
+  const axes = intsArg(node, 'axes', 1, ctx);
+  if (!axes && node.input(1)) return undefined;
+  if (!axes) return x.filter((d) => d !== 1);
+  const drop = new Set(axes.map((a) => axisOf(a, x.length)));
+  return x.filter((_, i) => !drop.has(i));
+}
+
+function unsqueezeShape(node: OnnxNode, x: Shape, ctx: ShapeContext): Shape | undefined {
+  const axes = intsArg(node, 'axes', 1, ctx);
+  if (!axes) return undefined;
+  const rank = x.length + axes.length;
+  const add = new Set(axes.map((a) => axisOf(a, rank)));
+  const out: number[] = [];
+  let j = 0;
+  for (let i = 0; i < rank; i++) out.push(add.has(i) ? 1 : x[j++]);
+  return out;
+}
+
+const sameIndex = (_n: OnnxNode, [fix]: readonly Fixations[]) => [fix];
+
+export const reshapeRule: Rule = {
+  shape: (node, [x], ctx) => (x ? [reshapeShape(node, x, ctx)] : undefined),
+  back: sameIndex,
+};
+export const flattenRule: Rule = { shape: (node, [x]) => (x ? [flattenShape(node, x)] : undefined), back: sameIndex };
+export const squeezeRule: Rule = { shape: (node, [x], ctx) => (x ? [squeezeShape(node, x, ctx)] : undefined), back: sameIndex };
+export const unsqueezeRule: Rule = { shape: (node, [x], ctx) => (x ? [unsqueezeShape(node, x, ctx)] : undefined), back: sameIndex };
+
+// ---- Transpose ----------------------------------------------------------------------------------
+
+function perm(node: OnnxNode, rank: number): number[] {
+  return node.ints('perm') ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
+}
+
+export const transposeRule: Rule = {
+  shape: (node, [x]) => (x ? [perm(node, x.length).map((p) => x[p])] : undefined),
+  back(node, [fix], ctx) {
+    const x = ctx.shape(node.input(0));
+    const p = perm(node, x.length);
+    const out = p.map((i) => x[i]);
+    const outStrides = stridesOf(out);
+    const inStrides = stridesOf(x);
+    const parents = new Int32Array(fix.length);
+    for (let n = 0; n < fix.length; n++) {
+      let rest = fix[n], idx = 0;
+      for (let k = 0; k < out.length; k++) {
+        const c = Math.floor(rest / outStrides[k]);
+        rest -= c * outStrides[k];
+        idx += c * inStrides[p[k]];
+      }
+      parents[n] = idx;
+    }
+    return [parents];
+  },
+};
+
+// ---- Concat and Split: segments along one axis --------------------------------------------------
+
+/** Splits a flat index into (outer, position along axis, inner). */
+function alongAxis(f: number, size: number, inner: number): [number, number, number] {
+  const outer = Math.floor(f / (size * inner));
+  const rest = f - outer * size * inner;
+  const a = Math.floor(rest / inner);
+  return [outer, a, rest - a * inner];
+}
+
+export const concatRule: Rule = {
+  routes: (node) => node.inputs.map((_, i) => i),
+  shape(node, inputs, ctx) {
+    const shapes = inputs.map((s, i) => s ?? ctx.constants.get(node.input(i))?.dims);
+    if (shapes.some((s) => !s)) return undefined;
+    const first = shapes[0]!;
+    const axis = axisOf(node.int('axis', 0), first.length);
+    const out = [...first];
+    out[axis] = shapes.reduce((a, s) => a + s![axis], 0);
+    return [out];
+  },
+  back(node, [fix], ctx) {
+    const out = ctx.shape(node.outputs[0]);
+    const axis = axisOf(node.int('axis', 0), out.length);
+    const inner = numel(out.slice(axis + 1));
+    const sizes = node.inputs.map((x) => ctx.shape(x)[axis]);
+    const starts = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
+    const picks = sizes.map(() => [] as number[]);
+    for (let n = 0; n < fix.length; n++) {
+      const [o, a, r] = alongAxis(fix[n], out[axis], inner);
+      let k = 0;
+      while (a >= starts[k] + sizes[k]) k++;
+      picks[k].push((o * sizes[k] + (a - starts[k])) * inner + r);
+    }
+    return picks.map((p, i) => (ctx.constants.has(node.input(i)) ? undefined : Int32Array.from(p)));
+  },
+};
+
+function splitSizes(node: OnnxNode, x: Shape, axis: number, ctx: ShapeContext): number[] | undefined {
+  const split = intsArg(node, 'split', 1, ctx);
+  if (split) return split;
+  if (node.input(1)) return undefined;
+  const parts = node.int('num_outputs', node.outputs.length);
+  const chunk = Math.ceil(x[axis] / parts);
+  return Array.from({ length: parts }, (_, i) => Math.max(0, Math.min(chunk, x[axis] - i * chunk)));
+}
+
+export const splitRule: Rule = {
+  shape(node, [x], ctx) {
+    if (!x) return undefined;
+    const axis = axisOf(node.int('axis', 0), x.length);
+    const sizes = splitSizes(node, x, axis, ctx);
+    return sizes?.map((s) => x.map((d, i) => (i === axis ? s : d)));
+  },
+  back(node, outs, ctx) {
+    const x = ctx.shape(node.input(0));
+    const axis = axisOf(node.int('axis', 0), x.length);
+    const sizes = splitSizes(node, x, axis, ctx)!;
+    const inner = numel(x.slice(axis + 1));
+    const parents: number[] = [];
+    let start = 0;
+    outs.forEach((fix, k) => {
+      for (let n = 0; n < fix.length; n++) {
+        const [o, a, r] = alongAxis(fix[n], sizes[k], inner);
+        parents.push((o * x[axis] + start + a) * inner + r);
+      }
+      start += sizes[k];
+    });
+    return [Int32Array.from(parents)];
+  },
+};
+
+// ---- Slice and Pad: per-axis offsets ------------------------------------------------------------
+
+interface SliceAxis { start: number; step: number; size: number }
+
+function sliceAxes(node: OnnxNode, x: Shape, ctx: ShapeContext): SliceAxis[] | undefined {
+  const starts = intsArg(node, 'starts', 1, ctx);
+  const ends = intsArg(node, 'ends', 2, ctx);
+  if (!starts || !ends) return undefined;
+  const givenAxes = intsArg(node, 'axes', 3, ctx);
+  const givenSteps = constInts(node.input(4), ctx);
+  if ((!givenAxes && node.input(3)) || (!givenSteps && node.input(4))) return undefined;
+  const axes = givenAxes ?? starts.map((_, i) => i);
+  const steps = givenSteps ?? starts.map(() => 1);
+  const result: SliceAxis[] = x.map((d) => ({ start: 0, step: 1, size: d }));
+  axes.forEach((ax, i) => {
+    const a = axisOf(ax, x.length);
+    const d = x[a];
+    const step = steps[i];
+    const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+    let s = starts[i] < 0 ? starts[i] + d : starts[i];
+    let e = ends[i] < 0 ? ends[i] + d : ends[i];
+    if (step > 0) { s = clamp(s, 0, d); e = clamp(e, 0, d); }
+    else { s = clamp(s, 0, d - 1); e = clamp(e, -1, d - 1); }
+    const size = Math.max(0, Math.ceil((e - s) / step));
+    result[a] = { start: s, step, size };
+  });
+  return result;
+}
+
+export const sliceRule: Rule = {
+  shape(node, [x], ctx) {
+    const axes = x && sliceAxes(node, x, ctx);
+    return axes ? [axes.map((a) => a.size)] : undefined;
+  },
+  back(node, [fix], ctx) {
+    const x = ctx.shape(node.input(0));
+    const axes = sliceAxes(node, x, ctx)!;
+    const outStrides = stridesOf(axes.map((a) => a.size));
+    const inStrides = stridesOf(x);
+    const parents = new Int32Array(fix.length);
+    for (let n = 0; n < fix.length; n++) {
+      let rest = fix[n], idx = 0;
+      for (let k = 0; k < x.length; k++) {
+        const c = Math.floor(rest / outStrides[k]);
+        rest -= c * outStrides[k];
+        idx += (axes[k].start + c * axes[k].step) * inStrides[k];
+      }
+      parents[n] = idx;
+    }
+    return [parents];
+  },
+};
+
+function padAmounts(node: OnnxNode, rank: number, ctx: ShapeContext): number[] | undefined {
+  const pads = intsArg(node, 'pads', 1, ctx);
+  if (!pads) return undefined;
+  const axes = constInts(node.input(3), ctx);
+  if (!axes) return pads;
+  const full = new Array<number>(2 * rank).fill(0);
+  axes.forEach((ax, i) => {
+    const a = axisOf(ax, rank);
+    full[a] = pads[i];
+    full[a + rank] = pads[i + axes.length];
+  });
+  return full;
+}
+
+export const padRule: Rule = {
+  shape(node, [x], ctx) {
+    if (!x) return undefined;
+    const p = padAmounts(node, x.length, ctx);
+    return p ? [x.map((d, i) => d + p[i] + p[i + x.length])] : undefined;
+  },
+  back(node, [fix], ctx) {
+    const x = ctx.shape(node.input(0));
+    const r = x.length;
+    const p = padAmounts(node, r, ctx)!;
+    const mode = node.string('mode', 'constant');
+    const out = x.map((d, i) => d + p[i] + p[i + r]);
+    const outStrides = stridesOf(out);
+    const inStrides = stridesOf(x);
+    const parents: number[] = [];
+    let dropped = 0;
+    for (let n = 0; n < fix.length; n++) {
+      let rest = fix[n], idx = 0, inside = true;
+      for (let k = 0; k < r; k++) {
+        const c = Math.floor(rest / outStrides[k]);
+        rest -= c * outStrides[k];
+        let i = c - p[k];
+        if (i < 0 || i >= x[k]) {
+          if (mode === 'edge') i = Math.min(x[k] - 1, Math.max(0, i));
+          else if (mode === 'reflect') { const period = 2 * (x[k] - 1) || 1; i = ((i % period) + period) % period; if (i >= x[k]) i = period - i; }
+          else inside = false;
+        }
+        idx += i * inStrides[k];
+      }
+      if (inside) parents.push(idx);
+      else dropped++;
+    }
+    if (dropped) ctx.flag(`${dropped} fixation(s) fell on constant padding and have no parent`);
+    return [Int32Array.from(parents)];
+  },
+};

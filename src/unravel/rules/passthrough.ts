@@ -1,0 +1,21 @@
+// Shape-preserving element-wise ops pass each fixation to the same element of their first input.
+// Extra inputs (Clip bounds, PRelu slopes, BatchNormalization statistics, quantization scales) are constants.
+import type { Rule } from '../types';
+
+/** The ops that pass fixations straight through (ALGORITHM.md, "Element-wise, shape-preserving"). */
+export const passThroughOps = [
+  'Relu', 'LeakyRelu', 'PRelu', 'Clip', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Tanh', 'Elu', 'Selu', 'Celu',
+  'Softplus', 'Softsign', 'ThresholdedRelu', 'Mish', 'Gelu',
+  'BatchNormalization', 'InstanceNormalization', 'Dropout', 'Identity', 'LRN', 'Softmax', 'LogSoftmax', 'Cast',
+  'QuantizeLinear', 'DequantizeLinear',
+] as const;
+
+const passThroughSet = new Set<string>(passThroughOps);
+export function isPassThrough(opType: string): boolean {
+  return passThroughSet.has(opType);
+}
+
+export const passThroughRule: Rule = {
+  shape: (node, [x]) => (x ? node.outputs.map((_, i) => (i === 0 || node.opType === 'Dropout' ? x : undefined)) : undefined),
+  back: (_node, [fix]) => [fix],
+};

@@ -1,0 +1,134 @@
+// Pools. MaxPool: the window's maximum (in-bounds taps, first in row-major order on ties), same channel.
+// AveragePool and the global / reduce-over-space ops: the position of the largest input activation in
+// the window, same channel: one point per output element.
+import type { OnnxNode } from '../../onnx/graph';
+import { axisOf, stridesOf, type Activation, type Shape } from '../tensor';
+import type { Fixations, Rule, ShapeContext } from '../types';
+import { window2D, type Window2D } from './spatial';
+
+export function backWindowArgmax(win: Window2D, outDims: Shape, x: Activation, fix: Fixations): Int32Array {
+  const [, , H, W] = x.dims;
+  const [, , OH, OW] = outDims;
+  const { h, w } = win;
+  const parents = new Int32Array(fix.length);
+  const data = x.data;
+  for (let n = 0; n < fix.length; n++) {
+    const f = fix[n];
+    const plane = Math.floor(f / (OH * OW)); // batch·C + c
+    const oy = Math.floor(f / OW) % OH;
+    const ox = f % OW;
+    const base = plane * H * W;
+    const y0 = oy * h.stride - h.padBegin;
+    const x0 = ox * w.stride - w.padBegin;
+    let best = -1, top = -Infinity;
+    for (let u = 0; u < h.kernel; u++) {
+      const yy = y0 + u * h.dilation;
+      if (yy < 0 || yy >= H) continue;
+      for (let v = 0; v < w.kernel; v++) {
+        const xx = x0 + v * w.dilation;
+        if (xx < 0 || xx >= W) continue;
+        const i = base + yy * W + xx;
+        // Quantization is monotonic (positive scale), so comparing stored values is enough.
+        const a = data[i] - x.zero;
+        if (a > top) { top = a; best = i; }
+      }
+    }
+    if (best < 0) best = base + Math.min(H - 1, Math.max(0, oy * h.stride)) * W + Math.min(W - 1, Math.max(0, ox * w.stride));
+    parents[n] = best;
+  }
+  return parents;
+}
+
+function poolWindow(node: OnnxNode, x: Shape) {
+  const kernel = node.ints('kernel_shape');
+  if (!kernel) throw new Error('it has no kernel_shape');
+  return window2D(node, x, kernel);
+}
+
+export const windowPoolRule: Rule = {
+  reads: () => [0],
+  shape(node, [x]) {
+    if (!x) return undefined;
+    const win = poolWindow(node, x);
+    const out = [x[0], x[1], win.outH, win.outW];
+    return node.outputs.map(() => out);
+  },
+  back(node, [fix], ctx) {
+    const x = ctx.activation(node.input(0));
+    const win = poolWindow(node, x.dims);
+    return [backWindowArgmax(win, [x.dims[0], x.dims[1], win.outH, win.outW], x, fix)];
+  },
+};
+
+/** The reduced axes of a reduce-like node, normalized; `undefined` when given by a non-constant input. */
+export function reducedAxes(node: OnnxNode, rank: number, ctx: ShapeContext): number[] | undefined {
+  if (node.opType.startsWith('Global')) {
+    const channelsLast = node.int('channels_last', 0) === 1;
+    return Array.from({ length: rank - 2 }, (_, i) => (channelsLast ? i + 1 : i + 2));
+  }
+  let axes = node.ints('axes');
+  if (!axes && node.input(1)) {
+    const t = ctx.constants.get(node.input(1));
+    if (!t) return undefined;
+    axes = Array.from(t.data);
+  }
+  if (!axes || axes.length === 0) {
+    return node.int('noop_with_empty_axes', 0) === 1 ? [] : Array.from({ length: rank }, (_, i) => i);
+  }
+  return [...new Set(axes.map((a) => axisOf(a, rank)))].sort((a, b) => a - b);
+}
+
+function keepDims(node: OnnxNode): boolean {
+  return node.opType.startsWith('Global') || node.int('keepdims', 1) === 1;
+}
+
+/** For each output element, the input position of the largest value among those it reduces. */
+export function backReduceArgmax(x: Activation, axes: readonly number[], keep: boolean, fix: Fixations): Int32Array {
+  const dims = x.dims;
+  const inStrides = stridesOf(dims);
+  const kept = dims.map((_, i) => i).filter((i) => !axes.includes(i));
+  const outDims = keep ? dims.map((d, i) => (axes.includes(i) ? 1 : d)) : kept.map((i) => dims[i]);
+  const outStrides = stridesOf(outDims);
+  const reduced = axes.map((a) => dims[a]);
+  const count = reduced.reduce((a, b) => a * b, 1);
+  const rStrides = axes.map((a) => inStrides[a]);
+  const parents = new Int32Array(fix.length);
+  const data = x.data;
+  for (let n = 0; n < fix.length; n++) {
+    let rest = fix[n];
+    let base = 0;
+    for (let k = 0; k < outDims.length; k++) {
+      const idx = Math.floor(rest / outStrides[k]);
+      rest -= idx * outStrides[k];
+      const inAxis = keep ? k : kept[k];
+      if (!axes.includes(inAxis)) base += idx * inStrides[inAxis];
+    }
+    let best = base, top = -Infinity;
+    for (let r = 0; r < count; r++) {
+      let off = 0, q = r;
+      for (let k = reduced.length - 1; k >= 0; k--) {
+        off += (q % reduced[k]) * rStrides[k];
+        q = Math.floor(q / reduced[k]);
+      }
+      const v = data[base + off] - x.zero;
+      if (v > top) { top = v; best = base + off; }
+    }
+    parents[n] = best;
+  }
+  return parents;
+}
+
+export const reduceRule: Rule = {
+  reads: () => [0],
+  shape(node, [x], ctx) {
+    if (!x) return undefined;
+    const axes = reducedAxes(node, x.length, ctx);
+    if (!axes) return undefined;
+    return [keepDims(node) ? x.map((d, i) => (axes.includes(i) ? 1 : d)) : x.filter((_, i) => !axes.includes(i))];
+  },
+  back(node, [fix], ctx) {
+    const x = ctx.activation(node.input(0));
+    const axes = reducedAxes(node, x.dims.length, ctx)!;
+    return [backReduceArgmax(x, axes, keepDims(node), fix)];
+  },
+};

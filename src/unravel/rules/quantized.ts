@@ -1,0 +1,132 @@
+// Quantized operators (QOperator format: QLinearConv, QLinearMatMul, com.microsoft QLinearAdd, ...):
+// dequantize weights and activations, (q - zero_point) * scale, and apply the float rule of the op they
+// quantize. Each is described as data: the float op and where its operands and their scales sit.
+import { OnnxNode } from '../../onnx/graph';
+import type { Activation } from '../tensor';
+import type { Constants, Rule, ShapeContext, WalkContext } from '../types';
+
+/** Operand k of the float op: the quantized node's input position, and those of its scale and zero point. */
+export interface QuantOperand {
+  readonly input: number;
+  readonly scale?: number;
+  readonly zero?: number;
+}
+
+export interface QuantSpec {
+  readonly op: string;
+  operands(node: OnnxNode): readonly QuantOperand[];
+}
+
+const fixed = (op: string, operands: QuantOperand[]): QuantSpec => ({ op, operands: () => operands });
+const unary = (op: string) => fixed(op, [{ input: 0, scale: 1, zero: 2 }]);
+const binary = (op: string) => fixed(op, [{ input: 0, scale: 1, zero: 2 }, { input: 3, scale: 4, zero: 5 }]);
+
+/** The quantized ops with a rule, keyed by op type. */
+export const quantSpecs: Readonly<Record<string, QuantSpec>> = {
+  QLinearConv: fixed('Conv', [{ input: 0, scale: 1, zero: 2 }, { input: 3, scale: 4, zero: 5 }, { input: 8 }]),
+  QLinearMatMul: binary('MatMul'),
+  QGemm: fixed('Gemm', [{ input: 0, scale: 1, zero: 2 }, { input: 3, scale: 4, zero: 5 }, { input: 6 }]),
+  ConvInteger: fixed('Conv', [{ input: 0, zero: 2 }, { input: 1, zero: 3 }]),
+  MatMulInteger: fixed('MatMul', [{ input: 0, zero: 2 }, { input: 1, zero: 3 }]),
+  QLinearAdd: binary('Add'),
+  QLinearMul: binary('Mul'),
+  QLinearGlobalAveragePool: unary('GlobalAveragePool'),
+  QLinearAveragePool: unary('AveragePool'),
+  QLinearReduceMean: unary('ReduceMean'),
+  QLinearSigmoid: unary('Sigmoid'),
+  QLinearLeakyRelu: unary('LeakyRelu'),
+  QLinearSoftmax: unary('Softmax'),
+  QLinearConcat: {
+    op: 'Concat',
+    operands: (node) => Array.from({ length: (node.inputs.length - 2) / 3 }, (_, k) => ({ input: 2 + 3 * k, scale: 3 + 3 * k, zero: 4 + 3 * k })),
+  },
+};
+
+interface Prepared {
+  readonly floatNode: OnnxNode;
+  readonly operands: readonly QuantOperand[];
+}
+
+function prepare(node: OnnxNode, spec: QuantSpec): Prepared {
+  const operands = spec.operands(node);
+  const floatNode = new OnnxNode(node.index, node.name, spec.op, '', operands.map((o) => node.input(o.input)), node.outputs, node.attrs);
+  return { floatNode, operands };
+}
+
+function scalar(name: string, c: Constants, dflt: number): number {
+  if (!name) return dflt;
+  const v = c.float(name);
+  if (!v) throw new Error(`its quantization parameter '${name}' is not a constant`);
+  if (v.length !== 1) throw new Error(`per-axis quantization of activations ('${name}') is not supported`);
+  return v[0];
+}
+
+/** Constants seen through the quantization of one node's operands: its weights come out dequantized. */
+function dequantizingConstants(ctx: ShapeContext, node: OnnxNode, operands: readonly QuantOperand[]): Constants {
+  const byName = new Map(operands.map((o) => [node.input(o.input), o]));
+  return {
+    get: (n) => ctx.constants.get(n),
+    has: (n) => ctx.constants.has(n),
+    dequantize: (q, s, z) => ctx.constants.dequantize(q, s, z),
+    float(n) {
+      const o = byName.get(n);
+      if (!o || !ctx.constants.has(n)) return ctx.constants.float(n);
+      return ctx.constants.dequantize(n, param(node, o, 'scale'), param(node, o, 'zero'));
+    },
+  };
+}
+
+function param(node: OnnxNode, o: QuantOperand, which: 'scale' | 'zero'): string {
+  const i = o[which];
+  return i === undefined ? '' : node.input(i);
+}
+
+function shapeContext(ctx: ShapeContext, node: OnnxNode, operands: readonly QuantOperand[]): ShapeContext {
+  return { graph: ctx.graph, constants: dequantizingConstants(ctx, node, operands) };
+}
+
+/** The walk's context with this node's activations carrying their scale and zero point. */
+function walkContext(ctx: WalkContext, node: OnnxNode, operands: readonly QuantOperand[]): WalkContext {
+  const byName = new Map(operands.map((o) => [node.input(o.input), o]));
+  return {
+    graph: ctx.graph,
+    options: ctx.options,
+    constants: dequantizingConstants(ctx, node, operands),
+    shape: (n) => ctx.shape(n),
+    flag: (m) => ctx.flag(m),
+    activation(n): Activation {
+      const a = ctx.activation(n);
+      const o = byName.get(n);
+      if (!o || (o.scale === undefined && o.zero === undefined)) return a;
+      return { ...a, scale: scalar(param(node, o, 'scale'), ctx.constants, 1), zero: scalar(param(node, o, 'zero'), ctx.constants, 0) };
+    },
+  };
+}
+
+/** Maps the float rule's per-operand lists back to the quantized node's input positions. */
+function toQuantPositions<V>(node: OnnxNode, operands: readonly QuantOperand[], values: readonly V[] | undefined): (V | undefined)[] {
+  const out: (V | undefined)[] = node.inputs.map(() => undefined);
+  values?.forEach((v, k) => (out[operands[k].input] = v));
+  return out;
+}
+
+export function quantizedRule(spec: QuantSpec, float: Rule): Rule {
+  const positions = (node: OnnxNode, ctx: ShapeContext, pick: Rule['reads']) => {
+    const { floatNode, operands } = prepare(node, spec);
+    const local = pick ? pick(floatNode, shapeContext(ctx, node, operands)) : [0];
+    return local.map((k) => operands[k].input);
+  };
+  return {
+    routes: (node, ctx) => positions(node, ctx, float.routes),
+    reads: float.reads ? (node, ctx) => positions(node, ctx, float.reads) : undefined,
+    shape(node, inputs, ctx) {
+      const { floatNode, operands } = prepare(node, spec);
+      return float.shape(floatNode, operands.map((o) => inputs[o.input]), shapeContext(ctx, node, operands));
+    },
+    back(node, outs, ctx) {
+      const { floatNode, operands } = prepare(node, spec);
+      const res = float.back(floatNode, outs, walkContext(ctx, node, operands));
+      return toQuantPositions(node, operands, res);
+    },
+  };
+}

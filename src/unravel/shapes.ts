@@ -1,0 +1,35 @@
+// Shapes of the tensors the walk visits, inferred forward from the input's shape with each rule's shape
+// function. Tensors the runtime kept (exposed outputs) supply their true shapes and take precedence.
+import type { OnnxGraph } from '../onnx/graph';
+import { rules } from './rules/index';
+import type { Shape } from './tensor';
+import type { Constants } from './types';
+
+export function inferShapes(
+  graph: OnnxGraph,
+  constants: Constants,
+  known: ReadonlyMap<string, Shape>,
+  onFailure?: (nodeIndex: number) => void,
+): Map<string, Shape> {
+  const shapes = new Map<string, Shape>(known);
+  const ctx = { graph, constants };
+  const shapeOf = (name: string): Shape | undefined => (name ? shapes.get(name) ?? constants.get(name)?.dims : undefined);
+  for (const node of graph.nodes) {
+    if (node.outputs.every((o) => !o || shapes.has(o))) continue;
+    const rule = rules.get(node.opType);
+    let out: readonly (Shape | undefined)[] | undefined;
+    if (rule) {
+      try {
+        out = rule.shape(node, node.inputs.map(shapeOf), ctx);
+      } catch {
+        out = undefined;
+      }
+    }
+    node.outputs.forEach((o, i) => {
+      const s = out?.[i];
+      if (o && s && !shapes.has(o)) shapes.set(o, s);
+    });
+    if (node.outputs.some((o) => o && !shapes.has(o) && !constants.has(o))) onFailure?.(node.index);
+  }
+  return shapes;
+}

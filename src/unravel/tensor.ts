@@ -1,0 +1,74 @@
+// Shapes, flat indices and activations as the rules see them. Activations may be quantized: a value is
+// (data[i] - zero) * scale, which for float tensors is data[i] itself.
+import type { Values } from '../onnx/tensor';
+
+export type Shape = readonly number[];
+
+export function numel(s: Shape): number {
+  let n = 1;
+  for (const d of s) n *= d;
+  return n;
+}
+
+/** Row-major strides. */
+export function stridesOf(s: Shape): number[] {
+  const st = new Array<number>(s.length);
+  let acc = 1;
+  for (let i = s.length - 1; i >= 0; i--) {
+    st[i] = acc;
+    acc *= s[i];
+  }
+  return st;
+}
+
+export function sameShape(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Normalizes a possibly negative axis against a rank. */
+export function axisOf(axis: number, rank: number): number {
+  const a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a >= rank) throw new Error(`axis ${axis} is out of range for rank ${rank}`);
+  return a;
+}
+
+/** numpy-style broadcast of shapes; throws when they are incompatible. */
+export function broadcastShapes(shapes: readonly Shape[]): number[] {
+  const rank = Math.max(...shapes.map((s) => s.length));
+  const out = new Array<number>(rank).fill(1);
+  for (const s of shapes) {
+    for (let i = 0; i < s.length; i++) {
+      const j = rank - s.length + i;
+      const d = s[i];
+      if (d === out[j] || d === 1) continue;
+      if (out[j] === 1) out[j] = d;
+      else throw new Error(`shapes ${shapes.map((x) => `[${x.join(',')}]`).join(' and ')} do not broadcast`);
+    }
+  }
+  return out;
+}
+
+export interface Activation {
+  readonly dims: Shape;
+  readonly data: Values;
+  /** Dequantization: value = (data[i] - zero) * scale. Float tensors have scale 1, zero 0. */
+  readonly scale: number;
+  readonly zero: number;
+}
+
+export function floatActivation(dims: Shape, data: Values): Activation {
+  return { dims, data, scale: 1, zero: 0 };
+}
+
+/** Sorted union of index lists without duplicates. */
+export function unionSorted(lists: readonly (ArrayLike<number> | undefined)[]): Int32Array {
+  let n = 0;
+  for (const l of lists) n += l ? l.length : 0;
+  const all = new Int32Array(n);
+  let k = 0;
+  for (const l of lists) if (l) for (let i = 0; i < l.length; i++) all[k++] = l[i];
+  all.sort();
+  let m = 0;
+  for (let i = 0; i < n; i++) if (i === 0 || all[i] !== all[i - 1]) all[m++] = all[i];
+  return all.slice(0, m);
+}
