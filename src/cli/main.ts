@@ -1,0 +1,151 @@
+// cnn-fixations explain MODEL IMAGE [options]: explains an ONNX image classifier's prediction from the
+// command line. With no model and image it explains the demo that ships with the package.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Explainer, type Explanation, type InputSource } from '../explain';
+import { renderOverlayPng, encodePng } from '../heatmap/render';
+import { assetsDir, readLabels } from '../labels';
+import { presets } from '../preprocess/presets';
+import { renderHtmlReport } from '../report/html';
+
+const usage = `Usage: cnn-fixations explain [MODEL IMAGE] [options]
+
+Explains which pixels made an ONNX image classifier predict a class (CNN Fixations).
+With no MODEL and IMAGE, explains the demo (int8 MobileNetV2 on a pelican photo) and writes
+its outputs to ./cnn-fixations-out/.
+
+Options:
+  --tensor FILE        an ONNX TensorProto (.pb) to use as the input instead of IMAGE
+  --class K            explain class K (default: the top-1 prediction)
+  --top N              how many predictions to print (default 5)
+  --preset P           preprocessing: ${Object.keys(presets).join(', ')} (default: imagenet, raw for 1 channel)
+  --labels FILE        class names, one per line (ImageNet's ship and are used for 1000 classes)
+  --conv-mode M        contribution (default), center, activation
+  --flatten-mode M     argmax (default), positive
+  --sigma S            heat map sigma in image pixels (default 0.055 × shorter side)
+  --box-mode M         points (default), threshold
+  --json FILE          write the result as JSON (versioned contract)
+  --png FILE           write the image with heat map, points and box
+  --html FILE          write a self-contained HTML report
+  --out DIR            write overlay.png, result.json and report.html into DIR
+  --debug              show stack traces
+  -h, --help           this help`;
+
+class UsageError extends Error {}
+
+function oneOf<T extends string>(v: string | undefined, allowed: readonly T[], flag: string): T | undefined {
+  if (v === undefined) return undefined;
+  if (!allowed.includes(v as T)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')} (got '${v}')`);
+  return v as T;
+}
+
+function integer(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new UsageError(`${flag} takes a whole number (got '${v}')`);
+  return Number(v);
+}
+
+function describe(x: Explanation, e: Explainer): string {
+  const r = x.json;
+  const t = r.timings;
+  const lines = [
+    `model    ${r.model.path}  (input '${r.model.input.name}' [${r.model.input.shape.join('×')}], preset ${r.settings.preset})`,
+    `image    ${r.image.path}  (${r.image.width}×${r.image.height})`,
+    'top-' + r.predictions.length,
+    ...r.predictions.map((p) => `  ${String(p.index).padStart(5)}  ${(p.score * 100).toFixed(2).padStart(6)}%  ${p.label}`),
+    `class    ${r.target.index} ${r.target.label}`,
+    `fixations ${r.inputFixations.length} at the input → ${r.points.length} points, ${r.keptPoints.length} kept; ${r.layers.length} layer steps`,
+    `box      ${r.box ? `[${r.box.join(', ')}]` : 'none (no fixations reached the image)'}`,
+    `timings  load ${t.loadMs.toFixed(1)} ms · preprocess ${t.preprocessMs.toFixed(1)} ms · inference ${t.inferenceMs.toFixed(1)} ms · unravel ${t.unravelMs.toFixed(1)} ms · heatmap ${t.heatmapMs.toFixed(1)} ms`,
+  ];
+  const notes = r.layers.filter((l) => l.notes?.length);
+  if (notes.length) lines.push(`fall-backs at ${notes.length} layer(s), e.g. ${notes[0].op} '${notes[0].node}': ${notes[0].notes![0]}`);
+  void e;
+  return lines.join('\n');
+}
+
+async function writeOutputs(x: Explanation, e: Explainer, files: { json?: string; png?: string; html?: string }): Promise<string[]> {
+  const written: string[] = [];
+  const write = (file: string, data: string | Buffer) => {
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    fs.writeFileSync(file, data);
+    written.push(file);
+  };
+  if (files.json) write(files.json, JSON.stringify(x.json, null, 1) + '\n');
+  if (files.png || files.html) {
+    const overlay = await renderOverlayPng(e.picture, x.heat, x.keptPoints, x.box);
+    if (files.png) write(files.png, overlay);
+    if (files.html) write(files.html, renderHtmlReport(x.json, overlay, await encodePng(e.picture.width, e.picture.height, e.picture.rgba)));
+  }
+  return written;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      tensor: { type: 'string' }, class: { type: 'string' }, top: { type: 'string' }, preset: { type: 'string' },
+      labels: { type: 'string' }, 'conv-mode': { type: 'string' }, 'flatten-mode': { type: 'string' },
+      sigma: { type: 'string' }, 'box-mode': { type: 'string' }, json: { type: 'string' }, png: { type: 'string' },
+      html: { type: 'string' }, out: { type: 'string' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  const [command, ...rest] = positionals;
+  if (command !== 'explain' && command !== undefined) throw new UsageError(`unknown command '${command}'`);
+  let [model, image] = rest;
+  let out = values.out;
+  if (rest.length > 2) throw new UsageError(`too many arguments: ${rest.slice(2).join(' ')}`);
+  if (!model) {
+    if (values.tensor) throw new UsageError('--tensor needs a MODEL');
+    const demo = assetsDir();
+    model = path.join(demo, 'mobilenetv2-12-int8.onnx');
+    image = path.join(demo, 'pelican.jpeg');
+    out ??= 'cnn-fixations-out';
+    console.log(`demo: explaining ${path.basename(model)} on ${path.basename(image)}; outputs go to ${path.resolve(out)}/`);
+  }
+  if (!image && !values.tensor) throw new UsageError('give an IMAGE (or --tensor FILE) after the MODEL');
+  if (image && values.tensor) throw new UsageError('give either an IMAGE or --tensor, not both');
+  const sigma = values.sigma === undefined ? undefined : Number(values.sigma);
+  if (sigma !== undefined && !(sigma > 0)) throw new UsageError(`--sigma takes a positive number (got '${values.sigma}')`);
+  if (values.preset !== undefined && !presets[values.preset]) throw new UsageError(`--preset must be one of ${Object.keys(presets).join(', ')}`);
+  const input: InputSource = values.tensor ? { tensor: values.tensor } : { image: image! };
+  const explainer = await Explainer.create(model, input, {
+    preset: values.preset,
+    labels: values.labels ? readLabels(values.labels) : undefined,
+    top: integer(values.top, '--top') ?? 5,
+    convMode: oneOf(values['conv-mode'], ['contribution', 'center', 'activation'] as const, '--conv-mode'),
+    flattenMode: oneOf(values['flatten-mode'], ['argmax', 'positive'] as const, '--flatten-mode'),
+    boxMode: oneOf(values['box-mode'], ['points', 'threshold'] as const, '--box-mode'),
+    sigma,
+  });
+  const x = explainer.explain(integer(values.class, '--class'));
+  console.log(describe(x, explainer));
+  const files = {
+    json: values.json ?? (out ? path.join(out, 'result.json') : undefined),
+    png: values.png ?? (out ? path.join(out, 'overlay.png') : undefined),
+    html: values.html ?? (out ? path.join(out, 'report.html') : undefined),
+  };
+  const written = await writeOutputs(x, explainer, files);
+  if (written.length) console.log(`wrote    ${written.join(', ')}`);
+  return 0;
+}
+
+if (require.main === module) {
+  const debug = process.argv.includes('--debug');
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      const err = e as Error;
+      if (debug) console.error(err.stack ?? err);
+      else console.error(`cnn-fixations: ${err?.message ?? String(e)}`);
+      if (err instanceof UsageError || (err as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS')) console.error('Run cnn-fixations --help for usage.');
+      process.exit(err instanceof UsageError ? 2 : 1);
+    },
+  );
+}

@@ -1,0 +1,74 @@
+// Image file → model input tensor with jimp: decode, resize (shorter side, exact, or fit-and-pad),
+// centre crop, channel order, grayscale, scaling and mean/std, NCHW or NHWC. Keeps the coordinate map.
+import { Jimp } from 'jimp';
+import type { Feed } from '../runtime/session';
+import { planGeometry, type CoordinateMap } from './geometry';
+import type { ImageInputSpec } from './input-spec';
+import type { Preset } from './presets';
+
+type JimpImage = Awaited<ReturnType<typeof Jimp.read>>;
+
+export interface DecodedImage {
+  readonly width: number;
+  readonly height: number;
+  /** RGBA, row-major. */
+  readonly rgba: Uint8Array;
+  readonly jimp: JimpImage;
+}
+
+export class ImageError extends Error {}
+
+export const imageExtensions = ['png', 'jpg', 'jpeg', 'bmp', 'gif', 'tif', 'tiff'] as const;
+
+export async function decodeImage(source: string | Buffer, label = typeof source === 'string' ? source : 'image'): Promise<DecodedImage> {
+  let img: JimpImage;
+  try {
+    img = await Jimp.read(source);
+  } catch (e) {
+    const why = (e as Error).message?.split('\n')[0] ?? String(e);
+    throw new ImageError(`cannot read image ${label}: ${why}. Supported formats: ${imageExtensions.join(', ')}`);
+  }
+  const { width, height, data } = img.bitmap;
+  if (!width || !height) throw new ImageError(`image ${label} is empty`);
+  return { width, height, rgba: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), jimp: img };
+}
+
+/** The model's input size for this image: fixed by the model, or the preset's default. */
+export function modelSize(spec: ImageInputSpec, preset: Preset): [number, number] {
+  return [spec.height ?? preset.defaultSize[0], spec.width ?? preset.defaultSize[1]];
+}
+
+export interface Prepared {
+  readonly feed: Feed;
+  readonly map: CoordinateMap;
+}
+
+export function imageToTensor(img: DecodedImage, spec: ImageInputSpec, preset: Preset): Prepared {
+  const [mh, mw] = modelSize(spec, preset);
+  const map = planGeometry(preset.resize, img.width, img.height, mw, mh, preset.shorterRatio);
+  const resized = img.jimp.clone().resize({ w: map.resizedWidth, h: map.resizedHeight });
+  const px = resized.bitmap.data;
+  const rw = map.resizedWidth;
+  const c = spec.channels;
+  const plane = mh * mw;
+  const out = spec.elemType === 2 ? new Uint8Array(c * plane) : new Float32Array(c * plane);
+  const [lo, hi] = preset.range;
+  const order = preset.channelOrder === 'BGR' ? [2, 1, 0] : [0, 1, 2];
+  const norm = (v: number, ch: number) => (out instanceof Uint8Array ? v : ((v / 255) * (hi - lo) + lo - preset.mean[ch]) / preset.std[ch]);
+  for (let y = 0; y < mh; y++) {
+    for (let x = 0; x < mw; x++) {
+      const inside = x < map.contentWidth && y < map.contentHeight;
+      const s = ((y + map.cropTop) * rw + (x + map.cropLeft)) * 4;
+      for (let ch = 0; ch < c; ch++) {
+        let v: number;
+        if (!inside) v = Number.NaN;
+        else if (c === 1) v = (px[s] * 299 + px[s + 1] * 587 + px[s + 2] * 114) / 1000;
+        else v = px[s + order[ch]];
+        const i = spec.layout === 'NCHW' ? ch * plane + y * mw + x : (y * mw + x) * c + ch;
+        out[i] = Number.isNaN(v) ? 0 : norm(v, ch);
+      }
+    }
+  }
+  const dims = spec.layout === 'NCHW' ? [1, c, mh, mw] : [1, mh, mw, c];
+  return { feed: { name: spec.name, dims, data: out }, map };
+}

@@ -1,0 +1,130 @@
+// The only place that touches onnxruntime-node. A model opens once: the graph is parsed, the tensors the
+// walk needs are appended as graph outputs, and the session is kept for every later image and class.
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { loadModelFile, ModelFileError, type LoadedModel } from '../onnx/load';
+import { encodeExtraOutputs } from '../onnx/schema';
+import type { Values } from '../onnx/tensor';
+import { planExposure, type ExposurePlan } from '../unravel/plan';
+import type { Shape } from '../unravel/tensor';
+import type { ForwardValues } from '../unravel/walk';
+import { Unraveler } from '../unravel/walk';
+
+export interface OpenModel {
+  readonly model: LoadedModel;
+  readonly plan: ExposurePlan;
+  readonly session: ort.InferenceSession;
+  readonly unraveler: Unraveler;
+  /** Graph outputs of the original model (the predictions). */
+  readonly outputNames: readonly string[];
+  readonly timings: { readonly parseMs: number; readonly sessionMs: number };
+}
+
+export interface Feed {
+  readonly name: string;
+  readonly dims: Shape;
+  readonly data: Float32Array | Uint8Array;
+}
+
+export interface ForwardResult extends ForwardValues {
+  /** The original graph outputs. */
+  readonly outputs: ReadonlyMap<string, { readonly dims: Shape; readonly data: Values }>;
+}
+
+/** onnxruntime could not load or run the model: the message is onnxruntime's, with what to do. */
+export class RuntimeError extends Error {}
+
+function ortMessage(e: unknown): string {
+  const m = (e as Error)?.message ?? String(e);
+  return m.split('\n')[0].replace(/^\[[^\]]*\]\s*/, '');
+}
+
+/** The model bytes with the extra outputs appended, reusing the spare room at the end of the buffer. */
+function withOutputs(model: LoadedModel, names: readonly string[]): Uint8Array {
+  const extra = encodeExtraOutputs(names);
+  const total = model.fileSize + extra.length;
+  if (total <= model.buffer.length) {
+    model.buffer.set(extra, model.fileSize);
+    return model.buffer.subarray(0, total);
+  }
+  const bytes = new Uint8Array(total);
+  bytes.set(model.buffer.subarray(0, model.fileSize));
+  bytes.set(extra, model.fileSize);
+  return bytes;
+}
+
+export async function sessionOptions(model: LoadedModel): Promise<ort.InferenceSession.SessionOptions> {
+  return {
+    graphOptimizationLevel: 'all',
+    // A session made from bytes has no path: tell onnxruntime where the external weights live.
+    ...(model.usesExternalData ? { extra: { session: { model_external_initializers_file_folder_path: path.dirname(path.resolve(model.path)) } } } : {}),
+  };
+}
+
+export async function openModel(file: string): Promise<OpenModel> {
+  const t0 = performance.now();
+  const model = loadModelFile(file);
+  const plan = planExposure(model.graph);
+  const unraveler = new Unraveler(model.graph);
+  const t1 = performance.now();
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(withOutputs(model, plan.expose), await sessionOptions(model));
+  } catch (e) {
+    throw new ModelFileError(`onnxruntime cannot load ${file}: ${ortMessage(e)}. Check that the model runs in onnxruntime ${ort.env.versions.common}.`);
+  }
+  const t2 = performance.now();
+  return {
+    model,
+    plan,
+    session,
+    unraveler,
+    outputNames: model.graph.outputs.map((o) => o.name),
+    timings: { parseMs: t1 - t0, sessionMs: t2 - t1 },
+  };
+}
+
+export async function runForward(open: OpenModel, feed: Feed): Promise<ForwardResult> {
+  const type = feed.data instanceof Uint8Array ? 'uint8' : 'float32';
+  let out: ort.InferenceSession.OnnxValueMapType;
+  try {
+    out = await open.session.run({ [feed.name]: new ort.Tensor(type, feed.data, feed.dims as number[]) });
+  } catch (e) {
+    throw new RuntimeError(`onnxruntime failed to run the model: ${ortMessage(e)}`);
+  }
+  const values = new Map<string, { dims: Shape; data: Values }>([[feed.name, { dims: feed.dims, data: feed.data }]]);
+  for (const [name, t] of Object.entries(out)) {
+    const tensor = t as ort.Tensor;
+    const data = tensor.data;
+    if (typeof data === 'object' && data !== null && 'length' in data && !(data instanceof BigInt64Array) && !(data instanceof BigUint64Array) && !Array.isArray(data)) {
+      values.set(name, { dims: tensor.dims, data: data as Values });
+    } else if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
+      values.set(name, { dims: tensor.dims, data: Float64Array.from(data, Number) });
+    }
+  }
+  const outputs = new Map(open.outputNames.filter((n) => values.has(n)).map((n) => [n, values.get(n)!]));
+  return { values, outputs };
+}
+
+/** Sessions kept per model file; a file changed on disk (size or time) opens anew. */
+export class SessionCache {
+  private readonly open = new Map<string, { key: string; model: Promise<OpenModel> }>();
+
+  async get(file: string, stat: { size: number; mtimeMs: number }): Promise<{ model: OpenModel; cached: boolean }> {
+    const abs = path.resolve(file);
+    const key = `${stat.size}:${stat.mtimeMs}`;
+    const hit = this.open.get(abs);
+    if (hit && hit.key === key) return { model: await hit.model, cached: true };
+    if (hit) void hit.model.then((m) => m.session.release()).catch(() => undefined);
+    const model = openModel(abs);
+    this.open.set(abs, { key, model });
+    model.catch(() => this.open.delete(abs));
+    return { model: await model, cached: false };
+  }
+
+  async dispose(): Promise<void> {
+    const all = [...this.open.values()];
+    this.open.clear();
+    await Promise.all(all.map((e) => e.model.then((m) => m.session.release()).catch(() => undefined)));
+  }
+}

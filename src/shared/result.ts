@@ -1,0 +1,50 @@
+// The explanation as JSON: the CLI's --json output, the webview's data and the HTML report all use this
+// one versioned contract. Coordinates: inputFixations are [c, y, x] in the model-input tensor (batch
+// dropped); points, keptPoints and box are original-image pixels.
+
+export const RESULT_VERSION = 1;
+
+export interface Prediction {
+  readonly index: number;
+  readonly label: string;
+  /** Probability (softmax of the logits, or the model's own if it ends in Softmax). */
+  readonly score: number;
+}
+
+export interface LayerJson {
+  readonly node: string;
+  readonly op: string;
+  readonly tensor: string;
+  readonly shape: readonly number[];
+  readonly count: number;
+  readonly notes?: readonly string[];
+}
+
+export interface Timings {
+  readonly loadMs: number;
+  readonly preprocessMs: number;
+  readonly inferenceMs: number;
+  readonly unravelMs: number;
+  readonly heatmapMs: number;
+}
+
+export interface ExplanationJson {
+  readonly version: typeof RESULT_VERSION;
+  readonly model: { readonly path: string; readonly input: { readonly name: string; readonly shape: readonly number[] } };
+  readonly predictions: readonly Prediction[];
+  readonly target: { readonly index: number; readonly label: string };
+  readonly layers: readonly LayerJson[];
+  readonly inputFixations: readonly (readonly [number, number, number])[];
+  readonly points: readonly (readonly [number, number])[];
+  readonly keptPoints: readonly (readonly [number, number])[];
+  readonly box: readonly [number, number, number, number] | null;
+  readonly timings: Timings;
+  readonly settings: {
+    readonly preset: string;
+    readonly convMode: string;
+    readonly flattenMode: string;
+    readonly sigma: number;
+    readonly boxMode: string;
+  };
+  readonly image: { readonly path: string; readonly width: number; readonly height: number };
+}
