@@ -1,0 +1,155 @@
+// Messages between the extension host and the webview panel. One interface per message, keyed by `type`.
+// Bulk data travels as typed arrays or bytes (structured clone), never as JSON number lists.
+import type { ExplanationJson } from './result';
+
+/** A heat map on its sampling grid: node (i, j) sits at original pixel (i·step, j·step), values in [0, 1]. */
+export interface HeatGrid {
+  readonly gridWidth: number;
+  readonly gridHeight: number;
+  readonly step: number;
+  readonly data: Float32Array;
+}
+
+/** One explained class, everything the panel draws for it. */
+export interface PanelExplanation {
+  readonly result: ExplanationJson;
+  readonly heat: HeatGrid;
+}
+
+export interface ModelSummary {
+  readonly path: string;
+  readonly fileName: string;
+  readonly opsets: readonly { readonly domain: string; readonly version: number }[];
+  readonly producer: string;
+  readonly inputs: readonly { readonly name: string; readonly dims: readonly (number | string)[]; readonly type: string }[];
+  readonly outputs: readonly { readonly name: string; readonly dims: readonly (number | string)[]; readonly type: string }[];
+  /** Op type → count, most frequent first. */
+  readonly opCounts: readonly (readonly [string, number])[];
+  readonly nodeCount: number;
+  readonly exposedTensors: number;
+  readonly preprocessing: string;
+}
+
+/** The image as encoded bytes (PNG or JPEG) so the webview needs no file access. */
+export interface PanelImage {
+  readonly mime: string;
+  readonly bytes: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+  readonly name: string;
+}
+
+/** Per-layer drill-down for one record of `result.layers`. */
+export interface LayerDetail {
+  readonly layerIndex: number;
+  readonly classIndex: number;
+  readonly node: string;
+  readonly op: string;
+  readonly tensor: string;
+  readonly shape: readonly number[];
+  /** Spatial grid of the tensor ([H, W]); 1×1 for vectors. */
+  readonly gridHeight: number;
+  readonly gridWidth: number;
+  /** Fixation count per grid cell (summed over channels), row-major H×W. */
+  readonly cellCounts: Uint32Array;
+  /** Receptive-field centres of the fixated cells, in original-image pixels, with their counts. */
+  readonly projected: readonly (readonly [number, number, number])[];
+  /** Channels holding the most fixations: [channel, count], largest first (at most 16). */
+  readonly topChannels: readonly (readonly [number, number])[];
+  /** Activation map of `channel` (H×W), when values of this tensor can be had. */
+  readonly channel: number | undefined;
+  readonly activation: Float32Array | undefined;
+  readonly activationNote: string | undefined;
+}
+
+export interface PanelState {
+  readonly modelPath: string;
+  readonly imagePath: string;
+  readonly classIndex: number;
+  readonly compareIndex?: number;
+}
+
+// ---- host → webview ------------------------------------------------------------------------------
+
+/** A new explanation: model, image, predictions and the explained class. */
+export interface ShowResultMessage {
+  readonly type: 'showResult';
+  readonly model: ModelSummary;
+  readonly image: PanelImage;
+  readonly classCount: number;
+  readonly labels: readonly string[] | undefined;
+  readonly main: PanelExplanation;
+  readonly compare: PanelExplanation | undefined;
+  readonly state: PanelState;
+}
+/** Another class explained from the kept forward pass (main or the comparison side). */
+export interface ShowClassMessage {
+  readonly type: 'showClass';
+  readonly side: 'main' | 'compare';
+  readonly explanation: PanelExplanation | undefined;
+  readonly state: PanelState;
+}
+/** The drill-down of one layer. */
+export interface ShowLayerMessage {
+  readonly type: 'showLayer';
+  readonly detail: LayerDetail;
+}
+/** Work started or ended (the panel dims and shows the label). */
+export interface BusyMessage {
+  readonly type: 'busy';
+  readonly busy: boolean;
+  readonly label?: string;
+}
+/** Something failed: what and what to do; `node` names the offending node when there is one. */
+export interface ErrorMessage {
+  readonly type: 'error';
+  readonly title: string;
+  readonly message: string;
+  readonly node?: string;
+  readonly hint?: string;
+}
+/** An export was written. */
+export interface ExportedMessage {
+  readonly type: 'exported';
+  readonly kind: ExportKind;
+  readonly path: string;
+}
+
+export type ToWebview = ShowResultMessage | ShowClassMessage | ShowLayerMessage | BusyMessage | ErrorMessage | ExportedMessage;
+
+// ---- webview → host ------------------------------------------------------------------------------
+
+export type ExportKind = 'png' | 'json' | 'html';
+
+/** The webview has loaded and wants the current result. */
+export interface ReadyMessage {
+  readonly type: 'ready';
+}
+/** Explain another class (no new forward pass). */
+export interface ExplainClassMessage {
+  readonly type: 'explainClass';
+  readonly classIndex: number;
+}
+/** Show a second class side by side, or stop comparing (classIndex undefined). */
+export interface CompareMessage {
+  readonly type: 'compare';
+  readonly classIndex: number | undefined;
+}
+/** Drill into layer `layerIndex` of the main explanation, optionally with one channel's activation map. */
+export interface SelectLayerMessage {
+  readonly type: 'selectLayer';
+  readonly layerIndex: number;
+  readonly channel?: number;
+}
+/** Save the overlay PNG (with the panel's toggles and opacity), the JSON, or the HTML report. */
+export interface ExportMessage {
+  readonly type: 'export';
+  readonly kind: ExportKind;
+  readonly overlay: { readonly heat: boolean; readonly points: boolean; readonly box: boolean; readonly opacity: number };
+}
+/** Run again with the panel's settings. */
+export interface RerunMessage {
+  readonly type: 'rerun';
+}
+
+export type FromWebview = ReadyMessage | ExplainClassMessage | CompareMessage | SelectLayerMessage | ExportMessage | RerunMessage;
