@@ -1,10 +1,10 @@
-// Bundles the CLI and the extension host code with esbuild (the webview UI has its own entry).
+// Bundles the CLI, the extension host code, the webview UI and the bench/eval tools with esbuild.
 // onnxruntime-node stays external: its native binding loads from node_modules.
 import * as esbuild from 'esbuild';
-import { chmodSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
-const common = {
+const node = {
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -14,9 +14,22 @@ const common = {
   logLevel: 'warning',
 };
 const builds = [
-  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
-  { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
-];
+  { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
+  { ...node, entryPoints: ['src/bench/main.ts'], outfile: 'dist/bench.js' },
+  { ...node, entryPoints: ['src/eval/main.ts'], outfile: 'dist/eval.js' },
+  {
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    sourcemap: true,
+    logLevel: 'warning',
+    entryPoints: ['webview-ui/src/main.ts'],
+    outfile: 'dist/webview/main.js',
+    loader: { '.css': 'css' },
+  },
+].filter((b) => existsSync(b.entryPoints[0]));
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();
 } else {

@@ -19,7 +19,8 @@ export interface CoordinateMap {
 
 /** The torchvision recipe for `shorter` (Resize(int) then CenterCrop), stretch for `exact`, fit-height for `pad`. */
 export function planGeometry(mode: ResizeMode, width: number, height: number, modelWidth: number, modelHeight: number, shorterRatio: number): CoordinateMap {
-  let rw: number, rh: number, left = 0, top = 0, cw = modelWidth, ch = modelHeight;
+  let rw: number, rh: number, left = 0, top = 0, cw = modelWidth;
+  const ch = modelHeight;
   if (mode === 'shorter') {
     const target = Math.round(Math.min(modelWidth, modelHeight) * shorterRatio);
     if (width <= height) { rw = target; rh = Math.floor((target * height) / width); }
