@@ -147,9 +147,19 @@ export interface ExportMessage {
   readonly kind: ExportKind;
   readonly overlay: { readonly heat: boolean; readonly points: boolean; readonly box: boolean; readonly opacity: number };
 }
+/** Settings the panel lets the user change before a rerun; an absent field keeps the host's current value. */
+export interface RunSettings {
+  readonly preset?: string;
+  readonly convMode?: 'contribution' | 'center' | 'activation';
+  readonly flattenMode?: 'argmax' | 'positive';
+  /** Heat map sigma in original-image pixels. */
+  readonly sigma?: number;
+  readonly boxMode?: 'points' | 'threshold';
+}
 /** Run again with the panel's settings. */
 export interface RerunMessage {
   readonly type: 'rerun';
+  readonly settings?: RunSettings;
 }
 
 export type FromWebview = ReadyMessage | ExplainClassMessage | CompareMessage | SelectLayerMessage | ExportMessage | RerunMessage;
