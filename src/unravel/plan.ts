@@ -15,17 +15,43 @@ export interface ExposurePlan {
   readonly onPath: ReadonlySet<number>;
 }
 
+/** Ops whose output holds the same elements in the same order as their input (only the dims differ). */
+const views = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout']);
+
+export interface ValueSource {
+  /** The tensor whose data is read. */
+  readonly name: string;
+  /** Constants to dequantize with ('' when the data is already float). */
+  readonly scale: string;
+  readonly zero: string;
+}
+
 /**
- * A tensor read through DequantizeLinear with constant parameters is kept in its quantized form (the
- * dequantization is redone in the walk), so onnxruntime can still fuse the QDQ pattern around it.
+ * Where a tensor's values can be read from: through views (same data, new dims) and one DequantizeLinear with
+ * constant per-tensor parameters (the walk redoes the dequantization). Keeping the source instead of the tensor
+ * spares a copy and lets onnxruntime still fuse the QDQ pattern around it.
  */
-export function valueSource(name: string, graph: OnnxGraph, constants: Constants): { name: string; scale: string; zero: string } | undefined {
-  const p = graph.producer.get(name);
-  if (!p || p.opType !== 'DequantizeLinear' || constants.has(p.input(0))) return undefined;
-  const scale = p.input(1), zero = p.input(2);
-  const s = constants.get(scale);
-  if (!s || s.size !== 1 || (zero && constants.get(zero)?.size !== 1)) return undefined;
-  return { name: p.input(0), scale, zero };
+export function valueSource(name: string, graph: OnnxGraph, constants: Constants): ValueSource {
+  let scale = '', zero = '';
+  for (let t = name, hops = 0; hops < 32; hops++) {
+    const p = graph.producer.get(t);
+    if (p && views.has(p.opType) && p.outputs[0] === t && !constants.has(p.input(0))) {
+      t = p.input(0);
+      continue;
+    }
+    if (p && p.opType === 'DequantizeLinear' && !scale && !constants.has(p.input(0))) {
+      const s = constants.get(p.input(1));
+      const z = p.input(2) ? constants.get(p.input(2)) : undefined;
+      if (s && s.size === 1 && (!p.input(2) || z?.size === 1)) {
+        scale = p.input(1);
+        zero = p.input(2);
+        t = p.input(0);
+        continue;
+      }
+    }
+    return { name: t, scale, zero };
+  }
+  return { name, scale: '', zero: '' };
 }
 
 function nodesOnPath(graph: OnnxGraph, constants: Constants): Set<number> {
@@ -75,7 +101,7 @@ export function planExposure(graph: OnnxGraph, constants: Constants = graphConst
     for (const i of reads) {
       const t = node.input(i);
       if (!t || constants.has(t)) continue;
-      wanted.add(valueSource(t, graph, constants)?.name ?? t);
+      wanted.add(valueSource(t, graph, constants).name);
     }
   }
   const fed = new Set(graph.inputs.map((i) => i.name));

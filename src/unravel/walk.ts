@@ -71,18 +71,17 @@ export class Unraveler {
     const activation = (name: string): Activation => {
       let a = activations.get(name);
       if (a) return a;
-      const v = forward.values.get(name);
-      if (v) a = floatActivation(v.dims, v.data);
-      else {
-        const src = valueSource(name, graph, constants);
-        const q = src && forward.values.get(src.name);
-        if (src && q) {
-          a = { dims: q.dims, data: q.data, scale: constants.float(src.scale)![0], zero: src.zero ? constants.float(src.zero)![0] : 0 };
-        } else {
-          const c = constants.get(name);
-          if (!c) throw new UnravelError(`the values of tensor '${name}' were not kept by the forward pass`);
-          a = floatActivation(c.dims, c.data);
-        }
+      const src = valueSource(name, graph, constants);
+      const v = forward.values.get(src.name);
+      if (v) {
+        const dims = src.name === name ? v.dims : shape(name);
+        a = src.scale
+          ? { dims, data: v.data, scale: constants.float(src.scale)![0], zero: src.zero ? constants.float(src.zero)![0] : 0 }
+          : floatActivation(dims, v.data);
+      } else {
+        const c = constants.get(name);
+        if (!c) throw new UnravelError(`the values of tensor '${name}' were not kept by the forward pass`);
+        a = floatActivation(c.dims, c.data);
       }
       activations.set(name, a);
       return a;

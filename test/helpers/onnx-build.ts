@@ -1,0 +1,124 @@
+// Builds small ONNX models in memory for tests: single-op graphs with chosen attributes and weights,
+// serialized with the same protobuf schema the product reads, so onnxruntime can run them too.
+import * as protobuf from 'protobufjs/light';
+import descriptor from '../../src/onnx/onnx-schema.json';
+
+const root = protobuf.Root.fromJSON(descriptor as protobuf.INamespace);
+const ModelProto = root.lookupType('onnx.ModelProto');
+const TensorProto = root.lookupType('onnx.TensorProto');
+
+export type Attr = number | number[] | string | { floats: number[] } | { tensor: TensorSpec };
+
+export interface TensorSpec {
+  name?: string;
+  dims: number[];
+  /** ONNX data type: 1 float, 2 uint8, 3 int8, 6 int32, 7 int64. */
+  type?: number;
+  values: ArrayLike<number>;
+  /** Store in typed fields (float_data, int64_data...) instead of raw_data. */
+  typed?: boolean;
+}
+
+export interface NodeSpec {
+  op: string;
+  inputs: string[];
+  outputs: string[];
+  name?: string;
+  domain?: string;
+  attrs?: Record<string, Attr>;
+}
+
+export interface ValueSpec {
+  name: string;
+  dims: (number | string)[];
+  type?: number;
+}
+
+export interface ModelSpec {
+  nodes: NodeSpec[];
+  inputs: ValueSpec[];
+  outputs: ValueSpec[];
+  initializers?: (TensorSpec & { name: string })[];
+  opset?: number;
+  extraOpsets?: { domain: string; version: number }[];
+  metadata?: Record<string, string>;
+}
+
+function rawBytes(t: TensorSpec): Uint8Array {
+  const type = t.type ?? 1;
+  const n = t.values.length;
+  if (type === 1) return new Uint8Array(Float32Array.from(t.values).buffer);
+  if (type === 2) return Uint8Array.from(t.values);
+  if (type === 3) return new Uint8Array(Int8Array.from(t.values).buffer);
+  if (type === 6) return new Uint8Array(Int32Array.from(t.values).buffer);
+  if (type === 7) return new Uint8Array(BigInt64Array.from(Array.from(t.values, (v) => BigInt(v))).buffer);
+  throw new Error(`type ${type} (${n} values) not supported by the test builder`);
+}
+
+export function tensorObject(t: TensorSpec): Record<string, unknown> {
+  const type = t.type ?? 1;
+  const base = { name: t.name ?? '', dims: t.dims, data_type: type };
+  if (!t.typed) return { ...base, raw_data: rawBytes(t) };
+  if (type === 1) return { ...base, float_data: Array.from(t.values) };
+  if (type === 7) return { ...base, int64_data: Array.from(t.values) };
+  return { ...base, int32_data: Array.from(t.values) };
+}
+
+function attrObject(name: string, v: Attr): Record<string, unknown> {
+  if (typeof v === 'number') return Number.isInteger(v) ? { name, type: 2, i: v } : { name, type: 1, f: v };
+  if (typeof v === 'string') return { name, type: 3, s: new TextEncoder().encode(v) };
+  if (Array.isArray(v)) return { name, type: 7, ints: v };
+  if ('floats' in v) return { name, type: 6, floats: v.floats };
+  return { name, type: 4, t: tensorObject(v.tensor) };
+}
+
+function valueInfo(v: ValueSpec): Record<string, unknown> {
+  return {
+    name: v.name,
+    type: { tensor_type: { elem_type: v.type ?? 1, shape: { dim: v.dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } } },
+  };
+}
+
+export function buildModel(spec: ModelSpec): Uint8Array {
+  const msg = ModelProto.fromObject({
+    ir_version: 8,
+    producer_name: 'cnn-fixations-tests',
+    opset_import: [{ domain: '', version: spec.opset ?? 13 }, ...(spec.extraOpsets ?? [])],
+    metadata_props: Object.entries(spec.metadata ?? {}).map(([key, value]) => ({ key, value })),
+    graph: {
+      name: 'test',
+      node: spec.nodes.map((n, i) => ({
+        op_type: n.op,
+        name: n.name ?? `${n.op}_${i}`,
+        domain: n.domain ?? '',
+        input: n.inputs,
+        output: n.outputs,
+        attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attrObject(k, v)),
+      })),
+      initializer: (spec.initializers ?? []).map(tensorObject),
+      input: spec.inputs.map(valueInfo),
+      output: spec.outputs.map(valueInfo),
+    },
+  });
+  return ModelProto.encode(msg).finish();
+}
+
+export function buildTensorProto(t: TensorSpec): Uint8Array {
+  return TensorProto.encode(TensorProto.fromObject(tensorObject(t))).finish();
+}
+
+/** Deterministic pseudo-random numbers (mulberry32), for seeded tensors. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function randomTensor(n: number, r: () => number, lo = -1, hi = 1, integers = false): Float32Array {
+  return Float32Array.from({ length: n }, () => (integers ? Math.floor(lo + r() * (hi - lo + 1)) : lo + r() * (hi - lo)));
+}

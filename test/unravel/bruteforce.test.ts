@@ -1,0 +1,282 @@
+// Each rule against an independent brute-force version on seeded random tensors: nested loops over every
+// input position and kernel tap (not the rule's index arithmetic), ties broken as ALGORITHM.md says.
+// Integer-valued tensors make ties frequent, so tie-breaking is exercised.
+import { strict as assert } from 'node:assert';
+import type { ConvMode } from '../../src/unravel/types';
+import { randomTensor, rng, type ModelSpec } from '../helpers/onnx-build';
+import { walkModel } from '../helpers/walk';
+
+interface ConvCase {
+  name: string;
+  cin: number; cout: number; h: number; w: number; k: [number, number];
+  strides?: [number, number]; pads?: [number, number, number, number]; dilations?: [number, number]; group?: number; autoPad?: string;
+}
+
+/** Output size and leading pad per axis, computed from first principles for the reference. */
+function refAxis(n: number, k: number, s: number, d: number, pb: number, pe: number, autoPad: string): { out: number; pb: number } {
+  const ext = d * (k - 1) + 1;
+  if (autoPad === 'VALID') return { out: Math.floor((n - ext) / s) + 1, pb: 0 };
+  if (autoPad.startsWith('SAME')) {
+    const out = Math.ceil(n / s);
+    const need = Math.max(0, (out - 1) * s + ext - n);
+    return { out, pb: autoPad === 'SAME_UPPER' ? Math.floor(need / 2) : Math.ceil(need / 2) };
+  }
+  return { out: Math.floor((n + pb + pe - ext) / s) + 1, pb };
+}
+
+function refConv(c: ConvCase, x: Float32Array, wt: Float32Array, f: number, mode: ConvMode): number {
+  const [sh, sw] = c.strides ?? [1, 1];
+  const [dh, dw] = c.dilations ?? [1, 1];
+  const p = c.pads ?? [0, 0, 0, 0];
+  const G = c.group ?? 1;
+  const ap = c.autoPad ?? 'NOTSET';
+  const ah = refAxis(c.h, c.k[0], sh, dh, p[0], p[2], ap), aw = refAxis(c.w, c.k[1], sw, dw, p[1], p[3], ap);
+  const co = Math.floor(f / (ah.out * aw.out)), oy = Math.floor(f / aw.out) % ah.out, ox = f % aw.out;
+  const cinG = c.cin / G, g = Math.floor(co / (c.cout / G));
+  // taps[ci] = list of (yy, xx, u, v) in row-major input order that this output reads
+  const sums: number[] = [];
+  const taps: { yy: number; xx: number; q: number; a: number }[][] = [];
+  for (let ci = 0; ci < cinG; ci++) {
+    const list: { yy: number; xx: number; q: number; a: number }[] = [];
+    for (let yy = 0; yy < c.h; yy++) for (let xx = 0; xx < c.w; xx++) {
+      const u = (yy - oy * sh + ah.pb) / dh, v = (xx - ox * sw + aw.pb) / dw;
+      if (!Number.isInteger(u) || !Number.isInteger(v) || u < 0 || v < 0 || u >= c.k[0] || v >= c.k[1]) continue;
+      const a = x[(g * cinG + ci) * c.h * c.w + yy * c.w + xx];
+      list.push({ yy, xx, a, q: a * wt[((co * cinG + ci) * c.k[0] + u) * c.k[1] + v] });
+    }
+    taps.push(list);
+    sums.push(list.reduce((s, t) => s + t.q, 0));
+  }
+  const best = sums.indexOf(Math.max(...sums));
+  const ch = g * cinG + best;
+  let pos: { yy: number; xx: number };
+  if (mode === 'center' || taps[best].length === 0) pos = { yy: Math.min(c.h - 1, oy * sh), xx: Math.min(c.w - 1, ox * sw) };
+  else {
+    const key = (t: { q: number; a: number }) => (mode === 'activation' ? t.a : t.q);
+    pos = taps[best].reduce((b, t) => (key(t) > key(b) ? t : b));
+  }
+  return ch * c.h * c.w + pos.yy * c.w + pos.xx;
+}
+
+const convCases: ConvCase[] = [
+  { name: '3×3 stride 1 pad 1', cin: 3, cout: 4, h: 6, w: 7, k: [3, 3], pads: [1, 1, 1, 1] },
+  { name: 'stride 2, asymmetric pads', cin: 2, cout: 3, h: 7, w: 8, k: [3, 3], strides: [2, 2], pads: [0, 1, 2, 1] },
+  { name: 'non-square kernel, stride (1,3)', cin: 2, cout: 2, h: 6, w: 9, k: [2, 4], strides: [1, 3], pads: [1, 0, 0, 2] },
+  { name: 'dilation 2', cin: 2, cout: 3, h: 8, w: 8, k: [3, 3], dilations: [2, 2], pads: [2, 2, 2, 2] },
+  { name: 'groups 2', cin: 4, cout: 6, h: 5, w: 5, k: [3, 3], pads: [1, 1, 1, 1], group: 2 },
+  { name: 'depthwise stride 2', cin: 4, cout: 4, h: 7, w: 7, k: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], group: 4 },
+  { name: 'auto_pad SAME_UPPER stride 2', cin: 2, cout: 2, h: 7, w: 6, k: [4, 3], strides: [2, 2], autoPad: 'SAME_UPPER' },
+  { name: 'auto_pad SAME_LOWER stride 2', cin: 2, cout: 2, h: 7, w: 6, k: [4, 3], strides: [2, 2], autoPad: 'SAME_LOWER' },
+  { name: 'auto_pad VALID', cin: 3, cout: 2, h: 6, w: 6, k: [3, 2], strides: [2, 1], autoPad: 'VALID' },
+  { name: '1×1 pointwise', cin: 5, cout: 3, h: 4, w: 4, k: [1, 1] },
+];
+
+function convSpec(c: ConvCase, w: Float32Array): ModelSpec {
+  const attrs: Record<string, number | number[] | string> = { kernel_shape: c.k };
+  if (c.strides) attrs.strides = c.strides;
+  if (c.pads) attrs.pads = c.pads;
+  if (c.dilations) attrs.dilations = c.dilations;
+  if (c.group) attrs.group = c.group;
+  if (c.autoPad) attrs.auto_pad = c.autoPad;
+  return {
+    nodes: [{ op: 'Conv', inputs: ['x', 'w'], outputs: ['y'], attrs }],
+    inputs: [{ name: 'x', dims: [1, c.cin, c.h, c.w] }],
+    outputs: [{ name: 'y', dims: ['?'] }],
+    initializers: [{ name: 'w', dims: [c.cout, c.cin / (c.group ?? 1), ...c.k], values: w }],
+  };
+}
+
+describe('Conv rule against brute force', () => {
+  for (const c of convCases) {
+    for (const mode of ['contribution', 'center', 'activation'] as const) {
+      for (const integers of [false, true]) {
+        it(`${c.name}, ${mode}, ${integers ? 'integer values (ties)' : 'real values'}`, () => {
+          const r = rng(c.h * 1000 + c.w * 10 + c.cin + (integers ? 7 : 0));
+          const x = randomTensor(c.cin * c.h * c.w, r, integers ? -2 : -1, integers ? 2 : 1, integers);
+          const w = randomTensor(c.cout * (c.cin / (c.group ?? 1)) * c.k[0] * c.k[1], r, integers ? -2 : -1, integers ? 2 : 1, integers);
+          const spec = convSpec(c, w);
+          // every output element, one walk each
+          const [sh, sw] = c.strides ?? [1, 1];
+          const ap = c.autoPad ?? 'NOTSET', p = c.pads ?? [0, 0, 0, 0], [dh, dw] = c.dilations ?? [1, 1];
+          const outN = c.cout * refAxis(c.h, c.k[0], sh, dh, p[0], p[2], ap).out * refAxis(c.w, c.k[1], sw, dw, p[1], p[3], ap).out;
+          for (let f = 0; f < outN; f++) {
+            const got = walkModel(spec, { x: { dims: [1, c.cin, c.h, c.w], data: x } }, 'y', f, 'x', { convMode: mode }).input.fixations;
+            assert.deepEqual(Array.from(got), [refConv(c, x, w, f, mode)], `output element ${f}`);
+          }
+        });
+      }
+    }
+  }
+});
+
+interface PoolCase { name: string; op: string; h: number; w: number; k: [number, number]; strides?: [number, number]; pads?: [number, number, number, number]; ceil?: number; dilations?: [number, number] }
+const poolCases: PoolCase[] = [
+  { name: 'MaxPool 2×2 stride 2', op: 'MaxPool', h: 6, w: 6, k: [2, 2], strides: [2, 2] },
+  { name: 'MaxPool 3×3 stride 2 pad 1', op: 'MaxPool', h: 7, w: 8, k: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] },
+  { name: 'MaxPool ceil_mode', op: 'MaxPool', h: 7, w: 6, k: [3, 3], strides: [2, 2], ceil: 1 },
+  { name: 'MaxPool ceil_mode with pads', op: 'MaxPool', h: 8, w: 7, k: [3, 2], strides: [2, 2], pads: [1, 0, 1, 1], ceil: 1 },
+  { name: 'MaxPool dilation 2', op: 'MaxPool', h: 8, w: 8, k: [2, 2], dilations: [2, 2] },
+  { name: 'AveragePool 3×3 stride 2 pad 1', op: 'AveragePool', h: 7, w: 7, k: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] },
+];
+
+function refPool(c: PoolCase, x: Float32Array, channels: number, f: number): number {
+  const [sh, sw] = c.strides ?? [1, 1];
+  const [dh, dw] = c.dilations ?? [1, 1];
+  const p = c.pads ?? [0, 0, 0, 0];
+  const outAxis = (n: number, k: number, s: number, d: number, pb: number, pe: number) => {
+    const room = n + pb + pe - (d * (k - 1) + 1);
+    let out = (c.ceil ? Math.ceil(room / s) : Math.floor(room / s)) + 1;
+    if (c.ceil && (out - 1) * s >= n + pb) out--;
+    return out;
+  };
+  const oh = outAxis(c.h, c.k[0], sh, dh, p[0], p[2]), ow = outAxis(c.w, c.k[1], sw, dw, p[1], p[3]);
+  void channels;
+  const plane = Math.floor(f / (oh * ow)), oy = Math.floor(f / ow) % oh, ox = f % ow;
+  let best = -1, top = -Infinity;
+  for (let yy = 0; yy < c.h; yy++) for (let xx = 0; xx < c.w; xx++) {
+    const u = (yy - oy * sh + p[0]) / dh, v = (xx - ox * sw + p[1]) / dw;
+    if (!Number.isInteger(u) || !Number.isInteger(v) || u < 0 || v < 0 || u >= c.k[0] || v >= c.k[1]) continue;
+    const i = plane * c.h * c.w + yy * c.w + xx;
+    if (x[i] > top) { top = x[i]; best = i; }
+  }
+  return best;
+}
+
+describe('pool rules against brute force', () => {
+  for (const c of poolCases) {
+    it(c.name, () => {
+      const r = rng(c.h * 31 + c.w);
+      const channels = 3;
+      const x = randomTensor(channels * c.h * c.w, r, 0, 3, true); // small integers: many ties
+      const attrs: Record<string, number | number[]> = { kernel_shape: c.k };
+      if (c.strides) attrs.strides = c.strides;
+      if (c.pads) attrs.pads = c.pads;
+      if (c.ceil) attrs.ceil_mode = c.ceil;
+      if (c.dilations) attrs.dilations = c.dilations;
+      const spec: ModelSpec = { nodes: [{ op: c.op, inputs: ['x'], outputs: ['y'], attrs }], inputs: [{ name: 'x', dims: [1, channels, c.h, c.w] }], outputs: [{ name: 'y', dims: ['?'] }] };
+      let f = 0;
+      for (;; f++) {
+        let got: number[];
+        try {
+          got = Array.from(walkModel(spec, { x: { dims: [1, channels, c.h, c.w], data: x } }, 'y', f, 'x').input.fixations);
+        } catch (e) {
+          assert.match((e as Error).message, /outside output/);
+          break;
+        }
+        assert.deepEqual(got, [refPool(c, x, channels, f)], `output element ${f}`);
+      }
+      assert.ok(f > channels, 'walked every output element');
+    });
+  }
+
+  it('GlobalAveragePool and ReduceMean over space pick the largest activation per channel', () => {
+    const r = rng(5);
+    const x = randomTensor(4 * 5 * 6, r, 0, 4, true);
+    for (const node of [
+      { op: 'GlobalAveragePool', inputs: ['x'], outputs: ['y'] },
+      { op: 'ReduceMean', inputs: ['x'], outputs: ['y'], attrs: { axes: [2, 3], keepdims: 0 } },
+    ]) {
+      const spec: ModelSpec = { nodes: [node], inputs: [{ name: 'x', dims: [1, 4, 5, 6] }], outputs: [{ name: 'y', dims: ['?'] }], opset: 13 };
+      for (let c = 0; c < 4; c++) {
+        const got = walkModel(spec, { x: { dims: [1, 4, 5, 6], data: x } }, 'y', c, 'x').input.fixations;
+        const plane = Array.from(x.subarray(c * 30, c * 30 + 30));
+        assert.deepEqual(Array.from(got), [c * 30 + plane.indexOf(Math.max(...plane))], `${node.op} channel ${c}`);
+      }
+    }
+  });
+});
+
+describe('fully connected rule against brute force', () => {
+  for (const [name, transB, mode] of [['Gemm transB, positive', 1, 'positive'], ['Gemm, positive', 0, 'positive']] as const) {
+    it(name, () => {
+      const r = rng(transB * 11 + 3);
+      const k = 12, n = 5;
+      const a = randomTensor(k, r, -2, 2, true);
+      const w = randomTensor(k * n, r, -2, 2, true);
+      const spec: ModelSpec = {
+        nodes: [{ op: 'Gemm', inputs: ['a', 'w'], outputs: ['y'], attrs: { transB } }],
+        inputs: [{ name: 'a', dims: [1, k] }], outputs: [{ name: 'y', dims: [1, n] }],
+        initializers: [{ name: 'w', dims: transB ? [n, k] : [k, n], values: w }],
+      };
+      for (let j = 0; j < n; j++) {
+        const q = Array.from({ length: k }, (_, i) => a[i] * w[transB ? j * k + i : i * n + j]);
+        let want = q.map((v, i) => (v > 0 ? i : -1)).filter((i) => i >= 0);
+        if (want.length === 0) want = [q.indexOf(Math.max(...q))];
+        const got = walkModel(spec, { a: { dims: [1, k], data: a } }, 'y', j, 'a', { flattenMode: mode }).input.fixations;
+        assert.deepEqual(Array.from(got), want, `neuron ${j}`);
+      }
+    });
+  }
+
+  it('a flattened spatial map uses the argmax mode by default, positive on request', () => {
+    const r = rng(99);
+    const x = randomTensor(2 * 3 * 3, r, 0, 3);
+    const w = randomTensor(18 * 4, r, -1, 1);
+    const spec: ModelSpec = {
+      nodes: [
+        { op: 'Flatten', inputs: ['x'], outputs: ['f'] },
+        { op: 'Gemm', inputs: ['f', 'w'], outputs: ['y'], attrs: { transB: 1 } },
+      ],
+      inputs: [{ name: 'x', dims: [1, 2, 3, 3] }], outputs: [{ name: 'y', dims: [1, 4] }],
+      initializers: [{ name: 'w', dims: [4, 18], values: w }],
+    };
+    for (let j = 0; j < 4; j++) {
+      const q = Array.from({ length: 18 }, (_, i) => x[i] * w[j * 18 + i]);
+      const argmax = walkModel(spec, { x: { dims: [1, 2, 3, 3], data: x } }, 'y', j, 'x').input.fixations;
+      assert.deepEqual(Array.from(argmax), [q.indexOf(Math.max(...q))]);
+      const positive = walkModel(spec, { x: { dims: [1, 2, 3, 3], data: x } }, 'y', j, 'x', { flattenMode: 'positive' }).input.fixations;
+      assert.deepEqual(Array.from(positive), q.map((v, i) => (v > 0 ? i : -1)).filter((i) => i >= 0));
+    }
+  });
+});
+
+describe('element-wise rules', () => {
+  it('Add of a constant bias passes through; Mul by a broadcast gate passes to the full-shape input', () => {
+    const spec: ModelSpec = {
+      nodes: [
+        { op: 'GlobalAveragePool', inputs: ['x'], outputs: ['g'] },
+        { op: 'Sigmoid', inputs: ['g'], outputs: ['s'] },
+        { op: 'Mul', inputs: ['x', 's'], outputs: ['m'] },
+        { op: 'Add', inputs: ['m', 'bias'], outputs: ['y'] },
+      ],
+      inputs: [{ name: 'x', dims: [1, 2, 2, 2] }], outputs: [{ name: 'y', dims: [1, 2, 2, 2] }],
+      initializers: [{ name: 'bias', dims: [1, 2, 1, 1], values: [5, -5] }],
+    };
+    const x = Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
+    const r = walkModel(spec, { x: { dims: [1, 2, 2, 2], data: x }, g: { dims: [1, 2, 1, 1], data: Float32Array.from([2.5, 6.5]) } }, 'y', 6, 'x');
+    assert.deepEqual(Array.from(r.input.fixations), [6]);
+    assert.ok(!r.layers.some((l) => l.op === 'GlobalAveragePool'), 'the gate branch receives no fixation');
+  });
+
+  it('Mul of two same-shape activations (swish) passes to both', () => {
+    const spec: ModelSpec = {
+      nodes: [{ op: 'Sigmoid', inputs: ['x'], outputs: ['s'] }, { op: 'Mul', inputs: ['x', 's'], outputs: ['y'] }],
+      inputs: [{ name: 'x', dims: [1, 4] }], outputs: [{ name: 'y', dims: [1, 4] }],
+    };
+    const r = walkModel(spec, { x: { dims: [1, 4], data: Float32Array.from([1, 2, 3, 4]) } }, 'y', 2, 'x');
+    assert.deepEqual(Array.from(r.input.fixations), [2]);
+    assert.equal(r.layers.filter((l) => l.op === 'Sigmoid').length, 1);
+  });
+
+  it('Sub of two activations is an error naming the op, node and path', () => {
+    const spec: ModelSpec = {
+      nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['r'] }, { op: 'Sub', inputs: ['x', 'r'], outputs: ['d'], name: 'diff' }, { op: 'Relu', inputs: ['d'], outputs: ['y'], name: 'head' }],
+      inputs: [{ name: 'x', dims: [1, 4] }], outputs: [{ name: 'y', dims: [1, 4] }],
+    };
+    assert.throws(
+      () => walkModel(spec, { x: { dims: [1, 4], data: Float32Array.from([1, 2, 3, 4]) } }, 'y', 0, 'x'),
+      (e: Error) => /Sub node 'diff'/.test(e.message) && /Relu 'head' ← Sub 'diff'/.test(e.message),
+    );
+  });
+
+  it('an operator without a rule stops the walk with its name and path', () => {
+    const spec: ModelSpec = {
+      nodes: [{ op: 'Erf', inputs: ['x'], outputs: ['e'], name: 'mystery' }, { op: 'Relu', inputs: ['e'], outputs: ['y'], name: 'out' }],
+      inputs: [{ name: 'x', dims: [1, 4] }], outputs: [{ name: 'y', dims: [1, 4] }],
+    };
+    assert.throws(
+      () => walkModel(spec, { x: { dims: [1, 4], data: Float32Array.from([1, 2, 3, 4]) }, e: { dims: [1, 4], data: new Float32Array(4) } }, 'y', 1, 'x'),
+      (e: Error) => /Erf node 'mystery'/.test(e.message) && /no rule for Erf/.test(e.message) && /Relu 'out' ← Erf 'mystery'/.test(e.message),
+    );
+  });
+});
