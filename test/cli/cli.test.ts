@@ -1,0 +1,118 @@
+// The CLI as users run it (the bundled dist/cli.js in a child process): the demo, the JSON contract, and
+// bad input answered with a clear message and a non-zero exit, never a stack trace.
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { buildModel, buildTensorProto } from '../helpers/onnx-build';
+import { repo, shared, tmpFile } from '../helpers/tmp';
+
+const cli = path.join(repo, 'dist', 'cli.js');
+const mnist = path.join(shared, 'models', 'mnist-8.onnx');
+const pelican = path.join(shared, 'images', 'pelican.jpeg');
+
+function run(args: string[], cwd = repo) {
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function assertCleanFailure(r: ReturnType<typeof run>, pattern: RegExp): void {
+  assert.notEqual(r.code, 0, 'non-zero exit');
+  assert.match(r.err, pattern);
+  assert.doesNotMatch(r.err, /\n\s+at .+:\d+:\d+/, `no stack trace in:\n${r.err}`);
+}
+
+describe('cnn-fixations CLI', () => {
+  before(() => assert.ok(fs.existsSync(cli), 'run `npm run build` first'));
+
+  it('with no arguments explains the shipped demo and writes its outputs to the folder it names', () => {
+    const cwd = path.dirname(tmpFile('demo-cwd/x'));
+    fs.mkdirSync(cwd, { recursive: true });
+    const r = run(['explain'], cwd);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /outputs go to .*cnn-fixations-out/);
+    assert.match(r.out, /144\s+\d+\.\d+%\s+pelican/);
+    assert.match(r.out, /class\s+144 pelican/);
+    for (const f of ['result.json', 'overlay.png', 'report.html']) assert.ok(fs.statSync(path.join(cwd, 'cnn-fixations-out', f)).size > 100, f);
+    const html = fs.readFileSync(path.join(cwd, 'cnn-fixations-out', 'report.html'), 'utf8');
+    assert.match(html, /data:image\/png;base64,/);
+    assert.doesNotMatch(html, /(src|href)="(https?:|\/\/)/, 'self-contained');
+  });
+
+  it('writes the versioned JSON contract', () => {
+    const out = tmpFile('result.json');
+    const r = run(['explain', path.join(shared, 'models', 'mobilenetv2-12-dequantized-fp32.onnx'), pelican, '--json', out, '--class', '129', '--top', '3']);
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(fs.readFileSync(out, 'utf8'));
+    assert.equal(j.version, 1);
+    assert.deepEqual(Object.keys(j).slice(0, 11), ['version', 'model', 'predictions', 'target', 'layers', 'inputFixations', 'points', 'keptPoints', 'box', 'timings', 'settings']);
+    assert.deepEqual(j.model.input, { name: 'input', shape: [1, 3, 224, 224] });
+    assert.equal(j.predictions.length, 3);
+    assert.deepEqual(Object.keys(j.predictions[0]), ['index', 'label', 'score']);
+    assert.deepEqual(j.target, { index: 129, label: 'spoonbill' });
+    assert.deepEqual(Object.keys(j.layers[0]).slice(0, 5), ['node', 'op', 'tensor', 'shape', 'count']);
+    for (const [c, y, x] of j.inputFixations) assert.ok(c >= 0 && c < 3 && y >= 0 && y < 224 && x >= 0 && x < 224);
+    const seen = new Set(j.inputFixations.map((f: number[]) => f.join(',')));
+    assert.equal(seen.size, j.inputFixations.length, 'input fixations are deduplicated');
+    assert.equal(j.points.length, j.inputFixations.length);
+    for (const k of ['loadMs', 'preprocessMs', 'inferenceMs', 'unravelMs', 'heatmapMs']) assert.equal(typeof j.timings[k], 'number');
+    assert.equal(j.box.length, 4);
+  });
+
+  it('--tensor replaces the image and skips preprocessing', () => {
+    const out = tmpFile('tensor.json');
+    const r = run(['explain', mnist, '--tensor', path.join(shared, 'models', 'mnist-8_test_data', 'test_data_set_2_input_0.pb'), '--json', out]);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(JSON.parse(fs.readFileSync(out, 'utf8')).target.index, 9);
+  });
+
+  describe('bad input', () => {
+    it('a missing model file', () => assertCleanFailure(run(['explain', '/nope/model.onnx', pelican]), /model file not found: \/nope\/model\.onnx/));
+    it('a file that is not ONNX', () => assertCleanFailure(run(['explain', pelican, pelican]), /not a usable ONNX model|could not be read as an ONNX model|cannot be decoded/));
+    it('a truncated model', () => {
+      const bytes = fs.readFileSync(path.join(shared, 'models', 'mobilenetv2-12-int8.onnx'));
+      assertCleanFailure(run(['explain', tmpFile('truncated.onnx', bytes.subarray(0, bytes.length >> 1)), pelican]), /truncated or corrupt|not a usable ONNX model|cannot load/);
+    });
+    it('a corrupt model (its protobuf framing scrambled)', () => {
+      const bytes = Buffer.from(fs.readFileSync(mnist));
+      for (let i = 0; i < 64; i++) bytes[i] ^= 0x5a;
+      assertCleanFailure(run(['explain', tmpFile('corrupt.onnx', bytes), pelican]), /ONNX|onnxruntime/);
+    });
+    it('an image jimp cannot read', () => assertCleanFailure(run(['explain', mnist, tmpFile('broken.png', 'not really a png')]), /cannot read image .*broken\.png/));
+    it('a missing image', () => assertCleanFailure(run(['explain', mnist, '/nope/img.png']), /cannot read image \/nope\/img\.png/));
+    it('a model with two inputs', () => {
+      const m = buildModel({ nodes: [{ op: 'Add', inputs: ['a', 'b'], outputs: ['y'] }], inputs: [{ name: 'a', dims: [1, 3, 8, 8] }, { name: 'b', dims: [1, 3, 8, 8] }], outputs: [{ name: 'y', dims: [1, 3, 8, 8] }] });
+      assertCleanFailure(run(['explain', tmpFile('two.onnx', m), pelican]), /2 inputs \('a' \[1,3,8,8\], 'b' \[1,3,8,8\]\)/);
+    });
+    it('a model with no image-like input', () => {
+      const m = buildModel({ nodes: [{ op: 'Relu', inputs: ['v'], outputs: ['y'] }], inputs: [{ name: 'v', dims: [1, 10] }], outputs: [{ name: 'y', dims: [1, 10] }] });
+      assertCleanFailure(run(['explain', tmpFile('vec.onnx', m), pelican]), /input 'v' \[1,10\] is not image-like/);
+    });
+    it('a --tensor of the wrong shape', () => {
+      const t = buildTensorProto({ dims: [1, 1, 20, 20], values: new Float32Array(400) });
+      assertCleanFailure(run(['explain', mnist, '--tensor', tmpFile('shape.pb', t)]), /shape \[1,1,20,20\] but input 'Input3' takes \[1,1,28,28\]/);
+    });
+    it('a --tensor of the wrong type', () => {
+      const t = buildTensorProto({ dims: [1, 1, 28, 28], type: 7, values: new Float64Array(784) });
+      assertCleanFailure(run(['explain', mnist, '--tensor', tmpFile('type.pb', t)]), /holds int64 values but input 'Input3' takes float32/);
+    });
+    it('a class index out of range', () => assertCleanFailure(run(['explain', mnist, path.join(shared, 'images', 'digit_3.jpg'), '--class', '10']), /class 10 is out of range: the model has 10 classes \(0–9\)/));
+    it('an unsupported operator, named with its node and path', () => {
+      const m = buildModel({
+        nodes: [
+          { op: 'Conv', inputs: ['x', 'w'], outputs: ['c'], name: 'conv' },
+          { op: 'Erf', inputs: ['c'], outputs: ['e'], name: 'odd_activation' },
+          { op: 'GlobalAveragePool', inputs: ['e'], outputs: ['g'], name: 'gap' },
+          { op: 'Flatten', inputs: ['g'], outputs: ['y'], name: 'flat' },
+        ],
+        inputs: [{ name: 'x', dims: [1, 3, 16, 16] }], outputs: [{ name: 'y', dims: [1, 4] }],
+        initializers: [{ name: 'w', dims: [4, 3, 3, 3], values: new Float32Array(108).fill(0.1) }],
+      });
+      assertCleanFailure(run(['explain', tmpFile('erf.onnx', m), pelican]), /Erf node 'odd_activation': no rule for Erf\n\s+path from the output: Flatten 'flat' ← GlobalAveragePool 'gap' ← Erf 'odd_activation'/);
+    });
+    it('an unknown option and a bad mode', () => {
+      assertCleanFailure(run(['explain', mnist, pelican, '--frobnicate']), /Unknown option '--frobnicate'/);
+      assertCleanFailure(run(['explain', mnist, pelican, '--conv-mode', 'sideways']), /--conv-mode must be one of contribution, center, activation/);
+    });
+  });
+});

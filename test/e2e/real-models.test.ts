@@ -1,0 +1,150 @@
+// End to end on the real models of ../shared: predictions, logits against the zoo's stored outputs, and
+// fixations where they belong (on the digit's stroke, on the bird). Boxes were checked by eye once
+// (test-results/real-models/*.png are written for that) and are pinned here within a few pixels.
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Jimp, loadFont } from 'jimp';
+import { SANS_32_BLACK } from 'jimp/fonts';
+import { Explainer } from '../../src/explain';
+import { iou, type Box } from '../../src/heatmap/box';
+import { fullResolution } from '../../src/heatmap/density';
+import { renderOverlayPng } from '../../src/heatmap/render';
+import { decodeTensorProto } from '../../src/onnx/schema';
+import { tensorFromProto } from '../../src/onnx/tensor';
+import { readLabels } from '../../src/labels';
+import { repo, shared, tmpFile } from '../helpers/tmp';
+
+const model = (m: string) => path.join(shared, 'models', m);
+const image = (i: string) => path.join(shared, 'images', i);
+const looks = path.join(repo, 'test-results', 'real-models');
+
+async function keepPicture(name: string, e: Explainer, x: ReturnType<Explainer['explain']>): Promise<void> {
+  fs.mkdirSync(looks, { recursive: true });
+  fs.writeFileSync(path.join(looks, `${name}.png`), await renderOverlayPng(e.picture, x.heat, x.keptPoints, x.box));
+}
+
+describe('mnist-8 on the zoo test vectors', () => {
+  const expected = [2, 0, 9];
+  for (let k = 0; k < 3; k++) {
+    it(`test_data_set_${k}: predicts ${expected[k]} and its logits match the stored output`, async () => {
+      const dir = path.join(shared, 'models', 'mnist-8_test_data');
+      const e = await Explainer.create(model('mnist-8.onnx'), { tensor: path.join(dir, `test_data_set_${k}_input_0.pb`) });
+      const stored = tensorFromProto(decodeTensorProto(fs.readFileSync(path.join(dir, `test_data_set_${k}_output_0.pb`)))).data;
+      assert.equal(e.scores.length, 10);
+      for (let i = 0; i < 10; i++) assert.ok(Math.abs(e.scores[i] - stored[i]) < 1e-3 * Math.max(1, Math.abs(stored[i])), `logit ${i}: ${e.scores[i]} vs ${stored[i]}`);
+      const x = e.explain();
+      assert.equal(x.json.target.index, expected[k]);
+      assert.ok(x.json.inputFixations.length >= 1);
+    });
+  }
+});
+
+describe('mnist-8 on digit photos', () => {
+  for (const d of [0, 3, 5, 7]) {
+    it(`digit_${d}.jpg: predicted ${d}, fixations on the stroke`, async () => {
+      const labels = readLabels(path.join(shared, 'labels', 'mnist_labels.txt'));
+      const e = await Explainer.create(model('mnist-8.onnx'), { image: image(`digit_${d}.jpg`) }, { labels });
+      const pixel = (x: number, y: number) => e.picture.rgba[(y * e.picture.width + x) * 4];
+      // Default flatten mode (argmax): one input per neuron of the single FC layer → one fixation.
+      const single = e.explain();
+      assert.equal(single.json.target.index, d);
+      assert.equal(single.json.target.label, labels[d]);
+      assert.equal(single.json.inputFixations.length, 1);
+      const [[, y0, x0]] = single.json.inputFixations;
+      assert.ok(pixel(x0, y0) > 100, 'the single fixation is on the stroke');
+      // Positive mode: every positive contribution → dozens of fixations, nearly all on the stroke.
+      const many = e.explain(undefined, { flattenMode: 'positive' });
+      const fx = many.json.inputFixations;
+      const onStroke = fx.filter(([, y, x]) => pixel(x, y) > 100).length;
+      assert.ok(fx.length >= 30, `${fx.length} fixations`);
+      assert.ok(onStroke / fx.length >= 0.9, `${onStroke}/${fx.length} on the stroke`);
+      await keepPicture(`digit_${d}`, e, many);
+    });
+  }
+});
+
+// Boxes of the birds drawn by eye on the photos (original pixels).
+const birds: Record<string, { cls: number; box: Box }> = {
+  'pelican.jpeg': { cls: 144, box: [10, 25, 499, 300] },
+  'eagle.jpg': { cls: 22, box: [130, 85, 600, 445] },
+};
+// Pinned after looking at the overlays: [box, input fixation count].
+const pinned: Record<string, [Box, number]> = {
+  'mobilenetv2-12-dequantized-fp32.onnx pelican.jpeg': [[88, 27, 390, 298], 93],
+  'mobilenetv2-12-dequantized-fp32.onnx eagle.jpg': [[165, 33, 595, 369], 97],
+  'mobilenetv2-12-int8.onnx pelican.jpeg': [[88, 28, 370, 284], 89],
+  'mobilenetv2-12-int8.onnx eagle.jpg': [[165, 33, 559, 371], 95],
+  'shufflenet-v2-12-dequantized-fp32.onnx pelican.jpeg': [[87, 25, 390, 302], 164],
+  'shufflenet-v2-12-dequantized-fp32.onnx eagle.jpg': [[165, 35, 597, 467], 162],
+  'shufflenet-v2-12-qdq.onnx pelican.jpeg': [[87, 25, 384, 314], 160],
+  'shufflenet-v2-12-qdq.onnx eagle.jpg': [[167, 39, 597, 431], 169],
+};
+
+describe('ImageNet models on bird photos', () => {
+  for (const key of Object.keys(pinned)) {
+    const [m, img] = key.split(' ');
+    it(`${m} on ${img}: class ${birds[img].cls}, box on the bird`, async () => {
+      const e = await Explainer.create(model(m), { image: image(img) });
+      const x = e.explain();
+      assert.equal(x.json.target.index, birds[img].cls);
+      assert.equal(x.json.predictions[0].index, birds[img].cls);
+      assert.ok(x.box, 'a box');
+      assert.ok(iou(x.box!, birds[img].box) >= 0.5, `IoU with the bird ${iou(x.box!, birds[img].box).toFixed(2)}`);
+      const [box, count] = pinned[key];
+      x.box!.forEach((v, i) => assert.ok(Math.abs(v - box[i]) <= 3, `box ${JSON.stringify(x.box)} vs pinned ${JSON.stringify(box)}`));
+      assert.ok(Math.abs(x.json.inputFixations.length - count) <= Math.max(3, count * 0.03), `${x.json.inputFixations.length} fixations vs pinned ${count}`);
+      // every point inside the image; kept points a subset of points
+      for (const [px, py] of x.json.points) assert.ok(px >= 0 && py >= 0 && px < e.picture.width && py < e.picture.height);
+      assert.ok(x.json.keptPoints.length <= x.json.points.length);
+      await keepPicture(`${m.replace('.onnx', '')}-${img.split('.')[0]}`, e, x);
+    });
+  }
+
+  it('float and int8 MobileNetV2 agree: similar boxes, heat maps and points', async () => {
+    for (const img of Object.keys(birds)) {
+      const f = (await Explainer.create(model('mobilenetv2-12-dequantized-fp32.onnx'), { image: image(img) })).explain();
+      const q = (await Explainer.create(model('mobilenetv2-12-int8.onnx'), { image: image(img) })).explain();
+      const boxIou = iou(f.box!, q.box!);
+      const a = fullResolution(f.heat), b = fullResolution(q.heat);
+      const mean = (v: Float32Array) => v.reduce((s, t) => s + t, 0) / v.length;
+      const ma = mean(a), mb = mean(b);
+      let sab = 0, saa = 0, sbb = 0;
+      for (let i = 0; i < a.length; i++) { sab += (a[i] - ma) * (b[i] - mb); saa += (a[i] - ma) ** 2; sbb += (b[i] - mb) ** 2; }
+      const corr = sab / Math.sqrt(saa * sbb);
+      const near = q.keptPoints.filter(([x, y]) => f.keptPoints.some(([u, v]) => Math.hypot(u - x, v - y) <= 8)).length / q.keptPoints.length;
+      console.log(`      ${img}: box IoU ${boxIou.toFixed(2)}, heat-map correlation ${corr.toFixed(2)}, int8 points within 8 px of a float point ${(near * 100).toFixed(0)}%`);
+      assert.ok(boxIou >= 0.7, `box IoU ${boxIou}`);
+      assert.ok(corr >= 0.5, `heat correlation ${corr}`);
+    }
+  });
+});
+
+describe('PaddleOCR text direction classifier', () => {
+  it('a rendered text line is 0°, its 180° rotation is 180°, fixations on the letters', async () => {
+    const font = await loadFont(SANS_32_BLACK);
+    const line = new Jimp({ width: 300, height: 48, color: 0xffffffff });
+    line.print({ font, x: 6, y: 4, text: 'Hello Fixations' });
+    const upright = tmpFile('line.png', await line.getBuffer('image/png'));
+    const rotated = tmpFile('line180.png', await line.clone().rotate(180).getBuffer('image/png'));
+    const labels = readLabels(path.join(shared, 'labels', 'ppocr_cls_labels.txt'));
+    for (const [file, want] of [[upright, '0'], [rotated, '180']] as const) {
+      const e = await Explainer.create(model('ch_ppocr_mobile_v2.0_cls_infer.onnx'), { image: file }, { preset: 'ppocr', labels });
+      const x = e.explain();
+      assert.equal(x.json.target.label, want);
+      assert.ok(x.json.predictions[0].score > 0.9);
+      // the ink is dark: most fixations sit on or next to dark pixels
+      const dark = (px: number, py: number) => {
+        for (let dy = -2; dy <= 2; dy++) for (let dx = -2; dx <= 2; dx++) {
+          const xx = px + dx, yy = py + dy;
+          if (xx >= 0 && yy >= 0 && xx < e.picture.width && yy < e.picture.height && e.picture.rgba[(yy * e.picture.width + xx) * 4] < 128) return true;
+        }
+        return false;
+      };
+      const near = x.json.keptPoints.filter(([px, py]) => dark(px, py)).length;
+      assert.ok(x.json.keptPoints.length >= 10);
+      assert.ok(near / x.json.keptPoints.length >= 0.6, `${near}/${x.json.keptPoints.length} near ink`);
+      await keepPicture(`ppocr-${want}`, e, x);
+    }
+  });
+});
