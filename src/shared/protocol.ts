@@ -62,6 +62,10 @@ export interface LayerDetail {
   readonly activationNote: string | undefined;
 }
 
+/**
+ * What the host needs to reopen a panel after a reload. The webview keeps the last one it received in its
+ * saved state (setState) under the key `host`; VS Code hands that saved state to the host's serializer.
+ */
 export interface PanelState {
   readonly modelPath: string;
   readonly imagePath: string;
