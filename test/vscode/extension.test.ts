@@ -1,0 +1,215 @@
+// The extension in a real VS Code (code-server's Node extension host): commands, a real onnxruntime run of
+// the int8 MobileNetV2 on real photos, the real webview (its 'ready' handshake), and the message path
+// from the webview through validation to the replies, driven through the API activate() returns.
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { CnnFixationsApi } from '../../src/extension';
+import type { ExplainSummary } from '../../src/panels/panel';
+import type { ErrorMessage, ShowClassMessage, ShowLayerMessage, ShowResultMessage, ToWebview } from '../../src/shared/protocol';
+
+const EXT_ID = 'cnn-fixations.cnn-fixations';
+const folder = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
+const file = (...p: string[]) => vscode.Uri.file(path.join(folder(), ...p));
+
+/** Waits for a condition the extension reaches asynchronously (a webview loading, a watcher firing). */
+async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 45000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function only<T extends ToWebview['type']>(sent: ToWebview[], type: T): Extract<ToWebview, { type: T }> {
+  const hits = sent.filter((m) => m.type === type);
+  assert.equal(hits.length, 1, `one '${type}' in ${JSON.stringify(sent.map((m) => m.type))}`);
+  return hits[0] as Extract<ToWebview, { type: T }>;
+}
+
+async function explain(...uris: vscode.Uri[]): Promise<ExplainSummary[]> {
+  const r = (await vscode.commands.executeCommand('cnnFixations.explain', uris[0], uris)) as ExplainSummary[] | undefined;
+  assert.ok(Array.isArray(r), `the command returns the panels' summaries, got ${JSON.stringify(r)}`);
+  return r;
+}
+
+describe('CNN Fixations in VS Code', function () {
+  let api: CnnFixationsApi;
+  let pelican: ExplainSummary;
+
+  before(async () => {
+    const ext = vscode.extensions.getExtension<CnnFixationsApi>(EXT_ID);
+    assert.ok(ext, `extension ${EXT_ID} is installed`);
+    api = await ext.activate();
+  });
+
+  it('activates in the Node extension host and registers its commands', async () => {
+    assert.match(process.version, /^v\d+\./);
+    const cmds = await vscode.commands.getCommands(true);
+    for (const c of ['explain', 'explainImage', 'selectModel', 'explainDemo', 'showLog']) assert.ok(cmds.includes(`cnnFixations.${c}`), c);
+    const pkg = vscode.extensions.getExtension(EXT_ID)!.packageJSON as { contributes: { menus: Record<string, { command: string; when: string }[]> } };
+    const explorer = pkg.contributes.menus['explorer/context'].find((m) => m.command === 'cnnFixations.explain');
+    assert.ok(explorer && /onnx/.test(explorer.when) && /jpe\?g/.test(explorer.when), 'explorer menu on images and .onnx');
+  });
+
+  it('explains a workspace image with the model from the settings: pelican.jpeg is class 144 pelican', async () => {
+    const [s] = await explain(file('images', 'pelican.jpeg'));
+    assert.ok(s.ok, JSON.stringify(s.error));
+    assert.equal(s.target?.index, 144);
+    assert.equal(s.target?.label, 'pelican');
+    assert.equal(s.predictions?.[0].index, 144);
+    assert.equal(s.forwardPasses, 1);
+    assert.ok((s.layers ?? 0) > 10, 'the walk went through the network');
+    assert.ok(s.box && s.box[2] > s.box[0] && s.box[3] > s.box[1], 'a box');
+    assert.equal(path.basename(s.modelPath), 'mobilenetv2-12-int8.onnx');
+    pelican = s;
+    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs);
+    assert.ok(tabs.some((t) => t.label === 'CNN Fixations: pelican.jpeg'), `tabs: ${tabs.map((t) => t.label).join(', ')}`);
+  });
+
+  it('the real webview loads and asks for the result (ready → showResult)', async () => {
+    await until('the webview to post ready', () => api.panels().find((p) => p.id === pelican.panelId && p.ready));
+    const sent = await api.send(pelican.panelId, { type: 'ready' });
+    const r = only(sent, 'showResult') as ShowResultMessage;
+    assert.equal(r.main.result.target.index, 144);
+    assert.equal(r.classCount, 1000);
+    assert.equal(r.labels?.[144], 'pelican');
+    assert.equal(r.image.mime, 'image/jpeg');
+    assert.deepEqual([r.image.width, r.image.height], [500, 375]);
+    assert.ok(r.main.heat.data instanceof Float32Array && r.main.heat.data.length === r.main.heat.gridWidth * r.main.heat.gridHeight);
+    assert.equal(r.model.fileName, 'mobilenetv2-12-int8.onnx');
+    assert.equal(r.state.imagePath, pelican.imagePath);
+  });
+
+  it('explains another class from the kept forward pass: no new inference', async () => {
+    const sent = await api.send(pelican.panelId, { type: 'explainClass', classIndex: 22 });
+    const m = only(sent, 'showClass') as ShowClassMessage;
+    assert.equal(m.side, 'main');
+    assert.equal(m.explanation?.result.target.index, 22);
+    assert.equal(m.state.classIndex, 22);
+    // the same forward pass: its inference time is carried over unchanged, and no pass was added
+    assert.equal(m.explanation?.result.timings.inferenceMs, pelican.timings?.inferenceMs);
+    assert.equal(api.panels().find((p) => p.id === pelican.panelId)?.forwardPasses, 1);
+  });
+
+  it('compares a second class side by side, and stops comparing', async () => {
+    const on = only(await api.send(pelican.panelId, { type: 'compare', classIndex: 144 }), 'showClass') as ShowClassMessage;
+    assert.equal(on.side, 'compare');
+    assert.equal(on.explanation?.result.target.index, 144);
+    assert.equal(on.state.compareIndex, 144);
+    const off = only(await api.send(pelican.panelId, { type: 'compare' }), 'showClass') as ShowClassMessage;
+    assert.equal(off.explanation, undefined);
+    assert.equal(off.state.compareIndex, undefined);
+  });
+
+  it('drills into a layer with its activation map', async () => {
+    const d = (only(await api.send(pelican.panelId, { type: 'selectLayer', layerIndex: 3 }), 'showLayer') as ShowLayerMessage).detail;
+    assert.equal(d.layerIndex, 3);
+    assert.equal(d.classIndex, 22);
+    assert.ok(d.cellCounts.reduce((a, b) => a + b, 0) > 0, 'fixations in the layer');
+    if (d.gridWidth * d.gridHeight > 1) assert.equal(d.activation?.length, d.gridWidth * d.gridHeight, d.activationNote);
+  });
+
+  it('rejects what fails validation with an error in the panel, and keeps the result', async () => {
+    const bad: [unknown, RegExp][] = [
+      [{ type: 'explainClass', classIndex: 1000 }, /out of range.*1000 classes/],
+      [{ type: 'explainClass', classIndex: 2.5 }, /whole number/],
+      [{ type: 'selectLayer', layerIndex: 9999 }, /out of range.*layers/],
+      [{ type: 'export', kind: 'gif', overlay: { heat: true, points: true, box: true, opacity: 0.5 } }, /png, json, html/],
+      [{ type: 'export', kind: 'png', overlay: { heat: true, points: true, box: true, opacity: 7 } }, /opacity/],
+      [{ type: 'rerun', settings: { convMode: 'sideways' } }, /convMode/],
+      [{ type: 'launchMissiles' }, /unknown message type/],
+      ['ready', /object/],
+    ];
+    for (const [msg, why] of bad) {
+      const e = only(await api.send(pelican.panelId, msg), 'error') as ErrorMessage;
+      assert.equal(e.title, 'Invalid request from the panel');
+      assert.match(e.message, why);
+    }
+    const p = api.panels().find((x) => x.id === pelican.panelId)!;
+    assert.equal(p.error, undefined);
+    assert.equal(p.state.classIndex, 22);
+  });
+
+  it('exports the overlay PNG and the JSON through the save dialog', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cnnf-export-'));
+    const asked: string[] = [];
+    api.setSaveDialog(async (o) => {
+      asked.push(o.defaultUri!.fsPath);
+      return vscode.Uri.file(path.join(dir, path.basename(o.defaultUri!.fsPath)));
+    });
+    try {
+      const overlay = { heat: true, points: false, box: true, opacity: 0.5 };
+      const png = only(await api.send(pelican.panelId, { type: 'export', kind: 'png', overlay }), 'exported');
+      assert.equal(path.basename(asked[0]), 'pelican.class22-bald-eagle.cnn-fixations.png');
+      assert.deepEqual([...fs.readFileSync(png.path).subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+      const json = only(await api.send(pelican.panelId, { type: 'export', kind: 'json', overlay }), 'exported');
+      const r = JSON.parse(fs.readFileSync(json.path, 'utf8')) as { version: number; target: { index: number } };
+      assert.deepEqual([r.version, r.target.index], [1, 22]);
+      const html = only(await api.send(pelican.panelId, { type: 'export', kind: 'html', overlay }), 'exported');
+      assert.match(fs.readFileSync(html.path, 'utf8'), /<img alt="overlay" src="data:image\/png;base64,/);
+    } finally {
+      api.setSaveDialog(undefined);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a second image with the same model reuses its session: eagle.jpg is class 22 bald eagle', async () => {
+    const [s] = await explain(file('images', 'eagle.jpg'));
+    assert.ok(s.ok, JSON.stringify(s.error));
+    assert.equal(s.target?.index, 22);
+    assert.equal(s.sessionCached, true);
+  });
+
+  it('reruns with settings from the panel: a new forward pass, the class kept', async () => {
+    const sent = await api.send(pelican.panelId, { type: 'rerun', settings: { convMode: 'center', sigma: 12 } });
+    const r = only(sent, 'showResult') as ShowResultMessage;
+    assert.equal(r.main.result.settings.convMode, 'center');
+    assert.equal(r.main.result.settings.sigma, 12);
+    assert.equal(r.main.result.target.index, 22);
+    assert.equal(api.panels().find((p) => p.id === pelican.panelId)?.forwardPasses, 2);
+  });
+
+  it('a corrupt .onnx gives a clear error in the panel, and the host carries on', async () => {
+    const [s] = await explain(file('models', 'corrupt.onnx'), file('images', 'pelican.jpeg'));
+    assert.equal(s.ok, false);
+    assert.equal(s.error?.title, 'Cannot load the model');
+    assert.match(s.error?.message ?? '', /corrupt\.onnx is not a usable ONNX model.*truncated or corrupt/);
+    assert.ok(s.error?.hint);
+    const p = await until('the error panel', () => api.panels().find((x) => x.id === s.panelId));
+    assert.equal(p.error?.title, 'Cannot load the model');
+    // the webview gets the error when it asks, and class requests are refused while there is no result
+    assert.equal((only(await api.send(s.panelId, { type: 'ready' }), 'error') as ErrorMessage).title, 'Cannot load the model');
+    assert.match((only(await api.send(s.panelId, { type: 'explainClass', classIndex: 1 }), 'error') as ErrorMessage).message, /before there is a result/);
+    // a further command still works
+    const [demo] = (await vscode.commands.executeCommand('cnnFixations.explainDemo')) as ExplainSummary[];
+    assert.ok(demo.ok, JSON.stringify(demo.error));
+    assert.equal(demo.target?.index, 144);
+  });
+
+  it('re-explains an open panel when its model changes on disk', async () => {
+    const model = path.join(folder(), 'models', 'watched.onnx');
+    fs.copyFileSync(path.join(folder(), 'models', 'mobilenetv2-12-int8.onnx'), model);
+    const [s] = await explain(vscode.Uri.file(model), file('images', 'eagle.jpg'));
+    assert.ok(s.ok);
+    assert.equal(s.forwardPasses, 1);
+    // a re-export that breaks the model: the panel follows, with the error
+    fs.copyFileSync(path.join(folder(), 'models', 'corrupt.onnx'), model);
+    const broken = await until('the panel to re-explain the broken model', () => api.panels().find((p) => p.id === s.panelId && p.error && !p.busy));
+    assert.equal(broken.error?.title, 'Cannot load the model');
+    // and back: a working model again
+    fs.copyFileSync(path.join(folder(), 'models', 'mobilenetv2-12-int8.onnx'), model);
+    const fixed = await until('the panel to re-explain the restored model', () => api.panels().find((p) => p.id === s.panelId && !p.error && !p.busy && p.forwardPasses === 2));
+    assert.equal(fixed.state.classIndex, 22);
+  });
+
+  it('explains each image of a multi-selection in its own panel', async () => {
+    const all = await explain(file('images', 'pelican.jpeg'), file('images', 'eagle.jpg'));
+    assert.deepEqual(all.map((s) => s.target?.index), [144, 22]);
+    assert.notEqual(all[0].panelId, all[1].panelId);
+  });
+});
