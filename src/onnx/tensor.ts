@@ -36,17 +36,45 @@ export class ConstTensor {
     private readonly materialize: () => Values,
     /** Whether the values live in an external data file. */
     readonly external = false,
+    /** The raw_data bytes, a view into the model buffer, when the tensor stores them there. */
+    private raw?: Uint8Array,
   ) {}
   get size(): number {
     return this.dims.reduce((a, b) => a * b, 1);
   }
   /** The values, decoded on first use and kept. */
   get data(): Values {
-    this.cached ??= this.materialize();
+    this.cached ??= this.raw ? checked(this, decodeRaw(this.raw, this.dataType)) : this.materialize();
     return this.cached;
+  }
+  /** Where the raw bytes sit in the model buffer (for realignment), if they sit there and are not decoded yet. */
+  get rawBytes(): Uint8Array | undefined {
+    return this.cached ? undefined : this.raw;
+  }
+  /** Points the raw bytes at a new place holding the same bytes. */
+  moveRaw(to: Uint8Array): void {
+    if (this.cached || !this.raw || to.byteLength !== this.raw.byteLength) throw new Error(`cannot move the bytes of '${this.name}'`);
+    this.raw = to;
   }
   static of(name: string, dataType: number, dims: readonly number[], data: Values): ConstTensor {
     return new ConstTensor(name, dataType, dims, () => data);
+  }
+}
+
+function checked(t: ConstTensor, values: Values): Values {
+  if (values.length !== t.size) {
+    throw new Error(`tensor '${t.name}' holds ${values.length} values but its dims ${JSON.stringify(t.dims)} need ${t.size}`);
+  }
+  return values;
+}
+
+/** Bytes per element of the types whose raw data can be viewed in place. */
+export function elementSize(dataType: number): number {
+  switch (dataType) {
+    case DataType.FLOAT: case DataType.INT32: case DataType.UINT32: return 4;
+    case DataType.DOUBLE: case DataType.INT64: case DataType.UINT64: return 8;
+    case DataType.INT16: case DataType.UINT16: case DataType.FLOAT16: case DataType.BFLOAT16: return 2;
+    default: return 1;
   }
 }
 
@@ -145,9 +173,10 @@ export function tensorFromProto(t: onnx.ITensorProto, readExternal?: ExternalDat
   const dataType = t.data_type ?? 0;
   const dims = (t.dims ?? []).map(toNumber);
   const size = dims.reduce((a, b) => a * b, 1);
-  return new ConstTensor(name, dataType, dims, () => {
-    let values: Values;
-    if (t.data_location === EXTERNAL) {
+  const external = t.data_location === EXTERNAL;
+  const raw = !external && t.raw_data && t.raw_data.length > 0 ? t.raw_data : undefined;
+  const tensor: ConstTensor = new ConstTensor(name, dataType, dims, () => {
+    if (external) {
       const entries = new Map((t.external_data ?? []).map((e) => [e.key ?? '', e.value ?? '']));
       const location = entries.get('location');
       if (!location) throw new Error(`tensor '${name}' is stored externally but names no location`);
@@ -157,15 +186,35 @@ export function tensorFromProto(t: onnx.ITensorProto, readExternal?: ExternalDat
         offset: Number(entries.get('offset') ?? 0),
         length: entries.has('length') ? Number(entries.get('length')) : undefined,
       };
-      values = decodeRaw(readExternal(ref, name), dataType);
-    } else if (t.raw_data && t.raw_data.length > 0) {
-      values = decodeRaw(t.raw_data, dataType);
-    } else {
-      values = decodeFields(t, dataType, size);
+      return checked(tensor, decodeRaw(readExternal(ref, name), dataType));
     }
-    if (values.length !== size) {
-      throw new Error(`tensor '${name}' holds ${values.length} values but its dims ${JSON.stringify(dims)} need ${size}`);
-    }
-    return values;
-  }, t.data_location === EXTERNAL);
+    return checked(tensor, decodeFields(t, dataType, size));
+  }, external, raw);
+  return tensor;
+}
+
+/**
+ * After onnxruntime has read the model buffer, moves each misaligned raw weight down to the nearest aligned
+ * offset in place (overwriting only the few bytes of its own field header and name just before it), so that
+ * every weight can be viewed as a typed array without a copy. Returns how many tensors moved.
+ */
+export function realignRawWeights(tensors: Iterable<ConstTensor>, buffer: Uint8Array): number {
+  const candidates = [...tensors]
+    .map((t) => ({ t, raw: t.rawBytes }))
+    .filter((e): e is { t: ConstTensor; raw: Uint8Array } => !!e.raw && e.raw.buffer === buffer.buffer && elementSize(e.t.dataType) > 1)
+    .sort((a, b) => a.raw.byteOffset - b.raw.byteOffset);
+  let moved = 0;
+  for (const { t, raw } of candidates) {
+    const size = elementSize(t.dataType);
+    const shift = raw.byteOffset % size;
+    if (shift === 0) continue;
+    // Bytes of this TensorProto certainly before raw_data: its tag and length (≥ 2), data_type (2), the name.
+    const own = 2 + 2 + (t.name ? new TextEncoder().encode(t.name).length + 2 : 0);
+    if (shift > own) continue; // leave it to a copy on first use
+    const span = new Uint8Array(raw.buffer, raw.byteOffset - shift, raw.byteLength + shift);
+    span.copyWithin(0, shift);
+    t.moveRaw(span.subarray(0, raw.byteLength));
+    moved++;
+  }
+  return moved;
 }

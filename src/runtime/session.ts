@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { loadModelFile, ModelFileError, type LoadedModel } from '../onnx/load';
 import { encodeExtraOutputs } from '../onnx/schema';
-import type { Values } from '../onnx/tensor';
+import { realignRawWeights, type Values } from '../onnx/tensor';
 import { planExposure, type ExposurePlan } from '../unravel/plan';
 import type { Shape } from '../unravel/tensor';
 import type { ForwardValues } from '../unravel/walk';
@@ -73,6 +73,8 @@ export async function openModel(file: string): Promise<OpenModel> {
   } catch (e) {
     throw new ModelFileError(`onnxruntime cannot load ${file}: ${ortMessage(e)}. Check that the model runs in onnxruntime ${ort.env.versions.common}.`);
   }
+  // onnxruntime keeps its own copy: our buffer is now ours to rearrange so weights need no copies.
+  realignRawWeights(model.graph.constants.values(), model.buffer);
   const t2 = performance.now();
   return {
     model,

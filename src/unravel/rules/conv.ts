@@ -20,9 +20,15 @@ export function convGeometry(node: OnnxNode, x: Shape, w: Shape): ConvGeometry {
   return { win, group, outDims: [x[0], w[0], win.outH, win.outW] };
 }
 
+/** Receptive fields gathered per block: bounds the scratch memory (block · Cin/G · kh · kw floats). */
+const BLOCK = 256;
+
 /**
  * One parent per output fixation. `w` holds the filters [Cout, Cin/G, kh, kw] as floats; `channelSign`
  * (optional, per output channel) flips the products where a following BatchNormalization scales by a negative.
+ * Fixations are grouped by receptive field and each field is gathered (dequantized) once into a contiguous
+ * patch laid out like a filter; gathering runs channel by channel over a block of fields, so reads move along
+ * each input plane instead of jumping a plane per channel.
  */
 export function backConv(
   geo: ConvGeometry,
@@ -39,64 +45,94 @@ export function backConv(
   const coutG = cout / geo.group;
   const kh = h.kernel, kw = wa.kernel;
   const taps = kh * kw;
+  const field = cinG * taps;
+  const plane = H * W;
   const data = x.data, zero = x.zero, scale = x.scale;
-  const parents = new Int32Array(fix.length);
-  const sums = new Float64Array(cinG);
+  const n = fix.length;
+  const parents = new Int32Array(n);
+  // Group fixations by receptive field: key = (group, oy, ox).
+  const key = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const f = fix[k];
+    key[k] = Math.floor((Math.floor(f / (OH * OW)) % cout) / coutG) * OH * OW + (f % (OH * OW));
+  }
+  const order = Int32Array.from({ length: n }, (_, k) => k).sort((a, b) => key[a] - key[b] || a - b);
+  const starts: number[] = [];
+  for (let k = 0; k < n; k++) if (k === 0 || key[order[k]] !== key[order[k - 1]]) starts.push(k);
+  starts.push(n);
+  const groups = starts.length - 1;
+  const block = Math.min(BLOCK, groups);
+  const patch = new Float32Array(block * field);
+  const nIn = new Int32Array(block);
+  const inTap = new Int32Array(block * taps); // in-bounds tap t = u·kw + v
+  const tapAt = new Int32Array(block * taps); // its offset y·W + x in the input plane
   let fallbacks = 0;
-  for (let n = 0; n < fix.length; n++) {
-    const f = fix[n];
-    const c = Math.floor(f / (OH * OW)) % cout;
-    const oy = Math.floor(f / OW) % OH;
-    const ox = f % OW;
-    const g = Math.floor(c / coutG);
-    const y0 = oy * h.stride - h.padBegin;
-    const x0 = ox * wa.stride - wa.padBegin;
-    const sign = channelSign && channelSign[c] < 0 ? -1 : 1;
-    const wBase = c * cinG * taps;
-    let any = false;
+  for (let b0 = 0; b0 < groups; b0 += block) {
+    const bn = Math.min(block, groups - b0);
+    for (let j = 0; j < bn; j++) {
+      const f0 = fix[order[starts[b0 + j]]];
+      const oy = Math.floor(f0 / OW) % OH, ox = f0 % OW;
+      const y0 = oy * h.stride - h.padBegin, x0 = ox * wa.stride - wa.padBegin;
+      let m = 0;
+      for (let u = 0; u < kh; u++) {
+        const yy = y0 + u * h.dilation;
+        if (yy < 0 || yy >= H) continue;
+        for (let v = 0; v < kw; v++) {
+          const xx = x0 + v * wa.dilation;
+          if (xx < 0 || xx >= W) continue;
+          inTap[j * taps + m] = u * kw + v;
+          tapAt[j * taps + m] = yy * W + xx;
+          m++;
+        }
+      }
+      nIn[j] = m;
+    }
+    patch.fill(0, 0, bn * field); // out-of-bounds taps stay 0: they add nothing to a channel's sum
     for (let ci = 0; ci < cinG; ci++) {
-      const xBase = (g * cinG + ci) * H * W;
-      const wc = wBase + ci * taps;
-      let s = 0;
-      for (let u = 0; u < kh; u++) {
-        const yy = y0 + u * h.dilation;
-        if (yy < 0 || yy >= H) continue;
-        for (let v = 0; v < kw; v++) {
-          const xx = x0 + v * wa.dilation;
-          if (xx < 0 || xx >= W) continue;
-          s += (data[xBase + yy * W + xx] - zero) * scale * w[wc + u * kw + v];
-          any = true;
-        }
-      }
-      sums[ci] = s * sign;
-    }
-    let best = 0;
-    for (let ci = 1; ci < cinG; ci++) if (sums[ci] > sums[best]) best = ci;
-    const ch = g * cinG + best;
-    const xBase = ch * H * W;
-    const wc = wBase + best * taps;
-    let py = -1, px = -1;
-    if (any && mode !== 'center') {
-      let top = -Infinity;
-      for (let u = 0; u < kh; u++) {
-        const yy = y0 + u * h.dilation;
-        if (yy < 0 || yy >= H) continue;
-        for (let v = 0; v < kw; v++) {
-          const xx = x0 + v * wa.dilation;
-          if (xx < 0 || xx >= W) continue;
-          const a = (data[xBase + yy * W + xx] - zero) * scale;
-          const q = mode === 'activation' ? a : a * w[wc + u * kw + v] * sign;
-          if (q > top) { top = q; py = yy; px = xx; }
-        }
+      for (let j = 0; j < bn; j++) {
+        const g = Math.floor((Math.floor(fix[order[starts[b0 + j]]] / (OH * OW)) % cout) / coutG);
+        const xBase = (g * cinG + ci) * plane, pBase = j * field + ci * taps, tBase = j * taps;
+        for (let q = 0; q < nIn[j]; q++) patch[pBase + inTap[tBase + q]] = (data[xBase + tapAt[tBase + q]] - zero) * scale;
       }
     }
-    if (py < 0) {
-      // `center` mode, or a window with no in-bounds tap: the stride-scaled position, kept in bounds.
-      if (!any) fallbacks++;
-      py = Math.min(H - 1, Math.max(0, oy * h.stride));
-      px = Math.min(W - 1, Math.max(0, ox * wa.stride));
+    for (let j = 0; j < bn; j++) {
+      const pField = j * field, tBase = j * taps, m = nIn[j];
+      for (let k = starts[b0 + j]; k < starts[b0 + j + 1]; k++) {
+        const f = fix[order[k]];
+        const c = Math.floor(f / (OH * OW)) % cout;
+        const g = Math.floor(c / coutG);
+        const sign = channelSign && channelSign[c] < 0 ? -1 : 1;
+        const wBase = c * field;
+        let best = 0, top = -Infinity;
+        for (let ci = 0; ci < cinG; ci++) {
+          let s = 0;
+          const pBase = pField + ci * taps, wc = wBase + ci * taps;
+          for (let t = 0; t < taps; t++) s += patch[pBase + t] * w[wc + t];
+          s *= sign;
+          if (s > top) { top = s; best = ci; }
+        }
+        // Only in-bounds taps compete for the position: padding never wins.
+        let q = -1;
+        if (m > 0 && mode !== 'center') {
+          let tv = -Infinity;
+          const pBase = pField + best * taps, wc = wBase + best * taps;
+          for (let r = 0; r < m; r++) {
+            const t = inTap[tBase + r];
+            const val = mode === 'activation' ? patch[pBase + t] : patch[pBase + t] * w[wc + t] * sign;
+            if (val > tv) { tv = val; q = r; }
+          }
+        }
+        let offset: number;
+        if (q >= 0) offset = tapAt[tBase + q];
+        else {
+          // `center` mode, or a window with no in-bounds tap: the stride-scaled position, kept in bounds.
+          if (m === 0) fallbacks++;
+          const oy = Math.floor(f / OW) % OH, ox = f % OW;
+          offset = Math.min(H - 1, Math.max(0, oy * h.stride)) * W + Math.min(W - 1, Math.max(0, ox * wa.stride));
+        }
+        parents[order[k]] = (g * cinG + best) * plane + offset;
+      }
     }
-    parents[n] = xBase + py * W + px;
   }
   return { parents, fallbacks };
 }

@@ -1,0 +1,112 @@
+// ONNX parsing: topological order from a shuffled file, Constant nodes, typed fields and raw bytes,
+// attribute defaults, external data (weights in a file beside the model, run by onnxruntime too).
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseModel } from '../../src/onnx/graph';
+import { loadModelFile } from '../../src/onnx/load';
+import { openModel, runForward } from '../../src/runtime/session';
+import { buildModel, tensorObject } from '../helpers/onnx-build';
+import { tmpFile } from '../helpers/tmp';
+import * as protobuf from 'protobufjs/light';
+import descriptor from '../../src/onnx/onnx-schema.json';
+
+describe('ONNX parsing', () => {
+  it('orders nodes topologically whatever the file order, and names unnamed nodes', () => {
+    const bytes = buildModel({
+      nodes: [
+        { op: 'Relu', inputs: ['b'], outputs: ['y'], name: '' },
+        { op: 'Sigmoid', inputs: ['a'], outputs: ['b'], name: 'sig' },
+        { op: 'Identity', inputs: ['x'], outputs: ['a'], name: 'id' },
+      ],
+      inputs: [{ name: 'x', dims: [1, 3] }], outputs: [{ name: 'y', dims: [1, 3] }],
+    });
+    const g = parseModel(bytes);
+    assert.deepEqual(g.nodes.map((n) => n.opType), ['Identity', 'Sigmoid', 'Relu']);
+    assert.equal(g.nodes[2].name, 'Relu_0');
+    assert.equal(g.producer.get('b')!.name, 'sig');
+    assert.deepEqual(g.consumers.get('a')!.map((n) => n.name), ['sig']);
+  });
+
+  it('reads Constant nodes, typed fields and raw bytes alike', () => {
+    const bytes = buildModel({
+      nodes: [
+        { op: 'Constant', inputs: [], outputs: ['k'], attrs: { value: { tensor: { dims: [2], values: [1.5, -2], typed: true } } } },
+        { op: 'Constant', inputs: [], outputs: ['s'], attrs: { value_ints: [3, 4] } },
+        { op: 'Mul', inputs: ['x', 'k'], outputs: ['y'] },
+      ],
+      inputs: [{ name: 'x', dims: [1, 2] }], outputs: [{ name: 'y', dims: [1, 2] }],
+      initializers: [{ name: 'raw', dims: [3], type: 7, values: [7, -1, 9] }, { name: 'typed', dims: [2], type: 7, values: [5, 6], typed: true }],
+    });
+    const g = parseModel(bytes);
+    assert.deepEqual(Array.from(g.constants.get('k')!.data), [1.5, -2]);
+    assert.deepEqual(Array.from(g.constants.get('s')!.data), [3, 4]);
+    assert.deepEqual(Array.from(g.constants.get('raw')!.data), [7, -1, 9]);
+    assert.deepEqual(Array.from(g.constants.get('typed')!.data), [5, 6]);
+  });
+
+  it('keeps raw weights as views into the model buffer: realigned in place, never copied', async () => {
+    const file = path.join(__dirname, '..', '..', '..', '..', 'shared', 'models', 'mobilenetv2-12-dequantized-fp32.onnx');
+    const before = loadModelFile(file);
+    const floats = [...before.graph.constants.values()].filter((c) => c.dataType === 1 && c.size >= 64);
+    const misaligned = floats.filter((c) => c.rawBytes!.byteOffset % 4 !== 0).length;
+    assert.ok(misaligned > 0, 'the file has misaligned weights (the case realignment is for)');
+    const reference = new Map(floats.map((c) => [c.name, Float32Array.from(c.data)])); // decoded the copying way
+    const open = await openModel(file); // session created, then weights realigned
+    for (const c of open.model.graph.constants.values()) {
+      if (!reference.has(c.name)) continue;
+      assert.equal(c.data.buffer, open.model.buffer.buffer, `${c.name} is a view into the model buffer`);
+      assert.deepEqual(c.data, reference.get(c.name), `${c.name} has the same values after moving`);
+    }
+    // and the session still runs after its source buffer was rearranged
+    const out = await runForward(open, { name: 'input', dims: [1, 3, 224, 224], data: new Float32Array(3 * 224 * 224).fill(0.1) });
+    assert.equal(out.outputs.get('output')!.data.length, 1000);
+  });
+
+  it('rejects bytes that are not a model with a clear reason', () => {
+    assert.throws(() => parseModel(new TextEncoder().encode('hello, not a model')), /cannot be decoded|no ONNX graph/);
+  });
+
+  it('loads a model whose weights live in an external file, and onnxruntime runs it', async () => {
+    // A 1×1 conv whose weight tensor sits in weights.bin beside the model.
+    const root = protobuf.Root.fromJSON(descriptor as protobuf.INamespace);
+    const ModelProto = root.lookupType('onnx.ModelProto');
+    const w = Float32Array.from([0.5, -1, 2, 0.25, 1, 1]);
+    const dir = path.dirname(tmpFile('ext/x'));
+    fs.mkdirSync(dir, { recursive: true });
+    const pad = Buffer.alloc(16); // data at an offset, as onnx.save_model lays it out
+    fs.writeFileSync(path.join(dir, 'weights.bin'), Buffer.concat([pad, Buffer.from(w.buffer)]));
+    const msg = ModelProto.fromObject({
+      ir_version: 8,
+      opset_import: [{ domain: '', version: 13 }],
+      graph: {
+        name: 'ext',
+        node: [{ op_type: 'Conv', name: 'conv', input: ['x', 'w'], output: ['y'], attribute: [] }],
+        initializer: [{
+          ...tensorObject({ name: 'w', dims: [2, 3, 1, 1], values: [] }),
+          raw_data: undefined,
+          data_location: 1,
+          external_data: [{ key: 'location', value: 'weights.bin' }, { key: 'offset', value: '16' }, { key: 'length', value: String(w.byteLength) }],
+        }],
+        input: [{ name: 'x', type: { tensor_type: { elem_type: 1, shape: { dim: [1, 3, 2, 2].map((d) => ({ dim_value: d })) } } } }],
+        output: [{ name: 'y', type: { tensor_type: { elem_type: 1, shape: { dim: [1, 2, 2, 2].map((d) => ({ dim_value: d })) } } } }],
+      },
+    });
+    const file = path.join(dir, 'model.onnx');
+    fs.writeFileSync(file, ModelProto.encode(msg).finish());
+    const open = await openModel(file);
+    assert.equal(open.model.usesExternalData, true);
+    assert.deepEqual(Array.from(open.model.graph.constants.get('w')!.data), Array.from(w));
+    const x = Float32Array.from({ length: 12 }, (_, i) => i);
+    const out = (await runForward(open, { name: 'x', dims: [1, 3, 2, 2], data: x })).outputs.get('y')!;
+    // y[c, p] = Σ_ci w[c, ci] x[ci, p]
+    for (let c = 0; c < 2; c++) for (let p = 0; p < 4; p++) {
+      const want = w[c * 3] * x[p] + w[c * 3 + 1] * x[4 + p] + w[c * 3 + 2] * x[8 + p];
+      assert.ok(Math.abs(out.data[c * 4 + p] - want) < 1e-5);
+    }
+    // a missing external file is a clear error
+    fs.rmSync(path.join(dir, 'weights.bin'));
+    const again = loadModelFile(file);
+    assert.throws(() => again.graph.constants.get('w')!.data, /stored in 'weights\.bin', which is missing beside the model/);
+  });
+});
