@@ -2,11 +2,11 @@
 // Explainer holds one forward pass, so any class can be explained again without running the model.
 import * as fs from 'node:fs';
 import { identityGeometry, toOriginal, type CoordinateMap } from './preprocess/geometry';
-import { decodeImage, imageToTensor, type DecodedImage } from './preprocess/image';
+import { cropToTensor, decodeImage, resizeFor, viewGeometries, type DecodedImage } from './preprocess/image';
 import { imageInputSpec, type ImageInputSpec } from './preprocess/input-spec';
 import { defaultPresetName, presetNamed, type Preset } from './preprocess/presets';
 import { readInputTensor, tensorPreview } from './preprocess/tensor-input';
-import { SessionCache, runForward, type ForwardResult, type OpenModel } from './runtime/session';
+import { SessionCache, runForward, type Feed, type ForwardResult, type OpenModel } from './runtime/session';
 import { pointsBox, thresholdBox, type Box, type BoxMode } from './heatmap/box';
 import { defaultSigma, densityMap, type HeatMap } from './heatmap/density';
 import { removeOutliers, type Point } from './heatmap/outliers';
@@ -23,6 +23,8 @@ export interface ExplainOptions {
   readonly flattenMode?: FlattenMode;
   readonly sigma?: number;
   readonly boxMode?: BoxMode;
+  /** single: one centre view (default); five: the paper's four corner and centre crops, pooled. */
+  readonly views?: 'single' | 'five';
 }
 
 export type InputSource = { readonly image: string } | { readonly imageBytes: Buffer; readonly label: string } | { readonly tensor: string };
@@ -55,14 +57,21 @@ export function topK(p: ArrayLike<number>, k: number): number[] {
 
 const sharedCache = new SessionCache();
 
+/** One view of the image through the model: its forward pass and where its pixels come from. */
+export interface View {
+  readonly forward: ForwardResult;
+  readonly map: CoordinateMap;
+  readonly probs: Float64Array;
+}
+
 export class Explainer {
   private constructor(
     readonly model: OpenModel,
     readonly spec: ImageInputSpec,
     readonly preset: Preset,
-    readonly forward: ForwardResult,
+    readonly views: readonly View[],
     readonly picture: { readonly width: number; readonly height: number; readonly rgba: Uint8Array; readonly path: string },
-    readonly map: CoordinateMap,
+    /** The model's scores for the (first) view, and the probabilities averaged over views. */
     readonly scores: Float32Array | Float64Array,
     readonly probs: Float64Array,
     readonly outputName: string,
@@ -70,6 +79,14 @@ export class Explainer {
     readonly options: ExplainOptions,
     readonly baseTimings: Pick<Timings, 'loadMs' | 'preprocessMs' | 'inferenceMs'>,
   ) {}
+
+  /** The first view's forward pass and geometry (the only ones, in single-view mode). */
+  get forward(): ForwardResult {
+    return this.views[0].forward;
+  }
+  get map(): CoordinateMap {
+    return this.views[0].map;
+  }
 
   static async create(modelPath: string, input: InputSource, options: ExplainOptions = {}, cache = sharedCache): Promise<Explainer> {
     const t0 = performance.now();
@@ -83,26 +100,37 @@ export class Explainer {
     const spec = imageInputSpec(model.model.graph);
     const preset = presetNamed(options.preset ?? defaultPresetName(model.model.graph.metadata, spec.channels));
     const t1 = performance.now();
-    let feed, map: CoordinateMap, picture: Explainer['picture'];
+    const prepared: { feed: Feed; map: CoordinateMap }[] = [];
+    let picture: Explainer['picture'];
     if ('tensor' in input) {
-      feed = readInputTensor(input.tensor, spec);
+      const feed = readInputTensor(input.tensor, spec);
       const preview = tensorPreview(feed, spec);
-      map = identityGeometry(preview.width, preview.height);
+      prepared.push({ feed, map: identityGeometry(preview.width, preview.height) });
       picture = { ...preview, path: input.tensor };
     } else {
       const img: DecodedImage = 'image' in input ? await decodeImage(input.image) : await decodeImage(input.imageBytes, input.label);
-      ({ feed, map } = imageToTensor(img, spec, preset));
+      const maps = viewGeometries(img, spec, preset, options.views ?? 'single');
+      const resized = resizeFor(img, maps[0]);
+      for (const map of maps) prepared.push({ feed: cropToTensor(resized, map, spec, preset), map });
       picture = { width: img.width, height: img.height, rgba: img.rgba, path: 'image' in input ? input.image : input.label };
     }
     const t2 = performance.now();
-    const forward = await runForward(model, feed);
-    const t3 = performance.now();
     const outputName = model.outputNames[0];
-    const out = forward.outputs.get(outputName);
-    if (!out) throw new Error(`the model produced no output '${outputName}'`);
-    const scores = out.data instanceof Float64Array ? out.data : Float32Array.from(out.data);
-    const labels = options.labels ?? (scores.length === 1000 ? imagenetLabels() : undefined);
-    return new Explainer(model, spec, preset, forward, picture, map, scores, probabilities(scores), outputName, labels, options, {
+    const views: View[] = [];
+    let scores: Float32Array | Float64Array | undefined;
+    for (const { feed, map } of prepared) {
+      const forward = await runForward(model, feed);
+      const out = forward.outputs.get(outputName);
+      if (!out) throw new Error(`the model produced no output '${outputName}'`);
+      const s = out.data instanceof Float64Array ? out.data : Float32Array.from(out.data);
+      scores ??= s;
+      views.push({ forward, map, probs: probabilities(s) });
+    }
+    const t3 = performance.now();
+    const probs = new Float64Array(scores!.length);
+    for (const v of views) v.probs.forEach((p, i) => (probs[i] += p / views.length));
+    const labels = options.labels ?? (scores!.length === 1000 ? imagenetLabels() : undefined);
+    return new Explainer(model, spec, preset, views, picture, scores!, probs, outputName, labels, options, {
       loadMs: t1 - t0,
       preprocessMs: t2 - t1,
       inferenceMs: t3 - t2,
@@ -121,25 +149,33 @@ export class Explainer {
     return topK(this.probs, Math.min(k, this.classCount)).map((i) => ({ index: i, label: this.label(i), score: this.probs[i] }));
   }
 
-  /** Explains class `k` (default: the top-1) from the kept forward pass. */
+  /**
+   * Explains class `k` (default: the top-1) from the kept forward pass(es). With several views, only those
+   * whose own top-1 is `k` are traced (all of them when none is), and their points are pooled.
+   */
   explain(classIndex?: number, overrides: Partial<ExplainOptions> = {}): Explanation {
     const o = { ...this.options, ...overrides };
     const k = classIndex ?? topK(this.probs, 1)[0];
     if (!Number.isInteger(k) || k < 0 || k >= this.classCount) {
       throw new RangeError(`class ${classIndex} is out of range: the model has ${this.classCount} classes (0–${this.classCount - 1})`);
     }
+    const unravelOptions = { convMode: o.convMode ?? defaultUnravelOptions.convMode, flattenMode: o.flattenMode ?? defaultUnravelOptions.flattenMode };
+    const agreeing = this.views.filter((v) => topK(v.probs, 1)[0] === k);
+    const traced = agreeing.length ? agreeing : this.views;
     const t0 = performance.now();
-    const unravel = this.model.unraveler.unravel(this.forward, this.outputName, k, this.spec.name, {
-      convMode: o.convMode ?? defaultUnravelOptions.convMode,
-      flattenMode: o.flattenMode ?? defaultUnravelOptions.flattenMode,
-    });
+    const walks = traced.map((v) => ({ v, unravel: this.model.unraveler.unravel(v.forward, this.outputName, k, this.spec.name, unravelOptions) }));
     const t1 = performance.now();
     const { width, height } = this.picture;
-    const fixations = this.inputCoordinates(unravel.input.fixations);
     const points: Point[] = [];
-    for (const [, y, x] of fixations) {
-      const p = toOriginal(this.map, x, y);
-      if (p) points.push(p);
+    const seen = new Set<string>();
+    const fixations: [number, number, number][] = [];
+    for (const { v, unravel } of walks) {
+      for (const [c, y, x] of this.inputCoordinates(unravel.input.fixations)) {
+        const p = toOriginal(v.map, x, y);
+        if (p) points.push(p);
+        const key = `${c},${y},${x}`;
+        if (!seen.has(key)) { seen.add(key); fixations.push([c, y, x]); }
+      }
     }
     const keptPoints = removeOutliers(points, width, height);
     const sigma = o.sigma ?? defaultSigma(width, height);
@@ -147,6 +183,7 @@ export class Explainer {
     const boxMode = o.boxMode ?? 'points';
     const box = boxMode === 'points' ? pointsBox(keptPoints) : thresholdBox(heat);
     const t2 = performance.now();
+    const unravel = walks[0].unravel;
     const json: ExplanationJson = {
       version: RESULT_VERSION,
       model: { path: this.model.model.path, input: { name: this.spec.name, shape: [...this.forward.values.get(this.spec.name)!.dims] } },
@@ -158,7 +195,14 @@ export class Explainer {
       keptPoints,
       box,
       timings: { ...this.baseTimings, unravelMs: t1 - t0, heatmapMs: t2 - t1 },
-      settings: { preset: this.preset.name, convMode: o.convMode ?? defaultUnravelOptions.convMode, flattenMode: o.flattenMode ?? defaultUnravelOptions.flattenMode, sigma, boxMode },
+      settings: {
+        preset: this.preset.name,
+        convMode: unravelOptions.convMode,
+        flattenMode: unravelOptions.flattenMode,
+        sigma,
+        boxMode,
+        views: this.views.length === 1 ? 'single' : `five (traced ${traced.length}: ${traced.map((v) => this.views.indexOf(v)).join(',')})`,
+      },
       image: { path: this.picture.path, width, height },
     };
     return { json, unravel, heat, keptPoints, box };

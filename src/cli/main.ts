@@ -25,6 +25,7 @@ Options:
   --flatten-mode M     argmax (default), positive
   --sigma S            heat map sigma in image pixels (default 0.055 × shorter side)
   --box-mode M         points (default), threshold
+  --views V            single (default: the centre view), five (the paper's four corner and centre crops)
   --json FILE          write the result as JSON (versioned contract)
   --png FILE           write the image with heat map, points and box
   --html FILE          write a self-contained HTML report
@@ -46,7 +47,7 @@ function integer(v: string | undefined, flag: string): number | undefined {
   return Number(v);
 }
 
-function describe(x: Explanation, e: Explainer): string {
+function describe(x: Explanation): string {
   const r = x.json;
   const t = r.timings;
   const lines = [
@@ -61,8 +62,16 @@ function describe(x: Explanation, e: Explainer): string {
   ];
   const notes = r.layers.filter((l) => l.notes?.length);
   if (notes.length) lines.push(`fall-backs at ${notes.length} layer(s), e.g. ${notes[0].op} '${notes[0].node}': ${notes[0].notes![0]}`);
-  void e;
+  if (r.inputFixations.length < 5 && r.settings.flattenMode === 'argmax' && flattensSpatialMap(x)) {
+    lines.push('note     a fully connected layer reads a flattened feature map and keeps one input per neuron (flatten mode argmax);\n' +
+      '         with a single such layer that leaves few fixations: try --flatten-mode positive');
+  }
   return lines.join('\n');
+}
+
+/** Whether the walk flattened a feature map into a vector (before a fully connected layer). */
+function flattensSpatialMap(x: Explanation): boolean {
+  return x.unravel.layers.some((m) => (m.op === 'Flatten' || m.op === 'Reshape') && m.shape.length === 2);
 }
 
 async function writeOutputs(x: Explanation, e: Explainer, files: { json?: string; png?: string; html?: string }): Promise<string[]> {
@@ -88,7 +97,7 @@ export async function main(argv: string[]): Promise<number> {
     options: {
       tensor: { type: 'string' }, class: { type: 'string' }, top: { type: 'string' }, preset: { type: 'string' },
       labels: { type: 'string' }, 'conv-mode': { type: 'string' }, 'flatten-mode': { type: 'string' },
-      sigma: { type: 'string' }, 'box-mode': { type: 'string' }, json: { type: 'string' }, png: { type: 'string' },
+      sigma: { type: 'string' }, 'box-mode': { type: 'string' }, views: { type: 'string' }, json: { type: 'string' }, png: { type: 'string' },
       html: { type: 'string' }, out: { type: 'string' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -122,10 +131,11 @@ export async function main(argv: string[]): Promise<number> {
     convMode: oneOf(values['conv-mode'], ['contribution', 'center', 'activation'] as const, '--conv-mode'),
     flattenMode: oneOf(values['flatten-mode'], ['argmax', 'positive'] as const, '--flatten-mode'),
     boxMode: oneOf(values['box-mode'], ['points', 'threshold'] as const, '--box-mode'),
+    views: oneOf(values.views, ['single', 'five'] as const, '--views'),
     sigma,
   });
   const x = explainer.explain(integer(values.class, '--class'));
-  console.log(describe(x, explainer));
+  console.log(describe(x));
   const files = {
     json: values.json ?? (out ? path.join(out, 'result.json') : undefined),
     png: values.png ?? (out ? path.join(out, 'overlay.png') : undefined),

@@ -43,11 +43,23 @@ export interface Prepared {
   readonly map: CoordinateMap;
 }
 
-export function imageToTensor(img: DecodedImage, spec: ImageInputSpec, preset: Preset): Prepared {
-  const [mh, mw] = modelSize(spec, preset);
-  const map = planGeometry(preset.resize, img.width, img.height, mw, mh, preset.shorterRatio);
-  const resized = img.jimp.clone().resize({ w: map.resizedWidth, h: map.resizedHeight });
-  const px = resized.bitmap.data;
+export interface Bitmap {
+  readonly width: number;
+  readonly height: number;
+  /** RGBA, row-major. */
+  readonly data: Uint8Array;
+}
+
+/** The image resized for a geometry (shared by every crop of the same size). */
+export function resizeFor(img: DecodedImage, map: CoordinateMap): Bitmap {
+  const { width, height, data } = img.jimp.clone().resize({ w: map.resizedWidth, h: map.resizedHeight }).bitmap;
+  return { width, height, data };
+}
+
+/** The model input for one crop of an already resized image. */
+export function cropToTensor(resized: Bitmap, map: CoordinateMap, spec: ImageInputSpec, preset: Preset): Feed {
+  const mh = map.modelHeight, mw = map.modelWidth;
+  const px = resized.data;
   const rw = map.resizedWidth;
   const c = spec.channels;
   const plane = mh * mw;
@@ -60,15 +72,28 @@ export function imageToTensor(img: DecodedImage, spec: ImageInputSpec, preset: P
       const inside = x < map.contentWidth && y < map.contentHeight;
       const s = ((y + map.cropTop) * rw + (x + map.cropLeft)) * 4;
       for (let ch = 0; ch < c; ch++) {
-        let v: number;
-        if (!inside) v = Number.NaN;
-        else if (c === 1) v = (px[s] * 299 + px[s + 1] * 587 + px[s + 2] * 114) / 1000;
-        else v = px[s + order[ch]];
         const i = spec.layout === 'NCHW' ? ch * plane + y * mw + x : (y * mw + x) * c + ch;
-        out[i] = Number.isNaN(v) ? 0 : norm(v, ch);
+        // Padding (PaddleOCR's right margin) is 0 after normalization, as Paddle pads.
+        if (!inside) out[i] = 0;
+        else out[i] = norm(c === 1 ? (px[s] * 299 + px[s + 1] * 587 + px[s + 2] * 114) / 1000 : px[s + order[ch]], ch);
       }
     }
   }
   const dims = spec.layout === 'NCHW' ? [1, c, mh, mw] : [1, mh, mw, c];
-  return { feed: { name: spec.name, dims, data: out }, map };
+  return { name: spec.name, dims, data: out };
+}
+
+/** The views of an image: the single (centre) crop, or the paper's five crops (four corners and centre). */
+export function viewGeometries(img: { width: number; height: number }, spec: ImageInputSpec, preset: Preset, views: 'single' | 'five'): CoordinateMap[] {
+  const [mh, mw] = modelSize(spec, preset);
+  const centre = planGeometry(preset.resize, img.width, img.height, mw, mh, preset.shorterRatio);
+  if (views === 'single' || preset.resize !== 'shorter') return [centre];
+  const right = centre.resizedWidth - mw, bottom = centre.resizedHeight - mh;
+  const corners: [number, number][] = [[0, 0], [right, 0], [0, bottom], [right, bottom]];
+  return [centre, ...corners.map(([cropLeft, cropTop]) => ({ ...centre, cropLeft, cropTop }))];
+}
+
+export function imageToTensor(img: DecodedImage, spec: ImageInputSpec, preset: Preset): Prepared {
+  const [map] = viewGeometries(img, spec, preset, 'single');
+  return { feed: cropToTensor(resizeFor(img, map), map, spec, preset), map };
 }

@@ -45,6 +45,8 @@ export interface ExplanationJson {
     readonly flattenMode: string;
     readonly sigma: number;
     readonly boxMode: string;
+    /** 'single', or the five-crop protocol with the views traced. */
+    readonly views?: string;
   };
   readonly image: { readonly path: string; readonly width: number; readonly height: number };
 }

@@ -120,6 +120,26 @@ describe('ImageNet models on bird photos', () => {
   });
 });
 
+describe('views', () => {
+  it('the five-crop protocol traces the agreeing crops and pools their points in original pixels', async () => {
+    const single = await Explainer.create(model('shufflenet-v2-12-dequantized-fp32.onnx'), { image: image('eagle.jpg') });
+    const five = await Explainer.create(model('shufflenet-v2-12-dequantized-fp32.onnx'), { image: image('eagle.jpg') }, { views: 'five' });
+    assert.equal(five.views.length, 5);
+    // corner crops reach the image's corners of the resized frame; the centre one is the single view
+    assert.deepEqual(five.views[0].map, single.map);
+    assert.deepEqual(five.views.slice(1).map((v) => [v.map.cropLeft, v.map.cropTop]), [[0, 0], [162, 0], [0, 32], [162, 32]]);
+    const x = five.explain();
+    assert.equal(x.json.target.index, 22);
+    assert.match(x.json.settings.views!, /^five \(traced \d: /);
+    const s = single.explain();
+    assert.ok(x.json.points.length > 2 * s.json.points.length, `${x.json.points.length} pooled points vs ${s.json.points.length}`);
+    // pooled points cover more of the image than one crop can: some left of the centre crop's left edge
+    const centreLeft = Math.floor(((single.map.cropLeft + 0.5) * 773) / single.map.resizedWidth);
+    assert.ok(x.json.points.some(([px]) => px < centreLeft), 'points from the left corner crops');
+    assert.ok(iou(x.box!, birds['eagle.jpg'].box) >= 0.5);
+  });
+});
+
 describe('PaddleOCR text direction classifier', () => {
   it('a rendered text line is 0°, its 180° rotation is 180°, fixations on the letters', async () => {
     const font = await loadFont(SANS_32_BLACK);
