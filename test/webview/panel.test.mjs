@@ -1,0 +1,429 @@
+/* global describe, it, before, after, beforeEach, afterEach, document, window, getComputedStyle */
+// The panel in headless Chromium, under the extension's CSP, answered by a real host: the float
+// MobileNetV2 in onnxruntime explaining a pelican photo. Run by test/webview/run.mjs.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { SHARED, SHOTS, ROOT, launchBrowser, loadHostModule, openPanel, pageProblems } from './harness.mjs';
+
+const MODEL = path.join(SHARED, 'models', 'mobilenetv2-12-dequantized-fp32.onnx');
+const PELICAN = path.join(SHARED, 'images', 'pelican.jpeg');
+const EXPORTS = path.join(SHOTS, 'exports');
+const INFERNO_TOP = [252, 255, 164]; // inferno(1), src/heatmap/colormap.ts
+const INFERNO_ZERO = [0, 0, 4]; // inferno(0)
+const RDBU_ENDS = { positive: [103, 0, 31], negative: [5, 48, 97] }; // the diverging map's ends
+const POINT = [0, 229, 255];
+const BOX = [57, 255, 20];
+
+/** Polls until fn() returns a truthy value (bounded by mocha's timeout, not asserted on time). */
+async function until(fn, what) {
+  for (let i = 0; i < 600; i++) {
+    const v = await fn();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+/** The RGBA pixels of a canvas. */
+function readCanvas(page, selector) {
+  return page.evaluate((sel) => {
+    const c = document.querySelector(sel);
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    return { width: c.width, height: c.height, data: new Uint8Array(d.buffer) };
+  }, selector);
+}
+
+const px = (img, x, y) => Array.from(img.data.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 3));
+const near = (a, b, tol = 2) => a.every((v, i) => Math.abs(v - b[i]) <= tol);
+function countColor(img, rgb) {
+  let n = 0;
+  for (let i = 0; i < img.data.length; i += 4) if (img.data[i] === rgb[0] && img.data[i + 1] === rgb[1] && img.data[i + 2] === rgb[2]) n++;
+  return n;
+}
+function countDifferent(a, b, tol = 8) {
+  let n = 0;
+  for (let i = 0; i < a.data.length; i += 4) if (Math.abs(a.data[i] - b.data[i]) > tol || Math.abs(a.data[i + 1] - b.data[i + 1]) > tol || Math.abs(a.data[i + 2] - b.data[i + 2]) > tol) n++;
+  return n;
+}
+
+/** The heat map's hottest grid node, in original pixels (the grid is normalised so its value is 1). */
+function heatPeak(explanation) {
+  const h = explanation.heat;
+  let best = 0;
+  for (let i = 1; i < h.grid.length; i++) if (h.grid[i] > h.grid[best]) best = i;
+  return { x: (best % h.gridWidth) * h.step, y: Math.floor(best / h.gridWidth) * h.step, value: h.grid[best] };
+}
+
+const MAIN = 'canvas.overlay[data-side=main]';
+const COMPARE = 'canvas.overlay[data-side=compare]';
+
+describe('CNN Fixations panel (Chromium, real host)', function () {
+  let browser, host, DevHost;
+  const sink = {};
+  let panel;
+
+  const toggle = (key) => panel.page.locator(`input[data-toggle=${key}]`);
+  async function setToggles(want) {
+    for (const [k, on] of Object.entries(want)) if ((await toggle(k).isChecked()) !== on) await toggle(k).click();
+  }
+  async function ready(classIndex = 144) {
+    await panel.page.locator('#title', { hasText: `class ${classIndex}` }).waitFor();
+    await panel.page.locator(`${MAIN}[data-class-index="${classIndex}"]`).waitFor({ state: 'attached' });
+  }
+  const lastReceived = (type) => [...host.received].reverse().find((m) => m.type === type);
+
+  before(async () => {
+    ({ DevHost } = loadHostModule());
+    host = new DevHost({ model: MODEL, image: PELICAN, exportDir: EXPORTS }, (m) => sink.post(m));
+    browser = await launchBrowser();
+  });
+  after(async () => browser?.close());
+  beforeEach(() => host.reset());
+  afterEach(async () => {
+    if (!panel) return;
+    const problems = await pageProblems(panel);
+    await panel.context.close();
+    panel = undefined;
+    assert.deepEqual(problems, [], 'the page reported errors, CSP violations or network requests');
+  });
+
+  it('shows class 144 "pelican" with a heat map drawn in inferno over the photo', async () => {
+    panel = await openPanel(browser, sink, host);
+    const { page } = panel;
+    await ready();
+    assert.match(await page.locator('#title').innerText(), /pelican\s*class 144/);
+    assert.equal(await page.locator('.pred').count(), 5);
+    assert.equal(await page.locator('.pred[aria-pressed=true]').getAttribute('data-class'), '144');
+    assert.deepEqual(host.received[0], { type: 'ready' });
+
+    await setToggles({ points: false, box: false });
+    const withHeat = await readCanvas(page, MAIN);
+    assert.deepEqual([withHeat.width, withHeat.height], [500, 375], 'a 500×375 photo is drawn at its own size');
+    await setToggles({ heat: false });
+    const photo = await readCanvas(page, MAIN);
+    // The heat changes a good part of the picture, and at the hottest node it is inferno's top colour
+    // blended at the default opacity 0.6 over the photo.
+    assert.ok(countDifferent(withHeat, photo) > 0.1 * 500 * 375, 'the heat map covers a real area');
+    const peak = heatPeak(host.main);
+    assert.equal(peak.value, 1);
+    const expected = px(photo, peak.x, peak.y).map((v, i) => v * 0.4 + INFERNO_TOP[i] * 0.6);
+    assert.ok(near(px(withHeat, peak.x, peak.y), expected), `peak pixel ${px(withHeat, peak.x, peak.y)} ≈ ${expected}`);
+    await setToggles({ heat: true, points: true, box: true });
+    await page.screenshot({ path: path.join(SHOTS, 'panel-1280-dark.png'), fullPage: true });
+  });
+
+  it('toggles points, box and heat, and the opacity slider changes the overlay', async () => {
+    panel = await openPanel(browser, sink, host);
+    const { page } = panel;
+    await ready();
+    await setToggles({ heat: false, points: true, box: true });
+    let img = await readCanvas(page, MAIN);
+    assert.ok(countColor(img, POINT) > 50, 'cyan points are drawn');
+    assert.ok(countColor(img, BOX) > 500, 'the green box is drawn');
+    await setToggles({ points: false });
+    img = await readCanvas(page, MAIN);
+    assert.equal(countColor(img, POINT), 0, 'points toggled off');
+    assert.ok(countColor(img, BOX) > 500);
+    await setToggles({ box: false });
+    const photo = await readCanvas(page, MAIN);
+    assert.equal(countColor(photo, BOX), 0, 'box toggled off');
+    assert.ok(await page.locator('input[type=range]').isDisabled(), 'opacity is disabled while the heat map is off');
+
+    await setToggles({ heat: true });
+    const slider = page.locator('input[type=range]');
+    await slider.focus();
+    await page.keyboard.press('End');
+    assert.equal(await page.locator('.opacity-value').innerText(), '100%');
+    const peak = heatPeak(host.main);
+    const full = await readCanvas(page, MAIN);
+    assert.ok(near(px(full, peak.x, peak.y), INFERNO_TOP, 1), `at opacity 100% the hottest pixel is inferno(1), got ${px(full, peak.x, peak.y)}`);
+    await page.keyboard.press('Home');
+    assert.equal(await page.locator('.opacity-value').innerText(), '0%');
+    assert.equal(countDifferent(await readCanvas(page, MAIN), photo, 0), 0, 'at opacity 0 the canvas is the photo');
+    for (let i = 0; i < 35; i++) await page.keyboard.press('ArrowRight');
+    assert.equal(await page.locator('.opacity-value').innerText(), '35%');
+    const partial = await readCanvas(page, MAIN);
+    const expected = px(photo, peak.x, peak.y).map((v, i) => v * 0.65 + INFERNO_TOP[i] * 0.35);
+    assert.ok(near(px(partial, peak.x, peak.y), expected), 'at 35% the peak is blended 35%');
+  });
+
+  it('explains another class when a prediction is clicked, with no new forward pass', async () => {
+    panel = await openPanel(browser, sink, host);
+    const { page } = panel;
+    await ready();
+    const before = await readCanvas(page, MAIN);
+    await page.locator('.pred[data-class="129"]').click();
+    await ready(129);
+    assert.match(await page.locator('#title').innerText(), /spoonbill\s*class 129/);
+    assert.deepEqual(lastReceived('explainClass'), { type: 'explainClass', classIndex: 129 });
+    assert.equal(await page.locator('.pred[aria-pressed=true]').getAttribute('data-class'), '129');
+    assert.ok(countDifferent(await readCanvas(page, MAIN), before) > 1000, 'the overlay now shows class 129');
+    // The drill-down follows the class: the layer is asked for again, for class 129.
+    await until(() => host.lastLayer?.classIndex === 129, 'the layer detail of class 129');
+    await page.locator('.layer-detail:not(.stale) [data-map=cells]').waitFor();
+  });
+
+  it('compares two classes side by side, from the list and from the class picker', async () => {
+    panel = await openPanel(browser, sink, host);
+    const { page } = panel;
+    await ready();
+    await page.locator('[data-compare="129"]').click();
+    await page.locator(`${COMPARE}[data-class-index="129"]`).waitFor();
+    assert.deepEqual(lastReceived('compare'), { type: 'compare', classIndex: 129 });
+    const a = await page.locator(MAIN).boundingBox(), b = await page.locator(COMPARE).boundingBox();
+    assert.ok(Math.abs(a.y - b.y) < 2 && b.x >= a.x + a.width, 'the two overlays sit side by side');
+    assert.ok(countDifferent(await readCanvas(page, MAIN), await readCanvas(page, COMPARE)) > 1000, 'and show different explanations');
+    assert.match(await page.locator('figure[data-side=compare] .fig-head').innerText(), /spoonbill/);
+    assert.match(await page.locator('.subtitle').innerText(), /compared with spoonbill \(class 129\)/);
+    await page.screenshot({ path: path.join(SHOTS, 'compare-1280-dark.png'), fullPage: true });
+
+    // The picker: type part of a label, arrows and Enter pick, Enter again compares.
+    const input = page.getByRole('combobox', { name: 'Find a class' });
+    await input.fill('egret');
+    const option = page.locator('[role=option][data-class="132"]');
+    await option.waitFor();
+    assert.match(await option.innerText(), /American egret/);
+    assert.equal(await page.locator('[role=option][aria-selected=true]').getAttribute('data-class'), '131', 'little blue heron (Egretta caerulea) comes first');
+    await input.press('ArrowDown');
+    assert.equal(await input.getAttribute('aria-activedescendant'), await option.getAttribute('id'));
+    await page.screenshot({ path: path.join(SHOTS, 'picker-1280-dark.png') });
+    await input.press('Enter');
+    assert.equal(await input.inputValue(), '132 American egret');
+    await input.press('Enter');
+    await page.locator(`${COMPARE}[data-class-index="132"]`).waitFor();
+    // A typed index works too, and Explain makes it the explained class.
+    await input.fill('22');
+    await input.press('Enter');
+    await page.locator('[data-picker=explain]').click();
+    await ready(22);
+    assert.match(await page.locator('#title').innerText(), /bald eagle/);
+
+    await page.getByRole('button', { name: 'Stop comparing' }).click();
+    await page.locator(COMPARE).waitFor({ state: 'detached' });
+    assert.deepEqual(lastReceived('compare'), { type: 'compare', classIndex: undefined });
+  });
+
+  it('drills into a layer: fixations on its grid, projected to the image, channels and activation map', async () => {
+    panel = await openPanel(browser, sink, host);
+    const { page } = panel;
+    await ready();
+    // The first spatial layer from the output opens by itself (MobileNetV2: the last 7×7 block).
+    await page.locator('[data-map=cells]').waitFor();
+    let d = host.lastLayer;
+    assert.ok(d.gridWidth > 1 && d.gridHeight > 1);
+    assert.equal(await page.locator('table.layers tbody tr').count(), host.main.json.layers.length);
+    assert.equal(await page.locator('table.layers tr[aria-selected=true]').getAttribute('data-index'), String(d.layerIndex));
+
+    const cells = await readCanvas(page, '[data-map=cells]');
+    assert.deepEqual([cells.width, cells.height], [d.gridWidth, d.gridHeight]);
+    const lit = [...d.cellCounts].filter((c) => c > 0).length;
+    assert.equal(cells.width * cells.height - countColor(cells, INFERNO_ZERO), lit, 'every fixated cell and only those are coloured');
+    assert.ok(d.activation, 'the float model keeps this tensor');
+    const act = await readCanvas(page, '[data-map=activation]');
+    let k = 0;
+    for (let i = 1; i < d.activation.length; i++) if (Math.abs(d.activation[i]) > Math.abs(d.activation[k])) k = i;
+    const end = d.activation[k] >= 0 ? RDBU_ENDS.positive : RDBU_ENDS.negative;
+    assert.deepEqual(px(act, k % d.gridWidth, Math.floor(k / d.gridWidth)), end, 'the strongest activation takes the end of the diverging map');
+    assert.ok((await readCanvas(page, '[data-map=projected]')).width > 100);
+
+    // A channel chip shows that channel's activation.
+    const chip = page.locator('.chip-btn').nth(1);
+    const channel = Number(await chip.getAttribute('data-channel'));
+    await chip.click();
+    await page.locator(`.chip-btn[data-channel="${channel}"][aria-pressed=true]`).waitFor();
+    assert.deepEqual(lastReceived('selectLayer'), { type: 'selectLayer', layerIndex: d.layerIndex, channel });
+    assert.match(await page.locator('.layer-detail').innerText(), new RegExp(`Activation of channel ${channel}`));
+
+    // Rows: click one, or move with the arrows and open with Enter.
+    await page.locator('table.layers tr[data-index="12"]').click();
+    await page.locator('.detail-head', { hasText: 'Layer 12' }).waitFor();
+    d = host.lastLayer;
+    assert.equal(d.layerIndex, 12);
+    await page.locator('table.layers tr[data-index="12"]').focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.locator('.detail-head', { hasText: 'Layer 13' }).waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'layers-1280-dark.png'), fullPage: true });
+
+    // The filter narrows the table; a vector layer shows no grid but lists its units.
+    await page.locator('input.filter').fill('MatMul');
+    const rows = page.locator('table.layers tbody tr');
+    assert.equal(await rows.count(), host.main.json.layers.filter((l) => `${l.op} ${l.node} ${l.tensor}`.toLowerCase().includes('matmul')).length);
+    await rows.first().click();
+    await page.locator('.layer-detail .placeholder', { hasText: 'no spatial grid' }).waitFor();
+    await page.locator('input.filter').fill('');
+  });
+
+  it('posts export messages with the current overlay settings and shows where the file went', async () => {
+    panel = await openPanel(browser, sink, host);
+    const { page } = panel;
+    await ready();
+    await setToggles({ points: false });
+    await page.locator('input[type=range]').fill('30');
+    await page.locator('[data-export=png]').click();
+    const toast = page.locator('.toast');
+    await toast.filter({ hasText: 'overlay PNG' }).waitFor();
+    assert.deepEqual(lastReceived('export'), { type: 'export', kind: 'png', overlay: { heat: true, points: false, box: true, opacity: 0.3 } });
+    const file = host.exported.at(-1);
+    assert.match(await toast.innerText(), new RegExp(file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    assert.deepEqual([...readFileSync(file).subarray(1, 4)], [...Buffer.from('PNG')]);
+    await page.locator('[data-export=json]').click();
+    await toast.filter({ hasText: 'JSON' }).waitFor();
+    assert.equal(JSON.parse(readFileSync(host.exported.at(-1), 'utf8')).target.index, 144);
+    await page.locator('[data-export=html]').click();
+    await toast.filter({ hasText: 'HTML report' }).waitFor();
+    assert.match(readFileSync(host.exported.at(-1), 'utf8'), /^<!doctype html>/);
+  });
+
+  it('shows an error with its title, message and node, from a real walk that has no rule', async () => {
+    host.open({ model: path.join(ROOT, 'test', 'webview', 'fixtures', 'resize-no-rule.onnx'), image: PELICAN, options: { preset: 'unit' }, exportDir: EXPORTS });
+    try {
+      panel = await openPanel(browser, sink, host);
+      const { page } = panel;
+      const banner = page.getByRole('alert');
+      await banner.waitFor();
+      assert.match(await banner.locator('.error-title').innerText(), /Cannot explain pelican\.jpeg with resize-no-rule\.onnx/);
+      assert.match(await banner.locator('.error-message').innerText(), /cannot backtrack through Resize node 'upsample_x2'/);
+      assert.equal(await banner.locator('.error-node code').innerText(), 'upsample_x2');
+      assert.match(await banner.locator('.error-hint').innerText(), /no backtrack rule for Resize/);
+      assert.equal(await page.locator('.busy-label').innerText(), '', 'busy ends with the error');
+      await page.screenshot({ path: path.join(SHOTS, 'error-1280-dark.png'), fullPage: true });
+      await banner.getByRole('button', { name: 'Dismiss' }).click();
+      await banner.waitFor({ state: 'hidden' });
+    } finally {
+      host.open({ model: MODEL, image: PELICAN, exportDir: EXPORTS });
+    }
+  });
+
+  it('reports a bad request from the panel side as an error too, and handles busy', async () => {
+    panel = await openPanel(browser, sink, host);
+    const { page } = panel;
+    await ready();
+    await page.evaluate(() => window.cnnfHostBinding({ type: 'selectLayer', layerIndex: 9999 }));
+    await page.getByRole('alert').filter({ hasText: 'Cannot show layer 9999' }).waitFor();
+    assert.match(await page.locator('.error-message').innerText(), /there is no layer 9999 \(the walk has 102\)/);
+    await sink.post({ type: 'busy', busy: true, label: 'Explaining class 3…' });
+    assert.equal(await page.locator('.busy-label').innerText(), 'Explaining class 3…');
+    assert.equal(await page.locator('#app').getAttribute('aria-busy'), 'true');
+    await sink.post({ type: 'busy', busy: false });
+    assert.equal(await page.locator('#app').getAttribute('aria-busy'), 'false');
+  });
+
+  it('reruns with the settings chosen in the panel', async () => {
+    panel = await openPanel(browser, sink, host);
+    const { page } = panel;
+    await ready();
+    await page.getByRole('tab', { name: 'Settings & timings' }).click();
+    await page.getByLabel('Heat map sigma (px)').fill('8');
+    await page.getByLabel('Conv rule').selectOption('center');
+    await page.getByRole('button', { name: 'Run again' }).click();
+    await page.locator('.facts', { hasText: 'sigma 8.0 px' }).waitFor();
+    assert.deepEqual(lastReceived('rerun'), { type: 'rerun', settings: { preset: 'imagenet', convMode: 'center', flattenMode: 'argmax', boxMode: 'points', sigma: 8 } });
+    assert.match(await page.locator('.facts').innerText(), /conv center/);
+    await page.screenshot({ path: path.join(SHOTS, 'settings-1280-dark.png'), fullPage: true });
+    // Back to the defaults for the other tests.
+    host.open({ model: MODEL, image: PELICAN, exportDir: EXPORTS });
+  });
+
+  it('restores toggles, opacity, tab, layer and compared class after a reload', async () => {
+    panel = await openPanel(browser, sink, host);
+    const { page } = panel;
+    await ready();
+    await setToggles({ points: false });
+    await page.locator('input[type=range]').fill('35');
+    await page.locator('[data-compare="129"]').click();
+    await page.locator(`${COMPARE}[data-class-index="129"]`).waitFor();
+    await page.locator('table.layers tr[data-index="12"]').click();
+    await page.locator('.detail-head', { hasText: 'Layer 12' }).waitFor();
+    await page.getByRole('tab', { name: 'Model' }).click();
+
+    const check = async () => {
+      await ready();
+      assert.equal(await toggle('points').isChecked(), false);
+      assert.equal(await toggle('heat').isChecked(), true);
+      assert.equal(await page.locator('.opacity-value').innerText(), '35%');
+      assert.equal(await page.getByRole('tab', { name: 'Model' }).getAttribute('aria-selected'), 'true');
+      await page.locator(`${COMPARE}[data-class-index="129"]`).waitFor();
+      await until(() => host.lastLayer?.layerIndex === 12 && host.lastLayer.classIndex === 144, 'layer 12 asked for again');
+    };
+    host.lastLayer = undefined;
+    await page.reload();
+    await check();
+    // A host that forgot the compared class: the panel asks for it again from its saved state.
+    host.forgetCompare();
+    host.lastLayer = undefined;
+    await page.reload();
+    await check();
+    assert.deepEqual(lastReceived('compare'), { type: 'compare', classIndex: 129 });
+    assert.match(await page.locator('#panel-model').innerText(), /mobilenetv2-12-dequantized-fp32\.onnx[\s\S]*Conv/);
+    await page.screenshot({ path: path.join(SHOTS, 'model-1280-dark.png'), fullPage: true });
+  });
+
+  it('is usable from the keyboard', async () => {
+    panel = await openPanel(browser, sink, host);
+    const { page } = panel;
+    await ready();
+    const seen = [];
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press('Tab');
+      seen.push(await page.evaluate(() => {
+        const e = document.activeElement;
+        return e.dataset.export ?? e.dataset.toggle ?? (e.type === 'range' ? 'opacity' : undefined) ?? (e.classList.contains('pred') ? `pred-${e.dataset.class}` : undefined) ?? e.getAttribute('role') ?? e.tagName;
+      }));
+    }
+    for (const want of ['png', 'json', 'html', 'heat', 'points', 'box', 'opacity', 'pred-129', 'combobox', 'tab']) assert.ok(seen.includes(want), `${want} is reachable with Tab (saw ${seen.join(', ')})`);
+    // Focus is visible.
+    await page.locator('.pred[data-class="129"]').focus();
+    assert.notEqual(await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle), 'none');
+    await page.keyboard.press('Enter');
+    await ready(129);
+    // Tabs follow the arrow keys.
+    await page.getByRole('tab', { name: /Layers/ }).focus();
+    await page.keyboard.press('ArrowRight');
+    assert.equal(await page.getByRole('tab', { name: 'Model' }).getAttribute('aria-selected'), 'true');
+    assert.ok(await page.locator('#panel-model').isVisible());
+    assert.ok(!(await page.locator('#panel-layers').isVisible()));
+  });
+
+  it('looks right from 800 to 1600 px and in a light theme', async () => {
+    for (const [width, theme] of [[800, 'dark'], [1600, 'dark'], [1280, 'light'], [800, 'light']]) {
+      panel = await openPanel(browser, sink, host, { width, theme });
+      const { page } = panel;
+      await ready();
+      await page.locator('[data-map=cells]').waitFor();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.equal(overflow, 0, `no horizontal scrolling at ${width}px`);
+      if (theme === 'light') assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(255, 255, 255)');
+      await page.screenshot({ path: path.join(SHOTS, `panel-${width}-${theme}.png`), fullPage: true });
+      const problems = await pageProblems(panel);
+      await panel.context.close();
+      panel = undefined;
+      assert.deepEqual(problems, []);
+    }
+  });
+
+  it('works as a plain page without VS Code and never renders labels or metadata as markup', async () => {
+    const labels = ['<img src=x onerror="window.__pwned=1">zero', '<b>one</b>', 'two', '<script>window.__pwned=2</script>three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+    const mnistSink = {};
+    const mnist = new DevHost({ model: path.join(SHARED, 'models', 'mnist-8.onnx'), image: path.join(SHARED, 'images', 'digit_3.jpg'), labels, exportDir: EXPORTS }, (m) => mnistSink.post(m));
+    panel = await openPanel(browser, mnistSink, mnist, { stub: false });
+    const { page } = panel;
+    await page.locator('#title', { hasText: 'class 3' }).waitFor();
+    assert.equal(await page.evaluate(() => typeof window.acquireVsCodeApi), 'undefined', 'no VS Code here: the browser fallback talks to window.cnnfHost');
+    assert.match(await page.locator('#title').innerText(), /<script>window\.__pwned=2<\/script>three/);
+    assert.match(await page.locator('.preds').innerText(), /<img src=x onerror="window.__pwned=1">zero/);
+    assert.equal(await page.locator('#app img, #app b, #app script').count(), 0, 'labels stay text');
+    assert.equal(await page.evaluate(() => window.__pwned), undefined);
+    // A 28×28 digit is drawn at a whole multiple with square pixels.
+    await page.locator(`${MAIN}[data-class-index="3"]`).waitFor({ state: 'attached' });
+    const img = await readCanvas(page, MAIN);
+    assert.deepEqual([img.width, img.height], [280, 280]);
+    await page.screenshot({ path: path.join(SHOTS, 'mnist-plain-page.png'), fullPage: true });
+    // The view state lives in sessionStorage here, so a reload keeps it too.
+    await setToggles({ box: false });
+    await page.reload();
+    await page.locator('#title', { hasText: 'class 3' }).waitFor();
+    assert.equal(await toggle('box').isChecked(), false);
+  });
+});

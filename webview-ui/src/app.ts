@@ -1,0 +1,240 @@
+// The panel: holds what the host sent and what the user chose, routes host messages through one handler
+// map keyed by `type`, and turns the views' requests into messages to the host.
+import type { ExportKind, FromWebview, RunSettings, ToWebview } from '../../src/shared/protocol';
+import type { LayerJson } from '../../src/shared/result';
+import type { Actions } from './actions';
+import { decodePhoto } from './draw/photo';
+import { h } from './dom';
+import { restoreView, type HostData, type OverlayToggles, type TabId, type ViewState } from './state';
+import type { HostBridge } from './vscodeApi';
+import { Banner } from './views/banner';
+import { ClassPicker } from './views/classPicker';
+import { Header } from './views/header';
+import { LayerDetailView } from './views/layerDetail';
+import { LayerList } from './views/layers';
+import { ModelView } from './views/model';
+import { Predictions } from './views/predictions';
+import { SettingsView } from './views/settings';
+import { Tabs } from './views/tabs';
+import { Viewer } from './views/viewer';
+
+type Handlers = { readonly [K in ToWebview['type']]: (message: Extract<ToWebview, { type: K }>) => void };
+
+const exportNames: Record<ExportKind, string> = { png: 'overlay PNG', json: 'JSON', html: 'HTML report' };
+
+/** The layer to open by default: the first one (from the output) with a spatial grid, e.g. the last conv block. */
+export function defaultLayer(layers: readonly LayerJson[]): number | undefined {
+  const i = layers.findIndex((l) => l.shape.length === 4 && l.shape[2] * l.shape[3] > 1);
+  return i >= 0 ? i : layers.length ? 0 : undefined;
+}
+
+export class App implements Actions {
+  private data: HostData | undefined;
+  private view: ViewState;
+  private photoToken = 0;
+  private restoring = true;
+  private toastTimer: ReturnType<typeof setTimeout> | undefined;
+
+  private readonly header = new Header(this);
+  private readonly banner = new Banner(() => this.dismissError());
+  private readonly viewer = new Viewer(this);
+  private readonly predictions = new Predictions(this);
+  private readonly picker = new ClassPicker(this);
+  private readonly layerList = new LayerList(this);
+  private readonly layerDetail = new LayerDetailView(this);
+  private readonly modelView = new ModelView();
+  private readonly settings = new SettingsView(this);
+  private readonly tabs = new Tabs<TabId>(
+    [
+      ['layers', 'Layers', h('div', { class: 'layers-split' }, this.layerList.el, this.layerDetail.el)],
+      ['model', 'Model', this.modelView.el],
+      ['settings', 'Settings & timings', this.settings.el],
+    ],
+    (id) => this.setTab(id),
+  );
+
+  readonly handlers: Handlers = {
+    showResult: (m) => {
+      const first = this.restoring;
+      this.restoring = false;
+      this.data = { model: m.model, image: m.image, classCount: m.classCount, labels: m.labels, main: m.main, compare: m.compare, hostState: m.state, layer: undefined };
+      this.banner.showError(undefined);
+      this.loadPhoto();
+      if (m.compare) this.save({ compareIndex: m.compare.result.target.index });
+      else if (first && this.view.compareIndex !== undefined && this.view.compareIndex < m.classCount) this.post({ type: 'compare', classIndex: this.view.compareIndex });
+      else this.save({ compareIndex: undefined });
+      this.layerDetail.clear();
+      this.renderAll();
+      this.openLayer(true);
+    },
+    showClass: (m) => {
+      const d = this.data;
+      if (!d) return;
+      d.hostState = m.state;
+      if (m.side === 'compare') {
+        d.compare = m.explanation;
+        this.save({ compareIndex: m.explanation?.result.target.index });
+        this.renderAll();
+        return;
+      }
+      if (!m.explanation) return;
+      d.main = m.explanation;
+      d.layer = undefined;
+      // The compared class may have become the explained one: then there is nothing left to compare.
+      if (d.compare && d.compare.result.target.index === d.main.result.target.index) this.compare(undefined);
+      this.renderAll();
+      this.openLayer(false);
+    },
+    showLayer: (m) => {
+      const d = this.data;
+      // A reply for a class that is no longer shown (the user switched meanwhile) is dropped.
+      if (!d || m.detail.classIndex !== d.main.result.target.index) return;
+      d.layer = m.detail;
+      this.save({ layerIndex: m.detail.layerIndex, layerTensor: m.detail.tensor, channel: m.detail.channel });
+      this.layerList.update(d, this.view.layerFilter, m.detail.layerIndex);
+      this.layerDetail.render(m.detail, d.main.result.layers[m.detail.layerIndex]);
+    },
+    busy: (m) => this.setBusy(m.busy, m.label),
+    error: (m) => {
+      this.setBusy(false, undefined);
+      this.banner.showError(m);
+    },
+    exported: (m) => {
+      this.banner.toast(`Saved the ${exportNames[m.kind] ?? m.kind} to ${m.path}`);
+      clearTimeout(this.toastTimer);
+      this.toastTimer = setTimeout(() => this.banner.toast(undefined), 8000);
+    },
+  };
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly bridge: HostBridge,
+  ) {
+    this.view = restoreView(bridge.getState());
+    root.classList.add('cnnf', 'waiting');
+    root.replaceChildren(
+      this.header.el,
+      h('div', { class: 'progress', attrs: { 'aria-hidden': 'true' } }, h('div', { class: 'progress-bar' })),
+      this.banner.el,
+      h('p', { class: 'waiting-note', text: 'Waiting for the explanation…' }),
+      h('main', { class: 'layout' }, this.viewer.el, h('aside', { class: 'side' }, this.predictions.el, this.picker.el)),
+      this.tabs.el,
+    );
+    this.renderAll();
+  }
+
+  /** Routes one message from the host; anything that is not a known message is ignored. */
+  receive(message: unknown): void {
+    if (!message || typeof message !== 'object') return;
+    const type = (message as { type?: unknown }).type;
+    if (typeof type !== 'string' || !Object.hasOwn(this.handlers, type)) return;
+    (this.handlers[type as ToWebview['type']] as (m: ToWebview) => void)(message as ToWebview);
+  }
+
+  // ---- actions (from the views) --------------------------------------------------------------------
+
+  explainClass(classIndex: number): void {
+    this.post({ type: 'explainClass', classIndex });
+  }
+
+  compare(classIndex: number | undefined): void {
+    if (classIndex === undefined && this.data) {
+      this.data.compare = undefined;
+      this.save({ compareIndex: undefined });
+      this.renderAll();
+    }
+    this.post({ type: 'compare', classIndex });
+  }
+
+  selectLayer(layerIndex: number, channel?: number): void {
+    const layers = this.data?.main.result.layers;
+    if (!layers || layerIndex < 0 || layerIndex >= layers.length) return;
+    this.save({ layerIndex, layerTensor: layers[layerIndex].tensor, channel });
+    this.layerList.update(this.data, this.view.layerFilter, layerIndex);
+    this.layerDetail.loading(layerIndex, layers[layerIndex]);
+    this.post(channel === undefined ? { type: 'selectLayer', layerIndex } : { type: 'selectLayer', layerIndex, channel });
+  }
+
+  exportAs(kind: ExportKind): void {
+    this.post({ type: 'export', kind, overlay: { ...this.view.overlay } });
+  }
+
+  rerun(settings: RunSettings): void {
+    this.post({ type: 'rerun', settings });
+  }
+
+  setOverlay(change: Partial<OverlayToggles>): void {
+    this.save({ overlay: { ...this.view.overlay, ...change } });
+    this.viewer.update(this.data, this.view.overlay);
+  }
+
+  setTab(tab: TabId): void {
+    this.save({ tab });
+    this.tabs.select(tab);
+  }
+
+  setLayerFilter(layerFilter: string): void {
+    this.save({ layerFilter });
+    this.layerList.update(this.data, layerFilter, this.data?.layer?.layerIndex ?? this.view.layerIndex);
+  }
+
+  dismissError(): void {
+    this.banner.showError(undefined);
+  }
+
+  // ---- internals -----------------------------------------------------------------------------------
+
+  private post(message: FromWebview): void {
+    this.bridge.post(message);
+  }
+
+  private save(change: Partial<ViewState>): void {
+    this.view = { ...this.view, ...change };
+    this.bridge.setState(this.view);
+  }
+
+  private setBusy(busy: boolean, label: string | undefined): void {
+    this.root.classList.toggle('busy', busy);
+    this.root.setAttribute('aria-busy', String(busy));
+    this.header.busy(busy, label);
+  }
+
+  /** Opens the remembered layer (by tensor name, as indices differ between classes), else the default one. */
+  private openLayer(keepChannel: boolean): void {
+    const layers = this.data?.main.result.layers ?? [];
+    const v = this.view;
+    const byTensor = v.layerTensor !== undefined ? layers.findIndex((l) => l.tensor === v.layerTensor) : -1;
+    const index = byTensor >= 0 ? byTensor : v.layerIndex !== undefined && v.layerIndex < layers.length ? v.layerIndex : defaultLayer(layers);
+    if (index === undefined) return this.layerDetail.clear('This walk has no layers.');
+    const sameLayer = byTensor >= 0 && byTensor === index;
+    this.selectLayer(index, keepChannel && sameLayer ? v.channel : undefined);
+  }
+
+  private loadPhoto(): void {
+    const image = this.data?.image;
+    if (!image) return;
+    const token = ++this.photoToken;
+    decodePhoto(image).then(
+      (photo) => {
+        if (token !== this.photoToken) return;
+        this.viewer.setPhoto(photo);
+        this.layerDetail.setPhoto(photo);
+      },
+      (e: unknown) => this.banner.showError({ type: 'error', title: 'Cannot show the image', message: (e as Error).message, hint: 'The explanation is still valid; export the overlay PNG to see it.' }),
+    );
+  }
+
+  private renderAll(): void {
+    const d = this.data;
+    this.root.classList.toggle('waiting', !d);
+    this.header.update(d);
+    this.viewer.update(d, this.view.overlay);
+    this.predictions.update(d);
+    this.picker.update(d);
+    this.layerList.update(d, this.view.layerFilter, d?.layer?.layerIndex ?? this.view.layerIndex);
+    this.modelView.update(d?.model);
+    this.settings.update(d?.main.result);
+    this.tabs.label('layers', d ? `Layers (${d.main.result.layers.length})` : 'Layers');
+    this.tabs.select(this.view.tab);
+  }
+}

@@ -1,0 +1,37 @@
+// Messages above the content: an error (title, message, the node at fault, what to do) until dismissed,
+// and a short confirmation after an export.
+import type { ErrorMessage } from '../../../src/shared/protocol';
+import { button, fill, h } from '../dom';
+
+export class Banner {
+  readonly el = h('div', { class: 'banners' });
+  private readonly errorBox = h('div', { class: 'error-banner', attrs: { role: 'alert', hidden: true } });
+  private readonly toastBox = h('div', { class: 'toast', attrs: { role: 'status', 'aria-live': 'polite', hidden: true } });
+
+  constructor(private readonly onDismiss: () => void) {
+    this.el.append(this.errorBox, this.toastBox);
+  }
+
+  showError(e: ErrorMessage | undefined): void {
+    this.errorBox.hidden = !e;
+    if (!e) return fill(this.errorBox);
+    fill(
+      this.errorBox,
+      h('div', { class: 'error-icon', attrs: { 'aria-hidden': 'true' }, text: '!' }),
+      h(
+        'div',
+        { class: 'error-body' },
+        h('div', { class: 'error-title', text: e.title }),
+        h('div', { class: 'error-message', text: e.message }),
+        e.node ? h('div', { class: 'error-node' }, h('span', { class: 'muted', text: 'Node ' }), h('code', { text: e.node })) : null,
+        e.hint ? h('div', { class: 'error-hint', text: e.hint }) : null,
+      ),
+      button('Dismiss', this.onDismiss, { class: 'secondary small' }),
+    );
+  }
+
+  toast(text: string | undefined): void {
+    this.toastBox.hidden = !text;
+    this.toastBox.textContent = text ?? '';
+  }
+}
