@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Explainer, type Explanation, type InputSource } from '../explain';
-import { renderOverlayPng, encodePng } from '../heatmap/render';
+import { defaultOverlay, encodePng, renderOverlayPng } from '../heatmap/render';
 import { assetsDir, readLabels } from '../labels';
 import { presets } from '../preprocess/presets';
 import { renderHtmlReport } from '../report/html';
@@ -28,6 +28,7 @@ Options:
   --views V            single (default: the centre view), five (the paper's four corner and centre crops)
   --json FILE          write the result as JSON (versioned contract)
   --png FILE           write the image with heat map, points and box
+  --opacity A          heat map opacity in the PNG and HTML, 0–1 (default 0.6)
   --html FILE          write a self-contained HTML report
   --out DIR            write overlay.png, result.json and report.html into DIR
   --debug              show stack traces
@@ -74,7 +75,7 @@ function flattensSpatialMap(x: Explanation): boolean {
   return x.unravel.layers.some((m) => (m.op === 'Flatten' || m.op === 'Reshape') && m.shape.length === 2);
 }
 
-async function writeOutputs(x: Explanation, e: Explainer, files: { json?: string; png?: string; html?: string }): Promise<string[]> {
+async function writeOutputs(x: Explanation, e: Explainer, files: { json?: string; png?: string; html?: string }, opacity: number): Promise<string[]> {
   const written: string[] = [];
   const write = (file: string, data: string | Buffer) => {
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -83,7 +84,7 @@ async function writeOutputs(x: Explanation, e: Explainer, files: { json?: string
   };
   if (files.json) write(files.json, JSON.stringify(x.json, null, 1) + '\n');
   if (files.png || files.html) {
-    const overlay = await renderOverlayPng(e.picture, x.heat, x.keptPoints, x.box);
+    const overlay = await renderOverlayPng(e.picture, x.heat, x.keptPoints, x.box, { ...defaultOverlay, opacity });
     if (files.png) write(files.png, overlay);
     if (files.html) write(files.html, renderHtmlReport(x.json, overlay, await encodePng(e.picture.width, e.picture.height, e.picture.rgba)));
   }
@@ -98,7 +99,7 @@ export async function main(argv: string[]): Promise<number> {
       tensor: { type: 'string' }, class: { type: 'string' }, top: { type: 'string' }, preset: { type: 'string' },
       labels: { type: 'string' }, 'conv-mode': { type: 'string' }, 'flatten-mode': { type: 'string' },
       sigma: { type: 'string' }, 'box-mode': { type: 'string' }, views: { type: 'string' }, json: { type: 'string' }, png: { type: 'string' },
-      html: { type: 'string' }, out: { type: 'string' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      html: { type: 'string' }, out: { type: 'string' }, opacity: { type: 'string' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
@@ -122,6 +123,8 @@ export async function main(argv: string[]): Promise<number> {
   if (image && values.tensor) throw new UsageError('give either an IMAGE or --tensor, not both');
   const sigma = values.sigma === undefined ? undefined : Number(values.sigma);
   if (sigma !== undefined && !(sigma > 0)) throw new UsageError(`--sigma takes a positive number (got '${values.sigma}')`);
+  const opacity = values.opacity === undefined ? defaultOverlay.opacity : Number(values.opacity);
+  if (!(opacity >= 0 && opacity <= 1)) throw new UsageError(`--opacity takes a number from 0 to 1 (got '${values.opacity}')`);
   if (values.preset !== undefined && !presets[values.preset]) throw new UsageError(`--preset must be one of ${Object.keys(presets).join(', ')}`);
   const input: InputSource = values.tensor ? { tensor: values.tensor } : { image: image! };
   const explainer = await Explainer.create(model, input, {
@@ -141,7 +144,7 @@ export async function main(argv: string[]): Promise<number> {
     png: values.png ?? (out ? path.join(out, 'overlay.png') : undefined),
     html: values.html ?? (out ? path.join(out, 'report.html') : undefined),
   };
-  const written = await writeOutputs(x, explainer, files);
+  const written = await writeOutputs(x, explainer, files, opacity);
   if (written.length) console.log(`wrote    ${written.join(', ')}`);
   return 0;
 }

@@ -127,3 +127,24 @@ describe('single-op models in onnxruntime: Conv geometry', () => {
     }
   });
 });
+
+describe('session cache', () => {
+  it('opens a model once, and again only when the file changes on disk', async () => {
+    const { SessionCache } = await import('../../src/runtime/session');
+    const fs = await import('node:fs');
+    const file = tmpFile('cached.onnx', buildModel(single({ op: 'Relu', inputs: ['x'], outputs: ['y'] }, [1, 1, 2, 2])));
+    const cache = new SessionCache();
+    const stat = () => fs.statSync(file);
+    const a = await cache.get(file, stat());
+    const b = await cache.get(file, stat());
+    assert.equal(a.cached, false);
+    assert.equal(b.cached, true);
+    assert.equal(b.model, a.model, 'the same session object');
+    const later = new Date(stat().mtimeMs + 5000);
+    fs.utimesSync(file, later, later); // "re-exported"
+    const c = await cache.get(file, stat());
+    assert.equal(c.cached, false);
+    assert.notEqual(c.model, a.model);
+    await cache.dispose();
+  });
+});
