@@ -2,7 +2,8 @@
 // thing: shapes we infer must be the shapes onnxruntime produces, and every output element of a pool or a
 // layout op must hold exactly the input value at the index our rule sends its fixation to.
 import { strict as assert } from 'node:assert';
-import { openModel, runForward } from '../../src/runtime/session';
+import * as fs from 'node:fs';
+import { SessionCache, openModel, runForward } from '../../src/runtime/session';
 import { window2D } from '../../src/unravel/rules/spatial';
 import { OnnxNode } from '../../src/onnx/graph';
 import { numel } from '../../src/unravel/tensor';
@@ -130,8 +131,6 @@ describe('single-op models in onnxruntime: Conv geometry', () => {
 
 describe('session cache', () => {
   it('opens a model once, and again only when the file changes on disk', async () => {
-    const { SessionCache } = await import('../../src/runtime/session');
-    const fs = await import('node:fs');
     const file = tmpFile('cached.onnx', buildModel(single({ op: 'Relu', inputs: ['x'], outputs: ['y'] }, [1, 1, 2, 2])));
     const cache = new SessionCache();
     const stat = () => fs.statSync(file);
