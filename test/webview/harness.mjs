@@ -3,6 +3,7 @@
 // under the panel's CSP), the static files it may load, VS Code themes as CSS variables, Chromium, and the
 // real host (test/webview/host.ts, bundled by run.mjs) wired to a page through Playwright bindings.
 import { readFileSync, existsSync } from 'node:fs';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,4 +136,51 @@ export async function openPanel(browser, sink, host, { width = 1280, height = 90
 export async function pageProblems(panel) {
   const csp = panel.page.isClosed() ? [] : await panel.page.evaluate(() => window.__csp ?? []).catch(() => []);
   return [...panel.problems, ...csp.map((c) => `CSP violation: ${c}`)];
+}
+
+/** JSON with typed arrays as base64 (the stub's reviver turns them back). */
+function encode(messages) {
+  return JSON.stringify(messages, (_key, v) =>
+    ArrayBuffer.isView(v) && !(v instanceof DataView) ? { $typed: v.constructor.name, base64: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') } : v,
+  );
+}
+
+/**
+ * The development server: the page over HTTP on 127.0.0.1 (port 0 = any free one), the real host behind
+ * POST /host. The CSP is the panel's plus connect-src 'self' for that one endpoint. Default: the shipped demo.
+ */
+export async function startDevServer({ port = 5173, model, image } = {}) {
+  const { DevHost } = loadHostModule();
+  const demo = path.join(ROOT, 'media', 'demo');
+  model = path.resolve(model ?? path.join(demo, 'mobilenetv2-12-int8.onnx'));
+  image = path.resolve(image ?? path.join(demo, 'pelican.jpeg'));
+  let outbox = [];
+  let queue = Promise.resolve();
+  const host = new DevHost({ model, image, exportDir: path.join(SHOTS, 'exports') }, (m) => void outbox.push(m));
+  const server = http.createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const origin = `http://127.0.0.1:${server.address().port}`;
+    if (req.method === 'POST' && url.pathname === '/host') {
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      // Messages are handled one at a time; the replies to each go back in its response.
+      queue = queue.then(async () => {
+        outbox = [];
+        try {
+          await host.handle(JSON.parse(body));
+        } catch (e) {
+          outbox.push({ type: 'error', title: 'The development host failed', message: String(e?.message ?? e) });
+        }
+        res.writeHead(200, { 'content-type': 'application/json' }).end(encode(outbox));
+      });
+      return;
+    }
+    if (url.pathname === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end(renderPage({ origin, nonce: 'dev', cspExtra: "; connect-src 'self'" }));
+    if (url.pathname === '/favicon.ico') return void res.writeHead(204).end();
+    const file = staticFile(url.pathname);
+    if (file) res.writeHead(200, { 'content-type': file.contentType, 'cache-control': 'no-store' }).end(file.body);
+    else res.writeHead(404).end('not found');
+  });
+  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { server, host, model, image, url: `http://127.0.0.1:${server.address().port}` };
 }

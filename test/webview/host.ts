@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Explainer, type ExplainOptions, type Explanation } from '../../src/explain';
 import { encodePng, renderOverlayPng } from '../../src/heatmap/render';
+import { Activations } from '../../src/panels/activations';
 import { layerDetail, modelSummary, panelExplanation } from '../../src/panels/payload';
 import { renderHtmlReport } from '../../src/report/html';
 import type { ErrorMessage, ExportKind, FromWebview, LayerDetail, PanelState, RunSettings, ToWebview } from '../../src/shared/protocol';
@@ -68,6 +69,7 @@ export class DevHost {
   readonly exported: string[] = [];
   lastLayer: LayerDetail | undefined;
   private explainer: Explainer | undefined;
+  private activations: Activations | undefined;
   /** The explained and the compared class, as last sent (tests read their heat maps). */
   main: Explanation | undefined;
   compare: Explanation | undefined;
@@ -84,7 +86,7 @@ export class DevHost {
   open(opts: DevHostOptions): void {
     this.opts = opts;
     this.settings = { ...opts.options, labels: opts.labels };
-    this.explainer = this.main = this.compare = undefined;
+    this.explainer = this.main = this.compare = this.activations = undefined;
     this.lastLayer = undefined;
   }
 
@@ -125,11 +127,14 @@ export class DevHost {
         return this.guard(`Cannot show layer ${m.layerIndex}`, async () => {
           const e = this.need();
           const x = this.main!;
-          this.lastLayer = layerDetail(e, x, m.layerIndex, x.json.target.index, m.channel, (tensor) => {
-            const v = e.forward.values.get(tensor);
-            // Float tensors only: quantized ones would need their scale and zero point from the graph.
-            return v && (v.data instanceof Float32Array || v.data instanceof Float64Array) ? { data: v.data, scale: 1, zero: 0 } : undefined;
-          });
+          // Activation values as the extension's panel gets them: kept, or from one inspection run;
+          // quantized tensors dequantized. A failed inspection run still shows the layer, with a note.
+          const tensor = x.unravel.layers[m.layerIndex]?.tensor;
+          this.activations ??= new Activations(e);
+          let note: string | undefined;
+          if (tensor !== undefined) await this.activations.prepare(tensor).catch((err: Error) => (note = `activations unavailable: ${err.message}`));
+          const detail = layerDetail(e, x, m.layerIndex, x.json.target.index, m.channel, await this.activations.lookup());
+          this.lastLayer = note && !detail.activation ? { ...detail, activationNote: note } : detail;
           await this.post({ type: 'showLayer', detail: this.lastLayer });
         });
       case 'export':
@@ -141,7 +146,7 @@ export class DevHost {
       case 'rerun': {
         const s = m.settings ?? {};
         this.settings = { ...this.settings, ...Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)) };
-        this.explainer = undefined;
+        this.explainer = this.activations = undefined;
         return this.run(this.main?.json.target.index, this.compare?.json.target.index);
       }
     }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { SHARED, SHOTS, ROOT, launchBrowser, loadHostModule, openPanel, pageProblems } from './harness.mjs';
+import { SHARED, SHOTS, ROOT, launchBrowser, loadHostModule, openPanel, pageProblems, startDevServer } from './harness.mjs';
 
 const MODEL = path.join(SHARED, 'models', 'mobilenetv2-12-dequantized-fp32.onnx');
 const PELICAN = path.join(SHARED, 'images', 'pelican.jpeg');
@@ -12,6 +12,7 @@ const EXPORTS = path.join(SHOTS, 'exports');
 const INFERNO_TOP = [252, 255, 164]; // inferno(1), src/heatmap/colormap.ts
 const INFERNO_ZERO = [0, 0, 4]; // inferno(0)
 const RDBU_ENDS = { positive: [103, 0, 31], negative: [5, 48, 97] }; // the diverging map's ends
+const VIRIDIS_TOP = [253, 231, 37];
 const POINT = [0, 229, 255];
 const BOX = [57, 255, 20];
 
@@ -223,8 +224,10 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     const act = await readCanvas(page, '[data-map=activation]');
     let k = 0;
     for (let i = 1; i < d.activation.length; i++) if (Math.abs(d.activation[i]) > Math.abs(d.activation[k])) k = i;
-    const end = d.activation[k] >= 0 ? RDBU_ENDS.positive : RDBU_ENDS.negative;
-    assert.deepEqual(px(act, k % d.gridWidth, Math.floor(k / d.gridWidth)), end, 'the strongest activation takes the end of the diverging map');
+    // All ≥ 0 (after a ReLU): viridis, the strongest is its top; signed: the end of the diverging map.
+    const signed = d.activation.some((v) => v < 0);
+    const end = !signed ? VIRIDIS_TOP : d.activation[k] >= 0 ? RDBU_ENDS.positive : RDBU_ENDS.negative;
+    assert.deepEqual(px(act, k % d.gridWidth, Math.floor(k / d.gridWidth)), end, 'the strongest activation takes the end of the map');
     assert.ok((await readCanvas(page, '[data-map=projected]')).width > 100);
 
     // A channel chip shows that channel's activation.
@@ -245,6 +248,19 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     await page.keyboard.press('Enter');
     await page.locator('.detail-head', { hasText: 'Layer 13' }).waitFor();
     await page.screenshot({ path: path.join(SHOTS, 'layers-1280-dark.png'), fullPage: true });
+
+    // The strip chart selects a layer too, and the table scrolls (itself, not the page) to its row.
+    const n = host.main.json.layers.length;
+    const chart = await page.locator('canvas.layer-chart').boundingBox();
+    await page.locator('canvas.layer-chart').click({ position: { x: ((80 + 0.5) / n) * chart.width, y: chart.height / 2 } });
+    await page.locator('.detail-head', { hasText: 'Layer 80' }).waitFor();
+    const row = await page.locator('table.layers tr[data-index="80"]').boundingBox();
+    const wrap = await page.locator('.table-wrap').boundingBox();
+    assert.ok(row.y >= wrap.y && row.y + row.height <= wrap.y + wrap.height + 1, 'row 80 is scrolled into view');
+    // Layer 80's values are not kept by the forward pass: the host runs an inspection pass for them, or
+    // says why it could not; either way the panel shows the map or the note.
+    await page.locator('.layer-detail:not(.stale) :is([data-map=activation], [data-map=activation-note])').waitFor();
+    if (!host.lastLayer.activation) assert.equal(await page.locator('[data-map=activation-note]').innerText(), host.lastLayer.activationNote);
 
     // The filter narrows the table; a vector layer shows no grid but lists its units.
     await page.locator('input.filter').fill('MatMul');
@@ -288,6 +304,7 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
       assert.equal(await banner.locator('.error-node code').innerText(), 'upsample_x2');
       assert.match(await banner.locator('.error-hint').innerText(), /no backtrack rule for Resize/);
       assert.equal(await page.locator('.busy-label').innerText(), '', 'busy ends with the error');
+      assert.equal(await page.locator('#title').innerText(), 'No explanation');
       await page.screenshot({ path: path.join(SHOTS, 'error-1280-dark.png'), fullPage: true });
       await banner.getByRole('button', { name: 'Dismiss' }).click();
       await banner.waitFor({ state: 'hidden' });
@@ -425,5 +442,27 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     await page.reload();
     await page.locator('#title', { hasText: 'class 3' }).waitFor();
     assert.equal(await toggle('box').isChecked(), false);
+  });
+
+  it('serves the development page over HTTP, explaining the shipped int8 demo with dequantized activations', async () => {
+    const dev = await startDevServer({ port: 0 });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    try {
+      const page = await context.newPage();
+      const problems = [];
+      page.on('pageerror', (e) => problems.push(e.message));
+      page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+      await page.goto(`${dev.url}/`);
+      await page.locator('#title', { hasText: 'class 144' }).waitFor();
+      await page.locator('[data-map=activation]').waitFor();
+      const d = dev.host.lastLayer;
+      assert.match(d.op, /^QLinear/, 'the int8 model walks through QOperator nodes');
+      assert.ok(d.activation.some((v) => v !== Math.round(v)), 'its activations arrive dequantized (real numbers, not uint8 codes)');
+      await page.screenshot({ path: path.join(SHOTS, 'dev-page-int8-demo.png'), fullPage: true });
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+      await new Promise((r) => dev.server.close(r));
+    }
   });
 });

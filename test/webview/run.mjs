@@ -7,11 +7,10 @@
 //        [--model M.onnx] [--image I.jpg]            with another model or image (default: the shipped demo)
 import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync } from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Mocha from 'mocha';
-import { HOST_BUNDLE, ROOT, SHOTS, loadHostModule, renderPage, staticFile } from './harness.mjs';
+import { HOST_BUNDLE, ROOT, SHOTS, startDevServer } from './harness.mjs';
 
 const { values: args } = parseArgs({
   options: { serve: { type: 'boolean' }, port: { type: 'string', default: '5173' }, model: { type: 'string' }, image: { type: 'string' }, grep: { type: 'string' } },
@@ -46,48 +45,7 @@ async function test() {
   process.exitCode = failures ? 1 : 0;
 }
 
-/** JSON with typed arrays as base64 (the stub's reviver turns them back). */
-function encode(messages) {
-  return JSON.stringify(messages, (_key, v) =>
-    ArrayBuffer.isView(v) && !(v instanceof DataView) ? { $typed: v.constructor.name, base64: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') } : v,
-  );
-}
-
 async function serve() {
-  const { DevHost } = loadHostModule();
-  const demo = path.join(ROOT, 'media', 'demo');
-  const model = path.resolve(args.model ?? path.join(demo, 'mobilenetv2-12-int8.onnx'));
-  const image = path.resolve(args.image ?? path.join(demo, 'pelican.jpeg'));
-  let outbox = [];
-  let queue = Promise.resolve();
-  const host = new DevHost({ model, image, exportDir: path.join(ROOT, 'test-results', 'webview', 'exports') }, (m) => void outbox.push(m));
-  const origin = `http://127.0.0.1:${args.port}`;
-  const server = http.createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', origin);
-    if (req.method === 'POST' && url.pathname === '/host') {
-      let body = '';
-      for await (const chunk of req) body += chunk;
-      // Messages are handled one at a time; the replies to each go back in its response.
-      queue = queue.then(async () => {
-        outbox = [];
-        try {
-          await host.handle(JSON.parse(body));
-        } catch (e) {
-          outbox.push({ type: 'error', title: 'The development host failed', message: String(e?.message ?? e) });
-        }
-        res.writeHead(200, { 'content-type': 'application/json' }).end(encode(outbox));
-      });
-      return;
-    }
-    if (url.pathname === '/') {
-      res.writeHead(200, { 'content-type': 'text/html' }).end(renderPage({ origin, nonce: 'dev', cspExtra: "; connect-src 'self'" }));
-      return;
-    }
-    const file = staticFile(url.pathname);
-    if (file) res.writeHead(200, { 'content-type': file.contentType, 'cache-control': 'no-store' }).end(file.body);
-    else res.writeHead(404).end('not found');
-  });
-  server.listen(Number(args.port), '127.0.0.1', () => {
-    console.log(`CNN Fixations panel: ${origin}/  (${path.basename(model)} on ${path.basename(image)}; rebuild with npm run build -- --watch; Ctrl+C stops)`);
-  });
+  const { url, model, image } = await startDevServer({ port: Number(args.port), model: args.model, image: args.image });
+  console.log(`CNN Fixations panel: ${url}/  (${path.basename(model)} on ${path.basename(image)}; rebuild with npm run build -- --watch; Ctrl+C stops)`);
 }

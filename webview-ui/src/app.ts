@@ -34,6 +34,7 @@ export class App implements Actions {
   private photoToken = 0;
   private restoring = true;
   private toastTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly waitingNote = h('p', { class: 'waiting-note', text: 'Waiting for the explanation…' });
 
   private readonly header = new Header(this);
   private readonly banner = new Banner(() => this.dismissError());
@@ -98,6 +99,10 @@ export class App implements Actions {
     error: (m) => {
       this.setBusy(false, undefined);
       this.banner.showError(m);
+      if (!this.data) {
+        this.header.nothing();
+        this.waitingNote.textContent = 'Nothing to show until the problem above is fixed.';
+      }
     },
     exported: (m) => {
       this.banner.toast(`Saved the ${exportNames[m.kind] ?? m.kind} to ${m.path}`);
@@ -116,7 +121,7 @@ export class App implements Actions {
       this.header.el,
       h('div', { class: 'progress', attrs: { 'aria-hidden': 'true' } }, h('div', { class: 'progress-bar' })),
       this.banner.el,
-      h('p', { class: 'waiting-note', text: 'Waiting for the explanation…' }),
+      this.waitingNote,
       h('main', { class: 'layout' }, this.viewer.el, h('aside', { class: 'side' }, this.predictions.el, this.picker.el)),
       this.tabs.el,
     );

@@ -1,6 +1,8 @@
-// Fixed data colours. Inferno (sequential, src/heatmap/colormap.ts) for heat and fixation counts; a
-// blue–white–red diverging map (ColorBrewer RdBu, Apache-2.0, Cynthia Brewer) for signed activations,
-// so zero is white whatever the theme and the sign reads at a glance.
+// Fixed data colours. Inferno (sequential, src/heatmap/colormap.ts) for heat and fixation counts; for
+// activations, viridis when they are all ≥ 0 (after a ReLU: zero is dark, like a photo's black) and a
+// blue–white–red diverging map (ColorBrewer RdBu, Apache-2.0, Cynthia Brewer) when they have both signs,
+// so zero is white and the sign reads at a glance. Viridis (CC0, van der Walt and Smith) is rebuilt from
+// ten of its colours, close enough for a display map.
 import { inferno } from '../../../src/heatmap/colormap';
 
 const RDBU = ['053061', '2166ac', '4393c3', '92c5de', 'd1e5f0', 'f7f7f7', 'fddbc7', 'f4a582', 'd6604d', 'b2182b', '67001f'];
@@ -16,7 +18,10 @@ function interpolate(anchors: readonly string[]): Uint8Array {
   return lut;
 }
 
+const VIRIDIS = ['440154', '482878', '3e4a89', '31688e', '26828e', '1f9e89', '35b779', '6ece58', 'b5de2b', 'fde725'];
+
 export const diverging: Uint8Array = interpolate(RDBU);
+export const viridis: Uint8Array = interpolate(VIRIDIS);
 export { inferno };
 
 /** Writes LUT colour for v in [0, 1] into rgba at pixel p (opaque). */

@@ -2,7 +2,7 @@
 // the photo, and one channel's activation map. Grids are drawn one canvas pixel per cell and scaled up
 // by CSS with square pixels, because each cell is one neuron position.
 import type { LayerDetail } from '../../../src/shared/protocol';
-import { diverging, inferno, put } from './colormaps';
+import { diverging, inferno, put, viridis } from './colormaps';
 import type { Photo } from './photo';
 
 function sized(canvas: HTMLCanvasElement, w: number, h: number): CanvasRenderingContext2D {
@@ -23,8 +23,8 @@ export function drawCellCounts(canvas: HTMLCanvasElement, d: LayerDetail): numbe
   return max;
 }
 
-/** Signed activations on a diverging map symmetric around 0; returns the scale (max |a|). */
-export function drawActivation(canvas: HTMLCanvasElement, d: LayerDetail, act: Float32Array): { min: number; max: number; scale: number } {
+/** Activations: viridis from 0 to the max when none is negative, else a diverging map symmetric around 0. */
+export function drawActivation(canvas: HTMLCanvasElement, d: LayerDetail, act: Float32Array): { min: number; max: number; lut: Uint8Array } {
   const { gridWidth: w, gridHeight: h } = d;
   const ctx = sized(canvas, w, h);
   let min = Infinity, max = -Infinity;
@@ -32,11 +32,13 @@ export function drawActivation(canvas: HTMLCanvasElement, d: LayerDetail, act: F
     if (v < min) min = v;
     if (v > max) max = v;
   }
+  const signed = min < 0;
   const scale = Math.max(Math.abs(min), Math.abs(max)) || 1;
+  const lut = signed ? diverging : viridis;
   const img = ctx.createImageData(w, h);
-  for (let p = 0; p < w * h; p++) put(img.data, p, diverging, 0.5 + (act[p] ?? 0) / (2 * scale));
+  for (let p = 0; p < w * h; p++) put(img.data, p, lut, signed ? 0.5 + (act[p] ?? 0) / (2 * scale) : (act[p] ?? 0) / scale);
   ctx.putImageData(img, 0, 0);
-  return { min, max, scale };
+  return { min, max, lut };
 }
 
 /** The photo (at most `long` px on its long side) with a disc at each fixated cell's receptive-field centre. */

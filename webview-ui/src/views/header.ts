@@ -45,6 +45,11 @@ export class Header {
     );
   }
 
+  /** No result to show (the first run failed). */
+  nothing(): void {
+    this.title.textContent = 'No explanation';
+  }
+
   busy(on: boolean, label: string | undefined): void {
     this.busyLabel.textContent = on ? (label ?? 'Working…') : '';
   }

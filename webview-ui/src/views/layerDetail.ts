@@ -85,8 +85,9 @@ export class LayerDetailView {
     let figAct: HTMLElement;
     if (d.activation) {
       const act = h('canvas', { class: 'grid-map', attrs: { 'data-map': 'activation', role: 'img', 'aria-label': `Activation map of channel ${d.channel}` } });
-      const { min, max: hi } = drawActivation(act, d, d.activation);
-      figAct = h('figure', { class: 'map' }, h('div', { class: 'map-frame' }, act), h('figcaption', {}, h('strong', { text: `Activation of channel ${d.channel}` }), h('span', { class: 'scale' }, colorbar(diverging, 64, 6), h('span', { class: 'muted', text: `${fmt(min)} … ${fmt(hi)}, white = 0` }))));
+      const { min, max: hi, lut } = drawActivation(act, d, d.activation);
+      const range = lut === diverging ? `${fmt(min)} … ${fmt(hi)}, white = 0` : `0 … ${fmt(hi)}`;
+      figAct = h('figure', { class: 'map' }, h('div', { class: 'map-frame' }, act), h('figcaption', {}, h('strong', { text: `Activation of channel ${d.channel}` }), h('span', { class: 'scale' }, colorbar(lut, 64, 6), h('span', { class: 'muted', text: range }))));
     } else {
       figAct = h('figure', { class: 'map' }, h('div', { class: 'map-frame empty', attrs: { 'data-map': 'activation-note' } }, h('p', { text: d.activationNote ?? 'No activation map for this layer.' })), h('figcaption', {}, h('strong', { text: d.channel !== undefined ? `Activation of channel ${d.channel}` : 'Activation' })));
     }

@@ -12,8 +12,9 @@ export class LayerList {
   readonly el: HTMLElement;
   private readonly filter: HTMLInputElement;
   private readonly summary = h('span', { class: 'muted layer-summary' });
-  private readonly chart = h('canvas', { class: 'layer-chart', attrs: { 'aria-hidden': 'true', height: 48 } });
+  private readonly chart = h('canvas', { class: 'layer-chart', attrs: { 'aria-hidden': 'true' } });
   private readonly body = h('tbody');
+  private readonly tableWrap: HTMLElement;
   private layers: readonly LayerJson[] = [];
   private selected: number | undefined;
   private filterText = '';
@@ -35,13 +36,15 @@ export class LayerList {
       h('thead', {}, h('tr', {}, ...['#', 'op', 'node', 'shape', 'fixations'].map((t) => h('th', { text: t, attrs: { scope: 'col' } })))),
       this.body,
     );
+    this.tableWrap = h('div', { class: 'table-wrap' }, table);
     this.body.addEventListener('keydown', (ev) => this.key(ev));
+    new ResizeObserver(() => this.drawChart()).observe(this.chart);
     this.el = h(
       'div',
       { class: 'layer-list' },
       h('div', { class: 'list-head' }, this.filter, this.summary),
       h('div', { class: 'chart-wrap' }, this.chart, h('div', { class: 'chart-axis muted' }, h('span', { text: '← output' }), h('span', { text: 'fixations per layer (log scale)' }), h('span', { text: 'input →' }))),
-      h('div', { class: 'table-wrap' }, table),
+      this.tableWrap,
     );
   }
 
@@ -82,6 +85,7 @@ export class LayerList {
   }
 
   private select(index: number | undefined): void {
+    const moved = index !== this.selected;
     this.selected = index;
     let focusable: HTMLElement | undefined;
     for (const row of this.body.rows) {
@@ -92,6 +96,16 @@ export class LayerList {
     }
     // One row in the Tab order: the selected one, else the first.
     (focusable ?? (this.body.rows[0]?.dataset.index !== undefined ? this.body.rows[0] : undefined))?.setAttribute('tabindex', '0');
+    if (moved && focusable) this.reveal(focusable);
+  }
+
+  /** Scrolls the table (only the table, never the page) so the row is in view, e.g. after a chart click. */
+  private reveal(row: HTMLElement): void {
+    const wrap = this.tableWrap;
+    const head = wrap.querySelector('thead')?.getBoundingClientRect().height ?? 0;
+    const top = row.offsetTop, bottom = top + row.offsetHeight;
+    if (top - head < wrap.scrollTop) wrap.scrollTop = top - head;
+    else if (bottom > wrap.scrollTop + wrap.clientHeight) wrap.scrollTop = bottom - wrap.clientHeight;
   }
 
   private key(ev: KeyboardEvent): void {
@@ -116,26 +130,35 @@ export class LayerList {
     ev.preventDefault();
   }
 
+  /** Drawn at the element's own pixel size (redrawn on resize) so bars stay crisp for 10 or 1000 layers. */
   private drawChart(): void {
     const n = this.layers.length;
     const c = this.chart;
-    const bw = n > 300 ? 2 : n > 150 ? 3 : 6;
-    const w = Math.max(1, n * bw), hgt = 48;
-    if (c.width !== w) c.width = w;
+    const cssW = c.clientWidth, cssH = c.clientHeight;
+    if (!cssW || !cssH) return; // hidden (another tab): the resize observer draws it when shown
+    const dpr = window.devicePixelRatio || 1;
+    c.width = Math.round(cssW * dpr);
+    c.height = Math.round(cssH * dpr);
     const ctx = c.getContext('2d')!;
-    ctx.clearRect(0, 0, w, hgt);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, cssW, cssH);
+    if (!n) return;
+    const bw = cssW / n, gap = bw > 4 ? 1 : 0;
     const max = Math.log1p(Math.max(1, ...this.layers.map((l) => l.count)));
+    if (this.selected !== undefined && this.selected < n) {
+      ctx.fillStyle = 'rgba(0, 229, 255, 0.22)';
+      ctx.fillRect(this.selected * bw, 0, Math.max(1, bw), cssH);
+    }
     this.layers.forEach((l, i) => {
       const v = Math.log1p(l.count) / max;
       const k = Math.round((0.25 + 0.75 * v) * 255) * 3;
       ctx.fillStyle = `rgb(${inferno[k]}, ${inferno[k + 1]}, ${inferno[k + 2]})`;
-      const bh = Math.max(2, v * (hgt - 4));
-      ctx.fillRect(i * bw, hgt - bh, Math.max(1, bw - 1), bh);
+      const bh = Math.max(2, v * (cssH - 5));
+      ctx.fillRect(i * bw, cssH - bh, Math.max(1, bw - gap), bh);
     });
     if (this.selected !== undefined && this.selected < n) {
-      ctx.fillStyle = 'rgba(0, 229, 255, 0.9)';
-      ctx.fillRect(this.selected * bw, 0, Math.max(1, bw - 1), 3);
-      ctx.fillRect(this.selected * bw, 0, 1, hgt);
+      ctx.fillStyle = 'rgb(0, 229, 255)';
+      ctx.fillRect(this.selected * bw, 0, Math.max(2, bw - gap), 3);
     }
   }
 }

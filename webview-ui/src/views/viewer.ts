@@ -116,9 +116,13 @@ export class Viewer {
     const { photo, data, view } = this;
     if (!photo || !data || !view) return;
     const draw = (side: Side, x: PanelExplanation) => {
-      drawOverlay(this.figures[side].canvas, photo, x, view);
+      const canvas = this.figures[side].canvas;
+      drawOverlay(canvas, photo, x, view);
+      canvas.style.setProperty('--aspect', String(photo.width / photo.height));
+      // Upscaled tiny images (a 28×28 digit) keep square pixels on screen too.
+      canvas.classList.toggle('pixelated', photo.scale >= 2);
       // Which class the pixels show (the tests wait on it; handy in the inspector too).
-      this.figures[side].canvas.dataset.classIndex = String(x.result.target.index);
+      canvas.dataset.classIndex = String(x.result.target.index);
     };
     draw('main', data.main);
     if (data.compare) draw('compare', data.compare);
