@@ -26,8 +26,13 @@ function activeImagePreview(): vscode.Uri | undefined {
 async function explainAll(services: Services, pickers: Pickers | undefined, modelPath: string, images: readonly string[]): Promise<ExplainSummary[]> {
   await pickers?.rememberModel(modelPath);
   await pickers?.rememberImage(images[images.length - 1]);
+  // Asked from an open image preview: the explanation goes beside it.
+  const preview = activeImagePreview()?.fsPath;
   const out: ExplainSummary[] = [];
-  for (const imagePath of images) out.push(await ExplainPanel.createOrShow(services, { modelPath, imagePath }).run());
+  for (const imagePath of images) {
+    const column = images.length === 1 && imagePath === preview ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
+    out.push(await ExplainPanel.createOrShow(services, { modelPath, imagePath }, column).run());
+  }
   return out;
 }
 

@@ -35,10 +35,10 @@ export function errorMessage(e: unknown): ErrorMessage {
     return { type: 'error', title: 'Model not found', message: e.message, hint: 'Set cnnFixations.model to an existing .onnx file, or clear it to pick one.' };
   }
   if (e instanceof SettingError) {
-    return { type: 'error', title: 'Invalid setting', message: e.message, hint: `Fix ${e.setting} in the settings, then press Rerun.` };
+    return { type: 'error', title: 'Invalid setting', message: e.message, hint: `Fix ${e.setting} in the settings, then explain again.` };
   }
   if (e instanceof ModelFileError) {
-    return { type: 'error', title: 'Cannot load the model', message: e.message, hint: 'Check that the file is a complete ONNX model (re-export it, or open it in onnxruntime or Netron), then press Rerun.' };
+    return { type: 'error', title: 'Cannot load the model', message: e.message, hint: 'Check that the file is a complete ONNX model (re-export it, or open it in onnxruntime or Netron). The panel explains again when the file changes.' };
   }
   if (e instanceof RuntimeError) {
     return { type: 'error', title: 'onnxruntime failed', message: e.message, hint: 'Check the input size and preprocessing preset (setting cnnFixations.preset) against what the model expects.' };
@@ -52,7 +52,7 @@ export function errorMessage(e: unknown): ErrorMessage {
   if (e instanceof UnravelError) {
     return { type: 'error', title: 'The walk failed', message: e.message, hint: 'Try another conv or flatten mode in the settings; if it persists, report it with the model.' };
   }
-  if (e instanceof Cancelled) return { type: 'error', title: 'Cancelled', message: e.message, hint: 'Press Rerun to start again.' };
+  if (e instanceof Cancelled) return { type: 'error', title: 'Cancelled', message: e.message, hint: 'Run "Explain with CNN Fixations" again to start over.' };
   if (e instanceof InvalidMessage) return { type: 'error', title: 'Invalid request from the panel', message: e.message, hint: 'Reload the panel (Developer: Reload Webviews).' };
   if (e instanceof RangeError) return { type: 'error', title: 'Out of range', message: e.message };
   const m = e instanceof Error ? e.message : String(e);

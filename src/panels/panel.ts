@@ -93,13 +93,13 @@ export class ExplainPanel {
   }
 
   /** The panel for this model and image, revealed, or a new one. Call run() to explain. */
-  static createOrShow(services: Services, target: Target): ExplainPanel {
+  static createOrShow(services: Services, target: Target, column: vscode.ViewColumn = vscode.ViewColumn.Active): ExplainPanel {
     const existing = ExplainPanel.open.get(keyOf(target));
     if (existing) {
       existing.panel.reveal(undefined, false);
       return existing;
     }
-    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, ExplainPanel.title(target), vscode.ViewColumn.Active, ExplainPanel.options(services));
+    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, ExplainPanel.title(target), column, ExplainPanel.options(services));
     return new ExplainPanel(services, panel, target);
   }
 
@@ -127,8 +127,9 @@ export class ExplainPanel {
     return { enableScripts: true, localResourceRoots: [webviewRoot(services.extensionUri), vscode.Uri.joinPath(services.extensionUri, 'media')] };
   }
 
-  private static title(t: Target): string {
-    return `CNN Fixations: ${path.basename(t.imagePath)}`;
+  /** `pelican.jpeg · mobilenetv2-12-int8`: the same image under two models gets two telling tabs. */
+  static title(t: Target): string {
+    return `${path.basename(t.imagePath)} · ${path.basename(t.modelPath).replace(/\.onnx$/i, '')}`;
   }
 
   /** Keeps the list of open panels in workspaceState for revive(). */
@@ -163,6 +164,7 @@ export class ExplainPanel {
     readonly target: Target,
   ) {
     ExplainPanel.open.set(keyOf(target), this);
+    panel.iconPath = vscode.Uri.joinPath(services.extensionUri, 'media', 'icon.png');
     panel.webview.html = panelHtml(panel.webview, services.extensionUri, ExplainPanel.title(target));
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
@@ -245,10 +247,12 @@ export class ExplainPanel {
       case 'explainClass':
         this.main = this.explainClass(m.classIndex);
         this.post({ type: 'showClass', side: 'main', explanation: panelExplanation(this.main), state: this.state });
+        ExplainPanel.remember(this.services);
         return;
       case 'compare':
         this.compare = m.classIndex === undefined ? undefined : this.explainClass(m.classIndex);
         this.post({ type: 'showClass', side: 'compare', explanation: this.compare && panelExplanation(this.compare), state: this.state });
+        ExplainPanel.remember(this.services);
         return;
       case 'selectLayer':
         this.post({ type: 'showLayer', detail: await this.layer(m.layerIndex, m.channel) });

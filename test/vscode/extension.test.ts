@@ -68,7 +68,7 @@ describe('CNN Fixations in VS Code', function () {
     assert.equal(path.basename(s.modelPath), 'mobilenetv2-12-int8.onnx');
     pelican = s;
     const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs);
-    assert.ok(tabs.some((t) => t.label === 'CNN Fixations: pelican.jpeg'), `tabs: ${tabs.map((t) => t.label).join(', ')}`);
+    assert.ok(tabs.some((t) => t.label === 'pelican.jpeg · mobilenetv2-12-int8'), `tabs: ${tabs.map((t) => t.label).join(', ')}`);
   });
 
   it('the real webview loads and asks for the result (ready → showResult)', async () => {

@@ -1,0 +1,212 @@
+// End-to-end through the real VS Code UI: install the packaged VSIX into a fresh extensions dir, open the test
+// workspace in code-server, and drive the workbench with Playwright + Debian Chromium the way a user would:
+// right-click an image → "Explain with CNN Fixations", read the panel (webviews are nested iframes), switch
+// class, reload the window (the panel comes back), explain a corrupt model, and run a palette command after.
+// Screenshots go to test-results/e2e/. Closing line: "N passed, N failed"; exit code 1 on any failure.
+/* global document -- used inside frame.evaluate(), which runs in the webview */
+import assert from 'node:assert/strict';
+import { mkdirSync, rmSync, existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { ROOT, NODE24_BIN, checkTools, makeScratch, codeServerCli, startCodeServer, launchChromium } from './vscode-server.mjs';
+
+checkTools();
+const VSIX = process.env.VSIX || path.join(ROOT, 'cnn-fixations.vsix');
+const ART = path.join(ROOT, 'test-results', 'e2e');
+if (!existsSync(VSIX)) {
+  console.error(`${VSIX} is missing: run \`npm run package\` first (or npm run test:e2e)`);
+  process.exit(2);
+}
+rmSync(ART, { recursive: true, force: true });
+mkdirSync(ART, { recursive: true });
+const WAIT = 90000; // an explanation on a busy 2-core machine, plus the first webview's service worker
+
+/** The first frame (webviews are iframe.webview > iframe#active-frame) where `selector` matches; polls until `timeoutMs`. */
+async function frameWith(page, selector, timeoutMs = WAIT) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    for (const f of page.frames()) {
+      if (f === page.mainFrame()) continue;
+      try {
+        if (await f.locator(selector).count()) return f;
+      } catch {
+        /* the frame navigated away meanwhile */
+      }
+    }
+    await page.waitForTimeout(250);
+  }
+  throw new Error(`no webview shows ${selector} after ${timeoutMs} ms`);
+}
+
+async function runCommand(page, title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
+const row = (page, name) => page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${name}"]`);
+
+async function expandFolder(page, name, child) {
+  if (await row(page, child).count()) return;
+  await row(page, name).click();
+  await row(page, child).waitFor({ timeout: 15000 });
+}
+
+async function contextMenu(page, name, item, shot) {
+  await row(page, name).click({ button: 'right' });
+  const entry = page.getByRole('menuitem', { name: item });
+  await entry.waitFor({ timeout: 15000 });
+  if (shot) await page.screenshot({ path: path.join(ART, shot) });
+  await entry.click();
+}
+
+/** Pixel statistics of the main overlay canvas: its size and a coarse fingerprint for comparisons. */
+async function canvasPixels(frame) {
+  return frame.evaluate(() => {
+    const c = document.querySelector('canvas.overlay[data-side="main"]');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const values = [];
+    for (let i = 0; i < d.length; i += 4 * 97) values.push(d[i], d[i + 1], d[i + 2]);
+    return { width: c.width, height: c.height, values, distinct: new Set(values).size };
+  });
+}
+
+const results = [];
+async function step(name, fn) {
+  const t = Date.now();
+  try {
+    await fn();
+    results.push([name, true]);
+    console.log(`  ✓ ${name} (${Date.now() - t} ms)`);
+  } catch (e) {
+    results.push([name, false]);
+    console.log(`  ✗ ${name}: ${e.message}`);
+    await page?.screenshot({ path: path.join(ART, `failed-${results.length}.png`) }).catch(() => {});
+  }
+}
+
+const t0 = Date.now();
+const scratch = makeScratch('cnnf-e2e-');
+let server, browser, page;
+try {
+  const vsixMb = (statSync(VSIX).size / 1e6).toFixed(1);
+  codeServerCli(scratch, ['--install-extension', VSIX]);
+  const listed = codeServerCli(scratch, ['--list-extensions', '--show-versions']).trim();
+  console.log(`installed ${path.basename(VSIX)} (${vsixMb} MB): ${listed}`);
+  server = await startCodeServer(scratch);
+  console.log(`code-server ${server.url} up in ${server.startMs} ms`);
+  browser = await launchChromium(scratch);
+  page = browser.pages()[0] ?? (await browser.newPage());
+  page.on('pageerror', (e) => console.error('[pageerror]', e.message));
+  let main; // the frame of the pelican panel
+  let other; // the class clicked second
+
+  await step('the VSIX installs into a fresh extensions dir', async () => {
+    assert.match(listed, /^cnn-fixations\.cnn-fixations@\d+\.\d+\.\d+$/m);
+  });
+
+  await step('the installed extension loads onnxruntime-node in Node 24 (what its extension host runs)', async () => {
+    const installed = path.join(scratch.extensionsDir, listed.trim().replace('@', '-'));
+    const r = spawnSync(path.join(NODE24_BIN, 'node'), ['-e', "const o = require('onnxruntime-node'); console.log(o.env.versions.common)"], { cwd: installed, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^1\.\d+\.\d+/);
+  });
+
+  await step('the workbench opens the workspace with a model and images', async () => {
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(scratch.workspace)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+    await row(page, 'images').waitFor({ timeout: 60000 });
+    await expandFolder(page, 'images', 'pelican.jpeg');
+    await expandFolder(page, 'models', 'corrupt.onnx');
+    await page.screenshot({ path: path.join(ART, '01-workbench.png') });
+  });
+
+  await step('right-click pelican.jpeg → "Explain with CNN Fixations" shows class 144 pelican with an overlay', async () => {
+    await contextMenu(page, 'pelican.jpeg', 'Explain with CNN Fixations', '02-context-menu.png');
+    main = await frameWith(page, 'canvas.overlay[data-side="main"][data-class-index="144"]');
+    assert.equal((await main.locator('#title .title-name').textContent()).trim(), 'pelican');
+    assert.match(await main.locator('#title .title-index').textContent(), /class 144/);
+    const px = await canvasPixels(main);
+    assert.ok(px.width > 100 && px.height > 100, `canvas ${px.width}×${px.height}`);
+    assert.ok(px.distinct > 50, 'the canvas holds a picture');
+    // The overlay is drawn over the photo: switching the heat map off changes the pixels.
+    await main.locator('label.toggle', { has: main.locator('input[data-toggle="heat"]') }).click();
+    const off = await canvasPixels(main);
+    const changed = px.values.filter((v, i) => v !== off.values[i]).length / px.values.length;
+    await main.locator('label.toggle', { has: main.locator('input[data-toggle="heat"]') }).click();
+    assert.ok(changed > 0.02, `the heat map covers part of the image (${(changed * 100).toFixed(1)}% of samples changed)`);
+    await main.locator('.preds button.pred').nth(1).waitFor();
+    await page.screenshot({ path: path.join(ART, '03-panel-pelican.png') });
+  });
+
+  await step('clicking another predicted class explains it', async () => {
+    const second = main.locator('.preds button.pred').nth(1);
+    other = Number(await second.getAttribute('data-class'));
+    assert.ok(Number.isInteger(other) && other !== 144);
+    await second.click();
+    await main.locator(`canvas.overlay[data-side="main"][data-class-index="${other}"]`).waitFor({ timeout: WAIT });
+    assert.match(await main.locator('#title .title-index').textContent(), new RegExp(`class ${other}\\b`));
+    assert.equal(await main.locator(`.preds button.pred[data-class="${other}"]`).getAttribute('aria-pressed'), 'true');
+    await page.screenshot({ path: path.join(ART, '04-panel-other-class.png') });
+  });
+
+  await step('after a window reload the panel comes back with the same class', async () => {
+    await page.reload();
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+    const f = await frameWith(page, `canvas.overlay[data-side="main"][data-class-index="${other}"]`);
+    assert.match(await f.locator('#title .title-index').textContent(), new RegExp(`class ${other}\\b`));
+    await page.screenshot({ path: path.join(ART, '05-restored.png') });
+  });
+
+  await step('the image preview has the "Explain with CNN Fixations" title button', async () => {
+    await expandFolder(page, 'images', 'pelican.jpeg');
+    await row(page, 'eagle.jpg').dblclick();
+    const button = page.locator('.editor-actions [aria-label="Explain with CNN Fixations"]');
+    await button.first().waitFor({ timeout: 30000 });
+    await frameWith(page, 'img.scale-to-fit, .image-container img, img', 20000).catch(() => {}); // for the screenshot only
+    await page.screenshot({ path: path.join(ART, '06-image-preview.png') });
+    await button.first().click();
+    const f = await frameWith(page, 'canvas.overlay[data-side="main"][data-class-index="22"]');
+    assert.match(await f.locator('#title .title-name').textContent(), /bald eagle/);
+    await page.screenshot({ path: path.join(ART, '07-panel-eagle.png') });
+  });
+
+  await step('a corrupt .onnx shows a clear error in the panel', async () => {
+    await expandFolder(page, 'models', 'corrupt.onnx');
+    await contextMenu(page, 'corrupt.onnx', 'Explain with CNN Fixations');
+    // from a model, the extension asks for the image
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 15000 });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'pelican.jpeg' }).waitFor({ timeout: 15000 });
+    await input.fill('pelican');
+    await page.keyboard.press('Enter');
+    const f = await frameWith(page, '.error-banner:not([hidden]) .error-title');
+    assert.equal(await f.locator('.error-banner .error-title').textContent(), 'Cannot load the model');
+    assert.match(await f.locator('.error-banner .error-message').textContent(), /corrupt\.onnx is not a usable ONNX model/);
+    assert.match(await f.locator('.error-banner .error-hint').textContent(), /re-export/);
+    await page.screenshot({ path: path.join(ART, '08-corrupt-model.png') });
+  });
+
+  await step('the extension host is still alive: the demo command explains the pelican', async () => {
+    await runCommand(page, 'CNN Fixations: Explain the Demo (MobileNetV2 on a Pelican)');
+    // the demo model lives in the installed extension, not in the workspace
+    const f = await frameWith(page, '.subtitle span[title*="/extensions/"]');
+    await f.locator('canvas.overlay[data-side="main"][data-class-index="144"]').waitFor({ timeout: WAIT });
+    await page.screenshot({ path: path.join(ART, '09-demo.png') });
+  });
+} catch (e) {
+  console.error(e);
+  results.push(['setup', false]);
+  if (server) console.error(server.log().slice(-4000));
+} finally {
+  await browser?.close().catch(() => {});
+  await server?.stop();
+  if (!process.env.VSCODE_TEST_KEEP) scratch.remove();
+}
+const failed = results.filter(([, ok]) => !ok).length;
+console.log(`e2e took ${Date.now() - t0} ms; screenshots in ${path.relative(ROOT, ART)}/`);
+console.log(`${results.length - failed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,66 @@
+// The validation of what the webview sends (src/panels/messages.ts): shapes, then numbers against the
+// current result. The extension's integration suite sends the same messages through a real panel.
+import { strict as assert } from 'node:assert';
+import { InvalidMessage, parseMessage, type Limits } from '../../src/panels/messages';
+
+const limits: Limits = { classCount: 10, layers: [{ shape: [1, 8, 4, 4] }, { shape: [1, 10] }] };
+const overlay = { heat: true, points: false, box: true, opacity: 0.4 };
+
+function rejects(raw: unknown, why: RegExp, l: Limits | 'no result' = limits): void {
+  assert.throws(() => parseMessage(raw, l === 'no result' ? undefined : l), (e: unknown) => e instanceof InvalidMessage && why.test(e.message));
+}
+
+describe('panel messages', () => {
+  it('accepts each well-formed message and returns only the known fields', () => {
+    assert.deepEqual(parseMessage({ type: 'ready', extra: 1 }, undefined), { type: 'ready' });
+    assert.deepEqual(parseMessage({ type: 'explainClass', classIndex: 9 }, limits), { type: 'explainClass', classIndex: 9 });
+    assert.deepEqual(parseMessage({ type: 'compare', classIndex: 0 }, limits), { type: 'compare', classIndex: 0 });
+    assert.deepEqual(parseMessage({ type: 'compare' }, limits), { type: 'compare', classIndex: undefined });
+    assert.deepEqual(parseMessage({ type: 'selectLayer', layerIndex: 0, channel: 7 }, limits), { type: 'selectLayer', layerIndex: 0, channel: 7 });
+    assert.deepEqual(parseMessage({ type: 'selectLayer', layerIndex: 1 }, limits), { type: 'selectLayer', layerIndex: 1 });
+    assert.deepEqual(parseMessage({ type: 'export', kind: 'html', overlay }, limits), { type: 'export', kind: 'html', overlay });
+    assert.deepEqual(parseMessage({ type: 'rerun' }, undefined), { type: 'rerun' });
+    assert.deepEqual(parseMessage({ type: 'rerun', settings: { preset: 'caffe', sigma: 3.5, boxMode: undefined } }, undefined), {
+      type: 'rerun',
+      settings: { preset: 'caffe', sigma: 3.5 },
+    });
+  });
+
+  it('checks class, layer and channel against the current result', () => {
+    rejects({ type: 'explainClass', classIndex: 10 }, /classIndex 10 is out of range: the model has 10 classes \(0–9\)/);
+    rejects({ type: 'explainClass', classIndex: -1 }, /out of range/);
+    rejects({ type: 'explainClass', classIndex: 1.5 }, /whole number/);
+    rejects({ type: 'explainClass', classIndex: '3' }, /whole number/);
+    rejects({ type: 'compare', classIndex: 11 }, /out of range/);
+    rejects({ type: 'selectLayer', layerIndex: 2 }, /layerIndex 2 is out of range: the walk has 2 layers/);
+    rejects({ type: 'selectLayer', layerIndex: 0, channel: 8 }, /channel 8 is out of range: layer 0 has 8 channels/);
+    rejects({ type: 'selectLayer', layerIndex: 1, channel: 1 }, /layer 1 has 1 channels/);
+  });
+
+  it('refuses requests that need a result before there is one', () => {
+    for (const type of ['explainClass', 'compare', 'selectLayer', 'export']) rejects({ type, classIndex: 0, layerIndex: 0, kind: 'png', overlay }, /before there is a result/, 'no result');
+  });
+
+  it('checks export kinds, overlay toggles and opacity', () => {
+    rejects({ type: 'export', kind: 'svg', overlay }, /one of png, json, html/);
+    rejects({ type: 'export', kind: 'png' }, /needs overlay/);
+    rejects({ type: 'export', kind: 'png', overlay: { ...overlay, heat: 'yes' } }, /overlay.heat/);
+    rejects({ type: 'export', kind: 'png', overlay: { ...overlay, opacity: 1.01 } }, /opacity/);
+    rejects({ type: 'export', kind: 'png', overlay: { ...overlay, opacity: Number.NaN } }, /opacity/);
+  });
+
+  it('checks rerun settings', () => {
+    rejects({ type: 'rerun', settings: { preset: 'vgg' } }, /settings.preset must be one of imagenet/);
+    rejects({ type: 'rerun', settings: { convMode: 'max' } }, /convMode/);
+    rejects({ type: 'rerun', settings: { sigma: 0 } }, /sigma/);
+    rejects({ type: 'rerun', settings: { sigma: Infinity } }, /sigma/);
+    rejects({ type: 'rerun', settings: 'fast' }, /must be an object/);
+  });
+
+  it('refuses what is not a message', () => {
+    rejects(null, /object/);
+    rejects([1], /object/);
+    rejects({ type: 'eval', code: '1' }, /unknown message type "eval"/);
+    rejects({}, /unknown message type undefined/);
+  });
+});
