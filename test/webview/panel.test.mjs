@@ -1,4 +1,4 @@
-/* global describe, it, before, after, beforeEach, afterEach, document, window, getComputedStyle */
+/* global describe, it, before, after, beforeEach, afterEach, document, window, getComputedStyle, Event */
 // The panel in headless Chromium, under the extension's CSP, answered by a real host: the float
 // MobileNetV2 in onnxruntime explaining a pelican photo. Run by test/webview/run.mjs.
 import assert from 'node:assert/strict';
@@ -213,7 +213,7 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     await page.locator('[data-map=cells]').waitFor();
     let d = host.lastLayer;
     assert.ok(d.gridWidth > 1 && d.gridHeight > 1);
-    assert.equal(await page.locator('table.layers tbody tr').count(), host.main.json.layers.length);
+    assert.equal(await page.locator('table.layers tbody tr[data-index]:not([hidden])').count(), host.main.json.layers.length);
     assert.equal(await page.locator('table.layers tr[aria-selected=true]').getAttribute('data-index'), String(d.layerIndex));
 
     const cells = await readCanvas(page, '[data-map=cells]');
@@ -264,7 +264,7 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
 
     // The filter narrows the table; a vector layer shows no grid but lists its units.
     await page.locator('input.filter').fill('MatMul');
-    const rows = page.locator('table.layers tbody tr');
+    const rows = page.locator('table.layers tbody tr[data-index]:not([hidden])');
     assert.equal(await rows.count(), host.main.json.layers.filter((l) => `${l.op} ${l.node} ${l.tensor}`.toLowerCase().includes('matmul')).length);
     await rows.first().click();
     await page.locator('.layer-detail .placeholder', { hasText: 'no spatial grid' }).waitFor();
@@ -464,5 +464,36 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
       await context.close();
       await new Promise((r) => dev.server.close(r));
     }
+  });
+
+  it('handles a walk of hundreds of layers (ShuffleNetV2 QDQ: 450 steps)', async () => {
+    const bigSink = {};
+    const big = new DevHost({ model: path.join(SHARED, 'models', 'shufflenet-v2-12-qdq.onnx'), image: PELICAN, exportDir: EXPORTS }, (m) => bigSink.post(m));
+    panel = await openPanel(browser, bigSink, big);
+    const { page } = panel;
+    await page.locator('#title', { hasText: 'class 144' }).waitFor();
+    const n = big.main.json.layers.length;
+    assert.ok(n > 300, `a long walk (${n} steps)`);
+    const rows = page.locator('table.layers tbody tr[data-index]:not([hidden])');
+    assert.equal(await rows.count(), n);
+    // The whole table re-renders on each filter keystroke: measured, not asserted on.
+    const ms = await page.evaluate(() => {
+      const f = document.querySelector('input.filter');
+      f.value = 'Conv';
+      const t0 = performance.now();
+      f.dispatchEvent(new Event('input'));
+      f.value = '';
+      f.dispatchEvent(new Event('input'));
+      return (performance.now() - t0) / 2;
+    });
+    console.log(`      (${n}-row layer table re-rendered in ${ms.toFixed(1)} ms)`);
+    // End jumps to the input side of the walk; the table scrolls, the page does not.
+    await page.locator('table.layers tr[aria-selected=true]').focus();
+    const scrollY = await page.evaluate(() => window.scrollY);
+    await page.keyboard.press('End');
+    await page.keyboard.press('Enter');
+    await page.locator('.detail-head', { hasText: `Layer ${n - 1}` }).waitFor();
+    assert.equal(await page.evaluate(() => window.scrollY), scrollY);
+    await page.screenshot({ path: path.join(SHOTS, 'shufflenet-450-layers.png'), fullPage: true });
   });
 });

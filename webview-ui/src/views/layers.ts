@@ -16,6 +16,10 @@ export class LayerList {
   private readonly body = h('tbody');
   private readonly tableWrap: HTMLElement;
   private layers: readonly LayerJson[] = [];
+  private rows: HTMLTableRowElement[] = [];
+  private haystack: string[] = [];
+  private readonly emptyCell = h('td', { class: 'empty', attrs: { colspan: 5 } });
+  private readonly emptyRow = h('tr', { class: 'empty-row' }, this.emptyCell);
   private selected: number | undefined;
   private filterText = '';
 
@@ -50,25 +54,31 @@ export class LayerList {
 
   update(data: HostData | undefined, filter: string, selected: number | undefined): void {
     const layers = data?.main.result.layers ?? [];
-    const changed = layers !== this.layers || filter !== this.filterText;
-    this.layers = layers;
-    this.filterText = filter;
+    const newWalk = layers !== this.layers;
+    if (newWalk) {
+      this.layers = layers;
+      this.buildRows();
+      this.filterText = '\u0000'; // force the filter pass below
+    }
+    if (filter !== this.filterText) {
+      this.filterText = filter;
+      this.applyFilter();
+    }
     if (this.filter.value !== filter) this.filter.value = filter;
-    if (changed) this.renderRows();
+    const moved = selected !== this.selected;
     this.select(selected);
-    this.drawChart();
+    // The chart reads the layout (its width): only when it shows something new, not per filter keystroke.
+    if (newWalk || moved) this.drawChart();
   }
 
-  private renderRows(): void {
-    const q = this.filterText.trim().toLowerCase();
+  /** One row per layer, built when the walk changes; the filter only hides rows (fast for 1000s). */
+  private buildRows(): void {
     const max = Math.max(1, ...this.layers.map((l) => l.count));
-    const rows: HTMLTableRowElement[] = [];
-    this.layers.forEach((l, i) => {
-      if (q && !`${l.op} ${l.node} ${l.tensor}`.toLowerCase().includes(q)) return;
+    this.rows = this.layers.map((l, i) => {
       const bar = h('span', { class: 'fill' });
       bar.style.width = `${(100 * Math.log1p(l.count)) / Math.log1p(max)}%`;
       const notes = l.notes?.length ? h('span', { class: 'note-mark', text: '⚠', title: l.notes.join('\n'), attrs: { 'aria-label': `fall-back: ${l.notes.join('; ')}` } }) : null;
-      const row = h(
+      return h(
         'tr',
         { attrs: { tabindex: -1, 'data-index': i, 'aria-selected': 'false' }, on: { click: () => this.actions.selectLayer(i) } },
         h('td', { class: 'num', text: String(i) }),
@@ -77,26 +87,37 @@ export class LayerList {
         h('td', { class: 'shape', text: shape(l.shape) }),
         h('td', { class: 'count' }, h('span', { class: 'count-num', text: count(l.count) }), h('span', { class: 'bar', attrs: { 'aria-hidden': 'true' } }, bar)),
       );
-      rows.push(row);
     });
-    fill(this.body, ...rows);
-    if (!rows.length) this.body.append(h('tr', {}, h('td', { class: 'empty', text: q ? 'No layer matches the filter.' : 'No layers.', attrs: { colspan: 5 } })));
-    this.summary.textContent = q ? `${rows.length} of ${this.layers.length} layers` : `${this.layers.length} layers`;
+    this.haystack = this.layers.map((l) => `${l.op} ${l.node} ${l.tensor}`.toLowerCase());
+    fill(this.body, ...this.rows, this.emptyRow);
+    this.selected = undefined;
+  }
+
+  private applyFilter(): void {
+    const q = this.filterText.trim().toLowerCase();
+    let shown = 0;
+    this.rows.forEach((row, i) => {
+      const on = !q || this.haystack[i].includes(q);
+      if (row.hidden === on) row.hidden = !on;
+      if (on) shown++;
+    });
+    this.emptyRow.hidden = shown > 0;
+    this.emptyCell.textContent = q ? 'No layer matches the filter.' : 'No layers.';
+    this.summary.textContent = q ? `${shown} of ${this.layers.length} layers` : `${this.layers.length} layers`;
   }
 
   private select(index: number | undefined): void {
     const moved = index !== this.selected;
+    const before = this.selected !== undefined ? this.rows[this.selected] : undefined;
     this.selected = index;
-    let focusable: HTMLElement | undefined;
-    for (const row of this.body.rows) {
-      const on = row.dataset.index !== undefined && Number(row.dataset.index) === index;
-      row.setAttribute('aria-selected', String(on));
-      row.tabIndex = -1;
-      if (on) focusable = row;
-    }
-    // One row in the Tab order: the selected one, else the first.
-    (focusable ?? (this.body.rows[0]?.dataset.index !== undefined ? this.body.rows[0] : undefined))?.setAttribute('tabindex', '0');
-    if (moved && focusable) this.reveal(focusable);
+    const row = index !== undefined ? this.rows[index] : undefined;
+    if (before && before !== row) before.setAttribute('aria-selected', 'false');
+    row?.setAttribute('aria-selected', 'true');
+    // One row in the Tab order: the selected one if shown, else the first shown.
+    for (const r of this.body.querySelectorAll('tr[tabindex="0"]')) (r as HTMLElement).tabIndex = -1;
+    const focusable = row && !row.hidden ? row : this.rows.find((r) => !r.hidden);
+    if (focusable) focusable.tabIndex = 0;
+    if (moved && row && !row.hidden) this.reveal(row);
   }
 
   /** Scrolls the table (only the table, never the page) so the row is in view, e.g. after a chart click. */
@@ -111,7 +132,7 @@ export class LayerList {
   private key(ev: KeyboardEvent): void {
     const row = (ev.target as HTMLElement).closest('tr');
     if (!row || row.dataset.index === undefined) return;
-    const rows = [...this.body.rows].filter((r) => r.dataset.index !== undefined);
+    const rows = this.rows.filter((r) => !r.hidden);
     const i = rows.indexOf(row);
     const go = (j: number) => {
       const r = rows[Math.max(0, Math.min(rows.length - 1, j))];
