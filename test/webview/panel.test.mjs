@@ -306,6 +306,12 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
       assert.equal(await page.locator('.busy-label').innerText(), '', 'busy ends with the error');
       assert.equal(await page.locator('#title').innerText(), 'No explanation');
       await page.screenshot({ path: path.join(SHOTS, 'error-1280-dark.png'), fullPage: true });
+      // Rerun (what the hints ask for) runs again: the same model fails the same way.
+      const errors = () => host.received.filter((m) => m.type === 'rerun').length;
+      await banner.getByRole('button', { name: 'Rerun' }).click();
+      await until(() => errors() === 1, 'the rerun message');
+      assert.deepEqual(lastReceived('rerun'), { type: 'rerun', settings: {} });
+      await banner.locator('.error-node code', { hasText: 'upsample_x2' }).waitFor();
       await banner.getByRole('button', { name: 'Dismiss' }).click();
       await banner.waitFor({ state: 'hidden' });
     } finally {

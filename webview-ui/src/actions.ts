@@ -7,7 +7,8 @@ export interface Actions {
   compare(classIndex: number | undefined): void;
   selectLayer(layerIndex: number, channel?: number): void;
   exportAs(kind: ExportKind): void;
-  rerun(settings: RunSettings): void;
+  /** Runs the model again; with settings from the panel's form, or as it was (undefined). */
+  rerun(settings: RunSettings | undefined): void;
   setOverlay(change: Partial<OverlayToggles>): void;
   setTab(tab: TabId): void;
   setLayerFilter(filter: string): void;

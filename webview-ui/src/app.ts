@@ -37,7 +37,10 @@ export class App implements Actions {
   private readonly waitingNote = h('p', { class: 'waiting-note', text: 'Waiting for the explanation…' });
 
   private readonly header = new Header(this);
-  private readonly banner = new Banner(() => this.dismissError());
+  private readonly banner = new Banner(
+    () => this.dismissError(),
+    () => this.rerun(undefined),
+  );
   private readonly viewer = new Viewer(this);
   private readonly predictions = new Predictions(this);
   private readonly picker = new ClassPicker(this);
@@ -164,8 +167,8 @@ export class App implements Actions {
     this.post({ type: 'export', kind, overlay: { ...this.view.overlay } });
   }
 
-  rerun(settings: RunSettings): void {
-    this.post({ type: 'rerun', settings });
+  rerun(settings: RunSettings | undefined): void {
+    this.post(settings ? { type: 'rerun', settings } : { type: 'rerun' });
   }
 
   setOverlay(change: Partial<OverlayToggles>): void {

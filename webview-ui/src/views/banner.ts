@@ -8,7 +8,10 @@ export class Banner {
   private readonly errorBox = h('div', { class: 'error-banner', attrs: { role: 'alert', hidden: true } });
   private readonly toastBox = h('div', { class: 'toast', attrs: { role: 'status', 'aria-live': 'polite', hidden: true } });
 
-  constructor(private readonly onDismiss: () => void) {
+  constructor(
+    private readonly onDismiss: () => void,
+    private readonly onRerun: () => void,
+  ) {
     this.el.append(this.errorBox, this.toastBox);
   }
 
@@ -26,7 +29,13 @@ export class Banner {
         e.node ? h('div', { class: 'error-node' }, h('span', { class: 'muted', text: 'Node ' }), h('code', { text: e.node })) : null,
         e.hint ? h('div', { class: 'error-hint', text: e.hint }) : null,
       ),
-      button('Dismiss', this.onDismiss, { class: 'secondary small' }),
+      h(
+        'div',
+        { class: 'error-actions' },
+        // The host's hints say "press Rerun" (after fixing a file or a setting): the button is right here.
+        button('Rerun', this.onRerun, { class: 'small', title: 'Run the model again (e.g. after fixing the file)' }),
+        button('Dismiss', this.onDismiss, { class: 'secondary small' }),
+      ),
     );
   }
 
