@@ -1,0 +1,203 @@
+// npm run bench [-- --json FILE] [--models a,b] [--runs N]: speed and memory of explanations against a plain
+// onnxruntime-node forward of the same model, measured in one process per model (so each model's peak
+// resident memory is its own), warm, as medians with their spread. Prints a markdown table and writes it
+// with the JSON (machine, versions, ratios) to bench/results/.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { Explainer } from '../explain';
+import { SessionCache, openModel, runForward } from '../runtime/session';
+import { topK } from '../explain';
+
+interface BenchModel {
+  readonly name: string;
+  readonly path: string;
+  readonly preset?: string;
+}
+
+export interface ModelResult {
+  name: string;
+  fileMb: number;
+  plainForwardMs: number;
+  forwardWithIntermediatesMs: number;
+  unravelMs: number;
+  heatmapMs: number;
+  explainMs: number;
+  classSwitchMs: number;
+  sessionCreateMs: number;
+  coldOpenMs: number;
+  preprocessMs: number;
+  peakRssMb: number;
+  exposedTensors: number;
+  /** [p10, p90] of the main timings. */
+  spread: Record<string, [number, number]>;
+}
+
+const repo = path.resolve(__dirname, '..');
+const shared = path.resolve(repo, '..', 'shared');
+const image = path.join(shared, 'images', 'pelican.jpeg');
+
+function realModels(): BenchModel[] {
+  return [
+    'mobilenetv2-12-dequantized-fp32', 'mobilenetv2-12-int8', 'shufflenet-v2-12-dequantized-fp32', 'shufflenet-v2-12-qdq',
+  ].map((n) => ({ name: n, path: path.join(shared, 'models', `${n}.onnx`) }));
+}
+
+/** The generated architecture fixtures, when the zoo has been made (npm run test:zoo makes it). */
+function zooModels(): BenchModel[] {
+  const r = spawnSync(process.execPath, [path.join(repo, 'scripts', 'zoo-fixtures.mjs'), '--check'], { encoding: 'utf8' });
+  if (r.status !== 0) return [];
+  const dir = r.stdout.trim();
+  const wanted = ['resnet50-op17', 'vgg16-op17', 'densenet121-op17', 'googlenet-op17', 'mobilenet_v2-op17', 'efficientnet_b0-op17'];
+  return wanted.map((n) => ({ name: n, path: path.join(dir, `${n}.onnx`) })).filter((m) => fs.existsSync(m.path));
+}
+
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
+const pct = (a: number[], p: number) => [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(p * a.length))];
+
+async function time<T>(f: () => Promise<T> | T): Promise<[number, T]> {
+  const t = performance.now();
+  const v = await f();
+  return [performance.now() - t, v];
+}
+
+/** Runs in the child process: everything about one model. */
+async function measure(m: BenchModel, runs: number): Promise<ModelResult> {
+  // onnxruntime's environment starts on first use: pay that before timing anything.
+  await ort.InferenceSession.create(path.join(shared, 'models', 'mnist-8.onnx'));
+  const creates: number[] = [], opens: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const [tc, s] = await time(() => ort.InferenceSession.create(m.path));
+    creates.push(tc);
+    await s.release();
+    const [to, o] = await time(() => openModel(m.path));
+    opens.push(to);
+    await o.session.release();
+  }
+  const cache = new SessionCache();
+  const prep: number[] = [];
+  let e!: Explainer;
+  for (let i = 0; i < 3; i++) {
+    e = await Explainer.create(m.path, { image }, { preset: m.preset, labels: [] }, cache);
+    prep.push(e.baseTimings.preprocessMs);
+  }
+  const open = e.model;
+  const feed = { name: e.spec.name, dims: e.forward.values.get(e.spec.name)!.dims, data: e.forward.values.get(e.spec.name)!.data as Float32Array | Uint8Array };
+  const plain = await ort.InferenceSession.create(m.path);
+  const plainFeed = { [feed.name]: new ort.Tensor(feed.data instanceof Uint8Array ? 'uint8' : 'float32', feed.data, feed.dims as number[]) };
+  const [first, second] = topK(e.probs, 2);
+  const t = { plain: [] as number[], fwd: [] as number[], unravel: [] as number[], heat: [] as number[], explain: [] as number[], sw: [] as number[] };
+  for (let i = 0; i < runs + 3; i++) {
+    const [tp] = await time(() => plain.run(plainFeed));
+    const [tf] = await time(() => runForward(open, feed));
+    const [te, x] = await time(() => e.explain(first));
+    const [ts] = await time(() => e.explain(second));
+    if (i < 3) continue; // warm-up
+    t.plain.push(tp);
+    t.fwd.push(tf);
+    t.unravel.push(x.json.timings.unravelMs);
+    t.heat.push(x.json.timings.heatmapMs);
+    t.explain.push(tf + te);
+    t.sw.push(ts);
+  }
+  await plain.release();
+  await cache.dispose();
+  const spread = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, [pct(v, 0.1), pct(v, 0.9)] as [number, number]]));
+  return {
+    name: m.name,
+    fileMb: fs.statSync(m.path).size / 2 ** 20,
+    plainForwardMs: median(t.plain),
+    forwardWithIntermediatesMs: median(t.fwd),
+    unravelMs: median(t.unravel),
+    heatmapMs: median(t.heat),
+    explainMs: median(t.explain),
+    classSwitchMs: median(t.sw),
+    sessionCreateMs: median(creates),
+    coldOpenMs: median(opens),
+    preprocessMs: median(prep),
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    exposedTensors: open.plan.expose.length,
+    spread,
+  };
+}
+
+const f1 = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+
+export function markdownTable(results: readonly ModelResult[]): string {
+  const head = '| model | plain forward ms | forward + intermediates ms | unravel ms | heat map ms | explain ms (× plain) | unravel × plain | class switch ms | ORT session ms | cold open ms (× ORT) | peak RSS MB (goal 2×file+300) |';
+  const rule = '|---|---|---|---|---|---|---|---|---|---|---|';
+  const rows = results.map((r) =>
+    `| ${r.name} | ${f1(r.plainForwardMs)} | ${f1(r.forwardWithIntermediatesMs)} (${r.exposedTensors} kept) | ${f1(r.unravelMs)} | ${f1(r.heatmapMs)} | ` +
+    `${f1(r.explainMs)} (${ratio(r.explainMs, r.plainForwardMs)}) | ${ratio(r.unravelMs, r.plainForwardMs)} | ${f1(r.classSwitchMs)} | ` +
+    `${f1(r.sessionCreateMs)} | ${f1(r.coldOpenMs)} (${ratio(r.coldOpenMs, r.sessionCreateMs)}) | ${r.peakRssMb.toFixed(0)} (${(2 * r.fileMb + 300).toFixed(0)}) |`);
+  return [head, rule, ...rows].join('\n');
+}
+
+async function main(argv: string[]): Promise<void> {
+  const arg = (name: string) => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const runs = Number(arg('--runs') ?? 15);
+  const all = [...realModels(), ...zooModels()];
+  const child = arg('--child');
+  if (child) {
+    const m = all.find((x) => x.name === child);
+    if (!m) throw new Error(`no model named ${child}`);
+    process.stdout.write(JSON.stringify(await measure(m, runs)) + '\n');
+    return;
+  }
+  const only = arg('--models')?.split(',');
+  const models = only ? all.filter((m) => only.includes(m.name)) : all;
+  if (only && models.length !== only.length) {
+    throw new Error(`unknown model(s): ${only.filter((n) => !all.some((m) => m.name === n)).join(', ')}; known: ${all.map((m) => m.name).join(', ')}`);
+  }
+  const results: ModelResult[] = [];
+  for (const m of models) {
+    process.stderr.write(`bench: ${m.name}…\n`);
+    const r = spawnSync(process.execPath, [__filename, '--child', m.name, '--runs', String(runs)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    if (r.status !== 0) {
+      process.stderr.write(`bench: ${m.name} failed: ${(r.stderr || '').trim().split('\n').pop()}\n`);
+      continue;
+    }
+    results.push(JSON.parse(r.stdout.trim().split('\n').pop()!));
+  }
+  const machine = {
+    date: new Date().toISOString(),
+    cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`,
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    loadAverage: os.loadavg().map((v) => +v.toFixed(2)),
+    node: process.version,
+    onnxruntime: ort.env.versions.common,
+    runs,
+  };
+  const json = {
+    machine,
+    models: results.map((r) => ({
+      ...r,
+      ratios: {
+        explainToPlain: r.explainMs / r.plainForwardMs,
+        unravelToPlain: r.unravelMs / r.plainForwardMs,
+        coldOpenToSessionCreate: r.coldOpenMs / r.sessionCreateMs,
+        peakRssToGoal: r.peakRssMb / (2 * r.fileMb + 300),
+      },
+    })),
+  };
+  const table = markdownTable(results);
+  console.log(table);
+  console.log(`\n${machine.cpus}, ${machine.memoryGb} GB, Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}, ${runs} warm runs, load ${machine.loadAverage.join(' ')}`);
+  const dir = path.join(repo, 'bench', 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'latest.json'), JSON.stringify(json, null, 1) + '\n');
+  fs.writeFileSync(path.join(dir, 'latest.md'), `${table}\n\n${machine.cpus}, Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}, ${runs} warm runs, ${machine.date}\n`);
+  const out = arg('--json');
+  if (out) fs.writeFileSync(out, JSON.stringify(json, null, 1) + '\n');
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  console.error(`bench: ${(e as Error).message}`);
+  process.exit(1);
+});
