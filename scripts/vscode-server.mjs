@@ -29,7 +29,7 @@ export function checkTools({ chromium = true } = {}) {
 
 /**
  * The test workspace: test-fixtures/workspace (settings naming the model), the demo model and photo from
- * media/demo, a second photo from the shared data, and a corrupt model (the demo model cut at 64 KiB).
+ * media/demo, a second photo and a QDQ model from the shared data, and a corrupt model (the demo model cut at 64 KiB).
  */
 export function prepareWorkspace(dir) {
   cpSync(path.join(ROOT, 'test-fixtures', 'workspace'), dir, { recursive: true });
@@ -38,9 +38,11 @@ export function prepareWorkspace(dir) {
   const demo = path.join(ROOT, 'media', 'demo');
   copyFileSync(path.join(demo, 'mobilenetv2-12-int8.onnx'), path.join(dir, 'models', 'mobilenetv2-12-int8.onnx'));
   copyFileSync(path.join(demo, 'pelican.jpeg'), path.join(dir, 'images', 'pelican.jpeg'));
-  const eagle = path.join(SHARED, 'images', 'eagle.jpg');
-  if (!existsSync(eagle)) throw new Error(`${eagle} is missing: the tests need the shared data (set CNNF_SHARED_DIR to the folder holding images/)`);
-  copyFileSync(eagle, path.join(dir, 'images', 'eagle.jpg'));
+  for (const [from, to] of [['images/eagle.jpg', 'images/eagle.jpg'], ['models/shufflenet-v2-12-qdq.onnx', 'models/shufflenet-v2-12-qdq.onnx']]) {
+    const src = path.join(SHARED, from);
+    if (!existsSync(src)) throw new Error(`${src} is missing: the tests need the shared data (set CNNF_SHARED_DIR to the folder holding images/ and models/)`);
+    copyFileSync(src, path.join(dir, to));
+  }
   writeFileSync(path.join(dir, 'models', 'corrupt.onnx'), readFileSync(path.join(demo, 'mobilenetv2-12-int8.onnx')).subarray(0, 64 * 1024));
 }
 

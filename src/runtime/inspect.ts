@@ -1,6 +1,7 @@
 // An inspection run for the panel's per-layer drill-down: the forward pass keeps only what the walk reads,
 // so a tensor the user asks to see may be missing. This runs the same input once more through a session
 // that exposes every tensor on the walk's path, then releases the session. Made only when asked.
+import * as fs from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { encodeExtraOutputs } from '../onnx/schema';
 import type { Values } from '../onnx/tensor';
@@ -14,11 +15,17 @@ export async function runExposingPath(open: OpenModel, feed: Feed): Promise<Read
   for (const i of open.plan.onPath) {
     for (const o of graph.nodes[i].outputs) if (o && !skip.has(o) && !graph.constants.has(o)) names.push(o);
   }
-  // A fresh copy of the file's bytes: the spare room of model.buffer belongs to the main session.
+  // The file's bytes read again: once the main session has read model.buffer, the core realigns weights
+  // in place (realignRawWeights), so that buffer no longer parses as a model.
+  const file = open.model.path;
+  const stat = fs.statSync(file);
+  if (stat.size !== open.model.fileSize || stat.mtimeMs !== open.model.mtimeMs) {
+    throw new RuntimeError(`${file} changed on disk since it was explained; explain it again`);
+  }
   const extra = encodeExtraOutputs(names);
-  const bytes = new Uint8Array(open.model.fileSize + extra.length);
-  bytes.set(open.model.buffer.subarray(0, open.model.fileSize));
-  bytes.set(extra, open.model.fileSize);
+  const bytes = new Uint8Array(stat.size + extra.length);
+  bytes.set(fs.readFileSync(file));
+  bytes.set(extra, stat.size);
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(bytes, await sessionOptions(open.model));

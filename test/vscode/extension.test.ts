@@ -67,8 +67,8 @@ describe('CNN Fixations in VS Code', function () {
     assert.ok(s.box && s.box[2] > s.box[0] && s.box[3] > s.box[1], 'a box');
     assert.equal(path.basename(s.modelPath), 'mobilenetv2-12-int8.onnx');
     pelican = s;
-    const tabs = vscode.window.tabGroups.all.flatMap((g) => g.tabs);
-    assert.ok(tabs.some((t) => t.label === 'pelican.jpeg · mobilenetv2-12-int8'), `tabs: ${tabs.map((t) => t.label).join(', ')}`);
+    // the workbench reports its tabs asynchronously
+    await until('the panel tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.label === 'pelican.jpeg · mobilenetv2-12-int8'));
   });
 
   it('the real webview loads and asks for the result (ready → showResult)', async () => {
@@ -205,6 +205,25 @@ describe('CNN Fixations in VS Code', function () {
     fs.copyFileSync(path.join(folder(), 'models', 'mobilenetv2-12-int8.onnx'), model);
     const fixed = await until('the panel to re-explain the restored model', () => api.panels().find((p) => p.id === s.panelId && !p.error && !p.busy && p.forwardPasses === 2));
     assert.equal(fixed.state.classIndex, 22);
+  });
+
+  it('shows activations of tensors the forward pass did not keep (QDQ ShuffleNetV2, inspection run)', async () => {
+    const [s] = await explain(file('models', 'shufflenet-v2-12-qdq.onnx'), file('images', 'pelican.jpeg'));
+    assert.ok(s.ok, JSON.stringify(s.error));
+    assert.equal(s.target?.index, 144);
+    const r = only(await api.send(s.panelId, { type: 'ready' }), 'showResult') as ShowResultMessage;
+    // in a QDQ graph a float Conv's output feeds only a QuantizeLinear: the walk never reads it, so it is not kept
+    const conv = r.main.result.layers.findIndex((l) => l.op === 'Conv' && l.shape.length === 4 && l.shape[2] * l.shape[3] > 1);
+    assert.ok(conv >= 0, 'a spatial Conv layer on the walk');
+    const d = (only(await api.send(s.panelId, { type: 'selectLayer', layerIndex: conv }), 'showLayer') as ShowLayerMessage).detail;
+    assert.equal(d.activationNote, undefined);
+    assert.equal(d.activation?.length, d.gridWidth * d.gridHeight);
+    const a = [...d.activation!];
+    assert.ok(a.every(Number.isFinite) && Math.max(...a) > Math.min(...a), 'a real activation map');
+    const other = d.channel === 0 ? 1 : 0;
+    const c = (only(await api.send(s.panelId, { type: 'selectLayer', layerIndex: conv, channel: other }), 'showLayer') as ShowLayerMessage).detail;
+    assert.equal(c.channel, other);
+    assert.notDeepEqual([...c.activation!], a, 'another channel, another map');
   });
 
   it('explains each image of a multi-selection in its own panel', async () => {
