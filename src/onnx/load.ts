@@ -8,7 +8,10 @@ import type { ExternalDataReader } from './tensor';
 
 export interface LoadedModel {
   readonly path: string;
-  /** The file's bytes, then `spare` free bytes. */
+  /**
+   * The file's bytes, then spare room. Once onnxruntime has opened the session, misaligned weights are
+   * moved in place (realignRawWeights): from then on the bytes no longer parse as a model; read the file.
+   */
   readonly buffer: Buffer;
   readonly fileSize: number;
   readonly mtimeMs: number;
