@@ -59,7 +59,10 @@ async function contextMenu(page, name, item, shot) {
   await row(page, name).click({ button: 'right' });
   const entry = page.getByRole('menuitem', { name: item });
   await entry.waitFor({ timeout: 15000 });
-  if (shot) await page.screenshot({ path: path.join(ART, shot) });
+  if (shot) {
+    await page.screenshot({ path: path.join(ART, shot) });
+    await page.screenshot({ path: path.join(ART, `readme-${shot.replace(/^\d+-/, '')}`), clip: { x: 0, y: 0, width: 560, height: 340 } });
+  }
   await entry.click();
 }
 
@@ -140,6 +143,8 @@ try {
     assert.ok(changed > 0.02, `the heat map covers part of the image (${(changed * 100).toFixed(1)}% of samples changed)`);
     await main.locator('.preds button.pred').nth(1).waitFor();
     await page.screenshot({ path: path.join(ART, '03-panel-pelican.png') });
+    // the README's picture of the panel (media/screenshots/ holds a copy): the explorer and the panel's top
+    await page.screenshot({ path: path.join(ART, 'readme-panel.png'), clip: { x: 0, y: 0, width: 1280, height: 690 } });
   });
 
   await step('clicking another predicted class explains it', async () => {

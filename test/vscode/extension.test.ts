@@ -67,6 +67,8 @@ describe('CNN Fixations in VS Code', function () {
     assert.ok(s.box && s.box[2] > s.box[0] && s.box[3] > s.box[1], 'a box');
     assert.equal(path.basename(s.modelPath), 'mobilenetv2-12-int8.onnx');
     pelican = s;
+    const t = s.timings!;
+    console.log(`      first explanation: load ${t.loadMs.toFixed(0)} ms, preprocess ${t.preprocessMs.toFixed(0)} ms, inference ${t.inferenceMs.toFixed(0)} ms, unravel ${t.unravelMs.toFixed(0)} ms, heat map ${t.heatmapMs.toFixed(0)} ms`);
     // the workbench reports its tabs asynchronously
     await until('the panel tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.label === 'pelican.jpeg · mobilenetv2-12-int8'));
   });
@@ -88,6 +90,8 @@ describe('CNN Fixations in VS Code', function () {
   it('explains another class from the kept forward pass: no new inference', async () => {
     const sent = await api.send(pelican.panelId, { type: 'explainClass', classIndex: 22 });
     const m = only(sent, 'showClass') as ShowClassMessage;
+    const t = m.explanation!.result.timings;
+    console.log(`      class switch: unravel ${t.unravelMs.toFixed(0)} ms, heat map ${t.heatmapMs.toFixed(0)} ms (no inference)`);
     assert.equal(m.side, 'main');
     assert.equal(m.explanation?.result.target.index, 22);
     assert.equal(m.state.classIndex, 22);
@@ -163,6 +167,8 @@ describe('CNN Fixations in VS Code', function () {
     assert.ok(s.ok, JSON.stringify(s.error));
     assert.equal(s.target?.index, 22);
     assert.equal(s.sessionCached, true);
+    const t = s.timings!;
+    console.log(`      cached session: load ${t.loadMs.toFixed(0)} ms, preprocess ${t.preprocessMs.toFixed(0)} ms, inference ${t.inferenceMs.toFixed(0)} ms, unravel ${t.unravelMs.toFixed(0)} ms, heat map ${t.heatmapMs.toFixed(0)} ms`);
   });
 
   it('reruns with settings from the panel: a new forward pass, the class kept', async () => {
