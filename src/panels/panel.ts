@@ -15,7 +15,9 @@ import { exportExplanation, type SaveDialog } from './exporter';
 import { panelHtml, webviewRoot } from './html';
 import { parseMessage, type Limits } from './messages';
 import { layerDetail, modelSummary, panelExplanation } from './payload';
+import { rememberPanels, stateToRestore } from './restore';
 import { explainOptions } from './settings';
+import { watchFile } from './watch';
 
 export const VIEW_TYPE = 'cnnFixations.panel';
 
@@ -54,31 +56,13 @@ export interface ExplainSummary {
 
 const mimes: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.bmp': 'image/bmp' };
 
-const OPEN_PANELS = 'cnnFixations.openPanels';
-type Remembered = { readonly title: string; readonly state: PanelState };
-
-/** A panel state restored after a reload, checked: it comes from the webview's storage (`host`, see PanelState). */
-function restoredState(raw: unknown): PanelState | undefined {
-  if (typeof raw !== 'object' || raw === null) return undefined;
-  const outer = raw as Record<string, unknown>;
-  const s = (typeof outer.host === 'object' && outer.host !== null ? outer.host : outer) as Record<string, unknown>;
-  const whole = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
-  if (typeof s.modelPath !== 'string' || typeof s.imagePath !== 'string' || !s.modelPath || !s.imagePath) return undefined;
-  return {
-    modelPath: s.modelPath,
-    imagePath: s.imagePath,
-    classIndex: whole(s.classIndex) ? (s.classIndex as number) : -1,
-    ...(whole(s.compareIndex) ? { compareIndex: s.compareIndex as number } : {}),
-  };
-}
-
 const keyOf = (t: Target) => `${path.resolve(t.modelPath)}\n${path.resolve(t.imagePath)}`;
 
 export class ExplainPanel {
   private static readonly open = new Map<string, ExplainPanel>();
   private static nextId = 1;
-  /** OpenModel last seen per model file, to tell a cached session from a new one. */
-  private static readonly models = new Map<string, OpenModel>();
+  /** OpenModel last seen per model file, to tell a cached session from a new one (weakly: the cache owns it). */
+  private static readonly models = new Map<string, WeakRef<OpenModel>>();
 
   private static shuttingDown = false;
 
@@ -105,9 +89,7 @@ export class ExplainPanel {
 
   /** A panel VS Code restored after a reload: explain again what it showed. */
   static async revive(services: Services, panel: vscode.WebviewPanel, state: unknown): Promise<void> {
-    // Without a usable saved state, fall back to what the host remembered for a panel of this title.
-    const remembered = services.memento.get<Remembered[]>(OPEN_PANELS, []);
-    const s = restoredState(state) ?? restoredState(remembered.find((r) => r.title === panel.title && !ExplainPanel.open.has(keyOf(r.state)))?.state);
+    const s = stateToRestore(services.memento, state, panel.title, (t) => ExplainPanel.open.has(keyOf(t)));
     if (!s) {
       services.log.warn('a CNN Fixations panel came back without a usable state; closing it');
       panel.dispose();
@@ -124,7 +106,8 @@ export class ExplainPanel {
   }
 
   private static options(services: Services): vscode.WebviewPanelOptions & vscode.WebviewOptions {
-    return { enableScripts: true, localResourceRoots: [webviewRoot(services.extensionUri), vscode.Uri.joinPath(services.extensionUri, 'media')] };
+    // The panel loads only its bundle; the image travels as bytes in the messages.
+    return { enableScripts: true, localResourceRoots: [webviewRoot(services.extensionUri)] };
   }
 
   /** `pelican.jpeg · mobilenetv2-12-int8`: the same image under two models gets two telling tabs. */
@@ -135,8 +118,7 @@ export class ExplainPanel {
   /** Keeps the list of open panels in workspaceState for revive(). */
   private static remember(services: Services): void {
     if (ExplainPanel.shuttingDown) return; // panels closed by a reload are to come back
-    const list: Remembered[] = ExplainPanel.all().map((p) => ({ title: ExplainPanel.title(p.target), state: p.state }));
-    services.memento.update(OPEN_PANELS, list).then(undefined, () => undefined);
+    rememberPanels(services.memento, ExplainPanel.all().map((p) => ({ title: ExplainPanel.title(p.target), state: p.state })));
   }
 
   readonly id = ExplainPanel.nextId++;
@@ -169,8 +151,8 @@ export class ExplainPanel {
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
-      ...this.watch(target.modelPath, 'model'),
-      ...this.watch(target.imagePath, 'image'),
+      this.watch(target.modelPath, 'model'),
+      this.watch(target.imagePath, 'image'),
     );
   }
 
@@ -345,8 +327,8 @@ export class ExplainPanel {
         },
       );
       if (this.disposed) throw new Cancelled();
-      sessionCached = ExplainPanel.models.get(path.resolve(modelPath)) === explainer.model;
-      ExplainPanel.models.set(path.resolve(modelPath), explainer.model);
+      sessionCached = ExplainPanel.models.get(path.resolve(modelPath))?.deref() === explainer.model;
+      ExplainPanel.models.set(path.resolve(modelPath), new WeakRef(explainer.model));
       const valid = (k: number | undefined) => (k !== undefined && k >= 0 && k < explainer.classCount ? k : undefined);
       const main = explainer.explain(valid(classIndex));
       const cmp = valid(compareIndex);
@@ -398,19 +380,13 @@ export class ExplainPanel {
     return { mime: mime ?? 'image/png', bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), width, height, name };
   }
 
-  /** Re-explain when the model (re-exported) or the image changes on disk; a burst of events runs once. */
-  private watch(file: string, what: string): vscode.Disposable[] {
-    const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(path.dirname(file)), path.basename(file)));
-    let timer: NodeJS.Timeout | undefined;
-    const changed = (kind: string) => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        if (this.disposed) return;
-        this.services.log.info(`panel ${this.id}: the ${what} ${kind} on disk (${file}); explaining again`);
-        void this.run(this.main?.json.target.index ?? this.classIndex, this.compare?.json.target.index ?? this.compareIndex);
-      }, 400);
-    };
-    return [w, w.onDidChange(() => changed('changed')), w.onDidCreate(() => changed('was created')), w.onDidDelete(() => changed('was deleted')), { dispose: () => clearTimeout(timer) }];
+  /** Re-explain when the model (re-exported) or the image changes on disk. */
+  private watch(file: string, what: string): vscode.Disposable {
+    return watchFile(file, (kind) => {
+      if (this.disposed) return;
+      this.services.log.info(`panel ${this.id}: the ${what} was ${kind} on disk (${file}); explaining again`);
+      void this.run(this.main?.json.target.index ?? this.classIndex, this.compare?.json.target.index ?? this.compareIndex);
+    });
   }
 }
 

@@ -3,10 +3,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { imageExtensions } from '../preprocess/image';
 import { modelSetting, SECTION } from './settings';
 
-/** Extensions the explorer menu offers (jimp decodes them; webp is left out because jimp cannot). */
-export const imageExtensions = ['png', 'jpg', 'jpeg', 'bmp', 'gif', 'tif', 'tiff'] as const;
 const LAST_MODEL = 'cnnFixations.lastModel';
 const LAST_IMAGE = 'cnnFixations.lastImage';
 
