@@ -38,8 +38,10 @@ async function explainAll(services: Services, pickers: Pickers | undefined, mode
 
 /** Menu and editor-title entry: images (with the model found for them), a model (asking for an image), or both selected. */
 async function explainResources(services: Services, pickers: Pickers, uri: vscode.Uri | undefined, uris: readonly vscode.Uri[] | undefined): Promise<ExplainSummary[]> {
-  const chosen = (uris?.length ? uris : uri ? [uri] : [activeImagePreview()].filter((u) => u !== undefined)).filter((u) => u.scheme === 'file');
+  const chosen = uris?.length ? uris : uri ? [uri] : [activeImagePreview()].filter((u) => u !== undefined);
   if (!chosen.length) return explainImage(services, pickers);
+  const remote = chosen.find((u) => u.scheme !== 'file');
+  if (remote) throw new UserError(`${remote.toString()} is not a file on disk; CNN Fixations reads models and images from disk.`);
   const models = chosen.filter((u) => isModelPath(u.fsPath)).map((u) => u.fsPath);
   const images = chosen.filter((u) => isImagePath(u.fsPath)).map((u) => u.fsPath);
   const other = chosen.filter((u) => !isModelPath(u.fsPath) && !isImagePath(u.fsPath));
