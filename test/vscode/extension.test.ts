@@ -232,6 +232,31 @@ describe('CNN Fixations in VS Code', function () {
     assert.notDeepEqual([...c.activation!], a, 'another channel, another map');
   });
 
+  it('follows the settings: a labels file names the classes; a bad setting is reported in the panel', async () => {
+    const cfg = () => vscode.workspace.getConfiguration('cnnFixations');
+    const labels = path.join(folder(), 'my-labels.txt');
+    fs.writeFileSync(labels, Array.from({ length: 1000 }, (_, i) => `label number ${i}`).join('\n'));
+    try {
+      await cfg().update('labelsFile', 'my-labels.txt', vscode.ConfigurationTarget.Workspace);
+      const [named] = await explain(file('images', 'eagle.jpg'));
+      assert.equal(named.target?.label, 'label number 22');
+      await cfg().update('labelsFile', 'missing-labels.txt', vscode.ConfigurationTarget.Workspace);
+      const [bad] = await explain(file('images', 'eagle.jpg'));
+      assert.equal(bad.ok, false);
+      assert.equal(bad.error?.title, 'Invalid setting');
+      assert.match(bad.error?.message ?? '', /missing-labels\.txt.*cnnFixations\.labelsFile/);
+      await cfg().update('labelsFile', undefined, vscode.ConfigurationTarget.Workspace);
+      // a model setting that names no file: a notification, no panel, nothing returned
+      await cfg().update('model', 'models/gone.onnx', vscode.ConfigurationTarget.Workspace);
+      const before = api.panels().length;
+      assert.equal(await vscode.commands.executeCommand('cnnFixations.explain', file('images', 'pelican.jpeg')), undefined);
+      assert.equal(api.panels().length, before);
+    } finally {
+      await cfg().update('labelsFile', undefined, vscode.ConfigurationTarget.Workspace);
+      await cfg().update('model', 'models/mobilenetv2-12-int8.onnx', vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
   it('explains each image of a multi-selection in its own panel', async () => {
     const all = await explain(file('images', 'pelican.jpeg'), file('images', 'eagle.jpg'));
     assert.deepEqual(all.map((s) => s.target?.index), [144, 22]);
