@@ -170,12 +170,17 @@ export const splitRule: Rule = {
 
 interface SliceAxis { start: number; step: number; size: number }
 
-function sliceAxes(node: OnnxNode, x: Shape, ctx: ShapeContext): SliceAxis[] | undefined {
-  const starts = intsArg(node, 'starts', 1, ctx);
-  const ends = intsArg(node, 'ends', 2, ctx);
+/**
+ * `runtime` supplies the values of non-constant starts / ends / axes / steps from the forward pass: torch
+ * exports `chunk` (ShuffleNetV2) as Shape → Gather → Div → Slice, so the bounds are only known at run time.
+ */
+function sliceAxes(node: OnnxNode, x: Shape, ctx: ShapeContext, runtime?: (name: string) => number[]): SliceAxis[] | undefined {
+  const arg = (attr: string, i: number) => intsArg(node, attr, i, ctx) ?? (node.input(i) && runtime ? runtime(node.input(i)) : undefined);
+  const starts = arg('starts', 1);
+  const ends = arg('ends', 2);
   if (!starts || !ends) return undefined;
-  const givenAxes = intsArg(node, 'axes', 3, ctx);
-  const givenSteps = constInts(node.input(4), ctx);
+  const givenAxes = arg('axes', 3);
+  const givenSteps = constInts(node.input(4), ctx) ?? (node.input(4) && runtime ? runtime(node.input(4)) : undefined);
   if ((!givenAxes && node.input(3)) || (!givenSteps && node.input(4))) return undefined;
   const axes = givenAxes ?? starts.map((_, i) => i);
   const steps = givenSteps ?? starts.map(() => 1);
@@ -196,13 +201,15 @@ function sliceAxes(node: OnnxNode, x: Shape, ctx: ShapeContext): SliceAxis[] | u
 }
 
 export const sliceRule: Rule = {
+  reads: (node, ctx) => [1, 2, 3, 4].filter((i) => node.input(i) !== '' && !ctx.constants.has(node.input(i))),
   shape(node, [x], ctx) {
     const axes = x && sliceAxes(node, x, ctx);
     return axes ? [axes.map((a) => a.size)] : undefined;
   },
   back(node, [fix], ctx) {
     const x = ctx.shape(node.input(0));
-    const axes = sliceAxes(node, x, ctx)!;
+    const axes = sliceAxes(node, x, ctx, (name) => Array.from(ctx.activation(name).data, Number));
+    if (!axes) throw new Error('its starts and ends are neither constants nor kept by the forward pass');
     const outStrides = stridesOf(axes.map((a) => a.size));
     const inStrides = stridesOf(x);
     const parents = new Int32Array(fix.length);
