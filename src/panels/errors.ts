@@ -27,7 +27,7 @@ export function errorMessage(e: unknown): ErrorMessage {
       type: 'error',
       title: `Cannot explain through ${e.opType}`,
       message: `${e.detail}.${path}`,
-      node: `${e.opType} '${e.nodeName}'`,
+      node: e.nodeName,
       hint: `The walk has no rule for this node. Export the model with supported operators (Conv, Gemm/MatMul, pooling, Add, Concat, element-wise activations, their quantized forms) or report the op type with the model.`,
     };
   }

@@ -1,6 +1,7 @@
 // One CNN Fixations panel: a model and an image, one kept forward pass, the explained class (and an
 // optional comparison class). Lifecycle (createOrShow / revive / dispose), the HTML, and the routing of
 // the webview's messages: validated first, then one exhaustive switch. Work runs one task at a time.
+import { statSync } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -382,11 +383,25 @@ export class ExplainPanel {
 
   /** Re-explain when the model (re-exported) or the image changes on disk. */
   private watch(file: string, what: string): vscode.Disposable {
-    return watchFile(file, (kind) => {
-      if (this.disposed) return;
-      this.services.log.info(`panel ${this.id}: the ${what} was ${kind} on disk (${file}); explaining again`);
-      void this.run(this.main?.json.target.index ?? this.classIndex, this.compare?.json.target.index ?? this.compareIndex);
-    });
+    const version = () => {
+      try {
+        const st = statSync(file);
+        return `${st.size}:${st.mtimeMs}`;
+      } catch {
+        return 'missing';
+      }
+    };
+    const again = async (kind: string) => {
+      // A write still going on when the run read the file: if the file moved on meanwhile, run once more.
+      for (let round = 0; round < 3 && !this.disposed; round++) {
+        const before = version();
+        this.services.log.info(`panel ${this.id}: the ${what} was ${kind} on disk (${file}); explaining again`);
+        await this.run(this.main?.json.target.index ?? this.classIndex, this.compare?.json.target.index ?? this.compareIndex);
+        if (version() === before) return;
+        kind = 'changed again';
+      }
+    };
+    return watchFile(file, (kind) => void again(kind));
   }
 }
 
