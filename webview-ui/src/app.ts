@@ -62,6 +62,7 @@ export class App implements Actions {
       const first = this.restoring;
       this.restoring = false;
       this.data = { model: m.model, image: m.image, classCount: m.classCount, labels: m.labels, main: m.main, compare: m.compare, hostState: m.state, layer: undefined };
+      this.save({});
       this.banner.showError(undefined);
       this.loadPhoto();
       if (m.compare) this.save({ compareIndex: m.compare.result.target.index });
@@ -75,6 +76,7 @@ export class App implements Actions {
       const d = this.data;
       if (!d) return;
       d.hostState = m.state;
+      this.save({});
       if (m.side === 'compare') {
         d.compare = m.explanation;
         this.save({ compareIndex: m.explanation?.result.target.index });
@@ -196,9 +198,10 @@ export class App implements Actions {
     this.bridge.post(message);
   }
 
+  /** Saves the view, and the host's last PanelState under `host`: what the serializer reopens after a reload. */
   private save(change: Partial<ViewState>): void {
     this.view = { ...this.view, ...change };
-    this.bridge.setState(this.view);
+    this.bridge.setState({ ...this.view, host: this.data?.hostState });
   }
 
   private setBusy(busy: boolean, label: string | undefined): void {
