@@ -23,6 +23,13 @@ export function convGeometry(node: OnnxNode, x: Shape, w: Shape): ConvGeometry {
 /** Receptive fields gathered per block: bounds the scratch memory (block · Cin/G · kh · kw floats). */
 const BLOCK = 256;
 
+/** Scratch for gathered patches, kept between calls (the walk is synchronous, so one buffer serves all). */
+let scratch = new Float32Array(0);
+function patchBuffer(n: number): Float32Array {
+  if (scratch.length < n) scratch = new Float32Array(Math.max(n, scratch.length * 2));
+  return scratch;
+}
+
 /**
  * One parent per output fixation. `w` holds the filters [Cout, Cin/G, kh, kw] as floats; `channelSign`
  * (optional, per output channel) flips the products where a following BatchNormalization scales by a negative.
@@ -62,7 +69,8 @@ export function backConv(
   starts.push(n);
   const groups = starts.length - 1;
   const block = Math.min(BLOCK, groups);
-  const patch = new Float32Array(block * field);
+  const patch = patchBuffer(block * field);
+  const planeBase = new Int32Array(block); // where each field's group starts in the input
   const nIn = new Int32Array(block);
   const inTap = new Int32Array(block * taps); // in-bounds tap t = u·kw + v
   const tapAt = new Int32Array(block * taps); // its offset y·W + x in the input plane
@@ -86,12 +94,12 @@ export function backConv(
         }
       }
       nIn[j] = m;
+      planeBase[j] = Math.floor((Math.floor(f0 / (OH * OW)) % cout) / coutG) * cinG * plane;
     }
     patch.fill(0, 0, bn * field); // out-of-bounds taps stay 0: they add nothing to a channel's sum
     for (let ci = 0; ci < cinG; ci++) {
       for (let j = 0; j < bn; j++) {
-        const g = Math.floor((Math.floor(fix[order[starts[b0 + j]]] / (OH * OW)) % cout) / coutG);
-        const xBase = (g * cinG + ci) * plane, pBase = j * field + ci * taps, tBase = j * taps;
+        const xBase = planeBase[j] + ci * plane, pBase = j * field + ci * taps, tBase = j * taps;
         for (let q = 0; q < nIn[j]; q++) patch[pBase + inTap[tBase + q]] = (data[xBase + tapAt[tBase + q]] - zero) * scale;
       }
     }
@@ -104,12 +112,20 @@ export function backConv(
         const sign = channelSign && channelSign[c] < 0 ? -1 : 1;
         const wBase = c * field;
         let best = 0, top = -Infinity;
-        for (let ci = 0; ci < cinG; ci++) {
-          let s = 0;
-          const pBase = pField + ci * taps, wc = wBase + ci * taps;
-          for (let t = 0; t < taps; t++) s += patch[pBase + t] * w[wc + t];
-          s *= sign;
-          if (s > top) { top = s; best = ci; }
+        if (taps === 1) {
+          // 1×1 convolutions (most of the work in modern nets): one product per channel.
+          for (let ci = 0; ci < cinG; ci++) {
+            const s = patch[pField + ci] * w[wBase + ci] * sign;
+            if (s > top) { top = s; best = ci; }
+          }
+        } else {
+          for (let ci = 0; ci < cinG; ci++) {
+            let s = 0;
+            const pBase = pField + ci * taps, wc = wBase + ci * taps;
+            for (let t = 0; t < taps; t++) s += patch[pBase + t] * w[wc + t];
+            s *= sign;
+            if (s > top) { top = s; best = ci; }
+          }
         }
         // Only in-bounds taps compete for the position: padding never wins.
         let q = -1;
