@@ -51,8 +51,17 @@ export function probabilities(scores: ArrayLike<number>): Float64Array {
   return e.map((v) => v / z);
 }
 
+/** Indices of the k largest values, largest first (ties: lower index first). O(n·k): k is small. */
 export function topK(p: ArrayLike<number>, k: number): number[] {
-  return Array.from({ length: p.length }, (_, i) => i).sort((a, b) => p[b] - p[a] || a - b).slice(0, k);
+  const best: number[] = [];
+  for (let i = 0; i < p.length; i++) {
+    if (best.length === k && p[i] <= p[best[k - 1]]) continue;
+    let j = best.length < k ? best.length : k - 1;
+    while (j > 0 && p[best[j - 1]] < p[i]) j--;
+    best.splice(j, 0, i);
+    if (best.length > k) best.pop();
+  }
+  return best;
 }
 
 const sharedCache = new SessionCache();
