@@ -27,8 +27,8 @@ export function planGeometry(mode: ResizeMode, width: number, height: number, mo
     else { rh = target; rw = Math.floor((target * width) / height); }
     rw = Math.max(rw, modelWidth);
     rh = Math.max(rh, modelHeight);
-    left = Math.round((rw - modelWidth) / 2);
-    top = Math.round((rh - modelHeight) / 2);
+    left = roundHalfEven((rw - modelWidth) / 2);
+    top = roundHalfEven((rh - modelHeight) / 2);
   } else if (mode === 'exact') {
     rw = modelWidth; rh = modelHeight;
   } else {
@@ -37,6 +37,14 @@ export function planGeometry(mode: ResizeMode, width: number, height: number, mo
     cw = rw;
   }
   return { originalWidth: width, originalHeight: height, modelWidth, modelHeight, resizedWidth: rw, resizedHeight: rh, cropLeft: left, cropTop: top, contentWidth: cw, contentHeight: ch };
+}
+
+/** Python's round(): halves go to the even neighbour, as torchvision's CenterCrop computes its offsets. */
+export function roundHalfEven(v: number): number {
+  const f = Math.floor(v);
+  const d = v - f;
+  if (d !== 0.5) return Math.round(v);
+  return f % 2 === 0 ? f : f + 1;
 }
 
 /** The identity map, for inputs given as tensors. */
