@@ -47,6 +47,11 @@ export interface ExplanationJson {
     readonly boxMode: string;
     /** 'single', or the five-crop protocol with the views traced. */
     readonly views?: string;
+    /**
+     * How the map was made: 'fixations' (CNN Fixations; absent means this), or a gradient-free baseline,
+     * 'cam' or 'occlusion', which have no points (empty lists, sigma 0, threshold box).
+     */
+    readonly method?: 'fixations' | 'cam' | 'occlusion';
   };
   readonly image: { readonly path: string; readonly width: number; readonly height: number };
 }
