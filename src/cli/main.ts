@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { explainWithMethod, methods } from '../baselines/index';
 import { Explainer, type Explanation, type InputSource } from '../explain';
 import { defaultOverlay, encodePng, renderOverlayPng } from '../heatmap/render';
 import { assetsDir, readLabels } from '../labels';
@@ -26,6 +27,8 @@ Options:
   --sigma S            heat map sigma in image pixels (default 0.055 × shorter side)
   --box-mode M         points (default), threshold
   --views V            single (default: the centre view), five (the paper's four corner and centre crops)
+  --method M           fixations (default, CNN Fixations), cam (class activation map, GAP-head models),
+                       occlusion (sliding-patch sensitivity); same outputs for each
   --json FILE          write the result as JSON (versioned contract)
   --png FILE           write the image with heat map, points and box
   --opacity A          heat map opacity in the PNG and HTML, 0–1 (default 0.6)
@@ -57,7 +60,9 @@ function describe(x: Explanation): string {
     'top-' + r.predictions.length,
     ...r.predictions.map((p) => `  ${String(p.index).padStart(5)}  ${(p.score * 100).toFixed(2).padStart(6)}%  ${p.label}`),
     `class    ${r.target.index} ${r.target.label}`,
-    `fixations ${r.inputFixations.length} at the input → ${r.points.length} points, ${r.keptPoints.length} kept; ${r.layers.length} layer steps`,
+    r.settings.method && r.settings.method !== 'fixations'
+      ? `method   ${r.settings.method} (a saliency map; no fixations, the box thresholds the map)`
+      : `fixations ${r.inputFixations.length} at the input → ${r.points.length} points, ${r.keptPoints.length} kept; ${r.layers.length} layer steps`,
     `box      ${r.box ? `[${r.box.join(', ')}]` : 'none (no fixations reached the image)'}`,
     `timings  load ${t.loadMs.toFixed(1)} ms · preprocess ${t.preprocessMs.toFixed(1)} ms · inference ${t.inferenceMs.toFixed(1)} ms · unravel ${t.unravelMs.toFixed(1)} ms · heatmap ${t.heatmapMs.toFixed(1)} ms`,
   ];
@@ -98,7 +103,7 @@ export async function main(argv: string[]): Promise<number> {
     options: {
       tensor: { type: 'string' }, class: { type: 'string' }, top: { type: 'string' }, preset: { type: 'string' },
       labels: { type: 'string' }, 'conv-mode': { type: 'string' }, 'flatten-mode': { type: 'string' },
-      sigma: { type: 'string' }, 'box-mode': { type: 'string' }, views: { type: 'string' }, json: { type: 'string' }, png: { type: 'string' },
+      sigma: { type: 'string' }, 'box-mode': { type: 'string' }, views: { type: 'string' }, method: { type: 'string' }, json: { type: 'string' }, png: { type: 'string' },
       html: { type: 'string' }, out: { type: 'string' }, opacity: { type: 'string' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -137,7 +142,8 @@ export async function main(argv: string[]): Promise<number> {
     views: oneOf(values.views, ['single', 'five'] as const, '--views'),
     sigma,
   });
-  const x = explainer.explain(integer(values.class, '--class'));
+  const method = oneOf(values.method, methods, '--method') ?? 'fixations';
+  const x = method === 'fixations' ? explainer.explain(integer(values.class, '--class')) : await explainWithMethod(explainer, method, integer(values.class, '--class'));
   console.log(describe(x));
   const files = {
     json: values.json ?? (out ? path.join(out, 'result.json') : undefined),

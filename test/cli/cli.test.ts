@@ -116,3 +116,25 @@ describe('cnn-fixations CLI', () => {
     });
   });
 });
+
+describe('cnn-fixations CLI --method', () => {
+  it('cam and occlusion give the same outputs as CNN Fixations', () => {
+    for (const [method, model] of [['cam', 'mobilenetv2-12-dequantized-fp32.onnx'], ['occlusion', 'mobilenetv2-12-int8.onnx']]) {
+      const out = tmpFile(`${method}.json`);
+      const r = run(['explain', path.join(shared, 'models', model), pelican, '--method', method, '--json', out, '--png', tmpFile(`${method}.png`)]);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, new RegExp(`method\\s+${method}`));
+      const j = JSON.parse(fs.readFileSync(out, 'utf8'));
+      assert.equal(j.settings.method, method);
+      assert.equal(j.target.index, 144);
+      assert.equal(j.box.length, 4);
+      assert.ok(fs.statSync(tmpFile(`${method}.png`)).size > 1000);
+    }
+  });
+  it('cam on a model without a global-average-pool head says so', () => {
+    const r = run(['explain', mnist, path.join(shared, 'images', 'digit_3.jpg'), '--method', 'cam']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.err, /CAM/);
+    assert.doesNotMatch(r.err, /\n\s+at .+:\d+:\d+/);
+  });
+});
