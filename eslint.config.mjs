@@ -1,5 +1,6 @@
-// Lint: typescript-eslint with type information (no floating promises), and the rule that keeps the
-// core pure: src/unravel and src/shared import no vscode, onnxruntime-node or fs.
+// Lint: typescript-eslint with type information (no floating promises), the rule that keeps the core
+// pure (src/unravel and src/shared import no vscode, onnxruntime-node or fs), and the one that keeps the
+// extension host free of the pipeline (src/panels and src/extension.ts: types only).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -8,6 +9,22 @@ const pureCore = {
     name,
     message: 'src/unravel and src/shared are the pure core: no vscode, onnxruntime-node, jimp or file system here.',
   })),
+};
+
+// The extension host stays light and survives the pipeline: explain, onnxruntime, jimp, the decoders and
+// renderers run in the engine process (src/engine/main.ts). Panels and activate() may import their types only.
+const hostSide = {
+  paths: ['onnxruntime-node', 'jimp'].map((name) => ({
+    name,
+    message: 'The extension host does not load the pipeline: this runs in the engine process (src/engine).',
+  })),
+  patterns: [
+    {
+      group: ['**/explain', '**/runtime/*', '**/preprocess/image', '**/heatmap/*', '**/onnx/*', '**/unravel/*', '**/unravel/rules/*', '**/engine/engine', '**/engine/main', '**/engine/activations', '**/engine/payload', '**/engine/failure'],
+      allowTypeImports: true,
+      message: 'The extension host does not load the pipeline: ask the engine (src/engine/client.ts); import types only.',
+    },
+  ],
 };
 
 export default tseslint.config(
@@ -23,6 +40,7 @@ export default tseslint.config(
     },
   },
   { files: ['src/unravel/**/*.ts', 'src/shared/**/*.ts'], rules: { 'no-restricted-imports': ['error', pureCore] } },
+  { files: ['src/panels/**/*.ts', 'src/extension.ts'], rules: { '@typescript-eslint/no-restricted-imports': ['error', hostSide] } },
   {
     files: ['scripts/**/*.mjs', 'test/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', performance: 'readonly' } },

@@ -1,4 +1,4 @@
-// Bundles the CLI, the extension host code, the webview UI and the bench/eval tools with esbuild.
+// Bundles the CLI, the extension host code, the explanation engine, the webview UI and the bench/eval tools with esbuild.
 // onnxruntime-node stays external: its native binding loads from node_modules.
 import * as esbuild from 'esbuild';
 import { chmodSync, existsSync } from 'node:fs';
@@ -16,6 +16,8 @@ const node = {
 const builds = [
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
+  // the explanation engine: the extension host forks it (src/engine/client.ts) and it runs the pipeline
+  { ...node, entryPoints: ['src/engine/main.ts'], outfile: 'dist/engine.js' },
   { ...node, entryPoints: ['src/bench/main.ts'], outfile: 'dist/bench.js' },
   { ...node, entryPoints: ['src/eval/main.ts'], outfile: 'dist/eval.js' },
   {

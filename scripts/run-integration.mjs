@@ -18,5 +18,7 @@ console.log(`compiled test/vscode in ${Date.now() - t0} ms`);
 const code = await runExtensionTests({
   extensionDevelopmentPath: ROOT,
   extensionTestsPath: path.join(ROOT, 'out/test/vscode/index.js'),
+  // the extension host passes its environment to the engine it forks: let the engine honour the test-only crash
+  env: { CNN_FIXATIONS_ENGINE_TEST: '1' },
 });
 process.exit(code);

@@ -1,6 +1,9 @@
-// The VS Code entry point: registers commands and the panel serializer. Thin; the work lives in src/panels.
+// The VS Code entry point: registers commands and the panel serializer. Thin; the work lives in src/panels,
+// and the pipeline in the engine process (src/engine), started on the first explanation.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { SessionCache } from './runtime/session';
+import { EngineClient, EngineError } from './engine/client';
+import type { EngineStats } from './engine/protocol';
 import type { ToWebview } from './shared/protocol';
 import { registerCommands } from './panels/commands';
 import type { SaveDialog } from './panels/exporter';
@@ -14,23 +17,32 @@ export interface CnnFixationsApi {
   send(id: number, message: unknown): Promise<ToWebview[]>;
   /** Replaces the save dialog (undefined restores VS Code's). */
   setSaveDialog(dialog: SaveDialog | undefined): void;
+  /** The engine process: its pid (undefined when none runs), how many have been started, its counters. */
+  engine(): { pid: number | undefined; generation: number; stats: EngineStats | undefined };
+  /** Tests (CNN_FIXATIONS_ENGINE_TEST=1): makes the engine abort as a native crash would; resolves once it is gone. */
+  crashEngine(): Promise<string>;
+  /** Does what the progress notification's Cancel does for panel `id`; false when it runs nothing. */
+  cancel(id: number): boolean;
 }
 
-let cache: SessionCache | undefined;
+let engine: EngineClient | undefined;
 
 export function activate(context: vscode.ExtensionContext): CnnFixationsApi {
   const log = vscode.window.createOutputChannel('CNN Fixations', { log: true });
-  cache = new SessionCache();
+  const client = new EngineClient({ enginePath: path.join(context.extensionPath, 'dist', 'engine.js'), log: (level, message) => log[level](message) });
+  engine = client;
   const showSaveDialog: SaveDialog = (o) => vscode.window.showSaveDialog(o);
-  const services: Services = { extensionUri: context.extensionUri, log, cache, memento: context.workspaceState, saveDialog: showSaveDialog };
+  const services: Services = { extensionUri: context.extensionUri, log, engine: client, memento: context.workspaceState, saveDialog: showSaveDialog };
+  // disposed in this order: the panels release their explanations, the engine stops, and the log closes last
   context.subscriptions.push(
-    log,
     ...registerCommands(services, new Pickers(context.workspaceState)),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
       deserializeWebviewPanel: (panel, state: unknown) =>
         ExplainPanel.revive(services, panel, state).catch((e: unknown) => log.error(`restoring a panel failed: ${String(e)}`)),
     }),
     { dispose: () => ExplainPanel.disposeAll() },
+    { dispose: () => client.dispose() },
+    log,
   );
   log.info(`activated (extension host: node ${process.version}, ${process.platform}-${process.arch})`);
   return {
@@ -42,10 +54,17 @@ export function activate(context: vscode.ExtensionContext): CnnFixationsApi {
     setSaveDialog: (dialog) => {
       services.saveDialog = dialog ?? showSaveDialog;
     },
+    engine: () => ({ pid: client.pid, generation: client.generation, stats: client.stats }),
+    crashEngine: () =>
+      client.crash().then(
+        () => Promise.reject(new Error('the engine answered a crash request')),
+        (e: unknown) => (e instanceof EngineError ? e.message : Promise.reject(e)),
+      ),
+    cancel: (id) => ExplainPanel.all().find((x) => x.id === id)?.cancel() ?? false,
   };
 }
 
-export async function deactivate(): Promise<void> {
-  await cache?.dispose();
-  cache = undefined;
+export function deactivate(): void {
+  engine?.dispose();
+  engine = undefined;
 }

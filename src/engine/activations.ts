@@ -34,6 +34,8 @@ const keepsQuant = new Set(['MaxPool', 'Reshape', 'Flatten', 'Squeeze', 'Unsquee
 
 export class Activations {
   private inspected: Promise<ValueMap> | undefined;
+  /** Inspection runs started (a failed one is retried on the next request, so this can exceed one). */
+  runs = 0;
 
   constructor(private readonly explainer: Explainer) {}
 
@@ -48,7 +50,10 @@ export class Activations {
     if (this.kept(tensor)) return;
     const e = this.explainer;
     const input = e.forward.values.get(e.spec.name)!;
-    this.inspected ??= runExposingPath(e.model, { name: e.spec.name, dims: input.dims, data: input.data as Float32Array | Uint8Array });
+    if (!this.inspected) {
+      this.runs++;
+      this.inspected = runExposingPath(e.model, { name: e.spec.name, dims: input.dims, data: input.data as Float32Array | Uint8Array });
+    }
     this.inspected.catch(() => (this.inspected = undefined));
     await this.inspected;
   }

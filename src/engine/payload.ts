@@ -1,5 +1,5 @@
 // Turns an explanation into what the panel draws: the heat grid, the model summary, the per-layer
-// drill-down. Pure data shaping, shared by the panel and the webview's fixture generator.
+// drill-down. Pure data shaping, done in the engine (and by the webview tests' host).
 import type { Explainer, Explanation } from '../explain';
 import { dataTypeName } from '../onnx/tensor';
 import type { LayerDetail, ModelSummary, PanelExplanation } from '../shared/protocol';

@@ -1,21 +1,19 @@
 // One CNN Fixations panel: a model and an image, one kept forward pass, the explained class (and an
 // optional comparison class). Lifecycle (createOrShow / revive / dispose), the HTML, and the routing of
 // the webview's messages: validated first, then one exhaustive switch. Work runs one task at a time.
+// The pipeline runs in the engine process (src/engine): the panel holds a handle to its explanation there
+// and what the webview shows; when the engine restarts, the panel opens its explanation there again.
 import { statSync } from 'node:fs';
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Explainer, type Explanation } from '../explain';
-import { encodePng } from '../heatmap/render';
-import type { OpenModel, SessionCache } from '../runtime/session';
-import type { ErrorMessage, FromWebview, PanelImage, PanelState, RunSettings, ToWebview } from '../shared/protocol';
+import { EngineError, StaleHandle, type EngineClient, type EngineHandle, type OpenParams, type RequestOptions } from '../engine/client';
+import type { OpenedResponse } from '../engine/protocol';
+import type { ErrorMessage, FromWebview, ModelSummary, PanelExplanation, PanelImage, PanelState, RunSettings, ToWebview } from '../shared/protocol';
 import type { Prediction, Timings } from '../shared/result';
-import { Activations } from './activations';
 import { Cancelled, errorMessage } from './errors';
 import { exportExplanation, type SaveDialog } from './exporter';
 import { panelHtml, webviewRoot } from './html';
 import { parseMessage, type Limits } from './messages';
-import { layerDetail, modelSummary, panelExplanation } from './payload';
 import { rememberPanels, stateToRestore } from './restore';
 import { explainOptions } from './settings';
 import { watchFile } from './watch';
@@ -26,7 +24,8 @@ export const VIEW_TYPE = 'cnnFixations.panel';
 export interface Services {
   readonly extensionUri: vscode.Uri;
   readonly log: vscode.LogOutputChannel;
-  readonly cache: SessionCache;
+  /** The explanation engine (one child process for all panels, sessions cached per model file there). */
+  readonly engine: EngineClient;
   /** workspaceState: where open panels are remembered, in case a restored webview brings no state. */
   readonly memento: vscode.Memento;
   saveDialog: SaveDialog;
@@ -52,18 +51,24 @@ export interface ExplainSummary {
   readonly forwardPasses: number;
   /** The model's session was already open (no parse, no session creation). */
   readonly sessionCached?: boolean;
+  /** Milliseconds from the request to the engine until its answer was in the host (the host's view of the run). */
+  readonly roundTripMs?: number;
   readonly error?: ErrorMessage;
 }
 
-const mimes: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.bmp': 'image/bmp' };
+/** What an open sent back that stays the same across class switches. */
+interface Shown {
+  readonly model: ModelSummary;
+  readonly image: PanelImage;
+  readonly classCount: number;
+  readonly labels: readonly string[] | undefined;
+}
 
 const keyOf = (t: Target) => `${path.resolve(t.modelPath)}\n${path.resolve(t.imagePath)}`;
 
 export class ExplainPanel {
   private static readonly open = new Map<string, ExplainPanel>();
   private static nextId = 1;
-  /** OpenModel last seen per model file, to tell a cached session from a new one (weakly: the cache owns it). */
-  private static readonly models = new Map<string, WeakRef<OpenModel>>();
 
   private static shuttingDown = false;
 
@@ -129,11 +134,15 @@ export class ExplainPanel {
   private queue: Promise<unknown> = Promise.resolve();
   private recorder: ToWebview[] | undefined;
   private forwardPasses = 0;
-  private explainer: Explainer | undefined;
-  private main: Explanation | undefined;
-  private compare: Explanation | undefined;
-  private activations: Activations | undefined;
-  private image: PanelImage | undefined;
+  /** The explanation in the engine; stale once the engine restarted (then reopen() makes a new one). */
+  private held: EngineHandle | undefined;
+  /** What the last successful open ran with: a stale handle reopens with the same settings. */
+  private params: OpenParams | undefined;
+  private shown: Shown | undefined;
+  private main: PanelExplanation | undefined;
+  private compare: PanelExplanation | undefined;
+  /** The open in flight (the progress notification's Cancel aborts it). */
+  private running: AbortController | undefined;
   private error: ErrorMessage | undefined;
   private busy: string | undefined;
   private classIndex: number | undefined;
@@ -161,14 +170,32 @@ export class ExplainPanel {
     return {
       modelPath: this.target.modelPath,
       imagePath: this.target.imagePath,
-      classIndex: this.main?.json.target.index ?? this.classIndex ?? -1,
-      ...(this.compare ? { compareIndex: this.compare.json.target.index } : {}),
+      classIndex: this.main?.result.target.index ?? this.classIndex ?? -1,
+      ...(this.compare ? { compareIndex: this.compare.result.target.index } : {}),
     };
   }
 
   /** For tests and the log: what the panel holds now. */
-  info(): { id: number; target: Target; ready: boolean; forwardPasses: number; state: PanelState; error: ErrorMessage | undefined; busy: string | undefined } {
-    return { id: this.id, target: this.target, ready: this.ready, forwardPasses: this.forwardPasses, state: this.state, error: this.error, busy: this.busy };
+  info(): {
+    id: number;
+    target: Target;
+    ready: boolean;
+    forwardPasses: number;
+    state: PanelState;
+    error: ErrorMessage | undefined;
+    busy: string | undefined;
+    /** An open is in flight in the engine (what Cancel would stop). */
+    running: boolean;
+    handle: EngineHandle | undefined;
+  } {
+    return { id: this.id, target: this.target, ready: this.ready, forwardPasses: this.forwardPasses, state: this.state, error: this.error, busy: this.busy, running: !!this.running, handle: this.held };
+  }
+
+  /** What the progress notification's Cancel does: stops the open in flight (killing the engine). False when none runs. */
+  cancel(): boolean {
+    if (!this.running) return false;
+    this.running.abort(new Cancelled());
+    return true;
   }
 
   /** A new forward pass with the current settings, then classes `classIndex` (default top-1) and `compareIndex`. */
@@ -200,7 +227,10 @@ export class ExplainPanel {
     ExplainPanel.remember(this.services);
     this.panel.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
-    this.explainer = this.main = this.compare = this.activations = undefined;
+    // An open still running is left to finish (killing the engine would cost the other panels their
+    // explanations); fullRun() then releases what it opened.
+    void this.services.engine.release(this.held);
+    this.held = this.shown = this.main = this.compare = undefined;
   }
 
   private enqueue<T>(task: () => Promise<T>): Promise<T> {
@@ -216,8 +246,8 @@ export class ExplainPanel {
   }
 
   private limits(): Limits | undefined {
-    if (!this.explainer || !this.main) return undefined;
-    return { classCount: this.explainer.classCount, layers: this.main.unravel.layers };
+    if (!this.shown || !this.main) return undefined;
+    return { classCount: this.shown.classCount, layers: this.main.result.layers };
   }
 
   private async handle(raw: unknown): Promise<void> {
@@ -228,20 +258,21 @@ export class ExplainPanel {
         this.sendCurrent();
         return;
       case 'explainClass':
-        this.main = this.explainClass(m.classIndex);
-        this.post({ type: 'showClass', side: 'main', explanation: panelExplanation(this.main), state: this.state });
+        this.main = await this.explainClass('main', m.classIndex);
+        this.post({ type: 'showClass', side: 'main', explanation: this.main, state: this.state });
         ExplainPanel.remember(this.services);
         return;
       case 'compare':
-        this.compare = m.classIndex === undefined ? undefined : this.explainClass(m.classIndex);
-        this.post({ type: 'showClass', side: 'compare', explanation: this.compare && panelExplanation(this.compare), state: this.state });
+        this.compare = await this.explainClass('compare', m.classIndex);
+        this.post({ type: 'showClass', side: 'compare', explanation: this.compare, state: this.state });
         ExplainPanel.remember(this.services);
         return;
       case 'selectLayer':
         this.post({ type: 'showLayer', detail: await this.layer(m.layerIndex, m.channel) });
         return;
       case 'export': {
-        const file = await exportExplanation(m, this.explainer!, this.main!, this.target.imagePath, this.services.saveDialog);
+        const engine = this.services.engine;
+        const file = await exportExplanation(m, this.main!.result, this.target.imagePath, this.services.saveDialog, () => this.onEngine((h) => engine.exportData(h, m.kind, m.overlay)));
         if (file) {
           this.services.log.info(`panel ${this.id}: saved ${m.kind.toUpperCase()} to ${file}`);
           this.post({ type: 'exported', kind: m.kind, path: file });
@@ -250,7 +281,7 @@ export class ExplainPanel {
       }
       case 'rerun':
         this.overrides = { ...this.overrides, ...m.settings };
-        await this.fullRun(this.main?.json.target.index ?? this.classIndex, this.compare?.json.target.index ?? this.compareIndex);
+        await this.fullRun(this.main?.result.target.index ?? this.classIndex, this.compare?.result.target.index ?? this.compareIndex);
         return;
       default: {
         const never: never = m;
@@ -264,41 +295,79 @@ export class ExplainPanel {
     if (this.busy) this.post({ type: 'busy', busy: true, label: this.busy });
     if (this.error) {
       this.post(this.error);
-    } else if (this.explainer && this.main && this.image) {
-      this.post({
-        type: 'showResult',
-        model: modelSummary(this.explainer),
-        image: this.image,
-        classCount: this.explainer.classCount,
-        labels: this.explainer.labels,
-        main: panelExplanation(this.main),
-        compare: this.compare && panelExplanation(this.compare),
-        state: this.state,
-      });
+    } else if (this.shown && this.main) {
+      this.post({ type: 'showResult', ...this.shown, main: this.main, compare: this.compare, state: this.state });
     }
   }
 
-  /** Another class from the kept forward pass: no inference. */
-  private explainClass(k: number): Explanation {
+  /** Another class from the kept forward pass (in the engine): no inference. Undefined clears the compare side. */
+  private async explainClass(side: 'main' | 'compare', k: number | undefined): Promise<PanelExplanation | undefined> {
     const t0 = performance.now();
-    const x = this.explainer!.explain(k);
-    const t = x.json.timings;
-    this.services.log.info(`panel ${this.id}: class ${k} ${x.json.target.label} from the kept forward pass: unravel ${t.unravelMs.toFixed(0)} ms, heat map ${t.heatmapMs.toFixed(0)} ms (${(performance.now() - t0).toFixed(0)} ms in all)`);
+    const engine = this.services.engine;
+    const { explanation: x } = await this.onEngine((h) => engine.explain(h, side, k));
+    if (x) {
+      const t = x.result.timings;
+      this.services.log.info(
+        `panel ${this.id}: class ${x.result.target.index} ${x.result.target.label} from the kept forward pass: unravel ${t.unravelMs.toFixed(0)} ms, heat map ${t.heatmapMs.toFixed(0)} ms (${(performance.now() - t0).toFixed(0)} ms with the round trip)`,
+      );
+    }
     return x;
   }
 
   private async layer(layerIndex: number, channel: number | undefined) {
-    const tensor = this.main!.unravel.layers[layerIndex].tensor;
-    let note: string | undefined;
-    try {
-      if (!this.activations!.kept(tensor)) this.services.log.info(`panel ${this.id}: running the inspection session for '${tensor}'`);
-      await this.activations!.prepare(tensor);
-    } catch (e) {
-      note = `activations unavailable: ${(e as Error).message}`;
-      this.services.log.warn(`panel ${this.id}: ${note}`);
+    const engine = this.services.engine;
+    const r = await this.onEngine((h) => engine.layer(h, layerIndex, channel));
+    if (r.inspected) this.services.log.info(`panel ${this.id}: layer ${layerIndex} ('${r.detail.tensor}') needed the inspection run`);
+    return r.detail;
+  }
+
+  /**
+   * A request about this panel's explanation in the engine. When the engine restarted since (a crash, or
+   * killed to cancel another panel's run), the explanation is opened there again first, transparently.
+   */
+  private async onEngine<T>(ask: (h: EngineHandle) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (!this.services.engine.isCurrent(this.held)) await this.reopen();
+        return await ask(this.held!);
+      } catch (e) {
+        const again = e instanceof StaleHandle || (e instanceof EngineError && e.retryable);
+        if (!again || attempt > 0 || this.disposed) throw e;
+        this.held = undefined;
+      }
     }
-    const detail = layerDetail(this.explainer!, this.main!, layerIndex, this.main!.json.target.index, channel, await this.activations!.lookup());
-    return note && !detail.activation ? { ...detail, activationNote: note } : detail;
+  }
+
+  /** The same model, image, settings and classes, opened in the (new) engine: one forward pass. */
+  private async reopen(): Promise<void> {
+    if (!this.params) throw new StaleHandle('this panel has nothing to explain again');
+    this.services.log.info(`panel ${this.id}: the engine restarted since this panel was explained; running the model there again`);
+    this.setBusy(`Restoring the explanation (the engine restarted)…`);
+    try {
+      const o = await this.services.engine.open(this.id, { ...this.params, classIndex: this.main?.result.target.index, compareIndex: this.compare?.result.target.index });
+      this.forwardPasses += o.forwardPasses;
+      this.adopt(o);
+    } finally {
+      this.setBusy(undefined);
+    }
+  }
+
+  private adopt(o: OpenedResponse & { readonly handle: EngineHandle }): void {
+    this.held = o.handle;
+    this.shown = { model: o.model, image: o.image, classCount: o.classCount, labels: o.labels };
+    this.main = o.main;
+    this.compare = o.compare;
+  }
+
+  /** An open, asked once more when the engine was stopped under it on purpose (another panel's Cancel). */
+  private async openRetried(params: OpenParams, o: RequestOptions): Promise<OpenedResponse & { readonly handle: EngineHandle }> {
+    try {
+      return await this.services.engine.open(this.id, params, o);
+    } catch (e) {
+      if (!(e instanceof EngineError && e.retryable) || o.signal?.aborted) throw e;
+      this.services.log.info(`panel ${this.id}: ${e.message}; asking again`);
+      return this.services.engine.open(this.id, params, o);
+    }
   }
 
   private setBusy(label: string | undefined): void {
@@ -307,53 +376,59 @@ export class ExplainPanel {
   }
 
   private async fullRun(classIndex: number | undefined, compareIndex: number | undefined): Promise<ExplainSummary> {
-    const { log, cache } = this.services;
+    const { log, engine } = this.services;
     const { modelPath, imagePath } = this.target;
     const imageName = path.basename(imagePath);
     this.classIndex = classIndex;
     this.compareIndex = compareIndex;
     this.setBusy(`Explaining ${imageName} with ${path.basename(modelPath)}…`);
     let sessionCached = false;
+    let roundTripMs: number | undefined;
     try {
       const options = { ...explainOptions(vscode.Uri.file(imagePath)), ...this.overrides };
-      const explainer = await vscode.window.withProgress(
+      const params: OpenParams = { modelPath, imagePath, options, classIndex, compareIndex };
+      const t0 = performance.now();
+      const opened = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `CNN Fixations: ${imageName}`, cancellable: true },
         async (progress, token) => {
-          progress.report({ message: `running ${path.basename(modelPath)}…` });
-          const work = Explainer.create(modelPath, { image: imagePath }, options, cache);
-          const e = await untilCancelled(work, token);
-          this.forwardPasses++;
-          progress.report({ message: 'unravelling…' });
-          return e;
+          // Cancel kills the engine: the only way to stop onnxruntime mid-run. The next request starts a new one.
+          const running = (this.running = new AbortController());
+          const sub = token.onCancellationRequested(() => running.abort(new Cancelled()));
+          try {
+            progress.report({ message: `running ${path.basename(modelPath)}…` });
+            return await this.openRetried(params, { signal: running.signal, onProgress: (message) => progress.report({ message }) });
+          } finally {
+            sub.dispose();
+            if (this.running === running) this.running = undefined;
+          }
         },
       );
-      if (this.disposed) throw new Cancelled();
-      sessionCached = ExplainPanel.models.get(path.resolve(modelPath))?.deref() === explainer.model;
-      ExplainPanel.models.set(path.resolve(modelPath), new WeakRef(explainer.model));
-      const valid = (k: number | undefined) => (k !== undefined && k >= 0 && k < explainer.classCount ? k : undefined);
-      const main = explainer.explain(valid(classIndex));
-      const cmp = valid(compareIndex);
-      const compare = cmp === undefined ? undefined : explainer.explain(cmp);
-      const image = await this.panelImage(explainer);
-      this.explainer = explainer;
-      this.main = main;
-      this.compare = compare;
-      this.image = image;
-      this.activations = new Activations(explainer);
+      roundTripMs = performance.now() - t0;
+      if (this.disposed) {
+        void engine.release(opened.handle);
+        throw new Cancelled();
+      }
+      this.forwardPasses += opened.forwardPasses;
+      sessionCached = opened.sessionCached;
+      this.params = params;
+      this.adopt(opened);
       this.error = undefined;
-      const r = main.json;
+      const r = opened.main.result;
       const t = r.timings;
+      const p = r.predictions.find((x) => x.index === r.target.index);
       log.info(
-        `panel ${this.id}: ${imageName} with ${path.basename(modelPath)} → class ${r.target.index} ${r.target.label} ` +
-          `(${(explainer.probs[r.target.index] * 100).toFixed(1)}%); session ${sessionCached ? 'cached' : 'opened'}; ` +
+        `panel ${this.id}: ${imageName} with ${path.basename(modelPath)} → class ${r.target.index} ${r.target.label}` +
+          `${p ? ` (${(p.score * 100).toFixed(1)}%)` : ''}; session ${sessionCached ? 'cached' : 'opened'}; ` +
           `load ${t.loadMs.toFixed(0)} ms, preprocess ${t.preprocessMs.toFixed(0)} ms, inference ${t.inferenceMs.toFixed(0)} ms, ` +
-          `unravel ${t.unravelMs.toFixed(0)} ms, heat map ${t.heatmapMs.toFixed(0)} ms; ${r.layers.length} layers, ${r.keptPoints.length} points`,
+          `unravel ${t.unravelMs.toFixed(0)} ms, heat map ${t.heatmapMs.toFixed(0)} ms; ${r.layers.length} layers, ${r.keptPoints.length} points; ` +
+          `engine ${opened.engineMs.toFixed(0)} ms, round trip ${roundTripMs.toFixed(0)} ms`,
       );
       this.busy = undefined;
       this.sendCurrent();
       ExplainPanel.remember(this.services);
     } catch (e) {
-      this.explainer = this.main = this.compare = this.activations = this.image = undefined;
+      // the engine dropped this handle's explanation when the open began (or the engine is gone)
+      this.held = this.shown = this.main = this.compare = undefined;
       this.error = errorMessage(e);
       if (e instanceof Cancelled) log.info(`panel ${this.id}: cancelled`);
       else log.error(`panel ${this.id}: ${imageName} with ${path.basename(modelPath)} failed: ${(e as Error)?.stack ?? String(e)}`);
@@ -362,23 +437,14 @@ export class ExplainPanel {
     } finally {
       this.post({ type: 'busy', busy: false });
     }
-    return this.summary(sessionCached);
+    return this.summary(sessionCached, roundTripMs);
   }
 
-  private summary(sessionCached: boolean): ExplainSummary {
-    const r = this.main?.json;
+  private summary(sessionCached: boolean, roundTripMs: number | undefined): ExplainSummary {
+    const r = this.main?.result;
     const base = { panelId: this.id, modelPath: this.target.modelPath, imagePath: this.target.imagePath, forwardPasses: this.forwardPasses };
     if (!r) return { ...base, ok: false, error: this.error };
-    return { ...base, ok: true, target: r.target, predictions: r.predictions, timings: r.timings, layers: r.layers.length, box: r.box, sessionCached };
-  }
-
-  /** The image as the webview shows it: the file's bytes when browsers decode them, else a PNG of the decoded pixels. */
-  private async panelImage(e: Explainer): Promise<PanelImage> {
-    const { width, height } = e.picture;
-    const name = path.basename(this.target.imagePath);
-    const mime = mimes[path.extname(name).toLowerCase()];
-    const bytes = mime ? await fs.readFile(this.target.imagePath) : await encodePng(width, height, e.picture.rgba);
-    return { mime: mime ?? 'image/png', bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), width, height, name };
+    return { ...base, ok: true, target: r.target, predictions: r.predictions, timings: r.timings, layers: r.layers.length, box: r.box, sessionCached, roundTripMs };
   }
 
   /** Re-explain when the model (re-exported) or the image changes on disk. */
@@ -396,26 +462,11 @@ export class ExplainPanel {
       for (let round = 0; round < 3 && !this.disposed; round++) {
         const before = version();
         this.services.log.info(`panel ${this.id}: the ${what} was ${kind} on disk (${file}); explaining again`);
-        await this.run(this.main?.json.target.index ?? this.classIndex, this.compare?.json.target.index ?? this.compareIndex);
+        await this.run(this.main?.result.target.index ?? this.classIndex, this.compare?.result.target.index ?? this.compareIndex);
         if (version() === before) return;
         kind = 'changed again';
       }
     };
     return watchFile(file, (kind) => void again(kind));
   }
-}
-
-/** Resolves with `work`, or rejects with Cancelled as soon as the user cancels (the work's result is then dropped). */
-function untilCancelled<T>(work: Promise<T>, token: vscode.CancellationToken): Promise<T> {
-  if (token.isCancellationRequested) return Promise.reject(new Cancelled());
-  return new Promise<T>((resolve, reject) => {
-    const sub = token.onCancellationRequested(() => {
-      sub.dispose();
-      reject(new Cancelled());
-    });
-    work.then(
-      (v) => (sub.dispose(), resolve(v)),
-      (e: unknown) => (sub.dispose(), reject(e)),
-    );
-  });
 }

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { imageExtensions } from '../preprocess/image';
+import { imageExtensions } from '../preprocess/formats';
 import { modelSetting, SECTION } from './settings';
 
 const LAST_MODEL = 'cnnFixations.lastModel';

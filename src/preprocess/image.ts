@@ -4,6 +4,7 @@ import { Jimp } from 'jimp';
 import type { Feed } from '../runtime/session';
 import { planGeometry, type CoordinateMap } from './geometry';
 import type { ImageInputSpec } from './input-spec';
+import { imageExtensions } from './formats';
 import type { Preset } from './presets';
 
 type JimpImage = Awaited<ReturnType<typeof Jimp.read>>;
@@ -18,7 +19,7 @@ export interface DecodedImage {
 
 export class ImageError extends Error {}
 
-export const imageExtensions = ['png', 'jpg', 'jpeg', 'bmp', 'gif', 'tif', 'tiff'] as const;
+export { imageExtensions };
 
 export async function decodeImage(source: string | Buffer, label = typeof source === 'string' ? source : 'image'): Promise<DecodedImage> {
   let img: JimpImage;

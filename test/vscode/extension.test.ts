@@ -1,10 +1,13 @@
 // The extension in a real VS Code (code-server's Node extension host): commands, a real onnxruntime run of
-// the int8 MobileNetV2 on real photos, the real webview (its 'ready' handshake), and the message path
-// from the webview through validation to the replies, driven through the API activate() returns.
+// the int8 MobileNetV2 on real photos in the engine process, the real webview (its 'ready' handshake), and
+// the message path from the webview through validation to the replies, driven through the API activate()
+// returns. The engine's crash and cancellation are tested here too (run-integration.mjs sets
+// CNN_FIXATIONS_ENGINE_TEST=1 so the engine honours the test-only crash request).
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { CnnFixationsApi } from '../../src/extension';
 import { buildModel, randomTensor, rng } from '../helpers/onnx-build';
@@ -42,10 +45,33 @@ describe('CNN Fixations in VS Code', function () {
   let api: CnnFixationsApi;
   let pelican: ExplainSummary;
 
+  // The extension host's event loop (these tests run in it): its longest delay during each test, and how
+  // busy it was (event loop utilization: a loop stalled by its own work is busy; one the OS merely did not
+  // schedule on a loaded machine is not). With the pipeline in the engine process both stay low.
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  const worst: number[] = [];
+  let elu: EventLoopUtilization | undefined;
+
   before(async () => {
     const ext = vscode.extensions.getExtension<CnnFixationsApi>(EXT_ID);
     assert.ok(ext, `extension ${EXT_ID} is installed`);
     api = await ext.activate();
+    loop.enable();
+  });
+  beforeEach(() => {
+    loop.reset();
+    elu = performance.eventLoopUtilization();
+  });
+  afterEach(() => {
+    const ms = loop.max / 1e6;
+    const busy = performance.eventLoopUtilization(elu).utilization;
+    worst.push(ms);
+    console.log(`      (extension host event loop: longest delay ${ms.toFixed(0)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(0)} ms, utilization ${(busy * 100).toFixed(0)}%)`);
+  });
+  after(() => {
+    loop.disable();
+    const sorted = [...worst].sort((a, b) => a - b);
+    console.log(`      extension host event loop over ${worst.length} tests: median of the longest delays ${sorted[sorted.length >> 1]?.toFixed(0)} ms, worst ${sorted.at(-1)?.toFixed(0)} ms`);
   });
 
   it('activates in the Node extension host and registers its commands', async () => {
@@ -69,7 +95,14 @@ describe('CNN Fixations in VS Code', function () {
     assert.equal(path.basename(s.modelPath), 'mobilenetv2-12-int8.onnx');
     pelican = s;
     const t = s.timings!;
-    console.log(`      first explanation: load ${t.loadMs.toFixed(0)} ms, preprocess ${t.preprocessMs.toFixed(0)} ms, inference ${t.inferenceMs.toFixed(0)} ms, unravel ${t.unravelMs.toFixed(0)} ms, heat map ${t.heatmapMs.toFixed(0)} ms`);
+    console.log(
+      `      first explanation: ${s.roundTripMs?.toFixed(0)} ms from the host's request to its answer (engine started, session opened); ` +
+        `load ${t.loadMs.toFixed(0)} ms, preprocess ${t.preprocessMs.toFixed(0)} ms, inference ${t.inferenceMs.toFixed(0)} ms, unravel ${t.unravelMs.toFixed(0)} ms, heat map ${t.heatmapMs.toFixed(0)} ms`,
+    );
+    // the pipeline ran in the engine process, not in the extension host
+    const engine = api.engine();
+    assert.ok(engine.pid && engine.pid !== process.pid, `an engine process (${engine.pid}) beside the extension host (${process.pid})`);
+    assert.equal(engine.stats?.forwardPasses, 1);
     // the workbench reports its tabs asynchronously
     await until('the panel tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.label === 'pelican.jpeg · mobilenetv2-12-int8'));
   });
@@ -92,6 +125,7 @@ describe('CNN Fixations in VS Code', function () {
     const sent = await api.send(pelican.panelId, { type: 'explainClass', classIndex: 22 });
     const m = only(sent, 'showClass') as ShowClassMessage;
     const t = m.explanation!.result.timings;
+    assert.equal(api.engine().stats?.forwardPasses, 1, 'the engine ran no inference');
     console.log(`      class switch: unravel ${t.unravelMs.toFixed(0)} ms, heat map ${t.heatmapMs.toFixed(0)} ms (no inference)`);
     assert.equal(m.side, 'main');
     assert.equal(m.explanation?.result.target.index, 22);
@@ -169,7 +203,7 @@ describe('CNN Fixations in VS Code', function () {
     assert.equal(s.target?.index, 22);
     assert.equal(s.sessionCached, true);
     const t = s.timings!;
-    console.log(`      cached session: load ${t.loadMs.toFixed(0)} ms, preprocess ${t.preprocessMs.toFixed(0)} ms, inference ${t.inferenceMs.toFixed(0)} ms, unravel ${t.unravelMs.toFixed(0)} ms, heat map ${t.heatmapMs.toFixed(0)} ms`);
+    console.log(`      second image, cached session: ${s.roundTripMs?.toFixed(0)} ms round trip; load ${t.loadMs.toFixed(0)} ms, preprocess ${t.preprocessMs.toFixed(0)} ms, inference ${t.inferenceMs.toFixed(0)} ms, unravel ${t.unravelMs.toFixed(0)} ms, heat map ${t.heatmapMs.toFixed(0)} ms`);
   });
 
   it('reruns with settings from the panel: a new forward pass, the class kept', async () => {
@@ -288,6 +322,52 @@ describe('CNN Fixations in VS Code', function () {
       await cfg().update('labelsFile', undefined, vscode.ConfigurationTarget.Workspace);
       await cfg().update('model', 'models/mobilenetv2-12-int8.onnx', vscode.ConfigurationTarget.Workspace);
     }
+  });
+
+  it('an engine crash: the run in flight shows the error with a Rerun hint, Rerun works, other panels reopen transparently', async () => {
+    // (re)start the engine with the pelican panel's explanation in it
+    assert.equal((only(await api.send(pelican.panelId, { type: 'explainClass', classIndex: 22 }), 'showClass') as ShowClassMessage).explanation?.result.target.index, 22);
+    const pid = api.engine().pid;
+    // a model the engine has not opened yet (a new session: a second of work there), and the crash under it
+    fs.copyFileSync(path.join(folder(), 'models', 'shufflenet-v2-12-qdq.onnx'), path.join(folder(), 'models', 'crash-me.onnx'));
+    const run = explain(file('models', 'crash-me.onnx'), file('images', 'eagle.jpg'));
+    // (the open is sent to the engine as the panel starts running; the crash request follows it on the same channel)
+    await until('the open to be sent to the engine', () => api.panels().find((p) => p.target.modelPath.endsWith('crash-me.onnx') && p.running));
+    assert.match(await api.crashEngine(), /stopped unexpectedly \(signal SIGABRT/);
+    const [s] = await run;
+    assert.equal(s.ok, false);
+    assert.equal(s.error?.title, 'The explanation engine stopped');
+    assert.match(s.error?.message ?? '', /signal SIGABRT.*the next request restarts it/);
+    assert.match(s.error?.hint ?? '', /Rerun/);
+    // the webview's Rerun button: a new engine explains it
+    const again = only(await api.send(s.panelId, { type: 'rerun' }), 'showResult') as ShowResultMessage;
+    assert.equal(again.main.result.target.index, 22);
+    assert.notEqual(api.engine().pid, pid);
+    // the pelican panel's explanation died with the old engine: its next request opens it again, unseen
+    const before = api.panels().find((p) => p.id === pelican.panelId)!.forwardPasses;
+    const m = only(await api.send(pelican.panelId, { type: 'explainClass', classIndex: 144 }), 'showClass') as ShowClassMessage;
+    assert.equal(m.explanation?.result.target.index, 144);
+    const p = api.panels().find((x) => x.id === pelican.panelId)!;
+    assert.equal(p.forwardPasses, before + 1, 'one forward pass to restore it');
+    assert.equal(p.error, undefined);
+  });
+
+  it("cancelling a run kills the engine; the cancelled panel says so, another panel's next request still works", async () => {
+    const model = path.join(folder(), 'models', 'cancel-me.onnx');
+    fs.copyFileSync(path.join(folder(), 'models', 'shufflenet-v2-12-qdq.onnx'), model);
+    const pid = api.engine().pid;
+    const run = explain(vscode.Uri.file(model), file('images', 'pelican.jpeg'));
+    const running = await until('the open to be sent to the engine', () => api.panels().find((p) => p.target.modelPath === model && p.running));
+    assert.equal(api.cancel(running.id), true, "what the progress notification's Cancel does");
+    const [s] = await run;
+    assert.equal(s.ok, false);
+    assert.equal(s.error?.title, 'Cancelled');
+    assert.equal(api.engine().pid, undefined, 'the engine was killed (a new one starts on the next request)');
+    const m = only(await api.send(pelican.panelId, { type: 'selectLayer', layerIndex: 0 }), 'showLayer') as ShowLayerMessage;
+    assert.equal(m.detail.classIndex, 144);
+    assert.notEqual(api.engine().pid, pid);
+    const again = only(await api.send(s.panelId, { type: 'rerun' }), 'showResult') as ShowResultMessage;
+    assert.equal(again.main.result.target.index, 144);
   });
 
   it('explains each image of a multi-selection in its own panel', async () => {

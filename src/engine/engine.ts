@@ -1,0 +1,200 @@
+// The engine's state and its answers, apart from the process plumbing (main.ts): one session cache (a
+// model file opens once), and per handle (one per panel) the Explainer with its kept forward pass, the
+// explained classes and the lazily made inspection run. A class switch reuses the forward pass.
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as path from 'node:path';
+import { Explainer, type Explanation } from '../explain';
+import { encodePng, renderOverlayPng } from '../heatmap/render';
+import { renderHtmlReport } from '../report/html';
+import { SessionCache } from '../runtime/session';
+import type { PanelImage } from '../shared/protocol';
+import { Activations } from './activations';
+import { NoHandle, Refused } from './failure';
+import { layerDetail, modelSummary, panelExplanation } from './payload';
+import type {
+  EngineRequest,
+  EngineResponse,
+  EngineStats,
+  ExplainRequest,
+  ExportRequest,
+  LayerRequest,
+  OpenRequest,
+  ExplainedResponse,
+  ExportResponse,
+  LayerResponse,
+  OpenedResponse,
+} from './protocol';
+
+interface Held {
+  readonly explainer: Explainer;
+  main: Explanation;
+  compare: Explanation | undefined;
+  readonly activations: Activations;
+}
+
+export interface EngineHooks {
+  log(level: 'info' | 'warn' | 'error', message: string): void;
+  progress(id: number, message: string): void;
+  /** The test-only crash (process.abort in the real process); undefined refuses it. */
+  crash?: () => never;
+}
+
+/** Image types webviews decode themselves: their bytes go as they are; other files go as a PNG of the decoded pixels. */
+const mimes: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.bmp': 'image/bmp' };
+
+const ms = (t0: number) => (performance.now() - t0).toFixed(0);
+
+export class Engine {
+  private readonly cache = new SessionCache();
+  private readonly held = new Map<number, Held>();
+  private forwardPasses = 0;
+  private inspectionRuns = 0;
+  private sessionsOpened = 0;
+
+  constructor(private readonly hooks: EngineHooks) {}
+
+  stats(): EngineStats {
+    return { pid: process.pid, forwardPasses: this.forwardPasses, inspectionRuns: this.inspectionRuns, sessionsOpened: this.sessionsOpened, handles: this.held.size };
+  }
+
+  /** Answers one request; throws what failed (main.ts turns it into a FailedResponse). */
+  async handle(r: EngineRequest): Promise<EngineResponse> {
+    switch (r.type) {
+      case 'open':
+        return this.open(r);
+      case 'explain':
+        return this.explain(r);
+      case 'layer':
+        return this.layer(r);
+      case 'export':
+        return this.export(r);
+      case 'release':
+        this.held.delete(r.handle);
+        return { type: 'released', id: r.id, stats: this.stats() };
+      case 'crash':
+        if (!this.hooks.crash) throw new Refused('the crash request is for tests: the engine honours it only with CNN_FIXATIONS_ENGINE_TEST=1 in its environment');
+        return this.hooks.crash();
+      default: {
+        const never: never = r;
+        throw new Refused(`unknown request ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  async dispose(): Promise<void> {
+    this.held.clear();
+    await this.cache.dispose();
+  }
+
+  private need(handle: number): Held {
+    const h = this.held.get(handle);
+    if (!h) throw new NoHandle(handle);
+    return h;
+  }
+
+  private async open(r: OpenRequest): Promise<OpenedResponse> {
+    const t0 = performance.now();
+    // Whatever this handle held goes: on failure the panel shows the error, not the old result.
+    this.held.delete(r.handle);
+    const name = `${path.basename(r.imagePath)} with ${path.basename(r.modelPath)}`;
+    this.hooks.progress(r.id, `running ${path.basename(r.modelPath)}…`);
+    const cached = await this.sessionCached(r.modelPath);
+    const explainer = await Explainer.create(r.modelPath, { image: r.imagePath }, r.options, this.cache);
+    if (!cached) this.sessionsOpened++;
+    this.forwardPasses += explainer.views.length;
+    this.hooks.progress(r.id, 'unravelling…');
+    const valid = (k: number | undefined) => (k !== undefined && Number.isInteger(k) && k >= 0 && k < explainer.classCount ? k : undefined);
+    const main = explainer.explain(valid(r.classIndex));
+    const cmp = valid(r.compareIndex);
+    const compare = cmp === undefined ? undefined : explainer.explain(cmp);
+    const image = await panelImage(explainer, r.imagePath);
+    this.held.set(r.handle, { explainer, main, compare, activations: new Activations(explainer) });
+    const engineMs = performance.now() - t0;
+    this.hooks.log('info', `${name}: session ${cached ? 'cached' : 'opened'}, open ${engineMs.toFixed(0)} ms in the engine`);
+    return {
+      type: 'opened',
+      id: r.id,
+      model: modelSummary(explainer),
+      image,
+      classCount: explainer.classCount,
+      labels: explainer.labels,
+      main: panelExplanation(main),
+      compare: compare && panelExplanation(compare),
+      sessionCached: cached,
+      forwardPasses: explainer.views.length,
+      engineMs,
+      stats: this.stats(),
+    };
+  }
+
+  /** Whether the model's session is already open: the cache answers without parsing when it is. */
+  private async sessionCached(modelPath: string): Promise<boolean> {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(modelPath);
+    } catch {
+      return false; // Explainer.create reports the missing file
+    }
+    return (await this.cache.get(modelPath, stat)).cached;
+  }
+
+  private explain(r: ExplainRequest): ExplainedResponse {
+    const h = this.need(r.handle);
+    if (r.side === 'main') {
+      if (r.classIndex === undefined) throw new RangeError('the main side needs a class');
+      h.main = h.explainer.explain(r.classIndex);
+    } else {
+      h.compare = r.classIndex === undefined ? undefined : h.explainer.explain(r.classIndex);
+    }
+    const x = r.side === 'main' ? h.main : h.compare;
+    return { type: 'explained', id: r.id, side: r.side, explanation: x && panelExplanation(x), stats: this.stats() };
+  }
+
+  private async layer(r: LayerRequest): Promise<LayerResponse> {
+    const h = this.need(r.handle);
+    const layer = h.main.unravel.layers[r.layerIndex];
+    if (!layer) throw new RangeError(`there is no layer ${r.layerIndex} (the walk has ${h.main.unravel.layers.length})`);
+    const runs = h.activations.runs;
+    let note: string | undefined;
+    const t0 = performance.now();
+    try {
+      if (!h.activations.kept(layer.tensor)) this.hooks.progress(r.id, `running the inspection session for '${layer.tensor}'`);
+      await h.activations.prepare(layer.tensor);
+    } catch (e) {
+      note = `activations unavailable: ${(e as Error).message}`;
+      this.hooks.log('warn', note);
+    }
+    const inspected = h.activations.runs > runs;
+    if (inspected) {
+      this.inspectionRuns++;
+      this.hooks.log('info', `inspection run for '${layer.tensor}' (every tensor on the walk's path): ${ms(t0)} ms`);
+    }
+    const detail = layerDetail(h.explainer, h.main, r.layerIndex, h.main.json.target.index, r.channel, await h.activations.lookup());
+    return { type: 'layerDetail', id: r.id, detail: note && !detail.activation ? { ...detail, activationNote: note } : detail, inspected, stats: this.stats() };
+  }
+
+  private async export(r: ExportRequest): Promise<ExportResponse> {
+    const { explainer: e, main: x } = this.need(r.handle);
+    let data: Uint8Array | string;
+    if (r.kind === 'json') {
+      data = JSON.stringify(x.json, null, 1) + '\n';
+    } else {
+      const overlay = await renderOverlayPng(e.picture, x.heat, x.keptPoints, x.box, r.overlay);
+      data = r.kind === 'png' ? bytes(overlay) : renderHtmlReport(x.json, overlay, await encodePng(e.picture.width, e.picture.height, e.picture.rgba));
+    }
+    return { type: 'exportData', id: r.id, kind: r.kind, data, stats: this.stats() };
+  }
+}
+
+/** A Buffer as a plain Uint8Array view (what the protocol's types promise on the other side). */
+const bytes = (b: Buffer | Uint8Array): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
+/** The image as the webview shows it: the file's bytes when browsers decode them, else a PNG of the decoded pixels. */
+async function panelImage(e: Explainer, imagePath: string): Promise<PanelImage> {
+  const { width, height } = e.picture;
+  const name = path.basename(imagePath);
+  const mime = mimes[path.extname(name).toLowerCase()];
+  const data = mime ? await fsp.readFile(imagePath) : await encodePng(width, height, e.picture.rgba);
+  return { mime: mime ?? 'image/png', bytes: bytes(data), width, height, name };
+}

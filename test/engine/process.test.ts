@@ -1,0 +1,188 @@
+// The engine as a process: the host's event loop stays free while it works, a crash (a real abort) rejects
+// what was pending and the next request starts a new engine, cancelling kills in-flight work, dispose
+// stops it. Also: the extension host's bundle carries none of the pipeline.
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { EngineClient, EngineError, StaleHandle } from '../../src/engine/client';
+import { Explainer } from '../../src/explain';
+import { SessionCache } from '../../src/runtime/session';
+import { repo, shared } from '../helpers/tmp';
+import { demoModel, enginePath, pelican } from './paths';
+
+const bigModel = path.join(shared, 'models', 'mobilenetv2-12-dequantized-fp32.onnx');
+const bigImage = path.join(shared, 'images', 'giraffe.jpg');
+const fp32Shuffle = path.join(shared, 'models', 'shufflenet-v2-12-dequantized-fp32.onnx');
+
+/** Watches the event loop while `work` runs: a 10 ms interval's ticks, the longest gap between them, and the loop delay. */
+async function watchLoop<T>(work: () => Promise<T>): Promise<{ value: T; ticks: number; maxGapMs: number; elapsedMs: number; p99Ms: number }> {
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  let last = performance.now();
+  let maxGapMs = 0;
+  let ticks = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    maxGapMs = Math.max(maxGapMs, now - last);
+    last = now;
+    ticks++;
+  }, 10);
+  const t0 = performance.now();
+  try {
+    const value = await work();
+    maxGapMs = Math.max(maxGapMs, performance.now() - last);
+    return { value, ticks, maxGapMs, elapsedMs: performance.now() - t0, p99Ms: h.percentile(99) / 1e6 };
+  } finally {
+    clearInterval(timer);
+    h.disable();
+  }
+}
+
+/** Resolves once process `pid` no longer exists. */
+async function gone(pid: number): Promise<void> {
+  for (;;) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function settles(p: Promise<unknown>): Promise<unknown> {
+  return p.then(
+    () => assert.fail('expected a rejection'),
+    (e: unknown) => e,
+  );
+}
+
+describe('explanation engine: the process', function () {
+  this.timeout(180_000);
+
+  it('keeps the host event loop free while a big explanation runs (in-process, the loop stops)', async () => {
+    // before: the pipeline in this process, as the extension host ran it
+    const cache = new SessionCache();
+    const inProcess = await watchLoop(async () => {
+      const e = await Explainer.create(bigModel, { image: bigImage }, {}, cache);
+      return e.explain();
+    });
+    await cache.dispose();
+    // after: the same work in the engine (started beforehand, so the fork is not counted)
+    const client = new EngineClient({ enginePath });
+    try {
+      await client.open(1, { modelPath: demoModel, imagePath: pelican, options: {} });
+      const inEngine = await watchLoop(() => client.open(2, { modelPath: bigModel, imagePath: bigImage, options: {} }));
+      const t = inEngine.value.main.result.timings;
+      const sync = t.unravelMs + t.heatmapMs;
+      console.log(
+        `      host event loop during a new-session explanation of giraffe.jpg (fp32 MobileNetV2): ` +
+          `in-process ${inProcess.elapsedMs.toFixed(0)} ms, longest stall ${inProcess.maxGapMs.toFixed(0)} ms, ${inProcess.ticks} ticks of 10 ms; ` +
+          `engine ${inEngine.elapsedMs.toFixed(0)} ms, longest stall ${inEngine.maxGapMs.toFixed(0)} ms, ${inEngine.ticks} ticks, loop delay p99 ${inEngine.p99Ms.toFixed(0)} ms ` +
+          `(the engine's synchronous walk + heat map: ${sync.toFixed(0)} ms)`,
+      );
+      assert.equal(inEngine.value.main.result.target.index, inProcess.value.json.target.index, 'the same answer');
+      // Relative, not absolute: a loaded machine slows both runs alike. In-process, decoding, session creation
+      // and the walk stall the loop for hundreds of milliseconds; through the engine only messages arrive.
+      assert.ok(inEngine.maxGapMs < inProcess.maxGapMs / 2, `the host's longest stall: ${inEngine.maxGapMs.toFixed(0)} ms with the engine vs ${inProcess.maxGapMs.toFixed(0)} ms in-process`);
+      assert.ok(inEngine.ticks >= 10, `the host's timers kept firing (${inEngine.ticks} ticks)`);
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('a crash rejects every pending request with EngineError; the next request starts a new engine', async () => {
+    const client = new EngineClient({ enginePath, env: { CNN_FIXATIONS_ENGINE_TEST: '1' } });
+    try {
+      const first = await client.open(1, { modelPath: demoModel, imagePath: pelican, options: {} });
+      const pid = client.pid!;
+      const generation = client.generation;
+      // an open in flight, then the crash (process.abort(), as a native fault would end it)
+      const pending = settles(client.open(2, { modelPath: bigModel, imagePath: bigImage, options: {} }));
+      const crash = settles(client.crash());
+      for (const e of [await pending, await crash]) {
+        assert.ok(e instanceof EngineError, String(e));
+        assert.match(e.message, /^the explanation engine stopped unexpectedly \(signal SIGABRT\b.*\); the next request restarts it$/);
+        assert.equal(e.retryable, false);
+      }
+      await gone(pid);
+      assert.equal(client.pid, undefined);
+      // what the dead engine held is stale: its owner must open it again
+      assert.equal(client.isCurrent(first.handle), false);
+      await assert.rejects(client.explain(first.handle, 'main', 22), StaleHandle);
+      const again = await client.open(1, { modelPath: demoModel, imagePath: pelican, options: {}, classIndex: 22 });
+      assert.equal(again.main.result.target.index, 22);
+      assert.notEqual(client.pid, pid);
+      assert.equal(client.generation, generation + 1);
+      assert.equal(again.sessionCached, false, 'a new engine opens the session anew');
+      assert.equal((await client.explain(again.handle, 'main', 144)).explanation?.result.target.index, 144);
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('cancelling kills in-flight work (onnxruntime and all); other requests reject as retryable; the next request works', async () => {
+    const client = new EngineClient({ enginePath });
+    try {
+      const held = await client.open(1, { modelPath: demoModel, imagePath: pelican, options: {} });
+      const pid = client.pid!;
+      const controller = new AbortController();
+      let started!: () => void;
+      const running = new Promise<void>((r) => (started = r));
+      const reason = new Error('cancelled by the user');
+      // a new fp32 session and its forward pass: seconds of native work, stopped at its first progress report
+      const cancelled = settles(client.open(2, { modelPath: fp32Shuffle, imagePath: bigImage, options: {} }, { signal: controller.signal, onProgress: () => started() }));
+      const bystander = settles(client.open(3, { modelPath: bigModel, imagePath: bigImage, options: {} }));
+      await running;
+      controller.abort(reason);
+      assert.equal(await cancelled, reason, 'the cancelled request rejects with the abort reason');
+      const other = await bystander;
+      assert.ok(other instanceof EngineError && other.retryable, `another panel's request may ask again: ${String(other)}`);
+      await gone(pid);
+      assert.equal(client.isCurrent(held.handle), false, 'handles on the killed engine are stale');
+      const next = await client.open(2, { modelPath: demoModel, imagePath: pelican, options: {} });
+      assert.equal(next.main.result.target.index, 144);
+      assert.notEqual(client.pid, pid);
+      // an already aborted signal never reaches the engine
+      const pid2 = client.pid;
+      await assert.rejects(client.explain(next.handle, 'main', 1, { signal: AbortSignal.abort(reason) }), (e) => e === reason);
+      assert.equal(client.pid, pid2);
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('dispose stops the engine; later requests fail clearly', async () => {
+    const client = new EngineClient({ enginePath });
+    await client.open(1, { modelPath: demoModel, imagePath: pelican, options: {} });
+    const pid = client.pid!;
+    client.dispose();
+    await gone(pid);
+    await assert.rejects(client.open(1, { modelPath: demoModel, imagePath: pelican, options: {} }), (e: unknown) => e instanceof EngineError && /shut down/.test(e.message));
+  });
+
+  it('a missing engine bundle is a clear error, not a crash', async () => {
+    const client = new EngineClient({ enginePath: path.join(repo, 'dist', 'no-engine.js') });
+    await assert.rejects(client.open(1, { modelPath: demoModel, imagePath: pelican, options: {} }), /no-engine\.js is missing: run `npm run build`/);
+  });
+
+  it('dist/engine.js run by hand says what it is, without a stack trace', () => {
+    const r = spawnSync(process.execPath, [enginePath], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /explanation engine.*dist\/cli\.js/);
+    assert.doesNotMatch(r.stderr, /\n\s+at .+:\d+:\d+/);
+  });
+
+  it("the extension host's bundle loads none of the pipeline (no onnxruntime, no jimp, no explain)", () => {
+    const host = fs.readFileSync(path.join(repo, 'dist', 'extension.js'), 'utf8');
+    assert.doesNotMatch(host, /require\("onnxruntime-node"\)/);
+    assert.doesNotMatch(host, /jimp/i);
+    assert.doesNotMatch(host, /\bExplainer\b/);
+    assert.match(host, /engine\.js/, 'it forks the engine');
+    const engine = fs.readFileSync(enginePath, 'utf8');
+    assert.match(engine, /require\("onnxruntime-node"\)/);
+    assert.match(engine, /\bExplainer = class\b/);
+  });
+});
