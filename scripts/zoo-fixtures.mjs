@@ -8,7 +8,9 @@
 //   node scripts/zoo-fixtures.mjs --check    prints it, or exits 1 if it is not generated yet
 //
 // Environment: CNN_FIXATIONS_ZOO_CACHE (root folder; default ${XDG_CACHE_HOME:-~/.cache}/cnn-fixations/zoo),
-// CNN_FIXATIONS_PYTHON (default /usr/bin/python3, Debian's, which has torch, torchvision and onnx).
+// CNN_FIXATIONS_PYTHON (default /usr/bin/python3, Debian's, which has torch, torchvision and onnx),
+// CNN_FIXATIONS_ZOO_ONLY (a regex on family / graph names: a partial zoo, e.g. to skip AlexNet and VGG on a
+// machine without a persistent cache; it gets its own folder).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -31,7 +33,8 @@ export function generatorHash() {
   for (const f of readdirSync(generatorDir).filter((n) => n.endsWith('.py')).sort()) {
     h.update(f).update('\0').update(readFileSync(join(generatorDir, f))).update('\0');
   }
-  return h.digest('hex').slice(0, 16);
+  const only = process.env.CNN_FIXATIONS_ZOO_ONLY;
+  return h.digest('hex').slice(0, 16) + (only ? `-only-${createHash('sha256').update(only).digest('hex').slice(0, 8)}` : '');
 }
 
 export function zooDir() {
@@ -44,11 +47,13 @@ export function ensureZoo({ generate = true, log = (m) => process.stderr.write(m
   if (!generate) throw new Error(`the zoo is not generated yet (${dir}); run: node scripts/zoo-fixtures.mjs`);
   const python = process.env.CNN_FIXATIONS_PYTHON || '/usr/bin/python3';
   log(`zoo: generating fixtures into ${dir} (first run for this generator; takes several minutes)`);
-  const r = spawnSync(python, ['-B', '-W', 'ignore', join(generatorDir, 'zoo_gen.py'), dir], { stdio: ['ignore', process.stderr, process.stderr] });
+  const only = process.env.CNN_FIXATIONS_ZOO_ONLY ? ['--only', process.env.CNN_FIXATIONS_ZOO_ONLY] : [];
+  const r = spawnSync(python, ['-B', '-W', 'ignore', join(generatorDir, 'zoo_gen.py'), dir, ...only], { stdio: ['ignore', process.stderr, process.stderr] });
   if (r.error) throw new Error(`cannot run ${python}: ${r.error.message}. The generator needs Debian's python3-torch, python3-torchvision and python3-onnx.`);
   if (r.status !== 0 || !existsSync(join(dir, 'manifest.json'))) throw new Error(`the zoo generator failed (exit ${r.status}); see its output above`);
+  const current = generatorHash().replace(/-only-.*/, '');
   for (const old of readdirSync(zooRoot())) {
-    if (old !== generatorHash()) rmSync(join(zooRoot(), old), { recursive: true, force: true });
+    if (!old.startsWith(current)) rmSync(join(zooRoot(), old), { recursive: true, force: true });
   }
   return dir;
 }

@@ -5,9 +5,12 @@ arithmetic, and layout ops answered by applying the op itself to a tensor of ind
 
 It reads the model with the onnx package and the activations the product's forward pass kept (dumped by
 the test as raw little-endian arrays), so both sides see the same numbers and any difference is a rule
-difference. Ties go to the first candidate in row-major order (np.argmax), as ALGORITHM.md says.
+difference. Ties go to the first candidate in row-major order (np.argmax), as ALGORITHM.md says; for
+quantized operands the contributions are compared as exact integers (the scales factored out), and exact
+ties are reported so a test can tell a tie broken differently from a wrong rule.
 
-Usage: reference.py MODEL VALUES_DIR QUERIES_JSON   → prints {"results": [{tensor: [flat indices]}, ...]}
+Usage: reference.py MODEL VALUES_DIR QUERIES_JSON
+  → prints {"results": [{tensor: [flat indices]}, ...], "ties": [{tensor: [flat indices that tied exactly]}, ...]}
 QUERIES_JSON: {"output": name, "input": name, "queries": [{"index": k, "convMode": m, "flattenMode": m}]}
 """
 import json
@@ -49,6 +52,8 @@ class Reference:
                 if i:
                     self.consumers.setdefault(i, []).append(n)
         self.consts = {i.name: numpy_helper.to_array(i) for i in g.initializer}
+        self.int_weights = {}  # dequantized constants as exact integers (q - zero)
+        self.ties = {}  # tensor → input positions that tied exactly with the chosen one, per walk
         index = json.load(open(os.path.join(values_dir, 'values.json')))
         self.values = {}
         for name, meta in index.items():
@@ -86,6 +91,14 @@ class Reference:
             out = None
             if n.op_type == 'DequantizeLinear':
                 out = self._dequantize(c[0], c[1], c[2] if len(c) > 2 else None, a.get('axis', 1))
+                if np.issubdtype(c[0].dtype, np.integer):
+                    # (q - zero) kept exactly: with the scales factored out, quantized ties stay exact ties.
+                    zero = np.zeros(1) if len(c) < 3 or c[2] is None else c[2].astype(np.int64)
+                    if zero.size > 1:
+                        shape = [1] * c[0].ndim
+                        shape[a.get('axis', 1)] = -1
+                        zero = zero.reshape(shape)
+                    self.int_weights[n.output[0]] = c[0].astype(np.int64) - zero
             elif n.op_type in ('Identity', 'Cast'):
                 out = c[0]
             elif n.op_type in ('Reshape',):
@@ -141,6 +154,25 @@ class Reference:
             return self.value(p.input[0]).reshape(self.shape(name))
         raise KeyError(f'the reference needs the values of {name!r}, which the forward pass did not keep')
 
+    def quantized(self, name):
+        """(q - zero) as exact integers when the tensor is a per-tensor DequantizeLinear of a kept tensor."""
+        p = self.producer.get(name)
+        if p is not None and p.op_type in VIEWS:
+            q = self.quantized(p.input[0])
+            return None if q is None else q.reshape(self.shape(name))
+        if p is None or p.op_type != 'DequantizeLinear' or self.consts.get(p.input[1], np.zeros(2)).size != 1:
+            return None
+        try:
+            q = self.value_raw(p.input[0])
+        except KeyError:
+            return None
+        zero = int(self.consts[p.input[2]]) if len(p.input) > 2 and p.input[2] else 0
+        return q.astype(np.int64) - zero
+
+    def tie(self, tensor, candidates):
+        if len(candidates) > 1:
+            self.ties.setdefault(tensor, set()).update(int(c) for c in candidates)
+
     def value_raw(self, name):
         """A tensor's stored values, quantized ones left as they are."""
         if name in self.values:
@@ -195,13 +227,20 @@ class Reference:
 
     def conv(self, node, fix, mode):
         a = attrs(node)
-        x = self.value(node.input[0])[0]
-        w = self.consts[node.input[1]].astype(np.float64)
+        # Quantized activation and weight: compare integer contributions; the scales are one positive
+        # factor per output channel, so exact ties stay ties (ALGORITHM.md: the first one wins).
+        xi, wi = self.quantized(node.input[0]), self.int_weights.get(node.input[1])
+        exact = xi is not None and wi is not None
+        x = xi[0] if exact else self.value(node.input[0])[0]
+        w = wi if exact else self.consts[node.input[1]].astype(np.float64)
         cout, cin_g, kh, kw = w.shape
         groups = a.get('group', 1)
         out_shape = self.shape(node.output[0])
         (sy, dy, py), (sx, dx, px) = self.window(a, x.shape[1:], (kh, kw))
         fold = self.bn_scale(node.output[0], cout)
+        if exact:
+            fold = np.sign(fold)
+        full = (1,) + x.shape
         parents = set()
         for f in fix:
             _, c, oy, ox = np.unravel_index(f, out_shape)
@@ -212,18 +251,28 @@ class Reference:
             if yok.any() and xok.any():
                 r = x[np.ix_(chans, ys[yok], xs[xok])]
                 q = r * w[c][:, yok][:, :, xok]
-                best = int(np.argmax(q.reshape(cin_g, -1).sum(axis=1) * fold[c]))
+                sums = q.reshape(cin_g, -1).sum(axis=1) * fold[c]
+                best = int(np.argmax(sums))
+                tied = np.nonzero(sums == sums[best])[0]
                 if mode == 'center':
                     y, xx = oy * sy, ox * sx
+                    self.tie(node.input[0], [np.ravel_multi_index((0, chans[t], min(max(y, 0), x.shape[1] - 1), min(max(xx, 0), x.shape[2] - 1)), full) for t in tied])
                 else:
-                    score = r[best] if mode == 'activation' else q[best] * fold[c]
-                    u, v = np.unravel_index(int(np.argmax(score)), score.shape)
+                    def score(ch):
+                        return r[ch] if mode == 'activation' else q[ch] * fold[c]
+                    u, v = np.unravel_index(int(np.argmax(score(best))), score(best).shape)
                     y, xx = ys[yok][u], xs[xok][v]
+                    cands = []
+                    for t in tied:
+                        sc = score(t)
+                        for uu, vv in zip(*np.nonzero(sc == sc.max())):
+                            cands.append(np.ravel_multi_index((0, chans[t], ys[yok][uu], xs[xok][vv]), full))
+                    self.tie(node.input[0], cands)
             else:
                 best, y, xx = 0, oy * sy, ox * sx
             y = min(max(y, 0), x.shape[1] - 1)
             xx = min(max(xx, 0), x.shape[2] - 1)
-            parents.add(int(np.ravel_multi_index((0, chans[best], y, xx), (1,) + x.shape)))
+            parents.add(int(np.ravel_multi_index((0, chans[best], y, xx), full)))
         return {node.input[0]: parents}
 
     def window_pool(self, node, fix):
@@ -295,8 +344,10 @@ class Reference:
     def fully_connected(self, node, fix, flatten_mode):
         a = attrs(node)
         act = node.input[0]
-        x = self.value(act)
-        b = self.consts[node.input[1]].astype(np.float64)
+        xi, bi = self.quantized(act), self.int_weights.get(node.input[1])
+        exact = xi is not None and bi is not None  # integer contributions, as for conv
+        x = xi if exact else self.value(act)
+        b = bi if exact else self.consts[node.input[1]].astype(np.float64)
         sign = 1.0
         if node.op_type == 'Gemm':
             if a.get('transA', 0):
@@ -315,6 +366,9 @@ class Reference:
             chosen = np.nonzero(q > 0)[0] if mode == 'positive' else []
             if len(chosen) == 0:
                 chosen = [int(np.argmax(q))]
+                tied = np.nonzero(q == q[chosen[0]])[0]
+                if len(tied) > 1 and not (node.op_type == 'Gemm' and a.get('transA', 0)):
+                    self.tie(act, [m * x2.shape[1] + int(t) for t in tied])
             for i in chosen:
                 # back to the activation's own layout (transA swaps it)
                 if node.op_type == 'Gemm' and a.get('transA', 0):
@@ -413,6 +467,7 @@ class Reference:
         raise NotImplementedError(f'the reference has no rule for {op}')
 
     def walk(self, output, index, conv_mode, flatten_mode):
+        self.ties = {}
         pending = {output: {index}}
         record = {}
         for node in reversed(self.nodes):
@@ -431,12 +486,13 @@ def main():
     model, values_dir, queries_file = sys.argv[1:4]
     q = json.load(open(queries_file))
     ref = Reference(model, values_dir)
-    results = []
+    results, ties = [], []
     for query in q['queries']:
         record, inputs = ref.walk(q['output'], query['index'], query['convMode'], query['flattenMode'])
         record[q['input']] = inputs
         results.append(record)
-    json.dump({'results': results}, sys.stdout)
+        ties.append({t: sorted(c) for t, c in ref.ties.items()})
+    json.dump({'results': results, 'ties': ties}, sys.stdout)
 
 
 if __name__ == '__main__':
