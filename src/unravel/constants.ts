@@ -4,12 +4,35 @@ import type { OnnxGraph } from '../onnx/graph';
 import { ConstTensor, DataType, type Values } from '../onnx/tensor';
 import { rules } from './rules/index';
 import { stridesOf } from './tensor';
-import type { Constants } from './types';
+import type { Constants, QuantizedConstant } from './types';
 
 const foldable = new Set(['DequantizeLinear', 'Cast', 'Identity', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Transpose']);
 
 function toFloat(data: ArrayLike<number>): Float32Array {
   return data instanceof Float32Array ? data : Float32Array.from(data);
+}
+
+/** The axis a per-axis scale of `length` values runs along (the attribute, else the dim of that size). */
+export function scaleAxis(dims: readonly number[], length: number, axisAttr: number | undefined): number | undefined {
+  if (length <= 1) return undefined;
+  let axis = axisAttr ?? dims.findIndex((d) => d === length);
+  if (axis < 0) axis += dims.length;
+  if (dims[axis] !== length) throw new Error(`cannot match a scale of ${length} values to the weight [${dims.join(',')}]`);
+  return axis;
+}
+
+/** q - zero[c] along `axis` (zero per-tensor when it has one value): the integer domain. */
+export function integerValues(q: ConstTensor, zero: ArrayLike<number> | undefined, axis: number | undefined): Float32Array {
+  const out = new Float32Array(q.size);
+  const data = q.data;
+  if (!zero || zero.length <= 1 || axis === undefined) {
+    const z = zero?.[0] ?? 0;
+    for (let i = 0; i < out.length; i++) out[i] = data[i] - z;
+    return out;
+  }
+  const inner = q.dims.slice(axis + 1).reduce((a, b) => a * b, 1);
+  for (let i = 0; i < out.length; i++) out[i] = data[i] - zero[Math.floor(i / inner) % zero.length];
+  return out;
 }
 
 /** (q - zero[c]) * scale[c] along `axis` (the scale's length decides per-tensor or per-axis). */
@@ -68,7 +91,22 @@ export function graphConstants(graph: OnnxGraph): Constants {
     return result;
   };
 
+  const integers = new Map<string, QuantizedConstant | null>();
   const self: Constants = {
+    quantized(name) {
+      if (integers.has(name)) return integers.get(name) ?? undefined;
+      let result: QuantizedConstant | undefined;
+      const p = graph.producer.get(name);
+      if (p && p.opType === 'DequantizeLinear' && p.outputs[0] === name) {
+        const q = get(p.input(0)), s = get(p.input(1)), z = p.input(2) ? get(p.input(2)) : undefined;
+        if (q && s && (z || !p.input(2))) {
+          const axis = scaleAxis(q.dims, s.size, p.attrs.has('axis') ? p.int('axis', 1) : undefined);
+          result = { values: integerValues(q, z?.data, axis), axis };
+        }
+      }
+      integers.set(name, result ?? null);
+      return result;
+    },
     get,
     has: (name) => get(name) !== undefined,
     float(name) {

@@ -22,6 +22,17 @@ export interface Constants {
   has(name: string): boolean;
   /** (q - zero) * scale of a constant, per output channel when the scale is a vector; undefined if any part is not constant. */
   dequantize(q: string, scale: string, zero: string): Float32Array | undefined;
+  /**
+   * A quantized constant in the integer domain: q - zero (exact integers), with the axis its scale varies
+   * along (undefined: one scale). Ordering products by these integers orders the real products exactly
+   * whenever the dropped scales are one positive factor per output: ties stay ties, as ALGORITHM.md wants.
+   */
+  quantized(name: string): QuantizedConstant | undefined;
+}
+
+export interface QuantizedConstant {
+  readonly values: Float32Array;
+  readonly axis: number | undefined;
 }
 
 export interface ShapeContext {

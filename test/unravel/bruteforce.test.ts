@@ -280,3 +280,26 @@ describe('element-wise rules', () => {
     );
   });
 });
+
+describe('layout rules with sizes known only at run time', () => {
+  it('Split reads its sizes from the forward pass when they are computed (torch chunk)', () => {
+    const spec: ModelSpec = {
+      nodes: [
+        { op: 'Split', inputs: ['x', 'sizes'], outputs: ['a', 'b'], attrs: { axis: 1 }, name: 'split' },
+        { op: 'Concat', inputs: ['b', 'a'], outputs: ['y'], attrs: { axis: 1 } },
+      ],
+      inputs: [{ name: 'x', dims: [1, 5, 1, 2] }, { name: 'sizes', dims: [2], type: 7 }],
+      outputs: [{ name: 'y', dims: [1, 5, 1, 2] }],
+    };
+    const x = Float32Array.from({ length: 10 }, (_, i) => i);
+    const values = {
+      x: { dims: [1, 5, 1, 2], data: x },
+      sizes: { dims: [2], data: Float64Array.from([2, 3]) },
+      a: { dims: [1, 2, 1, 2], data: x.slice(0, 4) },
+      b: { dims: [1, 3, 1, 2], data: x.slice(4) },
+    };
+    // y = concat(b, a): y's first element is b's first = x[4]; its 7th (index 6) is a's first = x[0]
+    assert.deepEqual(Array.from(walkModel(spec, values, 'y', 0, 'x').input.fixations), [4]);
+    assert.deepEqual(Array.from(walkModel(spec, values, 'y', 6, 'x').input.fixations), [0]);
+  });
+});

@@ -173,10 +173,15 @@ export const convRule: Rule = {
     return [convGeometry(node, x, wShape).outDims];
   },
   back(node, [fix], ctx) {
-    const x = ctx.activation(node.input(0));
     const wName = node.input(1);
-    const w = ctx.constants.float(wName);
+    // Quantized weights (per tensor or per output channel) and activations are compared as integers:
+    // the scales dropped are one positive factor per output channel, so choices are exact, ties included.
+    const wq = ctx.constants.quantized(wName);
+    const integer = wq && (wq.axis === undefined || wq.axis === 0);
+    const w = integer ? wq.values : ctx.constants.float(wName);
     if (!w) throw new Error(`its weight '${wName}' is not a constant`);
+    const act = ctx.activation(node.input(0));
+    const x = integer ? { ...act, scale: 1 } : act;
     const geo = convGeometry(node, x.dims, ctx.shape(wName));
     const { parents, fallbacks } = backConv(geo, x, w, fix, ctx.options.convMode, bnSign(node.outputs[0], ctx));
     if (fallbacks) ctx.flag(`${fallbacks} fixation(s) had no in-bounds tap; kept the stride-scaled position`);

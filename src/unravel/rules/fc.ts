@@ -3,7 +3,6 @@
 // the default keeps only the largest contribution (mode `argmax`, as the authors' code does).
 import type { OnnxNode } from '../../onnx/graph';
 import type { Activation, Shape } from '../tensor';
-import { unionSorted } from '../tensor';
 import type { FlattenMode, Fixations, Rule, ShapeContext, WalkContext } from '../types';
 import { UnsupportedError } from '../types';
 import { isPassThrough } from './passthrough';
@@ -28,30 +27,43 @@ export function backProduct(
   fix: Fixations,
   mode: FlattenMode,
 ): { parents: Int32Array; fallbacks: number } {
-  const lists: Int32Array[] = [];
+  // The union over output neurons is marked in an array the size of the input (rows in use only):
+  // thousands of neurons each keeping thousands of inputs would make sorting their lists the bottleneck.
   const { data, zero, scale } = a;
+  const { aI, bI, sign } = p;
+  let lo = Infinity, hi = -1;
+  for (let n = 0; n < fix.length; n++) {
+    const m = Math.floor(fix[n] / p.n);
+    for (const i of [0, p.k - 1]) {
+      const ai = m * p.aM + i * aI;
+      if (ai < lo) lo = ai;
+      if (ai > hi) hi = ai;
+    }
+  }
+  const marks = new Uint8Array(Math.max(0, hi - lo + 1));
   let fallbacks = 0;
   for (let n = 0; n < fix.length; n++) {
     const f = fix[n];
     const m = Math.floor(f / p.n);
     const j = f % p.n;
-    const picked: number[] = [];
-    let best = -1, top = -Infinity;
-    const { aI, bI, sign } = p;
+    let best = -1, top = -Infinity, any = false;
     const a0 = m * p.aM, b0 = j * p.bJ;
     for (let i = 0; i < p.k; i++) {
       const ai = a0 + i * aI;
       const q = (data[ai] - zero) * scale * b[b0 + i * bI] * sign;
       if (q > top) { top = q; best = ai; }
-      if (mode === 'positive' && q > 0) picked.push(ai);
+      if (mode === 'positive' && q > 0) { marks[ai - lo] = 1; any = true; }
     }
-    if (mode === 'argmax' || picked.length === 0) {
+    if (!any && best >= 0) {
       if (mode === 'positive') fallbacks++;
-      if (best >= 0) picked.push(best);
+      marks[best - lo] = 1;
     }
-    lists.push(Int32Array.from(picked));
   }
-  return { parents: unionSorted(lists), fallbacks };
+  let count = 0;
+  for (let i = 0; i < marks.length; i++) count += marks[i];
+  const parents = new Int32Array(count);
+  for (let i = 0, k = 0; i < marks.length; i++) if (marks[i]) parents[k++] = lo + i;
+  return { parents, fallbacks };
 }
 
 /**
@@ -76,8 +88,17 @@ function fcMode(a: string, ctx: WalkContext): FlattenMode {
   return isFlattenedSpatial(a, ctx) ? ctx.options.flattenMode : 'positive';
 }
 
-export function runFc(aName: string, aAct: Activation, b: ArrayLike<number>, p: Product, fix: Fixations, ctx: WalkContext): Int32Array {
-  const { parents, fallbacks } = backProduct(p, aAct, b, fix, fcMode(aName, ctx));
+/**
+ * Runs the FC rule. A quantized weight whose scale is per tensor or per output neuron (`outAxis` of the weight)
+ * is used as integers, with the activation's scale dropped: exact choices, as for Conv.
+ */
+export function runFc(aName: string, aAct: Activation, bName: string, outAxis: number, p: Product, fix: Fixations, ctx: WalkContext): Int32Array {
+  const bq = ctx.constants.quantized(bName);
+  const integer = bq && (bq.axis === undefined || bq.axis === outAxis);
+  const b = integer ? bq.values : ctx.constants.float(bName);
+  if (!b) throw new Error(`its weight '${bName}' is not a constant`);
+  const a = integer ? { ...aAct, scale: 1 } : aAct;
+  const { parents, fallbacks } = backProduct(p, a, b, fix, fcMode(aName, ctx));
   if (fallbacks) ctx.flag(`${fallbacks} neuron(s) had no positive contribution; kept the single largest`);
   return parents;
 }
@@ -106,11 +127,11 @@ export const matMulRule: Rule = {
   shape: (_node, [a, b]) => (a && b ? [matmulShape(a, b)] : undefined),
   back(node, [fix], ctx) {
     const [aName, bName] = node.inputs;
-    const b = ctx.constants.float(bName);
-    if (!b) throw new UnsupportedError(node.opType, node.name, 'MatMul of two activations (no constant weight) has no rule');
+    if (!ctx.constants.has(bName)) throw new UnsupportedError(node.opType, node.name, 'MatMul of two activations (no constant weight) has no rule');
     const a = ctx.activation(aName);
-    const p = matmulProduct(a.dims, ctx.shape(bName), true);
-    return [runFc(aName, a, b, p, fix, ctx)];
+    const bDims = ctx.shape(bName);
+    const p = matmulProduct(a.dims, bDims, true);
+    return [runFc(aName, a, bName, bDims.length - 1, p, fix, ctx)];
   },
 };
 
@@ -137,9 +158,9 @@ export const gemmRule: Rule = {
   },
   back(node, [fix], ctx) {
     const [aName, bName] = node.inputs;
-    const b = ctx.constants.float(bName);
-    if (!b) throw new UnsupportedError(node.opType, node.name, 'Gemm with a non-constant B has no rule');
+    if (!ctx.constants.has(bName)) throw new UnsupportedError(node.opType, node.name, 'Gemm with a non-constant B has no rule');
     const a = ctx.activation(aName);
-    return [runFc(aName, a, b, gemmProduct(node, a.dims, ctx.shape(bName)), fix, ctx)];
+    const outAxis = node.int('transB', 0) === 1 ? 0 : 1;
+    return [runFc(aName, a, bName, outAxis, gemmProduct(node, a.dims, ctx.shape(bName)), fix, ctx)];
   },
 };

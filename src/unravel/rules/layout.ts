@@ -132,8 +132,9 @@ export const concatRule: Rule = {
   },
 };
 
-function splitSizes(node: OnnxNode, x: Shape, axis: number, ctx: ShapeContext): number[] | undefined {
-  const split = intsArg(node, 'split', 1, ctx);
+/** Split sizes: attribute, constant input, values the forward pass kept (`runtime`), or equal parts. */
+function splitSizes(node: OnnxNode, x: Shape, axis: number, ctx: ShapeContext, runtime?: (name: string) => number[]): number[] | undefined {
+  const split = intsArg(node, 'split', 1, ctx) ?? (node.input(1) && runtime ? runtime(node.input(1)) : undefined);
   if (split) return split;
   if (node.input(1)) return undefined;
   const parts = node.int('num_outputs', node.outputs.length);
@@ -142,6 +143,7 @@ function splitSizes(node: OnnxNode, x: Shape, axis: number, ctx: ShapeContext): 
 }
 
 export const splitRule: Rule = {
+  reads: (node, ctx) => (node.input(1) && !ctx.constants.has(node.input(1)) ? [1] : []),
   shape(node, [x], ctx) {
     if (!x) return undefined;
     const axis = axisOf(node.int('axis', 0), x.length);
@@ -151,7 +153,9 @@ export const splitRule: Rule = {
   back(node, outs, ctx) {
     const x = ctx.shape(node.input(0));
     const axis = axisOf(node.int('axis', 0), x.length);
-    const sizes = splitSizes(node, x, axis, ctx)!;
+    // Split sizes computed at run time (like torch's chunk) come from the forward pass.
+    const sizes = splitSizes(node, x, axis, ctx, (name) => Array.from(ctx.activation(name).data, Number));
+    if (!sizes) throw new Error('its split sizes are neither constants nor kept by the forward pass');
     const inner = numel(x.slice(axis + 1));
     const parents: number[] = [];
     let start = 0;
