@@ -107,17 +107,8 @@ export function buildTensorProto(t: TensorSpec): Uint8Array {
   return TensorProto.encode(TensorProto.fromObject(tensorObject(t))).finish();
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), for seeded tensors. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers for seeded tensors: the evaluation's generator. */
+export { seededRandom as rng } from '../../src/eval/metrics';
 
 export function randomTensor(n: number, r: () => number, lo = -1, hi = 1, integers = false): Float32Array {
   return Float32Array.from({ length: n }, () => (integers ? Math.floor(lo + r() * (hi - lo + 1)) : lo + r() * (hi - lo)));
