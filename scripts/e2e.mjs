@@ -1,7 +1,8 @@
 // End-to-end through the real VS Code UI: install the packaged VSIX into a fresh extensions dir, open the test
 // workspace in code-server, and drive the workbench with Playwright + Debian Chromium the way a user would:
 // right-click an image → "Explain with CNN Fixations", read the panel (webviews are nested iframes), switch
-// class, reload the window (the panel comes back), explain a corrupt model, and run a palette command after.
+// class, reload the window (the panel comes back), Cancel a run stuck in the engine process from its progress
+// notification, explain a corrupt model, and run a palette command after.
 // Screenshots go to test-results/e2e/. Closing line: "N passed, N failed"; exit code 1 on any failure.
 /* global document -- used inside frame.evaluate(), which runs in the webview */
 import assert from 'node:assert/strict';
@@ -77,6 +78,21 @@ async function canvasPixels(frame) {
   });
 }
 
+/** Ids of the explanation engines (dist/engine.js of the installed extension) running under this scratch folder. */
+function enginePids(scratch) {
+  const ps = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).stdout;
+  return ps.split('\n').filter((l) => l.includes(scratch.extensionsDir) && l.includes(path.join('dist', 'engine.js'))).map((l) => Number(l.trim().split(/\s+/)[0]));
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const results = [];
 async function step(name, fn) {
   const t = Date.now();
@@ -116,6 +132,10 @@ try {
     const r = spawnSync(path.join(NODE24_BIN, 'node'), ['-e', "const o = require('onnxruntime-node'); console.log(o.env.versions.common)"], { cwd: installed, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^1\.\d+\.\d+/);
+    // the explanation engine ships too; run by hand (no IPC channel) it loads its bundle and onnxruntime, then says what it is
+    const engine = spawnSync(path.join(NODE24_BIN, 'node'), [path.join(installed, 'dist', 'engine.js')], { encoding: 'utf8' });
+    assert.equal(engine.status, 2, engine.stderr);
+    assert.match(engine.stderr, /explanation engine/);
   });
 
   await step('the workbench opens the workspace with a model and images', async () => {
@@ -179,6 +199,36 @@ try {
     await page.screenshot({ path: path.join(ART, '07-panel-eagle.png') });
   });
 
+  await step('Cancel on the progress notification stops a run stuck in the engine; Rerun explains in a new engine', async () => {
+    // the engine runs (the panels above used it); freeze it, as a long onnxruntime run would hold it
+    const pids = enginePids(scratch);
+    assert.equal(pids.length, 1, `one engine process: ${pids}`);
+    const [pid] = pids;
+    process.kill(pid, 'SIGSTOP');
+    try {
+      await contextMenu(page, 'eagle.jpg', 'Explain with CNN Fixations');
+      const toast = page.locator('.notification-toast', { hasText: 'CNN Fixations: eagle.jpg' });
+      await toast.waitFor({ timeout: 30000 });
+      await page.screenshot({ path: path.join(ART, '08-progress-cancel.png') });
+      await toast.getByRole('button', { name: 'Cancel' }).click();
+      const f = await frameWith(page, '.error-banner:not([hidden]) .error-title');
+      assert.equal(await f.locator('.error-banner .error-title').textContent(), 'Cancelled');
+      // cancelling killed the engine (a frozen process too): nothing of it is left
+      const end = Date.now() + 10000;
+      while (alive(pid) && Date.now() < end) await page.waitForTimeout(100);
+      assert.ok(!alive(pid), `engine ${pid} is gone`);
+      await page.screenshot({ path: path.join(ART, '09-cancelled.png') });
+      await f.locator('.error-banner .error-actions button', { hasText: 'Rerun' }).click();
+      await f.locator('canvas.overlay[data-side="main"][data-class-index="22"]').waitFor({ timeout: WAIT });
+      await f.locator('.error-banner').waitFor({ state: 'hidden', timeout: WAIT });
+      const now = enginePids(scratch);
+      assert.equal(now.length, 1, `a new engine: ${now}`);
+      assert.notEqual(now[0], pid);
+    } finally {
+      if (alive(pid)) process.kill(pid, 'SIGCONT');
+    }
+  });
+
   await step('a corrupt .onnx shows a clear error in the panel', async () => {
     await expandFolder(page, 'models', 'corrupt.onnx');
     await contextMenu(page, 'corrupt.onnx', 'Explain with CNN Fixations');
@@ -192,7 +242,7 @@ try {
     assert.equal(await f.locator('.error-banner .error-title').textContent(), 'Cannot load the model');
     assert.match(await f.locator('.error-banner .error-message').textContent(), /corrupt\.onnx is not a usable ONNX model/);
     assert.match(await f.locator('.error-banner .error-hint').textContent(), /re-export/);
-    await page.screenshot({ path: path.join(ART, '08-corrupt-model.png') });
+    await page.screenshot({ path: path.join(ART, '10-corrupt-model.png') });
   });
 
   await step('the extension host is still alive: the demo command explains the pelican', async () => {
@@ -200,7 +250,7 @@ try {
     // the demo model lives in the installed extension, not in the workspace
     const f = await frameWith(page, '.subtitle span[title*="/extensions/"]');
     await f.locator('canvas.overlay[data-side="main"][data-class-index="144"]').waitFor({ timeout: WAIT });
-    await page.screenshot({ path: path.join(ART, '09-demo.png') });
+    await page.screenshot({ path: path.join(ART, '11-demo.png') });
   });
 } catch (e) {
   console.error(e);

@@ -32,7 +32,10 @@ export function activate(context: vscode.ExtensionContext): CnnFixationsApi {
   const client = new EngineClient({ enginePath: path.join(context.extensionPath, 'dist', 'engine.js'), log: (level, message) => log[level](message) });
   engine = client;
   const showSaveDialog: SaveDialog = (o) => vscode.window.showSaveDialog(o);
-  const services: Services = { extensionUri: context.extensionUri, log, engine: client, memento: context.workspaceState, saveDialog: showSaveDialog };
+  // panel records on disk beside the workspace's storage (the extension host's own file system: a reload cannot outrun it)
+  const storage = context.storageUri ?? context.globalStorageUri;
+  const panels = { memento: context.workspaceState, file: storage.scheme === 'file' ? path.join(storage.fsPath, 'panels.json') : undefined };
+  const services: Services = { extensionUri: context.extensionUri, log, engine: client, panels, saveDialog: showSaveDialog };
   // disposed in this order: the panels release their explanations, the engine stops, and the log closes last
   context.subscriptions.push(
     ...registerCommands(services, new Pickers(context.workspaceState)),

@@ -31,7 +31,7 @@ export function errorMessage(e: unknown): ErrorMessage {
   if (e instanceof SettingError) {
     return { type: 'error', title: 'Invalid setting', message: e.message, hint: `Fix ${e.setting} in the settings, then explain again.` };
   }
-  if (e instanceof Cancelled) return { type: 'error', title: 'Cancelled', message: e.message, hint: 'Run "Explain with CNN Fixations" again to start over.' };
+  if (e instanceof Cancelled) return { type: 'error', title: 'Cancelled', message: e.message, hint: 'Press Rerun (or run "Explain with CNN Fixations" again) to start over.' };
   if (e instanceof InvalidMessage) return { type: 'error', title: 'Invalid request from the panel', message: e.message, hint: 'Reload the panel (Developer: Reload Webviews).' };
   if (e instanceof RangeError) return { type: 'error', title: 'Out of range', message: e.message };
   const m = e instanceof Error ? e.message : String(e);

@@ -6,7 +6,7 @@
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { EngineError, StaleHandle, type EngineClient, type EngineHandle, type OpenParams, type RequestOptions } from '../engine/client';
+import { EngineError, EngineFailed, StaleHandle, type EngineClient, type EngineHandle, type OpenParams, type RequestOptions } from '../engine/client';
 import type { OpenedResponse } from '../engine/protocol';
 import type { ErrorMessage, FromWebview, ModelSummary, PanelExplanation, PanelImage, PanelState, RunSettings, ToWebview } from '../shared/protocol';
 import type { Prediction, Timings } from '../shared/result';
@@ -14,7 +14,7 @@ import { Cancelled, errorMessage } from './errors';
 import { exportExplanation, type SaveDialog } from './exporter';
 import { panelHtml, webviewRoot } from './html';
 import { parseMessage, type Limits } from './messages';
-import { rememberPanels, stateToRestore } from './restore';
+import { rememberPanel, stateToRestore, type PanelStore } from './restore';
 import { explainOptions } from './settings';
 import { watchFile } from './watch';
 
@@ -26,8 +26,8 @@ export interface Services {
   readonly log: vscode.LogOutputChannel;
   /** The explanation engine (one child process for all panels, sessions cached per model file there). */
   readonly engine: EngineClient;
-  /** workspaceState: where open panels are remembered, in case a restored webview brings no state. */
-  readonly memento: vscode.Memento;
+  /** Where panels record what they show, for restoring them after a reload (see restore.ts). */
+  readonly panels: PanelStore;
   saveDialog: SaveDialog;
 }
 
@@ -70,15 +70,12 @@ export class ExplainPanel {
   private static readonly open = new Map<string, ExplainPanel>();
   private static nextId = 1;
 
-  private static shuttingDown = false;
-
   static all(): readonly ExplainPanel[] {
     return [...ExplainPanel.open.values()];
   }
 
-  /** Deactivation: release the panels without forgetting them. */
+  /** Deactivation: release the panels (their records stay, for the reload that may follow). */
   static disposeAll(): void {
-    ExplainPanel.shuttingDown = true;
     for (const p of ExplainPanel.all()) p.dispose();
   }
 
@@ -95,7 +92,7 @@ export class ExplainPanel {
 
   /** A panel VS Code restored after a reload: explain again what it showed. */
   static async revive(services: Services, panel: vscode.WebviewPanel, state: unknown): Promise<void> {
-    const s = stateToRestore(services.memento, state, panel.title, (t) => ExplainPanel.open.has(keyOf(t)));
+    const s = stateToRestore(services.panels, state, panel.title, (t) => ExplainPanel.open.has(keyOf(t)));
     if (!s) {
       services.log.warn('a CNN Fixations panel came back without a usable state; closing it');
       panel.dispose();
@@ -108,6 +105,7 @@ export class ExplainPanel {
       return;
     }
     const p = new ExplainPanel(services, panel, s);
+    services.log.info(`panel ${p.id}: restored after a reload (class ${s.classIndex}${s.compareIndex !== undefined ? `, compared ${s.compareIndex}` : ''})`);
     await p.run(s.classIndex >= 0 ? s.classIndex : undefined, s.compareIndex);
   }
 
@@ -121,10 +119,9 @@ export class ExplainPanel {
     return `${path.basename(t.imagePath)} · ${path.basename(t.modelPath).replace(/\.onnx$/i, '')}`;
   }
 
-  /** Keeps the list of open panels in workspaceState for revive(). */
-  private static remember(services: Services): void {
-    if (ExplainPanel.shuttingDown) return; // panels closed by a reload are to come back
-    rememberPanels(services.memento, ExplainPanel.all().map((p) => ({ title: ExplainPanel.title(p.target), state: p.state })));
+  /** Records what this panel shows, for revive() after a reload. */
+  private remember(): void {
+    if (!this.disposed) rememberPanel(this.services.panels, ExplainPanel.title(this.target), this.state);
   }
 
   readonly id = ExplainPanel.nextId++;
@@ -224,7 +221,6 @@ export class ExplainPanel {
     if (this.disposed) return;
     this.disposed = true;
     if (ExplainPanel.open.get(keyOf(this.target)) === this) ExplainPanel.open.delete(keyOf(this.target));
-    ExplainPanel.remember(this.services);
     this.panel.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
     // An open still running is left to finish (killing the engine would cost the other panels their
@@ -260,12 +256,12 @@ export class ExplainPanel {
       case 'explainClass':
         this.main = await this.explainClass('main', m.classIndex);
         this.post({ type: 'showClass', side: 'main', explanation: this.main, state: this.state });
-        ExplainPanel.remember(this.services);
+        this.remember();
         return;
       case 'compare':
         this.compare = await this.explainClass('compare', m.classIndex);
         this.post({ type: 'showClass', side: 'compare', explanation: this.compare, state: this.state });
-        ExplainPanel.remember(this.services);
+        this.remember();
         return;
       case 'selectLayer':
         this.post({ type: 'showLayer', detail: await this.layer(m.layerIndex, m.channel) });
@@ -425,13 +421,14 @@ export class ExplainPanel {
       );
       this.busy = undefined;
       this.sendCurrent();
-      ExplainPanel.remember(this.services);
+      this.remember();
     } catch (e) {
       // the engine dropped this handle's explanation when the open began (or the engine is gone)
       this.held = this.shown = this.main = this.compare = undefined;
       this.error = errorMessage(e);
       if (e instanceof Cancelled) log.info(`panel ${this.id}: cancelled`);
-      else log.error(`panel ${this.id}: ${imageName} with ${path.basename(modelPath)} failed: ${(e as Error)?.stack ?? String(e)}`);
+      // a failure the engine reported is data (its own stack, if any, is logged by the client); a host error gets its stack
+      else log.error(`panel ${this.id}: ${imageName} with ${path.basename(modelPath)} failed: ${e instanceof EngineFailed || e instanceof EngineError ? e.message : ((e as Error)?.stack ?? String(e))}`);
       this.busy = undefined;
       this.post(this.error);
     } finally {

@@ -1,15 +1,36 @@
 // Bringing panels back after a window reload. VS Code hands the serializer the webview's saved state, which
-// holds the host's PanelState under `host` (see PanelState); as a fallback the host keeps the open panels'
-// states in workspaceState, matched by the panel's title.
+// holds the host's PanelState under `host` (see PanelState). But VS Code persists that state only from time
+// to time: a reload soon after a class switch brings back the class before it. So the host also keeps its
+// own record of every open panel, written the moment it changes to a small JSON file in the extension's
+// storage folder (and to workspaceState, for when there is no such folder). The webview's state says which
+// panel came back (its model and image); the host's record says what it showed last. Records are only ever
+// updated, never deleted when a panel closes (VS Code does not say whether the user closed it or the window
+// is going away); they are consulted only for a panel VS Code brings back, and the oldest are dropped.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type * as vscode from 'vscode';
 import type { PanelState } from '../shared/protocol';
 
 const OPEN_PANELS = 'cnnFixations.openPanels';
+/** Records kept (the most recently updated). */
+const KEEP = 100;
 
 interface Remembered {
   readonly title: string;
   readonly state: PanelState;
+  /** When it was written (ms since the epoch). */
+  readonly at: number;
 }
+
+/** Where the records live: a file (written synchronously, so a reload cannot outrun it) and workspaceState. */
+export interface PanelStore {
+  readonly memento: vscode.Memento;
+  readonly file: string | undefined;
+}
+
+type Records = Record<string, Remembered>;
+
+const keyOf = (s: PanelState) => `${path.resolve(s.modelPath)}\n${path.resolve(s.imagePath)}`;
 
 /** A saved state, checked: it comes from the webview's storage or from an older version of the extension. */
 export function restoredState(raw: unknown): PanelState | undefined {
@@ -26,12 +47,57 @@ export function restoredState(raw: unknown): PanelState | undefined {
   };
 }
 
-/** The state to reopen a restored panel with: its own saved state, else the one remembered for its title. */
-export function stateToRestore(memento: vscode.Memento, saved: unknown, title: string, taken: (s: PanelState) => boolean): PanelState | undefined {
-  const remembered = memento.get<Remembered[]>(OPEN_PANELS, []).find((r) => r.title === title && !taken(r.state));
-  return restoredState(saved) ?? restoredState(remembered?.state);
+/** The records, checked; older versions kept a list in workspaceState. */
+function load(store: PanelStore): Records {
+  let raw: unknown;
+  try {
+    if (store.file) raw = JSON.parse(fs.readFileSync(store.file, 'utf8'));
+  } catch {
+    raw = undefined; // no file yet, or a torn one: workspaceState still has them
+  }
+  raw ??= store.memento.get<unknown>(OPEN_PANELS);
+  const list = Array.isArray(raw) ? raw : typeof raw === 'object' && raw !== null ? Object.values(raw) : [];
+  const out: Records = {};
+  for (const r of list as Partial<Remembered>[]) {
+    const state = restoredState(r?.state);
+    if (state && typeof r.title === 'string') out[keyOf(state)] = { title: r.title, state, at: typeof r.at === 'number' ? r.at : 0 };
+  }
+  return out;
 }
 
-export function rememberPanels(memento: vscode.Memento, panels: readonly Remembered[]): void {
-  memento.update(OPEN_PANELS, panels).then(undefined, () => undefined);
+function save(store: PanelStore, records: Records): void {
+  store.memento.update(OPEN_PANELS, records).then(undefined, () => undefined);
+  if (!store.file) return;
+  try {
+    fs.mkdirSync(path.dirname(store.file), { recursive: true });
+    const tmp = `${store.file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(records));
+    fs.renameSync(tmp, store.file);
+  } catch {
+    // best effort: restoring falls back to the webview's own state
+  }
+}
+
+/** Records what panel `title` shows now (one record per model and image). */
+export function rememberPanel(store: PanelStore, title: string, state: PanelState): void {
+  const records = load(store);
+  delete records[keyOf(state)]; // re-added last: among records of the same millisecond, the latest wins
+  records[keyOf(state)] = { title, state, at: Date.now() };
+  // newest first to keep the newest; saved oldest first, so that the file's order is the order of writing
+  const newest = Object.entries(records).reverse().sort((a, b) => b[1].at - a[1].at).slice(0, KEEP);
+  save(store, Object.fromEntries(newest.reverse()));
+}
+
+/**
+ * The state to reopen a restored panel with: the host's record for the panel its saved state names (newer
+ * than what VS Code persisted), else that saved state, else the record remembered under its title.
+ */
+export function stateToRestore(store: PanelStore, saved: unknown, title: string, taken: (s: PanelState) => boolean): PanelState | undefined {
+  const records = load(store);
+  const own = restoredState(saved);
+  if (own) return records[keyOf(own)]?.state ?? own;
+  return Object.values(records)
+    .reverse()
+    .sort((a, b) => b.at - a.at)
+    .find((r) => r.title === title && !taken(r.state))?.state;
 }
