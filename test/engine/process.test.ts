@@ -2,7 +2,7 @@
 // what was pending and the next request starts a new engine, cancelling kills in-flight work, dispose
 // stops it. Also: the extension host's bundle carries none of the pipeline.
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -161,6 +161,23 @@ describe('explanation engine: the process', function () {
     client.dispose();
     await gone(pid);
     await assert.rejects(client.open(1, { modelPath: demoModel, imagePath: pelican, options: {} }), (e: unknown) => e instanceof EngineError && /shut down/.test(e.message));
+  });
+
+  it('an extension host that dies (SIGKILL) leaves no engine behind', async () => {
+    // a stand-in host: a Node process with a client that opened the demo, killed without any cleanup
+    const script = `
+      const { EngineClient } = require(${JSON.stringify(path.join(__dirname, '..', '..', 'src', 'engine', 'client.js'))});
+      const c = new EngineClient({ enginePath: ${JSON.stringify(enginePath)} });
+      c.open(1, { modelPath: ${JSON.stringify(demoModel)}, imagePath: ${JSON.stringify(pelican)}, options: {} }).then(() => console.log(c.pid));
+      setInterval(() => {}, 1000);`;
+    const host = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const pid = await new Promise<number>((resolve, reject) => {
+      host.stdout.setEncoding('utf8').once('data', (d: string) => resolve(Number(d.trim())));
+      host.once('exit', (code) => reject(new Error(`the stand-in host exited (${code}) before its engine answered`)));
+    });
+    assert.ok(Number.isInteger(pid) && pid > 0);
+    host.kill('SIGKILL');
+    await gone(pid); // the engine sees its IPC channel close and exits
   });
 
   it('a missing engine bundle is a clear error, not a crash', async () => {
