@@ -1,19 +1,19 @@
 // One CNN Fixations panel: a model and an image, one kept forward pass, the explained class (and an
 // optional comparison class). Lifecycle (createOrShow / revive / dispose), the HTML, and the routing of
 // the webview's messages: validated first, then one exhaustive switch. Work runs one task at a time.
-// The pipeline runs in the engine process (src/engine): the panel holds a handle to its explanation there
-// and what the webview shows; when the engine restarts, the panel opens its explanation there again.
+// The pipeline runs in the engine process (src/engine): the panel's explanation lives there (remote.ts
+// holds the handle and what the webview shows, and opens it there again when the engine restarted).
 import { statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { EngineError, EngineFailed, StaleHandle, type EngineClient, type EngineHandle, type OpenParams, type RequestOptions } from '../engine/client';
-import type { OpenedResponse } from '../engine/protocol';
-import type { ErrorMessage, FromWebview, ModelSummary, PanelExplanation, PanelImage, PanelState, RunSettings, ToWebview } from '../shared/protocol';
+import { EngineError, EngineFailed, type EngineClient, type EngineHandle, type OpenParams } from '../engine/client';
+import type { ErrorMessage, FromWebview, PanelExplanation, PanelState, RunSettings, ToWebview } from '../shared/protocol';
 import type { Prediction, Timings } from '../shared/result';
 import { Cancelled, errorMessage } from './errors';
 import { exportExplanation, type SaveDialog } from './exporter';
 import { panelHtml, webviewRoot } from './html';
 import { parseMessage, type Limits } from './messages';
+import { RemoteExplanation } from './remote';
 import { rememberPanel, stateToRestore, type PanelStore } from './restore';
 import { explainOptions } from './settings';
 import { watchFile } from './watch';
@@ -54,14 +54,6 @@ export interface ExplainSummary {
   /** Milliseconds from the request to the engine until its answer was in the host (the host's view of the run). */
   readonly roundTripMs?: number;
   readonly error?: ErrorMessage;
-}
-
-/** What an open sent back that stays the same across class switches. */
-interface Shown {
-  readonly model: ModelSummary;
-  readonly image: PanelImage;
-  readonly classCount: number;
-  readonly labels: readonly string[] | undefined;
 }
 
 const keyOf = (t: Target) => `${path.resolve(t.modelPath)}\n${path.resolve(t.imagePath)}`;
@@ -130,14 +122,8 @@ export class ExplainPanel {
   private ready = false;
   private queue: Promise<unknown> = Promise.resolve();
   private recorder: ToWebview[] | undefined;
-  private forwardPasses = 0;
-  /** The explanation in the engine; stale once the engine restarted (then reopen() makes a new one). */
-  private held: EngineHandle | undefined;
-  /** What the last successful open ran with: a stale handle reopens with the same settings. */
-  private params: OpenParams | undefined;
-  private shown: Shown | undefined;
-  private main: PanelExplanation | undefined;
-  private compare: PanelExplanation | undefined;
+  /** The explanation in the engine and what the webview shows of it. */
+  private readonly remote: RemoteExplanation;
   /** The open in flight (the progress notification's Cancel aborts it). */
   private running: AbortController | undefined;
   private error: ErrorMessage | undefined;
@@ -153,6 +139,10 @@ export class ExplainPanel {
     readonly target: Target,
   ) {
     ExplainPanel.open.set(keyOf(target), this);
+    this.remote = new RemoteExplanation(services.engine, this.id, {
+      log: (message) => services.log.info(`panel ${this.id}: ${message}`),
+      busy: (label) => this.setBusy(label),
+    });
     panel.iconPath = vscode.Uri.joinPath(services.extensionUri, 'media', 'icon.png');
     panel.webview.html = panelHtml(panel.webview, services.extensionUri, ExplainPanel.title(target));
     this.disposables.push(
@@ -167,8 +157,8 @@ export class ExplainPanel {
     return {
       modelPath: this.target.modelPath,
       imagePath: this.target.imagePath,
-      classIndex: this.main?.result.target.index ?? this.classIndex ?? -1,
-      ...(this.compare ? { compareIndex: this.compare.result.target.index } : {}),
+      classIndex: this.remote.main?.result.target.index ?? this.classIndex ?? -1,
+      ...(this.remote.compare ? { compareIndex: this.remote.compare.result.target.index } : {}),
     };
   }
 
@@ -185,7 +175,8 @@ export class ExplainPanel {
     running: boolean;
     handle: EngineHandle | undefined;
   } {
-    return { id: this.id, target: this.target, ready: this.ready, forwardPasses: this.forwardPasses, state: this.state, error: this.error, busy: this.busy, running: !!this.running, handle: this.held };
+    const { forwardPasses, held: handle } = this.remote;
+    return { id: this.id, target: this.target, ready: this.ready, forwardPasses, state: this.state, error: this.error, busy: this.busy, running: !!this.running, handle };
   }
 
   /** What the progress notification's Cancel does: stops the open in flight (killing the engine). False when none runs. */
@@ -225,8 +216,7 @@ export class ExplainPanel {
     for (const d of this.disposables.splice(0)) d.dispose();
     // An open still running is left to finish (killing the engine would cost the other panels their
     // explanations); fullRun() then releases what it opened.
-    void this.services.engine.release(this.held);
-    this.held = this.shown = this.main = this.compare = undefined;
+    this.remote.release();
   }
 
   private enqueue<T>(task: () => Promise<T>): Promise<T> {
@@ -242,8 +232,9 @@ export class ExplainPanel {
   }
 
   private limits(): Limits | undefined {
-    if (!this.shown || !this.main) return undefined;
-    return { classCount: this.shown.classCount, layers: this.main.result.layers };
+    const { shown, main } = this.remote;
+    if (!shown || !main) return undefined;
+    return { classCount: shown.classCount, layers: main.result.layers };
   }
 
   private async handle(raw: unknown): Promise<void> {
@@ -254,21 +245,18 @@ export class ExplainPanel {
         this.sendCurrent();
         return;
       case 'explainClass':
-        this.main = await this.explainClass('main', m.classIndex);
-        this.post({ type: 'showClass', side: 'main', explanation: this.main, state: this.state });
+        this.post({ type: 'showClass', side: 'main', explanation: await this.explainClass('main', m.classIndex), state: this.state });
         this.remember();
         return;
       case 'compare':
-        this.compare = await this.explainClass('compare', m.classIndex);
-        this.post({ type: 'showClass', side: 'compare', explanation: this.compare, state: this.state });
+        this.post({ type: 'showClass', side: 'compare', explanation: await this.explainClass('compare', m.classIndex), state: this.state });
         this.remember();
         return;
       case 'selectLayer':
         this.post({ type: 'showLayer', detail: await this.layer(m.layerIndex, m.channel) });
         return;
       case 'export': {
-        const engine = this.services.engine;
-        const file = await exportExplanation(m, this.main!.result, this.target.imagePath, this.services.saveDialog, () => this.onEngine((h) => engine.exportData(h, m.kind, m.overlay)));
+        const file = await exportExplanation(m, this.remote.main!.result, this.target.imagePath, this.services.saveDialog, () => this.remote.exportData(m.kind, m.overlay));
         if (file) {
           this.services.log.info(`panel ${this.id}: saved ${m.kind.toUpperCase()} to ${file}`);
           this.post({ type: 'exported', kind: m.kind, path: file });
@@ -277,7 +265,7 @@ export class ExplainPanel {
       }
       case 'rerun':
         this.overrides = { ...this.overrides, ...m.settings };
-        await this.fullRun(this.main?.result.target.index ?? this.classIndex, this.compare?.result.target.index ?? this.compareIndex);
+        await this.fullRun(this.remote.main?.result.target.index ?? this.classIndex, this.remote.compare?.result.target.index ?? this.compareIndex);
         return;
       default: {
         const never: never = m;
@@ -291,16 +279,15 @@ export class ExplainPanel {
     if (this.busy) this.post({ type: 'busy', busy: true, label: this.busy });
     if (this.error) {
       this.post(this.error);
-    } else if (this.shown && this.main) {
-      this.post({ type: 'showResult', ...this.shown, main: this.main, compare: this.compare, state: this.state });
+    } else if (this.remote.shown && this.remote.main) {
+      this.post({ type: 'showResult', ...this.remote.shown, main: this.remote.main, compare: this.remote.compare, state: this.state });
     }
   }
 
   /** Another class from the kept forward pass (in the engine): no inference. Undefined clears the compare side. */
   private async explainClass(side: 'main' | 'compare', k: number | undefined): Promise<PanelExplanation | undefined> {
     const t0 = performance.now();
-    const engine = this.services.engine;
-    const { explanation: x } = await this.onEngine((h) => engine.explain(h, side, k));
+    const x = await this.remote.explain(side, k);
     if (x) {
       const t = x.result.timings;
       this.services.log.info(
@@ -311,59 +298,9 @@ export class ExplainPanel {
   }
 
   private async layer(layerIndex: number, channel: number | undefined) {
-    const engine = this.services.engine;
-    const r = await this.onEngine((h) => engine.layer(h, layerIndex, channel));
+    const r = await this.remote.layer(layerIndex, channel);
     if (r.inspected) this.services.log.info(`panel ${this.id}: layer ${layerIndex} ('${r.detail.tensor}') needed the inspection run`);
     return r.detail;
-  }
-
-  /**
-   * A request about this panel's explanation in the engine. When the engine restarted since (a crash, or
-   * killed to cancel another panel's run), the explanation is opened there again first, transparently.
-   */
-  private async onEngine<T>(ask: (h: EngineHandle) => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        if (!this.services.engine.isCurrent(this.held)) await this.reopen();
-        return await ask(this.held!);
-      } catch (e) {
-        const again = e instanceof StaleHandle || (e instanceof EngineError && e.retryable);
-        if (!again || attempt > 0 || this.disposed) throw e;
-        this.held = undefined;
-      }
-    }
-  }
-
-  /** The same model, image, settings and classes, opened in the (new) engine: one forward pass. */
-  private async reopen(): Promise<void> {
-    if (!this.params) throw new StaleHandle('this panel has nothing to explain again');
-    this.services.log.info(`panel ${this.id}: the engine restarted since this panel was explained; running the model there again`);
-    this.setBusy(`Restoring the explanation (the engine restarted)…`);
-    try {
-      const o = await this.services.engine.open(this.id, { ...this.params, classIndex: this.main?.result.target.index, compareIndex: this.compare?.result.target.index });
-      this.forwardPasses += o.forwardPasses;
-      this.adopt(o);
-    } finally {
-      this.setBusy(undefined);
-    }
-  }
-
-  private adopt(o: OpenedResponse & { readonly handle: EngineHandle }): void {
-    this.held = o.handle;
-    this.shown = { model: o.model, image: o.image, classCount: o.classCount, labels: o.labels };
-    this.main = o.main;
-    this.compare = o.compare;
-  }
-
-  /** An open, asked once more when the engine was stopped under it on purpose (another panel's Cancel). */
-  private async openRetried(params: OpenParams, o: RequestOptions): Promise<OpenedResponse & { readonly handle: EngineHandle }> {
-    try {
-      return await this.services.engine.open(this.id, params, o);
-    } catch (e) {
-      if (!(e instanceof EngineError && e.retryable) || o.signal?.aborted) throw e;
-      this.services.log.info(`panel ${this.id}: ${e.message}; asking again`);
-      return this.services.engine.open(this.id, params, o);
-    }
   }
 
   private setBusy(label: string | undefined): void {
@@ -372,7 +309,7 @@ export class ExplainPanel {
   }
 
   private async fullRun(classIndex: number | undefined, compareIndex: number | undefined): Promise<ExplainSummary> {
-    const { log, engine } = this.services;
+    const { log } = this.services;
     const { modelPath, imagePath } = this.target;
     const imageName = path.basename(imagePath);
     this.classIndex = classIndex;
@@ -392,7 +329,7 @@ export class ExplainPanel {
           const sub = token.onCancellationRequested(() => running.abort(new Cancelled()));
           try {
             progress.report({ message: `running ${path.basename(modelPath)}…` });
-            return await this.openRetried(params, { signal: running.signal, onProgress: (message) => progress.report({ message }) });
+            return await this.remote.open(params, { signal: running.signal, onProgress: (message) => progress.report({ message }) });
           } finally {
             sub.dispose();
             if (this.running === running) this.running = undefined;
@@ -401,13 +338,10 @@ export class ExplainPanel {
       );
       roundTripMs = performance.now() - t0;
       if (this.disposed) {
-        void engine.release(opened.handle);
+        this.remote.release();
         throw new Cancelled();
       }
-      this.forwardPasses += opened.forwardPasses;
       sessionCached = opened.sessionCached;
-      this.params = params;
-      this.adopt(opened);
       this.error = undefined;
       const r = opened.main.result;
       const t = r.timings;
@@ -423,8 +357,7 @@ export class ExplainPanel {
       this.sendCurrent();
       this.remember();
     } catch (e) {
-      // the engine dropped this handle's explanation when the open began (or the engine is gone)
-      this.held = this.shown = this.main = this.compare = undefined;
+      this.remote.clear();
       this.error = errorMessage(e);
       if (e instanceof Cancelled) log.info(`panel ${this.id}: cancelled`);
       // a failure the engine reported is data (its own stack, if any, is logged by the client); a host error gets its stack
@@ -438,8 +371,8 @@ export class ExplainPanel {
   }
 
   private summary(sessionCached: boolean, roundTripMs: number | undefined): ExplainSummary {
-    const r = this.main?.result;
-    const base = { panelId: this.id, modelPath: this.target.modelPath, imagePath: this.target.imagePath, forwardPasses: this.forwardPasses };
+    const r = this.remote.main?.result;
+    const base = { panelId: this.id, modelPath: this.target.modelPath, imagePath: this.target.imagePath, forwardPasses: this.remote.forwardPasses };
     if (!r) return { ...base, ok: false, error: this.error };
     return { ...base, ok: true, target: r.target, predictions: r.predictions, timings: r.timings, layers: r.layers.length, box: r.box, sessionCached, roundTripMs };
   }
@@ -459,7 +392,7 @@ export class ExplainPanel {
       for (let round = 0; round < 3 && !this.disposed; round++) {
         const before = version();
         this.services.log.info(`panel ${this.id}: the ${what} was ${kind} on disk (${file}); explaining again`);
-        await this.run(this.main?.result.target.index ?? this.classIndex, this.compare?.result.target.index ?? this.compareIndex);
+        await this.run(this.remote.main?.result.target.index ?? this.classIndex, this.remote.compare?.result.target.index ?? this.compareIndex);
         if (version() === before) return;
         kind = 'changed again';
       }
