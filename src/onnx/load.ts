@@ -1,18 +1,17 @@
-// Reads a model file. The bytes land in one buffer with room to spare at its end, so that graph outputs
-// can be appended for onnxruntime without copying the weights; weights stored as raw bytes stay views
-// into it. External data (weights in files beside the model) is read on demand.
+// Reads a model file's structure, not its weights (skim.ts): large weights become references into the
+// file, read when a rule needs them, and onnxruntime gets a small skeleton pointing at the same file.
+// External data (weights in files beside the model) is read the same way, on demand.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { NotOnnxError, parseModel, type OnnxGraph } from './graph';
+import { NotOnnxError, buildGraph, type OnnxGraph } from './graph';
+import { encodeExtraOutputs, encodeModelProto, type onnx } from './schema';
+import { TruncatedModelError, skimModelFile } from './skim';
 import type { ExternalDataReader } from './tensor';
 
 export interface LoadedModel {
   readonly path: string;
-  /**
-   * The file's bytes, then spare room. Once onnxruntime has opened the session, misaligned weights are
-   * moved in place (realignRawWeights): from then on the bytes no longer parse as a model; read the file.
-   */
-  readonly buffer: Buffer;
+  /** The decoded model, its large weights as external references into the file (a skeleton of a few KB). */
+  readonly proto: onnx.IModelProto;
   readonly fileSize: number;
   readonly mtimeMs: number;
   readonly graph: OnnxGraph;
@@ -21,8 +20,6 @@ export interface LoadedModel {
 
 /** A user-facing problem with the model file: the message says what is wrong and what to do. */
 export class ModelFileError extends Error {}
-
-const SPARE = 1 << 20;
 
 export function externalDataReader(modelPath: string): ExternalDataReader {
   const dir = path.dirname(path.resolve(modelPath));
@@ -58,26 +55,35 @@ export function loadModelFile(file: string): LoadedModel {
   }
   if (!stat.isFile()) throw new ModelFileError(`not a file: ${file}`);
   if (stat.size === 0) throw new ModelFileError(`${file} is empty; expected an ONNX model`);
-  const buffer = Buffer.allocUnsafe(stat.size + SPARE);
-  const fd = fs.openSync(file, 'r');
-  try {
-    let off = 0;
-    while (off < stat.size) {
-      const n = fs.readSync(fd, buffer, off, stat.size - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
   const reader = externalDataReader(file);
+  let proto: onnx.IModelProto;
   let graph: OnnxGraph;
   try {
-    graph = parseModel(buffer.subarray(0, stat.size), reader);
+    proto = skimModelFile(file);
+    graph = buildGraph(proto, reader);
   } catch (e) {
-    if (e instanceof NotOnnxError) throw new ModelFileError(`${file} is not a usable ONNX model: ${e.message}`);
+    if (e instanceof NotOnnxError || e instanceof TruncatedModelError) throw new ModelFileError(`${file} is not a usable ONNX model: ${e.message}; it may be truncated or corrupt`);
     throw new ModelFileError(`${file} could not be read as an ONNX model: ${(e as Error).message}`);
   }
   const usesExternalData = [...graph.constants.values()].some((c) => c.external);
-  return { path: file, buffer, fileSize: stat.size, mtimeMs: stat.mtimeMs, graph, usesExternalData };
+  return { path: file, proto, fileSize: stat.size, mtimeMs: stat.mtimeMs, graph, usesExternalData };
+}
+
+/**
+ * The bytes onnxruntime opens: the skeleton, plus graph outputs appended as protobuf (a repeated `graph`
+ * field merges into the first), with the weights read by onnxruntime from the model's folder.
+ */
+export function sessionBytes(model: LoadedModel, extraOutputs: readonly string[] = []): Uint8Array {
+  const skeleton = encodeModelProto(model.proto);
+  if (extraOutputs.length === 0) return skeleton;
+  const extra = encodeExtraOutputs(extraOutputs);
+  const bytes = new Uint8Array(skeleton.length + extra.length);
+  bytes.set(skeleton);
+  bytes.set(extra, skeleton.length);
+  return bytes;
+}
+
+/** Where onnxruntime finds the weights the skeleton references: the model's own folder. */
+export function externalDataFolder(model: LoadedModel): string {
+  return path.dirname(path.resolve(model.path));
 }

@@ -11,6 +11,7 @@ protobuf.configure();
 const root = protobuf.Root.fromJSON(descriptor as protobuf.INamespace);
 const ModelProto = root.lookupType('onnx.ModelProto');
 const TensorProto = root.lookupType('onnx.TensorProto');
+const GraphProto = root.lookupType('onnx.GraphProto');
 
 type Int64 = number | { toNumber(): number };
 
@@ -80,6 +81,14 @@ export declare namespace onnx {
 
 export function decodeModelProto(bytes: Uint8Array): onnx.IModelProto {
   return ModelProto.decode(bytes) as unknown as onnx.IModelProto;
+}
+
+export function decodeGraphProto(bytes: Uint8Array): onnx.IGraphProto {
+  return GraphProto.decode(bytes) as unknown as onnx.IGraphProto;
+}
+
+export function encodeModelProto(model: onnx.IModelProto): Uint8Array {
+  return ModelProto.encode(model as protobuf.Message).finish();
 }
 
 export function decodeTensorProto(bytes: Uint8Array): onnx.ITensorProto {

@@ -36,8 +36,8 @@ export class ConstTensor {
     private readonly materialize: () => Values,
     /** Whether the values live in an external data file. */
     readonly external = false,
-    /** The raw_data bytes, a view into the model buffer, when the tensor stores them there. */
-    private raw?: Uint8Array,
+    /** The raw_data bytes, when the tensor stores them inline. */
+    private readonly raw?: Uint8Array,
   ) {}
   get size(): number {
     return this.dims.reduce((a, b) => a * b, 1);
@@ -46,15 +46,6 @@ export class ConstTensor {
   get data(): Values {
     this.cached ??= this.raw ? checked(this, decodeRaw(this.raw, this.dataType)) : this.materialize();
     return this.cached;
-  }
-  /** Where the raw bytes sit in the model buffer (for realignment), if they sit there and are not decoded yet. */
-  get rawBytes(): Uint8Array | undefined {
-    return this.cached ? undefined : this.raw;
-  }
-  /** Points the raw bytes at a new place holding the same bytes. */
-  moveRaw(to: Uint8Array): void {
-    if (this.cached || !this.raw || to.byteLength !== this.raw.byteLength) throw new Error(`cannot move the bytes of '${this.name}'`);
-    this.raw = to;
   }
   static of(name: string, dataType: number, dims: readonly number[], data: Values): ConstTensor {
     return new ConstTensor(name, dataType, dims, () => data);
@@ -191,30 +182,4 @@ export function tensorFromProto(t: onnx.ITensorProto, readExternal?: ExternalDat
     return checked(tensor, decodeFields(t, dataType, size));
   }, external, raw);
   return tensor;
-}
-
-/**
- * After onnxruntime has read the model buffer, moves each misaligned raw weight down to the nearest aligned
- * offset in place (overwriting only the few bytes of its own field header and name just before it), so that
- * every weight can be viewed as a typed array without a copy. Returns how many tensors moved.
- */
-export function realignRawWeights(tensors: Iterable<ConstTensor>, buffer: Uint8Array): number {
-  const candidates = [...tensors]
-    .map((t) => ({ t, raw: t.rawBytes }))
-    .filter((e): e is { t: ConstTensor; raw: Uint8Array } => !!e.raw && e.raw.buffer === buffer.buffer && elementSize(e.t.dataType) > 1)
-    .sort((a, b) => a.raw.byteOffset - b.raw.byteOffset);
-  let moved = 0;
-  for (const { t, raw } of candidates) {
-    const size = elementSize(t.dataType);
-    const shift = raw.byteOffset % size;
-    if (shift === 0) continue;
-    // Bytes of this TensorProto certainly before raw_data: its tag and length (≥ 2), data_type (2), the name.
-    const own = 2 + 2 + (t.name ? new TextEncoder().encode(t.name).length + 2 : 0);
-    if (shift > own) continue; // leave it to a copy on first use
-    const span = new Uint8Array(raw.buffer, raw.byteOffset - shift, raw.byteLength + shift);
-    span.copyWithin(0, shift);
-    t.moveRaw(span.subarray(0, raw.byteLength));
-    moved++;
-  }
-  return moved;
 }

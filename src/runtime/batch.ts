@@ -4,8 +4,7 @@
 // the copies one by one instead. This file and session.ts are the only ones that import onnxruntime-node.
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { loadModelFile, ModelFileError } from '../onnx/load';
-import { encodeExtraOutputs } from '../onnx/schema';
+import { loadModelFile, ModelFileError, sessionBytes } from '../onnx/load';
 import type { Values } from '../onnx/tensor';
 import type { Shape } from '../unravel/tensor';
 import { RuntimeError, sessionOptions } from './session';
@@ -119,7 +118,7 @@ async function openRunner(file: string): Promise<BatchRunner> {
   const model = loadModelFile(file);
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(model.buffer.subarray(0, model.fileSize), await sessionOptions(model));
+    session = await ort.InferenceSession.create(sessionBytes(model), await sessionOptions(model));
   } catch (e) {
     throw new ModelFileError(`onnxruntime cannot load ${file}: ${ortMessage(e)}`);
   }
@@ -145,11 +144,7 @@ export async function forwardWithOutputs(
   names: readonly string[],
 ): Promise<Map<string, { dims: Shape; data: Values }>> {
   const model = loadModelFile(modelPath);
-  const extra = encodeExtraOutputs(names);
-  const bytes = new Uint8Array(model.fileSize + extra.length);
-  bytes.set(model.buffer.subarray(0, model.fileSize));
-  bytes.set(extra, model.fileSize);
-  const session = await ort.InferenceSession.create(bytes, await sessionOptions(model));
+  const session = await ort.InferenceSession.create(sessionBytes(model, names), await sessionOptions(model));
   try {
     const type = feed.data instanceof Uint8Array ? 'uint8' : 'float32';
     const out = await session.run({ [feed.name]: new ort.Tensor(type, feed.data, feed.dims as number[]) }, [...names]);

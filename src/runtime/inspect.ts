@@ -3,7 +3,7 @@
 // that exposes every tensor on the walk's path, then releases the session. Made only when asked.
 import * as fs from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { encodeExtraOutputs } from '../onnx/schema';
+import { sessionBytes } from '../onnx/load';
 import type { Values } from '../onnx/tensor';
 import type { Shape } from '../unravel/tensor';
 import { runForward, sessionOptions, RuntimeError, type Feed, type OpenModel } from './session';
@@ -15,17 +15,12 @@ export async function runExposingPath(open: OpenModel, feed: Feed): Promise<Read
   for (const i of open.plan.onPath) {
     for (const o of graph.nodes[i].outputs) if (o && !skip.has(o) && !graph.constants.has(o)) names.push(o);
   }
-  // The file's bytes read again: once the main session has read model.buffer, the core realigns weights
-  // in place (realignRawWeights), so that buffer no longer parses as a model.
   const file = open.model.path;
   const stat = fs.statSync(file);
   if (stat.size !== open.model.fileSize || stat.mtimeMs !== open.model.mtimeMs) {
     throw new RuntimeError(`${file} changed on disk since it was explained; explain it again`);
   }
-  const extra = encodeExtraOutputs(names);
-  const bytes = new Uint8Array(stat.size + extra.length);
-  bytes.set(fs.readFileSync(file));
-  bytes.set(extra, stat.size);
+  const bytes = sessionBytes(open.model, names);
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(bytes, await sessionOptions(open.model));

@@ -2,9 +2,8 @@
 // walk needs are appended as graph outputs, and the session is kept for every later image and class.
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { loadModelFile, ModelFileError, type LoadedModel } from '../onnx/load';
-import { encodeExtraOutputs } from '../onnx/schema';
-import { realignRawWeights, type Values } from '../onnx/tensor';
+import { externalDataFolder, loadModelFile, ModelFileError, sessionBytes, type LoadedModel } from '../onnx/load';
+import type { Values } from '../onnx/tensor';
 import { planExposure, type ExposurePlan } from '../unravel/plan';
 import type { Shape } from '../unravel/tensor';
 import type { ForwardValues } from '../unravel/walk';
@@ -39,25 +38,11 @@ function ortMessage(e: unknown): string {
   return m.split('\n')[0].replace(/^\[[^\]]*\]\s*/, '');
 }
 
-/** The model bytes with the extra outputs appended, reusing the spare room at the end of the buffer. */
-function withOutputs(model: LoadedModel, names: readonly string[]): Uint8Array {
-  const extra = encodeExtraOutputs(names);
-  const total = model.fileSize + extra.length;
-  if (total <= model.buffer.length) {
-    model.buffer.set(extra, model.fileSize);
-    return model.buffer.subarray(0, total);
-  }
-  const bytes = new Uint8Array(total);
-  bytes.set(model.buffer.subarray(0, model.fileSize));
-  bytes.set(extra, model.fileSize);
-  return bytes;
-}
-
 export async function sessionOptions(model: LoadedModel): Promise<ort.InferenceSession.SessionOptions> {
   return {
     graphOptimizationLevel: 'all',
-    // A session made from bytes has no path: tell onnxruntime where the external weights live.
-    ...(model.usesExternalData ? { extra: { session: { model_external_initializers_file_folder_path: path.dirname(path.resolve(model.path)) } } } : {}),
+    // A session made from bytes has no path: tell onnxruntime where the weights the skeleton references live.
+    extra: { session: { model_external_initializers_file_folder_path: externalDataFolder(model) } },
   };
 }
 
@@ -69,12 +54,10 @@ export async function openModel(file: string): Promise<OpenModel> {
   const t1 = performance.now();
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(withOutputs(model, plan.expose), await sessionOptions(model));
+    session = await ort.InferenceSession.create(sessionBytes(model, plan.expose), await sessionOptions(model));
   } catch (e) {
     throw new ModelFileError(`onnxruntime cannot load ${file}: ${ortMessage(e)}. Check that the model runs in onnxruntime ${ort.env.versions.common}.`);
   }
-  // onnxruntime keeps its own copy: our buffer is now ours to rearrange so weights need no copies.
-  realignRawWeights(model.graph.constants.values(), model.buffer);
   const t2 = performance.now();
   return {
     model,
