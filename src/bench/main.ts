@@ -117,10 +117,17 @@ async function measure(m: BenchModel, runs: number): Promise<ModelResult> {
     sessionCreateMs: median(creates),
     coldOpenMs: median(opens),
     preprocessMs: median(prep),
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    peakRssMb: 0, // measured in a process of its own (memoryChild)
     exposedTensors: open.plan.expose.length,
     spread,
   };
+}
+
+/** Peak resident memory of what a user runs: open the model, explain the photo once, in a fresh process. */
+async function memoryChild(m: BenchModel): Promise<number> {
+  const e = await Explainer.create(m.path, { image }, { preset: m.preset, labels: [] }, new SessionCache());
+  e.explain();
+  return process.resourceUsage().maxRSS / 1024;
 }
 
 const f1 = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
@@ -143,6 +150,13 @@ async function main(argv: string[]): Promise<void> {
   };
   const runs = Number(arg('--runs') ?? 15);
   const all = [...realModels(), ...zooModels()];
+  const memory = arg('--memory');
+  if (memory) {
+    const m = all.find((x) => x.name === memory);
+    if (!m) throw new Error(`no model named ${memory}`);
+    process.stdout.write(JSON.stringify({ peakRssMb: await memoryChild(m) }) + '\n');
+    return;
+  }
   const child = arg('--child');
   if (child) {
     const m = all.find((x) => x.name === child);
@@ -163,7 +177,10 @@ async function main(argv: string[]): Promise<void> {
       process.stderr.write(`bench: ${m.name} failed: ${(r.stderr || '').trim().split('\n').pop()}\n`);
       continue;
     }
-    results.push(JSON.parse(r.stdout.trim().split('\n').pop()!));
+    const result: ModelResult = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    const mem = spawnSync(process.execPath, [__filename, '--memory', m.name], { encoding: 'utf8' });
+    if (mem.status === 0) result.peakRssMb = JSON.parse(mem.stdout.trim().split('\n').pop()!).peakRssMb;
+    results.push(result);
   }
   const machine = {
     date: new Date().toISOString(),

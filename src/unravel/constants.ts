@@ -94,17 +94,20 @@ export function graphConstants(graph: OnnxGraph): Constants {
   const integers = new Map<string, QuantizedConstant | null>();
   const self: Constants = {
     quantized(name) {
-      if (integers.has(name)) return integers.get(name) ?? undefined;
-      let result: QuantizedConstant | undefined;
       const p = graph.producer.get(name);
-      if (p && p.opType === 'DequantizeLinear' && p.outputs[0] === name) {
-        const q = get(p.input(0)), s = get(p.input(1)), z = p.input(2) ? get(p.input(2)) : undefined;
-        if (q && s && (z || !p.input(2))) {
-          const axis = scaleAxis(q.dims, s.size, p.attrs.has('axis') ? p.int('axis', 1) : undefined);
-          result = { values: integerValues(q, z?.data, axis), axis };
-        }
+      if (!p || p.opType !== 'DequantizeLinear' || p.outputs[0] !== name) return undefined;
+      return self.integer(p.input(0), p.input(1), p.input(2), p.attrs.has('axis') ? p.int('axis', 1) : undefined);
+    },
+    integer(q, scale, zero, axisAttr) {
+      const key = `${q}\u0000${scale}\u0000${zero}\u0000${axisAttr}`;
+      if (integers.has(key)) return integers.get(key) ?? undefined;
+      let result: QuantizedConstant | undefined;
+      const qt = get(q), st = scale ? get(scale) : undefined, zt = zero ? get(zero) : undefined;
+      if (qt && (!scale || st) && (!zero || zt)) {
+        const axis = scaleAxis(qt.dims, Math.max(st?.size ?? 1, zt?.size ?? 1), axisAttr);
+        result = { values: integerValues(qt, zt?.data, axis), axis };
       }
-      integers.set(name, result ?? null);
+      integers.set(key, result ?? null);
       return result;
     },
     get,

@@ -28,6 +28,8 @@ export interface Constants {
    * whenever the dropped scales are one positive factor per output: ties stay ties, as ALGORITHM.md wants.
    */
   quantized(name: string): QuantizedConstant | undefined;
+  /** The integer domain of constant `q` with the given scale and zero-point constants ('' when absent), cached. */
+  integer(q: string, scale: string, zero: string, axisAttr?: number): QuantizedConstant | undefined;
 }
 
 export interface QuantizedConstant {

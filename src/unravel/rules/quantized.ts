@@ -2,7 +2,6 @@
 // dequantize weights and activations, (q - zero_point) * scale, and apply the float rule of the op they
 // quantize. Each is described as data: the float op and where its operands and their scales sit.
 import { OnnxNode } from '../../onnx/graph';
-import { integerValues, scaleAxis } from '../constants';
 import type { Activation } from '../tensor';
 import type { Constants, Rule, ShapeContext, WalkContext } from '../types';
 
@@ -71,14 +70,10 @@ function dequantizingConstants(ctx: ShapeContext, node: OnnxNode, operands: read
     dequantize: (q, s, z) => ctx.constants.dequantize(q, s, z),
     quantized(n) {
       const o = byName.get(n);
-      const q = ctx.constants.get(n);
-      if (!o || !q || (o.scale === undefined && o.zero === undefined)) return ctx.constants.quantized(n);
-      const s = o.scale === undefined ? undefined : ctx.constants.get(node.input(o.scale));
-      const z = o.zero === undefined ? undefined : ctx.constants.get(node.input(o.zero));
-      if ((o.scale !== undefined && !s) || (o.zero !== undefined && node.input(o.zero) && !z)) return undefined;
-      const axis = scaleAxis(q.dims, Math.max(s?.size ?? 1, z?.size ?? 1), undefined);
-      return { values: integerValues(q, z?.data, axis), axis };
+      if (!o || !ctx.constants.has(n) || (o.scale === undefined && o.zero === undefined)) return ctx.constants.quantized(n);
+      return ctx.constants.integer(n, param(node, o, 'scale'), param(node, o, 'zero'));
     },
+    integer: (q, s, z, a) => ctx.constants.integer(q, s, z, a),
     float(n) {
       const o = byName.get(n);
       if (!o || !ctx.constants.has(n)) return ctx.constants.float(n);
