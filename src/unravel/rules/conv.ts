@@ -24,9 +24,9 @@ export function convGeometry(node: OnnxNode, x: Shape, w: Shape): ConvGeometry {
 const BLOCK = 256;
 
 /** Scratch for gathered patches, kept between calls (the walk is synchronous, so one buffer serves all). */
-let scratch = new Float32Array(0);
-function patchBuffer(n: number): Float32Array {
-  if (scratch.length < n) scratch = new Float32Array(Math.max(n, scratch.length * 2));
+let scratch = new Float64Array(0);
+function patchBuffer(n: number): Float64Array {
+  if (scratch.length < n) scratch = new Float64Array(Math.max(n, scratch.length * 2));
   return scratch;
 }
 
@@ -97,10 +97,17 @@ export function backConv(
       planeBase[j] = Math.floor((Math.floor(f0 / (OH * OW)) % cout) / coutG) * cinG * plane;
     }
     patch.fill(0, 0, bn * field); // out-of-bounds taps stay 0: they add nothing to a channel's sum
+    const dense = h.dilation === 1 && wa.dilation === 1;
     for (let ci = 0; ci < cinG; ci++) {
       for (let j = 0; j < bn; j++) {
         const xBase = planeBase[j] + ci * plane, pBase = j * field + ci * taps, tBase = j * taps;
-        for (let q = 0; q < nIn[j]; q++) patch[pBase + inTap[tBase + q]] = (data[xBase + tapAt[tBase + q]] - zero) * scale;
+        if (dense && nIn[j] === taps) {
+          // A window wholly inside the input: kh rows of kw consecutive values.
+          let src = xBase + tapAt[tBase], dst = pBase;
+          for (let u = 0; u < kh; u++, src += W) for (let v = 0; v < kw; v++) patch[dst++] = (data[src + v] - zero) * scale;
+        } else {
+          for (let q = 0; q < nIn[j]; q++) patch[pBase + inTap[tBase + q]] = (data[xBase + tapAt[tBase + q]] - zero) * scale;
+        }
       }
     }
     for (let j = 0; j < bn; j++) {
@@ -116,6 +123,15 @@ export function backConv(
           // 1×1 convolutions (most of the work in modern nets): one product per channel.
           for (let ci = 0; ci < cinG; ci++) {
             const s = patch[pField + ci] * w[wBase + ci] * sign;
+            if (s > top) { top = s; best = ci; }
+          }
+        } else if (taps === 9) {
+          // 3×3 kernels, unrolled: the rest of the work in ResNets and VGG.
+          for (let ci = 0; ci < cinG; ci++) {
+            const pb = pField + ci * 9, wb = wBase + ci * 9;
+            const s = (patch[pb] * w[wb] + patch[pb + 1] * w[wb + 1] + patch[pb + 2] * w[wb + 2] +
+              patch[pb + 3] * w[wb + 3] + patch[pb + 4] * w[wb + 4] + patch[pb + 5] * w[wb + 5] +
+              patch[pb + 6] * w[wb + 6] + patch[pb + 7] * w[wb + 7] + patch[pb + 8] * w[wb + 8]) * sign;
             if (s > top) { top = s; best = ci; }
           }
         } else {
