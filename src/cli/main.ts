@@ -163,8 +163,9 @@ if (require.main === module) {
       const err = e as Error;
       if (debug) console.error(err.stack ?? err);
       else console.error(`cnn-fixations: ${err?.message ?? String(e)}`);
-      if (err instanceof UsageError || (err as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS')) console.error('Run cnn-fixations --help for usage.');
-      process.exit(err instanceof UsageError ? 2 : 1);
+      const usageError = err instanceof UsageError || !!(err as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS');
+      if (usageError) console.error('Run cnn-fixations --help for usage.');
+      process.exit(usageError ? 2 : 1);
     },
   );
 }

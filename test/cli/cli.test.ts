@@ -111,7 +111,9 @@ describe('cnn-fixations CLI', () => {
       assertCleanFailure(run(['explain', tmpFile('erf.onnx', m), pelican]), /Erf node 'odd_activation': no rule for Erf\n\s+path from the output: Flatten 'flat' ← GlobalAveragePool 'gap' ← Erf 'odd_activation'/);
     });
     it('an unknown option and a bad mode', () => {
-      assertCleanFailure(run(['explain', mnist, pelican, '--frobnicate']), /Unknown option '--frobnicate'/);
+      const r = run(['explain', mnist, pelican, '--frobnicate']);
+      assertCleanFailure(r, /Unknown option '--frobnicate'/);
+      assert.equal(r.code, 2, 'usage errors exit with 2');
       assertCleanFailure(run(['explain', mnist, pelican, '--conv-mode', 'sideways']), /--conv-mode must be one of contribution, center, activation/);
     });
   });
