@@ -2,6 +2,7 @@
 // input position and kernel tap (not the rule's index arithmetic), ties broken as ALGORITHM.md says.
 // Integer-valued tensors make ties frequent, so tie-breaking is exercised.
 import { strict as assert } from 'node:assert';
+import { backProduct, type Product } from '../../src/unravel/rules/fc';
 import type { ConvMode } from '../../src/unravel/types';
 import { randomTensor, rng, type ModelSpec } from '../helpers/onnx-build';
 import { walkModel } from '../helpers/walk';
@@ -226,6 +227,37 @@ describe('fully connected rule against brute force', () => {
       assert.deepEqual(Array.from(argmax), [q.indexOf(Math.max(...q))]);
       const positive = walkModel(spec, { x: { dims: [1, 2, 3, 3], data: x } }, 'y', j, 'x', { flattenMode: 'positive' }).input.fixations;
       assert.deepEqual(Array.from(positive), q.map((v, i) => (v > 0 ? i : -1)).filter((i) => i >= 0));
+    }
+  });
+  // Many neurons at once, sparse (post-ReLU-like) and small-integer inputs so that zeros, ties, neurons with
+  // no positive contribution and all-negative rows all occur; rows m > 1 (batched MatMul); alpha < 0.
+  it('many neurons over sparse inputs: the union and the argmax of the plain double loop', () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const r = rng(seed * 7919);
+      const m = 1 + (seed % 3), k = 5 + Math.floor(r() * 40), n = 2 + Math.floor(r() * 12);
+      const transB = seed % 2, sign = seed % 5 === 0 ? -1 : 1;
+      const x = randomTensor(m * k, r, -2, 3, true).map((v) => (r() < 0.5 ? 0 : v));
+      const w = randomTensor(k * n, r, seed % 4 === 0 ? -3 : -2, seed % 4 === 0 ? 0 : 2, true);
+      const zero = seed % 3 === 0 ? 1 : 0, scale = seed % 3 === 0 ? 0.25 : 1;
+      const p: Product = { m, k, n, sign, aM: k, aI: 1, ...(transB ? { bI: 1, bJ: k } : { bI: n, bJ: 1 }) };
+      const fix = Int32Array.from({ length: m * n }, (_, f) => f).filter(() => r() < 0.6);
+      for (const mode of ['positive', 'argmax'] as const) {
+        const want = new Set<number>();
+        let wantFallbacks = 0;
+        for (const f of fix) {
+          const row = Math.floor(f / n), j = f % n;
+          const q = Array.from({ length: k }, (_, i) => sign * (x[row * k + i] - zero) * scale * w[transB ? j * k + i : i * n + j]);
+          const pos = q.map((v, i) => (v > 0 ? i : -1)).filter((i) => i >= 0);
+          if (mode === 'positive' && pos.length) pos.forEach((i) => want.add(row * k + i));
+          else {
+            want.add(row * k + q.indexOf(Math.max(...q)));
+            if (mode === 'positive') wantFallbacks++;
+          }
+        }
+        const got = backProduct(p, { dims: [m, k], data: x, zero, scale }, w, fix, mode);
+        assert.deepEqual(Array.from(got.parents), [...want].sort((u, v) => u - v), `seed ${seed} ${mode}`);
+        if (mode === 'positive') assert.equal(got.fallbacks, wantFallbacks, `seed ${seed} fallbacks`);
+      }
     }
   });
 });

@@ -29,11 +29,22 @@ export function backProduct(
 ): { parents: Int32Array; fallbacks: number } {
   // The union over output neurons is marked in an array the size of the input (rows in use only):
   // thousands of neurons each keeping thousands of inputs would make sorting their lists the bottleneck.
+  //
+  // Only inputs with a non-zero activation can contribute a positive a_i·W[i,j], so each row's live inputs
+  // are listed once (post-ReLU maps are mostly zeros). With v_i = a_i·sign, the contribution is v_i·W[i,j],
+  // the same floating-point value as a_i·W[i,j]·sign. In mode `positive` the union needs, per live input,
+  // one neuron that makes it positive, and per neuron, one positive input (else the argmax fallback): both
+  // scans stop at the first hit. In mode `argmax` the largest contribution is searched among live inputs
+  // and, when none is positive, over every input as the rule says. Same parents as the plain double loop.
   const { data, zero, scale } = a;
-  const { aI, bI, sign } = p;
+  const { aI, bI, bJ, sign } = p;
+  const rows = new Map<number, number[]>();
   let lo = Infinity, hi = -1;
   for (let n = 0; n < fix.length; n++) {
     const m = Math.floor(fix[n] / p.n);
+    let js = rows.get(m);
+    if (!js) rows.set(m, (js = []));
+    js.push(fix[n] % p.n);
     for (const i of [0, p.k - 1]) {
       const ai = m * p.aM + i * aI;
       if (ai < lo) lo = ai;
@@ -41,22 +52,51 @@ export function backProduct(
     }
   }
   const marks = new Uint8Array(Math.max(0, hi - lo + 1));
+  const liveB = new Int32Array(p.k);
+  const liveA = new Int32Array(p.k);
+  const liveV = new Float64Array(p.k);
   let fallbacks = 0;
-  for (let n = 0; n < fix.length; n++) {
-    const f = fix[n];
-    const m = Math.floor(f / p.n);
-    const j = f % p.n;
-    let best = -1, top = -Infinity, any = false;
-    const a0 = m * p.aM, b0 = j * p.bJ;
+  for (const [m, js] of rows) {
+    const a0 = m * p.aM;
+    let nLive = 0;
     for (let i = 0; i < p.k; i++) {
-      const ai = a0 + i * aI;
-      const q = (data[ai] - zero) * scale * b[b0 + i * bI] * sign;
-      if (q > top) { top = q; best = ai; }
-      if (mode === 'positive' && q > 0) { marks[ai - lo] = 1; any = true; }
+      const v = (data[a0 + i * aI] - zero) * scale * sign;
+      if (v !== 0) { liveB[nLive] = i * bI; liveA[nLive] = a0 + i * aI - lo; liveV[nLive++] = v; }
     }
-    if (!any && best >= 0) {
-      if (mode === 'positive') fallbacks++;
-      marks[best - lo] = 1;
+    /** The rule's plain argmax over every input (zeros and negatives included; first index on ties). */
+    const fullArgmax = (b0: number): number => {
+      let best = -1, top = -Infinity;
+      for (let i = 0; i < p.k; i++) {
+        const q = (data[a0 + i * aI] - zero) * scale * b[b0 + i * bI] * sign;
+        if (q > top) { top = q; best = a0 + i * aI - lo; }
+      }
+      return best;
+    };
+    for (const j of js) {
+      const b0 = j * bJ;
+      let best = -1;
+      if (mode === 'argmax') {
+        let top = 0;
+        for (let t = 0; t < nLive; t++) {
+          const q = liveV[t] * b[b0 + liveB[t]];
+          if (q > top) { top = q; best = liveA[t]; }
+        }
+      } else {
+        for (let t = 0; t < nLive; t++) if (liveV[t] * b[b0 + liveB[t]] > 0) { best = liveA[t]; break; }
+        if (best >= 0) continue;
+      }
+      if (best < 0) {
+        best = fullArgmax(b0);
+        if (best >= 0 && mode === 'positive') fallbacks++;
+      }
+      if (best >= 0) marks[best] = 1;
+    }
+    if (mode === 'positive') {
+      for (let t = 0; t < nLive; t++) {
+        if (marks[liveA[t]]) continue;
+        const v = liveV[t], bi = liveB[t];
+        for (const j of js) if (v * b[j * bJ + bi] > 0) { marks[liveA[t]] = 1; break; }
+      }
     }
   }
   let count = 0;
