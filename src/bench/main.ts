@@ -1,7 +1,7 @@
 // npm run bench [-- --json FILE] [--models a,b] [--runs N]: speed and memory of explanations against a plain
 // onnxruntime-node forward of the same model, measured in one process per model (so each model's peak
 // resident memory is its own), warm, as medians with their spread. Prints a markdown table and writes it
-// with the JSON (machine, versions, ratios) to bench/results/.
+// with the JSON (machine, versions, ratios) to bench/results/latest.{md,json} (partial.{md,json} for --models).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -219,8 +219,11 @@ async function main(argv: string[]): Promise<void> {
   console.log(`\n${machine.cpus}, ${machine.memoryGb} GB, Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}, ${runs} warm runs, load ${machine.loadAverage.join(' ')}`);
   const dir = path.join(repo, 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'latest.json'), JSON.stringify(json, null, 1) + '\n');
-  fs.writeFileSync(path.join(dir, 'latest.md'), `${table}\n\n${machine.cpus}, Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}, ${runs} warm runs, ${machine.date}\n`);
+  // A run over some models only must not replace the full table the README quotes.
+  const stem = only ? 'partial' : 'latest';
+  fs.writeFileSync(path.join(dir, `${stem}.json`), JSON.stringify(json, null, 1) + '\n');
+  fs.writeFileSync(path.join(dir, `${stem}.md`), `${table}\n\n${machine.cpus}, Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}, ${runs} warm runs, ${machine.date}\n`);
+  console.log(`wrote bench/results/${stem}.{md,json}`);
   const out = arg('--json');
   if (out) fs.writeFileSync(out, JSON.stringify(json, null, 1) + '\n');
 }
