@@ -70,6 +70,8 @@ const convCases: ConvCase[] = [
   { name: 'auto_pad SAME_LOWER stride 2', cin: 2, cout: 2, h: 7, w: 6, k: [4, 3], strides: [2, 2], autoPad: 'SAME_LOWER' },
   { name: 'auto_pad VALID', cin: 3, cout: 2, h: 6, w: 6, k: [3, 2], strides: [2, 1], autoPad: 'VALID' },
   { name: '1×1 pointwise', cin: 5, cout: 3, h: 4, w: 4, k: [1, 1] },
+  { name: '1×1 stride 2 with padding (border windows read no input)', cin: 6, cout: 4, h: 5, w: 6, k: [1, 1], strides: [2, 2], pads: [1, 1, 1, 2] },
+  { name: '1×1 grouped', cin: 6, cout: 4, h: 3, w: 4, k: [1, 1], group: 2 },
 ];
 
 function convSpec(c: ConvCase, w: Float32Array): ModelSpec {

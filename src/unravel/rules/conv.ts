@@ -96,9 +96,10 @@ export function backConv(
       nIn[j] = m;
       planeBase[j] = Math.floor((Math.floor(f0 / (OH * OW)) % cout) / coutG) * cinG * plane;
     }
-    patch.fill(0, 0, bn * field); // out-of-bounds taps stay 0: they add nothing to a channel's sum
+    // 1×1 kernels read the input directly below: a gathered column would be read about once per fixation.
+    if (taps > 1) patch.fill(0, 0, bn * field); // out-of-bounds taps stay 0: they add nothing to a channel's sum
     const dense = h.dilation === 1 && wa.dilation === 1;
-    for (let ci = 0; ci < cinG; ci++) {
+    for (let ci = 0; ci < (taps > 1 ? cinG : 0); ci++) {
       for (let j = 0; j < bn; j++) {
         const xBase = planeBase[j] + ci * plane, pBase = j * field + ci * taps, tBase = j * taps;
         if (dense && nIn[j] === taps) {
@@ -120,10 +121,20 @@ export function backConv(
         const wBase = c * field;
         let best = 0, top = -Infinity;
         if (taps === 1) {
-          // 1×1 convolutions (most of the work in modern nets): one product per channel.
-          for (let ci = 0; ci < cinG; ci++) {
-            const s = patch[pField + ci] * w[wBase + ci] * sign;
-            if (s > top) { top = s; best = ci; }
+          // 1×1 convolutions (most of the work in modern nets): one product per channel, read in place; the
+          // chosen channel's value is stored where the position step reads it.
+          if (m) {
+            const xb = planeBase[j] + tapAt[tBase];
+            for (let ci = 0; ci < cinG; ci++) {
+              const s = (data[xb + ci * plane] - zero) * scale * w[wBase + ci] * sign;
+              if (s > top) { top = s; best = ci; }
+            }
+            patch[pField + best] = (data[xb + best * plane] - zero) * scale;
+          } else {
+            for (let ci = 0; ci < cinG; ci++) {
+              const s = 0 * w[wBase + ci] * sign;
+              if (s > top) { top = s; best = ci; }
+            }
           }
         } else if (taps === 9) {
           // 3×3 kernels, unrolled: the rest of the work in ResNets and VGG.
