@@ -4,6 +4,8 @@
 import type { OnnxGraph, OnnxNode } from '../onnx/graph';
 import { graphConstants } from './constants';
 import { rules } from './rules/index';
+import type { ConstTensor } from '../onnx/tensor';
+import { withShapeValues } from './shape-values';
 import { inferShapes } from './shapes';
 import type { Shape } from './tensor';
 import type { Constants } from './types';
@@ -80,14 +82,17 @@ function representativeShape(dims: readonly (number | string)[] | undefined): Sh
   return (dims ?? []).map((d, i) => (typeof d === 'number' ? d : i === 0 ? 1 : 64));
 }
 
-export function planExposure(graph: OnnxGraph, constants: Constants = graphConstants(graph)): ExposurePlan {
-  const onPath = nodesOnPath(graph, constants);
+export function planExposure(graph: OnnxGraph, graphConsts: Constants = graphConstants(graph)): ExposurePlan {
+  const onPath = nodesOnPath(graph, graphConsts);
   const wanted = new Set<string>();
   const known = new Map(graph.inputs.map((i) => [i.name, representativeShape(i.dims)] as [string, Shape]));
-  inferShapes(graph, constants, known, (index) => {
+  const values = new Map<string, ConstTensor>();
+  inferShapes(graph, graphConsts, known, (index) => {
     const node = graph.nodes[index];
     if (onPath.has(index) && rules.has(node.opType)) node.outputs.forEach((o) => o && wanted.add(o));
-  });
+  }, values);
+  // Values computed from shapes (a Slice's bounds from Shape → Gather → Div) are constants for the walk too.
+  const constants = withShapeValues(graphConsts, values);
   const ctx = { graph, constants };
   for (const index of onPath) {
     const node: OnnxNode = graph.nodes[index];

@@ -1,7 +1,11 @@
 // Shapes of the tensors the walk visits, inferred forward from the input's shape with each rule's shape
 // function. Tensors the runtime kept (exposed outputs) supply their true shapes and take precedence.
+// Shape arithmetic (Shape → Gather → Div → … as exporters write dynamic code) is evaluated on the way, into
+// `values`, and rules see those values as constants.
 import type { OnnxGraph } from '../onnx/graph';
+import type { ConstTensor } from '../onnx/tensor';
 import { rules } from './rules/index';
+import { shapeValue, withShapeValues } from './shape-values';
 import type { Shape } from './tensor';
 import type { Constants } from './types';
 
@@ -10,12 +14,19 @@ export function inferShapes(
   constants: Constants,
   known: ReadonlyMap<string, Shape>,
   onFailure?: (nodeIndex: number) => void,
+  values = new Map<string, ConstTensor>(),
 ): Map<string, Shape> {
   const shapes = new Map<string, Shape>(known);
-  const ctx = { graph, constants };
-  const shapeOf = (name: string): Shape | undefined => (name ? shapes.get(name) ?? constants.get(name)?.dims : undefined);
+  const ctx = { graph, constants: withShapeValues(constants, values) };
+  const shapeOf = (name: string): Shape | undefined => (name ? shapes.get(name) ?? ctx.constants.get(name)?.dims : undefined);
   for (const node of graph.nodes) {
     if (node.outputs.every((o) => !o || shapes.has(o))) continue;
+    const value = constants.has(node.outputs[0]) ? undefined : shapeValue(node, ctx.constants.get, shapeOf);
+    if (value) {
+      values.set(value.name, value);
+      shapes.set(value.name, value.dims);
+      continue;
+    }
     const rule = rules.get(node.opType);
     let out: readonly (Shape | undefined)[] | undefined;
     if (rule) {

@@ -1,10 +1,11 @@
 // The walk: from one output neuron back to the input, node by node in reverse topological order,
 // each rule turning its outputs' fixations into its inputs' fixations. Every step is recorded.
 import type { OnnxGraph, OnnxNode } from '../onnx/graph';
-import type { Values } from '../onnx/tensor';
+import type { ConstTensor, Values } from '../onnx/tensor';
 import { graphConstants } from './constants';
 import { valueSource } from './plan';
 import { rules } from './rules/index';
+import { withShapeValues } from './shape-values';
 import { inferShapes } from './shapes';
 import { floatActivation, numel, unionSorted, type Activation, type Shape } from './tensor';
 import { defaultUnravelOptions, UnsupportedError, type Constants, type UnravelOptions, type WalkContext } from './types';
@@ -37,28 +38,35 @@ export class UnravelError extends Error {}
 /** A prepared walker for one model: constants folded once, shapes inferred once per input shape. */
 export class Unraveler {
   readonly constants: Constants;
-  private shapeCache = new Map<string, Map<string, Shape>>();
+  private shapeCache = new Map<string, { shapes: Map<string, Shape>; constants: Constants }>();
 
   constructor(readonly graph: OnnxGraph) {
     this.constants = graphConstants(graph);
   }
 
   shapesFor(forward: ForwardValues): Map<string, Shape> {
+    return this.inferred(forward).shapes;
+  }
+
+  /** Shapes, and the constants with the values computed from them, per set of known shapes. */
+  private inferred(forward: ForwardValues): { shapes: Map<string, Shape>; constants: Constants } {
     const known = new Map<string, Shape>();
     for (const [name, v] of forward.values) known.set(name, v.dims);
     const key = [...known].map(([n, s]) => `${n}:${s.join('x')}`).join(';');
-    let shapes = this.shapeCache.get(key);
-    if (!shapes) {
-      shapes = inferShapes(this.graph, this.constants, known);
-      this.shapeCache.set(key, shapes);
+    let hit = this.shapeCache.get(key);
+    if (!hit) {
+      const values = new Map<string, ConstTensor>();
+      const shapes = inferShapes(this.graph, this.constants, known, undefined, values);
+      hit = { shapes, constants: withShapeValues(this.constants, values) };
+      this.shapeCache.set(key, hit);
     }
-    return shapes;
+    return hit;
   }
 
   /** Traces the fixations of element `index` (flat, batch 0) of tensor `output`. */
   unravel(forward: ForwardValues, output: string, index: number, inputName: string, options: UnravelOptions = defaultUnravelOptions): UnravelResult {
-    const { graph, constants } = this;
-    const shapes = this.shapesFor(forward);
+    const { graph } = this;
+    const { shapes, constants } = this.inferred(forward);
     const activations = new Map<string, Activation>();
     let notes: string[] = [];
 

@@ -2,9 +2,12 @@
 // input position and kernel tap (not the rule's index arithmetic), ties broken as ALGORITHM.md says.
 // Integer-valued tensors make ties frequent, so tie-breaking is exercised.
 import { strict as assert } from 'node:assert';
+import { parseModel } from '../../src/onnx/graph';
+import { planExposure } from '../../src/unravel/plan';
 import { backProduct, type Product } from '../../src/unravel/rules/fc';
-import type { ConvMode } from '../../src/unravel/types';
-import { randomTensor, rng, type ModelSpec } from '../helpers/onnx-build';
+import { defaultUnravelOptions, type ConvMode } from '../../src/unravel/types';
+import { Unraveler } from '../../src/unravel/walk';
+import { buildModel, randomTensor, rng, type ModelSpec } from '../helpers/onnx-build';
 import { walkModel } from '../helpers/walk';
 
 interface ConvCase {
@@ -335,5 +338,42 @@ describe('layout rules with sizes known only at run time', () => {
     // y = concat(b, a): y's first element is b's first = x[4]; its 7th (index 6) is a's first = x[0]
     assert.deepEqual(Array.from(walkModel(spec, values, 'y', 0, 'x').input.fixations), [4]);
     assert.deepEqual(Array.from(walkModel(spec, values, 'y', 6, 'x').input.fixations), [0]);
+  });
+
+  // torch exports `x.chunk(2, dim=1)` at opset 13 as Shape → Gather → Add → Div → Mul → Slice: the bounds depend
+  // only on x's shape, so they are computed from it; nothing is kept just to learn a shape or a bound.
+  it('Slice bounds computed from a Shape are evaluated, not kept by the forward pass', () => {
+    const i64 = (name: string, values: number[], dims = [values.length]) => ({ name, dims, values, type: 7 });
+    const spec: ModelSpec = {
+      nodes: [
+        { op: 'Relu', inputs: ['x'], outputs: ['r'] },
+        { op: 'Shape', inputs: ['r'], outputs: ['shape'] },
+        { op: 'Gather', inputs: ['shape', 'one'], outputs: ['channels'], attrs: { axis: 0 } },
+        { op: 'Add', inputs: ['channels', 'one'], outputs: ['plus'] },
+        { op: 'Div', inputs: ['plus', 'two'], outputs: ['half'] },
+        { op: 'Mul', inputs: ['half', 'one'], outputs: ['end0'] },
+        { op: 'Unsqueeze', inputs: ['end0', 'zeroAxis'], outputs: ['end0v'] },
+        { op: 'Mul', inputs: ['half', 'two'], outputs: ['end1'] },
+        { op: 'Unsqueeze', inputs: ['end1', 'zeroAxis'], outputs: ['end1v'] },
+        { op: 'Slice', inputs: ['r', 'zero', 'end0v', 'axis1'], outputs: ['a'] },
+        { op: 'Slice', inputs: ['r', 'end0v', 'end1v', 'axis1'], outputs: ['b'] },
+        { op: 'Concat', inputs: ['b', 'a'], outputs: ['c'], attrs: { axis: 1 } },
+        { op: 'Conv', inputs: ['c', 'w'], outputs: ['y'] },
+      ],
+      inputs: [{ name: 'x', dims: [1, 6, 2, 2] }],
+      outputs: [{ name: 'y', dims: [1, 1, 2, 2] }],
+      initializers: [
+        i64('one', [1], []), i64('two', [2], []), i64('zeroAxis', [0]), i64('zero', [0]), i64('axis1', [1]),
+        { name: 'w', dims: [1, 6, 1, 1], values: [0, 0, 0, 0, 0, 1] },
+      ],
+    };
+    const graph = parseModel(buildModel(spec));
+    assert.deepEqual([...planExposure(graph).expose], ['c'], 'only the Conv input is kept: no Slice output, no bound');
+    // c = concat(r[:, 3:6], r[:, 0:3]); w picks c's last channel = r's channel 2; at y = (0, 1, 1).
+    const x = Float32Array.from({ length: 24 }, (_, i) => i + 1);
+    const c = Float32Array.from([...x.subarray(12), ...x.subarray(0, 12)]);
+    const walk = new Unraveler(graph).unravel({ values: new Map([['x', { dims: [1, 6, 2, 2], data: x }], ['c', { dims: [1, 6, 2, 2], data: c }]]) }, 'y', 3, 'x', defaultUnravelOptions);
+    assert.deepEqual(Array.from(walk.input.fixations), [2 * 4 + 3]);
+    assert.deepEqual(walk.layers.find((l) => l.op === 'Slice')?.shape, [1, 3, 2, 2]);
   });
 });

@@ -68,8 +68,32 @@ class Reference:
         for name, v in self.values.items():
             self.shapes[name] = tuple(v.shape)
         self._fold_constants()
+        # Shape arithmetic folded with the known shapes gives constant Slice bounds; onnx's inference, run again
+        # with them as initializers, then knows the shapes after the Slice, which may feed more Shape nodes.
+        for _ in range(len(self.nodes)):
+            before = len(self.shapes)
+            self._infer_with_folded()
+            self._fold_constants()
+            if len(self.shapes) == before:
+                break
         for name, v in self.consts.items():
             self.shapes[name] = tuple(v.shape)
+
+    def _infer_with_folded(self):
+        m = onnx.ModelProto()
+        m.CopyFrom(self.model)
+        g = m.graph
+        have = {i.name for i in g.initializer}
+        folded = {n.output[0] for n in self.nodes if n.op_type != 'Constant' and n.output and n.output[0] in self.consts} - have
+        keep = [n for n in g.node if not (n.output and n.output[0] in folded)]
+        del g.node[:]
+        g.node.extend(keep)
+        for name in folded:
+            g.initializer.append(numpy_helper.from_array(np.asarray(self.consts[name]), name))
+        for vi in shape_inference.infer_shapes(m).graph.value_info:
+            dims = [d.dim_value if d.HasField('dim_value') and d.dim_value > 0 else None for d in vi.type.tensor_type.shape.dim]
+            if vi.name not in self.shapes and vi.type.tensor_type.HasField('shape') and None not in dims[1:]:
+                self.shapes[vi.name] = tuple(1 if d is None else d for d in dims)
 
     # ---- constants ------------------------------------------------------------------------------
     def _fold_constants(self):
