@@ -21,17 +21,27 @@ export function scaleAxis(dims: readonly number[], length: number, axisAttr: num
   return axis;
 }
 
-/** q - zero[c] along `axis` (zero per-tensor when it has one value): the integer domain. */
-export function integerValues(q: ConstTensor, zero: ArrayLike<number> | undefined, axis: number | undefined): Float32Array {
-  const out = new Float32Array(q.size);
+/**
+ * q - zero[c] along `axis` (zero per-tensor when it has one value): the integer domain. Symmetric weights (every
+ * zero point 0) are the stored integers themselves: no copy, which spares a model's worth of fresh memory.
+ */
+export function integerValues(q: ConstTensor, zero: ArrayLike<number> | undefined, axis: number | undefined): ArrayLike<number> {
   const data = q.data;
+  if (!(data instanceof Float32Array || data instanceof Float64Array) && (!zero || Array.prototype.every.call(zero, (z: number) => z === 0))) {
+    return data as ArrayLike<number>;
+  }
+  const out = new Float32Array(q.size);
   if (!zero || zero.length <= 1 || axis === undefined) {
     const z = zero?.[0] ?? 0;
     for (let i = 0; i < out.length; i++) out[i] = data[i] - z;
     return out;
   }
   const inner = q.dims.slice(axis + 1).reduce((a, b) => a * b, 1);
-  for (let i = 0; i < out.length; i++) out[i] = data[i] - zero[Math.floor(i / inner) % zero.length];
+  // Block by block along the axis: one zero point per run of `inner` values (no division per element).
+  for (let i = 0, b = 0; i < out.length; b++) {
+    const z = zero[b % zero.length];
+    for (const end = Math.min(out.length, i + inner); i < end; i++) out[i] = data[i] - z;
+  }
   return out;
 }
 
@@ -49,9 +59,9 @@ function dequantizeValues(q: ConstTensor, scale: ArrayLike<number>, zero: ArrayL
   if (axis < 0) axis += dims.length;
   if (dims[axis] !== scale.length) throw new Error(`cannot match a scale of ${scale.length} values to the weight [${dims.join(',')}]`);
   const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
-  for (let i = 0; i < out.length; i++) {
-    const c = Math.floor(i / inner) % scale.length;
-    out[i] = (data[i] - (zero?.[c] ?? 0)) * scale[c];
+  for (let i = 0, b = 0; i < out.length; b++) {
+    const c = b % scale.length, s = scale[c], z = zero?.[c] ?? 0;
+    for (const end = Math.min(out.length, i + inner); i < end; i++) out[i] = (data[i] - z) * s;
   }
   return out;
 }

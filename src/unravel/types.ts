@@ -33,7 +33,8 @@ export interface Constants {
 }
 
 export interface QuantizedConstant {
-  readonly values: Float32Array;
+  /** q - zero: the stored integers themselves when every zero point is 0 (symmetric weights), else a copy. */
+  readonly values: ArrayLike<number>;
   readonly axis: number | undefined;
 }
 
