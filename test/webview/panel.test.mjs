@@ -177,6 +177,12 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     assert.ok(countDifferent(await readCanvas(page, MAIN), await readCanvas(page, COMPARE)) > 1000, 'and show different explanations');
     assert.match(await page.locator('figure[data-side=compare] .fig-head').innerText(), /spoonbill/);
     assert.match(await page.locator('.subtitle').innerText(), /compared with spoonbill \(class 129\)/);
+    // The compared side says how many input fixations the two classes share, counted here from the host's results.
+    const keys = new Set(host.main.json.inputFixations.map((f) => f.join(',')));
+    const shared = host.compare.json.inputFixations.filter((f) => keys.has(f.join(','))).length;
+    assert.ok(shared > 0 && shared < host.compare.json.inputFixations.length, `some but not all fixations shared (${shared})`);
+    assert.match(await page.locator('figure[data-side=compare] .fig-foot').innerText(), new RegExp(`· ${shared} shared with pelican`));
+    assert.doesNotMatch(await page.locator('figure[data-side=main] .fig-foot').innerText(), /shared/);
     await page.screenshot({ path: path.join(SHOTS, 'compare-1280-dark.png'), fullPage: true });
 
     // The picker: type part of a label, arrows and Enter pick, Enter again compares.

@@ -83,12 +83,12 @@ export class Viewer {
     if (this.grid.children.length !== sides.length) fill(this.grid, ...sides.map((s) => this.figures[s].el));
     if (data) {
       this.caption('main', data.main);
-      if (data.compare) this.caption('compare', data.compare);
+      if (data.compare) this.caption('compare', data.compare, data.main);
     }
     this.redraw();
   }
 
-  private caption(side: Side, x: PanelExplanation): void {
+  private caption(side: Side, x: PanelExplanation, against?: PanelExplanation): void {
     const f = this.figures[side];
     const r = x.result;
     const p = r.predictions.find((q) => q.index === r.target.index);
@@ -108,6 +108,10 @@ export class Viewer {
       empty
         ? h('span', { class: 'warn', text: 'No fixation reached the image: nothing to draw for this class.' })
         : h('span', { text: `${count(r.inputFixations.length)} input fixations → ${count(r.keptPoints.length)} kept points · ${box}` }),
+      // How different the compared class really is: on wide GAP models most fixations are the same for any class.
+      against && !empty
+        ? h('span', { class: 'shared', text: ` · ${count(sharedFixations(against.result.inputFixations, r.inputFixations))} shared with ${splitLabel(against.result.target.label).name}` })
+        : null,
     );
     f.canvas.setAttribute('aria-label', `Heat map of class ${r.target.index} ${name} over the image`);
   }
@@ -139,4 +143,10 @@ export class Viewer {
     const v = heatValues(x, photo)[dy * photo.displayWidth + dx];
     this.readout.textContent = `x ${Math.floor(dx / photo.scale)}, y ${Math.floor(dy / photo.scale)} · heat ${v.toFixed(2)} (${splitLabel(x.result.target.label).name})`;
   }
+}
+
+/** How many input fixations ([c, y, x]) two explanations have in common. */
+function sharedFixations(a: readonly (readonly number[])[], b: readonly (readonly number[])[]): number {
+  const seen = new Set(a.map((f) => f.join(',')));
+  return b.reduce((n, f) => n + (seen.has(f.join(',')) ? 1 : 0), 0);
 }
