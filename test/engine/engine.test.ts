@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EngineClient, EngineFailed, type EngineHandle } from '../../src/engine/client';
 import type { OpenedResponse } from '../../src/engine/protocol';
-import { buildModel, randomTensor, rng } from '../helpers/onnx-build';
+import { resizeOnPathModel } from '../helpers/onnx-build';
 import { shared, tmpFile } from '../helpers/tmp';
 import { demoModel, enginePath, pelican } from './paths';
 
@@ -169,26 +169,7 @@ describe('explanation engine: requests and answers', function () {
   });
 
   it('an operator without a rule fails with its op type, node and path from the output', async () => {
-    const r = rng(7);
-    const model = tmpFile(
-      'engine-upsample.onnx',
-      buildModel({
-        inputs: [{ name: 'x', dims: [1, 3, 16, 16] }],
-        outputs: [{ name: 'logits', dims: [1, 3] }],
-        initializers: [
-          { name: 'w', dims: [4, 3, 3, 3], values: randomTensor(108, r) },
-          { name: 'scales', dims: [4], values: [1, 1, 2, 2] },
-          { name: 'fc', dims: [3, 4], values: randomTensor(12, r) },
-        ],
-        nodes: [
-          { op: 'Conv', inputs: ['x', 'w'], outputs: ['c'], attrs: { pads: [1, 1, 1, 1] } },
-          { op: 'Resize', name: 'upsample_x2', inputs: ['c', '', 'scales'], outputs: ['up'], attrs: { mode: 'nearest' } },
-          { op: 'GlobalAveragePool', inputs: ['up'], outputs: ['g'] },
-          { op: 'Flatten', inputs: ['g'], outputs: ['f'] },
-          { op: 'Gemm', inputs: ['f', 'fc'], outputs: ['logits'], attrs: { transB: 1 } },
-        ],
-      }),
-    );
+    const model = tmpFile('engine-upsample.onnx', resizeOnPathModel());
     const f = await failure(client.open(5, { modelPath: model, imagePath: pelican, options: {} }));
     assert.equal(f.kind, 'unsupported');
     assert.equal(f.title, 'Cannot explain through Resize');

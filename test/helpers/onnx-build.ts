@@ -2,6 +2,7 @@
 // serialized with the same protobuf schema the product reads, so onnxruntime can run them too.
 import * as protobuf from 'protobufjs/light';
 import descriptor from '../../src/onnx/onnx-schema.json';
+import { seededRandom } from '../../src/eval/metrics';
 
 const root = protobuf.Root.fromJSON(descriptor as protobuf.INamespace);
 const ModelProto = root.lookupType('onnx.ModelProto');
@@ -108,8 +109,29 @@ export function buildTensorProto(t: TensorSpec): Uint8Array {
 }
 
 /** Deterministic pseudo-random numbers for seeded tensors: the evaluation's generator. */
-export { seededRandom as rng } from '../../src/eval/metrics';
+export { seededRandom as rng };
 
 export function randomTensor(n: number, r: () => number, lo = -1, hi = 1, integers = false): Float32Array {
   return Float32Array.from({ length: n }, () => (integers ? Math.floor(lo + r() * (hi - lo + 1)) : lo + r() * (hi - lo)));
+}
+
+/** conv → Resize (no backtrack rule) → global average pool → fully connected: the walk stops at 'upsample_x2'. */
+export function resizeOnPathModel(): Uint8Array {
+  const r = seededRandom(7);
+  return buildModel({
+    inputs: [{ name: 'x', dims: [1, 3, 16, 16] }],
+    outputs: [{ name: 'logits', dims: [1, 3] }],
+    initializers: [
+      { name: 'w', dims: [4, 3, 3, 3], values: randomTensor(108, r) },
+      { name: 'scales', dims: [4], values: [1, 1, 2, 2] },
+      { name: 'fc', dims: [3, 4], values: randomTensor(12, r) },
+    ],
+    nodes: [
+      { op: 'Conv', inputs: ['x', 'w'], outputs: ['c'], attrs: { pads: [1, 1, 1, 1] } },
+      { op: 'Resize', name: 'upsample_x2', inputs: ['c', '', 'scales'], outputs: ['up'], attrs: { mode: 'nearest' } },
+      { op: 'GlobalAveragePool', inputs: ['up'], outputs: ['g'] },
+      { op: 'Flatten', inputs: ['g'], outputs: ['f'] },
+      { op: 'Gemm', inputs: ['f', 'fc'], outputs: ['logits'], attrs: { transB: 1 } },
+    ],
+  });
 }

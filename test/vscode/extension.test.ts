@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { CnnFixationsApi } from '../../src/extension';
-import { buildModel, randomTensor, rng } from '../helpers/onnx-build';
+import { resizeOnPathModel } from '../helpers/onnx-build';
 import type { ExplainSummary } from '../../src/panels/panel';
 import type { ErrorMessage, ShowClassMessage, ShowLayerMessage, ShowResultMessage, ToWebview } from '../../src/shared/protocol';
 
@@ -234,27 +234,8 @@ describe('CNN Fixations in VS Code', function () {
 
   it('an operator without a rule is reported in the panel with its node and the path from the output', async () => {
     // conv → Resize (no backtrack rule) → global average pool → fully connected: the walk stops at the Resize
-    const r = rng(7);
     const model = path.join(folder(), 'models', 'upsample.onnx');
-    fs.writeFileSync(
-      model,
-      buildModel({
-        inputs: [{ name: 'x', dims: [1, 3, 16, 16] }],
-        outputs: [{ name: 'logits', dims: [1, 3] }],
-        initializers: [
-          { name: 'w', dims: [4, 3, 3, 3], values: randomTensor(108, r) },
-          { name: 'scales', dims: [4], values: [1, 1, 2, 2] },
-          { name: 'fc', dims: [3, 4], values: randomTensor(12, r) },
-        ],
-        nodes: [
-          { op: 'Conv', inputs: ['x', 'w'], outputs: ['c'], attrs: { pads: [1, 1, 1, 1] } },
-          { op: 'Resize', name: 'upsample_x2', inputs: ['c', '', 'scales'], outputs: ['up'], attrs: { mode: 'nearest' } },
-          { op: 'GlobalAveragePool', inputs: ['up'], outputs: ['g'] },
-          { op: 'Flatten', inputs: ['g'], outputs: ['f'] },
-          { op: 'Gemm', inputs: ['f', 'fc'], outputs: ['logits'], attrs: { transB: 1 } },
-        ],
-      }),
-    );
+    fs.writeFileSync(model, resizeOnPathModel());
     const [s] = await explain(vscode.Uri.file(model), file('images', 'pelican.jpeg'));
     assert.equal(s.ok, false);
     assert.equal(s.error?.title, 'Cannot explain through Resize');
