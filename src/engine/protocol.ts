@@ -3,7 +3,7 @@
 // reply repeats. They cross the process boundary by structured clone (fork's 'advanced' serialization), so
 // typed arrays (heat grids, image bytes, activation maps) travel as binary, not as JSON number lists.
 // Types only: the host imports this file without pulling in the pipeline.
-import type { ExportKind, ExportMessage, LayerDetail, ModelSummary, PanelExplanation, PanelImage, RunSettings } from '../shared/protocol';
+import type { ExportKind, ExportMessage, LayerDetail, PanelExplanation, ResultPayload, RunSettings } from '../shared/protocol';
 
 /** The settings of a run, as the core's ExplainOptions takes them (plain data: it is cloned across). */
 export interface EngineOptions extends RunSettings {
@@ -79,15 +79,9 @@ export type EngineRequest = OpenRequest | ExplainRequest | LayerRequest | Export
 
 // ---- engine → host ---------------------------------------------------------------------------------
 
-export interface OpenedResponse {
+export interface OpenedResponse extends ResultPayload {
   readonly type: 'opened';
   readonly id: number;
-  readonly model: ModelSummary;
-  readonly image: PanelImage;
-  readonly classCount: number;
-  readonly labels: readonly string[] | undefined;
-  readonly main: PanelExplanation;
-  readonly compare: PanelExplanation | undefined;
   /** The model's session was already open in the engine (no parse, no session creation). */
   readonly sessionCached: boolean;
   /** Forward passes this open ran. */

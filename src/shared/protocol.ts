@@ -75,15 +75,18 @@ export interface PanelState {
 
 // ---- host → webview ------------------------------------------------------------------------------
 
-/** A new explanation: model, image, predictions and the explained class. */
-export interface ShowResultMessage {
-  readonly type: 'showResult';
+/** An opened explanation: model, image, predictions, the explained and the compared class. */
+export interface ResultPayload {
   readonly model: ModelSummary;
   readonly image: PanelImage;
   readonly classCount: number;
   readonly labels: readonly string[] | undefined;
   readonly main: PanelExplanation;
   readonly compare: PanelExplanation | undefined;
+}
+/** A new explanation for the panel. */
+export interface ShowResultMessage extends ResultPayload {
+  readonly type: 'showResult';
   readonly state: PanelState;
 }
 /** Another class explained from the kept forward pass (main or the comparison side). */
