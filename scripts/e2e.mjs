@@ -65,6 +65,13 @@ async function contextMenu(page, name, item, shot) {
     await page.screenshot({ path: path.join(ART, `readme-${shot.replace(/^\d+-/, '')}`), clip: { x: 0, y: 0, width: 560, height: 340 } });
   }
   await entry.click();
+  // A click that lands while the menu is still settling can leave it open with the entry only highlighted
+  // (seen once in CI): the entry has the focus then, and Enter activates it.
+  const closed = await entry.waitFor({ state: 'detached', timeout: 3000 }).then(() => true, () => false);
+  if (!closed) {
+    await page.keyboard.press('Enter');
+    await entry.waitFor({ state: 'detached', timeout: 5000 });
+  }
 }
 
 /** Pixel statistics of the main overlay canvas: its size and a coarse fingerprint for comparisons. */
@@ -104,6 +111,8 @@ async function step(name, fn) {
     results.push([name, false]);
     console.log(`  ✗ ${name}: ${e.message}`);
     await page?.screenshot({ path: path.join(ART, `failed-${results.length}.png`) }).catch(() => {});
+    // a menu or quick pick left open by the failed step must not take the next step down with it
+    for (let i = 0; i < 2; i++) await page?.keyboard.press('Escape').catch(() => {});
   }
 }
 
