@@ -8,15 +8,24 @@ import { defaultPresetName, presetNamed, type Preset } from './preprocess/preset
 import { readInputTensor, tensorPreview } from './preprocess/tensor-input';
 import { SessionCache, runForward, type Feed, type ForwardResult, type OpenModel } from './runtime/session';
 import { pointsBox, thresholdBox, type Box, type BoxMode } from './heatmap/box';
-import { defaultSigma, densityMap, type HeatMap } from './heatmap/density';
-import { removeOutliers, type Point } from './heatmap/outliers';
+import { defaultSigma, densityMap, heatPeak, type HeatMap } from './heatmap/density';
+import { keptByMass, type Point } from './heatmap/outliers';
 import { imagenetLabels } from './labels';
 import { RESULT_VERSION, type ExplanationJson, type Prediction, type Timings } from './shared/result';
-import { defaultUnravelOptions, type ConvMode, type FlattenMode } from './unravel/types';
+import { classContrast } from './unravel/contrast';
+import { defaultUnravelOptions, type ClassContrast, type ConvMode, type FlattenMode } from './unravel/types';
 import type { UnravelResult } from './unravel/walk';
+
+/**
+ * paper: the paper's method exactly (every fixation counts 1); weighted: masses with the paper's rules;
+ * discriminative: masses, and the class against the rest at the classifier (ALGORITHM.md).
+ */
+export type ExplainMode = 'paper' | 'weighted' | 'discriminative';
+export const defaultMode: ExplainMode = 'paper';
 
 export interface ExplainOptions {
   readonly preset?: string;
+  readonly mode?: ExplainMode;
   readonly labels?: readonly string[];
   readonly top?: number;
   readonly convMode?: ConvMode;
@@ -34,7 +43,15 @@ export interface Explanation {
   readonly unravel: UnravelResult;
   readonly heat: HeatMap;
   readonly keptPoints: readonly Point[];
+  /** One per kept point: its mass (uniform in mode paper). */
+  readonly keptWeights: readonly number[];
   readonly box: Box | null;
+}
+
+/** What explain() may change per call without a new forward pass. */
+export interface ExplainOverrides extends Partial<ExplainOptions> {
+  /** Explain the class against class `versus` ("why A rather than B?"): masses, contrast W[A] − W[B]. */
+  readonly versus?: number;
 }
 
 /** Probabilities: the output itself when it already is a distribution, else its softmax. */
@@ -71,6 +88,8 @@ export interface View {
   readonly forward: ForwardResult;
   readonly map: CoordinateMap;
   readonly probs: Float64Array;
+  /** The class scores before any final Softmax (what a class contrast weighs classes by). */
+  readonly logits: Float64Array;
 }
 
 export class Explainer {
@@ -133,7 +152,7 @@ export class Explainer {
       if (!out) throw new Error(`the model produced no output '${outputName}'`);
       const s = out.data instanceof Float64Array ? out.data : Float32Array.from(out.data);
       scores ??= s;
-      views.push({ forward, map, probs: probabilities(s) });
+      views.push({ forward, map, probs: probabilities(s), logits: logitsOf(model, forward, s) });
     }
     const t3 = performance.now();
     const probs = new Float64Array(scores!.length);
@@ -160,35 +179,56 @@ export class Explainer {
 
   /**
    * Explains class `k` (default: the top-1) from the kept forward pass(es). With several views, only those
-   * whose own top-1 is `k` are traced (all of them when none is), and their points are pooled.
+   * whose own top-1 is `k` are traced (all of them when none is), and their points are pooled, each view's
+   * masses scaled by 1 / the number of views traced. `versus` explains k against that class.
    */
-  explain(classIndex?: number, overrides: Partial<ExplainOptions> = {}): Explanation {
+  explain(classIndex?: number, overrides: ExplainOverrides = {}): Explanation {
     const o = { ...this.options, ...overrides };
     const k = classIndex ?? topK(this.probs, 1)[0];
     if (!Number.isInteger(k) || k < 0 || k >= this.classCount) {
       throw new RangeError(`class ${classIndex} is out of range: the model has ${this.classCount} classes (0–${this.classCount - 1})`);
     }
-    const unravelOptions = { convMode: o.convMode ?? defaultUnravelOptions.convMode, flattenMode: o.flattenMode ?? defaultUnravelOptions.flattenMode };
+    const versus = overrides.versus;
+    const mode = o.mode ?? defaultMode;
+    const contrastFor = (v: View): ClassContrast | undefined =>
+      versus !== undefined ? classContrast({ kind: 'versus', versus }, k, v.logits) : mode === 'discriminative' ? classContrast({ kind: 'others' }, k, v.logits) : undefined;
+    const masses = versus !== undefined || mode !== 'paper';
+    const base = { convMode: o.convMode ?? defaultUnravelOptions.convMode, flattenMode: o.flattenMode ?? defaultUnravelOptions.flattenMode };
     const agreeing = this.views.filter((v) => topK(v.probs, 1)[0] === k);
     const traced = agreeing.length ? agreeing : this.views;
     const t0 = performance.now();
-    const walks = traced.map((v) => ({ v, unravel: this.model.unraveler.unravel(v.forward, this.outputName, k, this.spec.name, unravelOptions) }));
+    const walks = traced.map((v) => ({ v, unravel: this.model.unraveler.unravel(v.forward, this.outputName, k, this.spec.name, { ...base, masses, contrast: contrastFor(v) }) }));
     const t1 = performance.now();
     const { width, height } = this.picture;
     const points: Point[] = [];
-    const seen = new Set<string>();
+    const pointMass: number[] = [];
+    const seen = new Map<string, number>();
     const fixations: [number, number, number][] = [];
+    const fixationMass: number[] = [];
     for (const { v, unravel } of walks) {
-      for (const [c, y, x] of this.inputCoordinates(unravel.input.fixations)) {
+      const mass = unravel.input.mass;
+      this.inputCoordinates(unravel.input.fixations).forEach(([c, y, x], n) => {
+        const m = (mass ? mass[n] : 1) / walks.length;
         const p = toOriginal(v.map, x, y);
-        if (p) points.push(p);
+        if (p) {
+          points.push(p);
+          pointMass.push(m);
+        }
         const key = `${c},${y},${x}`;
-        if (!seen.has(key)) { seen.add(key); fixations.push([c, y, x]); }
-      }
+        const at = seen.get(key);
+        if (at === undefined) {
+          seen.set(key, fixations.length);
+          fixations.push([c, y, x]);
+          fixationMass.push(m);
+        } else fixationMass[at] += m;
+      });
     }
-    const keptPoints = removeOutliers(points, width, height);
+    const pointWeights = normalized(pointMass);
+    const kept = keptByMass(points, masses ? pointWeights : undefined, width, height);
+    const keptPoints = kept.map((i) => points[i]);
+    const keptWeights = kept.map((i) => pointWeights[i]);
     const sigma = o.sigma ?? defaultSigma(width, height);
-    const heat = densityMap(keptPoints, width, height, sigma);
+    const heat = densityMap(keptPoints, width, height, sigma, masses ? keptWeights : undefined);
     const boxMode = o.boxMode ?? 'points';
     const box = boxMode === 'points' ? pointsBox(keptPoints) : thresholdBox(heat);
     const t2 = performance.now();
@@ -206,15 +246,23 @@ export class Explainer {
       timings: { ...this.baseTimings, unravelMs: t1 - t0, heatmapMs: t2 - t1 },
       settings: {
         preset: this.preset.name,
-        convMode: unravelOptions.convMode,
-        flattenMode: unravelOptions.flattenMode,
+        mode: versus !== undefined ? 'versus' : mode,
+        versus: versus ?? null,
+        ...(versus !== undefined ? { versusLabel: this.label(versus) } : {}),
+        convMode: base.convMode,
+        flattenMode: base.flattenMode,
         sigma,
         boxMode,
         views: this.views.length === 1 ? 'single' : `five (traced ${traced.length}: ${traced.map((v) => this.views.indexOf(v)).join(',')})`,
       },
       image: { path: this.picture.path, width, height },
+      // added in version 1 after the fields above
+      inputFixationWeights: normalized(fixationMass),
+      pointWeights,
+      keptPointWeights: keptWeights,
+      peak: heatPeak(heat),
     };
-    return { json, unravel, heat, keptPoints, box };
+    return { json, unravel, heat, keptPoints, keptWeights, box };
   }
 
   /** Flat input indices → [c, y, x] whatever the layout. */
@@ -226,4 +274,21 @@ export class Explainer {
       nhwc ? [f % c, Math.floor(f / (w * c)) % h, Math.floor(f / c) % w] : [Math.floor(f / (h * w)) % c, Math.floor(f / w) % h, f % w],
     );
   }
+}
+
+/** Weights scaled to sum to 1 (all zero stays all zero). */
+function normalized(w: readonly number[]): number[] {
+  const total = w.reduce((a, b) => a + b, 0);
+  return total > 0 ? w.map((v) => v / total) : w.map(() => 0);
+}
+
+/** The first output's logits for one forward pass: the scores themselves, or the input of a final Softmax. */
+function logitsOf(model: OpenModel, forward: ForwardResult, scores: ArrayLike<number>): Float64Array {
+  const { tensor, scale, zero } = model.plan.logits;
+  if (tensor === model.outputNames[0]) return Float64Array.from(scores);
+  if (!scale) return model.unraveler.values(forward, tensor);
+  const q = forward.values.get(tensor);
+  const s = model.unraveler.constants.float(scale)?.[0] ?? 1, z = zero ? model.unraveler.constants.float(zero)?.[0] ?? 0 : 0;
+  if (!q) throw new Error(`the forward pass did not keep the logits '${tensor}'`);
+  return Float64Array.from(q.data, (v) => (v - z) * s);
 }

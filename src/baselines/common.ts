@@ -1,9 +1,9 @@
 // What the baseline methods share: a saliency map computed on the model's input grid (CAM's coarse
 // feature grid, occlusion's per-pixel drops) brought onto the original image as a HeatMap (the same
 // type CNN Fixations' density is), and the Explanation wrapper with empty points.
-import type { Explainer, Explanation } from '../explain';
+import { defaultMode, type Explainer, type Explanation } from '../explain';
 import { thresholdBox } from '../heatmap/box';
-import type { HeatMap } from '../heatmap/density';
+import { heatPeak, type HeatMap } from '../heatmap/density';
 import type { CoordinateMap } from '../preprocess/geometry';
 import { RESULT_VERSION, type ExplanationJson } from '../shared/result';
 import { defaultUnravelOptions } from '../unravel/types';
@@ -113,6 +113,8 @@ export function mapExplanation(explainer: Explainer, k: number, method: Exclude<
     timings: { ...explainer.baseTimings, unravelMs: methodMs, heatmapMs: heatmapMs + performance.now() - t0 },
     settings: {
       preset: explainer.preset.name,
+      mode: o.mode ?? defaultMode,
+      versus: null,
       convMode: o.convMode ?? defaultUnravelOptions.convMode,
       flattenMode: o.flattenMode ?? defaultUnravelOptions.flattenMode,
       sigma: 0,
@@ -120,12 +122,17 @@ export function mapExplanation(explainer: Explainer, k: number, method: Exclude<
       method,
     },
     image: { path: explainer.picture.path, width: explainer.picture.width, height: explainer.picture.height },
+    inputFixationWeights: [],
+    pointWeights: [],
+    keptPointWeights: [],
+    peak: heatPeak(heat),
   };
   return {
     json,
-    unravel: { layers: [], input: { name: explainer.spec.name, shape: input.dims, fixations: new Int32Array(0) } },
+    unravel: { layers: [], input: { name: explainer.spec.name, shape: input.dims, fixations: new Int32Array(0), mass: undefined } },
     heat,
     keptPoints: [],
+    keptWeights: [],
     box,
   };
 }

@@ -1,4 +1,4 @@
-// Heat map: the kept points (with multiplicity) splatted on a zero image of the original size, blurred
+// Heat map: the kept points (with multiplicity, or with their masses) splatted on a zero image of the original size, blurred
 // with a Gaussian of `sigma` original pixels, scaled so the maximum is 1. The map is sampled on a grid of
 // every d-th pixel (d ≈ sigma/5; every pixel when d = 1) and read back bilinearly: the same smooth map for
 // a fraction of the work, and small enough to send to the webview as is.
@@ -23,7 +23,8 @@ export function defaultSigma(width: number, height: number): number {
   return Math.max(1, 0.055 * Math.min(width, height));
 }
 
-export function densityMap(points: readonly Point[], width: number, height: number, sigma = defaultSigma(width, height)): HeatMap {
+/** Splats the points (each with its weight, else 1: multiplicity) and blurs them; see the file's head. */
+export function densityMap(points: readonly Point[], width: number, height: number, sigma = defaultSigma(width, height), weights?: ArrayLike<number>): HeatMap {
   const step = Math.max(1, Math.floor(sigma / 5));
   const gw = Math.ceil((width - 1) / step) + 1;
   const gh = Math.ceil((height - 1) / step) + 1;
@@ -31,7 +32,7 @@ export function densityMap(points: readonly Point[], width: number, height: numb
   // Each distinct point adds weight · g(dx) · g(dy) to the nodes within 3.5 sigma: the Gaussian sampled
   // exactly at the nodes, whatever the point's sub-node position.
   const weight = new Map<number, number>();
-  for (const [x, y] of points) weight.set(y * width + x, (weight.get(y * width + x) ?? 0) + 1);
+  points.forEach(([x, y], i) => weight.set(y * width + x, (weight.get(y * width + x) ?? 0) + (weights ? weights[i] : 1)));
   const reach = 3.5 * sigma;
   const inv = 1 / (2 * sigma * sigma);
   const gx = new Float32Array(gw), gy = new Float32Array(gh);
@@ -50,6 +51,15 @@ export function densityMap(points: readonly Point[], width: number, height: numb
   for (let i = 0; i < grid.length; i++) if (grid[i] > max) max = grid[i];
   if (max > 0) for (let i = 0; i < grid.length; i++) grid[i] /= max;
   return { width, height, step, gridWidth: gw, gridHeight: gh, grid, sigma, empty: max === 0 };
+}
+
+/** The map's maximum in original pixels (the grid node holding it; the first one on ties), or null when empty. */
+export function heatPeak(map: HeatMap): [number, number] | null {
+  if (map.empty) return null;
+  let best = 0;
+  for (let i = 1; i < map.grid.length; i++) if (map.grid[i] > map.grid[best]) best = i;
+  const i = best % map.gridWidth, j = (best - i) / map.gridWidth;
+  return [Math.min(map.width - 1, i * map.step), Math.min(map.height - 1, j * map.step)];
 }
 
 /** The heat at original pixel (x, y), read bilinearly from the grid. */

@@ -41,6 +41,14 @@ export interface ExplanationJson {
   readonly timings: Timings;
   readonly settings: {
     readonly preset: string;
+    /**
+     * paper (the paper's method: every fixation counts 1), weighted (masses), discriminative (masses, the class
+     * against the rest), or versus (masses, the class against class `versus`).
+     */
+    readonly mode: string;
+    /** The class explained against (mode versus), else null. */
+    readonly versus: number | null;
+    readonly versusLabel?: string;
     readonly convMode: string;
     readonly flattenMode: string;
     readonly sigma: number;
@@ -54,4 +62,13 @@ export interface ExplanationJson {
     readonly method?: 'fixations' | 'cam' | 'occlusion';
   };
   readonly image: { readonly path: string; readonly width: number; readonly height: number };
+  // Added in version 1 (ALGORITHM.md, "Weighted and class-discriminative explanations"):
+  /** One per entry of inputFixations: its share of the target's mass (sum 1; uniform in mode paper). */
+  readonly inputFixationWeights: readonly number[];
+  /** One per entry of points, same order: the mass of that point's input fixation (sum 1; uniform in mode paper). */
+  readonly pointWeights: readonly number[];
+  /** One per entry of keptPoints: the same masses as in pointWeights (their sum says how much outlier removal kept). */
+  readonly keptPointWeights: readonly number[];
+  /** The heat map's maximum in original-image pixels, or null when the map is empty. */
+  readonly peak: readonly [number, number] | null;
 }

@@ -15,6 +15,39 @@ export interface ExposurePlan {
   readonly expose: readonly string[];
   /** Nodes that fixations can reach from the outputs. */
   readonly onPath: ReadonlySet<number>;
+  /** Where the first output's class scores before a final Softmax are (the class contrast needs logits). */
+  readonly logits: Logits;
+}
+
+/** A tensor of class scores before any Softmax, and its quantization when the scores are quantized. */
+export interface Logits {
+  readonly tensor: string;
+  readonly scale: string;
+  readonly zero: string;
+}
+
+/** Ops that end a classifier after its scores: the logits are their input (LogSoftmax's output would do too). */
+const softmaxes = new Set(['Softmax', 'LogSoftmax', 'QLinearSoftmax']);
+
+/**
+ * The logits of `output`: the input of a final Softmax / LogSoftmax (through views and a DequantizeLinear), or the
+ * output itself when the model ends without one.
+ */
+export function logitsOf(graph: OnnxGraph, output: string): Logits {
+  for (let t = output, hops = 0; hops < 32; hops++) {
+    const p = graph.producer.get(t);
+    if (!p || p.outputs[0] !== t) break;
+    if (views.has(p.opType) || p.opType === 'DequantizeLinear') {
+      t = p.input(0);
+      continue;
+    }
+    if (softmaxes.has(p.opType)) {
+      const quantized = p.opType === 'QLinearSoftmax';
+      return { tensor: p.input(0), scale: quantized ? p.input(1) : '', zero: quantized ? p.input(2) : '' };
+    }
+    break;
+  }
+  return { tensor: output, scale: '', zero: '' };
 }
 
 /** Ops whose output holds the same elements in the same order as their input (only the dims differ). */
@@ -109,6 +142,8 @@ export function planExposure(graph: OnnxGraph, graphConsts: Constants = graphCon
       wanted.add(valueSource(t, graph, constants).name);
     }
   }
+  const logits = logitsOf(graph, graph.outputs[0]?.name ?? '');
+  if (logits.tensor && !constants.has(logits.tensor)) wanted.add(logits.scale ? logits.tensor : valueSource(logits.tensor, graph, constants).name);
   const fed = new Set(graph.inputs.map((i) => i.name));
   const already = new Set(graph.outputs.map((o) => o.name));
   const order = new Map<string, number>();
@@ -116,5 +151,5 @@ export function planExposure(graph: OnnxGraph, graphConsts: Constants = graphCon
   const expose = [...wanted]
     .filter((t) => !fed.has(t) && !already.has(t) && !constants.has(t) && order.has(t))
     .sort((a, b) => order.get(a)! - order.get(b)!);
-  return { expose, onPath };
+  return { expose, onPath, logits };
 }

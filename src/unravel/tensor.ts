@@ -59,16 +59,3 @@ export interface Activation {
 export function floatActivation(dims: Shape, data: Values): Activation {
   return { dims, data, scale: 1, zero: 0 };
 }
-
-/** Sorted union of index lists without duplicates. */
-export function unionSorted(lists: readonly (ArrayLike<number> | undefined)[]): Int32Array {
-  let n = 0;
-  for (const l of lists) n += l ? l.length : 0;
-  const all = new Int32Array(n);
-  let k = 0;
-  for (const l of lists) if (l) for (let i = 0; i < l.length; i++) all[k++] = l[i];
-  all.sort();
-  let m = 0;
-  for (let i = 0; i < n; i++) if (i === 0 || all[i] !== all[i - 1]) all[m++] = all[i];
-  return all.slice(0, m);
-}

@@ -2,7 +2,10 @@
 // the shapes and values of its tensors, and the fixations of its outputs.
 import type { OnnxGraph, OnnxNode } from '../onnx/graph';
 import type { ConstTensor } from '../onnx/tensor';
+import type { Fixations } from './fixations';
 import type { Activation, Shape } from './tensor';
+
+export type { Fixations } from './fixations';
 
 export type ConvMode = 'contribution' | 'center' | 'activation';
 export type FlattenMode = 'argmax' | 'positive';
@@ -10,6 +13,21 @@ export type FlattenMode = 'argmax' | 'positive';
 export interface UnravelOptions {
   readonly convMode: ConvMode;
   readonly flattenMode: FlattenMode;
+  /**
+   * Carry masses: the target starts with mass 1, rules pass it on (whole to a single parent, split in proportion
+   * to the contributions by the fully connected rule), and the sets of fixations stay exactly the paper's.
+   */
+  readonly masses?: boolean;
+  /**
+   * At the first weighted node on the path from the target (the classifier), the target's weight vector W[A] is
+   * replaced by W[A] + Σ_s c_s·W[s]: `coefficients` maps other classes s (indices of the output) to c_s.
+   */
+  readonly contrast?: ClassContrast;
+}
+
+/** A linear combination of the classifier's weight vectors: the target with coefficient 1, the classes given with theirs. */
+export interface ClassContrast {
+  readonly coefficients: ReadonlyMap<number, number>;
 }
 
 export const defaultUnravelOptions: UnravelOptions = { convMode: 'contribution', flattenMode: 'argmax' };
@@ -53,8 +71,6 @@ export interface WalkContext extends ShapeContext {
   flag(message: string): void;
 }
 
-export type Fixations = Int32Array;
-
 export interface Rule {
   /** Input positions that can receive fixations (default: [0]). */
   routes?(node: OnnxNode, ctx: ShapeContext): readonly number[];
@@ -62,8 +78,25 @@ export interface Rule {
   reads?(node: OnnxNode, ctx: ShapeContext): readonly number[];
   /** Output shapes from input shapes (undefined where unknown); throws or returns undefined when it cannot tell. */
   shape(node: OnnxNode, inputs: readonly (Shape | undefined)[], ctx: ShapeContext): readonly (Shape | undefined)[] | undefined;
-  /** Output fixations (flat indices, one list per output, possibly empty) → input fixations (per input, or undefined). */
+  /**
+   * Output fixations (one set per output, possibly empty, with masses when the walk carries them) → what goes to
+   * each input (or undefined): parents in any order, duplicates allowed, with their masses, which sum to the
+   * outputs' total (a fixation that has no parent, e.g. on constant padding, is dropped and flagged).
+   */
   back(node: OnnxNode, outputs: readonly Fixations[], ctx: WalkContext): readonly (Fixations | undefined)[];
+  /** Nodes with weights per output neuron (Conv, Gemm, MatMul): where a class contrast can start. */
+  weighted?: WeightedRule;
+}
+
+/** The contrast start of a node with weights (ALGORITHM.md: the discriminative start). */
+export interface WeightedRule {
+  /** The neuron (weight vector: a Gemm's column, a conv's output channel) that output element `flat` uses. */
+  neuron(node: OnnxNode, flat: number, ctx: WalkContext): number;
+  /**
+   * The rule for one output fixation whose weight vector is replaced by Σ_n c_n·W[n] (`coefficients`: neuron →
+   * c_n, the fixation's own neuron included), then applied as usual: positive contributions, masses in proportion.
+   */
+  back(node: OnnxNode, outputs: readonly Fixations[], coefficients: ReadonlyMap<number, number>, ctx: WalkContext): readonly (Fixations | undefined)[];
 }
 
 /** A node the walk has no rule for, or a configuration of a node a rule does not cover. */

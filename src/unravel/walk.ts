@@ -1,14 +1,18 @@
 // The walk: from one output neuron back to the input, node by node in reverse topological order,
 // each rule turning its outputs' fixations into its inputs' fixations. Every step is recorded.
+// With masses (ALGORITHM.md, "Weighted and class-discriminative explanations") each fixation carries a share of
+// the target's mass 1, conserved at every step; a class contrast replaces the target's weight vector at the
+// first weighted node on the path (the classifier) by a combination with the other classes' vectors.
 import type { OnnxGraph, OnnxNode } from '../onnx/graph';
 import type { ConstTensor, Values } from '../onnx/tensor';
 import { graphConstants } from './constants';
+import { merge, totalMass, type Fixations } from './fixations';
 import { valueSource } from './plan';
 import { rules } from './rules/index';
 import { withShapeValues } from './shape-values';
 import { inferShapes } from './shapes';
-import { floatActivation, numel, unionSorted, type Activation, type Shape } from './tensor';
-import { defaultUnravelOptions, UnsupportedError, type Constants, type UnravelOptions, type WalkContext } from './types';
+import { floatActivation, numel, type Activation, type Shape } from './tensor';
+import { defaultUnravelOptions, UnsupportedError, type Constants, type Rule, type UnravelOptions, type WalkContext } from './types';
 
 /** What one forward pass left behind: the fed input(s) and the tensors the runtime kept. */
 export interface ForwardValues {
@@ -23,6 +27,8 @@ export interface LayerRecord {
   readonly count: number;
   /** Sorted flat indices into the tensor (batch 0). */
   readonly fixations: Int32Array;
+  /** Their masses, when the walk carried masses. */
+  readonly mass: Float64Array | undefined;
   /** Fall-backs the rule took here. */
   readonly notes: readonly string[];
 }
@@ -30,15 +36,28 @@ export interface LayerRecord {
 export interface UnravelResult {
   /** One record per node output that holds fixations, from the output towards the input. */
   readonly layers: readonly LayerRecord[];
-  readonly input: { readonly name: string; readonly shape: Shape; readonly fixations: Int32Array };
+  readonly input: { readonly name: string; readonly shape: Shape; readonly fixations: Int32Array; readonly mass: Float64Array | undefined };
+  /** Where a class contrast started (the classifier node), when one was asked for. */
+  readonly contrastNode?: string;
 }
 
 export class UnravelError extends Error {}
+
+/** The first weighted node on a class's path, and the neuron (weight vector) of it that the class reads. */
+interface ClassNeuron {
+  readonly node: OnnxNode;
+  readonly neuron: number;
+}
+
+/** Mass a node may lose to rounding before the walk calls it a leak. */
+const MASS_TOLERANCE = 1e-9;
 
 /** A prepared walker for one model: constants folded once, shapes inferred once per input shape. */
 export class Unraveler {
   readonly constants: Constants;
   private shapeCache = new Map<string, { shapes: Map<string, Shape>; constants: Constants }>();
+  /** Per forward pass and output: each class's classifier neuron (a class switch reuses them). */
+  private neuronCache = new WeakMap<ForwardValues, Map<string, Map<number, ClassNeuron>>>();
 
   constructor(readonly graph: OnnxGraph) {
     this.constants = graphConstants(graph);
@@ -63,13 +82,87 @@ export class Unraveler {
     return hit;
   }
 
+  /** The values of a tensor the forward pass kept (or a constant), dequantized, as the rules read them. */
+  values(forward: ForwardValues, name: string): Float64Array {
+    const a = new Walk(this.graph, this.inferred(forward), forward, defaultUnravelOptions).ctx.activation(name);
+    return Float64Array.from(a.data, (v) => (v - a.zero) * a.scale);
+  }
+
   /** Traces the fixations of element `index` (flat, batch 0) of tensor `output`. */
   unravel(forward: ForwardValues, output: string, index: number, inputName: string, options: UnravelOptions = defaultUnravelOptions): UnravelResult {
-    const { graph } = this;
-    const { shapes, constants } = this.inferred(forward);
-    const activations = new Map<string, Activation>();
-    let notes: string[] = [];
+    const walk = new Walk(this.graph, this.inferred(forward), forward, options);
+    walk.start(output, index);
+    const contrast = options.contrast;
+    let contrastNode: OnnxNode | undefined;
+    walk.run((node, rule, outs) => {
+      if (!contrast || contrastNode || !rule.weighted) return undefined;
+      contrastNode = node;
+      const own = walk.soleFixation(node, outs, `class ${index}`);
+      const coefficients = new Map<number, number>([[rule.weighted.neuron(node, own, walk.ctx), 1]]);
+      const neurons = this.classNeurons(forward, output, [...contrast.coefficients.keys()], options);
+      for (const [cls, c] of contrast.coefficients) {
+        const n = neurons.get(cls)!;
+        if (n.node !== node) {
+          throw new UnsupportedError(node.opType, node.name, `class ${cls}'s score comes from ${n.node.label}, not from this node: a class contrast needs one classifier node for all classes`);
+        }
+        coefficients.set(n.neuron, (coefficients.get(n.neuron) ?? 0) + c);
+      }
+      return rule.weighted.back(node, outs, coefficients, walk.ctx);
+    });
+    if (contrast && !contrastNode) {
+      throw new UnravelError(`class ${index} reaches the input without passing a node with weights (Conv, Gemm, MatMul): a class contrast needs a classifier layer; use mode paper or weighted`);
+    }
+    const input = walk.result(inputName);
+    return { layers: walk.layers, input, ...(contrastNode ? { contrastNode: contrastNode.label } : {}) };
+  }
 
+  /**
+   * For each class, the first node with weights on its path from the output and the neuron of it the class
+   * reads (a Gemm's column, a conv classifier's channel): found by walking each class back to that node.
+   */
+  private classNeurons(forward: ForwardValues, output: string, classes: readonly number[], options: UnravelOptions): Map<number, ClassNeuron> {
+    let perOutput = this.neuronCache.get(forward);
+    if (!perOutput) this.neuronCache.set(forward, (perOutput = new Map()));
+    let known = perOutput.get(output);
+    if (!known) perOutput.set(output, (known = new Map()));
+    const inferred = this.inferred(forward);
+    const plain: UnravelOptions = { convMode: options.convMode, flattenMode: options.flattenMode };
+    for (const cls of classes) {
+      if (known.has(cls)) continue;
+      const walk = new Walk(this.graph, inferred, forward, plain);
+      walk.start(output, cls);
+      let found: ClassNeuron | undefined;
+      walk.run((node, rule, outs) => {
+        if (!rule.weighted) return undefined;
+        found = { node, neuron: rule.weighted.neuron(node, walk.soleFixation(node, outs, `class ${cls}`), walk.ctx) };
+        return 'stop';
+      });
+      if (!found) throw new UnravelError(`class ${cls} reaches the input without passing a node with weights: a class contrast needs a classifier layer; use mode paper or weighted`);
+      known.set(cls, found);
+    }
+    return known;
+  }
+}
+
+/** A node's own handling of its outputs' fixations (the contrast start), 'stop' to end the walk there, or undefined for its rule. */
+type Visit = (node: OnnxNode, rule: Rule, outs: readonly Fixations[]) => readonly (Fixations | undefined)[] | 'stop' | undefined;
+
+/** One walk from one output element: its pending fixations per tensor, the records, the context rules see. */
+class Walk {
+  readonly ctx: WalkContext;
+  readonly layers: LayerRecord[] = [];
+  private readonly pending = new Map<string, Fixations[]>();
+  private readonly reachedBy = new Map<string, OnnxNode>();
+  private notes: string[] = [];
+
+  constructor(
+    private readonly graph: OnnxGraph,
+    inferred: { shapes: Map<string, Shape>; constants: Constants },
+    forward: ForwardValues,
+    private readonly options: UnravelOptions,
+  ) {
+    const { shapes, constants } = inferred;
+    const activations = new Map<string, Activation>();
     const shape = (name: string): Shape => {
       const s = shapes.get(name) ?? constants.get(name)?.dims;
       if (s) return s;
@@ -94,62 +187,127 @@ export class Unraveler {
       activations.set(name, a);
       return a;
     };
-    const ctx: WalkContext = { graph, constants, options, shape, activation, flag: (m) => notes.push(m) };
+    this.ctx = { graph, constants, options, shape, activation, flag: (m) => this.notes.push(m) };
+  }
 
-    const outShape = shape(output);
+  /** Puts the target element, with mass 1, on `output`. */
+  start(output: string, index: number): void {
+    const outShape = this.ctx.shape(output);
     if (!Number.isInteger(index) || index < 0 || index >= numel(outShape)) {
       throw new UnravelError(`index ${index} is outside output '${output}' of shape [${outShape.join(',')}]`);
     }
-    const pending = new Map<string, Int32Array[]>([[output, [Int32Array.of(index)]]]);
-    const reachedBy = new Map<string, OnnxNode>();
-    const pathTo = (node: OnnxNode): string[] => {
-      const path = [node.label];
-      let t = node.outputs.find((o) => pending.has(o));
-      for (let hops = 0; t && hops < graph.nodes.length; hops++) {
-        const by = reachedBy.get(t);
-        if (!by) break;
-        path.push(by.label);
-        t = by.outputs.find((o) => reachedBy.has(o));
-      }
-      return path.reverse();
-    };
+    const first: Fixations = { index: Int32Array.of(index), mass: this.options.masses ? Float64Array.of(1) : undefined };
+    this.pending.set(output, [first]);
+  }
 
-    const layers: LayerRecord[] = [];
+  /** The node's single fixation: where a contrast starts there must be exactly one, on one path. */
+  soleFixation(node: OnnxNode, outs: readonly Fixations[], who: string): number {
+    const held = outs.filter((o) => o.index.length > 0);
+    const others = [...this.pending.keys()].filter((t) => !node.outputs.includes(t) && (this.pending.get(t) ?? []).some((f) => f.index.length > 0));
+    if (held.length !== 1 || held[0].index.length !== 1 || others.length > 0) {
+      throw new UnsupportedError(node.opType, node.name, `${who} reaches this node with ${held.reduce((n, o) => n + o.index.length, 0)} fixation(s)${others.length ? ` and ${others.length} other path(s)` : ''}; a class contrast needs a single path from the class to its classifier`);
+    }
+    return held[0].index[0];
+  }
+
+  private pathTo(node: OnnxNode): string[] {
+    const path = [node.label];
+    let t = node.outputs.find((o) => this.pending.has(o));
+    for (let hops = 0; t && hops < this.graph.nodes.length; hops++) {
+      const by = this.reachedBy.get(t);
+      if (!by) break;
+      path.push(by.label);
+      t = by.outputs.find((o) => this.reachedBy.has(o));
+    }
+    return path.reverse();
+  }
+
+  /** Visits the nodes holding fixations, from the output towards the input. */
+  run(visit: Visit): void {
+    const { graph, ctx } = this;
     for (let k = graph.nodes.length - 1; k >= 0; k--) {
       const node = graph.nodes[k];
-      if (!node.outputs.some((o) => pending.has(o))) continue;
-      const outs = node.outputs.map((o) => unionSorted(pending.get(o) ?? []));
+      if (!node.outputs.some((o) => this.pending.has(o))) continue;
+      const outs = node.outputs.map((o) => merge(this.pending.get(o) ?? []));
       const rule = rules.get(node.opType);
       if (!rule) {
-        throw new UnsupportedError(node.opType, node.name, `no rule for ${node.domain ? `${node.domain}.` : ''}${node.opType}`, pathTo(node));
+        throw new UnsupportedError(node.opType, node.name, `no rule for ${node.domain ? `${node.domain}.` : ''}${node.opType}`, this.pathTo(node));
       }
-      notes = [];
-      let ins: readonly (Int32Array | undefined)[];
+      this.notes = [];
+      let ins: readonly (Fixations | undefined)[];
       try {
-        ins = rule.back(node, outs, ctx);
+        const own = visit(node, rule, outs);
+        if (own === 'stop') return;
+        ins = own ?? rule.back(node, outs, ctx);
       } catch (e) {
-        if (e instanceof UnsupportedError) throw e.withPath(pathTo(node));
-        throw new UnsupportedError(node.opType, node.name, (e as Error).message, pathTo(node));
+        if (e instanceof UnsupportedError) throw e.path.length ? e : e.withPath(this.pathTo(node));
+        if (e instanceof UnravelError) throw e;
+        throw new UnsupportedError(node.opType, node.name, (e as Error).message, this.pathTo(node));
       }
       node.outputs.forEach((o, i) => {
-        if (outs[i].length) layers.push({ node: node.name, op: node.opType, tensor: o, shape: shape(o), count: outs[i].length, fixations: outs[i], notes });
+        const f = outs[i];
+        if (f.index.length) this.layers.push({ node: node.name, op: node.opType, tensor: o, shape: ctx.shape(o), count: f.index.length, fixations: f.index, mass: f.mass, notes: this.notes });
       });
-      ins.forEach((fix, i) => {
-        const t = node.input(i);
-        if (!fix || fix.length === 0 || !t || constants.has(t)) return;
-        const size = numel(shape(t));
-        for (let n = 0; n < fix.length; n++) {
-          if (fix[n] < 0 || fix[n] >= size) {
-            throw new UnravelError(`internal error: the ${node.opType} rule sent fixation ${fix[n]} to '${t}', which has ${size} elements`);
-          }
-        }
-        const list = pending.get(t);
+      const sent = this.routed(node, ins);
+      if (this.options.masses) this.conserve(node, outs, sent);
+      sent.forEach(([t, fix]) => {
+        const list = this.pending.get(t);
         if (list) list.push(fix);
-        else pending.set(t, [fix]);
-        if (!reachedBy.has(t)) reachedBy.set(t, node);
+        else this.pending.set(t, [fix]);
+        if (!this.reachedBy.has(t)) this.reachedBy.set(t, node);
       });
+      for (const o of node.outputs) this.pending.delete(o);
     }
-    const fixations = unionSorted(pending.get(inputName) ?? []);
-    return { layers, input: { name: inputName, shape: shape(inputName), fixations } };
+  }
+
+  /** What the rule sent to the node's non-constant inputs, checked against their sizes. */
+  private routed(node: OnnxNode, ins: readonly (Fixations | undefined)[]): [string, Fixations][] {
+    const sent: [string, Fixations][] = [];
+    ins.forEach((fix, i) => {
+      const t = node.input(i);
+      if (!fix || fix.index.length === 0 || !t || this.ctx.constants.has(t)) return;
+      const size = numel(this.ctx.shape(t));
+      for (let n = 0; n < fix.index.length; n++) {
+        if (fix.index[n] < 0 || fix.index[n] >= size) {
+          throw new UnravelError(`internal error: the ${node.opType} rule sent fixation ${fix.index[n]} to '${t}', which has ${size} elements`);
+        }
+      }
+      if (fix.mass && fix.mass.length !== fix.index.length) throw new UnravelError(`internal error: the ${node.opType} rule sent ${fix.index.length} fixations with ${fix.mass.length} masses`);
+      sent.push([t, fix]);
+    });
+    return sent;
+  }
+
+  /**
+   * Masses are conserved: what a node sends equals what reached it. A rule never creates mass; mass that found no
+   * parent (fixations on constant padding, or on a constant operand) is spread over the rest in proportion, and said.
+   */
+  private conserve(node: OnnxNode, outs: readonly Fixations[], sent: [string, Fixations][]): void {
+    const inMass = outs.reduce((s, f) => s + totalMass(f), 0);
+    const outMass = sent.reduce((s, [, f]) => s + totalMass(f), 0);
+    if (sent.some(([, f]) => !f.mass)) throw new UnravelError(`internal error: the ${node.opType} rule dropped the masses`);
+    if (outMass > inMass * (1 + MASS_TOLERANCE) + 1e-12) {
+      throw new UnravelError(`internal error: the ${node.opType} rule at '${node.name}' sent mass ${outMass} for ${inMass}`);
+    }
+    if (outMass >= inMass * (1 - MASS_TOLERANCE) || outMass === 0) return;
+    const factor = inMass / outMass;
+    for (let k = 0; k < sent.length; k++) {
+      const [t, f] = sent[k];
+      sent[k] = [t, { index: f.index, mass: f.mass!.map((m) => m * factor) }];
+    }
+    const lost = ((1 - outMass / inMass) * 100).toFixed(1);
+    const note = `${lost}% of the mass here had no parent (padding or constants) and was spread over the rest`;
+    if (!this.notes.includes(note)) this.notes.push(note);
+  }
+
+  /** The fixations that reached the input, with masses normalized to sum to 1 (when any mass reached it). */
+  result(inputName: string): UnravelResult['input'] {
+    const fix = merge(this.pending.get(inputName) ?? []);
+    let mass = fix.mass;
+    if (mass) {
+      const total = totalMass(fix);
+      if (total > 0 && Math.abs(total - 1) > MASS_TOLERANCE) mass = mass.map((m) => m / total);
+    }
+    return { name: inputName, shape: this.ctx.shape(inputName), fixations: fix.index, mass };
   }
 }

@@ -84,9 +84,9 @@ export function recordingSends<T>(fn: () => T): { result: T; steps: StepSends[] 
         const ins = rule.back(node, outputs, ctx);
         const sends = ins.flatMap((fix, i) => {
           const t = node.input(i);
-          return fix && t && !ctx.constants.has(t) ? [{ input: t, count: new Set(fix).size }] : [];
+          return fix && t && !ctx.constants.has(t) ? [{ input: t, count: new Set(fix.index).size }] : [];
         });
-        steps.push({ node, held: outputs.reduce((a, o) => a + o.length, 0), sends });
+        steps.push({ node, held: outputs.reduce((a, o) => a + o.index.length, 0), sends });
         return ins;
       },
     });

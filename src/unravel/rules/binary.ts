@@ -3,6 +3,7 @@
 // Add/Sum follow the larger summand (ties to the first), Mul follows both; Sub and Div have no such rule.
 import type { OnnxNode } from '../../onnx/graph';
 import { broadcastShapes, numel, type Shape } from '../tensor';
+import { parentsOf, scaled } from '../fixations';
 import type { Fixations, Rule, ShapeContext, WalkContext } from '../types';
 import { UnsupportedError } from '../types';
 
@@ -28,8 +29,13 @@ export function backElementwise(
   const full = fullInputs(node, ins, ctx);
   const result: (Fixations | undefined)[] = node.inputs.map(() => undefined);
   if (full.length === 0) return result;
-  if (full.length === 1 || combine === 'both') {
-    for (const i of full) result[i] = fix;
+  if (full.length === 1) {
+    result[full[0]] = fix;
+    return result;
+  }
+  if (combine === 'both') {
+    // Both operands are followed (x · sigmoid(x)): each gets half of every fixation's mass.
+    for (const i of full) result[i] = scaled(fix, 1 / full.length);
     return result;
   }
   if (combine === 'none') {
@@ -37,17 +43,17 @@ export function backElementwise(
   }
   const acts = full.map((i) => ctx.activation(node.input(i)));
   const picks = full.map(() => [] as number[]);
-  for (let n = 0; n < fix.length; n++) {
-    const f = fix[n];
+  for (let n = 0; n < fix.index.length; n++) {
+    const f = fix.index[n];
     let best = 0, top = -Infinity;
     for (let k = 0; k < acts.length; k++) {
       const a = acts[k];
       const v = (a.data[f] - a.zero) * a.scale;
       if (v > top) { top = v; best = k; }
     }
-    picks[best].push(f);
+    picks[best].push(n);
   }
-  full.forEach((i, k) => (result[i] = Int32Array.from(picks[k])));
+  full.forEach((i, k) => (result[i] = parentsOf(fix, picks[k], picks[k].map((n) => fix.index[n]))));
   return result;
 }
 

@@ -3,7 +3,8 @@
 // the largest sum of Q; the position within it is chosen by the conv mode. Exactly one parent per fixation.
 import type { OnnxNode } from '../../onnx/graph';
 import type { Activation, Shape } from '../tensor';
-import type { ConvMode, Fixations, Rule, ShapeContext, WalkContext } from '../types';
+import { oneParentEach } from '../fixations';
+import type { ConvMode, Rule, ShapeContext, WalkContext, WeightedRule } from '../types';
 import { window2D, type Window2D } from './spatial';
 
 export interface ConvGeometry {
@@ -41,7 +42,7 @@ export function backConv(
   geo: ConvGeometry,
   x: Activation,
   w: ArrayLike<number>,
-  fix: Fixations,
+  fix: Int32Array,
   mode: ConvMode,
   channelSign?: ArrayLike<number>,
 ): { parents: Int32Array; fallbacks: number } {
@@ -210,8 +211,52 @@ export const convRule: Rule = {
     const act = ctx.activation(node.input(0));
     const x = integer ? { ...act, scale: 1 } : act;
     const geo = convGeometry(node, x.dims, ctx.shape(wName));
-    const { parents, fallbacks } = backConv(geo, x, w, fix, ctx.options.convMode, bnSign(node.outputs[0], ctx));
+    const { parents, fallbacks } = backConv(geo, x, w, fix.index, ctx.options.convMode, bnSign(node.outputs[0], ctx));
     if (fallbacks) ctx.flag(`${fallbacks} fixation(s) had no in-bounds tap; kept the stride-scaled position`);
-    return [parents];
+    return [oneParentEach(fix, parents)];
   },
+  weighted: convContrast(),
 };
+
+/**
+ * The contrast start at a conv classifier (SqueezeNet's 1×1 conv to the class maps): the fixation's filter is
+ * replaced by Σ_n c_n·s_n·W[n] over output channels n, s_n a following BatchNormalization's scale (which is part
+ * of each class's score), and the usual conv rule runs with that one filter in the fixation's group.
+ */
+function convContrast(): WeightedRule {
+  return {
+    neuron(node, flat, ctx) {
+      const [, cout, oh, ow] = ctx.shape(node.outputs[0]);
+      return Math.floor(flat / (oh * ow)) % cout;
+    },
+    back(node, [fix], coefficients, ctx) {
+      if (fix.index.length !== 1) throw new Error(`a class contrast starts from one fixation, not ${fix.index.length}`);
+      const wName = node.input(1);
+      const w = ctx.constants.float(wName);
+      if (!w) throw new Error(`its weight '${wName}' is not a constant`);
+      const act = ctx.activation(node.input(0));
+      const geo = convGeometry(node, act.dims, ctx.shape(wName));
+      const [, cin, H, W] = act.dims;
+      const [, cout, OH, OW] = geo.outDims;
+      const cinG = cin / geo.group, coutG = cout / geo.group;
+      const field = cinG * geo.win.h.kernel * geo.win.w.kernel;
+      const f = fix.index[0];
+      const g = Math.floor((Math.floor(f / (OH * OW)) % cout) / coutG);
+      const scale = bnSign(node.outputs[0], ctx);
+      const filter = new Float64Array(field);
+      for (const [n, c] of coefficients) {
+        if (n < 0 || n >= cout) throw new Error(`class contrast: output channel ${n} is outside the conv's ${cout} channels`);
+        if (Math.floor(n / coutG) !== g) throw new Error(`class contrast: channels ${n} and ${Math.floor(f / (OH * OW)) % cout} of this grouped conv read different input groups`);
+        const k = c * (scale ? scale[n] : 1);
+        for (let t = 0; t < field; t++) filter[t] += k * w[n * field + t];
+      }
+      const plane = H * W;
+      // One virtual output channel reading the fixation's group alone.
+      const x = { ...act, dims: [1, cinG, H, W], data: act.data.subarray(g * cinG * plane, (g + 1) * cinG * plane) };
+      const one: ConvGeometry = { win: geo.win, group: 1, outDims: [1, 1, OH, OW] };
+      const { parents, fallbacks } = backConv(one, x, filter, Int32Array.of(f % (OH * OW)), ctx.options.convMode);
+      if (fallbacks) ctx.flag(`${fallbacks} fixation(s) had no in-bounds tap; kept the stride-scaled position`);
+      return [oneParentEach(fix, Int32Array.of(parents[0] + g * cinG * plane))];
+    },
+  };
+}

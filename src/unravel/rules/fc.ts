@@ -3,7 +3,7 @@
 // the default keeps only the largest contribution (mode `argmax`, as the authors' code does).
 import type { OnnxNode } from '../../onnx/graph';
 import type { Activation, Shape } from '../tensor';
-import type { FlattenMode, Fixations, Rule, ShapeContext, WalkContext } from '../types';
+import type { FlattenMode, Fixations, Rule, ShapeContext, WalkContext, WeightedRule } from '../types';
 import { UnsupportedError } from '../types';
 import { isPassThrough } from './passthrough';
 
@@ -24,9 +24,10 @@ export function backProduct(
   p: Product,
   a: Activation,
   b: ArrayLike<number>,
-  fix: Fixations,
+  fix: Int32Array,
   mode: FlattenMode,
-): { parents: Int32Array; fallbacks: number } {
+  mass?: Float64Array,
+): { parents: Int32Array; masses: Float64Array | undefined; fallbacks: number } {
   // The union over output neurons is marked in an array the size of the input (rows in use only):
   // thousands of neurons each keeping thousands of inputs would make sorting their lists the bottleneck.
   //
@@ -36,15 +37,17 @@ export function backProduct(
   // one neuron that makes it positive, and per neuron, one positive input (else the argmax fallback): both
   // scans stop at the first hit. In mode `argmax` the largest contribution is searched among live inputs
   // and, when none is positive, over every input as the rule says. Same parents as the plain double loop.
+  // With masses, each neuron's mass is split over its positive inputs in proportion to their contributions
+  // (so every product is needed: no early stop); the set of parents is the same.
   const { data, zero, scale } = a;
   const { aI, bI, bJ, sign } = p;
   const rows = new Map<number, number[]>();
   let lo = Infinity, hi = -1;
   for (let n = 0; n < fix.length; n++) {
     const m = Math.floor(fix[n] / p.n);
-    let js = rows.get(m);
-    if (!js) rows.set(m, (js = []));
-    js.push(fix[n] % p.n);
+    let ns = rows.get(m);
+    if (!ns) rows.set(m, (ns = []));
+    ns.push(n);
     for (const i of [0, p.k - 1]) {
       const ai = m * p.aM + i * aI;
       if (ai < lo) lo = ai;
@@ -52,11 +55,13 @@ export function backProduct(
     }
   }
   const marks = new Uint8Array(Math.max(0, hi - lo + 1));
+  const acc = mass ? new Float64Array(marks.length) : undefined;
   const liveB = new Int32Array(p.k);
   const liveA = new Int32Array(p.k);
   const liveV = new Float64Array(p.k);
+  const q = mass ? new Float64Array(p.k) : undefined;
   let fallbacks = 0;
-  for (const [m, js] of rows) {
+  for (const [m, ns] of rows) {
     const a0 = m * p.aM;
     let nLive = 0;
     for (let i = 0; i < p.k; i++) {
@@ -67,19 +72,33 @@ export function backProduct(
     const fullArgmax = (b0: number): number => {
       let best = -1, top = -Infinity;
       for (let i = 0; i < p.k; i++) {
-        const q = (data[a0 + i * aI] - zero) * scale * b[b0 + i * bI] * sign;
-        if (q > top) { top = q; best = a0 + i * aI - lo; }
+        const c = (data[a0 + i * aI] - zero) * scale * b[b0 + i * bI] * sign;
+        if (c > top) { top = c; best = a0 + i * aI - lo; }
       }
       return best;
     };
-    for (const j of js) {
-      const b0 = j * bJ;
+    for (const n of ns) {
+      const b0 = (fix[n] % p.n) * bJ;
       let best = -1;
       if (mode === 'argmax') {
         let top = 0;
         for (let t = 0; t < nLive; t++) {
-          const q = liveV[t] * b[b0 + liveB[t]];
-          if (q > top) { top = q; best = liveA[t]; }
+          const c = liveV[t] * b[b0 + liveB[t]];
+          if (c > top) { top = c; best = liveA[t]; }
+        }
+      } else if (q && acc && mass) {
+        let sum = 0;
+        for (let t = 0; t < nLive; t++) {
+          const c = liveV[t] * b[b0 + liveB[t]];
+          q[t] = c;
+          if (c > 0) sum += c;
+        }
+        if (sum > 0) {
+          const share = mass[n] / sum;
+          for (let t = 0; t < nLive; t++) {
+            if (q[t] > 0) { marks[liveA[t]] = 1; acc[liveA[t]] += q[t] * share; }
+          }
+          continue;
         }
       } else {
         for (let t = 0; t < nLive; t++) if (liveV[t] * b[b0 + liveB[t]] > 0) { best = liveA[t]; break; }
@@ -89,21 +108,29 @@ export function backProduct(
         best = fullArgmax(b0);
         if (best >= 0 && mode === 'positive') fallbacks++;
       }
-      if (best >= 0) marks[best] = 1;
+      if (best >= 0) {
+        marks[best] = 1;
+        if (acc && mass) acc[best] += mass[n];
+      }
     }
-    if (mode === 'positive') {
+    if (mode === 'positive' && !mass) {
       for (let t = 0; t < nLive; t++) {
         if (marks[liveA[t]]) continue;
         const v = liveV[t], bi = liveB[t];
-        for (const j of js) if (v * b[j * bJ + bi] > 0) { marks[liveA[t]] = 1; break; }
+        for (const n of ns) if (v * b[(fix[n] % p.n) * bJ + bi] > 0) { marks[liveA[t]] = 1; break; }
       }
     }
   }
   let count = 0;
   for (let i = 0; i < marks.length; i++) count += marks[i];
   const parents = new Int32Array(count);
-  for (let i = 0, k = 0; i < marks.length; i++) if (marks[i]) parents[k++] = lo + i;
-  return { parents, fallbacks };
+  const masses = acc ? new Float64Array(count) : undefined;
+  for (let i = 0, k = 0; i < marks.length; i++) {
+    if (!marks[i]) continue;
+    if (masses) masses[k] = acc![i];
+    parents[k++] = lo + i;
+  }
+  return { parents, masses, fallbacks };
 }
 
 /**
@@ -130,17 +157,46 @@ function fcMode(a: string, ctx: WalkContext): FlattenMode {
 
 /**
  * Runs the FC rule. A quantized weight whose scale is per tensor or per output neuron (`outAxis` of the weight)
- * is used as integers, with the activation's scale dropped: exact choices, as for Conv.
+ * is used as integers, with the activation's scale dropped: exact choices, as for Conv. The masses are shares
+ * of one neuron's contributions, ratios which the dropped factor (one per neuron) leaves as they are.
  */
-export function runFc(aName: string, aAct: Activation, bName: string, outAxis: number, p: Product, fix: Fixations, ctx: WalkContext): Int32Array {
+export function runFc(aName: string, aAct: Activation, bName: string, outAxis: number, p: Product, fix: Fixations, ctx: WalkContext): Fixations {
   const bq = ctx.constants.quantized(bName);
   const integer = bq && (bq.axis === undefined || bq.axis === outAxis);
   const b = integer ? bq.values : ctx.constants.float(bName);
   if (!b) throw new Error(`its weight '${bName}' is not a constant`);
   const a = integer ? { ...aAct, scale: 1 } : aAct;
-  const { parents, fallbacks } = backProduct(p, a, b, fix, fcMode(aName, ctx));
+  const { parents, masses, fallbacks } = backProduct(p, a, b, fix.index, fcMode(aName, ctx), fix.mass);
   if (fallbacks) ctx.flag(`${fallbacks} neuron(s) had no positive contribution; kept the single largest`);
-  return parents;
+  return { index: parents, mass: masses };
+}
+
+/**
+ * The contrast start at a fully connected classifier: the one fixated neuron's weight column is replaced by
+ * Σ_n c_n·W[:, n] (real values), and the rule runs with that single column.
+ */
+function fcContrast(product: (node: OnnxNode, ctx: WalkContext) => { aName: string; bName: string; p: Product }): WeightedRule {
+  return {
+    neuron(node, flat, ctx) {
+      return flat % product(node, ctx).p.n;
+    },
+    back(node, [fix], coefficients, ctx) {
+      if (fix.index.length !== 1) throw new Error(`a class contrast starts from one fixation, not ${fix.index.length}`);
+      const { aName, bName, p } = product(node, ctx);
+      const w = ctx.constants.float(bName);
+      if (!w) throw new Error(`its weight '${bName}' is not a constant`);
+      const column = new Float64Array(p.k);
+      for (const [n, c] of coefficients) {
+        if (n < 0 || n >= p.n) throw new Error(`class contrast: neuron ${n} is outside the layer's ${p.n} outputs`);
+        for (let i = 0; i < p.k; i++) column[i] += c * w[i * p.bI + n * p.bJ];
+      }
+      const one: Product = { ...p, n: 1, bI: 1, bJ: 0 };
+      const m = Math.floor(fix.index[0] / p.n);
+      const { parents, masses, fallbacks } = backProduct(one, ctx.activation(aName), column, Int32Array.of(m), fcMode(aName, ctx), fix.mass ?? Float64Array.of(1));
+      if (fallbacks) ctx.flag('no input contributes positively to the contrast; kept the single largest');
+      return [{ index: parents, mass: fix.mass ? masses : undefined }];
+    },
+  };
 }
 
 function matmulShape(a: Shape, b: Shape): Shape {
@@ -173,6 +229,11 @@ export const matMulRule: Rule = {
     const p = matmulProduct(a.dims, bDims, true);
     return [runFc(aName, a, bName, bDims.length - 1, p, fix, ctx)];
   },
+  weighted: fcContrast((node, ctx) => {
+    const [aName, bName] = node.inputs;
+    if (!ctx.constants.has(bName)) throw new UnsupportedError(node.opType, node.name, 'MatMul of two activations has no per-class weights');
+    return { aName, bName, p: matmulProduct(ctx.shape(aName), ctx.shape(bName), true) };
+  }),
 };
 
 export function gemmProduct(node: OnnxNode, aDims: Shape, bDims: Shape): Product {
@@ -203,4 +264,9 @@ export const gemmRule: Rule = {
     const outAxis = node.int('transB', 0) === 1 ? 0 : 1;
     return [runFc(aName, a, bName, outAxis, gemmProduct(node, a.dims, ctx.shape(bName)), fix, ctx)];
   },
+  weighted: fcContrast((node, ctx) => {
+    const [aName, bName] = node.inputs;
+    if (!ctx.constants.has(bName)) throw new UnsupportedError(node.opType, node.name, 'Gemm with a non-constant B has no per-class weights');
+    return { aName, bName, p: gemmProduct(node, ctx.shape(aName), ctx.shape(bName)) };
+  }),
 };

@@ -3,6 +3,7 @@
 // owning the index along the axis; Split and Slice add the offset back; Pad subtracts the leading pad.
 import type { OnnxNode } from '../../onnx/graph';
 import { axisOf, numel, stridesOf, type Shape } from '../tensor';
+import { merge, oneParentEach, parentsOf } from '../fixations';
 import type { Fixations, Rule, ShapeContext } from '../types';
 
 function constInts(name: string, ctx: ShapeContext): number[] | undefined {
@@ -80,9 +81,9 @@ export const transposeRule: Rule = {
     const out = p.map((i) => x[i]);
     const outStrides = stridesOf(out);
     const inStrides = stridesOf(x);
-    const parents = new Int32Array(fix.length);
-    for (let n = 0; n < fix.length; n++) {
-      let rest = fix[n], idx = 0;
+    const parents = new Int32Array(fix.index.length);
+    for (let n = 0; n < parents.length; n++) {
+      let rest = fix.index[n], idx = 0;
       for (let k = 0; k < out.length; k++) {
         const c = Math.floor(rest / outStrides[k]);
         rest -= c * outStrides[k];
@@ -90,7 +91,7 @@ export const transposeRule: Rule = {
       }
       parents[n] = idx;
     }
-    return [parents];
+    return [oneParentEach(fix, parents)];
   },
 };
 
@@ -122,13 +123,16 @@ export const concatRule: Rule = {
     const sizes = node.inputs.map((x) => ctx.shape(x)[axis]);
     const starts = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
     const picks = sizes.map(() => [] as number[]);
-    for (let n = 0; n < fix.length; n++) {
-      const [o, a, r] = alongAxis(fix[n], out[axis], inner);
+    const from = sizes.map(() => [] as number[]);
+    for (let n = 0; n < fix.index.length; n++) {
+      const [o, a, r] = alongAxis(fix.index[n], out[axis], inner);
       let k = 0;
       while (a >= starts[k] + sizes[k]) k++;
       picks[k].push((o * sizes[k] + (a - starts[k])) * inner + r);
+      from[k].push(n);
     }
-    return picks.map((p, i) => (ctx.constants.has(node.input(i)) ? undefined : Int32Array.from(p)));
+    // A fixation on a constant operand has no parent: the walk spreads its mass over the rest.
+    return picks.map((p, i) => (ctx.constants.has(node.input(i)) ? undefined : parentsOf(fix, from[i], p)));
   },
 };
 
@@ -157,16 +161,17 @@ export const splitRule: Rule = {
     const sizes = splitSizes(node, x, axis, ctx, (name) => Array.from(ctx.activation(name).data, Number));
     if (!sizes) throw new Error('its split sizes are neither constants nor kept by the forward pass');
     const inner = numel(x.slice(axis + 1));
-    const parents: number[] = [];
     let start = 0;
-    outs.forEach((fix, k) => {
-      for (let n = 0; n < fix.length; n++) {
-        const [o, a, r] = alongAxis(fix[n], sizes[k], inner);
-        parents.push((o * x[axis] + start + a) * inner + r);
+    const sent = outs.map((fix, k) => {
+      const parents = new Int32Array(fix.index.length);
+      for (let n = 0; n < parents.length; n++) {
+        const [o, a, r] = alongAxis(fix.index[n], sizes[k], inner);
+        parents[n] = (o * x[axis] + start + a) * inner + r;
       }
       start += sizes[k];
+      return oneParentEach(fix, parents);
     });
-    return [Int32Array.from(parents)];
+    return [merge(sent)];
   },
 };
 
@@ -216,9 +221,9 @@ export const sliceRule: Rule = {
     if (!axes) throw new Error('its starts and ends are neither constants nor kept by the forward pass');
     const outStrides = stridesOf(axes.map((a) => a.size));
     const inStrides = stridesOf(x);
-    const parents = new Int32Array(fix.length);
-    for (let n = 0; n < fix.length; n++) {
-      let rest = fix[n], idx = 0;
+    const parents = new Int32Array(fix.index.length);
+    for (let n = 0; n < parents.length; n++) {
+      let rest = fix.index[n], idx = 0;
       for (let k = 0; k < x.length; k++) {
         const c = Math.floor(rest / outStrides[k]);
         rest -= c * outStrides[k];
@@ -226,7 +231,7 @@ export const sliceRule: Rule = {
       }
       parents[n] = idx;
     }
-    return [parents];
+    return [oneParentEach(fix, parents)];
   },
 };
 
@@ -259,9 +264,10 @@ export const padRule: Rule = {
     const outStrides = stridesOf(out);
     const inStrides = stridesOf(x);
     const parents: number[] = [];
+    const from: number[] = [];
     let dropped = 0;
-    for (let n = 0; n < fix.length; n++) {
-      let rest = fix[n], idx = 0, inside = true;
+    for (let n = 0; n < fix.index.length; n++) {
+      let rest = fix.index[n], idx = 0, inside = true;
       for (let k = 0; k < r; k++) {
         const c = Math.floor(rest / outStrides[k]);
         rest -= c * outStrides[k];
@@ -273,10 +279,12 @@ export const padRule: Rule = {
         }
         idx += i * inStrides[k];
       }
-      if (inside) parents.push(idx);
-      else dropped++;
+      if (inside) {
+        parents.push(idx);
+        from.push(n);
+      } else dropped++;
     }
     if (dropped) ctx.flag(`${dropped} fixation(s) fell on constant padding and have no parent`);
-    return [Int32Array.from(parents)];
+    return [parentsOf(fix, from, parents)];
   },
 };

@@ -3,10 +3,11 @@
 // the window, same channel: one point per output element.
 import type { OnnxNode } from '../../onnx/graph';
 import { axisOf, stridesOf, type Activation, type Shape } from '../tensor';
-import type { Fixations, Rule, ShapeContext } from '../types';
+import { oneParentEach } from '../fixations';
+import type { Rule, ShapeContext } from '../types';
 import { window2D, type Window2D } from './spatial';
 
-export function backWindowArgmax(win: Window2D, outDims: Shape, x: Activation, fix: Fixations): Int32Array {
+export function backWindowArgmax(win: Window2D, outDims: Shape, x: Activation, fix: Int32Array): Int32Array {
   const [, , H, W] = x.dims;
   const [, , OH, OW] = outDims;
   const { h, w } = win;
@@ -56,7 +57,7 @@ export const windowPoolRule: Rule = {
   back(node, [fix], ctx) {
     const x = ctx.activation(node.input(0));
     const win = poolWindow(node, x.dims);
-    return [backWindowArgmax(win, [x.dims[0], x.dims[1], win.outH, win.outW], x, fix)];
+    return [oneParentEach(fix, backWindowArgmax(win, [x.dims[0], x.dims[1], win.outH, win.outW], x, fix.index))];
   },
 };
 
@@ -83,7 +84,7 @@ function keepDims(node: OnnxNode): boolean {
 }
 
 /** For each output element, the input position of the largest value among those it reduces. */
-export function backReduceArgmax(x: Activation, axes: readonly number[], keep: boolean, fix: Fixations): Int32Array {
+export function backReduceArgmax(x: Activation, axes: readonly number[], keep: boolean, fix: Int32Array): Int32Array {
   const dims = x.dims;
   const inStrides = stridesOf(dims);
   const kept = dims.map((_, i) => i).filter((i) => !axes.includes(i));
@@ -129,6 +130,6 @@ export const reduceRule: Rule = {
   back(node, [fix], ctx) {
     const x = ctx.activation(node.input(0));
     const axes = reducedAxes(node, x.dims.length, ctx)!;
-    return [backReduceArgmax(x, axes, keepDims(node), fix)];
+    return [oneParentEach(fix, backReduceArgmax(x, axes, keepDims(node), fix.index))];
   },
 };

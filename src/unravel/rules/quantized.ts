@@ -3,7 +3,7 @@
 // quantize. Each is described as data: the float op and where its operands and their scales sit.
 import { OnnxNode } from '../../onnx/graph';
 import type { Activation } from '../tensor';
-import type { Constants, Rule, ShapeContext, WalkContext } from '../types';
+import type { Constants, Rule, ShapeContext, WalkContext, WeightedRule } from '../types';
 
 /** Operand k of the float op: the quantized node's input position, and those of its scale and zero point. */
 export interface QuantOperand {
@@ -133,6 +133,21 @@ export function quantizedRule(spec: QuantSpec, float: Rule): Rule {
       const { floatNode, operands } = prepare(node, spec);
       const res = float.back(floatNode, outs, walkContext(ctx, node, operands));
       return toQuantPositions(node, operands, res);
+    },
+    weighted: float.weighted && quantizedWeighted(spec, float.weighted),
+  };
+}
+
+/** The contrast start of a quantized Conv / Gemm / MatMul: the float op's, on dequantized weights and activations. */
+function quantizedWeighted(spec: QuantSpec, float: WeightedRule): WeightedRule {
+  return {
+    neuron(node, flat, ctx) {
+      const { floatNode, operands } = prepare(node, spec);
+      return float.neuron(floatNode, flat, walkContext(ctx, node, operands));
+    },
+    back(node, outs, coefficients, ctx) {
+      const { floatNode, operands } = prepare(node, spec);
+      return toQuantPositions(node, operands, float.back(floatNode, outs, coefficients, walkContext(ctx, node, operands)));
     },
   };
 }
