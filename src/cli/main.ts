@@ -4,9 +4,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { explainWithMethod, methods } from '../baselines/index';
-import { Explainer, type Explanation, type InputSource } from '../explain';
+import { defaultMode, Explainer, type Explanation, type InputSource } from '../explain';
 import { defaultOverlay, encodePng, renderOverlayPng } from '../heatmap/render';
-import { assetsDir, readLabels } from '../labels';
+import { assetsDir, readLabels, resolveClass } from '../labels';
 import { presets } from '../preprocess/presets';
 import { renderHtmlReport } from '../report/html';
 
@@ -18,7 +18,11 @@ its outputs to ./cnn-fixations-out/.
 
 Options:
   --tensor FILE        an ONNX TensorProto (.pb) to use as the input instead of IMAGE
-  --class K            explain class K (default: the top-1 prediction)
+  --class K            explain class K, an index or a label name (default: the top-1 prediction)
+  --mode M             discriminative (masses, the class against the rest), weighted (masses, the paper's
+                       rules), paper (the paper's method exactly: every fixation counts 1); default ${defaultMode}
+  --versus B           why the class rather than class B (index or label name): masses, the class's
+                       classifier weights minus B's
   --top N              how many predictions to print (default 5)
   --preset P           preprocessing: ${Object.keys(presets).join(', ')} (default: imagenet, raw for 1 channel)
   --labels FILE        class names, one per line (ImageNet's ship and are used for 1000 classes)
@@ -62,8 +66,9 @@ function describe(x: Explanation): string {
     `class    ${r.target.index} ${r.target.label}`,
     r.settings.method && r.settings.method !== 'fixations'
       ? `method   ${r.settings.method} (a saliency map; no fixations, the box thresholds the map)`
-      : `fixations ${r.inputFixations.length} at the input → ${r.points.length} points, ${r.keptPoints.length} kept; ${r.layers.length} layer steps`,
-    `box      ${r.box ? `[${r.box.join(', ')}]` : 'none (no fixations reached the image)'}`,
+      : `mode     ${modeLine(r)}`,
+    ...(r.settings.method && r.settings.method !== 'fixations' ? [] : [`fixations ${r.inputFixations.length} at the input → ${r.points.length} points, ${r.keptPoints.length} kept; ${r.layers.length} layer steps`]),
+    `box      ${r.box ? `[${r.box.join(', ')}]` : 'none (no fixations reached the image)'}${r.peak ? ` · peak (${r.peak.join(', ')})` : ''}`,
     `timings  load ${t.loadMs.toFixed(1)} ms · preprocess ${t.preprocessMs.toFixed(1)} ms · inference ${t.inferenceMs.toFixed(1)} ms · unravel ${t.unravelMs.toFixed(1)} ms · heatmap ${t.heatmapMs.toFixed(1)} ms`,
   ];
   const notes = r.layers.filter((l) => l.notes?.length);
@@ -73,6 +78,14 @@ function describe(x: Explanation): string {
       '         with a single such layer that leaves few fixations: try --flatten-mode positive');
   }
   return lines.join('\n');
+}
+
+function modeLine(r: Explanation['json']): string {
+  const s = r.settings;
+  const kept = r.keptPointWeights.reduce((a, b) => a + b, 0);
+  const mass = s.mode === 'paper' ? 'every fixation counts 1' : `masses, ${(kept * 100).toFixed(0)}% of the mass on kept points`;
+  if (s.mode === 'versus') return `versus: why ${r.target.label.split(',')[0]} (${r.target.index}) rather than ${(s.versusLabel ?? String(s.versus)).split(',')[0]} (${s.versus}); ${mass}`;
+  return `${s.mode}; ${mass}`;
 }
 
 /** Whether the walk flattened a feature map into a vector (before a fully connected layer). */
@@ -101,7 +114,7 @@ export async function main(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     options: {
-      tensor: { type: 'string' }, class: { type: 'string' }, top: { type: 'string' }, preset: { type: 'string' },
+      tensor: { type: 'string' }, class: { type: 'string' }, top: { type: 'string' }, preset: { type: 'string' }, mode: { type: 'string' }, versus: { type: 'string' },
       labels: { type: 'string' }, 'conv-mode': { type: 'string' }, 'flatten-mode': { type: 'string' },
       sigma: { type: 'string' }, 'box-mode': { type: 'string' }, views: { type: 'string' }, method: { type: 'string' }, json: { type: 'string' }, png: { type: 'string' },
       html: { type: 'string' }, out: { type: 'string' }, opacity: { type: 'string' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
@@ -131,6 +144,8 @@ export async function main(argv: string[]): Promise<number> {
   const opacity = values.opacity === undefined ? defaultOverlay.opacity : Number(values.opacity);
   if (!(opacity >= 0 && opacity <= 1)) throw new UsageError(`--opacity takes a number from 0 to 1 (got '${values.opacity}')`);
   if (values.preset !== undefined && !presets[values.preset]) throw new UsageError(`--preset must be one of ${Object.keys(presets).join(', ')}`);
+  const mode = oneOf(values.mode, ['discriminative', 'weighted', 'paper'] as const, '--mode');
+  if (values.versus !== undefined && mode === 'paper') throw new UsageError('--versus explains with masses: leave out --mode paper (the paper\'s method has no contrast)');
   const input: InputSource = values.tensor ? { tensor: values.tensor } : { image: image! };
   const explainer = await Explainer.create(model, input, {
     preset: values.preset,
@@ -141,9 +156,14 @@ export async function main(argv: string[]): Promise<number> {
     boxMode: oneOf(values['box-mode'], ['points', 'threshold'] as const, '--box-mode'),
     views: oneOf(values.views, ['single', 'five'] as const, '--views'),
     sigma,
+    mode,
   });
   const method = oneOf(values.method, methods, '--method') ?? 'fixations';
-  const x = method === 'fixations' ? explainer.explain(integer(values.class, '--class')) : await explainWithMethod(explainer, method, integer(values.class, '--class'));
+  const named = (v: string | undefined, flag: string) => (v === undefined ? undefined : resolveClass(v, explainer.labels, explainer.classCount, flag));
+  const k = named(values.class, '--class');
+  const versus = named(values.versus, '--versus');
+  if (versus !== undefined && method !== 'fixations') throw new UsageError(`--versus explains with CNN Fixations: leave out --method ${method}`);
+  const x = method === 'fixations' ? explainer.explain(k, versus === undefined ? {} : { versus }) : await explainWithMethod(explainer, method, k);
   console.log(describe(x));
   const files = {
     json: values.json ?? (out ? path.join(out, 'result.json') : undefined),

@@ -58,6 +58,7 @@ export class Unraveler {
   private shapeCache = new Map<string, { shapes: Map<string, Shape>; constants: Constants }>();
   /** Per forward pass and output: each class's classifier neuron (a class switch reuses them). */
   private neuronCache = new WeakMap<ForwardValues, Map<string, Map<number, ClassNeuron>>>();
+  private byForward = new WeakMap<ForwardValues, { shapes: Map<string, Shape>; constants: Constants }>();
 
   constructor(readonly graph: OnnxGraph) {
     this.constants = graphConstants(graph);
@@ -67,8 +68,16 @@ export class Unraveler {
     return this.inferred(forward).shapes;
   }
 
-  /** Shapes, and the constants with the values computed from them, per set of known shapes. */
+  /** Shapes, and the constants with the values computed from them, per set of known shapes (and per forward pass, to skip the key). */
   private inferred(forward: ForwardValues): { shapes: Map<string, Shape>; constants: Constants } {
+    const seen = this.byForward.get(forward);
+    if (seen) return seen;
+    const hit = this.inferredFor(forward);
+    this.byForward.set(forward, hit);
+    return hit;
+  }
+
+  private inferredFor(forward: ForwardValues): { shapes: Map<string, Shape>; constants: Constants } {
     const known = new Map<string, Shape>();
     for (const [name, v] of forward.values) known.set(name, v.dims);
     const key = [...known].map(([n, s]) => `${n}:${s.join('x')}`).join(';');

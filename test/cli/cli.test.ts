@@ -59,6 +59,34 @@ describe('cnn-fixations CLI', () => {
     assert.equal(j.box.length, 4);
   });
 
+  it('--mode and --versus: masses in the JSON, the class named by label, why A rather than B', () => {
+    const model = path.join(shared, 'models', 'mobilenetv2-12-dequantized-fp32.onnx');
+    const dog = path.join(shared, 'images', 'dog.jpg');
+    const read = (args: string[], name: string) => {
+      const out = tmpFile(name);
+      const r = run(['explain', model, dog, '--json', out, ...args]);
+      assert.equal(r.code, 0, r.err);
+      return { json: JSON.parse(fs.readFileSync(out, 'utf8')), out: r.out };
+    };
+    const sum = (w: number[]) => w.reduce((a, b) => a + b, 0);
+    const paper = read(['--mode', 'paper', '--class', 'malamute'], 'paper.json').json;
+    assert.equal(paper.target.index, 249);
+    assert.deepEqual([paper.settings.mode, paper.settings.versus], ['paper', null]);
+    assert.equal(paper.pointWeights.length, paper.points.length);
+    assert.equal(paper.inputFixationWeights.length, paper.inputFixations.length);
+    assert.equal(paper.keptPointWeights.length, paper.keptPoints.length);
+    assert.ok(paper.pointWeights.every((w: number) => Math.abs(w - 1 / paper.points.length) < 1e-12), 'uniform in paper mode');
+    const weighted = read(['--mode', 'weighted', '--class', '249'], 'weighted.json').json;
+    assert.deepEqual(weighted.inputFixations, paper.inputFixations, 'weighted: the paper\'s fixations, with masses');
+    assert.ok(Math.abs(sum(weighted.inputFixationWeights) - 1) < 1e-9 && Math.abs(sum(weighted.pointWeights) - 1) < 1e-9);
+    assert.ok(new Set(weighted.pointWeights).size > 10, 'masses differ from point to point');
+    const { json: versus, out } = read(['--class', 'malamute', '--versus', 'Mountain_Bike', '--conv-mode', 'center'], 'versus.json');
+    assert.deepEqual([versus.settings.mode, versus.settings.versus, versus.target.index], ['versus', 671, 249]);
+    assert.match(out, /why malamute \(249\) rather than mountain bike \(671\)/);
+    const [px, py] = versus.peak;
+    assert.ok(px >= 0 && px < 768 && py >= 0 && py < 576, 'the peak is in original pixels');
+  });
+
   it('--tensor replaces the image and skips preprocessing', () => {
     const out = tmpFile('tensor.json');
     const r = run(['explain', mnist, '--tensor', path.join(shared, 'models', 'mnist-8_test_data', 'test_data_set_2_input_0.pb'), '--json', out]);
@@ -97,6 +125,17 @@ describe('cnn-fixations CLI', () => {
       assertCleanFailure(run(['explain', mnist, '--tensor', tmpFile('type.pb', t)]), /holds int64 values but input 'Input3' takes float32/);
     });
     it('a class index out of range', () => assertCleanFailure(run(['explain', mnist, path.join(shared, 'images', 'digit_3.jpg'), '--class', '10']), /class 10 is out of range: the model has 10 classes \(0–9\)/));
+    it('--versus the explained class, out of range, unknown or ambiguous names, with paper mode', () => {
+      const model = path.join(shared, 'models', 'mobilenetv2-12-dequantized-fp32.onnx');
+      assertCleanFailure(run(['explain', model, pelican, '--class', '144', '--versus', 'pelican']), /class 144 cannot be explained against itself/);
+      assertCleanFailure(run(['explain', model, pelican, '--versus', '1000']), /--versus 1000 is out of range: the model has 1000 classes \(0–999\)/);
+      assertCleanFailure(run(['explain', model, pelican, '--versus', 'pelicna']), /no class is named 'pelicna' \(--versus\); the nearest labels: pelican \(144\)/);
+      assertCleanFailure(run(['explain', model, pelican, '--versus', 'crane']), /'crane' names 2 classes: crane \(134\), crane \(517\); give the index/);
+      assertCleanFailure(run(['explain', mnist, path.join(shared, 'images', 'digit_3.jpg'), '--versus', 'seven']), /'seven' is not a number, and the model's classes have no names/);
+      const r = run(['explain', model, pelican, '--mode', 'paper', '--versus', '3']);
+      assertCleanFailure(r, /--versus explains with masses: leave out --mode paper/);
+      assert.equal(r.code, 2);
+    });
     it('an unsupported operator, named with its node and path', () => {
       const m = buildModel({
         nodes: [

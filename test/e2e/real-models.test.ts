@@ -85,7 +85,7 @@ describe('ImageNet models on bird photos', () => {
   for (const key of Object.keys(pinned)) {
     const [m, img] = key.split(' ');
     it(`${m} on ${img}: class ${birds[img].cls}, box on the bird`, async () => {
-      const e = await Explainer.create(model(m), { image: image(img) });
+      const e = await Explainer.create(model(m), { image: image(img) }, { mode: 'paper' });
       const x = e.explain();
       assert.equal(x.json.target.index, birds[img].cls);
       assert.equal(x.json.predictions[0].index, birds[img].cls);
@@ -107,8 +107,8 @@ describe('ImageNet models on bird photos', () => {
 
   it('float and int8 MobileNetV2 agree: similar boxes, heat maps and points', async () => {
     for (const img of Object.keys(birds)) {
-      const f = (await Explainer.create(model('mobilenetv2-12-dequantized-fp32.onnx'), { image: image(img) })).explain();
-      const q = (await Explainer.create(model('mobilenetv2-12-int8.onnx'), { image: image(img) })).explain();
+      const f = (await Explainer.create(model('mobilenetv2-12-dequantized-fp32.onnx'), { image: image(img) }, { mode: 'paper' })).explain();
+      const q = (await Explainer.create(model('mobilenetv2-12-int8.onnx'), { image: image(img) }, { mode: 'paper' })).explain();
       const boxIou = iou(f.box!, q.box!);
       const a = fullResolution(f.heat), b = fullResolution(q.heat);
       const mean = (v: Float32Array) => v.reduce((s, t) => s + t, 0) / v.length;
@@ -121,6 +121,45 @@ describe('ImageNet models on bird photos', () => {
       assert.ok(boxIou >= 0.7, `box IoU ${boxIou}`);
       assert.ok(corr >= 0.5, `heat correlation ${corr}`);
     }
+  });
+});
+
+/** Histogram intersection of two heat maps, each scaled to sum 1: 1 for the same map, 0 for disjoint ones. */
+function overlap(a: Float32Array, b: Float32Array): number {
+  const sa = a.reduce((s, v) => s + v, 0), sb = b.reduce((s, v) => s + v, 0);
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += Math.min(a[i] / sa, b[i] / sb);
+  return s;
+}
+
+describe('masses and class contrasts on the real models', () => {
+  for (const m of ['mobilenetv2-12-dequantized-fp32.onnx', 'mobilenetv2-12-int8.onnx', 'shufflenet-v2-12-dequantized-fp32.onnx', 'shufflenet-v2-12-qdq.onnx']) {
+    it(`${m}: weighted keeps the paper's fixations; masses sum to 1 in every mode; the contrast starts at the classifier`, async () => {
+      const e = await Explainer.create(model(m), { image: image('pelican.jpeg') });
+      const sum = (w: readonly number[]) => w.reduce((a, b) => a + b, 0);
+      const paper = e.explain(144, { mode: 'paper' });
+      const weighted = e.explain(144, { mode: 'weighted' });
+      assert.deepEqual(weighted.json.inputFixations, paper.json.inputFixations);
+      assert.deepEqual(weighted.json.points, paper.json.points);
+      for (const x of [weighted, e.explain(144, { mode: 'discriminative' }), e.explain(144, { versus: 129 })]) {
+        assert.ok(Math.abs(sum(x.json.inputFixationWeights) - 1) < 1e-9, `${x.json.settings.mode}: ${sum(x.json.inputFixationWeights)}`);
+        assert.ok(Math.abs(sum(x.json.pointWeights) - 1) < 1e-9);
+        assert.ok(x.json.keptPointWeights.every((w) => w >= 0) && sum(x.json.keptPointWeights) <= 1 + 1e-9);
+        assert.ok(x.unravel.layers.every((l) => l.mass && l.mass.reduce((a, b) => a + b, 0) <= 1 + 1e-9), 'no tensor holds more than the whole mass');
+        if (x.json.settings.mode !== 'weighted') assert.match(x.unravel.contrastNode ?? '', /^(QLinear)?MatMul /, 'the contrast starts at the classifier');
+      }
+    });
+  }
+
+  it('dog.jpg: the maps of malamute and mountain bike overlap far less in discriminative mode than in paper mode', async () => {
+    const e = await Explainer.create(model('mobilenetv2-12-dequantized-fp32.onnx'), { image: image('dog.jpg') });
+    const maps = (o: Parameters<Explainer['explain']>[1]) => [249, 671].map((k) => fullResolution(e.explain(k, o).heat));
+    const [pa, pb] = maps({ mode: 'paper' });
+    const [da, db] = maps({ mode: 'discriminative', convMode: 'center' });
+    const paper = overlap(pa, pb), discriminative = overlap(da, db);
+    console.log(`      histogram intersection of the two classes' maps: paper ${paper.toFixed(2)}, discriminative (center) ${discriminative.toFixed(2)}`);
+    assert.ok(paper > 0.85, `paper mode draws nearly the same map for both (${paper.toFixed(2)})`);
+    assert.ok(discriminative < paper - 0.15, `discriminative ${discriminative.toFixed(2)} vs paper ${paper.toFixed(2)}`);
   });
 });
 

@@ -185,10 +185,23 @@ function fcContrast(product: (node: OnnxNode, ctx: WalkContext) => { aName: stri
       const { aName, bName, p } = product(node, ctx);
       const w = ctx.constants.float(bName);
       if (!w) throw new Error(`its weight '${bName}' is not a constant`);
+      const ns = Int32Array.from(coefficients.keys());
+      const cs = Float64Array.from(coefficients.values());
+      for (const n of ns) if (n < 0 || n >= p.n) throw new Error(`class contrast: neuron ${n} is outside the layer's ${p.n} outputs`);
       const column = new Float64Array(p.k);
-      for (const [n, c] of coefficients) {
-        if (n < 0 || n >= p.n) throw new Error(`class contrast: neuron ${n} is outside the layer's ${p.n} outputs`);
-        for (let i = 0; i < p.k; i++) column[i] += c * w[i * p.bI + n * p.bJ];
+      // Along the weight's contiguous axis in the inner loop: a [K, N] MatMul weight is read row by row.
+      if (p.bJ === 1) {
+        for (let i = 0; i < p.k; i++) {
+          let s = 0;
+          const row = i * p.bI;
+          for (let t = 0; t < ns.length; t++) s += cs[t] * w[row + ns[t]];
+          column[i] = s;
+        }
+      } else {
+        for (let t = 0; t < ns.length; t++) {
+          const c = cs[t], base = ns[t] * p.bJ;
+          for (let i = 0; i < p.k; i++) column[i] += c * w[base + i * p.bI];
+        }
       }
       const one: Product = { ...p, n: 1, bI: 1, bJ: 0 };
       const m = Math.floor(fix.index[0] / p.n);
