@@ -58,6 +58,8 @@ export class Unraveler {
   private shapeCache = new Map<string, { shapes: Map<string, Shape>; constants: Constants }>();
   /** Per forward pass and output: each class's classifier neuron (a class switch reuses them). */
   private neuronCache = new WeakMap<ForwardValues, Map<string, Map<number, ClassNeuron>>>();
+  /** The same for classes whose walk to the classifier read no activation: it holds for any image of those shapes. */
+  private staticNeurons = new Map<string, Map<number, ClassNeuron>>();
   private byForward = new WeakMap<ForwardValues, { shapes: Map<string, Shape>; constants: Constants }>();
 
   constructor(readonly graph: OnnxGraph) {
@@ -135,9 +137,17 @@ export class Unraveler {
     let known = perOutput.get(output);
     if (!known) perOutput.set(output, (known = new Map()));
     const inferred = this.inferred(forward);
+    const staticKey = `${output}@${[...forward.values].map(([n, v]) => `${n}:${v.dims.join('x')}`).join(';')}`;
+    let always = this.staticNeurons.get(staticKey);
+    if (!always) this.staticNeurons.set(staticKey, (always = new Map()));
     const plain: UnravelOptions = { convMode: options.convMode, flattenMode: options.flattenMode };
+    const result = new Map<number, ClassNeuron>();
     for (const cls of classes) {
-      if (known.has(cls)) continue;
+      const hit = known.get(cls) ?? always.get(cls);
+      if (hit) {
+        result.set(cls, hit);
+        continue;
+      }
       const walk = new Walk(this.graph, inferred, forward, plain);
       walk.start(output, cls);
       let found: ClassNeuron | undefined;
@@ -147,9 +157,11 @@ export class Unraveler {
         return 'stop';
       });
       if (!found) throw new UnravelError(`class ${cls} reaches the input without passing a node with weights: a class contrast needs a classifier layer; use mode paper or weighted`);
-      known.set(cls, found);
+      // A walk that read no activation (a Gemm head behind Softmax, a bias, reshapes) depends on shapes alone.
+      (walk.readActivations ? known : always).set(cls, found);
+      result.set(cls, found);
     }
-    return known;
+    return result;
   }
 }
 
@@ -160,6 +172,8 @@ type Visit = (node: OnnxNode, rule: Rule, outs: readonly Fixations[]) => readonl
 class Walk {
   readonly ctx: WalkContext;
   readonly layers: LayerRecord[] = [];
+  /** Whether a rule read values of the forward pass (else the walk depends on shapes and constants alone). */
+  readActivations = false;
   private readonly pending = new Map<string, Fixations[]>();
   private readonly reachedBy = new Map<string, OnnxNode>();
   private notes: string[] = [];
@@ -179,6 +193,7 @@ class Walk {
       throw new UnravelError(`the shape of tensor '${name}' is unknown${p ? ` (${p.label} has no shape rule or depends on run-time values)` : ''}`);
     };
     const activation = (name: string): Activation => {
+      this.readActivations = true;
       let a = activations.get(name);
       if (a) return a;
       const src = valueSource(name, graph, constants);

@@ -64,7 +64,8 @@ function nonConstant(node: OnnxNode, ctx: ShapeContext): number[] {
 export function elementwiseRule(combine: Combine): Rule {
   return {
     routes: nonConstant,
-    reads: combine === 'larger' ? nonConstant : undefined,
+    // Only a choice between two activations reads values (a bias Add does not).
+    reads: combine === 'larger' ? (node, ctx) => (nonConstant(node, ctx).length >= 2 ? nonConstant(node, ctx) : []) : undefined,
     shape(node, inputs, ctx) {
       const shapes = inputs.map((s, i) => s ?? ctx.constants.get(node.input(i))?.dims);
       if (shapes.some((s) => !s)) return undefined;
