@@ -9,6 +9,7 @@ import { defaultOverlay, encodePng, renderOverlayPng } from '../heatmap/render';
 import { assetsDir, readLabels, resolveClass } from '../labels';
 import { presets } from '../preprocess/presets';
 import { renderHtmlReport } from '../report/html';
+import { modeLegend } from '../shared/mode';
 
 const usage = `Usage: cnn-fixations explain [MODEL IMAGE] [options]
 
@@ -81,11 +82,9 @@ function describe(x: Explanation): string {
 }
 
 function modeLine(r: Explanation['json']): string {
-  const s = r.settings;
   const kept = r.keptPointWeights.reduce((a, b) => a + b, 0);
-  const mass = s.mode === 'paper' ? 'every fixation counts 1' : `masses, ${(kept * 100).toFixed(0)}% of the mass on kept points`;
-  if (s.mode === 'versus') return `versus: why ${r.target.label.split(',')[0]} (${r.target.index}) rather than ${(s.versusLabel ?? String(s.versus)).split(',')[0]} (${s.versus}); ${mass}`;
-  return `${s.mode}; ${mass}`;
+  const share = r.settings.mode === 'paper' ? '' : ` (${(kept * 100).toFixed(0)}% of the mass on kept points)`;
+  return `${r.settings.mode}: ${modeLegend(r)}${share}`;
 }
 
 /** Whether the walk flattened a feature map into a vector (before a fully connected layer). */

@@ -1,5 +1,6 @@
 // The self-contained HTML report: the image with its overlay, the predictions and the per-layer walk,
 // in one file with no outside references (images inlined as data URIs, styles inline).
+import { modeLegend } from '../shared/mode';
 import type { ExplanationJson } from '../shared/result';
 
 export function escapeHtml(s: string): string {
@@ -42,8 +43,9 @@ code{background:#eee;padding:1px 4px;border-radius:3px}
 <h2>Predictions</h2>
 <table><tr><th>class</th><th>label</th><th>probability</th></tr>${preds}</table>
 <h2>Fixations</h2>
+<p class="mode"><strong>${e(modeLegend(r))}</strong></p>
 <p>${r.inputFixations.length} input fixations → ${r.points.length} points, ${r.keptPoints.length} kept after outlier removal.
-Settings: preset <code>${e(r.settings.preset)}</code>, conv mode <code>${e(r.settings.convMode)}</code>, flatten mode <code>${e(r.settings.flattenMode)}</code>, sigma ${fmt(r.settings.sigma)} px, box <code>${e(r.settings.boxMode)}</code>.
+Settings: mode <code>${e(r.settings.mode)}</code>${r.settings.versus !== null ? ` against class ${r.settings.versus}` : ''}, preset <code>${e(r.settings.preset)}</code>, conv mode <code>${e(r.settings.convMode)}</code>, flatten mode <code>${e(r.settings.flattenMode)}</code>, sigma ${fmt(r.settings.sigma)} px, box <code>${e(r.settings.boxMode)}</code>.
 Timings: load ${fmt(t.loadMs)} ms, preprocess ${fmt(t.preprocessMs)} ms, inference ${fmt(t.inferenceMs)} ms, unravel ${fmt(t.unravelMs)} ms, heat map ${fmt(t.heatmapMs)} ms.</p>
 <h2>Walk from the output to the input</h2>
 <table><tr><th>#</th><th>op</th><th>node</th><th>tensor</th><th>shape</th><th>fixations</th><th>notes</th></tr>${layers}</table>
