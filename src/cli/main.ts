@@ -84,7 +84,7 @@ function describe(x: Explanation): string {
 function modeLine(r: Explanation['json']): string {
   const kept = r.keptPointWeights.reduce((a, b) => a + b, 0);
   const share = r.settings.mode === 'paper' ? '' : ` (${(kept * 100).toFixed(0)}% of the mass on kept points)`;
-  return `${r.settings.mode}: ${modeLegend(r)}${share}`;
+  return `${modeLegend(r)}${share}`;
 }
 
 /** Whether the walk flattened a feature map into a vector (before a fully connected layer). */
