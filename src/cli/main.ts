@@ -5,10 +5,11 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { explainWithMethod, methods } from '../baselines/index';
 import { Explainer, type Explanation, type InputSource } from '../explain';
-import { defaultOverlay, encodePng, renderOverlayPng } from '../heatmap/render';
 import { assetsDir, readLabels } from '../labels';
 import { presets } from '../preprocess/presets';
-import { renderHtmlReport } from '../report/html';
+import { exportRenderer } from '../report/exports';
+import { defaultOverlay } from '../shared/overlay';
+import type { ExportKind } from '../shared/protocol';
 
 const usage = `Usage: cnn-fixations explain [MODEL IMAGE] [options]
 
@@ -80,18 +81,15 @@ function flattensSpatialMap(x: Explanation): boolean {
   return x.unravel.layers.some((m) => (m.op === 'Flatten' || m.op === 'Reshape') && m.shape.length === 2);
 }
 
-async function writeOutputs(x: Explanation, e: Explainer, files: { json?: string; png?: string; html?: string }, opacity: number): Promise<string[]> {
+async function writeOutputs(x: Explanation, e: Explainer, files: Partial<Record<ExportKind, string>>, opacity: number): Promise<string[]> {
+  const render = exportRenderer(x, e.picture, { ...defaultOverlay, opacity });
   const written: string[] = [];
-  const write = (file: string, data: string | Buffer) => {
+  for (const kind of ['json', 'png', 'html'] as const) {
+    const file = files[kind];
+    if (!file) continue;
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    fs.writeFileSync(file, data);
+    fs.writeFileSync(file, await render(kind));
     written.push(file);
-  };
-  if (files.json) write(files.json, JSON.stringify(x.json, null, 1) + '\n');
-  if (files.png || files.html) {
-    const overlay = await renderOverlayPng(e.picture, x.heat, x.keptPoints, x.box, { ...defaultOverlay, opacity });
-    if (files.png) write(files.png, overlay);
-    if (files.html) write(files.html, renderHtmlReport(x.json, overlay, await encodePng(e.picture.width, e.picture.height, e.picture.rgba)));
   }
   return written;
 }

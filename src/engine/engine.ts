@@ -5,8 +5,8 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { Explainer, type Explanation } from '../explain';
-import { encodePng, renderOverlayPng } from '../heatmap/render';
-import { renderHtmlReport } from '../report/html';
+import { encodePng } from '../heatmap/render';
+import { bytes, exportRenderer } from '../report/exports';
 import { SessionCache } from '../runtime/session';
 import type { PanelImage } from '../shared/protocol';
 import { Activations } from './activations';
@@ -176,19 +176,10 @@ export class Engine {
 
   private async export(r: ExportRequest): Promise<ExportResponse> {
     const { explainer: e, main: x } = this.need(r.handle);
-    let data: Uint8Array | string;
-    if (r.kind === 'json') {
-      data = JSON.stringify(x.json, null, 1) + '\n';
-    } else {
-      const overlay = await renderOverlayPng(e.picture, x.heat, x.keptPoints, x.box, r.overlay);
-      data = r.kind === 'png' ? bytes(overlay) : renderHtmlReport(x.json, overlay, await encodePng(e.picture.width, e.picture.height, e.picture.rgba));
-    }
+    const data = await exportRenderer(x, e.picture, r.overlay)(r.kind);
     return { type: 'exportData', id: r.id, kind: r.kind, data, stats: this.stats() };
   }
 }
-
-/** A Buffer as a plain Uint8Array view (what the protocol's types promise on the other side). */
-const bytes = (b: Buffer | Uint8Array): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
 /** The image as the webview shows it: the file's bytes when browsers decode them, else a PNG of the decoded pixels. */
 async function panelImage(e: Explainer, imagePath: string): Promise<PanelImage> {

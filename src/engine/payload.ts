@@ -2,11 +2,11 @@
 // drill-down. Pure data shaping, done in the engine (and by the webview tests' host).
 import type { Explainer, Explanation } from '../explain';
 import { dataTypeName } from '../onnx/tensor';
+import { heatGridOf } from '../shared/overlay';
 import type { LayerDetail, ModelSummary, PanelExplanation } from '../shared/protocol';
 
 export function panelExplanation(x: Explanation): PanelExplanation {
-  const h = x.heat;
-  return { result: x.json, heat: { gridWidth: h.gridWidth, gridHeight: h.gridHeight, step: h.step, data: h.grid } };
+  return { result: x.json, heat: heatGridOf(x.heat) };
 }
 
 export function modelSummary(e: Explainer): ModelSummary {

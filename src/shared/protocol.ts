@@ -1,14 +1,7 @@
 // Messages between the extension host and the webview panel. One interface per message, keyed by `type`.
 // Bulk data travels as typed arrays or bytes (structured clone), never as JSON number lists.
+import type { HeatGrid, OverlayOptions } from './overlay';
 import type { ExplanationJson } from './result';
-
-/** A heat map on its sampling grid: node (i, j) sits at original pixel (i·step, j·step), values in [0, 1]. */
-export interface HeatGrid {
-  readonly gridWidth: number;
-  readonly gridHeight: number;
-  readonly step: number;
-  readonly data: Float32Array;
-}
 
 /** One explained class, everything the panel draws for it. */
 export interface PanelExplanation {
@@ -152,7 +145,7 @@ export interface SelectLayerMessage {
 export interface ExportMessage {
   readonly type: 'export';
   readonly kind: ExportKind;
-  readonly overlay: { readonly heat: boolean; readonly points: boolean; readonly box: boolean; readonly opacity: number };
+  readonly overlay: OverlayOptions;
 }
 /** Settings the panel lets the user change before a rerun; an absent field keeps the host's current value. */
 export interface RunSettings {

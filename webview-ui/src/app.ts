@@ -1,11 +1,12 @@
 // The panel: holds what the host sent and what the user chose, routes host messages through one handler
 // map keyed by `type`, and turns the views' requests into messages to the host.
+import type { OverlayOptions } from '../../src/shared/overlay';
 import type { ExportKind, FromWebview, RunSettings, ToWebview } from '../../src/shared/protocol';
 import type { LayerJson } from '../../src/shared/result';
 import type { Actions } from './actions';
 import { decodePhoto } from './draw/photo';
 import { h } from './dom';
-import { restoreView, type HostData, type OverlayToggles, type TabId, type ViewState } from './state';
+import { restoreView, type HostData, type TabId, type ViewState } from './state';
 import type { HostBridge } from './vscodeApi';
 import { Banner } from './views/banner';
 import { ClassPicker } from './views/classPicker';
@@ -173,7 +174,7 @@ export class App implements Actions {
     this.post(settings ? { type: 'rerun', settings } : { type: 'rerun' });
   }
 
-  setOverlay(change: Partial<OverlayToggles>): void {
+  setOverlay(change: Partial<OverlayOptions>): void {
     this.save({ overlay: { ...this.view.overlay, ...change } });
     this.viewer.update(this.data, this.view.overlay);
   }
