@@ -7,25 +7,17 @@ import { imageInputSpec, type ImageInputSpec } from './preprocess/input-spec';
 import { defaultPresetName, presetNamed, type Preset } from './preprocess/presets';
 import { readInputTensor, tensorPreview } from './preprocess/tensor-input';
 import { SessionCache, runForward, type Feed, type ForwardResult, type OpenModel } from './runtime/session';
-import { pointsBox, thresholdBox, type Box, type BoxMode } from './heatmap/box';
+import { pointsBox, thresholdBox, type Box } from './heatmap/box';
 import { defaultSigma, densityMap, type HeatMap } from './heatmap/density';
 import { removeOutliers, type Point } from './heatmap/outliers';
 import { imagenetLabels } from './labels';
 import { RESULT_VERSION, type ExplanationJson, type Prediction, type Timings } from './shared/result';
-import { defaultUnravelOptions, type ConvMode, type FlattenMode } from './unravel/types';
+import type { ClassOptions, RunOptions } from './shared/settings';
+import { defaultUnravelOptions } from './unravel/types';
 import type { UnravelResult } from './unravel/walk';
 
-export interface ExplainOptions {
-  readonly preset?: string;
-  readonly labels?: readonly string[];
-  readonly top?: number;
-  readonly convMode?: ConvMode;
-  readonly flattenMode?: FlattenMode;
-  readonly sigma?: number;
-  readonly boxMode?: BoxMode;
-  /** single: one centre view (default); five: the paper's four corner and centre crops, pooled. */
-  readonly views?: 'single' | 'five';
-}
+/** The options of a run: preset, labels, top, mode, convMode, flattenMode, sigma, boxMode, views, each declared once (values, default, meaning) in src/shared/settings.ts. */
+export type ExplainOptions = RunOptions;
 
 export type InputSource = { readonly image: string } | { readonly imageBytes: Buffer; readonly label: string } | { readonly tensor: string };
 
@@ -162,7 +154,7 @@ export class Explainer {
    * Explains class `k` (default: the top-1) from the kept forward pass(es). With several views, only those
    * whose own top-1 is `k` are traced (all of them when none is), and their points are pooled.
    */
-  explain(classIndex?: number, overrides: Partial<ExplainOptions> = {}): Explanation {
+  explain(classIndex?: number, overrides: ExplainOptions & ClassOptions = {}): Explanation {
     const o = { ...this.options, ...overrides };
     const k = classIndex ?? topK(this.probs, 1)[0];
     if (!Number.isInteger(k) || k < 0 || k >= this.classCount) {

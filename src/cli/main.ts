@@ -5,11 +5,11 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { explainWithMethod, methods } from '../baselines/index';
 import { Explainer, type Explanation, type InputSource } from '../explain';
-import { assetsDir, readLabels } from '../labels';
-import { presets } from '../preprocess/presets';
+import { assetsDir } from '../labels';
 import { exportRenderer } from '../report/exports';
 import { defaultOverlay } from '../shared/overlay';
 import type { ExportKind } from '../shared/protocol';
+import { optionFlags, optionsHelp, runOptions, UsageError } from './options';
 
 const usage = `Usage: cnn-fixations explain [MODEL IMAGE] [options]
 
@@ -20,14 +20,7 @@ its outputs to ./cnn-fixations-out/.
 Options:
   --tensor FILE        an ONNX TensorProto (.pb) to use as the input instead of IMAGE
   --class K            explain class K (default: the top-1 prediction)
-  --top N              how many predictions to print (default 5)
-  --preset P           preprocessing: ${Object.keys(presets).join(', ')} (default: imagenet, raw for 1 channel)
-  --labels FILE        class names, one per line (ImageNet's ship and are used for 1000 classes)
-  --conv-mode M        contribution (default), center, activation
-  --flatten-mode M     argmax (default), positive
-  --sigma S            heat map sigma in image pixels (default 0.055 × shorter side)
-  --box-mode M         points (default), threshold
-  --views V            single (default: the centre view), five (the paper's four corner and centre crops)
+${optionsHelp()}
   --method M           fixations (default, CNN Fixations), cam (class activation map, GAP-head models),
                        occlusion (sliding-patch sensitivity); same outputs for each
   --json FILE          write the result as JSON (versioned contract)
@@ -38,13 +31,6 @@ Options:
   --debug              show stack traces
   -h, --help           this help`;
 
-class UsageError extends Error {}
-
-function oneOf<T extends string>(v: string | undefined, allowed: readonly T[], flag: string): T | undefined {
-  if (v === undefined) return undefined;
-  if (!allowed.includes(v as T)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')} (got '${v}')`);
-  return v as T;
-}
 
 function integer(v: string | undefined, flag: string): number | undefined {
   if (v === undefined) return undefined;
@@ -99,9 +85,8 @@ export async function main(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     options: {
-      tensor: { type: 'string' }, class: { type: 'string' }, top: { type: 'string' }, preset: { type: 'string' },
-      labels: { type: 'string' }, 'conv-mode': { type: 'string' }, 'flatten-mode': { type: 'string' },
-      sigma: { type: 'string' }, 'box-mode': { type: 'string' }, views: { type: 'string' }, method: { type: 'string' }, json: { type: 'string' }, png: { type: 'string' },
+      ...optionFlags(),
+      tensor: { type: 'string' }, class: { type: 'string' }, method: { type: 'string' }, json: { type: 'string' }, png: { type: 'string' },
       html: { type: 'string' }, out: { type: 'string' }, opacity: { type: 'string' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -124,23 +109,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (!image && !values.tensor) throw new UsageError('give an IMAGE (or --tensor FILE) after the MODEL');
   if (image && values.tensor) throw new UsageError('give either an IMAGE or --tensor, not both');
-  const sigma = values.sigma === undefined ? undefined : Number(values.sigma);
-  if (sigma !== undefined && !(sigma > 0)) throw new UsageError(`--sigma takes a positive number (got '${values.sigma}')`);
   const opacity = values.opacity === undefined ? defaultOverlay.opacity : Number(values.opacity);
   if (!(opacity >= 0 && opacity <= 1)) throw new UsageError(`--opacity takes a number from 0 to 1 (got '${values.opacity}')`);
-  if (values.preset !== undefined && !presets[values.preset]) throw new UsageError(`--preset must be one of ${Object.keys(presets).join(', ')}`);
+  const method = values.method === undefined ? 'fixations' : methods.find((m) => m === values.method);
+  if (!method) throw new UsageError(`--method must be one of ${methods.join(', ')}, got "${values.method}"`);
   const input: InputSource = values.tensor ? { tensor: values.tensor } : { image: image! };
-  const explainer = await Explainer.create(model, input, {
-    preset: values.preset,
-    labels: values.labels ? readLabels(values.labels) : undefined,
-    top: integer(values.top, '--top') ?? 5,
-    convMode: oneOf(values['conv-mode'], ['contribution', 'center', 'activation'] as const, '--conv-mode'),
-    flattenMode: oneOf(values['flatten-mode'], ['argmax', 'positive'] as const, '--flatten-mode'),
-    boxMode: oneOf(values['box-mode'], ['points', 'threshold'] as const, '--box-mode'),
-    views: oneOf(values.views, ['single', 'five'] as const, '--views'),
-    sigma,
-  });
-  const method = oneOf(values.method, methods, '--method') ?? 'fixations';
+  const explainer = await Explainer.create(model, input, runOptions(values));
   const x = method === 'fixations' ? explainer.explain(integer(values.class, '--class')) : await explainWithMethod(explainer, method, integer(values.class, '--class'));
   console.log(describe(x));
   const files = {

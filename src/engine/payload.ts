@@ -2,6 +2,7 @@
 // drill-down. Pure data shaping, done in the engine (and by the webview tests' host).
 import type { Explainer, Explanation } from '../explain';
 import { dataTypeName } from '../onnx/tensor';
+import { describePreset } from '../preprocess/presets';
 import { heatGridOf } from '../shared/overlay';
 import type { LayerDetail, ModelSummary, PanelExplanation } from '../shared/protocol';
 
@@ -24,7 +25,7 @@ export function modelSummary(e: Explainer): ModelSummary {
     opCounts: [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])),
     nodeCount: g.nodes.length,
     exposedTensors: e.model.plan.expose.length,
-    preprocessing: `${e.preset.name}: ${e.preset.description}`,
+    preprocessing: describePreset(e.preset),
   };
 }
 

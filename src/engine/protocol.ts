@@ -3,13 +3,11 @@
 // reply repeats. They cross the process boundary by structured clone (fork's 'advanced' serialization), so
 // typed arrays (heat grids, image bytes, activation maps) travel as binary, not as JSON number lists.
 // Types only: the host imports this file without pulling in the pipeline.
-import type { ExportKind, ExportMessage, LayerDetail, PanelExplanation, ResultPayload, RunSettings } from '../shared/protocol';
+import type { ExportKind, ExportMessage, LayerDetail, PanelExplanation, ResultPayload } from '../shared/protocol';
+import type { RunOptions } from '../shared/settings';
 
 /** The settings of a run, as the core's ExplainOptions takes them (plain data: it is cloned across). */
-export interface EngineOptions extends RunSettings {
-  readonly labels?: readonly string[];
-  readonly top?: number;
-}
+export type EngineOptions = RunOptions;
 
 /** What the engine has done since it started: lets callers (and tests) see that a class switch ran no inference. */
 export interface EngineStats {

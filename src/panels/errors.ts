@@ -3,14 +3,30 @@
 // classifies the core's errors); this adds the host's own: settings, pickers, messages, the engine's death.
 import { EngineError, EngineFailed, StaleHandle } from '../engine/client';
 import type { ErrorMessage } from '../shared/protocol';
+import { SECTION } from '../shared/settings';
 import { InvalidMessage } from './messages';
-import { ModelSettingMissing } from './pickers';
-import { SettingError } from './settings';
 
 /** The user stopped the work (progress notification's Cancel). */
 export class Cancelled extends Error {
   constructor() {
     super('the explanation was cancelled');
+  }
+}
+
+/** A setting whose value cannot be used: the message names the setting and what to put there. */
+export class SettingError extends Error {
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** `cnnFixations.model` names a file that is not there. */
+export class ModelSettingMissing extends Error {
+  constructor(readonly file: string) {
+    super(`the setting ${SECTION}.model points to ${file}, which does not exist; fix the setting or clear it to pick a model`);
   }
 }
 
@@ -26,7 +42,7 @@ export function errorMessage(e: unknown): ErrorMessage {
   }
   if (e instanceof StaleHandle) return { type: 'error', title: 'Explanation gone', message: e.message, hint: 'Press Rerun to explain again.' };
   if (e instanceof ModelSettingMissing) {
-    return { type: 'error', title: 'Model not found', message: e.message, hint: 'Set cnnFixations.model to an existing .onnx file, or clear it to pick one.' };
+    return { type: 'error', title: 'Model not found', message: e.message, hint: `Set ${SECTION}.model to an existing .onnx file, or clear it to pick one.` };
   }
   if (e instanceof SettingError) {
     return { type: 'error', title: 'Invalid setting', message: e.message, hint: `Fix ${e.setting} in the settings, then explain again.` };

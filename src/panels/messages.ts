@@ -1,8 +1,9 @@
 // Validation of what the webview sends: the shape of each message, then its numbers against the current
-// result (class within the model's classes, layer within the walk, channel within the layer). Nothing
-// from the webview is used before it passes here.
-import { presets } from '../preprocess/presets';
+// result (class within the model's classes, layer within the walk, channel within the layer), and rerun
+// settings by the declaration's rules (src/shared/settings.ts). Nothing from the webview is used before it
+// passes here.
 import type { ExportKind, FromWebview, RunSettings } from '../shared/protocol';
+import { formKeys, readOption } from '../shared/settings';
 
 /** A message from the webview that failed validation. */
 export class InvalidMessage extends Error {}
@@ -40,29 +41,19 @@ function needs(limits: Limits | undefined, type: string): Limits {
   return limits;
 }
 
-function oneOf<T extends string>(o: Raw, key: string, allowed: readonly T[]): T | undefined {
-  const v = o[key];
-  if (v === undefined || v === null) return undefined;
-  if (!allowed.includes(v as T)) throw new InvalidMessage(`settings.${key} must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
-  return v as T;
-}
-
+/** The form's settings: only the fields given (an absent one keeps the current value), each by the declaration's rules. */
 function runSettings(raw: unknown): RunSettings {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidMessage('rerun settings must be an object');
   const o = raw as Raw;
-  const sigma = o.sigma;
-  if (sigma !== undefined && sigma !== null && (typeof sigma !== 'number' || !Number.isFinite(sigma) || sigma <= 0 || sigma > 1e4)) {
-    throw new InvalidMessage(`settings.sigma must be a positive number of pixels, got ${JSON.stringify(sigma)}`);
+  const unknown = Object.keys(o).filter((k) => !(formKeys as readonly string[]).includes(k));
+  if (unknown.length) throw new InvalidMessage(`settings.${unknown[0]} is not a setting the panel can change (${formKeys.join(', ')})`);
+  const out: Record<string, unknown> = {};
+  for (const key of formKeys) {
+    const r = readOption(key, o[key], `settings.${key}`);
+    if (!r.ok) throw new InvalidMessage(r.problem);
+    if (r.value !== undefined) out[key] = r.value;
   }
-  const s: RunSettings = {
-    preset: oneOf(o, 'preset', Object.keys(presets)),
-    convMode: oneOf(o, 'convMode', ['contribution', 'center', 'activation'] as const),
-    flattenMode: oneOf(o, 'flattenMode', ['argmax', 'positive'] as const),
-    boxMode: oneOf(o, 'boxMode', ['points', 'threshold'] as const),
-    sigma: typeof sigma === 'number' ? sigma : undefined,
-  };
-  // Only the fields that were given: an absent one keeps the current value.
-  return Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)) as RunSettings;
+  return out as RunSettings;
 }
 
 export function parseMessage(raw: unknown, limits: Limits | undefined): FromWebview {

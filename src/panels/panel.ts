@@ -15,7 +15,7 @@ import { panelHtml, webviewRoot } from './html';
 import { parseMessage, type Limits } from './messages';
 import { RemoteExplanation } from './remote';
 import { rememberPanel, stateToRestore, type PanelStore } from './restore';
-import { explainOptions } from './settings';
+import { runOptions } from './settings';
 import { watchFile } from './watch';
 
 export const VIEW_TYPE = 'cnnFixations.panel';
@@ -318,7 +318,7 @@ export class ExplainPanel {
     let sessionCached = false;
     let roundTripMs: number | undefined;
     try {
-      const options = { ...explainOptions(vscode.Uri.file(imagePath)), ...this.overrides };
+      const options = { ...runOptions(vscode.Uri.file(imagePath)), ...this.overrides };
       const params: OpenParams = { modelPath, imagePath, options, classIndex, compareIndex };
       const t0 = performance.now();
       const opened = await vscode.window.withProgress(

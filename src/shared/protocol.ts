@@ -2,6 +2,7 @@
 // Bulk data travels as typed arrays or bytes (structured clone), never as JSON number lists.
 import type { HeatGrid, OverlayOptions } from './overlay';
 import type { ExplanationJson } from './result';
+import type { FormSettings, Mode } from './settings';
 
 /** One explained class, everything the panel draws for it. */
 export interface PanelExplanation {
@@ -64,6 +65,8 @@ export interface PanelState {
   readonly imagePath: string;
   readonly classIndex: number;
   readonly compareIndex?: number;
+  /** The mode the classes are explained in (absent in records of older versions: the setting's). */
+  readonly mode?: Mode;
 }
 
 // ---- host → webview ------------------------------------------------------------------------------
@@ -147,15 +150,8 @@ export interface ExportMessage {
   readonly kind: ExportKind;
   readonly overlay: OverlayOptions;
 }
-/** Settings the panel lets the user change before a rerun; an absent field keeps the host's current value. */
-export interface RunSettings {
-  readonly preset?: string;
-  readonly convMode?: 'contribution' | 'center' | 'activation';
-  readonly flattenMode?: 'argmax' | 'positive';
-  /** Heat map sigma in original-image pixels. */
-  readonly sigma?: number;
-  readonly boxMode?: 'points' | 'threshold';
-}
+/** Settings the panel lets the user change before a rerun (the declared options of its form); an absent field keeps the host's current value. */
+export type RunSettings = FormSettings;
 /** Run again with the panel's settings. */
 export interface RerunMessage {
   readonly type: 'rerun';

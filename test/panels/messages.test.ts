@@ -49,12 +49,17 @@ describe('panel messages', () => {
     rejects({ type: 'export', kind: 'png', overlay: { ...overlay, opacity: Number.NaN } }, /opacity/);
   });
 
-  it('checks rerun settings', () => {
-    rejects({ type: 'rerun', settings: { preset: 'vgg' } }, /settings.preset must be one of imagenet/);
-    rejects({ type: 'rerun', settings: { convMode: 'max' } }, /convMode/);
-    rejects({ type: 'rerun', settings: { sigma: 0 } }, /sigma/);
+  it('checks rerun settings by the declaration', () => {
+    rejects({ type: 'rerun', settings: { preset: 'vgg' } }, /settings.preset must be one of auto, imagenet/);
+    rejects({ type: 'rerun', settings: { convMode: 'max' } }, /settings.convMode must be one of contribution, center, activation/);
+    rejects({ type: 'rerun', settings: { mode: 'contrastive' } }, /settings.mode must be one of discriminative, weighted, paper/);
+    rejects({ type: 'rerun', settings: { sigma: -1 } }, /settings.sigma must be a number from 0 to 10000/);
     rejects({ type: 'rerun', settings: { sigma: Infinity } }, /sigma/);
+    rejects({ type: 'rerun', settings: { sigma: '8' } }, /sigma/);
+    rejects({ type: 'rerun', settings: { top: 3 } }, /settings.top is not a setting the panel can change/);
     rejects({ type: 'rerun', settings: 'fast' }, /must be an object/);
+    // the auto values leave a setting as it is (absent)
+    assert.deepEqual(parseMessage({ type: 'rerun', settings: { sigma: 0, preset: 'auto' } }, undefined), { type: 'rerun', settings: {} });
   });
 
   it('refuses what is not a message', () => {

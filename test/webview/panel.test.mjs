@@ -348,8 +348,12 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     await page.getByLabel('Conv rule').selectOption('center');
     await page.getByRole('button', { name: 'Run again' }).click();
     await page.locator('.facts', { hasText: 'sigma 8.0 px' }).waitFor();
-    assert.deepEqual(lastReceived('rerun'), { type: 'rerun', settings: { preset: 'imagenet', convMode: 'center', flattenMode: 'argmax', boxMode: 'points', sigma: 8 } });
+    assert.deepEqual(lastReceived('rerun'), { type: 'rerun', settings: { preset: 'imagenet', mode: 'discriminative', convMode: 'center', flattenMode: 'argmax', boxMode: 'points', sigma: 8 } });
     assert.match(await page.locator('.facts').innerText(), /conv center/);
+    // The form's fields come from the one declaration: each value with what it means.
+    assert.equal(await page.getByLabel('Mode', { exact: true }).locator('option').count(), 3);
+    assert.match(await page.getByLabel('Mode', { exact: true }).locator('option[value=paper]').innerText(), /paper: the paper's method exactly, every fixation counts 1/);
+    assert.match(await page.getByLabel('Preprocessing').locator('option[value=caffe]').innerText(), /caffe: Caffe: BGR/);
     await page.screenshot({ path: path.join(SHOTS, 'settings-1280-dark.png'), fullPage: true });
     // Back to the defaults for the other tests.
     host.open({ model: MODEL, image: PELICAN, exportDir: EXPORTS });

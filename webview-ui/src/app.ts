@@ -245,7 +245,7 @@ export class App implements Actions {
     this.picker.update(d);
     this.layerList.update(d, this.view.layerFilter, d?.layer?.layerIndex ?? this.view.layerIndex);
     this.modelView.update(d?.model);
-    this.settings.update(d?.main.result);
+    this.settings.update(d?.main.result, d?.hostState);
     this.tabs.label('layers', d ? `Layers (${d.main.result.layers.length})` : 'Layers');
     this.tabs.select(this.view.tab);
   }
