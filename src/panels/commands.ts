@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { assetsDir } from '../labels';
 import { SECTION } from '../shared/settings';
-import { ExplainPanel, type ExplainSummary, type Services } from './panel';
+import type { ExplainSummary } from './controller';
+import { ExplainPanel, type Services } from './panel';
 import { ModelSettingMissing } from './errors';
 import { isImagePath, isModelPath, PickCancelled, type Pickers } from './pickers';
 

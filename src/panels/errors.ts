@@ -1,9 +1,11 @@
 // Any failure → the panel's ErrorMessage: a title, the message, the offending node when there is one, and
 // a hint of what to do. Failures of the pipeline come from the engine already as data (src/engine/failure.ts
-// classifies the core's errors); this adds the host's own: settings, pickers, messages, the engine's death.
+// classifies the core's errors); this adds the host's own: settings, messages, the engine's death, Cancel.
+// No vscode here: the panel's controller, which runs in the browser tests too, maps its errors with it.
 import { EngineError, EngineFailed, StaleHandle } from '../engine/client';
 import type { ErrorMessage } from '../shared/protocol';
 import { SECTION } from '../shared/settings';
+import { unexpected } from '../shared/unexpected';
 import { InvalidMessage } from './messages';
 
 /** The user stopped the work (progress notification's Cancel). */
@@ -30,8 +32,6 @@ export class ModelSettingMissing extends Error {
   }
 }
 
-const firstLine = (s: string) => s.split('\n')[0];
-
 export function errorMessage(e: unknown): ErrorMessage {
   if (e instanceof EngineFailed) {
     const f = e.failure;
@@ -50,6 +50,5 @@ export function errorMessage(e: unknown): ErrorMessage {
   if (e instanceof Cancelled) return { type: 'error', title: 'Cancelled', message: e.message, hint: 'Press Rerun (or run "Explain with CNN Fixations" again) to start over.' };
   if (e instanceof InvalidMessage) return { type: 'error', title: 'Invalid request from the panel', message: e.message, hint: 'Reload the panel (Developer: Reload Webviews).' };
   if (e instanceof RangeError) return { type: 'error', title: 'Out of range', message: e.message };
-  const m = e instanceof Error ? e.message : String(e);
-  return { type: 'error', title: 'Unexpected error', message: firstLine(m), hint: 'See the "CNN Fixations" output channel for details.' };
+  return { type: 'error', ...unexpected(e) };
 }

@@ -1,5 +1,6 @@
 // What the views may ask for. The app turns each into a message to the host or a view-state change.
-import type { ExportKind, RunSettings } from '../../src/shared/protocol';
+import type { ExportKind } from '../../src/shared/protocol';
+import type { FormSettings } from '../../src/shared/settings';
 import type { OverlayOptions } from '../../src/shared/overlay';
 import type { TabId } from './state';
 
@@ -9,7 +10,7 @@ export interface Actions {
   selectLayer(layerIndex: number, channel?: number): void;
   exportAs(kind: ExportKind): void;
   /** Runs the model again; with settings from the panel's form, or as it was (undefined). */
-  rerun(settings: RunSettings | undefined): void;
+  rerun(settings: FormSettings | undefined): void;
   setOverlay(change: Partial<OverlayOptions>): void;
   setTab(tab: TabId): void;
   setLayerFilter(filter: string): void;
