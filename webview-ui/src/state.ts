@@ -1,7 +1,7 @@
 // What the panel holds: the host's data (replaced by messages) and the view state (the user's choices,
 // saved with setState so a reloaded panel looks the same).
 import { defaultOverlay, type OverlayOptions } from '../../src/shared/overlay';
-import type { ErrorMessage, LayerDetail, ModelSummary, PanelExplanation, PanelImage, PanelState } from '../../src/shared/protocol';
+import type { LayerDetail, ModelSummary, PanelExplanation, PanelImage, PanelState } from '../../src/shared/protocol';
 
 export type TabId = 'layers' | 'model' | 'settings';
 
@@ -59,5 +59,3 @@ export interface HostData {
 export function labelOf(data: Pick<HostData, 'labels'>, index: number): string {
   return data.labels?.[index] ?? `class ${index}`;
 }
-
-export type { ErrorMessage };

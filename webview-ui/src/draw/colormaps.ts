@@ -33,11 +33,6 @@ export function put(rgba: Uint8ClampedArray, p: number, lut: Uint8Array, v: numb
   rgba[p * 4 + 3] = 255;
 }
 
-export function cssColor(lut: Uint8Array, v: number): string {
-  const c = Math.max(0, Math.min(255, Math.round(v * 255))) * 3;
-  return `rgb(${lut[c]}, ${lut[c + 1]}, ${lut[c + 2]})`;
-}
-
 /** A horizontal colour bar, drawn once into a small canvas (no inline styles needed). */
 export function colorbar(lut: Uint8Array, width = 128, height = 10): HTMLCanvasElement {
   const canvas = document.createElement('canvas');
