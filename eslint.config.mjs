@@ -1,6 +1,7 @@
 // Lint: typescript-eslint with type information (no floating promises), the rule that keeps the core
-// pure (src/unravel and src/shared import no vscode, onnxruntime-node or fs), and the one that keeps the
-// extension host free of the pipeline (src/panels and src/extension.ts: types only).
+// pure (src/unravel and src/shared import no vscode, onnxruntime-node or fs), the one that keeps the
+// extension host free of the pipeline (src/panels and src/extension.ts: types only), and the one that keeps
+// the panel's controller free of VS Code.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -27,6 +28,13 @@ const hostSide = {
   ],
 };
 
+// The panel's controller and the modules it uses also run outside VS Code (the browser tests' host):
+// VS Code reaches them only through the adapter, src/panels/panel.ts.
+const vscodeFree = {
+  ...hostSide,
+  paths: [...hostSide.paths, { name: 'vscode', message: 'The panel controller runs outside VS Code too: take what VS Code gives through its PanelHost (src/panels/panel.ts).' }],
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', 'tools/**', '.cache/**', '**/*.d.ts'] },
   js.configs.recommended,
@@ -41,6 +49,10 @@ export default tseslint.config(
   },
   { files: ['src/unravel/**/*.ts', 'src/shared/**/*.ts'], rules: { 'no-restricted-imports': ['error', pureCore] } },
   { files: ['src/panels/**/*.ts', 'src/extension.ts'], rules: { '@typescript-eslint/no-restricted-imports': ['error', hostSide] } },
+  {
+    files: ['src/panels/controller.ts', 'src/panels/messages.ts', 'src/panels/errors.ts', 'src/panels/remote.ts', 'src/panels/exporter.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', vscodeFree] },
+  },
   {
     files: ['scripts/**/*.mjs', 'test/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', performance: 'readonly' } },

@@ -7,34 +7,25 @@ import { imageInputSpec, type ImageInputSpec } from './preprocess/input-spec';
 import { defaultPresetName, presetNamed, type Preset } from './preprocess/presets';
 import { readInputTensor, tensorPreview } from './preprocess/tensor-input';
 import { SessionCache, runForward, type Feed, type ForwardResult, type OpenModel } from './runtime/session';
-import { pointsBox, thresholdBox, type Box, type BoxMode } from './heatmap/box';
+import { pointsBox, thresholdBox, type Box } from './heatmap/box';
 import { defaultSigma, densityMap, heatPeak, type HeatMap } from './heatmap/density';
 import { keptByMass, type Point } from './heatmap/outliers';
 import { imagenetLabels } from './labels';
 import { RESULT_VERSION, type ExplanationJson, type Prediction, type Timings } from './shared/result';
+import { defaultOf, type ClassOptions, type Mode, type RunOptions } from './shared/settings';
 import { classContrast } from './unravel/contrast';
-import { defaultUnravelOptions, type ClassContrast, type ConvMode, type FlattenMode } from './unravel/types';
+import { defaultUnravelOptions, type ClassContrast } from './unravel/types';
 import type { UnravelResult } from './unravel/walk';
 
 /**
  * paper: the paper's method exactly (every fixation counts 1); weighted: masses with the paper's rules;
- * discriminative: masses, and the class against the rest at the classifier (ALGORITHM.md).
+ * discriminative: masses, and the class against the rest at the classifier (docs/ALGORITHM.md).
  */
-export type ExplainMode = 'paper' | 'weighted' | 'discriminative';
-export const defaultMode: ExplainMode = 'paper';
+export type ExplainMode = Mode;
+export const defaultMode: ExplainMode = defaultOf('mode');
 
-export interface ExplainOptions {
-  readonly preset?: string;
-  readonly mode?: ExplainMode;
-  readonly labels?: readonly string[];
-  readonly top?: number;
-  readonly convMode?: ConvMode;
-  readonly flattenMode?: FlattenMode;
-  readonly sigma?: number;
-  readonly boxMode?: BoxMode;
-  /** single: one centre view (default); five: the paper's four corner and centre crops, pooled. */
-  readonly views?: 'single' | 'five';
-}
+/** The options of a run: preset, labels, top, mode, convMode, flattenMode, sigma, boxMode, views, each declared once (values, default, meaning) in src/shared/settings.ts. */
+export type ExplainOptions = RunOptions;
 
 export type InputSource = { readonly image: string } | { readonly imageBytes: Buffer; readonly label: string } | { readonly tensor: string };
 
@@ -48,11 +39,11 @@ export interface Explanation {
   readonly box: Box | null;
 }
 
-/** What explain() may change per call without a new forward pass. */
-export interface ExplainOverrides extends Partial<ExplainOptions> {
-  /** Explain the class against class `versus` ("why A rather than B?"): masses, contrast W[A] − W[B]. */
-  readonly versus?: number;
-}
+/**
+ * What explain() may change per call without a new forward pass: any option, and `versus`, the class to explain
+ * against ("why A rather than B?": masses, contrast W[A] − W[B]).
+ */
+export type ExplainOverrides = ExplainOptions & ClassOptions;
 
 /** Probabilities: the output itself when it already is a distribution, else its softmax. */
 export function probabilities(scores: ArrayLike<number>): Float64Array {

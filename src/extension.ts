@@ -6,13 +6,13 @@ import { EngineClient, EngineError } from './engine/client';
 import type { EngineStats } from './engine/protocol';
 import type { ToWebview } from './shared/protocol';
 import { registerCommands } from './panels/commands';
-import type { SaveDialog } from './panels/exporter';
-import { ExplainPanel, VIEW_TYPE, type Services } from './panels/panel';
+import type { PanelInfo } from './panels/controller';
+import { ExplainPanel, VIEW_TYPE, type SaveDialog, type Services } from './panels/panel';
 import { Pickers } from './panels/pickers';
 
-/** What activate() returns: a window for the integration tests onto the open panels. */
+/** What activate() returns in the extension's test mode only: a window for the integration tests onto the open panels. */
 export interface CnnFixationsApi {
-  panels(): ReturnType<ExplainPanel['info']>[];
+  panels(): PanelInfo[];
   /** Delivers `message` to panel `id` as if its webview had sent it; resolves to what the host posted back. */
   send(id: number, message: unknown): Promise<ToWebview[]>;
   /** Replaces the save dialog (undefined restores VS Code's). */
@@ -27,7 +27,7 @@ export interface CnnFixationsApi {
 
 let engine: EngineClient | undefined;
 
-export function activate(context: vscode.ExtensionContext): CnnFixationsApi {
+export function activate(context: vscode.ExtensionContext): CnnFixationsApi | undefined {
   const log = vscode.window.createOutputChannel('CNN Fixations', { log: true });
   const client = new EngineClient({ enginePath: path.join(context.extensionPath, 'dist', 'engine.js'), log: (level, message) => log[level](message) });
   engine = client;
@@ -48,12 +48,13 @@ export function activate(context: vscode.ExtensionContext): CnnFixationsApi {
     log,
   );
   log.info(`activated (extension host: node ${process.version}, ${process.platform}-${process.arch})`);
+  // The test hooks (sending messages as the webview, replacing the save dialog, crashing the engine) exist
+  // only when VS Code runs the extension's tests, never in an install.
+  if (context.extensionMode !== vscode.ExtensionMode.Test) return undefined;
+  const panel = (id: number) => ExplainPanel.all().find((x) => x.id === id);
   return {
     panels: () => ExplainPanel.all().map((p) => p.info()),
-    send: (id, message) => {
-      const p = ExplainPanel.all().find((x) => x.id === id);
-      return p ? p.receive(message) : Promise.reject(new Error(`no panel ${id}`));
-    },
+    send: (id, message) => panel(id)?.controller.receive(message) ?? Promise.reject(new Error(`no panel ${id}`)),
     setSaveDialog: (dialog) => {
       services.saveDialog = dialog ?? showSaveDialog;
     },
@@ -63,7 +64,7 @@ export function activate(context: vscode.ExtensionContext): CnnFixationsApi {
         () => Promise.reject(new Error('the engine answered a crash request')),
         (e: unknown) => (e instanceof EngineError ? e.message : Promise.reject(e)),
       ),
-    cancel: (id) => ExplainPanel.all().find((x) => x.id === id)?.cancel() ?? false,
+    cancel: (id) => panel(id)?.controller.cancel() ?? false,
   };
 }
 

@@ -8,7 +8,6 @@ import { gridToHeat, mapExplanation, minMax, positivePart, targetClass, type Met
 import { occlusionMap, occlusionScores, type OcclusionOptions, type OcclusionScores } from './occlusion';
 
 export { methods, type Method } from './common';
-export { CamError } from './cam';
 
 const heads = new WeakMap<object, CamHead>();
 const occlusions = new WeakMap<object, Promise<OcclusionScores>>();

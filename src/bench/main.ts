@@ -10,11 +10,12 @@ import * as ort from 'onnxruntime-node';
 import { Explainer } from '../explain';
 import { SessionCache, openModel, runForward } from '../runtime/session';
 import { topK } from '../explain';
+import type { PresetName } from '../shared/settings';
 
 interface BenchModel {
   readonly name: string;
   readonly path: string;
-  readonly preset?: string;
+  readonly preset?: PresetName;
 }
 
 export interface ModelResult {

@@ -4,12 +4,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { explainWithMethod, methods } from '../baselines/index';
-import { defaultMode, Explainer, type Explanation, type InputSource } from '../explain';
-import { defaultOverlay, encodePng, renderOverlayPng } from '../heatmap/render';
-import { assetsDir, readLabels, resolveClass } from '../labels';
-import { presets } from '../preprocess/presets';
-import { renderHtmlReport } from '../report/html';
+import { Explainer, type Explanation, type InputSource } from '../explain';
+import { assetsDir, resolveClass } from '../labels';
+import { exportRenderer } from '../report/exports';
 import { modeLegend } from '../shared/mode';
+import { defaultOverlay } from '../shared/overlay';
+import type { ExportKind } from '../shared/protocol';
+import { optionFlags, optionsHelp, runOptions, UsageError } from './options';
 
 const usage = `Usage: cnn-fixations explain [MODEL IMAGE] [options]
 
@@ -20,18 +21,9 @@ its outputs to ./cnn-fixations-out/.
 Options:
   --tensor FILE        an ONNX TensorProto (.pb) to use as the input instead of IMAGE
   --class K            explain class K, an index or a label name (default: the top-1 prediction)
-  --mode M             discriminative (masses, the class against the rest), weighted (masses, the paper's
-                       rules), paper (the paper's method exactly: every fixation counts 1); default ${defaultMode}
   --versus B           why the class rather than class B (index or label name): masses, the class's
                        classifier weights minus B's
-  --top N              how many predictions to print (default 5)
-  --preset P           preprocessing: ${Object.keys(presets).join(', ')} (default: imagenet, raw for 1 channel)
-  --labels FILE        class names, one per line (ImageNet's ship and are used for 1000 classes)
-  --conv-mode M        contribution (default), center, activation
-  --flatten-mode M     argmax (default), positive
-  --sigma S            heat map sigma in image pixels (default 0.055 × shorter side)
-  --box-mode M         points (default), threshold
-  --views V            single (default: the centre view), five (the paper's four corner and centre crops)
+${optionsHelp()}
   --method M           fixations (default, CNN Fixations), cam (class activation map, GAP-head models),
                        occlusion (sliding-patch sensitivity); same outputs for each
   --json FILE          write the result as JSON (versioned contract)
@@ -41,20 +33,6 @@ Options:
   --out DIR            write overlay.png, result.json and report.html into DIR
   --debug              show stack traces
   -h, --help           this help`;
-
-class UsageError extends Error {}
-
-function oneOf<T extends string>(v: string | undefined, allowed: readonly T[], flag: string): T | undefined {
-  if (v === undefined) return undefined;
-  if (!allowed.includes(v as T)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')} (got '${v}')`);
-  return v as T;
-}
-
-function integer(v: string | undefined, flag: string): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v)) throw new UsageError(`${flag} takes a whole number (got '${v}')`);
-  return Number(v);
-}
 
 function describe(x: Explanation): string {
   const r = x.json;
@@ -92,18 +70,15 @@ function flattensSpatialMap(x: Explanation): boolean {
   return x.unravel.layers.some((m) => (m.op === 'Flatten' || m.op === 'Reshape') && m.shape.length === 2);
 }
 
-async function writeOutputs(x: Explanation, e: Explainer, files: { json?: string; png?: string; html?: string }, opacity: number): Promise<string[]> {
+async function writeOutputs(x: Explanation, e: Explainer, files: Partial<Record<ExportKind, string>>, opacity: number): Promise<string[]> {
+  const render = exportRenderer(x, e.picture, { ...defaultOverlay, opacity });
   const written: string[] = [];
-  const write = (file: string, data: string | Buffer) => {
+  for (const kind of ['json', 'png', 'html'] as const) {
+    const file = files[kind];
+    if (!file) continue;
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    fs.writeFileSync(file, data);
+    fs.writeFileSync(file, await render(kind));
     written.push(file);
-  };
-  if (files.json) write(files.json, JSON.stringify(x.json, null, 1) + '\n');
-  if (files.png || files.html) {
-    const overlay = await renderOverlayPng(e.picture, x.heat, x.keptPoints, x.box, { ...defaultOverlay, opacity });
-    if (files.png) write(files.png, overlay);
-    if (files.html) write(files.html, renderHtmlReport(x.json, overlay, await encodePng(e.picture.width, e.picture.height, e.picture.rgba)));
   }
   return written;
 }
@@ -113,9 +88,8 @@ export async function main(argv: string[]): Promise<number> {
     args: argv,
     allowPositionals: true,
     options: {
-      tensor: { type: 'string' }, class: { type: 'string' }, top: { type: 'string' }, preset: { type: 'string' }, mode: { type: 'string' }, versus: { type: 'string' },
-      labels: { type: 'string' }, 'conv-mode': { type: 'string' }, 'flatten-mode': { type: 'string' },
-      sigma: { type: 'string' }, 'box-mode': { type: 'string' }, views: { type: 'string' }, method: { type: 'string' }, json: { type: 'string' }, png: { type: 'string' },
+      ...optionFlags(),
+      tensor: { type: 'string' }, class: { type: 'string' }, versus: { type: 'string' }, method: { type: 'string' }, json: { type: 'string' }, png: { type: 'string' },
       html: { type: 'string' }, out: { type: 'string' }, opacity: { type: 'string' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -138,30 +112,18 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (!image && !values.tensor) throw new UsageError('give an IMAGE (or --tensor FILE) after the MODEL');
   if (image && values.tensor) throw new UsageError('give either an IMAGE or --tensor, not both');
-  const sigma = values.sigma === undefined ? undefined : Number(values.sigma);
-  if (sigma !== undefined && !(sigma > 0)) throw new UsageError(`--sigma takes a positive number (got '${values.sigma}')`);
   const opacity = values.opacity === undefined ? defaultOverlay.opacity : Number(values.opacity);
   if (!(opacity >= 0 && opacity <= 1)) throw new UsageError(`--opacity takes a number from 0 to 1 (got '${values.opacity}')`);
-  if (values.preset !== undefined && !presets[values.preset]) throw new UsageError(`--preset must be one of ${Object.keys(presets).join(', ')}`);
-  const mode = oneOf(values.mode, ['discriminative', 'weighted', 'paper'] as const, '--mode');
-  if (values.versus !== undefined && mode === 'paper') throw new UsageError('--versus explains with masses: leave out --mode paper (the paper\'s method has no contrast)');
+  const method = values.method === undefined ? 'fixations' : methods.find((m) => m === values.method);
+  if (!method) throw new UsageError(`--method must be one of ${methods.join(', ')}, got "${values.method}"`);
+  const options = runOptions(values);
+  if (values.versus !== undefined && options.mode === 'paper') throw new UsageError("--versus explains with masses: leave out --mode paper (the paper's method has no contrast)");
+  if (values.versus !== undefined && method !== 'fixations') throw new UsageError(`--versus explains with CNN Fixations: leave out --method ${method}`);
   const input: InputSource = values.tensor ? { tensor: values.tensor } : { image: image! };
-  const explainer = await Explainer.create(model, input, {
-    preset: values.preset,
-    labels: values.labels ? readLabels(values.labels) : undefined,
-    top: integer(values.top, '--top') ?? 5,
-    convMode: oneOf(values['conv-mode'], ['contribution', 'center', 'activation'] as const, '--conv-mode'),
-    flattenMode: oneOf(values['flatten-mode'], ['argmax', 'positive'] as const, '--flatten-mode'),
-    boxMode: oneOf(values['box-mode'], ['points', 'threshold'] as const, '--box-mode'),
-    views: oneOf(values.views, ['single', 'five'] as const, '--views'),
-    sigma,
-    mode,
-  });
-  const method = oneOf(values.method, methods, '--method') ?? 'fixations';
+  const explainer = await Explainer.create(model, input, options);
   const named = (v: string | undefined, flag: string) => (v === undefined ? undefined : resolveClass(v, explainer.labels, explainer.classCount, flag));
   const k = named(values.class, '--class');
   const versus = named(values.versus, '--versus');
-  if (versus !== undefined && method !== 'fixations') throw new UsageError(`--versus explains with CNN Fixations: leave out --method ${method}`);
   const x = method === 'fixations' ? explainer.explain(k, versus === undefined ? {} : { versus }) : await explainWithMethod(explainer, method, k);
   console.log(describe(x));
   const files = {

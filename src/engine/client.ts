@@ -3,18 +3,13 @@
 // next request starts a new engine; handles (explanations held by the old engine) become stale, so their
 // owners open them again. Cancelling a request kills the engine: the only way to stop a native
 // onnxruntime run. Loads nothing of the pipeline (types only), so the host stays light.
+// The requests themselves (EngineApi) do not depend on the process: src/engine/inprocess.ts answers the
+// same ones in the caller's process (the panel's browser tests and development page).
 import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import type {
-  EngineFailure,
-  EngineRequest,
-  EngineStats,
-  ExportRequest,
-  FromEngine,
-  OpenedResponse,
-  OpenRequest,
-  Replies,
-} from './protocol';
+import type { OverlayOptions } from '../shared/overlay';
+import type { ClassRequest, ExportKind } from '../shared/protocol';
+import type { EngineFailure, EngineRequest, EngineResponse, EngineStats, FromEngine, OpenedResponse, OpenRequest, Replies } from './protocol';
 
 /** The engine process stopped (crashed, was killed to cancel a run, or is shut down) before answering. */
 export class EngineError extends Error {
@@ -59,10 +54,62 @@ export interface EngineClientOptions {
   readonly env?: Readonly<Record<string, string>>;
 }
 
-export type OpenParams = Pick<OpenRequest, 'modelPath' | 'imagePath' | 'options' | 'classIndex' | 'compareIndex'>;
+export type OpenParams = Pick<OpenRequest, 'modelPath' | 'imagePath' | 'options' | 'main' | 'compare'>;
 
-/** A request without its id (the client numbers them), one member per request type. */
-type Body = EngineRequest extends infer R ? (R extends EngineRequest ? Omit<R, 'id'> : never) : never;
+/** A request without its id (the transport numbers them), one member per request type. */
+export type Body = EngineRequest extends infer R ? (R extends EngineRequest ? Omit<R, 'id'> : never) : never;
+
+/** The error a failed reply stands for: a stale handle when the engine holds no such explanation, else the failure as data. */
+export function failureError(f: EngineFailure): Error {
+  return f.kind === 'no-handle' ? new StaleHandle(f.message) : new EngineFailed(f);
+}
+
+/** The reply of a request that succeeded, or the failure it reported, thrown. */
+export function succeeded<R extends EngineResponse>(reply: R | Extract<EngineResponse, { type: 'failed' }>): R {
+  if (reply.type === 'failed') throw failureError(reply.failure);
+  return reply as R;
+}
+
+/**
+ * The engine's requests as methods, one per request type. A subclass carries them: it numbers each one,
+ * has it answered, and resolves to the reply or rejects with what failed; it says which handles are live.
+ */
+export abstract class EngineApi {
+  /** Engines started so far; a handle is valid only for the generation that opened it. */
+  abstract get generation(): number;
+  abstract isCurrent(h: EngineHandle | undefined): boolean;
+  protected abstract request<B extends Body>(body: B, o?: RequestOptions): Promise<Replies[B['type']]>;
+
+  /** Runs the model on the image in the engine and explains; `handle` (the caller's id) names the result there. */
+  async open(handle: number, params: OpenParams, o?: RequestOptions): Promise<OpenedResponse & { readonly handle: EngineHandle }> {
+    const opened = await this.request({ type: 'open', handle, ...params }, o);
+    // the generation of the engine that answered: the request started it if none was running
+    return { ...opened, handle: { id: handle, generation: this.generation } };
+  }
+
+  explain(h: EngineHandle, side: 'main' | 'compare', target: ClassRequest | undefined, o?: RequestOptions): Promise<Replies['explain']> {
+    return this.onHandle(h, () => this.request({ type: 'explain', handle: h.id, side, target }, o));
+  }
+
+  layer(h: EngineHandle, layerIndex: number, channel: number | undefined, o?: RequestOptions): Promise<Replies['layer']> {
+    return this.onHandle(h, () => this.request({ type: 'layer', handle: h.id, layerIndex, ...(channel === undefined ? {} : { channel }) }, o));
+  }
+
+  exportData(h: EngineHandle, kind: ExportKind, overlay: OverlayOptions, o?: RequestOptions): Promise<Replies['export']> {
+    return this.onHandle(h, () => this.request({ type: 'export', handle: h.id, kind, overlay }, o));
+  }
+
+  /** Forgets an explanation; a no-op when its engine is gone (and never starts one). */
+  async release(h: EngineHandle | undefined): Promise<void> {
+    if (!h || !this.isCurrent(h)) return;
+    await this.request({ type: 'release', handle: h.id }).catch(() => undefined);
+  }
+
+  private onHandle<T>(h: EngineHandle, ask: () => Promise<T>): Promise<T> {
+    if (!this.isCurrent(h)) return Promise.reject(new StaleHandle(`explanation ${h.id} was held by an engine that has stopped`));
+    return ask();
+  }
+}
 
 interface Pending {
   readonly child: ChildProcess;
@@ -71,7 +118,7 @@ interface Pending {
   readonly onProgress?: (message: string) => void;
 }
 
-export class EngineClient {
+export class EngineClient extends EngineApi {
   private child: ChildProcess | undefined;
   private gen = 0;
   private nextId = 1;
@@ -81,15 +128,16 @@ export class EngineClient {
   /** The engine's last lines on stderr: the reason when it dies before it could say anything else. */
   private stderrTail: string[] = [];
 
-  constructor(private readonly options: EngineClientOptions) {}
+  constructor(private readonly options: EngineClientOptions) {
+    super();
+  }
 
   /** The running engine's process id (undefined until the first request, and after it stopped). */
   get pid(): number | undefined {
     return this.child?.pid;
   }
 
-  /** Engines started so far; a handle is valid only for the generation that opened it. */
-  get generation(): number {
+  override get generation(): number {
     return this.gen;
   }
 
@@ -98,33 +146,8 @@ export class EngineClient {
     return this.lastStats;
   }
 
-  isCurrent(h: EngineHandle | undefined): boolean {
+  override isCurrent(h: EngineHandle | undefined): boolean {
     return !!h && !!this.child && h.generation === this.gen;
-  }
-
-  /** Runs the model on the image in the engine and explains; `handle` (the caller's id) names the result there. */
-  async open(handle: number, params: OpenParams, o?: RequestOptions): Promise<OpenedResponse & { readonly handle: EngineHandle }> {
-    const opened = await this.request({ type: 'open', handle, ...params }, o);
-    // the generation of the engine that answered: the request started it if none was running
-    return { ...opened, handle: { id: handle, generation: this.gen } };
-  }
-
-  explain(h: EngineHandle, side: 'main' | 'compare', classIndex: number | undefined, o?: RequestOptions): Promise<Replies['explain']> {
-    return this.onHandle(h, () => this.request({ type: 'explain', handle: h.id, side, classIndex }, o));
-  }
-
-  layer(h: EngineHandle, layerIndex: number, channel: number | undefined, o?: RequestOptions): Promise<Replies['layer']> {
-    return this.onHandle(h, () => this.request({ type: 'layer', handle: h.id, layerIndex, ...(channel === undefined ? {} : { channel }) }, o));
-  }
-
-  exportData(h: EngineHandle, kind: ExportRequest['kind'], overlay: ExportRequest['overlay'], o?: RequestOptions): Promise<Replies['export']> {
-    return this.onHandle(h, () => this.request({ type: 'export', handle: h.id, kind, overlay }, o));
-  }
-
-  /** Forgets an explanation; a no-op when its engine is gone (and never starts one). */
-  async release(h: EngineHandle | undefined): Promise<void> {
-    if (!h || !this.isCurrent(h)) return;
-    await this.request({ type: 'release', handle: h.id }).catch(() => undefined);
   }
 
   /** Tests only: asks the engine to abort (it does only with CNN_FIXATIONS_ENGINE_TEST=1 in its environment). */
@@ -143,12 +166,7 @@ export class EngineClient {
     this.stop(new EngineError('the explanation engine is shut down (the extension is deactivating)', false));
   }
 
-  private onHandle<T>(h: EngineHandle, ask: () => Promise<T>): Promise<T> {
-    if (!this.isCurrent(h)) return Promise.reject(new StaleHandle(`explanation ${h.id} was held by an engine that has stopped`));
-    return ask();
-  }
-
-  private request<B extends Body>(body: B, o: RequestOptions = {}): Promise<Replies[B['type']]> {
+  protected override request<B extends Body>(body: B, o: RequestOptions = {}): Promise<Replies[B['type']]> {
     if (o.signal?.aborted) return Promise.reject(o.signal.reason);
     let child: ChildProcess;
     try {
@@ -238,7 +256,7 @@ export class EngineClient {
       case 'failed': {
         const p = this.settle(m.id);
         if (m.failure.stack) this.log('error', `engine: ${m.failure.stack}`);
-        p?.reject(m.failure.kind === 'no-handle' ? new StaleHandle(m.failure.message) : new EngineFailed(m.failure));
+        p?.reject(failureError(m.failure));
         return;
       }
       case 'opened':

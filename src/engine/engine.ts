@@ -1,16 +1,16 @@
 // The engine's state and its answers, apart from the process plumbing (main.ts): one session cache (a
 // model file opens once), and per handle (one per panel) the Explainer with its kept forward pass, the
 // explained classes and the lazily made inspection run. A class switch reuses the forward pass.
-import * as fs from 'node:fs';
+// The same class answers in the caller's process too (inprocess.ts).
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import { Explainer, type Explanation } from '../explain';
-import { encodePng, renderOverlayPng } from '../heatmap/render';
-import { renderHtmlReport } from '../report/html';
-import { SessionCache } from '../runtime/session';
-import type { PanelImage } from '../shared/protocol';
+import { encodePng } from '../heatmap/render';
+import { bytes, exportRenderer } from '../report/exports';
+import { SessionCache, type OpenModel } from '../runtime/session';
+import type { ClassRequest, PanelImage } from '../shared/protocol';
 import { Activations } from './activations';
-import { NoHandle, Refused } from './failure';
+import { NoHandle, Refused, toFailure } from './failure';
 import { layerDetail, modelSummary, panelExplanation } from './payload';
 import type {
   EngineRequest,
@@ -45,11 +45,20 @@ const mimes: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg
 
 const ms = (t0: number) => (performance.now() - t0).toFixed(0);
 
+/** Class `t` (default: the top-1) explained with its per-class options over the run's. */
+function explainClass(e: Explainer, t: ClassRequest | undefined): Explanation {
+  if (!t) return e.explain();
+  const { classIndex, ...options } = t;
+  return e.explain(classIndex, options);
+}
+
 export class Engine {
   private readonly cache = new SessionCache();
   private readonly held = new Map<number, Held>();
   private forwardPasses = 0;
   private inspectionRuns = 0;
+  /** The models this engine's cache has handed out: a model not among them was opened by the request that got it. */
+  private readonly models = new WeakSet<OpenModel>();
   private sessionsOpened = 0;
 
   constructor(private readonly hooks: EngineHooks) {}
@@ -58,8 +67,19 @@ export class Engine {
     return { pid: process.pid, forwardPasses: this.forwardPasses, inspectionRuns: this.inspectionRuns, sessionsOpened: this.sessionsOpened, handles: this.held.size };
   }
 
-  /** Answers one request; throws what failed (main.ts turns it into a FailedResponse). */
-  async handle(r: EngineRequest): Promise<EngineResponse> {
+  /** Answers one request: its reply, or what failed as a FailedResponse (main.ts sends it to the host as it is). */
+  async answer(r: EngineRequest): Promise<EngineResponse> {
+    try {
+      return await this.handle(r);
+    } catch (e) {
+      const failure = toFailure(e);
+      if (failure.kind === 'unexpected') this.hooks.log('error', `${r.type} failed: ${failure.stack ?? failure.message}`);
+      return { type: 'failed', id: r.id, failure };
+    }
+  }
+
+  /** Answers one request; throws what failed. */
+  private async handle(r: EngineRequest): Promise<EngineResponse> {
     switch (r.type) {
       case 'open':
         return this.open(r);
@@ -99,15 +119,16 @@ export class Engine {
     this.held.delete(r.handle);
     const name = `${path.basename(r.imagePath)} with ${path.basename(r.modelPath)}`;
     this.hooks.progress(r.id, `running ${path.basename(r.modelPath)}…`);
-    const cached = await this.sessionCached(r.modelPath);
     const explainer = await Explainer.create(r.modelPath, { image: r.imagePath }, r.options, this.cache);
-    if (!cached) this.sessionsOpened++;
+    const cached = this.models.has(explainer.model);
+    if (!cached) {
+      this.models.add(explainer.model);
+      this.sessionsOpened++;
+    }
     this.forwardPasses += explainer.views.length;
     this.hooks.progress(r.id, 'unravelling…');
-    const valid = (k: number | undefined) => (k !== undefined && Number.isInteger(k) && k >= 0 && k < explainer.classCount ? k : undefined);
-    const main = explainer.explain(valid(r.classIndex));
-    const cmp = valid(r.compareIndex);
-    const compare = cmp === undefined ? undefined : explainer.explain(cmp);
+    const main = explainClass(explainer, r.main);
+    const compare = r.compare && explainClass(explainer, r.compare);
     const image = await panelImage(explainer, r.imagePath);
     this.held.set(r.handle, { explainer, main, compare, activations: new Activations(explainer) });
     const engineMs = performance.now() - t0;
@@ -128,24 +149,13 @@ export class Engine {
     };
   }
 
-  /** Whether the model's session is already open: the cache answers without parsing when it is. */
-  private async sessionCached(modelPath: string): Promise<boolean> {
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(modelPath);
-    } catch {
-      return false; // Explainer.create reports the missing file
-    }
-    return (await this.cache.get(modelPath, stat)).cached;
-  }
-
   private explain(r: ExplainRequest): ExplainedResponse {
     const h = this.need(r.handle);
     if (r.side === 'main') {
-      if (r.classIndex === undefined) throw new RangeError('the main side needs a class');
-      h.main = h.explainer.explain(r.classIndex);
+      if (!r.target) throw new RangeError('the main side needs a class');
+      h.main = explainClass(h.explainer, r.target);
     } else {
-      h.compare = r.classIndex === undefined ? undefined : h.explainer.explain(r.classIndex);
+      h.compare = r.target && explainClass(h.explainer, r.target);
     }
     const x = r.side === 'main' ? h.main : h.compare;
     return { type: 'explained', id: r.id, side: r.side, explanation: x && panelExplanation(x), stats: this.stats() };
@@ -176,19 +186,10 @@ export class Engine {
 
   private async export(r: ExportRequest): Promise<ExportResponse> {
     const { explainer: e, main: x } = this.need(r.handle);
-    let data: Uint8Array | string;
-    if (r.kind === 'json') {
-      data = JSON.stringify(x.json, null, 1) + '\n';
-    } else {
-      const overlay = await renderOverlayPng(e.picture, x.heat, x.keptPoints, x.box, r.overlay);
-      data = r.kind === 'png' ? bytes(overlay) : renderHtmlReport(x.json, overlay, await encodePng(e.picture.width, e.picture.height, e.picture.rgba));
-    }
+    const data = await exportRenderer(x, e.picture, r.overlay)(r.kind);
     return { type: 'exportData', id: r.id, kind: r.kind, data, stats: this.stats() };
   }
 }
-
-/** A Buffer as a plain Uint8Array view (what the protocol's types promise on the other side). */
-const bytes = (b: Buffer | Uint8Array): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
 /** The image as the webview shows it: the file's bytes when browsers decode them, else a PNG of the decoded pixels. */
 async function panelImage(e: Explainer, imagePath: string): Promise<PanelImage> {

@@ -5,6 +5,7 @@ import { ModelFileError } from '../onnx/load';
 import { ImageError } from '../preprocess/image';
 import { InputSpecError } from '../preprocess/input-spec';
 import { RuntimeError } from '../runtime/session';
+import { unexpected } from '../shared/unexpected';
 import { UnsupportedError } from '../unravel/types';
 import { UnravelError } from '../unravel/walk';
 import type { EngineFailure } from './protocol';
@@ -18,8 +19,6 @@ export class NoHandle extends Error {
 
 /** A request the engine does not allow (e.g. the test-only crash outside tests). */
 export class Refused extends Error {}
-
-const firstLine = (s: string) => s.split('\n')[0];
 
 export function toFailure(e: unknown): EngineFailure {
   if (e instanceof UnsupportedError) {
@@ -51,12 +50,5 @@ export function toFailure(e: unknown): EngineFailure {
   if (e instanceof NoHandle) return { kind: 'no-handle', title: 'Explanation gone', message: e.message, hint: 'Press Rerun to explain it again.' };
   if (e instanceof Refused) return { kind: 'refused', title: 'Request refused', message: e.message };
   if (e instanceof RangeError) return { kind: 'range', title: 'Out of range', message: e.message };
-  const m = e instanceof Error ? e.message : String(e);
-  return {
-    kind: 'unexpected',
-    title: 'Unexpected error',
-    message: firstLine(m),
-    hint: 'See the "CNN Fixations" output channel for details.',
-    ...(e instanceof Error && e.stack ? { stack: e.stack } : {}),
-  };
+  return { kind: 'unexpected', ...unexpected(e), ...(e instanceof Error && e.stack ? { stack: e.stack } : {}) };
 }

@@ -23,15 +23,7 @@ const engine = new Engine({
 });
 
 async function answer(r: EngineRequest): Promise<void> {
-  let reply;
-  try {
-    reply = await engine.handle(r);
-  } catch (e) {
-    const failure = toFailure(e);
-    if (failure.kind === 'unexpected') send({ type: 'log', level: 'error', message: `${r.type} failed: ${failure.stack ?? failure.message}` });
-    send({ type: 'failed', id: r.id, failure });
-    return;
-  }
+  const reply = await engine.answer(r);
   try {
     send(reply);
   } catch (e) {

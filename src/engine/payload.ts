@@ -1,12 +1,14 @@
 // Turns an explanation into what the panel draws: the heat grid, the model summary, the per-layer
-// drill-down. Pure data shaping, done in the engine (and by the webview tests' host).
+// drill-down. Pure data shaping, done in the engine.
 import type { Explainer, Explanation } from '../explain';
 import { dataTypeName } from '../onnx/tensor';
+import { describePreset } from '../preprocess/presets';
+import { tensorGrid } from '../shared/layout';
+import { heatGridOf } from '../shared/overlay';
 import type { LayerDetail, ModelSummary, PanelExplanation } from '../shared/protocol';
 
 export function panelExplanation(x: Explanation): PanelExplanation {
-  const h = x.heat;
-  return { result: x.json, heat: { gridWidth: h.gridWidth, gridHeight: h.gridHeight, step: h.step, data: h.grid } };
+  return { result: x.json, heat: heatGridOf(x.heat) };
 }
 
 export function modelSummary(e: Explainer): ModelSummary {
@@ -24,15 +26,8 @@ export function modelSummary(e: Explainer): ModelSummary {
     opCounts: [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])),
     nodeCount: g.nodes.length,
     exposedTensors: e.model.plan.expose.length,
-    preprocessing: `${e.preset.name}: ${e.preset.description}`,
+    preprocessing: describePreset(e.preset),
   };
-}
-
-/** Spatial layout of a tensor: [channels, H, W] for rank-4 (NCHW) tensors, else a 1×1 grid of its elements. */
-function layout(shape: readonly number[]): { channels: number; h: number; w: number } {
-  if (shape.length === 4) return { channels: shape[1], h: shape[2], w: shape[3] };
-  if (shape.length === 3) return { channels: shape[0], h: shape[1], w: shape[2] };
-  return { channels: shape.reduce((a, b) => a * b, 1), h: 1, w: 1 };
 }
 
 export function layerDetail(
@@ -45,7 +40,7 @@ export function layerDetail(
 ): LayerDetail {
   const layer = x.unravel.layers[layerIndex];
   if (!layer) throw new RangeError(`there is no layer ${layerIndex} (the walk has ${x.unravel.layers.length})`);
-  const { channels, h, w } = layout(layer.shape);
+  const { channels, h, w } = tensorGrid(layer.shape);
   const plane = h * w;
   const cellCounts = new Uint32Array(plane);
   const perChannel = new Map<number, number>();

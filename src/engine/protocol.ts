@@ -3,13 +3,9 @@
 // reply repeats. They cross the process boundary by structured clone (fork's 'advanced' serialization), so
 // typed arrays (heat grids, image bytes, activation maps) travel as binary, not as JSON number lists.
 // Types only: the host imports this file without pulling in the pipeline.
-import type { ExportKind, ExportMessage, LayerDetail, PanelExplanation, ResultPayload, RunSettings } from '../shared/protocol';
-
-/** The settings of a run, as the core's ExplainOptions takes them (plain data: it is cloned across). */
-export interface EngineOptions extends RunSettings {
-  readonly labels?: readonly string[];
-  readonly top?: number;
-}
+import type { OverlayOptions } from '../shared/overlay';
+import type { ClassRequest, ExportKind, LayerDetail, PanelExplanation, ResultPayload } from '../shared/protocol';
+import type { RunOptions } from '../shared/settings';
 
 /** What the engine has done since it started: lets callers (and tests) see that a class switch ran no inference. */
 export interface EngineStats {
@@ -26,26 +22,29 @@ export interface EngineStats {
 
 // ---- host → engine ---------------------------------------------------------------------------------
 
-/** Run the model on the image (one forward pass, kept) and explain `classIndex` (default top-1) and `compareIndex`. Replaces what `handle` held. */
+/**
+ * Run the model on the image (one forward pass, kept) and explain `main` (default: the top-1 with the run's
+ * options) and `compare` (default: none). Replaces what `handle` held. A class out of range fails the
+ * request (a 'range' failure), as it does in an explain request.
+ */
 export interface OpenRequest {
   readonly type: 'open';
   readonly id: number;
   readonly handle: number;
   readonly modelPath: string;
   readonly imagePath: string;
-  readonly options: EngineOptions;
-  /** Ignored when out of range for the model (then: the top-1). */
-  readonly classIndex?: number;
-  /** Ignored when out of range for the model (then: no comparison). */
-  readonly compareIndex?: number;
+  /** Plain data: it is cloned across. */
+  readonly options: RunOptions;
+  readonly main?: ClassRequest;
+  readonly compare?: ClassRequest;
 }
-/** Explain another class from the kept forward pass (no inference); `classIndex` undefined clears the compare side. */
+/** Explain another class from the kept forward pass (no inference); `target` undefined clears the compare side. */
 export interface ExplainRequest {
   readonly type: 'explain';
   readonly id: number;
   readonly handle: number;
   readonly side: 'main' | 'compare';
-  readonly classIndex: number | undefined;
+  readonly target: ClassRequest | undefined;
 }
 /** The drill-down of layer `layerIndex` of the main explanation (an inspection run, once, when its tensor was not kept). */
 export interface LayerRequest {
@@ -61,7 +60,7 @@ export interface ExportRequest {
   readonly id: number;
   readonly handle: number;
   readonly kind: ExportKind;
-  readonly overlay: ExportMessage['overlay'];
+  readonly overlay: OverlayOptions;
 }
 /** Forget an explanation (its panel closed). */
 export interface ReleaseRequest {

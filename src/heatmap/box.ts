@@ -4,7 +4,6 @@ import { heatAt, type HeatMap } from './density';
 import type { Point } from './outliers';
 
 export type Box = readonly [number, number, number, number];
-export type BoxMode = 'points' | 'threshold';
 
 export function pointsBox(points: readonly Point[]): Box | null {
   if (points.length === 0) return null;

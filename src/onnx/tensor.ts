@@ -59,15 +59,6 @@ function checked(t: ConstTensor, values: Values): Values {
   return values;
 }
 
-/** Bytes per element of the types whose raw data can be viewed in place. */
-export function elementSize(dataType: number): number {
-  switch (dataType) {
-    case DataType.FLOAT: case DataType.INT32: case DataType.UINT32: return 4;
-    case DataType.DOUBLE: case DataType.INT64: case DataType.UINT64: return 8;
-    case DataType.INT16: case DataType.UINT16: case DataType.FLOAT16: case DataType.BFLOAT16: return 2;
-    default: return 1;
-  }
-}
 
 export function toNumber(v: number | { toNumber(): number } | null | undefined): number {
   if (v === null || v === undefined) return 0;

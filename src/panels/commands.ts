@@ -4,9 +4,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { assetsDir } from '../labels';
-import { ExplainPanel, type ExplainSummary, type Services } from './panel';
-import { isImagePath, isModelPath, ModelSettingMissing, PickCancelled, type Pickers } from './pickers';
-import { SECTION } from './settings';
+import { SECTION } from '../shared/settings';
+import type { ExplainSummary } from './controller';
+import { ExplainPanel, type Services } from './panel';
+import { ModelSettingMissing } from './errors';
+import { isImagePath, isModelPath, PickCancelled, type Pickers } from './pickers';
 
 export const COMMANDS = {
   explain: 'cnnFixations.explain',

@@ -1,11 +1,12 @@
 // Any failure → the panel's ErrorMessage: a title, the message, the offending node when there is one, and
 // a hint of what to do. Failures of the pipeline come from the engine already as data (src/engine/failure.ts
-// classifies the core's errors); this adds the host's own: settings, pickers, messages, the engine's death.
+// classifies the core's errors); this adds the host's own: settings, messages, the engine's death, Cancel.
+// No vscode here: the panel's controller, which runs in the browser tests too, maps its errors with it.
 import { EngineError, EngineFailed, StaleHandle } from '../engine/client';
 import type { ErrorMessage } from '../shared/protocol';
+import { SECTION } from '../shared/settings';
+import { unexpected } from '../shared/unexpected';
 import { InvalidMessage } from './messages';
-import { ModelSettingMissing } from './pickers';
-import { SettingError } from './settings';
 
 /** The user stopped the work (progress notification's Cancel). */
 export class Cancelled extends Error {
@@ -14,7 +15,22 @@ export class Cancelled extends Error {
   }
 }
 
-const firstLine = (s: string) => s.split('\n')[0];
+/** A setting whose value cannot be used: the message names the setting and what to put there. */
+export class SettingError extends Error {
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** `cnnFixations.model` names a file that is not there. */
+export class ModelSettingMissing extends Error {
+  constructor(readonly file: string) {
+    super(`the setting ${SECTION}.model points to ${file}, which does not exist; fix the setting or clear it to pick a model`);
+  }
+}
 
 export function errorMessage(e: unknown): ErrorMessage {
   if (e instanceof EngineFailed) {
@@ -26,7 +42,7 @@ export function errorMessage(e: unknown): ErrorMessage {
   }
   if (e instanceof StaleHandle) return { type: 'error', title: 'Explanation gone', message: e.message, hint: 'Press Rerun to explain again.' };
   if (e instanceof ModelSettingMissing) {
-    return { type: 'error', title: 'Model not found', message: e.message, hint: 'Set cnnFixations.model to an existing .onnx file, or clear it to pick one.' };
+    return { type: 'error', title: 'Model not found', message: e.message, hint: `Set ${SECTION}.model to an existing .onnx file, or clear it to pick one.` };
   }
   if (e instanceof SettingError) {
     return { type: 'error', title: 'Invalid setting', message: e.message, hint: `Fix ${e.setting} in the settings, then explain again.` };
@@ -34,6 +50,5 @@ export function errorMessage(e: unknown): ErrorMessage {
   if (e instanceof Cancelled) return { type: 'error', title: 'Cancelled', message: e.message, hint: 'Press Rerun (or run "Explain with CNN Fixations" again) to start over.' };
   if (e instanceof InvalidMessage) return { type: 'error', title: 'Invalid request from the panel', message: e.message, hint: 'Reload the panel (Developer: Reload Webviews).' };
   if (e instanceof RangeError) return { type: 'error', title: 'Out of range', message: e.message };
-  const m = e instanceof Error ? e.message : String(e);
-  return { type: 'error', title: 'Unexpected error', message: firstLine(m), hint: 'See the "CNN Fixations" output channel for details.' };
+  return { type: 'error', ...unexpected(e) };
 }

@@ -1,8 +1,11 @@
-// Validation of what the webview sends: the shape of each message, then its numbers against the current
-// result (class within the model's classes, layer within the walk, channel within the layer). Nothing
-// from the webview is used before it passes here.
-import { presets } from '../preprocess/presets';
-import type { ExportKind, FromWebview, RunSettings } from '../shared/protocol';
+// Validation of what the webview sends: the shape of each message and its request id, then its numbers
+// against the current result (class within the model's classes, layer within the walk, channel within the
+// layer), and rerun settings by the declaration's rules (src/shared/settings.ts). Nothing from the webview
+// is used before it passes here; what fails is refused with an InvalidMessage, never corrected.
+import { tensorGrid } from '../shared/layout';
+import type { OverlayOptions } from '../shared/overlay';
+import type { ExportKind, FromWebview } from '../shared/protocol';
+import { formKeys, readOption, type FormSettings } from '../shared/settings';
 
 /** A message from the webview that failed validation. */
 export class InvalidMessage extends Error {}
@@ -16,6 +19,8 @@ export interface Limits {
 const exportKinds: readonly ExportKind[] = ['png', 'json', 'html'];
 type Raw = Record<string, unknown>;
 
+const isObject = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 function index(m: Raw, key: string, below: number, what: string): number {
   const v = m[key];
   if (typeof v !== 'number' || !Number.isInteger(v)) throw new InvalidMessage(`${key} must be a whole number, got ${JSON.stringify(v)}`);
@@ -23,16 +28,14 @@ function index(m: Raw, key: string, below: number, what: string): number {
   return v;
 }
 
+/** `key` when the message has it, else nothing (null counts as absent). */
+function optional<T>(m: Raw, key: string, read: () => T): T | undefined {
+  return m[key] === undefined || m[key] === null ? undefined : read();
+}
+
 function flag(o: Raw, key: string): boolean {
   if (typeof o[key] !== 'boolean') throw new InvalidMessage(`overlay.${key} must be true or false`);
   return o[key];
-}
-
-/** Channels of a layer's tensor: dimension 1 of NCHW, 0 of CHW, 1 otherwise (vectors have no channel maps). */
-export function channelsOf(shape: readonly number[]): number {
-  if (shape.length === 4) return shape[1];
-  if (shape.length === 3) return shape[0];
-  return 1;
 }
 
 function needs(limits: Limits | undefined, type: string): Limits {
@@ -40,67 +43,74 @@ function needs(limits: Limits | undefined, type: string): Limits {
   return limits;
 }
 
-function oneOf<T extends string>(o: Raw, key: string, allowed: readonly T[]): T | undefined {
-  const v = o[key];
-  if (v === undefined || v === null) return undefined;
-  if (!allowed.includes(v as T)) throw new InvalidMessage(`settings.${key} must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
-  return v as T;
+/** The id of a request: a positive whole number the webview counts up. */
+export function requestId(raw: unknown): number | undefined {
+  const id = isObject(raw) ? raw.id : undefined;
+  return typeof id === 'number' && Number.isSafeInteger(id) && id > 0 ? id : undefined;
 }
 
-function runSettings(raw: unknown): RunSettings {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidMessage('rerun settings must be an object');
-  const o = raw as Raw;
-  const sigma = o.sigma;
-  if (sigma !== undefined && sigma !== null && (typeof sigma !== 'number' || !Number.isFinite(sigma) || sigma <= 0 || sigma > 1e4)) {
-    throw new InvalidMessage(`settings.sigma must be a positive number of pixels, got ${JSON.stringify(sigma)}`);
-  }
-  const s: RunSettings = {
-    preset: oneOf(o, 'preset', Object.keys(presets)),
-    convMode: oneOf(o, 'convMode', ['contribution', 'center', 'activation'] as const),
-    flattenMode: oneOf(o, 'flattenMode', ['argmax', 'positive'] as const),
-    boxMode: oneOf(o, 'boxMode', ['points', 'threshold'] as const),
-    sigma: typeof sigma === 'number' ? sigma : undefined,
-  };
-  // Only the fields that were given: an absent one keeps the current value.
-  return Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)) as RunSettings;
+/** A class index and, optionally, the class it is explained against. */
+function classChoice(m: Raw, l: Limits): { classIndex: number; versus?: number } {
+  const classes = `the model has ${l.classCount} classes`;
+  const classIndex = index(m, 'classIndex', l.classCount, classes);
+  const versus = optional(m, 'versus', () => index(m, 'versus', l.classCount, classes));
+  return versus === undefined ? { classIndex } : { classIndex, versus };
 }
+
+/** The form's settings: only the fields given (an absent one keeps the current value), each by the declaration's rules. */
+function formSettings(raw: unknown): FormSettings {
+  if (!isObject(raw)) throw new InvalidMessage('rerun settings must be an object');
+  const unknown = Object.keys(raw).filter((k) => !(formKeys as readonly string[]).includes(k));
+  if (unknown.length) throw new InvalidMessage(`settings.${unknown[0]} is not a setting the panel can change (${formKeys.join(', ')})`);
+  const out: Record<string, unknown> = {};
+  for (const key of formKeys) {
+    const r = readOption(key, raw[key], `settings.${key}`);
+    if (!r.ok) throw new InvalidMessage(r.problem);
+    if (r.value !== undefined) out[key] = r.value;
+  }
+  return out as FormSettings;
+}
+
+function overlay(raw: unknown): OverlayOptions {
+  if (!isObject(raw)) throw new InvalidMessage('export needs overlay {heat, points, box, opacity}');
+  const opacity = raw.opacity;
+  if (typeof opacity !== 'number' || !(opacity >= 0 && opacity <= 1)) throw new InvalidMessage(`overlay.opacity must be a number from 0 to 1, got ${JSON.stringify(opacity)}`);
+  return { heat: flag(raw, 'heat'), points: flag(raw, 'points'), box: flag(raw, 'box'), opacity };
+}
+
+type Parsers = { readonly [K in FromWebview['type']]: (m: Raw, id: number, limits: Limits | undefined) => Extract<FromWebview, { type: K }> };
+
+/** One parser per message type (the mapped type makes it exhaustive). */
+const parsers: Parsers = {
+  ready: (_m, id) => ({ type: 'ready', id }),
+  rerun: (m, id) => {
+    const settings = optional(m, 'settings', () => formSettings(m.settings));
+    return settings ? { type: 'rerun', id, settings } : { type: 'rerun', id };
+  },
+  explainClass: (m, id, limits) => ({ type: 'explainClass', id, ...classChoice(m, needs(limits, 'explainClass')) }),
+  compare: (m, id, limits) => {
+    const l = needs(limits, 'compare');
+    return optional(m, 'classIndex', () => ({ type: 'compare' as const, id, ...classChoice(m, l) })) ?? { type: 'compare', id, classIndex: undefined };
+  },
+  selectLayer: (m, id, limits) => {
+    const l = needs(limits, 'selectLayer');
+    const layerIndex = index(m, 'layerIndex', l.layers.length, `the walk has ${l.layers.length} layers`);
+    const { channels } = tensorGrid(l.layers[layerIndex].shape);
+    const channel = optional(m, 'channel', () => index(m, 'channel', channels, `layer ${layerIndex} has ${channels} channels`));
+    return channel === undefined ? { type: 'selectLayer', id, layerIndex } : { type: 'selectLayer', id, layerIndex, channel };
+  },
+  export: (m, id, limits) => {
+    needs(limits, 'export');
+    if (!exportKinds.includes(m.kind as ExportKind)) throw new InvalidMessage(`export kind must be one of ${exportKinds.join(', ')}, got ${JSON.stringify(m.kind)}`);
+    return { type: 'export', id, kind: m.kind as ExportKind, overlay: overlay(m.overlay) };
+  },
+};
 
 export function parseMessage(raw: unknown, limits: Limits | undefined): FromWebview {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidMessage('a message must be an object');
-  const m = raw as Raw;
-  const type = m.type;
-  switch (type) {
-    case 'ready':
-      return { type };
-    case 'rerun':
-      return m.settings === undefined || m.settings === null ? { type } : { type, settings: runSettings(m.settings) };
-    case 'explainClass': {
-      const l = needs(limits, type);
-      return { type, classIndex: index(m, 'classIndex', l.classCount, `the model has ${l.classCount} classes`) };
-    }
-    case 'compare': {
-      const l = needs(limits, type);
-      if (m.classIndex === undefined || m.classIndex === null) return { type, classIndex: undefined };
-      return { type, classIndex: index(m, 'classIndex', l.classCount, `the model has ${l.classCount} classes`) };
-    }
-    case 'selectLayer': {
-      const l = needs(limits, type);
-      const layerIndex = index(m, 'layerIndex', l.layers.length, `the walk has ${l.layers.length} layers`);
-      if (m.channel === undefined || m.channel === null) return { type, layerIndex };
-      const channels = channelsOf(l.layers[layerIndex].shape);
-      return { type, layerIndex, channel: index(m, 'channel', channels, `layer ${layerIndex} has ${channels} channels`) };
-    }
-    case 'export': {
-      needs(limits, type);
-      if (!exportKinds.includes(m.kind as ExportKind)) throw new InvalidMessage(`export kind must be one of ${exportKinds.join(', ')}, got ${JSON.stringify(m.kind)}`);
-      const o = m.overlay;
-      if (typeof o !== 'object' || o === null) throw new InvalidMessage('export needs overlay {heat, points, box, opacity}');
-      const ov = o as Raw;
-      const opacity = ov.opacity;
-      if (typeof opacity !== 'number' || !(opacity >= 0 && opacity <= 1)) throw new InvalidMessage(`overlay.opacity must be a number from 0 to 1, got ${JSON.stringify(opacity)}`);
-      return { type, kind: m.kind as ExportKind, overlay: { heat: flag(ov, 'heat'), points: flag(ov, 'points'), box: flag(ov, 'box'), opacity } };
-    }
-    default:
-      throw new InvalidMessage(`unknown message type ${JSON.stringify(type)}`);
-  }
+  if (!isObject(raw)) throw new InvalidMessage('a message must be an object');
+  const type = raw.type;
+  if (typeof type !== 'string' || !Object.hasOwn(parsers, type)) throw new InvalidMessage(`unknown message type ${JSON.stringify(type)}`);
+  const id = requestId(raw);
+  if (id === undefined) throw new InvalidMessage(`a '${type}' request needs an id (a whole number above 0), got ${JSON.stringify(raw.id)}`);
+  return parsers[type as FromWebview['type']](raw, id, limits);
 }

@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { imageExtensions } from '../preprocess/formats';
-import { modelSetting, SECTION } from './settings';
+import { ModelSettingMissing } from './errors';
+import { modelSetting } from './settings';
 
 const LAST_MODEL = 'cnnFixations.lastModel';
 const LAST_IMAGE = 'cnnFixations.lastImage';
@@ -88,12 +89,5 @@ export class Pickers {
 
   rememberImage(image: string): Thenable<void> {
     return this.state.update(LAST_IMAGE, image);
-  }
-}
-
-/** `cnnFixations.model` names a file that is not there. */
-export class ModelSettingMissing extends Error {
-  constructor(readonly file: string) {
-    super(`the setting ${SECTION}.model points to ${file}, which does not exist; fix the setting or clear it to pick a model`);
   }
 }

@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as vscode from 'vscode';
 import type { PanelState } from '../shared/protocol';
+import { readOption } from '../shared/settings';
 
 const OPEN_PANELS = 'cnnFixations.openPanels';
 /** Records kept (the most recently updated). */
@@ -30,7 +31,8 @@ export interface PanelStore {
 
 type Records = Record<string, Remembered>;
 
-const keyOf = (s: PanelState) => `${path.resolve(s.modelPath)}\n${path.resolve(s.imagePath)}`;
+/** One panel per model and image: the key of both, as absolute paths. */
+export const panelKey = (t: Pick<PanelState, 'modelPath' | 'imagePath'>) => `${path.resolve(t.modelPath)}\n${path.resolve(t.imagePath)}`;
 
 /** A saved state, checked: it comes from the webview's storage or from an older version of the extension. */
 export function restoredState(raw: unknown): PanelState | undefined {
@@ -39,11 +41,13 @@ export function restoredState(raw: unknown): PanelState | undefined {
   const s = (typeof outer.host === 'object' && outer.host !== null ? outer.host : outer) as Record<string, unknown>;
   const whole = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
   if (typeof s.modelPath !== 'string' || typeof s.imagePath !== 'string' || !s.modelPath || !s.imagePath) return undefined;
+  const mode = readOption('mode', s.mode, 'mode');
   return {
     modelPath: s.modelPath,
     imagePath: s.imagePath,
     classIndex: whole(s.classIndex) ? (s.classIndex as number) : -1,
     ...(whole(s.compareIndex) ? { compareIndex: s.compareIndex as number } : {}),
+    ...(mode.ok && mode.value ? { mode: mode.value } : {}),
   };
 }
 
@@ -60,7 +64,7 @@ function load(store: PanelStore): Records {
   const out: Records = {};
   for (const r of list as Partial<Remembered>[]) {
     const state = restoredState(r?.state);
-    if (state && typeof r.title === 'string') out[keyOf(state)] = { title: r.title, state, at: typeof r.at === 'number' ? r.at : 0 };
+    if (state && typeof r.title === 'string') out[panelKey(state)] = { title: r.title, state, at: typeof r.at === 'number' ? r.at : 0 };
   }
   return out;
 }
@@ -81,8 +85,8 @@ function save(store: PanelStore, records: Records): void {
 /** Records what panel `title` shows now (one record per model and image). */
 export function rememberPanel(store: PanelStore, title: string, state: PanelState): void {
   const records = load(store);
-  delete records[keyOf(state)]; // re-added last: among records of the same millisecond, the latest wins
-  records[keyOf(state)] = { title, state, at: Date.now() };
+  delete records[panelKey(state)]; // re-added last: among records of the same millisecond, the latest wins
+  records[panelKey(state)] = { title, state, at: Date.now() };
   // newest first to keep the newest; saved oldest first, so that the file's order is the order of writing
   const newest = Object.entries(records).reverse().sort((a, b) => b[1].at - a[1].at).slice(0, KEEP);
   save(store, Object.fromEntries(newest.reverse()));
@@ -95,7 +99,7 @@ export function rememberPanel(store: PanelStore, title: string, state: PanelStat
 export function stateToRestore(store: PanelStore, saved: unknown, title: string, taken: (s: PanelState) => boolean): PanelState | undefined {
   const records = load(store);
   const own = restoredState(saved);
-  if (own) return records[keyOf(own)]?.state ?? own;
+  if (own) return records[panelKey(own)]?.state ?? own;
   return Object.values(records)
     .reverse()
     .sort((a, b) => b.at - a.at)

@@ -2,6 +2,7 @@
 // centre crop, channel order, grayscale, scaling and mean/std, NCHW or NHWC. Keeps the coordinate map.
 import { Jimp } from 'jimp';
 import type { Feed } from '../runtime/session';
+import type { Views } from '../shared/settings';
 import { planGeometry, type CoordinateMap } from './geometry';
 import type { ImageInputSpec } from './input-spec';
 import { imageExtensions } from './formats';
@@ -85,7 +86,7 @@ export function cropToTensor(resized: Bitmap, map: CoordinateMap, spec: ImageInp
 }
 
 /** The views of an image: the single (centre) crop, or the paper's five crops (four corners and centre). */
-export function viewGeometries(img: { width: number; height: number }, spec: ImageInputSpec, preset: Preset, views: 'single' | 'five'): CoordinateMap[] {
+export function viewGeometries(img: { width: number; height: number }, spec: ImageInputSpec, preset: Preset, views: Views): CoordinateMap[] {
   const [mh, mw] = modelSize(spec, preset);
   const centre = planGeometry(preset.resize, img.width, img.height, mw, mh, preset.shorterRatio);
   if (views === 'single' || preset.resize !== 'shorter') return [centre];

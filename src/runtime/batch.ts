@@ -7,7 +7,7 @@ import * as ort from 'onnxruntime-node';
 import { loadModelFile, ModelFileError, sessionBytes } from '../onnx/load';
 import type { Values } from '../onnx/tensor';
 import type { Shape } from '../unravel/tensor';
-import { RuntimeError, sessionOptions } from './session';
+import { ortMessage, RuntimeError, sessionOptions } from './session';
 
 export type InputData = Float32Array | Uint8Array;
 
@@ -27,10 +27,6 @@ export interface BatchRunner {
 /** Elements per run: large enough to amortise a run, small enough for a few MB of input. */
 const ELEMENTS_PER_RUN = 1 << 22;
 const MAX_BATCH = 256;
-
-function ortMessage(e: unknown): string {
-  return ((e as Error)?.message ?? String(e)).split('\n')[0].replace(/^\[[^\]]*\]\s*/, '');
-}
 
 class Runner implements BatchRunner {
   private canBatch: boolean;

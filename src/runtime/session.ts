@@ -33,7 +33,8 @@ export interface ForwardResult extends ForwardValues {
 /** onnxruntime could not load or run the model: the message is onnxruntime's, with what to do. */
 export class RuntimeError extends Error {}
 
-function ortMessage(e: unknown): string {
+/** onnxruntime's message for the user: its first line, without the [file:line] prefix. */
+export function ortMessage(e: unknown): string {
   const m = (e as Error)?.message ?? String(e);
   return m.split('\n')[0].replace(/^\[[^\]]*\]\s*/, '');
 }

@@ -1,14 +1,15 @@
 // Messages between the extension host and the webview panel. One interface per message, keyed by `type`.
-// Bulk data travels as typed arrays or bytes (structured clone), never as JSON number lists.
+// Bulk data travels as typed arrays or bytes (structured clone), never as JSON number lists. Every request
+// from the webview carries an `id` (a number it counts up); the replies to it repeat that id, so the
+// webview drops a reply that a newer request of its own has made stale.
+// Class indices are never replaced by others: one out of range is refused (src/panels/messages.ts checks
+// the webview's against the current result; the engine refuses one a run asks for, as Explainer.explain does).
+import type { HeatGrid, OverlayOptions } from './overlay';
 import type { ExplanationJson } from './result';
+import type { ClassOptions, FormSettings, Mode } from './settings';
 
-/** A heat map on its sampling grid: node (i, j) sits at original pixel (i·step, j·step), values in [0, 1]. */
-export interface HeatGrid {
-  readonly gridWidth: number;
-  readonly gridHeight: number;
-  readonly step: number;
-  readonly data: Float32Array;
-}
+/** A class to explain and how: per-class options over the run's (the mode), and the class it is explained against. */
+export type ClassRequest = ClassOptions & { readonly classIndex: number };
 
 /** One explained class, everything the panel draws for it. */
 export interface PanelExplanation {
@@ -69,8 +70,11 @@ export interface LayerDetail {
 export interface PanelState {
   readonly modelPath: string;
   readonly imagePath: string;
+  /** The explained class; -1 when none is yet (the next run explains the top-1). */
   readonly classIndex: number;
   readonly compareIndex?: number;
+  /** The mode the classes are explained in (absent in records of older versions: the setting's). */
+  readonly mode?: Mode;
 }
 
 // ---- host → webview ------------------------------------------------------------------------------
@@ -84,14 +88,16 @@ export interface ResultPayload {
   readonly main: PanelExplanation;
   readonly compare: PanelExplanation | undefined;
 }
-/** A new explanation for the panel. */
+/** A new explanation for the panel; `id` when it answers a request (ready, rerun), none when the host sends it by itself. */
 export interface ShowResultMessage extends ResultPayload {
   readonly type: 'showResult';
+  readonly id?: number;
   readonly state: PanelState;
 }
 /** Another class explained from the kept forward pass (main or the comparison side). */
 export interface ShowClassMessage {
   readonly type: 'showClass';
+  readonly id: number;
   readonly side: 'main' | 'compare';
   readonly explanation: PanelExplanation | undefined;
   readonly state: PanelState;
@@ -99,6 +105,7 @@ export interface ShowClassMessage {
 /** The drill-down of one layer. */
 export interface ShowLayerMessage {
   readonly type: 'showLayer';
+  readonly id: number;
   readonly detail: LayerDetail;
 }
 /** Work started or ended (the panel dims and shows the label). */
@@ -110,6 +117,8 @@ export interface BusyMessage {
 /** Something failed: what and what to do; `node` names the offending node when there is one. */
 export interface ErrorMessage {
   readonly type: 'error';
+  /** The request that failed, when the failure answers one. */
+  readonly id?: number;
   readonly title: string;
   readonly message: string;
   readonly node?: string;
@@ -118,6 +127,7 @@ export interface ErrorMessage {
 /** An export was written. */
 export interface ExportedMessage {
   readonly type: 'exported';
+  readonly id: number;
   readonly kind: ExportKind;
   readonly path: string;
 }
@@ -131,42 +141,42 @@ export type ExportKind = 'png' | 'json' | 'html';
 /** The webview has loaded and wants the current result. */
 export interface ReadyMessage {
   readonly type: 'ready';
+  readonly id: number;
 }
-/** Explain another class (no new forward pass). */
-export interface ExplainClassMessage {
+/** Explain another class (no new forward pass), optionally against a second one. */
+export interface ExplainClassMessage extends Pick<ClassRequest, 'classIndex' | 'versus'> {
   readonly type: 'explainClass';
-  readonly classIndex: number;
+  readonly id: number;
 }
-/** Show a second class side by side, or stop comparing (classIndex undefined). */
-export interface CompareMessage {
+/** Show a second class side by side (optionally against another), or stop comparing (classIndex undefined). */
+export interface CompareMessage extends Pick<ClassRequest, 'versus'> {
   readonly type: 'compare';
+  readonly id: number;
   readonly classIndex: number | undefined;
 }
 /** Drill into layer `layerIndex` of the main explanation, optionally with one channel's activation map. */
 export interface SelectLayerMessage {
   readonly type: 'selectLayer';
+  readonly id: number;
   readonly layerIndex: number;
   readonly channel?: number;
 }
 /** Save the overlay PNG (with the panel's toggles and opacity), the JSON, or the HTML report. */
 export interface ExportMessage {
   readonly type: 'export';
+  readonly id: number;
   readonly kind: ExportKind;
-  readonly overlay: { readonly heat: boolean; readonly points: boolean; readonly box: boolean; readonly opacity: number };
+  readonly overlay: OverlayOptions;
 }
-/** Settings the panel lets the user change before a rerun; an absent field keeps the host's current value. */
-export interface RunSettings {
-  readonly preset?: string;
-  readonly convMode?: 'contribution' | 'center' | 'activation';
-  readonly flattenMode?: 'argmax' | 'positive';
-  /** Heat map sigma in original-image pixels. */
-  readonly sigma?: number;
-  readonly boxMode?: 'points' | 'threshold';
-}
-/** Run again with the panel's settings. */
+/**
+ * Run the model again, with settings from the panel's form over the host's (an absent field keeps the
+ * current value). When every setting given applies per class (the mode), the shown classes are explained
+ * again from the kept forward pass instead: no model runs.
+ */
 export interface RerunMessage {
   readonly type: 'rerun';
-  readonly settings?: RunSettings;
+  readonly id: number;
+  readonly settings?: FormSettings;
 }
 
 export type FromWebview = ReadyMessage | ExplainClassMessage | CompareMessage | SelectLayerMessage | ExportMessage | RerunMessage;

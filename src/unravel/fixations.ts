@@ -9,13 +9,6 @@ export interface Fixations {
   readonly mass: Float64Array | undefined;
 }
 
-export const noFixations: Fixations = { index: new Int32Array(0), mass: undefined };
-
-/** A set without masses. */
-export function indicesOnly(index: Int32Array): Fixations {
-  return { index, mass: undefined };
-}
-
 /** One parent per fixation, in the same order: each parent takes its fixation's whole mass. */
 export function oneParentEach(fix: Fixations, parents: Int32Array): Fixations {
   if (parents.length !== fix.index.length) throw new Error(`internal error: ${parents.length} parents for ${fix.index.length} fixations`);

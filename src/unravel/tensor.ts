@@ -21,10 +21,6 @@ export function stridesOf(s: Shape): number[] {
   return st;
 }
 
-export function sameShape(a: Shape, b: Shape): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
 /** Normalizes a possibly negative axis against a rank. */
 export function axisOf(axis: number, rank: number): number {
   const a = axis < 0 ? axis + rank : axis;

@@ -7,8 +7,9 @@ import type { Activation, Shape } from './tensor';
 
 export type { Fixations } from './fixations';
 
-export type ConvMode = 'contribution' | 'center' | 'activation';
-export type FlattenMode = 'argmax' | 'positive';
+import type { ConvMode, FlattenMode } from '../shared/settings';
+
+export type { ConvMode, FlattenMode } from '../shared/settings';
 
 export interface UnravelOptions {
   readonly convMode: ConvMode;

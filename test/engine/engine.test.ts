@@ -65,7 +65,7 @@ describe('explanation engine: requests and answers', function () {
   it('a class switch runs no forward pass: the kept one is reused', async () => {
     const before = client.stats!.forwardPasses;
     const t0 = performance.now();
-    const r = await client.explain(demo.handle, 'main', 22);
+    const r = await client.explain(demo.handle, 'main', { classIndex: 22 });
     const ms = performance.now() - t0;
     assert.equal(r.explanation?.result.target.index, 22);
     assert.match(r.explanation?.result.target.label ?? '', /bald eagle/);
@@ -74,13 +74,13 @@ describe('explanation engine: requests and answers', function () {
     assert.notDeepEqual(r.explanation?.result.keptPoints, demo.main.result.keptPoints, 'another class, other points');
     const t = r.explanation!.result.timings;
     console.log(`      class switch: ${ms.toFixed(0)} ms round trip (unravel ${t.unravelMs.toFixed(0)} ms, heat map ${t.heatmapMs.toFixed(0)} ms)`);
-    const cmp = await client.explain(demo.handle, 'compare', 144);
+    const cmp = await client.explain(demo.handle, 'compare', { classIndex: 144 });
     assert.equal(cmp.side, 'compare');
     assert.equal(cmp.explanation?.result.target.index, 144);
     const off = await client.explain(demo.handle, 'compare', undefined);
     assert.equal(off.explanation, undefined);
     assert.equal(off.stats.forwardPasses, before);
-    await assert.rejects(client.explain(demo.handle, 'main', 1000), (e: unknown) => e instanceof EngineFailed && e.failure.kind === 'range' && /1000 classes/.test(e.message));
+    await assert.rejects(client.explain(demo.handle, 'main', { classIndex: 1000 }), (e: unknown) => e instanceof EngineFailed && e.failure.kind === 'range' && /1000 classes/.test(e.message));
   });
 
   it('a second image with the same model reuses the session: eagle.jpg is class 22', async () => {
@@ -94,7 +94,7 @@ describe('explanation engine: requests and answers', function () {
     assert.equal(r.stats.handles, 2);
     console.log(`      second image, cached session: ${ms.toFixed(0)} ms round trip (engine ${r.engineMs.toFixed(0)} ms)`);
     // the first handle still holds its own forward pass and class
-    const again = await client.explain(demo.handle, 'main', 144);
+    const again = await client.explain(demo.handle, 'main', { classIndex: 144 });
     assert.equal(again.explanation?.result.image.path, pelican);
     await client.release(r.handle);
     assert.equal(client.stats?.handles, 1);
@@ -136,7 +136,7 @@ describe('explanation engine: requests and answers', function () {
   });
 
   it('exports bytes: a PNG, the JSON contract, a self-contained HTML report', async () => {
-    await client.explain(demo.handle, 'main', 22);
+    await client.explain(demo.handle, 'main', { classIndex: 22 });
     const png = await client.exportData(demo.handle, 'png', overlay);
     assert.ok(png.data instanceof Uint8Array);
     assert.deepEqual([...png.data.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -152,6 +152,21 @@ describe('explanation engine: requests and answers', function () {
     assert.doesNotMatch(html, /(src|href)="(https?:|\/\/)/, 'self-contained');
   });
 
+  it('opens with the classes asked for, and refuses one out of range as an explain request does (no silent top-1)', async () => {
+    const o = await client.open(6, { modelPath: demoModel, imagePath: pelican, options: { mode: 'paper' }, main: { classIndex: 22, mode: 'weighted', versus: 144 }, compare: { classIndex: 129 } });
+    assert.deepEqual([o.main.result.target.index, o.compare?.result.target.index], [22, 129]);
+    assert.equal(o.sessionCached, true, 'known from the one session lookup of the open');
+    const sessions = o.stats.sessionsOpened;
+    const f = await failure(client.open(6, { modelPath: demoModel, imagePath: pelican, options: {}, main: { classIndex: 1000 } }));
+    assert.equal(f.kind, 'range');
+    assert.match(f.message, /class 1000 is out of range: the model has 1000 classes/);
+    const g = await failure(client.open(6, { modelPath: demoModel, imagePath: pelican, options: {}, compare: { classIndex: -1 } }));
+    assert.equal(g.kind, 'range');
+    await assert.rejects(client.explain({ id: 6, generation: client.generation }, 'main', { classIndex: 1 }), /no explanation 6/, 'a failed open holds nothing under its handle');
+    const again = await client.explain(demo.handle, 'main', { classIndex: 144 });
+    assert.equal(again.stats.sessionsOpened, sessions, 'the failed opens opened no session');
+  });
+
   it('a corrupt model fails with a clear message as data, and the engine carries on', async () => {
     const corrupt = tmpFile('engine-corrupt.onnx', fs.readFileSync(demoModel).subarray(0, 64 * 1024));
     const pid = client.pid;
@@ -165,7 +180,7 @@ describe('explanation engine: requests and answers', function () {
     assert.equal(missing.kind, 'image');
     assert.match(missing.message, /no-such\.jpg/);
     assert.equal(client.pid, pid, 'the same engine');
-    assert.equal((await client.explain(demo.handle, 'main', 144)).explanation?.result.target.index, 144);
+    assert.equal((await client.explain(demo.handle, 'main', { classIndex: 144 })).explanation?.result.target.index, 144);
   });
 
   it('an operator without a rule fails with its op type, node and path from the output', async () => {
@@ -182,7 +197,7 @@ describe('explanation engine: requests and answers', function () {
   });
 
   it('a handle the engine does not hold is stale, and the crash request is refused outside tests', async () => {
-    await assert.rejects(client.explain({ id: 99, generation: client.generation }, 'main', 1), /no explanation 99/);
+    await assert.rejects(client.explain({ id: 99, generation: client.generation }, 'main', { classIndex: 1 }), /no explanation 99/);
     const f = await failure(client.crash());
     assert.equal(f.kind, 'refused');
     assert.match(f.message, /CNN_FIXATIONS_ENGINE_TEST=1/);

@@ -111,13 +111,13 @@ describe('explanation engine: the process', function () {
       assert.equal(client.pid, undefined);
       // what the dead engine held is stale: its owner must open it again
       assert.equal(client.isCurrent(first.handle), false);
-      await assert.rejects(client.explain(first.handle, 'main', 22), StaleHandle);
-      const again = await client.open(1, { modelPath: demoModel, imagePath: pelican, options: {}, classIndex: 22 });
+      await assert.rejects(client.explain(first.handle, 'main', { classIndex: 22 }), StaleHandle);
+      const again = await client.open(1, { modelPath: demoModel, imagePath: pelican, options: {}, main: { classIndex: 22 } });
       assert.equal(again.main.result.target.index, 22);
       assert.notEqual(client.pid, pid);
       assert.equal(client.generation, generation + 1);
       assert.equal(again.sessionCached, false, 'a new engine opens the session anew');
-      assert.equal((await client.explain(again.handle, 'main', 144)).explanation?.result.target.index, 144);
+      assert.equal((await client.explain(again.handle, 'main', { classIndex: 144 })).explanation?.result.target.index, 144);
     } finally {
       client.dispose();
     }
@@ -147,7 +147,7 @@ describe('explanation engine: the process', function () {
       assert.notEqual(client.pid, pid);
       // an already aborted signal never reaches the engine
       const pid2 = client.pid;
-      await assert.rejects(client.explain(next.handle, 'main', 1, { signal: AbortSignal.abort(reason) }), (e) => e === reason);
+      await assert.rejects(client.explain(next.handle, 'main', { classIndex: 1 }, { signal: AbortSignal.abort(reason) }), (e) => e === reason);
       assert.equal(client.pid, pid2);
     } finally {
       client.dispose();

@@ -64,8 +64,10 @@ describe('panel restore', () => {
     assert.ok(kept.includes('img104') && !kept.includes('img0'));
   });
 
-  it('checks saved states: paths must be strings, classes whole numbers', () => {
+  it('checks saved states: paths must be strings, classes whole numbers, the mode a declared one', () => {
     assert.equal(restoredState({ host: { modelPath: 3, imagePath: 'x' } }), undefined);
     assert.deepEqual(restoredState({ host: { modelPath: 'm', imagePath: 'i', classIndex: 2.5, compareIndex: 4 } }), { modelPath: 'm', imagePath: 'i', classIndex: -1, compareIndex: 4 });
+    assert.deepEqual(restoredState({ host: { modelPath: 'm', imagePath: 'i', classIndex: 3, mode: 'paper' } }), { modelPath: 'm', imagePath: 'i', classIndex: 3, mode: 'paper' });
+    assert.deepEqual(restoredState({ host: { modelPath: 'm', imagePath: 'i', classIndex: 3, mode: 'sideways' } }), { modelPath: 'm', imagePath: 'i', classIndex: 3 }, 'an unknown mode is dropped');
   });
 });

@@ -11,7 +11,7 @@ import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'n
 import * as vscode from 'vscode';
 import type { CnnFixationsApi } from '../../src/extension';
 import { resizeOnPathModel } from '../helpers/onnx-build';
-import type { ExplainSummary } from '../../src/panels/panel';
+import type { ExplainSummary } from '../../src/panels/controller';
 import type { ErrorMessage, ShowClassMessage, ShowLayerMessage, ShowResultMessage, ToWebview } from '../../src/shared/protocol';
 
 const EXT_ID = 'cnn-fixations.cnn-fixations';
@@ -52,10 +52,18 @@ describe('CNN Fixations in VS Code', function () {
   const worst: number[] = [];
   let elu: EventLoopUtilization | undefined;
 
+  /** Sends `message` to panel `panelId` as its webview would: with the next request id. */
+  let requestId = 0;
+  const send = (panelId: number, message: Record<string, unknown>) => api.send(panelId, { id: ++requestId, ...message });
+
   before(async () => {
-    const ext = vscode.extensions.getExtension<CnnFixationsApi>(EXT_ID);
+    const ext = vscode.extensions.getExtension<CnnFixationsApi | undefined>(EXT_ID);
     assert.ok(ext, `extension ${EXT_ID} is installed`);
-    api = await ext.activate();
+    const exported = await ext.activate();
+    // run-integration.mjs runs these tests as VS Code's extension tests: the extension is in its Test mode,
+    // the only one in which activate() returns the test hooks (an installed extension returns nothing).
+    assert.ok(exported, "activate() returns its test API in the extension's Test mode");
+    api = exported;
     loop.enable();
   });
   beforeEach(() => {
@@ -109,7 +117,7 @@ describe('CNN Fixations in VS Code', function () {
 
   it('the real webview loads and asks for the result (ready → showResult)', async () => {
     await until('the webview to post ready', () => api.panels().find((p) => p.id === pelican.panelId && p.ready));
-    const sent = await api.send(pelican.panelId, { type: 'ready' });
+    const sent = await send(pelican.panelId, { type: 'ready' });
     const r = only(sent, 'showResult') as ShowResultMessage;
     assert.equal(r.main.result.target.index, 144);
     assert.equal(r.classCount, 1000);
@@ -122,7 +130,7 @@ describe('CNN Fixations in VS Code', function () {
   });
 
   it('explains another class from the kept forward pass: no new inference', async () => {
-    const sent = await api.send(pelican.panelId, { type: 'explainClass', classIndex: 22 });
+    const sent = await send(pelican.panelId, { type: 'explainClass', classIndex: 22 });
     const m = only(sent, 'showClass') as ShowClassMessage;
     const t = m.explanation!.result.timings;
     assert.equal(api.engine().stats?.forwardPasses, 1, 'the engine ran no inference');
@@ -136,17 +144,17 @@ describe('CNN Fixations in VS Code', function () {
   });
 
   it('compares a second class side by side, and stops comparing', async () => {
-    const on = only(await api.send(pelican.panelId, { type: 'compare', classIndex: 144 }), 'showClass') as ShowClassMessage;
+    const on = only(await send(pelican.panelId, { type: 'compare', classIndex: 144 }), 'showClass') as ShowClassMessage;
     assert.equal(on.side, 'compare');
     assert.equal(on.explanation?.result.target.index, 144);
     assert.equal(on.state.compareIndex, 144);
-    const off = only(await api.send(pelican.panelId, { type: 'compare' }), 'showClass') as ShowClassMessage;
+    const off = only(await send(pelican.panelId, { type: 'compare' }), 'showClass') as ShowClassMessage;
     assert.equal(off.explanation, undefined);
     assert.equal(off.state.compareIndex, undefined);
   });
 
   it('drills into a layer with its activation map', async () => {
-    const d = (only(await api.send(pelican.panelId, { type: 'selectLayer', layerIndex: 3 }), 'showLayer') as ShowLayerMessage).detail;
+    const d = (only(await send(pelican.panelId, { type: 'selectLayer', layerIndex: 3 }), 'showLayer') as ShowLayerMessage).detail;
     assert.equal(d.layerIndex, 3);
     assert.equal(d.classIndex, 22);
     assert.ok(d.cellCounts.reduce((a, b) => a + b, 0) > 0, 'fixations in the layer');
@@ -160,15 +168,20 @@ describe('CNN Fixations in VS Code', function () {
       [{ type: 'selectLayer', layerIndex: 9999 }, /out of range.*layers/],
       [{ type: 'export', kind: 'gif', overlay: { heat: true, points: true, box: true, opacity: 0.5 } }, /png, json, html/],
       [{ type: 'export', kind: 'png', overlay: { heat: true, points: true, box: true, opacity: 7 } }, /opacity/],
-      [{ type: 'rerun', settings: { convMode: 'sideways' } }, /convMode/],
+      [{ type: 'rerun', settings: { convMode: 'sideways' } }, /settings\.convMode must be one of contribution, center, activation/],
+      [{ type: 'rerun', settings: { mode: 'all' } }, /settings\.mode must be one of discriminative, weighted, paper/],
+      [{ type: 'explainClass', classIndex: 3, versus: 1000 }, /versus 1000 is out of range/],
       [{ type: 'launchMissiles' }, /unknown message type/],
       ['ready', /object/],
     ];
     for (const [msg, why] of bad) {
-      const e = only(await api.send(pelican.panelId, msg), 'error') as ErrorMessage;
+      const e = only(await (typeof msg === 'object' && msg !== null ? send(pelican.panelId, msg as Record<string, unknown>) : api.send(pelican.panelId, msg)), 'error') as ErrorMessage;
       assert.equal(e.title, 'Invalid request from the panel');
       assert.match(e.message, why);
+      if (typeof msg === 'object') assert.equal(e.id, requestId, 'the error answers the request by its id');
     }
+    const noId = only(await api.send(pelican.panelId, { type: 'explainClass', classIndex: 3 }), 'error') as ErrorMessage;
+    assert.match(noId.message, /'explainClass' request needs an id/);
     const p = api.panels().find((x) => x.id === pelican.panelId)!;
     assert.equal(p.error, undefined);
     assert.equal(p.state.classIndex, 22);
@@ -183,13 +196,13 @@ describe('CNN Fixations in VS Code', function () {
     });
     try {
       const overlay = { heat: true, points: false, box: true, opacity: 0.5 };
-      const png = only(await api.send(pelican.panelId, { type: 'export', kind: 'png', overlay }), 'exported');
+      const png = only(await send(pelican.panelId, { type: 'export', kind: 'png', overlay }), 'exported');
       assert.equal(path.basename(asked[0]), 'pelican.class22-bald-eagle.cnn-fixations.png');
       assert.deepEqual([...fs.readFileSync(png.path).subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-      const json = only(await api.send(pelican.panelId, { type: 'export', kind: 'json', overlay }), 'exported');
+      const json = only(await send(pelican.panelId, { type: 'export', kind: 'json', overlay }), 'exported');
       const r = JSON.parse(fs.readFileSync(json.path, 'utf8')) as { version: number; target: { index: number } };
       assert.deepEqual([r.version, r.target.index], [1, 22]);
-      const html = only(await api.send(pelican.panelId, { type: 'export', kind: 'html', overlay }), 'exported');
+      const html = only(await send(pelican.panelId, { type: 'export', kind: 'html', overlay }), 'exported');
       assert.match(fs.readFileSync(html.path, 'utf8'), /<img alt="overlay" src="data:image\/png;base64,/);
     } finally {
       api.setSaveDialog(undefined);
@@ -207,12 +220,35 @@ describe('CNN Fixations in VS Code', function () {
   });
 
   it('reruns with settings from the panel: a new forward pass, the class kept', async () => {
-    const sent = await api.send(pelican.panelId, { type: 'rerun', settings: { convMode: 'center', sigma: 12 } });
+    const sent = await send(pelican.panelId, { type: 'rerun', settings: { convMode: 'center', sigma: 12 } });
     const r = only(sent, 'showResult') as ShowResultMessage;
     assert.equal(r.main.result.settings.convMode, 'center');
     assert.equal(r.main.result.settings.sigma, 12);
     assert.equal(r.main.result.target.index, 22);
     assert.equal(api.panels().find((p) => p.id === pelican.panelId)?.forwardPasses, 2);
+  });
+
+  it('changes the mode from the kept forward pass; the mode setting reaches new runs, a bad one is reported', async () => {
+    const passes = api.engine().stats?.forwardPasses;
+    const r = only(await send(pelican.panelId, { type: 'rerun', settings: { mode: 'paper' } }), 'showResult') as ShowResultMessage;
+    assert.equal(r.state.mode, 'paper');
+    assert.equal(r.main.result.target.index, 22, 'the class stays');
+    assert.equal(r.main.result.settings.convMode, 'center', 'the other panel settings stay');
+    assert.equal(api.engine().stats?.forwardPasses, passes, 'no forward pass for a mode');
+    const cfg = () => vscode.workspace.getConfiguration('cnnFixations');
+    try {
+      await cfg().update('mode', 'weighted', vscode.ConfigurationTarget.Workspace);
+      const [eagle] = await explain(file('images', 'eagle.jpg'));
+      assert.ok(eagle.ok, JSON.stringify(eagle.error));
+      assert.equal(api.panels().find((p) => p.id === eagle.panelId)?.state.mode, 'weighted');
+      await cfg().update('mode', 'sideways', vscode.ConfigurationTarget.Workspace);
+      const [bad] = await explain(file('images', 'eagle.jpg'));
+      assert.equal(bad.error?.title, 'Invalid setting');
+      assert.match(bad.error?.message ?? '', /the setting cnnFixations\.mode must be one of discriminative, weighted, paper, got "sideways"/);
+    } finally {
+      await cfg().update('mode', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    assert.equal(only(await send(pelican.panelId, { type: 'rerun' }), 'showResult').state.mode, 'paper', "the panel's own mode is not the setting's");
   });
 
   it('a corrupt .onnx gives a clear error in the panel, and the host carries on', async () => {
@@ -224,8 +260,8 @@ describe('CNN Fixations in VS Code', function () {
     const p = await until('the error panel', () => api.panels().find((x) => x.id === s.panelId));
     assert.equal(p.error?.title, 'Cannot load the model');
     // the webview gets the error when it asks, and class requests are refused while there is no result
-    assert.equal((only(await api.send(s.panelId, { type: 'ready' }), 'error') as ErrorMessage).title, 'Cannot load the model');
-    assert.match((only(await api.send(s.panelId, { type: 'explainClass', classIndex: 1 }), 'error') as ErrorMessage).message, /before there is a result/);
+    assert.equal((only(await send(s.panelId, { type: 'ready' }), 'error') as ErrorMessage).title, 'Cannot load the model');
+    assert.match((only(await send(s.panelId, { type: 'explainClass', classIndex: 1 }), 'error') as ErrorMessage).message, /before there is a result/);
     // a further command still works
     const [demo] = (await vscode.commands.executeCommand('cnnFixations.explainDemo')) as ExplainSummary[];
     assert.ok(demo.ok, JSON.stringify(demo.error));
@@ -265,17 +301,17 @@ describe('CNN Fixations in VS Code', function () {
     const [s] = await explain(file('models', 'shufflenet-v2-12-qdq.onnx'), file('images', 'pelican.jpeg'));
     assert.ok(s.ok, JSON.stringify(s.error));
     assert.equal(s.target?.index, 144);
-    const r = only(await api.send(s.panelId, { type: 'ready' }), 'showResult') as ShowResultMessage;
+    const r = only(await send(s.panelId, { type: 'ready' }), 'showResult') as ShowResultMessage;
     // in a QDQ graph a float Conv's output feeds only a QuantizeLinear: the walk never reads it, so it is not kept
     const conv = r.main.result.layers.findIndex((l) => l.op === 'Conv' && l.shape.length === 4 && l.shape[2] * l.shape[3] > 1);
     assert.ok(conv >= 0, 'a spatial Conv layer on the walk');
-    const d = (only(await api.send(s.panelId, { type: 'selectLayer', layerIndex: conv }), 'showLayer') as ShowLayerMessage).detail;
+    const d = (only(await send(s.panelId, { type: 'selectLayer', layerIndex: conv }), 'showLayer') as ShowLayerMessage).detail;
     assert.equal(d.activationNote, undefined);
     assert.equal(d.activation?.length, d.gridWidth * d.gridHeight);
     const a = [...d.activation!];
     assert.ok(a.every(Number.isFinite) && Math.max(...a) > Math.min(...a), 'a real activation map');
     const other = d.channel === 0 ? 1 : 0;
-    const c = (only(await api.send(s.panelId, { type: 'selectLayer', layerIndex: conv, channel: other }), 'showLayer') as ShowLayerMessage).detail;
+    const c = (only(await send(s.panelId, { type: 'selectLayer', layerIndex: conv, channel: other }), 'showLayer') as ShowLayerMessage).detail;
     assert.equal(c.channel, other);
     assert.notDeepEqual([...c.activation!], a, 'another channel, another map');
   });
@@ -307,7 +343,7 @@ describe('CNN Fixations in VS Code', function () {
 
   it('an engine crash: the run in flight shows the error with a Rerun hint, Rerun works, other panels reopen transparently', async () => {
     // (re)start the engine with the pelican panel's explanation in it
-    assert.equal((only(await api.send(pelican.panelId, { type: 'explainClass', classIndex: 22 }), 'showClass') as ShowClassMessage).explanation?.result.target.index, 22);
+    assert.equal((only(await send(pelican.panelId, { type: 'explainClass', classIndex: 22 }), 'showClass') as ShowClassMessage).explanation?.result.target.index, 22);
     const pid = api.engine().pid;
     // a model the engine has not opened yet (a new session: a second of work there), and the crash under it
     fs.copyFileSync(path.join(folder(), 'models', 'shufflenet-v2-12-qdq.onnx'), path.join(folder(), 'models', 'crash-me.onnx'));
@@ -321,12 +357,12 @@ describe('CNN Fixations in VS Code', function () {
     assert.match(s.error?.message ?? '', /signal SIGABRT.*the next request restarts it/);
     assert.match(s.error?.hint ?? '', /Rerun/);
     // the webview's Rerun button: a new engine explains it
-    const again = only(await api.send(s.panelId, { type: 'rerun' }), 'showResult') as ShowResultMessage;
+    const again = only(await send(s.panelId, { type: 'rerun' }), 'showResult') as ShowResultMessage;
     assert.equal(again.main.result.target.index, 22);
     assert.notEqual(api.engine().pid, pid);
     // the pelican panel's explanation died with the old engine: its next request opens it again, unseen
     const before = api.panels().find((p) => p.id === pelican.panelId)!.forwardPasses;
-    const m = only(await api.send(pelican.panelId, { type: 'explainClass', classIndex: 144 }), 'showClass') as ShowClassMessage;
+    const m = only(await send(pelican.panelId, { type: 'explainClass', classIndex: 144 }), 'showClass') as ShowClassMessage;
     assert.equal(m.explanation?.result.target.index, 144);
     const p = api.panels().find((x) => x.id === pelican.panelId)!;
     assert.equal(p.forwardPasses, before + 1, 'one forward pass to restore it');
@@ -344,10 +380,10 @@ describe('CNN Fixations in VS Code', function () {
     assert.equal(s.ok, false);
     assert.equal(s.error?.title, 'Cancelled');
     assert.equal(api.engine().pid, undefined, 'the engine was killed (a new one starts on the next request)');
-    const m = only(await api.send(pelican.panelId, { type: 'selectLayer', layerIndex: 0 }), 'showLayer') as ShowLayerMessage;
+    const m = only(await send(pelican.panelId, { type: 'selectLayer', layerIndex: 0 }), 'showLayer') as ShowLayerMessage;
     assert.equal(m.detail.classIndex, 144);
     assert.notEqual(api.engine().pid, pid);
-    const again = only(await api.send(s.panelId, { type: 'rerun' }), 'showResult') as ShowResultMessage;
+    const again = only(await send(s.panelId, { type: 'rerun' }), 'showResult') as ShowResultMessage;
     assert.equal(again.main.result.target.index, 144);
   });
 

@@ -79,7 +79,7 @@ export function launchBrowser() {
   });
 }
 
-/** The bundled host module ({ DevHost, parseFromWebview, errorMessage }). */
+/** The bundled host module ({ DevHost }). */
 export function loadHostModule() {
   if (!existsSync(HOST_BUNDLE)) throw new Error(`${HOST_BUNDLE} is missing: run the tests with node test/webview/run.mjs, which bundles it`);
   return createRequire(import.meta.url)(HOST_BUNDLE);

@@ -4,12 +4,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { Jimp } from 'jimp';
 import { SHARED, SHOTS, ROOT, launchBrowser, loadHostModule, openPanel, pageProblems, startDevServer } from './harness.mjs';
 
 const MODEL = path.join(SHARED, 'models', 'mobilenetv2-12-dequantized-fp32.onnx');
 const PELICAN = path.join(SHARED, 'images', 'pelican.jpeg');
 const EXPORTS = path.join(SHOTS, 'exports');
-const INFERNO_TOP = [252, 255, 164]; // inferno(1), src/heatmap/colormap.ts
+const INFERNO_TOP = [252, 255, 164]; // inferno(1), src/shared/colormap.ts
 const INFERNO_ZERO = [0, 0, 4]; // inferno(0)
 const RDBU_ENDS = { positive: [103, 0, 31], negative: [5, 48, 97] }; // the diverging map's ends
 const VIRIDIS_TOP = [253, 231, 37];
@@ -38,9 +39,13 @@ function readCanvas(page, selector) {
 const px = (img, x, y) => Array.from(img.data.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 3));
 const near = (a, b, tol = 2) => a.every((v, i) => Math.abs(v - b[i]) <= tol);
 function countColor(img, rgb) {
-  let n = 0;
-  for (let i = 0; i < img.data.length; i += 4) if (img.data[i] === rgb[0] && img.data[i + 1] === rgb[1] && img.data[i + 2] === rgb[2]) n++;
-  return n;
+  return pixelsOf(img, rgb).length;
+}
+/** Where a picture has exactly this colour (pixel indices). */
+function pixelsOf(img, rgb) {
+  const at = [];
+  for (let i = 0; i < img.data.length; i += 4) if (img.data[i] === rgb[0] && img.data[i + 1] === rgb[1] && img.data[i + 2] === rgb[2]) at.push(i / 4);
+  return at;
 }
 function countDifferent(a, b, tol = 8) {
   let n = 0;
@@ -52,8 +57,16 @@ function countDifferent(a, b, tol = 8) {
 function heatPeak(explanation) {
   const h = explanation.heat;
   let best = 0;
-  for (let i = 1; i < h.grid.length; i++) if (h.grid[i] > h.grid[best]) best = i;
-  return { x: (best % h.gridWidth) * h.step, y: Math.floor(best / h.gridWidth) * h.step, value: h.grid[best] };
+  for (let i = 1; i < h.data.length; i++) if (h.data[i] > h.data[best]) best = i;
+  return { x: (best % h.gridWidth) * h.step, y: Math.floor(best / h.gridWidth) * h.step, value: h.data[best] };
+}
+
+/** A message as the page sent it, without its request id (checked to be one). */
+function plain(m) {
+  if (!m) return m;
+  const { id, ...rest } = m;
+  assert.ok(Number.isInteger(id) && id > 0, `a request id on ${JSON.stringify(m)}`);
+  return rest;
 }
 
 const MAIN = 'canvas.overlay[data-side=main]';
@@ -72,7 +85,7 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     await panel.page.locator('#title', { hasText: `class ${classIndex}` }).waitFor();
     await panel.page.locator(`${MAIN}[data-class-index="${classIndex}"]`).waitFor({ state: 'attached' });
   }
-  const lastReceived = (type) => [...host.received].reverse().find((m) => m.type === type);
+  const lastReceived = (type) => plain([...host.received].reverse().find((m) => m.type === type));
 
   before(async () => {
     ({ DevHost } = loadHostModule());
@@ -96,7 +109,7 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     assert.match(await page.locator('#title').innerText(), /pelican\s*class 144/);
     assert.equal(await page.locator('.pred').count(), 5);
     assert.equal(await page.locator('.pred[aria-pressed=true]').getAttribute('data-class'), '144');
-    assert.deepEqual(host.received[0], { type: 'ready' });
+    assert.deepEqual(plain(host.received[0]), { type: 'ready' });
 
     await setToggles({ points: false, box: false });
     const withHeat = await readCanvas(page, MAIN);
@@ -153,6 +166,7 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     panel = await openPanel(browser, sink, host);
     const { page } = panel;
     await ready();
+    const passes = host.info().forwardPasses;
     const before = await readCanvas(page, MAIN);
     await page.locator('.pred[data-class="129"]').click();
     await ready(129);
@@ -163,6 +177,7 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     // The drill-down follows the class: the layer is asked for again, for class 129.
     await until(() => host.lastLayer?.classIndex === 129, 'the layer detail of class 129');
     await page.locator('.layer-detail:not(.stale) [data-map=cells]').waitFor();
+    assert.equal(host.info().forwardPasses, passes, 'the kept forward pass explained it');
   });
 
   it('compares two classes side by side, from the list and from the class picker', async () => {
@@ -178,9 +193,9 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     assert.match(await page.locator('figure[data-side=compare] .fig-head').innerText(), /spoonbill/);
     assert.match(await page.locator('.subtitle').innerText(), /compared with spoonbill \(class 129\)/);
     // The compared side says how many input fixations the two classes share, counted here from the host's results.
-    const keys = new Set(host.main.json.inputFixations.map((f) => f.join(',')));
-    const shared = host.compare.json.inputFixations.filter((f) => keys.has(f.join(','))).length;
-    assert.ok(shared > 0 && shared < host.compare.json.inputFixations.length, `some but not all fixations shared (${shared})`);
+    const keys = new Set(host.main.result.inputFixations.map((f) => f.join(',')));
+    const shared = host.compare.result.inputFixations.filter((f) => keys.has(f.join(','))).length;
+    assert.ok(shared > 0 && shared < host.compare.result.inputFixations.length, `some but not all fixations shared (${shared})`);
     assert.match(await page.locator('figure[data-side=compare] .fig-foot').innerText(), new RegExp(`· ${shared} shared with pelican`));
     assert.doesNotMatch(await page.locator('figure[data-side=main] .fig-foot').innerText(), /shared/);
     await page.screenshot({ path: path.join(SHOTS, 'compare-1280-dark.png'), fullPage: true });
@@ -219,7 +234,7 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     await page.locator('[data-map=cells]').waitFor();
     let d = host.lastLayer;
     assert.ok(d.gridWidth > 1 && d.gridHeight > 1);
-    assert.equal(await page.locator('table.layers tbody tr[data-index]:not([hidden])').count(), host.main.json.layers.length);
+    assert.equal(await page.locator('table.layers tbody tr[data-index]:not([hidden])').count(), host.main.result.layers.length);
     assert.equal(await page.locator('table.layers tr[aria-selected=true]').getAttribute('data-index'), String(d.layerIndex));
 
     const cells = await readCanvas(page, '[data-map=cells]');
@@ -256,7 +271,7 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     await page.screenshot({ path: path.join(SHOTS, 'layers-1280-dark.png'), fullPage: true });
 
     // The strip chart selects a layer too, and the table scrolls (itself, not the page) to its row.
-    const n = host.main.json.layers.length;
+    const n = host.main.result.layers.length;
     const chart = await page.locator('canvas.layer-chart').boundingBox();
     await page.locator('canvas.layer-chart').click({ position: { x: ((80 + 0.5) / n) * chart.width, y: chart.height / 2 } });
     await page.locator('.detail-head', { hasText: 'Layer 80' }).waitFor();
@@ -271,7 +286,7 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     // The filter narrows the table; a vector layer shows no grid but lists its units.
     await page.locator('input.filter').fill('MatMul');
     const rows = page.locator('table.layers tbody tr[data-index]:not([hidden])');
-    assert.equal(await rows.count(), host.main.json.layers.filter((l) => `${l.op} ${l.node} ${l.tensor}`.toLowerCase().includes('matmul')).length);
+    assert.equal(await rows.count(), host.main.result.layers.filter((l) => `${l.op} ${l.node} ${l.tensor}`.toLowerCase().includes('matmul')).length);
     await rows.first().click();
     await page.locator('.layer-detail .placeholder', { hasText: 'no spatial grid' }).waitFor();
     await page.locator('input.filter').fill('');
@@ -290,6 +305,16 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     const file = host.exported.at(-1);
     assert.match(await toast.innerText(), new RegExp(file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
     assert.deepEqual([...readFileSync(file).subarray(1, 4)], [...Buffer.from('PNG')]);
+    // One compositor draws both: the box the canvas shows is, pixel for pixel, the one the PNG holds; so are the points.
+    const exported = async () => (await Jimp.read(host.exported.at(-1))).bitmap;
+    assert.ok(countColor(await exported(), BOX) > 500);
+    assert.deepEqual(pixelsOf(await readCanvas(page, MAIN), BOX), pixelsOf(await exported(), BOX), 'the same box pixels');
+    await setToggles({ points: true, heat: false });
+    const before = host.exported.length;
+    await page.locator('[data-export=png]').click();
+    await until(() => host.exported.length > before, 'the second PNG');
+    assert.ok(countColor(await exported(), POINT) > 50);
+    assert.deepEqual(pixelsOf(await readCanvas(page, MAIN), POINT), pixelsOf(await exported(), POINT), 'the same point pixels');
     await page.locator('[data-export=json]').click();
     await toast.filter({ hasText: 'JSON' }).waitFor();
     assert.equal(JSON.parse(readFileSync(host.exported.at(-1), 'utf8')).target.index, 144);
@@ -305,18 +330,23 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
       const { page } = panel;
       const banner = page.getByRole('alert');
       await banner.waitFor();
-      assert.match(await banner.locator('.error-title').innerText(), /Cannot explain pelican\.jpeg with resize-no-rule\.onnx/);
-      assert.match(await banner.locator('.error-message').innerText(), /cannot backtrack through Resize node 'upsample_x2'/);
+      // the engine's failure as the extension shows it (src/engine/failure.ts, src/panels/errors.ts)
+      assert.equal(await banner.locator('.error-title').innerText(), 'Cannot explain through Resize');
+      assert.match(await banner.locator('.error-message').innerText(), /Path from the output: .*upsample_x2/);
       assert.equal(await banner.locator('.error-node code').innerText(), 'upsample_x2');
-      assert.match(await banner.locator('.error-hint').innerText(), /no backtrack rule for Resize/);
+      assert.match(await banner.locator('.error-hint').innerText(), /The walk has no rule for this node/);
       assert.equal(await page.locator('.busy-label').innerText(), '', 'busy ends with the error');
       assert.equal(await page.locator('#title').innerText(), 'No explanation');
       await page.screenshot({ path: path.join(SHOTS, 'error-1280-dark.png'), fullPage: true });
       // Rerun (what the hints ask for) runs again: the same model fails the same way.
+      const passes = host.info().forwardPasses;
       const errors = () => host.received.filter((m) => m.type === 'rerun').length;
       await banner.getByRole('button', { name: 'Rerun' }).click();
       await until(() => errors() === 1, 'the rerun message');
-      assert.deepEqual(lastReceived('rerun'), { type: 'rerun', settings: {} });
+      assert.deepEqual(lastReceived('rerun'), { type: 'rerun' });
+      await until(() => host.info().error && !host.info().busy, 'the rerun to fail again');
+      assert.equal(host.info().error.node, 'upsample_x2');
+      assert.equal(host.info().forwardPasses, passes, 'a failed run keeps no forward pass');
       await banner.locator('.error-node code', { hasText: 'upsample_x2' }).waitFor();
       await banner.getByRole('button', { name: 'Dismiss' }).click();
       await banner.waitFor({ state: 'hidden' });
@@ -329,9 +359,18 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     panel = await openPanel(browser, sink, host);
     const { page } = panel;
     await ready();
-    await page.evaluate(() => window.cnnfHostBinding({ type: 'selectLayer', layerIndex: 9999 }));
-    await page.getByRole('alert').filter({ hasText: 'Cannot show layer 9999' }).waitFor();
-    assert.match(await page.locator('.error-message').innerText(), /there is no layer 9999 \(the walk has 102\)/);
+    // Through the real validation: the extension's own messages.ts refuses it, and says why.
+    await page.evaluate(() => window.cnnfHostBinding({ type: 'selectLayer', id: 900, layerIndex: 9999 }));
+    await page.getByRole('alert').filter({ hasText: 'Invalid request from the panel' }).waitFor();
+    assert.match(await page.locator('.error-message').innerText(), /layerIndex 9999 is out of range: the walk has 102 layers \(0–101\)/);
+    await page.evaluate(() => window.cnnfHostBinding({ type: 'rerun', id: 901, settings: { convMode: 'sideways' } }));
+    await page.locator('.error-message', { hasText: 'settings.convMode must be one of contribution, center, activation' }).waitFor();
+    // A reply to a request the page has since superseded is dropped by its id: the layer shown stays.
+    const shown = await page.locator('.detail-head').innerText();
+    await sink.post({ type: 'showLayer', id: 1, detail: { ...host.lastLayer, layerIndex: 5, op: 'Stale' } });
+    await sink.post({ type: 'showClass', id: 1, side: 'main', explanation: host.compare ?? host.main, state: { ...host.remembered, classIndex: 7 } });
+    assert.equal(await page.locator('.detail-head').innerText(), shown);
+    assert.match(await page.locator('#title').innerText(), /class 144/);
     await sink.post({ type: 'busy', busy: true, label: 'Explaining class 3…' });
     assert.equal(await page.locator('.busy-label').innerText(), 'Explaining class 3…');
     assert.equal(await page.locator('#app').getAttribute('aria-busy'), 'true');
@@ -346,13 +385,41 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     await page.getByRole('tab', { name: 'Settings & timings' }).click();
     await page.getByLabel('Heat map sigma (px)').fill('8');
     await page.getByLabel('Conv rule').selectOption('center');
+    const passes = host.info().forwardPasses;
     await page.getByRole('button', { name: 'Run again' }).click();
     await page.locator('.facts', { hasText: 'sigma 8.0 px' }).waitFor();
-    assert.deepEqual(lastReceived('rerun'), { type: 'rerun', settings: { preset: 'imagenet', convMode: 'center', flattenMode: 'argmax', boxMode: 'points', sigma: 8 } });
+    assert.deepEqual(lastReceived('rerun'), { type: 'rerun', settings: { preset: 'imagenet', mode: 'discriminative', convMode: 'center', flattenMode: 'argmax', boxMode: 'points', sigma: 8 } });
     assert.match(await page.locator('.facts').innerText(), /conv center/);
+    assert.equal(host.info().forwardPasses, passes + 1, 'a new forward pass');
+    // The form's fields come from the one declaration: each value with what it means.
+    assert.equal(await page.getByLabel('Mode', { exact: true }).locator('option').count(), 3);
+    assert.match(await page.getByLabel('Mode', { exact: true }).locator('option[value=paper]').innerText(), /paper: the paper's method exactly, every fixation counts 1/);
+    assert.match(await page.getByLabel('Preprocessing').locator('option[value=caffe]').innerText(), /caffe: Caffe: BGR/);
     await page.screenshot({ path: path.join(SHOTS, 'settings-1280-dark.png'), fullPage: true });
     // Back to the defaults for the other tests.
     host.open({ model: MODEL, image: PELICAN, exportDir: EXPORTS });
+  });
+
+  it('changes the mode at once, from the kept forward pass, keeping the classes shown', async () => {
+    panel = await openPanel(browser, sink, host);
+    const { page } = panel;
+    await ready();
+    await page.locator('[data-compare="129"]').click();
+    await page.locator(`${COMPARE}[data-class-index="129"]`).waitFor();
+    const passes = host.info().forwardPasses;
+    await page.getByRole('tab', { name: 'Settings & timings' }).click();
+    await page.getByLabel('Mode', { exact: true }).selectOption('paper');
+    await page.locator('.facts', { hasText: 'mode paper' }).waitFor();
+    assert.deepEqual(lastReceived('rerun'), { type: 'rerun', settings: { mode: 'paper' } });
+    assert.equal(host.info().forwardPasses, passes, 'no new forward pass for a mode');
+    assert.equal(host.info().state.mode, 'paper');
+    assert.equal(await page.getByLabel('Mode', { exact: true }).inputValue(), 'paper');
+    await page.locator(`${MAIN}[data-class-index="144"]`).waitFor({ state: 'attached' });
+    await page.locator(`${COMPARE}[data-class-index="129"]`).waitFor();
+    // The mode travels with each later class request too, and with the state a reload restores.
+    await page.locator('.pred[data-class="129"]').click();
+    await ready(129);
+    assert.equal(host.remembered.mode, 'paper');
   });
 
   it('restores toggles, opacity, tab, layer and compared class after a reload', async () => {
@@ -379,9 +446,9 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     host.lastLayer = undefined;
     await page.reload();
     await check();
-    // A host that forgot the compared class: the panel asks for it again from its saved state.
-    host.forgetCompare();
-    host.lastLayer = undefined;
+    // After a window reload VS Code brings the panel back from the host's record; one that lacks the
+    // compared class (an older record): the panel asks for it again from its own saved state.
+    host.revive({ ...host.remembered, compareIndex: undefined });
     await page.reload();
     await check();
     assert.deepEqual(lastReceived('compare'), { type: 'compare', classIndex: 129 });
@@ -435,7 +502,7 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
   it('works as a plain page without VS Code and never renders labels or metadata as markup', async () => {
     const labels = ['<img src=x onerror="window.__pwned=1">zero', '<b>one</b>', 'two', '<script>window.__pwned=2</script>three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
     const mnistSink = {};
-    const mnist = new DevHost({ model: path.join(SHARED, 'models', 'mnist-8.onnx'), image: path.join(SHARED, 'images', 'digit_3.jpg'), labels, exportDir: EXPORTS }, (m) => mnistSink.post(m));
+    const mnist = new DevHost({ model: path.join(SHARED, 'models', 'mnist-8.onnx'), image: path.join(SHARED, 'images', 'digit_3.jpg'), options: { labels }, exportDir: EXPORTS }, (m) => mnistSink.post(m));
     panel = await openPanel(browser, mnistSink, mnist, { stub: false });
     const { page } = panel;
     await page.locator('#title', { hasText: 'class 3' }).waitFor();
@@ -484,7 +551,7 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     panel = await openPanel(browser, bigSink, big);
     const { page } = panel;
     await page.locator('#title', { hasText: 'class 144' }).waitFor();
-    const n = big.main.json.layers.length;
+    const n = big.main.result.layers.length;
     assert.ok(n > 300, `a long walk (${n} steps)`);
     const rows = page.locator('table.layers tbody tr[data-index]:not([hidden])');
     assert.equal(await rows.count(), n);

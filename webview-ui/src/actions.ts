@@ -1,6 +1,8 @@
 // What the views may ask for. The app turns each into a message to the host or a view-state change.
-import type { ExportKind, RunSettings } from '../../src/shared/protocol';
-import type { OverlayToggles, TabId } from './state';
+import type { ExportKind } from '../../src/shared/protocol';
+import type { FormSettings } from '../../src/shared/settings';
+import type { OverlayOptions } from '../../src/shared/overlay';
+import type { TabId } from './state';
 
 export interface Actions {
   explainClass(classIndex: number): void;
@@ -8,8 +10,8 @@ export interface Actions {
   selectLayer(layerIndex: number, channel?: number): void;
   exportAs(kind: ExportKind): void;
   /** Runs the model again; with settings from the panel's form, or as it was (undefined). */
-  rerun(settings: RunSettings | undefined): void;
-  setOverlay(change: Partial<OverlayToggles>): void;
+  rerun(settings: FormSettings | undefined): void;
+  setOverlay(change: Partial<OverlayOptions>): void;
   setTab(tab: TabId): void;
   setLayerFilter(filter: string): void;
   dismissError(): void;

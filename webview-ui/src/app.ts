@@ -1,11 +1,14 @@
 // The panel: holds what the host sent and what the user chose, routes host messages through one handler
 // map keyed by `type`, and turns the views' requests into messages to the host.
-import type { ExportKind, FromWebview, RunSettings, ToWebview } from '../../src/shared/protocol';
+import { tensorGrid } from '../../src/shared/layout';
+import type { OverlayOptions } from '../../src/shared/overlay';
+import type { ExportKind, FromWebview, ToWebview } from '../../src/shared/protocol';
+import type { FormSettings } from '../../src/shared/settings';
 import type { LayerJson } from '../../src/shared/result';
 import type { Actions } from './actions';
 import { decodePhoto } from './draw/photo';
 import { h } from './dom';
-import { restoreView, type HostData, type OverlayToggles, type TabId, type ViewState } from './state';
+import { restoreView, type HostData, type TabId, type ViewState } from './state';
 import type { HostBridge } from './vscodeApi';
 import { Banner } from './views/banner';
 import { ClassPicker } from './views/classPicker';
@@ -20,11 +23,20 @@ import { Viewer } from './views/viewer';
 
 type Handlers = { readonly [K in ToWebview['type']]: (message: Extract<ToWebview, { type: K }>) => void };
 
+/** A message to the host before it gets its id. */
+type Request = FromWebview extends infer M ? (M extends FromWebview ? Omit<M, 'id'> : never) : never;
+
+/** What a reply updates: a side of the overlay, or the layer drill-down. The latest request for each is the one whose reply counts. */
+type Slot = 'main' | 'compare' | 'layer';
+
 const exportNames: Record<ExportKind, string> = { png: 'overlay PNG', json: 'JSON', html: 'HTML report' };
 
 /** The layer to open by default: the first one (from the output) with a spatial grid, e.g. the last conv block. */
 export function defaultLayer(layers: readonly LayerJson[]): number | undefined {
-  const i = layers.findIndex((l) => l.shape.length === 4 && l.shape[2] * l.shape[3] > 1);
+  const i = layers.findIndex((l) => {
+    const g = tensorGrid(l.shape);
+    return g.h * g.w > 1;
+  });
   return i >= 0 ? i : layers.length ? 0 : undefined;
 }
 
@@ -34,6 +46,9 @@ export class App implements Actions {
   private photoToken = 0;
   private restoring = true;
   private toastTimer: ReturnType<typeof setTimeout> | undefined;
+  private nextId = 1;
+  /** The id of the latest request per slot: a reply to an older one is stale (the user asked for something else since). */
+  private readonly latest: Record<Slot, number> = { main: 0, compare: 0, layer: 0 };
   private readonly waitingNote = h('p', { class: 'waiting-note', text: 'Waiting for the explanation…' });
 
   private readonly header = new Header(this);
@@ -66,7 +81,7 @@ export class App implements Actions {
       this.banner.showError(undefined);
       this.loadPhoto();
       if (m.compare) this.save({ compareIndex: m.compare.result.target.index });
-      else if (first && this.view.compareIndex !== undefined && this.view.compareIndex < m.classCount) this.post({ type: 'compare', classIndex: this.view.compareIndex });
+      else if (first && this.view.compareIndex !== undefined && this.view.compareIndex < m.classCount) this.post({ type: 'compare', classIndex: this.view.compareIndex }, 'compare');
       else this.save({ compareIndex: undefined });
       this.layerDetail.clear();
       this.renderAll();
@@ -74,7 +89,7 @@ export class App implements Actions {
     },
     showClass: (m) => {
       const d = this.data;
-      if (!d) return;
+      if (!d || m.id !== this.latest[m.side]) return;
       d.hostState = m.state;
       this.save({});
       if (m.side === 'compare') {
@@ -93,8 +108,8 @@ export class App implements Actions {
     },
     showLayer: (m) => {
       const d = this.data;
-      // A reply for a class that is no longer shown (the user switched meanwhile) is dropped.
-      if (!d || m.detail.classIndex !== d.main.result.target.index) return;
+      // A reply to a layer request that a newer one replaced (another layer, channel or class since) is dropped.
+      if (!d || m.id !== this.latest.layer) return;
       d.layer = m.detail;
       this.save({ layerIndex: m.detail.layerIndex, layerTensor: m.detail.tensor, channel: m.detail.channel });
       this.layerList.update(d, this.view.layerFilter, m.detail.layerIndex);
@@ -144,7 +159,7 @@ export class App implements Actions {
   // ---- actions (from the views) --------------------------------------------------------------------
 
   explainClass(classIndex: number): void {
-    this.post({ type: 'explainClass', classIndex });
+    this.post({ type: 'explainClass', classIndex }, 'main');
   }
 
   compare(classIndex: number | undefined): void {
@@ -153,7 +168,7 @@ export class App implements Actions {
       this.save({ compareIndex: undefined });
       this.renderAll();
     }
-    this.post({ type: 'compare', classIndex });
+    this.post({ type: 'compare', classIndex }, 'compare');
   }
 
   selectLayer(layerIndex: number, channel?: number): void {
@@ -162,18 +177,19 @@ export class App implements Actions {
     this.save({ layerIndex, layerTensor: layers[layerIndex].tensor, channel });
     this.layerList.update(this.data, this.view.layerFilter, layerIndex);
     this.layerDetail.loading(layerIndex, layers[layerIndex]);
-    this.post(channel === undefined ? { type: 'selectLayer', layerIndex } : { type: 'selectLayer', layerIndex, channel });
+    this.post(channel === undefined ? { type: 'selectLayer', layerIndex } : { type: 'selectLayer', layerIndex, channel }, 'layer');
   }
 
   exportAs(kind: ExportKind): void {
     this.post({ type: 'export', kind, overlay: { ...this.view.overlay } });
   }
 
-  rerun(settings: RunSettings | undefined): void {
-    this.post(settings ? { type: 'rerun', settings } : { type: 'rerun' });
+  rerun(settings: FormSettings | undefined): void {
+    // Its answer replaces the whole result: replies to what was asked before it are stale.
+    this.post(settings ? { type: 'rerun', settings } : { type: 'rerun' }, 'main', 'compare', 'layer');
   }
 
-  setOverlay(change: Partial<OverlayToggles>): void {
+  setOverlay(change: Partial<OverlayOptions>): void {
     this.save({ overlay: { ...this.view.overlay, ...change } });
     this.viewer.update(this.data, this.view.overlay);
   }
@@ -194,8 +210,16 @@ export class App implements Actions {
 
   // ---- internals -----------------------------------------------------------------------------------
 
-  private post(message: FromWebview): void {
-    this.bridge.post(message);
+  /** Says the webview is there: the host answers with what it holds. */
+  ready(): void {
+    this.post({ type: 'ready' });
+  }
+
+  /** Sends a request with the next id, recorded as the latest for the slots its reply updates. */
+  private post(message: Request, ...slots: Slot[]): void {
+    const id = this.nextId++;
+    for (const s of slots) this.latest[s] = id;
+    this.bridge.post({ ...message, id } as FromWebview);
   }
 
   /** Saves the view, and the host's last PanelState under `host`: what the serializer reopens after a reload. */
@@ -244,7 +268,7 @@ export class App implements Actions {
     this.picker.update(d);
     this.layerList.update(d, this.view.layerFilter, d?.layer?.layerIndex ?? this.view.layerIndex);
     this.modelView.update(d?.model);
-    this.settings.update(d?.main.result);
+    this.settings.update(d?.main.result, d?.hostState);
     this.tabs.label('layers', d ? `Layers (${d.main.result.layers.length})` : 'Layers');
     this.tabs.select(this.view.tab);
   }

@@ -25,7 +25,3 @@ export function splitLabel(label: string): { name: string; rest: string } {
   const i = label.indexOf(',');
   return i < 0 ? { name: label, rest: '' } : { name: label.slice(0, i).trim(), rest: label.slice(i + 1).trim() };
 }
-
-export function baseName(path: string): string {
-  return path.split(/[\\/]/).pop() || path;
-}

@@ -9,7 +9,7 @@ function start(): void {
   const bridge = hostBridge();
   const app = new App(root, bridge);
   window.addEventListener('message', (ev: MessageEvent) => app.receive(ev.data));
-  bridge.post({ type: 'ready' });
+  app.ready();
 }
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);

@@ -1,19 +1,12 @@
 // What the panel holds: the host's data (replaced by messages) and the view state (the user's choices,
 // saved with setState so a reloaded panel looks the same).
-import type { ErrorMessage, LayerDetail, ModelSummary, PanelExplanation, PanelImage, PanelState } from '../../src/shared/protocol';
-
-export interface OverlayToggles {
-  readonly heat: boolean;
-  readonly points: boolean;
-  readonly box: boolean;
-  /** 0…1 */
-  readonly opacity: number;
-}
+import { defaultOverlay, type OverlayOptions } from '../../src/shared/overlay';
+import type { LayerDetail, ModelSummary, PanelExplanation, PanelImage, PanelState } from '../../src/shared/protocol';
 
 export type TabId = 'layers' | 'model' | 'settings';
 
 export interface ViewState {
-  readonly overlay: OverlayToggles;
+  readonly overlay: OverlayOptions;
   /** The drill-down layer, by tensor name so it survives a class switch (indices differ per walk). */
   readonly layerTensor?: string;
   readonly layerIndex?: number;
@@ -24,7 +17,7 @@ export interface ViewState {
 }
 
 export const defaultView: ViewState = {
-  overlay: { heat: true, points: true, box: true, opacity: 0.6 },
+  overlay: defaultOverlay,
   tab: 'layers',
   layerFilter: '',
 };
@@ -33,15 +26,15 @@ export const defaultView: ViewState = {
 export function restoreView(saved: unknown): ViewState {
   if (!saved || typeof saved !== 'object') return defaultView;
   const s = saved as Partial<ViewState>;
-  const o = (s.overlay ?? {}) as Partial<OverlayToggles>;
+  const o = (s.overlay ?? {}) as Partial<OverlayOptions>;
   const bool = (v: unknown, d: boolean) => (typeof v === 'boolean' ? v : d);
   const int = (v: unknown) => (Number.isInteger(v) && (v as number) >= 0 ? (v as number) : undefined);
   return {
     overlay: {
-      heat: bool(o.heat, true),
-      points: bool(o.points, true),
-      box: bool(o.box, true),
-      opacity: typeof o.opacity === 'number' && o.opacity >= 0 && o.opacity <= 1 ? o.opacity : defaultView.overlay.opacity,
+      heat: bool(o.heat, defaultOverlay.heat),
+      points: bool(o.points, defaultOverlay.points),
+      box: bool(o.box, defaultOverlay.box),
+      opacity: typeof o.opacity === 'number' && o.opacity >= 0 && o.opacity <= 1 ? o.opacity : defaultOverlay.opacity,
     },
     layerTensor: typeof s.layerTensor === 'string' ? s.layerTensor : undefined,
     layerIndex: int(s.layerIndex),
@@ -66,5 +59,3 @@ export interface HostData {
 export function labelOf(data: Pick<HostData, 'labels'>, index: number): string {
   return data.labels?.[index] ?? `class ${index}`;
 }
-
-export type { ErrorMessage };

@@ -1,9 +1,9 @@
-// Fixed data colours. Inferno (sequential, src/heatmap/colormap.ts) for heat and fixation counts; for
+// Fixed data colours. Inferno (sequential, src/shared/colormap.ts) for heat and fixation counts; for
 // activations, viridis when they are all ≥ 0 (after a ReLU: zero is dark, like a photo's black) and a
 // blue–white–red diverging map (ColorBrewer RdBu, Apache-2.0, Cynthia Brewer) when they have both signs,
 // so zero is white and the sign reads at a glance. Viridis (CC0, van der Walt and Smith) is rebuilt from
 // ten of its colours, close enough for a display map.
-import { inferno } from '../../../src/heatmap/colormap';
+import { inferno } from '../../../src/shared/colormap';
 
 const RDBU = ['053061', '2166ac', '4393c3', '92c5de', 'd1e5f0', 'f7f7f7', 'fddbc7', 'f4a582', 'd6604d', 'b2182b', '67001f'];
 
@@ -31,11 +31,6 @@ export function put(rgba: Uint8ClampedArray, p: number, lut: Uint8Array, v: numb
   rgba[p * 4 + 1] = lut[c + 1];
   rgba[p * 4 + 2] = lut[c + 2];
   rgba[p * 4 + 3] = 255;
-}
-
-export function cssColor(lut: Uint8Array, v: number): string {
-  const c = Math.max(0, Math.min(255, Math.round(v * 255))) * 3;
-  return `rgb(${lut[c]}, ${lut[c + 1]}, ${lut[c + 2]})`;
 }
 
 /** A horizontal colour bar, drawn once into a small canvas (no inline styles needed). */

@@ -1,7 +1,7 @@
 // The photo the host sent (PNG/JPEG bytes), decoded once and kept at display resolution as RGBA so every
 // overlay redraw (toggle, opacity drag, class switch) only blends pixels.
 import type { PanelImage } from '../../../src/shared/protocol';
-import { displayScale } from './heat';
+import { displayScale } from './scale';
 
 export interface Photo {
   readonly bitmap: ImageBitmap;

@@ -1,105 +1,108 @@
-// The settings that produced the result, with timings, and a form to run again with other settings.
-import { presets } from '../../../src/preprocess/presets';
-import type { RunSettings } from '../../../src/shared/protocol';
+// The settings that produced the result, with timings, and a form to run again with other settings. The
+// form's fields are the declared options the panel offers (src/shared/settings.ts), each with its values
+// and what they mean. An option that applies per class (the mode) takes effect as soon as it is changed,
+// from the kept forward pass; the others wait for "Run again", which runs the model.
+import type { PanelState } from '../../../src/shared/protocol';
 import type { ExplanationJson } from '../../../src/shared/result';
+import { formKeys, options, perClassKeys, type FormKey, type FormSettings } from '../../../src/shared/settings';
 import type { Actions } from '../actions';
 import { h, uid } from '../dom';
 import { count, ms } from '../format';
 
-const convModes: [string, string][] = [
-  ['contribution', 'contribution: the tap with the largest activation × weight (the paper)'],
-  ['center', 'center: the stride-scaled centre of the receptive field'],
-  ['activation', 'activation: the tap with the largest input activation'],
-];
-const flattenModes: [string, string][] = [
-  ['argmax', 'argmax: one input per fixation (the authors’ code)'],
-  ['positive', 'positive: every input with a positive contribution'],
-];
-const boxModes: [string, string][] = [
-  ['points', 'points: tight box around the kept points'],
-  ['threshold', 'threshold: largest region above a fraction of the peak heat'],
-];
+type Field = HTMLSelectElement | HTMLInputElement;
+
+const perClass = (key: FormKey) => (perClassKeys as readonly string[]).includes(key);
 
 export class SettingsView {
   readonly el = h('div', { class: 'settings-view' });
   private readonly form: HTMLFormElement;
-  private readonly fields: { preset: HTMLSelectElement; convMode: HTMLSelectElement; flattenMode: HTMLSelectElement; boxMode: HTMLSelectElement; sigma: HTMLInputElement };
+  private readonly fields = new Map<FormKey, Field>();
   private readonly facts = h('div', { class: 'facts' });
+  /** What the form was last filled from, so a class switch keeps what the user is editing. */
+  private shown = '';
+  /** A number as the form shows it (rounded): sent only when the user changed it, else the host keeps its own. */
+  private readonly numbersShown = new Map<FormKey, string>();
 
-  constructor(actions: Actions) {
-    const select = (options: [string, string][]) => h('select', {}, ...options.map(([v, label]) => h('option', { text: label, attrs: { value: v } })));
-    this.fields = {
-      preset: select(Object.values(presets).map((p) => [p.name, `${p.name}: ${p.description}`])),
-      convMode: select(convModes),
-      flattenMode: select(flattenModes),
-      boxMode: select(boxModes),
-      sigma: h('input', { attrs: { type: 'number', min: 0.5, step: 0.5, required: true } }),
-    };
-    const row = (label: string, input: HTMLElement, help: string) => {
-      const id = uid('setting');
-      input.id = id;
-      return h('div', { class: 'field' }, h('label', { text: label, attrs: { for: id } }), input, h('span', { class: 'hint', text: help }));
-    };
+  constructor(private readonly actions: Actions) {
+    const rows = formKeys.map((key) => this.row(key));
     this.form = h(
       'form',
       { class: 'settings-form', attrs: { 'aria-label': 'Run settings' } },
-      row('Preprocessing', this.fields.preset, 'How the image becomes the input tensor'),
-      row('Conv rule', this.fields.convMode, 'Which input position a convolution fixation goes back to'),
-      row('Flatten rule', this.fields.flattenMode, 'Fully connected layers over a flattened map'),
-      row('Heat map sigma (px)', this.fields.sigma, 'Gaussian blur of the points, in image pixels'),
-      row('Box', this.fields.boxMode, 'How the localisation box is drawn'),
-      h('div', { class: 'form-actions' }, h('button', { text: 'Run again', attrs: { type: 'submit', 'data-action': 'rerun' } }), h('span', { class: 'hint', text: 'Runs the model again on the same image with these settings.' })),
+      ...rows,
+      h(
+        'div',
+        { class: 'form-actions' },
+        h('button', { text: 'Run again', attrs: { type: 'submit', 'data-action': 'rerun' } }),
+        h('span', { class: 'hint', text: 'Runs the model again on the same image with these settings.' }),
+      ),
     );
     this.form.addEventListener('submit', (ev) => {
       ev.preventDefault();
-      const f = this.fields;
-      const sigma = Number(f.sigma.value);
-      actions.rerun({
-        preset: f.preset.value,
-        convMode: f.convMode.value as RunSettings['convMode'],
-        flattenMode: f.flattenMode.value as RunSettings['flattenMode'],
-        boxMode: f.boxMode.value as RunSettings['boxMode'],
-        // The field shows sigma rounded: send it only when the user changed it, else the host keeps its own.
-        ...(f.sigma.value !== this.sigmaShown && Number.isFinite(sigma) && sigma > 0 ? { sigma } : {}),
-      });
+      actions.rerun(this.values());
     });
     this.el.append(h('div', { class: 'settings-grid' }, this.form, this.facts));
   }
 
-  update(r: ExplanationJson | undefined): void {
+  private row(key: FormKey): HTMLElement {
+    const o = options[key];
+    const id = uid('setting');
+    let field: Field;
+    if (o.kind === 'choice') {
+      field = h('select', { attrs: { id } }, ...o.values.map(([v, meaning]) => h('option', { text: `${v}: ${meaning}`, attrs: { value: v } })));
+    } else {
+      field = h('input', { attrs: { id, type: 'number', min: o.min, max: o.max, step: o.integer ? 1 : 'any', required: true } });
+    }
+    this.fields.set(key, field);
+    const hint = perClass(key) ? `${o.description} Applies at once, without running the model again.` : o.description;
+    if (perClass(key)) field.addEventListener('change', () => this.actions.rerun({ [key]: field.value } as FormSettings));
+    return h('div', { class: 'field' }, h('label', { text: o.form, attrs: { for: id } }), field, h('span', { class: 'hint', text: hint }));
+  }
+
+  /** The form's values: every choice, and the numbers the user changed. */
+  private values(): FormSettings {
+    const out: Record<string, string | number> = {};
+    for (const [key, field] of this.fields) {
+      if (options[key].kind === 'choice') out[key] = field.value;
+      else if (field.value !== this.numbersShown.get(key) && Number.isFinite(Number(field.value))) out[key] = Number(field.value);
+    }
+    return out as FormSettings;
+  }
+
+  update(r: ExplanationJson | undefined, state: PanelState | undefined): void {
     if (!r) return;
-    const s = r.settings;
-    // Refill the form only when the settings changed, so a class switch keeps what the user is editing.
-    const key = JSON.stringify(s);
+    // What the result says it was made with, else what the host says it holds (the mode).
+    const current = (key: FormKey): unknown => (r.settings as Readonly<Record<string, unknown>>)[key] ?? (state as Readonly<Record<string, unknown>> | undefined)?.[key];
+    const values = formKeys.map((k) => [k, current(k)] as const);
+    const key = JSON.stringify(values);
     if (key !== this.shown) {
       this.shown = key;
-      this.fillForm(s);
+      for (const [k, v] of values) this.fill(k, v);
     }
-    this.facts.replaceChildren(...this.factsFor(r));
+    this.facts.replaceChildren(...this.factsFor(r, state));
   }
 
-  private shown = '';
-
-  private fillForm(s: ExplanationJson['settings']): void {
-    const f = this.fields;
-    // A preset the webview does not know (a newer host) still shows up as itself.
-    if (![...f.preset.options].some((o) => o.value === s.preset)) f.preset.append(h('option', { text: s.preset, attrs: { value: s.preset } }));
-    f.preset.value = s.preset;
-    f.convMode.value = s.convMode;
-    f.flattenMode.value = s.flattenMode;
-    f.boxMode.value = s.boxMode;
-    f.sigma.value = this.sigmaShown = String(Math.round(s.sigma * 10) / 10);
+  private fill(key: FormKey, v: unknown): void {
+    const field = this.fields.get(key)!;
+    if (v === undefined || v === null) return;
+    if (options[key].kind === 'number') {
+      field.value = String(Math.round(Number(v) * 10) / 10);
+      this.numbersShown.set(key, field.value);
+      return;
+    }
+    // A value the webview does not know (a newer host) still shows up as itself.
+    const select = field as HTMLSelectElement;
+    if (![...select.options].some((o) => o.value === v)) select.append(h('option', { text: String(v), attrs: { value: String(v) } }));
+    select.value = String(v);
   }
 
-  private sigmaShown = '';
-
-  private factsFor(r: ExplanationJson): HTMLElement[] {
+  private factsFor(r: ExplanationJson, state: PanelState | undefined): HTMLElement[] {
     const s = r.settings, t = r.timings;
     const kv = (pairs: [string, string][]) => h('dl', { class: 'kv' }, ...pairs.flatMap(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })]));
+    const mode = state?.mode ? ` · mode ${state.mode}` : '';
     return [
       h('h4', { text: 'This result' }),
       kv([
-        ['settings', `preset ${s.preset} · conv ${s.convMode} · flatten ${s.flattenMode} · sigma ${s.sigma.toFixed(1)} px · box ${s.boxMode}`],
+        ['settings', `preset ${s.preset} · conv ${s.convMode} · flatten ${s.flattenMode} · sigma ${s.sigma.toFixed(1)} px · box ${s.boxMode}${mode}`],
         ['input', `${r.model.input.name} [${r.model.input.shape.join('×')}]`],
         ['fixations', `${count(r.inputFixations.length)} at the input → ${count(r.points.length)} image points → ${count(r.keptPoints.length)} kept`],
         ['layer steps', count(r.layers.length)],

@@ -1,13 +1,14 @@
 // The image with its explanation: heat map, kept points and box, with toggles and opacity; one figure,
 // or two side by side when a second class is compared. Hovering reads the heat under the pointer.
+import type { OverlayOptions } from '../../../src/shared/overlay';
 import type { PanelExplanation } from '../../../src/shared/protocol';
 import type { Actions } from '../actions';
 import { colorbar, inferno } from '../draw/colormaps';
-import { drawOverlay, heatValues } from '../draw/overlay';
+import { heatValues, paintOverlay } from '../draw/overlay';
 import type { Photo } from '../draw/photo';
 import { button, fill, h, uid } from '../dom';
 import { count, percent, splitLabel } from '../format';
-import type { HostData, OverlayToggles } from '../state';
+import type { HostData } from '../state';
 
 type Side = 'main' | 'compare';
 
@@ -28,7 +29,7 @@ export class Viewer {
   private readonly grid = h('div', { class: 'figures' });
   private photo: Photo | undefined;
   private data: HostData | undefined;
-  private view: OverlayToggles | undefined;
+  private view: OverlayOptions | undefined;
 
   constructor(private readonly actions: Actions) {
     const toggle = (key: 'heat' | 'points' | 'box', label: string, swatch: string) => {
@@ -71,7 +72,7 @@ export class Viewer {
     this.redraw();
   }
 
-  update(data: HostData | undefined, view: OverlayToggles): void {
+  update(data: HostData | undefined, view: OverlayOptions): void {
     this.data = data;
     this.view = view;
     for (const k of ['heat', 'points', 'box'] as const) this.toggles[k].checked = view[k];
@@ -121,7 +122,7 @@ export class Viewer {
     if (!photo || !data || !view) return;
     const draw = (side: Side, x: PanelExplanation) => {
       const canvas = this.figures[side].canvas;
-      drawOverlay(canvas, photo, x, view);
+      paintOverlay(canvas, photo, x, view);
       canvas.style.setProperty('--aspect', String(photo.width / photo.height));
       // Upscaled tiny images (a 28×28 digit) keep square pixels on screen too.
       canvas.classList.toggle('pixelated', photo.scale >= 2);

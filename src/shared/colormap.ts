@@ -21,9 +21,3 @@ const INFERNO_HEX =
   'f2ea69f1ec6df1ed71f1ef75f1f179f2f27df2f482f3f586f3f68af4f88ef5f992f6fa96f8fb9af9fc9dfafda1fcffa4';
 
 export const inferno: Uint8Array = Uint8Array.from(INFERNO_HEX.match(/../g)!, (h) => parseInt(h, 16));
-
-/** RGB of a value in [0, 1]. */
-export function colorAt(v: number, lut: Uint8Array = inferno): [number, number, number] {
-  const i = Math.max(0, Math.min(255, Math.round(v * 255))) * 3;
-  return [lut[i], lut[i + 1], lut[i + 2]];
-}
