@@ -33,8 +33,9 @@ export interface Picture {
 
 /**
  * A point in original pixels with an optional weight ≥ 0 (e.g. the mass of its fixations). When the
- * weights differ, each point's radius runs from 0.45× to 1.4× the plain radius and its opacity from 0 to
- * 1 with weight / max weight, heavier points on top; equal weights (or none) draw every point plainly.
+ * weights differ, each point's radius runs from 0.45× to 1.4× the plain radius and its opacity from 0.35 to
+ * 1 with weight / max weight (the lightest stay visible: a fixation is there), heavier points on top; equal
+ * weights (or none) draw every point plainly.
  */
 export type OverlayPoint = readonly [x: number, y: number, weight?: number];
 
@@ -140,7 +141,7 @@ function drawPoints(pic: Picture, scale: number, unit: number, points: readonly 
   for (const m of marks) {
     const t = weighted ? m.w / max : 1;
     const r = weighted ? plain * (0.45 + 0.95 * t) : plain;
-    disc(pic, Math.floor(m.x * scale + scale / 2), Math.floor(m.y * scale + scale / 2), r, t);
+    disc(pic, Math.floor(m.x * scale + scale / 2), Math.floor(m.y * scale + scale / 2), r, weighted ? 0.35 + 0.65 * t : 1);
   }
 }
 
