@@ -423,9 +423,16 @@ class Reference:
         for i, share in zip(chosen, shares):
             give(parents, int(i) * x2.shape[0] + m if trans_a else m * x2.shape[1] + int(i), float(share))
 
+    def fc_mode(self, node, flatten_mode):
+        """positive; the flatten mode on a flattened spatial map; argmax for a MatMul over the last axis of an
+        activation with positions (rank 3 or 4: a 1x1 convolution, one parent per fixation)."""
+        if node.op_type == 'MatMul' and len(self.shape(node.input[0])) >= 3:
+            return 'argmax'
+        return flatten_mode if self.flattened_spatial(node.input[0]) else 'positive'
+
     def fully_connected(self, node, fix, flatten_mode):
         x2, b2, sign, trans_a = self.fc_operands(node)
-        mode = flatten_mode if self.flattened_spatial(node.input[0]) else 'positive'
+        mode = self.fc_mode(node, flatten_mode)
         parents = {}
         n_out = b2.shape[1]
         for f, mass in fix.items():
@@ -518,7 +525,7 @@ class Reference:
         for n, c in coefficients.items():
             w += c * b2[:, n]
         m = int(f) // b2.shape[1]
-        mode = flatten_mode if self.flattened_spatial(node.input[0]) else 'positive'
+        mode = self.fc_mode(node, flatten_mode)
         parents = {}
         self.fc_pick(node, x2[m] * w * sign, m, mass, mode, x2, trans_a, parents)
         return {node.input[0]: parents}
@@ -735,6 +742,13 @@ def self_test():
         {'index': 6, 'convMode': m, 'mode': 'weighted'} for m in ('contribution', 'center', 'activation')]})
     for m, g, (y, xx) in zip(('contribution', 'center', 'activation'), got, ((0, 1), (1, 2), (1, 3))):
         close(g, {y * 4 + xx: 1.0}, f'conv mode {m}')
+    # MatMul over the last axis of a map with positions (ConvNeXt's per-position Linear): a 1x1 convolution,
+    # one parent per fixation, the channel with the largest a_d * W[d, j] at the same position.
+    x = np.ones((1, 2, 2, 3), np.float32)
+    w = np.array([[1, 1, 1, 1], [2, 2, 2, 2], [0.5, 0.5, 0.5, 0.5]], np.float32)
+    got, = run([helper.make_node('MatMul', ['x', 'w'], ['y'])], {'w': w}, {'x': x}, 'y', [1, 2, 2, 4],
+               {'outputValue': x @ w, 'queries': [{'index': 4 * 3 + 2, 'mode': 'weighted'}]})
+    close(got, {3 * 3 + 1: 1.0}, 'per-position MatMul')
     # Merge: two fixations with masses 0.3 and 0.2 on one element -> one fixation with 0.5.
     d = {}
     give(d, 7, 0.3)
