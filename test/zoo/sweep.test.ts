@@ -248,8 +248,7 @@ describe('zoo sweep: every architecture family explains correctly', function () 
         assert.equal(again.unravel.layers.length, x.unravel.layers.length, 'the second run walked a different number of steps');
         again.unravel.layers.forEach((l, k) => {
           const first = x.unravel.layers[k];
-          assert.ok(l.tensor === first.tensor && l.fixations.length === first.fixations.length && l.fixations.every((v, j) => v === first.fixations[j]),
-            `the second run differs at ${l.op} '${l.node}'`);
+          assert.ok(l.tensor === first.tensor && sameFixations(l.fixations, first.fixations), `the second run differs at ${l.op} '${l.node}'`);
         });
         // The same class with masses: mode weighted on the paper's walk, mode discriminative from the classifier.
         const paper = x.json.settings.mode === 'paper' ? x : e.explain(undefined, { mode: 'paper' });
