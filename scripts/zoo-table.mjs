@@ -31,6 +31,15 @@ function load() {
 /** "cannot backtrack through OP node 'NAME': ..." → OP. */
 const opOf = (message) => /cannot backtrack through (\S+) node/.exec(message ?? '')?.[1];
 
+/** Mode discriminative on one fixture: ✅ and the classifier's op type where the contrast started, or ❌. */
+function discriminativeCell(r) {
+  const d = r?.discriminative;
+  if (!d) return '—';
+  if (d.status === 'supported') return `✅ ${/^(\S+)/.exec(d.contrastNode ?? '')?.[1] ?? ''}`.trim();
+  const op = opOf(d.error);
+  return op ? `❌ ${op}` : '❌';
+}
+
 function cell(r) {
   if (!r) return '—';
   if (r.status === 'supported') return '✅';
@@ -62,32 +71,40 @@ export function section({ manifest, results, rules }) {
     'counts never growing through conv / pool / concat / add, the same result from a second forward pass and, for',
     'models under 150 MB, from the CLI in a fresh process), ❌ OP when',
     'the walk stopped at an operator it cannot backtrack, — when the zoo does not make that variant.',
+    'Every fixture that explains is also explained with masses: mode weighted must keep the paper\'s fixations at every',
+    'layer with masses summing to 1 (lost only on constant padding); the column *discriminative* is mode',
+    'discriminative on the opset 13 export: ✅ and the classifier the contrast started at (the first node with',
+    'weights from the output; above it the walk is the paper\'s), ❌ when it failed (the error is listed below).',
     '',
     'The fixtures come from `scripts/fixtures/zoo_gen.py` (Debian\'s `/usr/bin/python3` with torch, torchvision and',
     'onnx; seeded random weights, BatchNorm statistics calibrated on the shared photos; QDQ variants from a small',
     'static quantizer of our own) and are cached outside the repository in',
     '`${XDG_CACHE_HOME:-~/.cache}/cnn-fixations/zoo/<hash of the generator>`; `npm run test:zoo` makes them on its',
     'first run. The same lane compares the walk with an independent numpy reference (`test/zoo/reference.py`) on',
-    'small-input fixtures covering every rule family; `node scripts/zoo-timings.mjs` times forward and unravel',
-    'per family.',
+    'small-input fixtures covering every rule family, in every mode (sets, masses, where the contrast starts);',
+    '`node scripts/zoo-timings.mjs` times forward and unravel per family.',
     '',
-    `| family | ${columns.map((c) => c[0]).join(' | ')} |`,
-    `|---|${columns.map(() => ':-:').join('|')}|`,
+    `| family | ${columns.map((c) => c[0]).join(' | ')} | discriminative |`,
+    `|---|${columns.map(() => ':-:').join('|')}|:-:|`,
   ];
   for (const family of families) {
     const mine = sweep.filter((f) => f.family === family);
     const cells = columns.map(([, match]) => cell(byName.get(mine.find((f) => match(f.variant, f.opset))?.name)));
+    cells.push(discriminativeCell(byName.get(mine.find((f) => columns[0][1](f.variant, f.opset))?.name)));
     lines.push(`| ${family} | ${cells.join(' | ')} |`);
   }
   const hand = sweep.filter((f) => f.kind === 'handmade');
   if (hand.length) {
-    lines.push('', 'Hand-built graphs (onnx.helper) for lineages torchvision does not export:', '', '| graph | what it covers | result |', '|---|---|:-:|');
-    for (const f of hand) lines.push(`| ${f.name} | ${f.doc} | ${cell(byName.get(f.name))} |`);
+    lines.push('', 'Hand-built graphs (onnx.helper) for lineages torchvision does not export:', '', '| graph | what it covers | result | discriminative |', '|---|---|:-:|:-:|');
+    for (const f of hand) lines.push(`| ${f.name} | ${f.doc} | ${cell(byName.get(f.name))} | ${discriminativeCell(byName.get(f.name))} |`);
   }
-  const failures = results.filter((r) => r.status !== 'supported');
+  const failures = results.flatMap((r) => [
+    ...(r.status !== 'supported' ? [[`\`${r.name}\``, r.error]] : []),
+    ...['weighted', 'discriminative'].filter((m) => r[m]?.status === 'error').map((m) => [`\`${r.name}\` (mode ${m})`, r[m].error]),
+  ]);
   if (failures.length) {
     lines.push('', 'Errors, as the explainer reports them:', '');
-    for (const r of failures) lines.push(`- \`${r.name}\`: ${(r.error ?? '').replace(/\s*\n\s*/g, ' ').replace(/`/g, "'")}`);
+    for (const [label, error] of failures) lines.push(`- ${label}: ${(error ?? '').replace(/\s*\n\s*/g, ' ').replace(/`/g, "'")}`);
   }
   // Constant only makes values; fixations never reach it.
   const missing = manifest.onnxOps.filter((op) => !rules.has(op) && op !== 'Constant');

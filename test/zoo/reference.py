@@ -9,9 +9,25 @@ difference. Ties go to the first candidate in row-major order (np.argmax), as AL
 quantized operands the contributions are compared as exact integers (the scales factored out), and exact
 ties are reported so a test can tell a tie broken differently from a wrong rule.
 
+Masses and class contrasts (ALGORITHM.md, weighted and class-discriminative explanations): every fixation
+carries a mass, the target 1; a rule with one parent passes it whole, the FC rule splits it over the kept
+inputs in proportion to their contributions (integer ones for quantized operands: the factored scale is one
+per neuron, so the shares are the same), a Mul of two followed operands gives each half, masses on one element
+add, and what a node sends is scaled back to what reached it when some fixations found no parent (constant
+padding, constant operands); the input's masses are normalized to 1. A contrast replaces the target's weight
+vector at the first node with weights on its path (Gemm/MatMul column, conv output channel, found for each class
+by walking it back there) by sum_n c_n W[n] (times a sole following BatchNormalization's scale for a conv), in
+real values (dequantized weights in float32, as DequantizeLinear computes them), then applies the usual rule.
+
 Usage: reference.py MODEL VALUES_DIR QUERIES_JSON
-  → prints {"results": [{tensor: [flat indices]}, ...], "ties": [{tensor: [flat indices that tied exactly]}, ...]}
-QUERIES_JSON: {"output": name, "input": name, "queries": [{"index": k, "convMode": m, "flattenMode": m}]}
+       reference.py --self-test        (ALGORITHM.md's hand checks on tiny graphs built here)
+QUERIES_JSON: {"output": name, "input": name, "logits": [the product's logits, optional],
+               "queries": [{"index": k, "convMode": m, "flattenMode": m,
+                            "mode": "paper" | "weighted" | "discriminative" | "versus", "versus": B}]}
+→ prints {"results": [{tensor: [sorted flat indices]}, ...], "masses": [{tensor: [masses, same order]} or null in
+  mode paper, ...], "ties": [{tensor: [flat indices that tied exactly]}, ...], "lost": [{node: fraction of the mass
+  reaching it that found no parent}, ...], "contrastNode": [node name or null, ...], "errors": [message or null,
+  ...], "logitsDiff": largest difference between the given logits and the reference's own}
 """
 import json
 import os
@@ -265,8 +281,8 @@ class Reference:
         if exact:
             fold = np.sign(fold)
         full = (1,) + x.shape
-        parents = set()
-        for f in fix:
+        parents = {}
+        for f, mass in fix.items():
             _, c, oy, ox = np.unravel_index(f, out_shape)
             g = c // (cout // groups)
             ys, yok = self.taps(oy, sy, dy, py, kh, x.shape[1])
@@ -296,7 +312,7 @@ class Reference:
                 best, y, xx = 0, oy * sy, ox * sx
             y = min(max(y, 0), x.shape[1] - 1)
             xx = min(max(xx, 0), x.shape[2] - 1)
-            parents.add(int(np.ravel_multi_index((0, chans[best], y, xx), full)))
+            give(parents, int(np.ravel_multi_index((0, chans[best], y, xx), full)), mass)
         return {node.input[0]: parents}
 
     def window_pool(self, node, fix):
@@ -305,14 +321,14 @@ class Reference:
         out_shape = self.shape(node.output[0])
         k = a['kernel_shape']
         (sy, dy, py), (sx, dx, px) = self.window(a, x.shape[1:], k)
-        parents = set()
-        for f in fix:
+        parents = {}
+        for f, mass in fix.items():
             _, c, oy, ox = np.unravel_index(f, out_shape)
             ys, yok = self.taps(oy, sy, dy, py, k[0], x.shape[1])
             xs, xok = self.taps(ox, sx, dx, px, k[1], x.shape[2])
             win = x[c][np.ix_(ys[yok], xs[xok])]
             u, v = np.unravel_index(int(np.argmax(win)), win.shape)
-            parents.add(int(np.ravel_multi_index((0, c, ys[yok][u], xs[xok][v]), (1,) + x.shape)))
+            give(parents, int(np.ravel_multi_index((0, c, ys[yok][u], xs[xok][v]), (1,) + x.shape)), mass)
         return {node.input[0]: parents}
 
     def reduce(self, node, fix):
@@ -330,8 +346,8 @@ class Reference:
             keep = bool(a.get('keepdims', 1))
         kept_axes = [i for i in range(rank) if i not in axes]
         out_shape = self.shape(node.output[0])
-        parents = set()
-        for f in fix:
+        parents = {}
+        for f, mass in fix.items():
             oc = np.unravel_index(f, out_shape)
             sel = []
             for i in range(rank):
@@ -348,7 +364,7 @@ class Reference:
                     j += 1
                 else:
                     full.append(sel[i])
-            parents.add(int(np.ravel_multi_index(tuple(full), x.shape)))
+            give(parents, int(np.ravel_multi_index(tuple(full), x.shape)), mass)
         return {node.input[0]: parents}
 
     def flattened_spatial(self, name):
@@ -365,55 +381,84 @@ class Reference:
             name = p.input[0]
         return False
 
-    def fully_connected(self, node, fix, flatten_mode):
+    def fc_operands(self, node, real=False):
+        """(activation rows, weight columns, sign of alpha, transA) of a fully connected node. Quantized operands
+        as exact integers (the scales factored out) unless `real`: then dequantized, the weights in float32 as
+        ONNX's DequantizeLinear computes them (the contrast combines neurons whose scales differ)."""
         a = attrs(node)
         act = node.input[0]
         xi, bi = self.quantized(act), self.int_weights.get(node.input[1])
-        exact = xi is not None and bi is not None  # integer contributions, as for conv
+        exact = not real and xi is not None and bi is not None  # integer contributions, as for conv
         x = xi if exact else self.value(act)
-        b = bi if exact else self.consts[node.input[1]].astype(np.float64)
+        b = bi if exact else self.real_weight(node.input[1])
         sign = 1.0
+        trans_a = node.op_type == 'Gemm' and bool(a.get('transA', 0))
         if node.op_type == 'Gemm':
-            if a.get('transA', 0):
+            if trans_a:
                 x = x.T
             if a.get('transB', 0):
                 b = b.T
             sign = np.sign(a.get('alpha', 1.0)) or 1.0
-        x2 = x.reshape(-1, x.shape[-1])
-        b2 = b.reshape(b.shape[0], -1)
-        mode = flatten_mode if self.flattened_spatial(act) else 'positive'
-        parents = set()
+        return x.reshape(-1, x.shape[-1]), b.reshape(b.shape[0], -1), sign, trans_a
+
+    def real_weight(self, name):
+        """A constant weight's real values: float32 (a dequantized int8 weight rounded as DequantizeLinear's
+        float32 output is), as float64."""
+        return self.consts[name].astype(np.float32).astype(np.float64)
+
+    def fc_pick(self, node, q, m, mass, mode, x2, trans_a, parents):
+        """ALGORITHM.md's FC rule for one output fixation (row m) with contributions q: the positive ones share
+        its mass in proportion (mode positive), else the single argmax takes it all (fallback, or flatten mode
+        argmax). Parents go to `parents` in the activation's own layout (transA swaps it)."""
+        chosen = np.nonzero(q > 0)[0] if mode == 'positive' else []
+        if len(chosen) == 0:
+            chosen = [int(np.argmax(q))]
+            shares = [mass]
+            tied = np.nonzero(q == q[chosen[0]])[0]
+            if len(tied) > 1 and not trans_a:
+                self.tie(node.input[0], [m * x2.shape[1] + int(t) for t in tied])
+        else:
+            pos = q[chosen].astype(np.float64)
+            shares = mass * pos / pos.sum()
+        for i, share in zip(chosen, shares):
+            give(parents, int(i) * x2.shape[0] + m if trans_a else m * x2.shape[1] + int(i), float(share))
+
+    def fc_mode(self, node, flatten_mode):
+        """positive; the flatten mode on a flattened spatial map; argmax for a MatMul over the last axis of an
+        activation with positions (rank 3 or 4: a 1x1 convolution, one parent per fixation)."""
+        if node.op_type == 'MatMul' and len(self.shape(node.input[0])) >= 3:
+            return 'argmax'
+        return flatten_mode if self.flattened_spatial(node.input[0]) else 'positive'
+
+    def fully_connected(self, node, fix, flatten_mode):
+        x2, b2, sign, trans_a = self.fc_operands(node)
+        mode = self.fc_mode(node, flatten_mode)
+        parents = {}
         n_out = b2.shape[1]
-        for f in fix:
+        for f, mass in fix.items():
             m, j = divmod(int(f), n_out)
-            q = x2[m] * b2[:, j] * sign
-            chosen = np.nonzero(q > 0)[0] if mode == 'positive' else []
-            if len(chosen) == 0:
-                chosen = [int(np.argmax(q))]
-                tied = np.nonzero(q == q[chosen[0]])[0]
-                if len(tied) > 1 and not (node.op_type == 'Gemm' and a.get('transA', 0)):
-                    self.tie(act, [m * x2.shape[1] + int(t) for t in tied])
-            for i in chosen:
-                # back to the activation's own layout (transA swaps it)
-                if node.op_type == 'Gemm' and a.get('transA', 0):
-                    parents.add(int(i) * x2.shape[0] + m)
-                else:
-                    parents.add(m * x2.shape[1] + int(i))
-        return {act: parents}
+            self.fc_pick(node, x2[m] * b2[:, j] * sign, m, mass, mode, x2, trans_a, parents)
+        return {node.input[0]: parents}
 
     def elementwise(self, node, fix):
         out_shape = self.shape(node.output[0])
         full = [i for i in node.input if i and not self.is_const(i) and tuple(self.shape(i)) == tuple(out_shape)]
         if not full:
             return {}
-        if len(full) == 1 or node.op_type == 'Mul':
-            return {i: set(fix) for i in full}
+        if len(full) == 1:
+            return {full[0]: dict(fix)}
+        if node.op_type == 'Mul':  # both operands followed: each gets half (x·x: both halves to x)
+            sent = {}
+            for i in full:
+                for f, mass in fix.items():
+                    give(sent.setdefault(i, {}), f, mass / len(full))
+            return sent
         if node.op_type in ('Sub', 'Div'):
             raise NotImplementedError(f'{node.op_type} of two activations')
         stacked = np.stack([self.value(i).reshape(-1) for i in full])
-        sent = {i: set() for i in full}
-        for f in fix:
-            sent[full[int(np.argmax(stacked[:, f]))]].add(f)
+        sent = {i: {} for i in full}
+        for f, mass in fix.items():
+            give(sent[full[int(np.argmax(stacked[:, f]))]], f, mass)
         return sent
 
     def index_map(self, node):
@@ -455,18 +500,83 @@ class Reference:
         tags = np.concatenate([np.full(s, k) for k, s in enumerate(shapes)], axis=axis).ravel()
         local = np.concatenate([np.arange(int(np.prod(s))).reshape(s) for s in shapes], axis=axis).ravel()
         sent = {}
-        for f in fix:
+        for f, mass in fix.items():
             name = node.input[tags[f]]
-            if not self.is_const(name):
-                sent.setdefault(name, set()).add(int(local[f]))
+            if not self.is_const(name):  # a fixation on a constant block has no parent: its mass is spread
+                give(sent.setdefault(name, {}), int(local[f]), mass)
         return sent
+
+    # ---- the class contrast (ALGORITHM.md: the discriminative start) --------------------------------
+    def weighted(self, node):
+        """Nodes with a weight vector per output neuron, where a contrast can start."""
+        return node.op_type in ('Conv', 'Gemm', 'MatMul')
+
+    def neuron(self, node, f):
+        """The weight vector output element f reads: a Gemm/MatMul column, a conv output channel."""
+        if node.op_type == 'Conv':
+            return int(np.unravel_index(f, self.shape(node.output[0]))[1])
+        _, b2, _, _ = self.fc_operands(node, real=True)
+        return int(f) % b2.shape[1]
+
+    def fc_contrast(self, node, f, mass, coefficients, flatten_mode):
+        """The FC rule with the fixation's weight column replaced by Σ_n c_n·W[:, n] (real values)."""
+        x2, b2, sign, trans_a = self.fc_operands(node, real=True)
+        w = np.zeros(b2.shape[0])
+        for n, c in coefficients.items():
+            w += c * b2[:, n]
+        m = int(f) // b2.shape[1]
+        mode = self.fc_mode(node, flatten_mode)
+        parents = {}
+        self.fc_pick(node, x2[m] * w * sign, m, mass, mode, x2, trans_a, parents)
+        return {node.input[0]: parents}
+
+    def conv_contrast(self, node, f, mass, coefficients, mode):
+        """The conv rule for output fixation f with one filter, Σ_n c_n·s_n·W[n] (s_n: the scale of a
+        BatchNormalization that alone reads the conv's output, else 1), on real (dequantized) values."""
+        a = attrs(node)
+        x = self.value(node.input[0])[0]
+        w = self.real_weight(node.input[1])
+        cout, cin_g, kh, kw = w.shape
+        groups = a.get('group', 1)
+        s = self.bn_scale(node.output[0], cout)
+        _, c, oy, ox = np.unravel_index(f, self.shape(node.output[0]))
+        g = c // (cout // groups)
+        filt = np.zeros((cin_g, kh, kw))
+        for n, coef in coefficients.items():
+            if n // (cout // groups) != g:
+                raise ValueError(f'class contrast: channels {n} and {c} read different groups')
+            filt += coef * s[n] * w[n]
+        (sy, dy, py), (sx, dx, px) = self.window(a, x.shape[1:], (kh, kw))
+        ys, yok = self.taps(oy, sy, dy, py, kh, x.shape[1])
+        xs, xok = self.taps(ox, sx, dx, px, kw, x.shape[2])
+        chans = np.arange(g * cin_g, (g + 1) * cin_g)
+        full = (1,) + x.shape
+        if yok.any() and xok.any():
+            r = x[np.ix_(chans, ys[yok], xs[xok])]
+            q = r * filt[:, yok][:, :, xok]
+            sums = q.reshape(cin_g, -1).sum(axis=1)
+            best = int(np.argmax(sums))
+            self.tie(node.input[0], [np.ravel_multi_index((0, chans[t], 0, 0), full) for t in np.nonzero(sums == sums[best])[0]])
+            if mode == 'center':
+                y, xx = oy * sy, ox * sx
+            else:
+                score = r[best] if mode == 'activation' else q[best]
+                u, v = np.unravel_index(int(np.argmax(score)), score.shape)
+                y, xx = ys[yok][u], xs[xok][v]
+                tied = list(zip(*np.nonzero(score == score.max())))
+                self.tie(node.input[0], [np.ravel_multi_index((0, chans[best], ys[yok][uu], xs[xok][vv]), full) for uu, vv in tied])
+        else:
+            best, y, xx = 0, oy * sy, ox * sx
+        y = min(max(y, 0), x.shape[1] - 1)
+        xx = min(max(xx, 0), x.shape[2] - 1)
+        return {node.input[0]: {int(np.ravel_multi_index((0, chans[best], y, xx), full)): mass}}
 
     # ---- the walk -------------------------------------------------------------------------------
     def back(self, node, outs, conv_mode, flatten_mode):
         op = node.op_type
-        fix = sorted(outs.get(node.output[0], ()))
+        fix = dict(sorted(outs.get(node.output[0], {}).items()))
         if op in PASS_THROUGH or op in SAME_INDEX:
-            return {node.input[0]: set(fix)}
+            return {node.input[0]: fix}
         if op == 'Conv':
             return self.conv(node, fix, conv_mode)
         if op in ('MaxPool', 'AveragePool'):
@@ -481,42 +591,198 @@ class Reference:
             return self.concat(node, fix)
         if op in ('Transpose', 'Slice', 'Pad', 'Split'):
             maps = self.index_map(node)[node.input[0]]
-            parents = set()
+            parents = {}
             for k, out in enumerate(node.output):
-                for f in outs.get(out, ()):
+                for f, mass in outs.get(out, {}).items():
                     p = int(maps[k][f])
-                    if p >= 0:
-                        parents.add(p)
+                    if p >= 0:  # constant padding has no parent
+                        give(parents, p, mass)
             return {node.input[0]: parents}
         raise NotImplementedError(f'the reference has no rule for {op}')
 
-    def walk(self, output, index, conv_mode, flatten_mode):
+    def walk(self, output, index, conv_mode, flatten_mode, contrast=None, find_classifier=False):
+        """One walk from element `index` of `output`, every fixation with its mass (the target starts with 1).
+        contrast: {class: coefficient} of the other classes (the target's is 1), applied at the first weighted
+        node. find_classifier: stop there and return (node, the fixation) instead.
+        Returns (record {tensor: {flat: mass}}, input {flat: mass} normalized to sum 1, lost {node: fraction},
+        the contrast node's name)."""
         self.ties = {}
-        pending = {output: {index}}
-        record = {}
+        pending = {output: {int(index): 1.0}}
+        record, lost = {}, {}
+        start = None
         for node in reversed(self.nodes):
-            outs = {o: pending[o] for o in node.output if pending.get(o)}
+            outs = {o: pending.pop(o) for o in node.output if pending.get(o)}
             if not outs:
                 continue
-            for o, s in outs.items():
-                record[o] = sorted(int(v) for v in s)
-            for name, sent in self.back(node, outs, conv_mode, flatten_mode).items():
-                if sent and not self.is_const(name):
-                    pending.setdefault(name, set()).update(int(v) for v in sent)
-        return record, sorted(pending.get(self.model.graph.input[0].name, ()))
+            for o, fix in outs.items():
+                record[o] = dict(sorted(fix.items()))
+            if self.weighted(node) and start is None and (contrast is not None or find_classifier):
+                held = [f for fix in outs.values() for f in fix]
+                others = [t for t, fix in pending.items() if fix]
+                if len(held) != 1 or others:
+                    raise ValueError(f'class {index} reaches {node.op_type} {node.name!r} with {len(held)} fixation(s) and {len(others)} other path(s)')
+                f, mass = held[0], next(iter(outs.values()))[held[0]]
+                if find_classifier:
+                    return node, f
+                start = node.name
+                own = self.neuron(node, f)
+                coefficients = {own: 1.0}
+                ties = self.ties  # the classes' own walks below start their own
+                for cls, c in contrast.items():
+                    cnode, cf = self.walk(output, cls, conv_mode, flatten_mode, find_classifier=True)
+                    if cnode is not node:
+                        raise ValueError(f'class {cls} is scored by {cnode.name!r}, not {node.name!r}')
+                    n = self.neuron(node, cf)
+                    coefficients[n] = coefficients.get(n, 0.0) + c
+                self.ties = ties
+                sent = (self.conv_contrast(node, f, mass, coefficients, conv_mode) if node.op_type == 'Conv'
+                        else self.fc_contrast(node, f, mass, coefficients, flatten_mode))
+            else:
+                sent = self.back(node, outs, conv_mode, flatten_mode)
+            sent = {name: fix for name, fix in sent.items() if fix and not self.is_const(name)}
+            # Masses are conserved: what found no parent (padding, constants) is spread over the rest in proportion.
+            m_in = sum(sum(fix.values()) for fix in outs.values())
+            m_out = sum(sum(fix.values()) for fix in sent.values())
+            if 0 < m_out < m_in * (1 - 1e-12):
+                lost[node.name] = 1 - m_out / m_in
+                sent = {name: {f: m * m_in / m_out for f, m in fix.items()} for name, fix in sent.items()}
+            for name, fix in sent.items():
+                target = pending.setdefault(name, {})
+                for f, m in fix.items():
+                    give(target, int(f), m)
+        if find_classifier:
+            raise ValueError(f'class {index} reaches the input without passing a node with weights')
+        inputs = pending.get(self.model.graph.input[0].name, {})
+        total = sum(inputs.values())
+        inputs = {f: (m / total if total > 0 else m) for f, m in sorted(inputs.items())}
+        return record, inputs, lost, start
+
+    def logits(self, output):
+        """The class scores before a final Softmax / LogSoftmax (through views), from the kept values."""
+        name = output
+        for _ in range(8):
+            p = self.producer.get(name)
+            if p is None or p.op_type not in ('Softmax', 'LogSoftmax', 'Identity', 'Flatten', 'Reshape', 'Squeeze'):
+                break
+            name = p.input[0]
+            if p.op_type in ('Softmax', 'LogSoftmax'):
+                break
+        return self.value(name).reshape(-1)
+
+
+def give(d, k, m):
+    """Adds mass m to element k: fixations that land on the same element add their masses."""
+    d[k] = d.get(k, 0.0) + m
+
+
+def contrast_for(query, logits):
+    """ALGORITHM.md's contrasts as coefficients of the other classes: `others` −softmax of the other classes'
+    logits, `versus B` −1 for B; none for paper and weighted."""
+    mode, target = query.get('mode', 'paper'), query['index']
+    if mode == 'versus':
+        return {int(query['versus']): -1.0}
+    if mode != 'discriminative':
+        return None
+    z = np.asarray(logits, np.float64)
+    others = [s for s in range(len(z)) if s != target]
+    e = np.exp(z[others] - z[others].max())
+    return {s: -float(v) for s, v in zip(others, e / e.sum())}
+
+
+def self_test():
+    """ALGORITHM.md's hand checks, on tiny graphs built here: the reference must reproduce them before its
+    answers on the zoo mean anything."""
+    import tempfile
+    from onnx import TensorProto, helper
+
+    def run(nodes, inits, inputs, output, out_shape, queries):
+        with tempfile.TemporaryDirectory() as d:
+            (xname, x), = inputs.items()
+            graph = helper.make_graph(nodes, 'check', [helper.make_tensor_value_info(xname, TensorProto.FLOAT, list(x.shape))],
+                                      [helper.make_tensor_value_info(output, TensorProto.FLOAT, out_shape)],
+                                      [numpy_helper.from_array(np.asarray(v, np.float32), k) for k, v in inits.items()])
+            onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid('', 13)]), os.path.join(d, 'm.onnx'))
+            index = {}
+            values = dict(inputs, **{output: queries.pop('outputValue')})
+            for k, (name, v) in enumerate(values.items()):
+                np.asarray(v, np.float32).tofile(os.path.join(d, f'{k}.bin'))
+                index[name] = {'file': f'{k}.bin', 'dtype': 'float32', 'dims': list(np.shape(v))}
+            json.dump(index, open(os.path.join(d, 'values.json'), 'w'))
+            ref = Reference(os.path.join(d, 'm.onnx'), d)
+            logits = ref.logits(output)
+            return [ref.walk(output, q['index'], q.get('convMode', 'contribution'), 'argmax', contrast_for(q, logits))[1]
+                    for q in queries['queries']]
+
+    def close(got, want, what):
+        keys = sorted(want)
+        ok = sorted(got) == keys and all(abs(got[k] - want[k]) < 1e-4 for k in keys)
+        assert ok, f'{what}: got {got}, ALGORITHM.md says {want}'
+
+    # FC with mass: a = [0, 2, 1, 3], W[j] = [5, -1, 0.5, 2] -> {2, 3} with 0.0769 and 0.9231.
+    a = np.array([[0, 2, 1, 3]], np.float32)
+    w = np.array([[5, -1, 0.5, 2]], np.float32)
+    got, = run([helper.make_node('Gemm', ['x', 'w'], ['y'], transB=1)], {'w': w}, {'x': a}, 'y', [1, 1],
+               {'outputValue': a @ w.T, 'queries': [{'index': 0, 'mode': 'weighted'}]})
+    close(got, {2: 0.5 / 6.5, 3: 6 / 6.5}, 'FC with mass')
+    # Contrast, three classes: logits [9.5, 7, 4].
+    a = np.array([[1, 2, 1, 3]], np.float32)
+    w = np.array([[5, -1, 0.5, 2], [1, 1, 1, 1], [0, 2, 0, 0]], np.float32)
+    paper, others, versus = run([helper.make_node('Gemm', ['x', 'w'], ['y'], transB=1)], {'w': w}, {'x': a}, 'y', [1, 3], {
+        'outputValue': a @ w.T, 'queries': [{'index': 0, 'mode': 'weighted'}, {'index': 0, 'mode': 'discriminative'},
+                                            {'index': 0, 'mode': 'versus', 'versus': 1}]})
+    close(paper, {0: 0.4348, 2: 0.0435, 3: 0.5217}, 'contrast none')
+    close(others, {0: 0.5629, 3: 0.4371}, 'contrast others')
+    close(versus, {0: 0.5714, 3: 0.4286}, 'contrast versus 1')
+    # Conv: output fixation (0, 1, 2) -> channel 0; contribution (0,0,1), center (0,1,2), activation (0,1,3).
+    x = np.array([[[[1, 2, 0, 1], [0, 1, 0, 3], [3, 0, 0, 1], [2, 2, 1, 0]],
+                   [[0, 0, 4, 0], [1, 0, 0, 2], [0, 2, 1, 0], [1, 0, 0, 5]]]], np.float32)
+    wc = np.array([[[[1, 1, 1], [1, 1, 0.1], [1, 1, 1]], [[0, -1, 0], [2, 1, 0], [0, 0, 1]]]], np.float32)
+    conv = [helper.make_node('Conv', ['x', 'w'], ['y'], kernel_shape=[3, 3], pads=[1, 1, 1, 1])]
+    got = run(conv, {'w': wc}, {'x': x}, 'y', [1, 1, 4, 4], {'outputValue': np.zeros((1, 1, 4, 4)), 'queries': [
+        {'index': 6, 'convMode': m, 'mode': 'weighted'} for m in ('contribution', 'center', 'activation')]})
+    for m, g, (y, xx) in zip(('contribution', 'center', 'activation'), got, ((0, 1), (1, 2), (1, 3))):
+        close(g, {y * 4 + xx: 1.0}, f'conv mode {m}')
+    # MatMul over the last axis of a map with positions (ConvNeXt's per-position Linear): a 1x1 convolution,
+    # one parent per fixation, the channel with the largest a_d * W[d, j] at the same position.
+    x = np.ones((1, 2, 2, 3), np.float32)
+    w = np.array([[1, 1, 1, 1], [2, 2, 2, 2], [0.5, 0.5, 0.5, 0.5]], np.float32)
+    got, = run([helper.make_node('MatMul', ['x', 'w'], ['y'])], {'w': w}, {'x': x}, 'y', [1, 2, 2, 4],
+               {'outputValue': x @ w, 'queries': [{'index': 4 * 3 + 2, 'mode': 'weighted'}]})
+    close(got, {3 * 3 + 1: 1.0}, 'per-position MatMul')
+    # Merge: two fixations with masses 0.3 and 0.2 on one element -> one fixation with 0.5.
+    d = {}
+    give(d, 7, 0.3)
+    give(d, 7, 0.2)
+    close(d, {7: 0.5}, 'merge')
+    print('reference: ALGORITHM.md hand checks pass')
 
 
 def main():
+    if sys.argv[1:] == ['--self-test']:
+        self_test()
+        return
     model, values_dir, queries_file = sys.argv[1:4]
     q = json.load(open(queries_file))
     ref = Reference(model, values_dir)
-    results, ties = [], []
+    own_logits = ref.logits(q['output'])
+    logits = q.get('logits', own_logits.tolist())
+    out = {'results': [], 'masses': [], 'ties': [], 'lost': [], 'contrastNode': [], 'errors': [],
+           'logitsDiff': float(np.abs(np.asarray(logits) - own_logits).max())}
     for query in q['queries']:
-        record, inputs = ref.walk(q['output'], query['index'], query['convMode'], query['flattenMode'])
+        try:
+            record, inputs, lost, start = ref.walk(q['output'], query['index'], query['convMode'], query['flattenMode'],
+                                                   contrast_for(query, logits))
+            error = None
+        except ValueError as e:
+            record, inputs, lost, start, error = {}, {}, {}, None, str(e)
         record[q['input']] = inputs
-        results.append(record)
-        ties.append({t: sorted(c) for t, c in ref.ties.items()})
-    json.dump({'results': results, 'ties': ties}, sys.stdout)
+        out['results'].append({t: list(fix.keys()) for t, fix in record.items()})
+        out['masses'].append({t: list(fix.values()) for t, fix in record.items()} if query.get('mode', 'paper') != 'paper' else None)
+        out['ties'].append({t: sorted(c) for t, c in ref.ties.items()})
+        out['lost'].append(lost)
+        out['contrastNode'].append(start)
+        out['errors'].append(error)
+    json.dump(out, sys.stdout)
 
 
 if __name__ == '__main__':

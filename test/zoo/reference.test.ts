@@ -6,6 +6,10 @@
 // difference, ties included. Every class of the small graphs and all conv / flatten modes are compared.
 // Quantized contributions that tie exactly as integers must be resolved by the first-index rule too: the
 // walk compares quantized weights and activations as integers (a parting at such a tie fails the test).
+// Beyond the paper (ALGORITHM.md, weighted and class-discriminative explanations), the same walks are compared
+// with masses in modes weighted, discriminative (contrast `others`) and versus a second class: the sets at every
+// tensor exactly, the masses within 1e-6 relative, where the contrast started, and at which nodes mass found
+// no parent and was spread. The reference first reproduces ALGORITHM.md's hand checks (--self-test).
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -24,10 +28,51 @@ const run = promisify(execFile);
 const python = process.env.CNN_FIXATIONS_PYTHON ?? '/usr/bin/python3';
 const referenceScript = path.join(repoRoot, 'test', 'zoo', 'reference.py');
 
+type Mode = 'paper' | 'weighted' | 'discriminative' | 'versus';
+
 interface Query {
   readonly index: number;
   readonly convMode: ConvMode;
   readonly flattenMode: FlattenMode;
+  readonly mode: Mode;
+  readonly versus?: number;
+}
+
+interface ReferenceAnswer {
+  readonly results: Record<string, number[]>[];
+  /** Per query, per tensor, the masses in the order of `results` (null in mode paper). */
+  readonly masses: (Record<string, number[]> | null)[];
+  readonly ties: Record<string, number[]>[];
+  /** Per query: node name → fraction of the mass reaching it that found no parent (spread over the rest). */
+  readonly lost: Record<string, number>[];
+  readonly contrastNode: (string | null)[];
+  readonly errors: (string | null)[];
+  /** Largest difference between the logits the test supplied (the product's) and the reference's own. */
+  readonly logitsDiff: number;
+}
+
+/** Masses agree when within 1e-6 of the larger (relative), or both are below 1e-14. */
+const massesAgree = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-6 * Math.max(Math.abs(a), Math.abs(b)) + 1e-14;
+
+/** Mass lost at a node below this fraction is rounding, not a fixation without a parent (the walk's own tolerance is 1e-9). */
+const LOSS_FLOOR = 1e-6;
+
+/** The queries for one fixture: the paper's walks as before, and the same classes with masses and contrasts. */
+function queriesFor(classes: readonly number[], all: boolean): Query[] {
+  const [top, second] = classes;
+  const q = (index: number, mode: Mode, convMode: ConvMode = 'contribution', flattenMode: FlattenMode = 'argmax', versus?: number): Query =>
+    ({ index, convMode, flattenMode, mode, ...(versus !== undefined ? { versus } : {}) });
+  const queries: Query[] = classes.map((k) => q(k, 'paper'));
+  queries.push(q(top, 'paper', 'center'), q(top, 'paper', 'activation', 'positive'), q(second, 'paper', 'contribution', 'positive'));
+  for (const mode of ['weighted', 'discriminative'] as const) {
+    queries.push(...classes.map((k) => q(k, mode)));
+    queries.push(q(top, mode, 'center'), q(top, mode, 'activation', 'positive'), q(second, mode, 'contribution', 'positive'));
+  }
+  // versus: the top class against the second in every conv mode, and back; the rule books every class against the next.
+  queries.push(q(top, 'versus', 'contribution', 'argmax', second), q(top, 'versus', 'center', 'argmax', second), q(top, 'versus', 'activation', 'positive', second));
+  queries.push(q(second, 'versus', 'contribution', 'argmax', top));
+  if (all) classes.slice(1).forEach((k, i) => queries.push(q(k, 'versus', 'contribution', 'argmax', classes[(i + 2) % classes.length])));
+  return queries;
 }
 
 const dtypeOf = (v: Values): string => v.constructor.name.replace('Array', '').toLowerCase();
@@ -49,6 +94,21 @@ function productRecord(u: UnravelResult): Map<string, number[]> {
   m.set(u.input.name, Array.from(u.input.fixations));
   return m;
 }
+
+function productMasses(u: UnravelResult): Map<string, Float64Array | undefined> {
+  const m = new Map(u.layers.map((l) => [l.tensor, l.mass]));
+  m.set(u.input.name, u.input.mass);
+  return m;
+}
+
+/** "12.5% of the mass here had no parent ..." in a layer's notes → 12.5. */
+const spreadNote = (notes: readonly string[]): number | undefined => {
+  for (const n of notes) {
+    const m = /^([\d.]+)% of the mass here had no parent/.exec(n);
+    if (m) return Number(m[1]);
+  }
+  return undefined;
+};
 
 /** The rule-family features a node exercises when fixations pass through it (for the coverage check). */
 function features(node: OnnxNode, graph: OnnxGraph, constants: Explainer['model']['unraveler']['constants'], shape: (t: string) => readonly number[]): string[] {
@@ -96,6 +156,40 @@ function features(node: OnnxNode, graph: OnnxGraph, constants: Explainer['model'
   return f;
 }
 
+/** The masses of every tensor, against the reference's (same order: both sorted by flat index). */
+function checkMasses(u: UnravelResult, theirs: Record<string, number[]>, what: string, graph: OnnxGraph): void {
+  const ours = productMasses(u);
+  for (const [t, m] of ours) {
+    const b = theirs[t] ?? [];
+    if (t === u.input.name && u.input.fixations.length === 0) {
+      // Every fixation fell on padding or constants: nothing reached the input, in the reference too.
+      assert.equal(b.length, 0, `${what}: no fixation reached the input, but the reference has ${b.length}`);
+      continue;
+    }
+    assert.ok(m, `${what}: no masses at '${t}'`);
+    assert.equal(m.length, b.length, `${what}: '${t}' has ${m.length} masses, the reference ${b.length}`);
+    for (let j = 0; j < m.length; j++) {
+      if (!massesAgree(m[j], b[j])) {
+        const users = (graph.consumers.get(t) ?? []).map((n) => n.label).join(', ');
+        assert.fail(`${what}: the mass of fixation ${j} of '${t}' (read by ${users || 'nothing: the input'}) is ${m[j]}, the reference's ${b[j]}`);
+      }
+    }
+  }
+  if (u.input.fixations.length === 0) return;
+  const total = u.input.mass!.reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(total - 1) <= 1e-9, `${what}: the input masses sum to ${total}`);
+}
+
+/** What kind of node a contrast started at, for the coverage check. */
+function contrastKind(node: OnnxNode, graph: OnnxGraph, e: Explainer, shape: (t: string) => readonly number[]): string {
+  const qdq = graph.producer.get(node.input(1))?.opType === 'DequantizeLinear' ? 'QDQ ' : '';
+  if (node.opType === 'Conv') {
+    const users = graph.consumers.get(node.outputs[0]) ?? [];
+    return `${qdq}Conv${users.length === 1 && users[0].opType === 'BatchNormalization' ? ' + BatchNormalization' : ''}`;
+  }
+  return qdq + features(node, graph, e.model.unraveler.constants, shape)[0];
+}
+
 const { dir, problem } = zooDir();
 const manifest = dir ? loadManifest(dir) : undefined;
 const fixtures = manifest?.fixtures.filter((f) => f.role === 'reference') ?? [];
@@ -107,8 +201,17 @@ describe('zoo reference: the walk agrees with a brute-force numpy reference', fu
     return;
   }
   const covered = new Map<string, number>();
+  /** What the walks with masses (weighted, discriminative, versus) went through, compared to the end. */
+  const massCovered = new Map<string, number>();
   const tieBreaks: string[] = [];
+  const agreed = new Map<Mode, number>();
   const pics = photos();
+  const count = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+
+  it('the reference reproduces ALGORITHM.md\'s hand checks (FC masses, contrasts others and versus, conv modes, merge)', async () => {
+    const { stdout } = await run(python, [referenceScript, '--self-test']);
+    assert.match(stdout, /hand checks pass/);
+  });
 
   fixtures.forEach((f, i) => {
     it(f.name, async () => {
@@ -118,25 +221,31 @@ describe('zoo reference: the walk agrees with a brute-force numpy reference', fu
         const e = await Explainer.create(path.join(dir!, f.file!), { image: pics[i % pics.length] }, {}, cache);
         // The rule books get every class; the torchvision ones their three best, plus every mode on the top-1.
         const classes = f.kind === 'handmade' ? topK(e.probs, e.classCount) : topK(e.probs, 3);
-        const queries: Query[] = classes.map((index) => ({ index, convMode: 'contribution', flattenMode: 'argmax' }));
-        queries.push(
-          { index: classes[0], convMode: 'center', flattenMode: 'argmax' },
-          { index: classes[0], convMode: 'activation', flattenMode: 'positive' },
-          { index: classes[1], convMode: 'contribution', flattenMode: 'positive' },
-        );
+        const queries = queriesFor(classes, f.kind === 'handmade');
         dumpValues(e.forward.values, tmp);
-        fs.writeFileSync(path.join(tmp, 'queries.json'), JSON.stringify({ output: e.outputName, input: e.spec.name, queries }));
+        fs.writeFileSync(path.join(tmp, 'queries.json'), JSON.stringify({ output: e.outputName, input: e.spec.name, logits: Array.from(e.views[0].logits), queries }));
         const { stdout } = await run(python, [referenceScript, path.join(dir!, f.file!), tmp, path.join(tmp, 'queries.json')], { maxBuffer: 1 << 28 });
-        const { results: reference, ties } = JSON.parse(stdout) as { results: Record<string, number[]>[]; ties: Record<string, number[]>[] };
+        const answer = JSON.parse(stdout) as ReferenceAnswer;
+        const scale = Math.max(...Array.from(e.views[0].logits, Math.abs));
+        assert.ok(answer.logitsDiff <= 1e-6 * scale, `the product's logits differ from the reference's own (input of a final Softmax, or the output) by ${answer.logitsDiff}`);
         const { graph } = e.model.model;
         const shapes = e.model.unraveler.shapesFor(e.forward);
         const shape = (t: string) => shapes.get(t) ?? e.model.unraveler.constants.get(t)?.dims ?? [];
+        const byName = new Map(graph.nodes.map((n) => [n.name, n]));
         let compared = 0;
         queries.forEach((q, k) => {
-          const u = e.explain(q.index, { convMode: q.convMode, flattenMode: q.flattenMode }).unravel;
+          const what = `mode ${q.mode}${q.versus !== undefined ? ` ${q.versus}` : ''}, class ${q.index}, conv mode ${q.convMode}, flatten mode ${q.flattenMode}`;
+          let u: UnravelResult;
+          try {
+            u = e.explain(q.index, { convMode: q.convMode, flattenMode: q.flattenMode, mode: q.mode === 'versus' ? 'weighted' : q.mode, versus: q.versus }).unravel;
+          } catch (err) {
+            assert.ok(answer.errors[k], `${what}: the walk failed (${(err as Error).message}) where the reference did not`);
+            return;
+          }
+          assert.equal(answer.errors[k], null, `${what}: the reference failed (${answer.errors[k]}) where the walk did not`);
           const ours = productRecord(u);
-          const theirs = new Map(Object.entries(reference[k]));
-          const what = `class ${q.index}, conv mode ${q.convMode}, flatten mode ${q.flattenMode}`;
+          const theirs = new Map(Object.entries(answer.results[k]));
+          const ties = answer.ties[k];
           // Walk order: the first tensor that differs points at the step (one of its consumers) that diverged.
           let diverged = false;
           for (const l of [...u.layers.map((x) => x.tensor), u.input.name]) {
@@ -144,7 +253,7 @@ describe('zoo reference: the walk agrees with a brute-force numpy reference', fu
             if (a.length === b.length && a.every((v, j) => v === b[j])) continue;
             const onlyOurs = a.filter((v) => !b.includes(v)), onlyTheirs = b.filter((v) => !a.includes(v));
             const users = (graph.consumers.get(l) ?? []).map((n) => n.label).join(', ');
-            const tied = new Set(ties[k][l] ?? []);
+            const tied = new Set(ties[l] ?? []);
             if ([...onlyOurs, ...onlyTheirs].every((v) => tied.has(v))) {
               // Contributions that tie exactly (integers of a quantized model), resolved differently: the walks
               // legitimately part here, so the rest of this query is not compared. Reported, see tieBreaks.
@@ -156,13 +265,40 @@ describe('zoo reference: the walk agrees with a brute-force numpy reference', fu
               + `first differences: ours ${onlyOurs.slice(0, 5)} theirs ${onlyTheirs.slice(0, 5)}`);
           }
           if (diverged) return;
-          compared++;
           const extra = [...theirs.keys()].filter((t) => !ours.has(t) && theirs.get(t)!.length > 0);
           assert.deepEqual(extra, [], `${what}: the reference reached tensors the walk did not`);
+          const theirMasses = answer.masses[k];
+          if (q.mode === 'paper') {
+            assert.equal(u.input.mass, undefined, `${what}: mode paper carried masses`);
+            assert.equal(u.contrastNode, undefined, `${what}: mode paper started a contrast`);
+          } else {
+            checkMasses(u, theirMasses!, what, graph);
+            // Where the contrast started: the first node with weights on the path (none in mode weighted).
+            const start = answer.contrastNode[k];
+            assert.equal(u.contrastNode, start === null ? undefined : byName.get(start)?.label, `${what}: the contrast started elsewhere`);
+            // Where mass found no parent (padding, constants) and was spread: the same nodes, the same share.
+            const spread = new Map<string, number>();
+            for (const l of u.layers) {
+              const pct = spreadNote(l.notes);
+              if (pct !== undefined) spread.set(l.node, pct);
+            }
+            const lost = answer.lost[k];
+            for (const [node, pct] of spread) {
+              assert.ok(node in lost, `${what}: the walk spread mass at '${node}', where the reference lost none`);
+              assert.ok(Math.abs(pct - 100 * lost[node]) <= 0.05 + 1e-9, `${what}: '${node}' lost ${pct}% of its mass, the reference ${100 * lost[node]}%`);
+            }
+            for (const [node, frac] of Object.entries(lost)) {
+              if (frac > LOSS_FLOOR) assert.ok(spread.has(node), `${what}: ${(100 * frac).toFixed(3)}% of the mass at '${node}' had no parent in the reference, and the walk's notes do not say so`);
+            }
+            for (const node of spread.keys()) count(massCovered, `mass spread at ${byName.get(node)?.opType}`);
+            if (u.contrastNode) count(massCovered, `contrast (${q.mode}) at ${contrastKind(byName.get(start!)!, graph, e, shape)}`);
+          }
+          compared++;
+          agreed.set(q.mode, (agreed.get(q.mode) ?? 0) + 1);
           for (const l of u.layers) {
             const node = graph.producer.get(l.tensor);
             if (!node) continue;
-            for (const feat of features(node, graph, e.model.unraveler.constants, shape)) covered.set(feat, (covered.get(feat) ?? 0) + 1);
+            for (const feat of features(node, graph, e.model.unraveler.constants, shape)) count(q.mode === 'paper' ? covered : massCovered, feat);
           }
         });
         assert.ok(compared > 0, `no query of ${f.name} could be compared to the end (all parted at exact ties)`);
@@ -186,5 +322,21 @@ describe('zoo reference: the walk agrees with a brute-force numpy reference', fu
     assert.deepEqual(tieBreaks, [], 'exact (integer) ties the walk resolved differently from the first-index rule');
     const missing = required.filter((r) => !covered.has(r));
     assert.deepEqual(missing, [], `rule families no compared fixation went through (covered: ${[...covered.keys()].join('; ')})`);
+  });
+
+  it('compared masses through every rule that splits, spreads or contrasts them', function () {
+    if (fixtures.length === 0) this.skip();
+    const required = [
+      'Gemm on a vector', 'Gemm on a flattened map', 'MatMul on a vector', 'Mul of 2 activation(s)', 'Add of 2 activation(s)', 'Sum of 3 activation(s)',
+      'Concat', 'conv QDQ int8 weights', 'mass spread at Pad', 'mass spread at Concat',
+      ...(['discriminative', 'versus'] as const).flatMap((m) => [
+        `contrast (${m}) at Gemm on a vector`, `contrast (${m}) at Gemm on a flattened map`, `contrast (${m}) at QDQ Gemm on a vector`,
+        `contrast (${m}) at Conv`, `contrast (${m}) at Conv + BatchNormalization`, `contrast (${m}) at QDQ Conv`,
+      ]),
+    ];
+    const missing = required.filter((r) => !massCovered.has(r));
+    assert.deepEqual(missing, [], `no walk with masses compared to the end went through these (covered: ${[...massCovered.keys()].join('; ')})`);
+    for (const mode of ['paper', 'weighted', 'discriminative', 'versus'] as const) assert.ok((agreed.get(mode) ?? 0) > 0, `no ${mode} walk was compared to the end`);
+    console.log(`      compared to the end: ${[...agreed].map(([m, n]) => `${n} ${m}`).join(', ')} walks`);
   });
 });

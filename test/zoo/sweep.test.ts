@@ -3,6 +3,11 @@
 // target is the argmax, every fixation at every layer lies inside its tensor, the input fixations are
 // non-empty and inside the image, two runs agree, and conv / pool / concat / add steps never send more
 // fixations than they received. Results (supported / error) go to results.json for the README table.
+// Every fixture that explains is explained again with masses (ALGORITHM.md, weighted and class-discriminative
+// explanations): mode weighted must keep the paper's sets at every layer, its input masses must sum to 1, and
+// mass may only go missing at Pad nodes (fixations on constant padding), as the layer notes say; mode
+// discriminative must start its contrast at the classifier (the first node with weights from the output, the
+// layers above it unchanged), keep masses summing to 1 and reach the photo.
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -23,6 +28,16 @@ const expectedErrors: Record<string, { op: string; why: string }> = JSON.parse(
   fs.readFileSync(path.join(repoRoot, 'test', 'zoo', 'expected-errors.json'), 'utf8'),
 );
 
+/** How one fixture fared in a mode with masses. */
+export interface ModeResult {
+  readonly status: 'supported' | 'error';
+  readonly error?: string;
+  /** Mode discriminative: the node the contrast started at (the classifier), as the walk labels it. */
+  readonly contrastNode?: string;
+  readonly inputFixations?: number;
+  readonly ms?: number;
+}
+
 export interface SweepResult {
   readonly name: string;
   readonly family: string;
@@ -36,6 +51,8 @@ export interface SweepResult {
   readonly layers?: number;
   readonly inputFixations?: number;
   readonly ms?: number;
+  readonly weighted?: ModeResult;
+  readonly discriminative?: ModeResult;
 }
 
 function checkLayers(x: Explanation, e: Explainer): void {
@@ -78,6 +95,80 @@ function checkCounts(steps: readonly StepSends[]): void {
       const total = sends.reduce((a, s) => a + s.count, 0);
       assert.ok(total <= held, `${node.label} sent ${total} fixations in all from ${held}`);
     }
+  }
+}
+
+const SPREAD = /% of the mass here had no parent/;
+const weightedOps = new Set(['Conv', 'Gemm', 'MatMul', 'QLinearConv', 'QLinearMatMul', 'QGemm', 'ConvInteger', 'MatMulInteger']);
+
+/** Masses: one per fixation at every layer and at the input, non-negative, the input's summing to 1. */
+function checkMassesOf(x: Explanation): void {
+  for (const l of x.unravel.layers) {
+    assert.ok(l.mass && l.mass.length === l.fixations.length, `${l.op} '${l.node}': ${l.mass?.length ?? 'no'} masses for ${l.fixations.length} fixations`);
+    let sum = 0;
+    for (const m of l.mass) {
+      if (!(m >= 0)) assert.fail(`${l.op} '${l.node}': mass ${m}`);
+      sum += m;
+    }
+    assert.ok(sum <= 1 + 1e-9, `${l.op} '${l.node}' holds mass ${sum} > 1`);
+  }
+  const mass = x.unravel.input.mass;
+  assert.ok(mass && mass.length === x.unravel.input.fixations.length, 'the input fixations have no masses');
+  const total = mass.reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(total - 1) <= 1e-9, `the input masses sum to ${total}`);
+  const weights = x.json.inputFixationWeights;
+  assert.equal(weights.length, x.json.inputFixations.length, 'one weight per input fixation in the JSON');
+  assert.ok(Math.abs(weights.reduce((a, b) => a + b, 0) - 1) <= 1e-9, 'the JSON input weights sum to 1');
+}
+
+/** Only constant padding may lose mass (the rest of that node's fixations take it, and the notes say so). */
+function checkSpread(x: Explanation, mode: string): void {
+  for (const l of x.unravel.layers) {
+    if (l.notes.some((n) => SPREAD.test(n))) assert.equal(l.op, 'Pad', `mode ${mode}: mass had no parent at ${l.op} '${l.node}' (${l.notes.join('; ')}); only constant padding may lose it`);
+  }
+}
+
+const sameFixations = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.prototype.every.call(a, (v: number, j: number) => v === b[j]);
+
+/** Mode weighted: the paper's sets exactly, masses summing to 1, mass lost only at Pad nodes. */
+function checkWeighted(w: Explanation, paper: Explanation): void {
+  assert.equal(w.unravel.layers.length, paper.unravel.layers.length, 'mode weighted walked a different number of steps');
+  w.unravel.layers.forEach((l, k) => {
+    const p = paper.unravel.layers[k];
+    assert.ok(l.tensor === p.tensor && sameFixations(l.fixations, p.fixations), `mode weighted has other fixations than the paper's at ${l.op} '${l.node}'`);
+  });
+  assert.ok(sameFixations(w.unravel.input.fixations, paper.unravel.input.fixations), 'mode weighted reached other input fixations than the paper');
+  checkSpread(w, 'weighted');
+  checkMassesOf(w);
+}
+
+/** Mode discriminative: the contrast starts at the classifier, the first node with weights; above it the walk is the paper's. */
+function checkDiscriminative(d: Explanation, paper: Explanation): void {
+  const start = d.unravel.contrastNode;
+  assert.ok(start, 'mode discriminative started no contrast');
+  const at = d.unravel.layers.findIndex((l) => `${l.op} '${l.node}'` === start);
+  assert.ok(at >= 0, `the contrast node ${start} holds no fixation`);
+  assert.ok(weightedOps.has(d.unravel.layers[at].op), `the contrast started at ${start}, which has no weights`);
+  for (let k = 0; k <= at; k++) {
+    const l = d.unravel.layers[k], p = paper.unravel.layers[k];
+    assert.ok(p && l.tensor === p.tensor && sameFixations(l.fixations, p.fixations), `above the classifier the walk must be the paper's; it differs at ${l.op} '${l.node}'`);
+    if (k < at) assert.ok(!weightedOps.has(l.op), `${l.op} '${l.node}' has weights and comes before the contrast node ${start}`);
+  }
+  checkSpread(d, 'discriminative');
+  checkMassesOf(d);
+}
+
+/** Explains the argmax again in a mode with masses; failures are recorded, then thrown by the caller. */
+function inMode(e: Explainer, mode: 'weighted' | 'discriminative', check: (x: Explanation) => void): { result: ModeResult; error?: Error } {
+  const t0 = performance.now();
+  try {
+    const x = e.explain(undefined, { mode });
+    checkLayers(x, e);
+    checkInput(x, e);
+    check(x);
+    return { result: { status: 'supported', inputFixations: x.json.inputFixations.length, ms: Math.round(performance.now() - t0), ...(x.unravel.contrastNode ? { contrastNode: x.unravel.contrastNode } : {}) } };
+  } catch (err) {
+    return { result: { status: 'error', error: (err as Error).message.split('\n')[0] }, error: err as Error };
   }
 }
 
@@ -131,6 +222,8 @@ describe('zoo sweep: every architecture family explains correctly', function () 
       const t0 = performance.now();
       const cache = new SessionCache();
       let e: Explainer, x: Explanation, steps: StepSends[];
+      let weighted: ReturnType<typeof inMode> | undefined, discriminative: ReturnType<typeof inMode> | undefined;
+      const modes = () => ({ ...(weighted ? { weighted: weighted.result } : {}), ...(discriminative ? { discriminative: discriminative.result } : {}) });
       try {
         e = await Explainer.create(file, { image: photo }, {}, cache);
         ({ result: x, steps } = recordingSends(() => e.explain()));
@@ -155,9 +248,12 @@ describe('zoo sweep: every architecture family explains correctly', function () 
         assert.equal(again.unravel.layers.length, x.unravel.layers.length, 'the second run walked a different number of steps');
         again.unravel.layers.forEach((l, k) => {
           const first = x.unravel.layers[k];
-          assert.ok(l.tensor === first.tensor && l.fixations.length === first.fixations.length && l.fixations.every((v, j) => v === first.fixations[j]),
-            `the second run differs at ${l.op} '${l.node}'`);
+          assert.ok(l.tensor === first.tensor && sameFixations(l.fixations, first.fixations), `the second run differs at ${l.op} '${l.node}'`);
         });
+        // The same class with masses: mode weighted on the paper's walk, mode discriminative from the classifier.
+        const paper = x.json.settings.mode === 'paper' ? x : e.explain(undefined, { mode: 'paper' });
+        weighted = inMode(e, 'weighted', (w) => checkWeighted(w, paper));
+        discriminative = inMode(e, 'discriminative', (d) => checkDiscriminative(d, paper));
         await cache.dispose();
         // A fresh process through the CLI: same class, same layers, same input fixations. Skipped for the
         // few models over 150 MB (AlexNet, VGG, Wide ResNet), where a second session costs most of the lane's time.
@@ -169,13 +265,15 @@ describe('zoo sweep: every architecture family explains correctly', function () 
         }
       } catch (err) {
         await cache.dispose();
-        results.push({ ...base, status: 'error', error: `check failed: ${(err as Error).message.split('\n')[0]}`, photo: path.basename(photo) });
+        results.push({ ...base, status: 'error', error: `check failed: ${(err as Error).message.split('\n')[0]}`, photo: path.basename(photo), ...modes() });
         throw err;
       }
       results.push({
         ...base, status: 'supported', photo: path.basename(photo), target: x.json.target.index, layers: x.json.layers.length,
-        inputFixations: x.json.inputFixations.length, ms: Math.round(performance.now() - t0),
+        inputFixations: x.json.inputFixations.length, ms: Math.round(performance.now() - t0), ...modes(),
       });
+      if (weighted?.error) throw new Error(`mode weighted: ${weighted.error.message}`);
+      if (discriminative?.error) throw new Error(`mode discriminative: ${discriminative.error.message}`);
     });
   });
 });
