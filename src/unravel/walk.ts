@@ -327,7 +327,7 @@ class Walk {
   /** The fixations that reached the input, with masses normalized to sum to 1 (when any mass reached it). */
   result(inputName: string): UnravelResult['input'] {
     const fix = merge(this.pending.get(inputName) ?? []);
-    let mass = fix.mass;
+    let mass = fix.mass ?? (this.options.masses ? new Float64Array(0) : undefined);
     if (mass) {
       const total = totalMass(fix);
       if (total > 0 && Math.abs(total - 1) > MASS_TOLERANCE) mass = mass.map((m) => m / total);

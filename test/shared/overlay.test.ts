@@ -43,11 +43,13 @@ describe('overlay compositor', () => {
     // the heaviest: radius 1.4 (d² ≤ 1.96) and its rim out to 2.4, opaque
     for (const [dx, dy] of [[0, 0], [1, 0], [0, -1]]) assert.deepEqual(px(weighted, 14 + dx, 14 + dy), POINT);
     for (const [dx, dy] of [[1, 1], [2, 0], [-2, 1]]) assert.deepEqual(px(weighted, 14 + dx, 14 + dy), RIM);
-    // the lightest (weight 1 of 4): radius 0.69, so one pixel, at opacity 0.25 over the grey
-    assert.deepEqual(px(weighted, 4, 4), POINT.map((c) => Math.round(GREY * 0.75 + c * 0.25)));
-    assert.deepEqual(px(weighted, 5, 4), [75, 75, 75], 'its rim, at opacity 0.25');
+    // the lightest (weight 1 of 4): radius 0.69, so one pixel, at opacity 0.35 + 0.65 · 0.25 over the grey
+    const a = 0.35 + 0.65 * 0.25;
+    assert.deepEqual(px(weighted, 4, 4), POINT.map((c) => Math.round(GREY * (1 - a) + c * a)));
+    assert.deepEqual(px(weighted, 5, 4), RIM.map((c) => Math.round(GREY * (1 - a) + c * a)), 'its rim, at the same opacity');
+    // weight 0 is still a fixation: the smallest disc at the lowest opacity, 0.35
     const zero = points([[4, 4, 0], [14, 14, 2]]);
-    assert.deepEqual(px(zero, 4, 4), [GREY, GREY, GREY], 'a point of weight 0 does not show');
+    assert.deepEqual(px(zero, 4, 4), POINT.map((c) => Math.round(GREY * 0.65 + c * 0.35)));
   });
 
   it('blends the heat in inferno, its opacity growing with the heat, and frames the box just outside its pixels', () => {

@@ -426,7 +426,8 @@ class Reference:
     def fc_mode(self, node, flatten_mode):
         """positive; the flatten mode on a flattened spatial map; argmax for a MatMul over the last axis of an
         activation with positions (rank 3 or 4: a 1x1 convolution, one parent per fixation)."""
-        if node.op_type == 'MatMul' and len(self.shape(node.input[0])) >= 3:
+        dims = self.shape(node.input[0])
+        if node.op_type == 'MatMul' and len(dims) >= 3 and int(np.prod(dims[1:-1])) > 1:  # [N, 1, D] is a vector
             return 'argmax'
         return flatten_mode if self.flattened_spatial(node.input[0]) else 'positive'
 

@@ -151,8 +151,19 @@ export function isFlattenedSpatial(tensor: string, ctx: WalkContext): boolean {
   return false;
 }
 
-function fcMode(a: string, ctx: WalkContext): FlattenMode {
+/**
+ * The FC rule's mode for activation `a`: `positive`; the flatten mode over a flattened spatial map; `argmax` for a
+ * MatMul over the last axis of an activation with positions (rank ≥ 3 with more than one position, as ConvNeXt's
+ * per-position Linear): that is a 1×1 convolution, one parent per fixation, the input with the largest a_d·W[d,j].
+ */
+function fcMode(a: string, ctx: WalkContext, dims?: Shape): FlattenMode {
+  if (dims && hasPositions(dims)) return 'argmax';
   return isFlattenedSpatial(a, ctx) ? ctx.options.flattenMode : 'positive';
+}
+
+/** An activation [N, …, D] whose dimensions between the batch and the last hold more than one position. */
+function hasPositions(dims: Shape): boolean {
+  return dims.length >= 3 && dims.slice(1, -1).reduce((x, y) => x * y, 1) > 1;
 }
 
 /**
@@ -166,7 +177,7 @@ export function runFc(aName: string, aAct: Activation, bName: string, outAxis: n
   const b = integer ? bq.values : ctx.constants.float(bName);
   if (!b) throw new Error(`its weight '${bName}' is not a constant`);
   const a = integer ? { ...aAct, scale: 1 } : aAct;
-  const { parents, masses, fallbacks } = backProduct(p, a, b, fix.index, fcMode(aName, ctx), fix.mass);
+  const { parents, masses, fallbacks } = backProduct(p, a, b, fix.index, fcMode(aName, ctx, aAct.dims), fix.mass);
   if (fallbacks) ctx.flag(`${fallbacks} neuron(s) had no positive contribution; kept the single largest`);
   return { index: parents, mass: masses };
 }
@@ -205,7 +216,8 @@ function fcContrast(product: (node: OnnxNode, ctx: WalkContext) => { aName: stri
       }
       const one: Product = { ...p, n: 1, bI: 1, bJ: 0 };
       const m = Math.floor(fix.index[0] / p.n);
-      const { parents, masses, fallbacks } = backProduct(one, ctx.activation(aName), column, Int32Array.of(m), fcMode(aName, ctx), fix.mass ?? Float64Array.of(1));
+      const act = ctx.activation(aName);
+      const { parents, masses, fallbacks } = backProduct(one, act, column, Int32Array.of(m), fcMode(aName, ctx, act.dims), fix.mass ?? Float64Array.of(1));
       if (fallbacks) ctx.flag('no input contributes positively to the contrast; kept the single largest');
       return [{ index: parents, mass: fix.mass ? masses : undefined }];
     },
