@@ -128,6 +128,8 @@ export async function twoObjectGallery(modelPath: string, two: TwoObjectBenchmar
 }
 
 export const photoGalleryColumns = ['paper', 'weighted', 'discriminative', 'versus the other class'];
+/** dog.jpg's gallery: the dog (malamute), the bicycle (mountain bike). */
+export const dogGalleryClasses = [249, 671];
 
 /**
  * One photo's maps: for each class, one row per conv mode with the modes as columns (versus: against the

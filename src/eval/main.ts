@@ -8,13 +8,14 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { closeBatchRunners } from '../runtime/batch';
 import { BenchmarkError, loadBenchmark, loadTwoObjects, projectRoot } from './fmnist';
-import { fmnistGallery, galleryColumns, photoGallery, photoGalleryColumns, twoGalleryColumns, twoObjectGallery } from './gallery';
+import { dogGalleryClasses, fmnistGallery, photoGallery, twoObjectGallery } from './gallery';
 import { loadPhotoAnnotations, runPhotoStudy, type PhotoStudy } from './photos';
-import { boxTable, fmnistTable, imagenetTable, overlapDetailTable, overlapTable, sweepTable, twoObjectTable } from './report';
+import { markdown, type EvalResults } from './report';
 import { photoExplainers, runFmnist, runImagenet, runTwoObjects, type FmnistResult, type ImagenetResult, type TwoObjectResult } from './run';
 
 const usage = `Usage: node dist/eval.js [--quick] [--count N] [--curves N] [--two N] [--steps S] [--out DIR]
                          [--gallery N] [--shared DIR] [--skip-fmnist] [--skip-two] [--skip-imagenet]
+       node dist/eval.js --report eval/results/results.json
 
 Scores CNN Fixations (modes × conv modes), CAM, occlusion, a centre baseline and random points.
   --quick          a CI-sized run (50 canvases, 30 two-object canvases, dog.jpg on MobileNetV2),
@@ -27,7 +28,8 @@ Scores CNN Fixations (modes × conv modes), CAM, occlusion, a centre baseline an
   --gallery N      also draw the first N canvases' maps into gallery.jpg and gallery-two.jpg, and dog.jpg's
                    maps into gallery-dog.jpg (default 4; 0 in --quick)
   --shared DIR     the shared models and photos (default ../shared next to the project)
-  --skip-fmnist, --skip-two, --skip-imagenet   leave one benchmark out`;
+  --skip-fmnist, --skip-two, --skip-imagenet   leave one benchmark out
+  --report FILE    write FILE's markdown (results.md next to results.json) again from the JSON, running nothing`;
 
 const photoNames = ['pelican.jpeg', 'bald_eagle.jpeg', 'eagle.jpg', 'dog.jpg', 'horses.jpg', 'giraffe.jpg', 'person.jpg'];
 const quickPhotos = ['dog.jpg'];
@@ -35,8 +37,6 @@ const imagenetModels = ['mobilenetv2-12-dequantized-fp32.onnx', 'shufflenet-v2-1
 /** The class overlap and object boxes also on the int8 model users get from the demo (no CAM: QOperator head). */
 const studyModels = [...imagenetModels, 'mobilenetv2-12-int8.onnx'];
 const fmnistModels = ['fmnist-gap.onnx', 'fmnist-fc.onnx'];
-/** dog.jpg's gallery: the dog, the bicycle. */
-const dogGalleryClasses = [249, 671];
 
 class UsageError extends Error {}
 
@@ -53,13 +53,14 @@ async function main(argv: string[]): Promise<number> {
       quick: { type: 'boolean' }, count: { type: 'string' }, curves: { type: 'string' }, two: { type: 'string' }, steps: { type: 'string' },
       out: { type: 'string' }, gallery: { type: 'string' }, shared: { type: 'string' },
       'skip-fmnist': { type: 'boolean' }, 'skip-two': { type: 'boolean' }, 'skip-imagenet': { type: 'boolean' },
-      debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      report: { type: 'string' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (a.help) {
     console.log(usage);
     return 0;
   }
+  if (a.report) return rewriteReport(a.report);
   const root = projectRoot();
   const count = whole(a.count, '--count') ?? (a.quick ? 50 : undefined);
   const twoCount = whole(a.two, '--two') ?? (a.quick ? 30 : undefined);
@@ -117,41 +118,34 @@ async function main(argv: string[]): Promise<number> {
 
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuStarted);
-  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  const command = `npm run eval${argv.length ? ' -- ' + argv.join(' ') : ''}`;
-  const dogLabels = dogGalleryClasses.map((k) => study[0]?.labels[k]?.split(',')[0] ?? String(k));
-  const md = [
-    `# Explanation quality: CNN Fixations against gradient-free baselines`,
-    '',
-    `Made by \`${command}\` in ${seconds.toFixed(0)} s (${cpuSeconds.toFixed(0)} CPU-seconds in this process; ${new Date().toISOString().slice(0, 10)}). Metrics and protocol: README, section "Measured".`,
-    ...(fmnist.length ? ['', '## Fashion-MNIST localization (true boxes)', '', ...fmnist.flatMap((r) => [fmnistTable(r), ''])] : []),
-    ...(fmnist.length
-      ? ['### Threshold sweep', '', 'The tables above box every map at 20% of its maximum. The best threshold differs per method; chosen here on the test set itself, so each row\'s best is an upper bound for that method.', '', ...fmnist.flatMap((r) => [sweepTable(r), ''])]
-      : []),
-    ...(galleries.has('gallery.jpg') ? [`![maps of the first canvases](gallery.jpg)`, '', `gallery.jpg, columns: ${galleryColumns.join(' · ')}. Green: the method's box; white: the true box.`, ''] : []),
-    ...(two.length ? ['', '## Fashion-MNIST, two objects per canvas (both classes explained)', '', ...two.flatMap((r) => [twoObjectTable(r), ''])] : []),
-    ...(galleries.has('gallery-two.jpg')
-      ? [`![both classes' maps on two-object canvases](gallery-two.jpg)`, '', `gallery-two.jpg (fmnist-gap), two tiles per method: ${twoGalleryColumns.join(' · ')}. White: the box of the class explained; red: the other object's box.`, '']
-      : []),
-    ...(imagenet.length ? ['', '## ImageNet photos: deletion and insertion (top-1 class)', '', imagenetTable(imagenet), ''] : []),
-    ...(study.length ? ['', '## ImageNet photos: class overlap', '', ...study.flatMap((s) => [overlapTable(s), '', overlapDetailTable(s), ''])] : []),
-    ...(study.length ? ['', '## ImageNet photos: mass on the objects (boxes marked by eye, eval/photos/boxes.json)', '', ...study.flatMap((s) => [boxTable(s), ''])] : []),
-    ...(galleries.has('gallery-dog.jpg')
-      ? [
-          `![dog.jpg: maps per mode and conv mode](gallery-dog.jpg)`,
-          '',
-          `gallery-dog.jpg (MobileNetV2): for ${dogLabels.join(', then ')}, one row per conv mode (contribution, center, activation), columns ${photoGalleryColumns.join(' · ')}; then CAM · occlusion. White: the class's object; red: the other objects.`,
-          '',
-        ]
-      : []),
-  ].join('\n');
+  const results: EvalResults = {
+    command: `npm run eval${argv.length ? ' -- ' + argv.join(' ') : ''}`,
+    date: new Date().toISOString().slice(0, 10),
+    seconds: Math.round(seconds),
+    cpuSeconds: Math.round((cpu.user + cpu.system) / 1e6),
+    steps,
+    galleries: [...galleries.keys()],
+    fmnist,
+    two,
+    imagenet,
+    study,
+  };
+  const md = markdown(results);
   console.log('\n' + md);
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, `${name}.md`), md);
   for (const [file, data] of galleries) fs.writeFileSync(path.join(outDir, file), data);
-  const json = { command, seconds: Math.round(seconds), cpuSeconds: Math.round(cpuSeconds), steps, fmnist, two, imagenet, study };
-  fs.writeFileSync(path.join(outDir, `${name}.json`), JSON.stringify(json, null, 1) + '\n');
+  fs.writeFileSync(path.join(outDir, `${name}.json`), JSON.stringify(results, null, 1) + '\n');
   console.log(`wrote ${path.join(outDir, name + '.md')} and ${name}.json`);
+  return 0;
+}
+
+/** --report FILE: the markdown again from a run's JSON (after a change to the tables, without rerunning). */
+function rewriteReport(file: string): number {
+  const results = JSON.parse(fs.readFileSync(file, 'utf8')) as EvalResults;
+  const md = file.replace(/\.json$/, '.md');
+  fs.writeFileSync(md, markdown(results));
+  console.log(`wrote ${md} from ${file}`);
   return 0;
 }
 

@@ -1,5 +1,6 @@
 // The results as markdown tables (printed, written to eval/results/, quoted in the README).
 import * as path from 'node:path';
+import { dogGalleryClasses, galleryColumns, photoGalleryColumns, twoGalleryColumns } from './gallery';
 import { twoObjectMethods } from './methods';
 import type { PhotoStudy } from './photos';
 import type { FmnistResult, ImagenetResult, TwoObjectResult } from './run';
@@ -198,4 +199,115 @@ export function boxTable(s: PhotoStudy): string {
   lines.push(`| mean | ${sums.map((v) => num(mean(v))).join(' | ')} | ${num(mean(keys.map((k) => k.chance)))} |`);
   lines.push(`| maximum on the object | ${peaks.map((p, i) => `${p}/${sums[i].length}`).join(' | ')} | |`);
   return lines.join('\n');
+}
+
+export interface AllResults {
+  readonly fmnist: readonly FmnistResult[];
+  readonly two: readonly TwoObjectResult[];
+  readonly imagenet: readonly ImagenetResult[];
+  readonly study: readonly PhotoStudy[];
+}
+
+/** The classes of dog.jpg whose objects are both in the photo: malamute on the dog, mountain bike on the bicycle. */
+const dogPair = [
+  { object: 'dog', k: 249 },
+  { object: 'bicycle', k: 671 },
+] as const;
+
+/**
+ * Issue 9's goals, checked for every candidate default (a mode with masses × conv mode; paper for
+ * reference): ✓ where the candidate meets the goal on every model measured, with the numbers.
+ */
+export function goalsTable(r: AllResults): string {
+  const candidates = twoObjectMethods.filter((m) => /^fixations-(paper|weighted|discriminative)-/.test(m.id)).map((m) => m.id);
+  const mark = (ok: boolean | undefined) => (ok === undefined ? '' : ok ? ' ✓' : ' ✗');
+  const all = (v: (boolean | undefined)[]) => (v.some((x) => x === undefined) || !v.length ? undefined : v.every(Boolean));
+  const lines = [
+    'Goals of issue 9 for each candidate default (✓: met on every model measured). Two objects: both peaks in their own boxes, % (fmnist-gap / fmnist-fc), against the better of occlusion and CAM. ' +
+      'dog.jpg: the malamute\'s mass on the dog / the mountain bike\'s on the bicycle, per ImageNet model, each above 0.5. Deletion / insertion against CAM: Fashion-MNIST (fmnist-gap: CAM needs a GAP head), and the photos (per ImageNet model, at least level). ' +
+      'GT-known loc (points / heat ≥ 20% box, per Fashion-MNIST model) against today\'s best, the paper mode with contribution and the heat box; in brackets the point count box, which the product does not offer.',
+    '',
+    '| candidate | two objects, both peaks % | dog.jpg, own-object mass | Fashion-MNIST del / ins vs CAM | photos del / ins vs CAM | GT-known loc % (points / heat (count)) |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const id of candidates) {
+    // Two objects: ahead of both baselines on each model.
+    const two = r.two.map((t) => {
+      const v = t.rows.find((x) => x.method === id)?.pointingBoth;
+      const rival = Math.max(...t.rows.filter((x) => x.method === 'cam' || x.method === 'occlusion').map((x) => x.pointingBoth));
+      return { v, ok: v === undefined ? undefined : v > rival };
+    });
+    // dog.jpg: each class's mass mostly on its own object.
+    const dog = r.study.map((s) => {
+      const m = dogPair.map((p) => s.boxes.find((e) => e.photo === 'dog.jpg' && e.object === p.object && e.k === p.k && e.method === id && e.versus === undefined)?.mass?.[p.object]);
+      return { m, ok: m.some((v) => v === undefined) ? undefined : m.every((v) => v! > 0.5) };
+    });
+    // Deletion / insertion against CAM where CAM applies.
+    const versusCam = (rows: readonly { method: string; deletion: number; insertion: number }[], level: boolean) => {
+      const x = rows.find((q) => q.method === id), cam = rows.find((q) => q.method === 'cam');
+      if (!x || !cam) return undefined;
+      const ok = level ? x.deletion <= cam.deletion && x.insertion >= cam.insertion : x.deletion < cam.deletion && x.insertion > cam.insertion;
+      return { text: `${num(x.deletion)} / ${num(x.insertion)} vs ${num(cam.deletion)} / ${num(cam.insertion)}`, ok };
+    };
+    const fm = r.fmnist.map((f) => versusCam(f.rows.filter((q) => q.box !== 'count'), false)).filter((x) => x !== undefined);
+    const ph = r.imagenet.map((f) => versusCam(f.rows, true)).filter((x) => x !== undefined);
+    // GT-known loc: the better of its two boxes against the paper's contribution heat box.
+    const loc = r.fmnist.map((f) => {
+      const get = (m: string, b: string) => f.rows.find((q) => q.method === m && q.box === b)?.gtKnownLoc;
+      const [p, h, c] = [get(id, 'points'), get(id, 'threshold'), get(id, 'count')];
+      const today = get('fixations-paper-contribution', 'threshold');
+      return { text: `${pct(p)} / ${pct(h)}${c === undefined ? '' : ` (${pct(c)})`}`, ok: p === undefined || h === undefined || today === undefined ? undefined : Math.max(p, h) >= today };
+    });
+    lines.push(
+      `| ${label(id)} | ${two.map((t) => pct(t.v)).join(' / ')}${mark(all(two.map((t) => t.ok)))} | ${dog.map((d) => d.m.map(num).join(' / ')).join('; ')}${mark(all(dog.map((d) => d.ok)))} | ` +
+        `${fm.map((x) => x.text).join('; ')}${mark(all(fm.map((x) => x.ok)))} | ${ph.map((x) => x.text).join('; ')}${mark(all(ph.map((x) => x.ok)))} | ${loc.map((x) => x.text).join('; ')}${mark(all(loc.map((x) => x.ok)))} |`,
+    );
+  }
+  const today = r.fmnist.map((f) => pct(f.rows.find((q) => q.method === 'fixations-paper-contribution' && q.box === 'threshold')?.gtKnownLoc));
+  const rivals = r.two.map((t) => `${path.basename(t.model)} ${pct(Math.max(...t.rows.filter((x) => x.method === 'cam' || x.method === 'occlusion').map((x) => x.pointingBoth)))}`);
+  lines.push('', `Today's best GT-known loc: ${today.join(' / ')}. Better of occlusion and CAM on two objects: ${rivals.join(', ')}.`);
+  return lines.join('\n');
+}
+
+/** What a run writes to results.json (or quick.json); the markdown is made from it alone. */
+export interface EvalResults extends AllResults {
+  readonly command: string;
+  readonly date?: string;
+  readonly seconds: number;
+  readonly cpuSeconds?: number;
+  readonly steps: number;
+  /** The gallery images the run wrote next to the JSON. */
+  readonly galleries?: readonly string[];
+}
+
+export function markdown(r: EvalResults): string {
+  const { fmnist, two, imagenet, study } = r;
+  const galleries = new Set(r.galleries ?? []);
+  const dogLabels = dogGalleryClasses.map((k) => study[0]?.labels[k]?.split(',')[0] ?? String(k));
+  return [
+    `# Explanation quality: CNN Fixations against gradient-free baselines`,
+    '',
+    `Made by \`${r.command}\` in ${r.seconds} s${r.cpuSeconds === undefined ? '' : ` (${r.cpuSeconds} CPU-seconds in its process)`}${r.date ? `, ${r.date}` : ''}. Metrics and protocol: README, section "Measured".`,
+    ...(fmnist.length && two.length && imagenet.length ? ['', '## Goals', '', goalsTable(r), ''] : []),
+    ...(fmnist.length ? ['', '## Fashion-MNIST localization (true boxes)', '', ...fmnist.flatMap((x) => [fmnistTable(x), ''])] : []),
+    ...(fmnist.length
+      ? ['### Threshold sweep', '', 'The tables above box every map at 20% of its maximum. The best threshold differs per method; chosen here on the test set itself, so each row\'s best is an upper bound for that method.', '', ...fmnist.flatMap((x) => [sweepTable(x), ''])]
+      : []),
+    ...(galleries.has('gallery.jpg') ? [`![maps of the first canvases](gallery.jpg)`, '', `gallery.jpg, columns: ${galleryColumns.join(' · ')}. Green: the method's box; white: the true box.`, ''] : []),
+    ...(two.length ? ['', '## Fashion-MNIST, two objects per canvas (both classes explained)', '', ...two.flatMap((x) => [twoObjectTable(x), ''])] : []),
+    ...(galleries.has('gallery-two.jpg')
+      ? [`![both classes' maps on two-object canvases](gallery-two.jpg)`, '', `gallery-two.jpg (fmnist-gap), two tiles per method: ${twoGalleryColumns.join(' · ')}. White: the box of the class explained; red: the other object's box.`, '']
+      : []),
+    ...(imagenet.length ? ['', '## ImageNet photos: deletion and insertion (top-1 class)', '', imagenetTable(imagenet), ''] : []),
+    ...(study.length ? ['', '## ImageNet photos: class overlap', '', ...study.flatMap((s) => [overlapTable(s), '', overlapDetailTable(s), ''])] : []),
+    ...(study.length ? ['', '## ImageNet photos: mass on the objects (boxes marked by eye, eval/photos/boxes.json)', '', ...study.flatMap((s) => [boxTable(s), ''])] : []),
+    ...(galleries.has('gallery-dog.jpg')
+      ? [
+          `![dog.jpg: maps per mode and conv mode](gallery-dog.jpg)`,
+          '',
+          `gallery-dog.jpg (MobileNetV2): for ${dogLabels.join(', then ')}, one row per conv mode (contribution, center, activation), columns ${photoGalleryColumns.join(' · ')}; then CAM · occlusion. White: the class's object; red: the other objects.`,
+          '',
+        ]
+      : []),
+  ].join('\n');
 }
