@@ -8,8 +8,8 @@ import { gridToHeat } from '../baselines/common';
 import type { Box } from '../heatmap/box';
 import { heatPeak, type HeatMap } from '../heatmap/density';
 import { available, photoExplainers } from './run';
-import { convModes, evalMethods, fixations, type EvalMethod, type MapResult } from './methods';
-import { histogramIntersection, inRegion, jaccard, mapShareIn, massIn, weightedJaccard, type Region } from './metrics';
+import { convModes, evalMethods, fixations, type BoxKind, type EvalMethod, type MapResult } from './methods';
+import { histogramIntersection, inRegion, jaccard, located, mapShareIn, massIn, weightedJaccard, type Region } from './metrics';
 
 export interface PhotoObject {
   readonly name: string;
@@ -72,6 +72,8 @@ export interface BoxShareEntry {
   readonly peakInside: boolean;
   /** The object's visible part's share of the model's view: what a uniform map would put there. */
   readonly chance: number;
+  /** Per box kind of the method: its box has IoU ≥ 0.5 with one of the object's boxes or with their union (GT-known localization). */
+  readonly located: Partial<Record<BoxKind, boolean>>;
 }
 
 export interface PhotoStudy {
@@ -85,6 +87,11 @@ export interface PhotoStudy {
 function fixationKeys(r: MapResult): Map<string, number> {
   const j = r.explanation!.json;
   return new Map(j.inputFixations.map((f, i) => [f.join(','), j.inputFixationWeights[i]]));
+}
+
+/** The smallest box around all of them. */
+function union(boxes: readonly Box[]): Box {
+  return [Math.min(...boxes.map((b) => b[0])), Math.min(...boxes.map((b) => b[1])), Math.max(...boxes.map((b) => b[2])), Math.max(...boxes.map((b) => b[3]))];
 }
 
 function peakIn(heat: HeatMap, region: Region): boolean {
@@ -161,6 +168,7 @@ export async function runPhotoStudy(
             shareBoxes: share[note.objects.length],
             peakInside: peakIn(x.heat, regions[j]),
             chance: chance[j],
+            located: Object.fromEntries(m.boxes.map((b) => [b, [...obj.boxes, union(obj.boxes)].some((t) => located(x.boxes[b] ?? null, t))])),
           };
           if (x.explanation) {
             const mass = massIn(x.explanation.json.points, x.explanation.json.pointWeights, [...regions, { boxes: obj.boxes }]);

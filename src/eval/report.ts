@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { dogGalleryClasses, galleryColumns, photoGalleryColumns, twoGalleryColumns } from './gallery';
 import { twoObjectMethods } from './methods';
-import type { PhotoStudy } from './photos';
+import type { BoxShareEntry, PhotoStudy } from './photos';
 import type { FmnistResult, ImagenetResult, TwoObjectResult } from './run';
 
 const pct = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–' : (100 * v).toFixed(1));
@@ -177,27 +177,41 @@ const cls = (s: PhotoStudy, k: number) => `${s.labels[k]?.split(',')[0] ?? '?'} 
 export function boxTable(s: PhotoStudy): string {
   const methods = [...new Set(s.boxes.map((e) => e.method))];
   const keys = [...new Map(s.boxes.map((e) => [`${e.photo}:${e.object}:${e.k}`, e] as const)).values()];
+  const entry = (key: BoxShareEntry, m: string) => s.boxes.find((x) => x.photo === key.photo && x.object === key.object && x.k === key.k && x.method === m);
+  const value = (e: BoxShareEntry) => (e.mass ?? e.share)[e.object];
   const lines = [
     `**${modelName(s.model)}**: share of each class's mass (CNN Fixations) or map (CAM, occlusion) on its own object (the object's boxes minus the objects in front); **bold**: the map's maximum is on the object. ${shortLegend}; V: against the other object's class (first pair in boxes.json). chance: the object's share of the model's view.`,
     '',
     `| photo: object, class | ${methods.map(shortName).join(' | ')} | chance |`,
     `|---|${methods.map(() => '---:').join('|')}|---:|`,
   ];
-  const sums = methods.map(() => [] as number[]);
-  const peaks = methods.map(() => 0);
   for (const key of keys) {
-    const cells = methods.map((m, i) => {
-      const e = s.boxes.find((x) => x.photo === key.photo && x.object === key.object && x.k === key.k && x.method === m);
-      if (!e) return '–';
-      const v = (e.mass ?? e.share)[e.object];
-      sums[i].push(v);
-      if (e.peakInside) peaks[i]++;
-      return e.peakInside ? `**${num(v)}**` : num(v);
+    const cells = methods.map((m) => {
+      const e = entry(key, m);
+      return !e ? '–' : e.peakInside ? `**${num(value(e))}**` : num(value(e));
     });
     lines.push(`| ${key.photo}: ${key.object}, ${cls(s, key.k)} | ${cells.join(' | ')} | ${num(key.chance)} |`);
   }
-  lines.push(`| mean | ${sums.map((v) => num(mean(v))).join(' | ')} | ${num(mean(keys.map((k) => k.chance)))} |`);
-  lines.push(`| maximum on the object | ${peaks.map((p, i) => `${p}/${sums[i].length}`).join(' | ')} | |`);
+  // Means over all rows (versus: only over the rows with a second object: '–'), and over the rows every method has.
+  const full = keys.filter((key) => methods.every((m) => entry(key, m)));
+  const meanCell = (m: string, rows: readonly BoxShareEntry[]) => {
+    const es = rows.map((key) => entry(key, m));
+    return es.every((e) => e !== undefined) ? num(mean(es.map((e) => value(e!)))) : '–';
+  };
+  /** How many of the method's rows hit, out of its rows ('–' where the method has no such figure). */
+  const countCell = (m: string, hit: (e: BoxShareEntry) => boolean | undefined) => {
+    const h = keys.flatMap((key) => {
+      const e = entry(key, m);
+      return e ? [hit(e)] : [];
+    });
+    return h.some((x) => x === undefined) ? '–' : `${h.filter(Boolean).length}/${h.length}`;
+  };
+  lines.push(`| mean, all ${keys.length} rows | ${methods.map((m) => meanCell(m, keys)).join(' | ')} | ${num(mean(keys.map((k) => k.chance)))} |`);
+  if (full.length < keys.length) lines.push(`| mean, the ${full.length} rows with V | ${methods.map((m) => meanCell(m, full)).join(' | ')} | ${num(mean(full.map((k) => k.chance)))} |`);
+  lines.push(`| maximum on the object | ${methods.map((m) => countCell(m, (e) => e.peakInside)).join(' | ')} | |`);
+  for (const b of ['points', 'threshold', 'count'] as const) {
+    lines.push(`| located (IoU ≥ 0.5), ${boxNames[b]} box | ${methods.map((m) => countCell(m, (e) => e.located?.[b])).join(' | ')} | |`);
+  }
   return lines.join('\n');
 }
 

@@ -180,6 +180,13 @@ describe('ImageNet photos: object boxes and class pairs', function () {
       assert.ok(shares.reduce((s, v) => s + v, 0) <= 1 + 1e-9, 'visible parts do not overlap');
       assert.ok(e.shareBoxes >= e.share[e.object] - 1e-12, 'the whole boxes hold at least the visible part');
       assert.ok(e.chance > 0 && e.chance < 1);
+      const kinds = Object.keys(e.located).sort();
+      if (e.method.startsWith('fixations-paper')) assert.deepEqual(kinds, ['points', 'threshold']);
+      else if (e.method.startsWith('fixations')) assert.deepEqual(kinds, ['count', 'points', 'threshold']);
+      else assert.deepEqual(kinds, ['threshold']);
     }
+    // The dog is in front of the bicycle: a pixel of both boxes counts for the dog only.
+    const mb = study.boxes.find((e) => e.object === 'bicycle' && e.k === 671 && e.method === 'fixations-paper-contribution')!;
+    assert.ok(mb.shareBoxes > mb.share.bicycle + 0.05, `the bicycle's whole box ${mb.shareBoxes} holds more than its visible part ${mb.share.bicycle}`);
   });
 });
