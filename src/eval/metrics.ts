@@ -3,7 +3,7 @@
 // follow the class probability; the area under that curve is small for a good map when deleting, large
 // when inserting. Curves run as one batch of perturbed copies per image and map.
 import { probabilities } from '../explain';
-import { iou, type Box } from '../heatmap/box';
+import { iou, pointsBox, type Box } from '../heatmap/box';
 import { fullResolution, heatAt, type HeatMap } from '../heatmap/density';
 import { toOriginal, type CoordinateMap } from '../preprocess/geometry';
 import type { BatchRunner, InputData } from '../runtime/batch';
@@ -162,6 +162,11 @@ export interface Region {
 
 const inBox = (b: Box, x: number, y: number) => x >= b[0] && x <= b[2] && y >= b[1] && y <= b[3];
 
+/** The smallest box around all of the boxes (null for none). */
+export function boxAround(boxes: readonly Box[]): Box | null {
+  return pointsBox(boxes.flatMap((b) => [[b[0], b[1]], [b[2], b[3]]] as const));
+}
+
 export function inRegion(r: Region, x: number, y: number): boolean {
   return r.boxes.some((b) => inBox(b, x, y)) && !(r.minus ?? []).some((b) => inBox(b, x, y));
 }
@@ -191,9 +196,9 @@ export function mapShareIn(heat: HeatMap, regions: readonly Region[]): number[] 
   const { full, total } = fullMap(heat), w = heat.width;
   return regions.map((r) => {
     // Each pixel once: over the boxes' bounding rectangle, counting the pixels in the region.
-    const b = r.boxes;
-    const x0 = Math.max(0, Math.min(...b.map((q) => q[0]))), x1 = Math.min(w - 1, Math.max(...b.map((q) => q[2])));
-    const y0 = Math.max(0, Math.min(...b.map((q) => q[1]))), y1 = Math.min(heat.height - 1, Math.max(...b.map((q) => q[3])));
+    const around = boxAround(r.boxes);
+    if (!around) return 0;
+    const x0 = Math.max(0, around[0]), x1 = Math.min(w - 1, around[2]), y0 = Math.max(0, around[1]), y1 = Math.min(heat.height - 1, around[3]);
     let s = 0;
     for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) if (inRegion(r, x, y)) s += full[y * w + x];
     return total > 0 ? s / total : 0;

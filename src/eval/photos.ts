@@ -9,7 +9,7 @@ import type { Box } from '../heatmap/box';
 import { heatPeak, type HeatMap } from '../heatmap/density';
 import { available, photoExplainers } from './run';
 import { convModes, evalMethods, fixations, type BoxKind, type EvalMethod, type MapResult } from './methods';
-import { histogramIntersection, inRegion, jaccard, located, mapShareIn, massIn, weightedJaccard, type Region } from './metrics';
+import { boxAround, histogramIntersection, inRegion, jaccard, located, mapShareIn, massIn, weightedJaccard, type Region } from './metrics';
 
 export interface PhotoObject {
   readonly name: string;
@@ -89,11 +89,6 @@ function fixationKeys(r: MapResult): Map<string, number> {
   return new Map(j.inputFixations.map((f, i) => [f.join(','), j.inputFixationWeights[i]]));
 }
 
-/** The smallest box around all of them. */
-function union(boxes: readonly Box[]): Box {
-  return [Math.min(...boxes.map((b) => b[0])), Math.min(...boxes.map((b) => b[1])), Math.max(...boxes.map((b) => b[2])), Math.max(...boxes.map((b) => b[3]))];
-}
-
 function peakIn(heat: HeatMap, region: Region): boolean {
   const p = heatPeak(heat);
   return p !== null && inRegion(region, p[0], p[1]);
@@ -168,7 +163,7 @@ export async function runPhotoStudy(
             shareBoxes: share[note.objects.length],
             peakInside: peakIn(x.heat, regions[j]),
             chance: chance[j],
-            located: Object.fromEntries(m.boxes.map((b) => [b, [...obj.boxes, union(obj.boxes)].some((t) => located(x.boxes[b] ?? null, t))])),
+            located: Object.fromEntries(m.boxes.map((b) => [b, [...obj.boxes, boxAround(obj.boxes)!].some((t) => located(x.boxes[b] ?? null, t))])),
           };
           if (x.explanation) {
             const mass = massIn(x.explanation.json.points, x.explanation.json.pointWeights, [...regions, { boxes: obj.boxes }]);

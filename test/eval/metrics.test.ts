@@ -8,7 +8,7 @@ import { Explainer } from '../../src/explain';
 import { densityMap, heatAt } from '../../src/heatmap/density';
 import { planGeometry } from '../../src/preprocess/geometry';
 import { batchRunner } from '../../src/runtime/batch';
-import { auc, blurInput, deletionInsertion, histogramIntersection, inRegion, jaccard, located, mapShareIn, massIn, pointingHit, saliencyOnInput, salientOrder, weightedJaccard } from '../../src/eval/metrics';
+import { auc, blurInput, boxAround, deletionInsertion, histogramIntersection, inRegion, jaccard, located, mapShareIn, massIn, pointingHit, saliencyOnInput, salientOrder, weightedJaccard } from '../../src/eval/metrics';
 import { objectRegion } from '../../src/eval/photos';
 import { shared } from '../helpers/tmp';
 
@@ -90,6 +90,8 @@ describe('eval metrics', () => {
     // Two boxes make one region (each point once), and a box in front takes its points away.
     assert.ok(near(massIn(points, weights, [{ boxes: [[0, 0, 25, 25], [5, 5, 35, 35]] }]), [0.6]));
     assert.ok(near(massIn(points, weights, [{ boxes: [[0, 0, 60, 60]], minus: [[15, 5, 35, 35]] }]), [0.5]));
+    assert.deepEqual(boxAround([[1, 2, 3, 4], [0, 5, 2, 9]]), [0, 2, 3, 9]);
+    assert.equal(boxAround([]), null);
     // Box edges are inclusive.
     assert.equal(inRegion({ boxes: [[10, 10, 20, 20]] }, 20, 20), true);
     assert.equal(inRegion({ boxes: [[10, 10, 20, 20]] }, 21, 20), false);
