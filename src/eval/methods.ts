@@ -1,22 +1,29 @@
 // The methods under comparison, each turning (explainer, class) into a heat map and its boxes: CNN
-// Fixations in its three conv modes, CAM, occlusion, and two baselines that look at nothing (a centred
+// Fixations in its modes (paper, weighted, discriminative, and versus the other object's class where
+// there is one) × its three conv modes, CAM, occlusion, and two baselines that look at nothing (a centred
 // Gaussian with a centred box, and as many random points as CNN Fixations finds, run through the same
 // outlier / density / box steps).
 import { camHead, explainWithMethod } from '../baselines/index';
-import type { Explainer } from '../explain';
+import type { ExplainMode, Explainer, Explanation } from '../explain';
 import { pointsBox, thresholdBox, type Box } from '../heatmap/box';
 import { defaultSigma, densityMap, type HeatMap } from '../heatmap/density';
 import { removeOutliers, type Point } from '../heatmap/outliers';
 import type { ConvMode } from '../unravel/types';
 import { seededRandom } from './metrics';
 
-/** points: tight box around the kept points; threshold: largest region ≥ 20% of the map's max; prior: a fixed centred box. */
-export type BoxKind = 'points' | 'threshold' | 'prior';
+/**
+ * points: tight box around the kept points; threshold: largest region ≥ 20% of the map's max; count (modes
+ * with masses): the same on the kept points' density with every point counting 1, as the paper's map does;
+ * prior: a fixed centred box.
+ */
+export type BoxKind = 'points' | 'threshold' | 'count' | 'prior';
 
 export interface MapResult {
   readonly heat: HeatMap;
   readonly boxes: Partial<Record<BoxKind, Box | null>>;
   readonly ms: number;
+  /** CNN Fixations only: the explanation (points, masses, input fixations). */
+  readonly explanation?: Explanation;
 }
 
 export interface ImageContext {
@@ -25,6 +32,8 @@ export interface ImageContext {
   readonly seed: number;
   /** [width, height] of the centre baseline's box, or none where no boxes are scored. */
   readonly priorSize?: readonly [number, number];
+  /** The class the `versus` methods explain against (the other object's), where there is one. */
+  readonly rival?: number;
 }
 
 export interface EvalMethod {
@@ -36,28 +45,51 @@ export interface EvalMethod {
   run(ctx: ImageContext, k: number): Promise<MapResult>;
 }
 
-function fixations(mode: ConvMode): EvalMethod {
+/** Boxes computed on first use (the photo study reads none). */
+function lazyBoxes(make: Partial<Record<BoxKind, () => Box | null>>): Partial<Record<BoxKind, Box | null>> {
+  const boxes: Partial<Record<BoxKind, Box | null>> = {};
+  for (const [kind, f] of Object.entries(make) as [BoxKind, () => Box | null][]) {
+    let box: Box | null | undefined;
+    Object.defineProperty(boxes, kind, { enumerable: true, get: () => (box === undefined ? (box = f()) : box) });
+  }
+  return boxes;
+}
+
+/** paper, weighted, discriminative: the explainer's modes; versus: masses, the class against ctx.rival. */
+export type FixationMode = ExplainMode | 'versus';
+export const fixationModes: readonly FixationMode[] = ['paper', 'weighted', 'discriminative', 'versus'];
+// The conv modes: contribution (the tap whose activation × weight contributed most), center (the authors'
+// generic code: the stride-scaled position, no search in the window) and activation (the largest input
+// activation: contribution without the weight). All are cheap, so all are scored.
+export const convModes: readonly ConvMode[] = ['contribution', 'center', 'activation'];
+
+export const fixationsId = (mode: FixationMode, conv: ConvMode) => `fixations-${mode}-${conv}`;
+
+export function fixations(mode: FixationMode, conv: ConvMode): EvalMethod {
   return {
-    id: `fixations-${mode}`,
-    label: `CNN Fixations (${mode})`,
-    boxes: ['points', 'threshold'],
+    id: fixationsId(mode, conv),
+    label: `CNN Fixations ${mode === 'versus' ? 'versus B' : mode} (${conv})`,
+    boxes: mode === 'paper' ? ['points', 'threshold'] : ['points', 'threshold', 'count'],
     unavailable: () => undefined,
-    async run({ explainer }, k) {
+    async run({ explainer, rival }, k) {
+      if (mode === 'versus' && rival === undefined) throw new Error('versus needs the class to explain against (ctx.rival)');
       const t0 = performance.now();
-      const x = explainer.explain(k, { convMode: mode, boxMode: 'points' });
+      const x = mode === 'versus' ? explainer.explain(k, { convMode: conv, boxMode: 'points', versus: rival }) : explainer.explain(k, { mode, convMode: conv, boxMode: 'points' });
       const ms = performance.now() - t0;
-      return { heat: x.heat, boxes: { points: x.box, threshold: thresholdBox(x.heat) }, ms };
+      const { width: w, height: h } = explainer.picture;
+      const boxes = lazyBoxes({
+        points: () => x.box,
+        threshold: () => thresholdBox(x.heat),
+        count: () => thresholdBox(densityMap(x.keptPoints, w, h, x.heat.sigma)),
+      });
+      return { heat: x.heat, boxes, ms, explanation: x };
     },
   };
 }
 
-// The conv modes: contribution (the default: the tap whose activation × weight contributed most), center
-// (the authors' generic code: the stride-scaled position, no search in the window) and activation (the
-// largest input activation: contribution without the weight). All three are cheap, so all are scored.
-export const evalMethods: readonly EvalMethod[] = [
-  fixations('contribution'),
-  fixations('center'),
-  fixations('activation'),
+const fixationMethods = (modes: readonly FixationMode[]) => modes.flatMap((m) => convModes.map((c) => fixations(m, c)));
+
+const baselines: readonly EvalMethod[] = [
   {
     id: 'cam',
     label: 'CAM',
@@ -112,9 +144,9 @@ export const evalMethods: readonly EvalMethod[] = [
     boxes: ['points', 'threshold'],
     unavailable: () => undefined,
     async run({ explainer, seed }, k) {
-      // As many points as CNN Fixations (default mode) finds for this image and class (12 on average on
+      // As many points as CNN Fixations (paper, contribution) finds for this image and class (12 on average on
       // fmnist-gap, ~100 on MobileNetV2), thrown uniformly: the control for "points anywhere".
-      const count = Math.max(1, explainer.explain(k).json.points.length);
+      const count = Math.max(1, explainer.explain(k, { mode: 'paper', convMode: 'contribution' }).json.points.length);
       const t0 = performance.now();
       const { width: w, height: h } = explainer.picture;
       const rnd = seededRandom(seed * 1009 + k);
@@ -125,3 +157,9 @@ export const evalMethods: readonly EvalMethod[] = [
     },
   },
 ];
+
+/** The one-item benchmark's and the photos' methods: CNN Fixations paper, weighted, discriminative × conv modes, then the baselines. */
+export const evalMethods: readonly EvalMethod[] = [...fixationMethods(['paper', 'weighted', 'discriminative']), ...baselines];
+
+/** The two-object benchmark's: also versus (each object's class against the other's). */
+export const twoObjectMethods: readonly EvalMethod[] = [...fixationMethods(fixationModes), ...baselines];

@@ -3,8 +3,8 @@
 // follow the class probability; the area under that curve is small for a good map when deleting, large
 // when inserting. Curves run as one batch of perturbed copies per image and map.
 import { probabilities } from '../explain';
-import { iou, type Box } from '../heatmap/box';
-import { heatAt, type HeatMap } from '../heatmap/density';
+import { iou, pointsBox, type Box } from '../heatmap/box';
+import { fullResolution, heatAt, type HeatMap } from '../heatmap/density';
 import { toOriginal, type CoordinateMap } from '../preprocess/geometry';
 import type { BatchRunner, InputData } from '../runtime/batch';
 import type { Shape } from '../unravel/tensor';
@@ -152,4 +152,90 @@ export async function deletionInsertion(runner: BatchRunner, input: CurveInput, 
   const outs = await runner.run(input8 ? Uint8Array.from(batch, (v) => Math.max(0, Math.min(255, Math.round(v)))) : batch, 2 * (steps + 1), dims);
   const p = outs.map((o) => probabilities(o)[k]);
   return { deletion: Float64Array.from(p.slice(0, steps + 1)), insertion: Float64Array.from(p.slice(steps + 1)) };
+}
+
+/** A region of the image: the union of boxes, minus the union of `minus` (objects in front of it). */
+export interface Region {
+  readonly boxes: readonly Box[];
+  readonly minus?: readonly Box[];
+}
+
+const inBox = (b: Box, x: number, y: number) => x >= b[0] && x <= b[2] && y >= b[1] && y <= b[3];
+
+/** The smallest box around all of the boxes (null for none). */
+export function boxAround(boxes: readonly Box[]): Box | null {
+  return pointsBox(boxes.flatMap((b) => [[b[0], b[1]], [b[2], b[3]]] as const));
+}
+
+export function inRegion(r: Region, x: number, y: number): boolean {
+  return r.boxes.some((b) => inBox(b, x, y)) && !(r.minus ?? []).some((b) => inBox(b, x, y));
+}
+
+/** The share of the points' mass inside each region (weights as given, e.g. pointWeights that sum to 1). */
+export function massIn(points: readonly (readonly [number, number])[], weights: readonly number[], regions: readonly Region[]): number[] {
+  return regions.map((r) => points.reduce((s, [x, y], i) => (inRegion(r, x, y) ? s + weights[i] : s), 0));
+}
+
+/** A map at full resolution and its sum, computed once per map (the photo study reads each map several times). */
+const fullMaps = new WeakMap<HeatMap, { full: Float32Array; total: number }>();
+function fullMap(heat: HeatMap): { full: Float32Array; total: number } {
+  let f = fullMaps.get(heat);
+  if (!f) {
+    const full = fullResolution(heat);
+    let total = 0;
+    for (let i = 0; i < full.length; i++) total += full[i];
+    f = { full, total };
+    fullMaps.set(heat, f);
+  }
+  return f;
+}
+
+/** The share of the map (summed at full resolution) inside each region; 0 for an empty map. */
+export function mapShareIn(heat: HeatMap, regions: readonly Region[]): number[] {
+  if (heat.empty) return regions.map(() => 0);
+  const { full, total } = fullMap(heat), w = heat.width;
+  return regions.map((r) => {
+    // Each pixel once: over the boxes' bounding rectangle, counting the pixels in the region.
+    const around = boxAround(r.boxes);
+    if (!around) return 0;
+    const x0 = Math.max(0, around[0]), x1 = Math.min(w - 1, around[2]), y0 = Math.max(0, around[1]), y1 = Math.min(heat.height - 1, around[3]);
+    let s = 0;
+    for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) if (inRegion(r, x, y)) s += full[y * w + x];
+    return total > 0 ? s / total : 0;
+  });
+}
+
+/**
+ * Histogram intersection of two maps of one image, each scaled to sum 1 at full resolution: Σ min(p, q).
+ * 1 when the maps are the same up to scale, 0 when they do not overlap (or one is empty).
+ */
+export function histogramIntersection(a: HeatMap, b: HeatMap): number {
+  if (a.empty || b.empty) return 0;
+  if (a.width !== b.width || a.height !== b.height) throw new Error(`maps of different images (${a.width}×${a.height} and ${b.width}×${b.height})`);
+  const { full: pa, total: sa } = fullMap(a), { full: pb, total: sb } = fullMap(b);
+  if (!(sa > 0 && sb > 0)) return 0;
+  const ia = 1 / sa, ib = 1 / sb;
+  let s = 0;
+  for (let i = 0; i < pa.length; i++) s += Math.min(pa[i] * ia, pb[i] * ib);
+  return s;
+}
+
+/** |A ∩ B| / |A ∪ B| of two sets of keys (1 for two empty sets). */
+export function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
+  let shared = 0;
+  for (const k of a) if (b.has(k)) shared++;
+  const union = a.size + b.size - shared;
+  return union ? shared / union : 1;
+}
+
+/** Σ min(a, b) / Σ max(a, b) over the union of keys: the Jaccard of two mass distributions (Ruzicka). */
+export function weightedJaccard(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): number {
+  let lo = 0, hi = 0;
+  for (const [k, v] of a) {
+    const w = b.get(k) ?? 0;
+    lo += Math.min(v, w);
+    hi += Math.max(v, w);
+  }
+  for (const [k, w] of b) if (!a.has(k)) hi += w;
+  return hi ? lo / hi : 1;
 }

@@ -1,15 +1,17 @@
-// The two benchmarks. Fashion-MNIST canvases with true boxes: localization (top-1 and with the class
-// given), pointing game, deletion/insertion, time. Real ImageNet photos (no boxes): deletion/insertion
-// and time. Every method sees the same images, classes, tie-breaks and perturbation batches.
+// The benchmarks. Fashion-MNIST canvases with true boxes: localization (top-1 and with the class given),
+// pointing game, deletion/insertion, time. Two-object Fashion-MNIST canvases: both classes explained, the
+// discriminative pointing game and the mass on each object. Real ImageNet photos: deletion/insertion and
+// time (their boxes and class pairs: photos.ts). Every method sees the same images, classes, tie-breaks
+// and perturbation batches.
 import * as path from 'node:path';
 import { Explainer } from '../explain';
 import { thresholdBox } from '../heatmap/box';
 import { fullResolution, type HeatMap } from '../heatmap/density';
 import { encodePng } from '../heatmap/render';
 import { batchRunner } from '../runtime/batch';
-import { canvasRgba, type Benchmark } from './fmnist';
-import { evalMethods, type BoxKind, type EvalMethod } from './methods';
-import { auc, blurInput, deletionInsertion, located, pointingHit, saliencyOnInput, salientOrder, type CurveInput } from './metrics';
+import { canvasRgba, type Benchmark, type Canvases, type TwoObjectBenchmark } from './fmnist';
+import { evalMethods, twoObjectMethods, type BoxKind, type EvalMethod } from './methods';
+import { auc, blurInput, deletionInsertion, located, mapShareIn, massIn, pointingHit, saliencyOnInput, salientOrder, type CurveInput } from './metrics';
 
 export interface RunOptions {
   /** Points per deletion/insertion curve minus one. */
@@ -55,7 +57,7 @@ export interface FmnistResult {
   readonly rows: Row[];
 }
 
-class Tally {
+export class Tally {
   private sums = new Map<string, number>();
   private counts = new Map<string, number>();
   add(key: string, v: number): void {
@@ -76,12 +78,22 @@ function curveInput(e: Explainer): CurveInput {
   return { dims: v.dims, data, layout: e.spec.layout, blurred: blurInput(data, v.dims, e.spec.layout, Math.max(1, (5 / 224) * Math.min(h, w))) };
 }
 
-function available(methods: readonly EvalMethod[], e: Explainer, skipped: Record<string, string>): EvalMethod[] {
+export function available(methods: readonly EvalMethod[], e: Explainer, skipped: Record<string, string>): EvalMethod[] {
   return methods.filter((m) => {
     const why = m.unavailable(e);
     if (why) skipped[m.id] = why;
     return !why;
   });
+}
+
+/** Canvas i of a Fashion-MNIST set, with its forward pass (the model's own `unit` preset). */
+export async function canvasExplainer(modelPath: string, set: Canvases, i: number, name: string): Promise<Explainer> {
+  const png = await encodePng(set.size, set.size, canvasRgba(set, i));
+  return Explainer.create(modelPath, { imageBytes: png, label: `${name} #${i}` }, { labels: set.classes });
+}
+
+function progress(log: (line: string) => void, modelPath: string, i: number, count: number, started: number): void {
+  if ((i + 1) % 100 === 0 || i + 1 === count) log(`  ${path.basename(modelPath)}: ${i + 1}/${count} images, ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
 
 export async function runFmnist(modelPath: string, bench: Benchmark, o: RunOptions): Promise<FmnistResult> {
@@ -95,8 +107,7 @@ export async function runFmnist(modelPath: string, bench: Benchmark, o: RunOptio
   let right = 0;
   const started = performance.now();
   for (let i = 0; i < bench.count; i++) {
-    const png = await encodePng(bench.size, bench.size, canvasRgba(bench, i));
-    const e = await Explainer.create(modelPath, { imageBytes: png, label: `fmnist-loc #${i}` }, { labels: bench.classes });
+    const e = await canvasExplainer(modelPath, bench, i, 'fmnist-loc');
     methods ??= available(evalMethods, e, skipped);
     const truth = bench.boxes[i];
     const gt = bench.labels[i];
@@ -123,9 +134,7 @@ export async function runFmnist(modelPath: string, bench: Benchmark, o: RunOptio
         t.add(`${m.id}:insertion`, auc(c.insertion));
       }
     }
-    if ((i + 1) % 100 === 0 || i + 1 === bench.count) {
-      o.log(`  ${path.basename(modelPath)}: ${i + 1}/${bench.count} images, ${((performance.now() - started) / 1000).toFixed(0)} s`);
-    }
+    progress(o.log, modelPath, i, bench.count, started);
   }
   const rows: Row[] = [];
   for (const m of methods ?? []) {
@@ -147,6 +156,87 @@ export async function runFmnist(modelPath: string, bench: Benchmark, o: RunOptio
   return { model: modelPath, images: bench.count, curveImages: Math.min(o.curveImages, bench.count), accuracy: right / bench.count, skipped, rows };
 }
 
+export interface TwoObjectRow {
+  readonly method: string;
+  readonly label: string;
+  /** Discriminative pointing game: A's map peaks inside A's box and B's inside B's. */
+  readonly pointingBoth: number;
+  /** The same on the canvases whose top-2 predictions are the two classes. */
+  readonly pointingBothTop2: number;
+  /** Single pointing hits (either class), for reference. */
+  readonly pointingEach: number;
+  /** CNN Fixations: the share of the class's fixation mass (all points, before outlier removal) in its own box and in the other's. */
+  readonly massOwn?: number;
+  readonly massOther?: number;
+  /** The share of the map (full resolution) in its own box and in the other's. */
+  readonly shareOwn: number;
+  readonly shareOther: number;
+}
+
+export interface TwoObjectResult {
+  readonly model: string;
+  readonly images: number;
+  /** The top-1 prediction is one of the two classes. */
+  readonly top1InPair: number;
+  /** The top-2 predictions are the two classes. */
+  readonly top2IsPair: number;
+  readonly skipped: Record<string, string>;
+  readonly rows: TwoObjectRow[];
+}
+
+/** Both objects' classes on every two-object canvas, each explained (versus: against the other). */
+export async function runTwoObjects(modelPath: string, two: TwoObjectBenchmark, o: Pick<RunOptions, 'log'>): Promise<TwoObjectResult> {
+  const t = new Tally();
+  const skipped: Record<string, string> = {};
+  let methods: EvalMethod[] | undefined;
+  let top1 = 0, top2 = 0;
+  const started = performance.now();
+  for (let i = 0; i < two.count; i++) {
+    const e = await canvasExplainer(modelPath, two, i, 'fmnist-two');
+    methods ??= available(twoObjectMethods, e, skipped);
+    const labels = two.labels[i], boxes = two.boxes[i];
+    const pred = e.predictions(2).map((p) => p.index);
+    if (labels.includes(pred[0])) top1++;
+    const pairTop = labels.every((k) => pred.includes(k));
+    if (pairTop) top2++;
+    for (const m of methods) {
+      let both = 1;
+      for (const c of [0, 1]) {
+        const own = { boxes: [boxes[c]] }, other = { boxes: [boxes[1 - c]] };
+        const r = await m.run({ explainer: e, seed: i, rival: labels[1 - c] }, labels[c]);
+        const hit = pointingHit(r.heat, boxes[c]) ? 1 : 0;
+        both *= hit;
+        t.add(`${m.id}:each`, hit);
+        const [so, sx] = mapShareIn(r.heat, [own, other]);
+        t.add(`${m.id}:shareOwn`, so);
+        t.add(`${m.id}:shareOther`, sx);
+        if (r.explanation) {
+          const [mo, mx] = massIn(r.explanation.json.points, r.explanation.json.pointWeights, [own, other]);
+          t.add(`${m.id}:massOwn`, mo);
+          t.add(`${m.id}:massOther`, mx);
+        }
+      }
+      t.add(`${m.id}:both`, both);
+      if (pairTop) t.add(`${m.id}:bothTop2`, both);
+    }
+    progress(o.log, modelPath, i, two.count, started);
+  }
+  const rows: TwoObjectRow[] = (methods ?? []).map((m) => {
+    const mass = t.mean(`${m.id}:massOwn`);
+    return {
+      method: m.id,
+      label: m.label,
+      pointingBoth: t.mean(`${m.id}:both`),
+      pointingBothTop2: t.mean(`${m.id}:bothTop2`),
+      pointingEach: t.mean(`${m.id}:each`),
+      ...(Number.isNaN(mass) ? {} : { massOwn: mass, massOther: t.mean(`${m.id}:massOther`) }),
+      shareOwn: t.mean(`${m.id}:shareOwn`),
+      shareOther: t.mean(`${m.id}:shareOther`),
+    };
+  });
+  return { model: modelPath, images: two.count, top1InPair: top1 / two.count, top2IsPair: top2 / two.count, skipped, rows };
+}
+
 export interface PhotoResult {
   readonly photo: string;
   readonly predicted: { readonly index: number; readonly label: string; readonly score: number };
@@ -161,14 +251,24 @@ export interface ImagenetResult {
   readonly photos: PhotoResult[];
 }
 
-export async function runImagenet(modelPath: string, photos: readonly string[], o: RunOptions): Promise<ImagenetResult> {
+/** Explainers of photos for one model (imagenet preset), each made once: the deletion/insertion run and the photo study share them. */
+export type PhotoExplainers = (photo: string) => Promise<Explainer>;
+export function photoExplainers(modelPath: string): PhotoExplainers {
+  const made = new Map<string, Promise<Explainer>>();
+  return (photo) => {
+    if (!made.has(photo)) made.set(photo, Explainer.create(modelPath, { image: photo }, { preset: 'imagenet' }));
+    return made.get(photo)!;
+  };
+}
+
+export async function runImagenet(modelPath: string, photos: readonly string[], o: RunOptions, explainers = photoExplainers(modelPath)): Promise<ImagenetResult> {
   const t = new Tally();
   const runner = await batchRunner(modelPath);
   const skipped: Record<string, string> = {};
   let methods: EvalMethod[] | undefined;
   const perPhoto: PhotoResult[] = [];
   for (const [i, photo] of photos.entries()) {
-    const e = await Explainer.create(modelPath, { image: photo }, { preset: 'imagenet' });
+    const e = await explainers(photo);
     methods ??= available(evalMethods, e, skipped);
     const top = e.predictions(1)[0];
     const input = curveInput(e);

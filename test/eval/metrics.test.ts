@@ -8,7 +8,8 @@ import { Explainer } from '../../src/explain';
 import { densityMap, heatAt } from '../../src/heatmap/density';
 import { planGeometry } from '../../src/preprocess/geometry';
 import { batchRunner } from '../../src/runtime/batch';
-import { auc, blurInput, deletionInsertion, located, pointingHit, saliencyOnInput, salientOrder } from '../../src/eval/metrics';
+import { auc, blurInput, boxAround, deletionInsertion, histogramIntersection, inRegion, jaccard, located, mapShareIn, massIn, pointingHit, saliencyOnInput, salientOrder, weightedJaccard } from '../../src/eval/metrics';
+import { objectRegion } from '../../src/eval/photos';
 import { shared } from '../helpers/tmp';
 
 describe('eval metrics', () => {
@@ -79,5 +80,62 @@ describe('eval metrics', () => {
     assert.ok(near(c.deletion[4], await prob(new Float32Array(data.length))), 'deletion ends at the blank (all-mean) input');
     assert.ok(near(c.insertion[0], await prob(blurred)), 'insertion starts at the blurred input');
     assert.ok(c.deletion[4] < c.deletion[0] && c.insertion[4] > c.insertion[0], `curves ${c.deletion} / ${c.insertion}`);
+  });
+
+  it('mass in a region: the weights of the points inside, the region minus what lies in front', () => {
+    const points = [[10, 10], [20, 10], [30, 30], [50, 50]] as const;
+    const weights = [0.1, 0.2, 0.3, 0.4];
+    const near = (a: number[], b: number[]) => a.every((v, i) => Math.abs(v - b[i]) < 1e-12);
+    assert.ok(near(massIn(points, weights, [{ boxes: [[0, 0, 25, 25]] }, { boxes: [[25, 25, 60, 60]] }]), [0.3, 0.7]));
+    // Two boxes make one region (each point once), and a box in front takes its points away.
+    assert.ok(near(massIn(points, weights, [{ boxes: [[0, 0, 25, 25], [5, 5, 35, 35]] }]), [0.6]));
+    assert.ok(near(massIn(points, weights, [{ boxes: [[0, 0, 60, 60]], minus: [[15, 5, 35, 35]] }]), [0.5]));
+    assert.deepEqual(boxAround([[1, 2, 3, 4], [0, 5, 2, 9]]), [0, 2, 3, 9]);
+    assert.equal(boxAround([]), null);
+    // Box edges are inclusive.
+    assert.equal(inRegion({ boxes: [[10, 10, 20, 20]] }, 20, 20), true);
+    assert.equal(inRegion({ boxes: [[10, 10, 20, 20]] }, 21, 20), false);
+  });
+
+  it('objects listed front to back: a pixel in two boxes belongs to the front one', () => {
+    const objects = [
+      { name: 'dog', classes: [249], boxes: [[10, 10, 30, 30]] as const },
+      { name: 'bicycle', classes: [671], boxes: [[0, 0, 40, 20]] as const },
+    ];
+    const dog = objectRegion(objects, 0), bike = objectRegion(objects, 1);
+    assert.equal(inRegion(dog, 15, 15), true);
+    assert.equal(inRegion(bike, 15, 15), false, 'the dog is in front');
+    assert.equal(inRegion(bike, 35, 15), true);
+  });
+
+  it('map share: the map summed over the region, against the whole map', () => {
+    const heat = densityMap([[20, 20], [80, 20]], 100, 40, 3, [3, 1]);
+    const [left, right, nowhere] = mapShareIn(heat, [{ boxes: [[0, 0, 49, 39]] }, { boxes: [[50, 0, 99, 39]] }, { boxes: [[40, 30, 60, 39]] }]);
+    assert.ok(Math.abs(left - 0.75) < 1e-3 && Math.abs(right - 0.25) < 1e-3, `${left} ${right}`);
+    assert.ok(nowhere < 1e-3);
+    assert.deepEqual(mapShareIn(densityMap([], 100, 40, 3), [{ boxes: [[0, 0, 99, 39]] }]), [0]);
+  });
+
+  it('histogram intersection: 1 for one map at two scales, 0 for maps that do not meet, in between for a partial overlap', () => {
+    const a = densityMap([[20, 20]], 100, 40, 3);
+    const a2 = densityMap([[20, 20], [20, 20]], 100, 40, 3);
+    const b = densityMap([[80, 20]], 100, 40, 3);
+    const ab = densityMap([[20, 20], [80, 20]], 100, 40, 3);
+    assert.ok(Math.abs(histogramIntersection(a, a2) - 1) < 1e-6);
+    assert.ok(histogramIntersection(a, b) < 1e-6);
+    assert.ok(Math.abs(histogramIntersection(a, ab) - 0.5) < 1e-3, `${histogramIntersection(a, ab)}`);
+    assert.equal(histogramIntersection(a, densityMap([], 100, 40, 3)), 0);
+    assert.throws(() => histogramIntersection(a, densityMap([[5, 5]], 50, 40, 3)), /different images/);
+  });
+
+  it('Jaccard of fixation sets and of their masses', () => {
+    assert.equal(jaccard(new Set(['a', 'b', 'c']), new Set(['b', 'c', 'd'])), 0.5);
+    assert.equal(jaccard(new Set(), new Set()), 1);
+    // Same set, different masses: the set Jaccard says 1, the mass one does not.
+    const m1 = new Map([['a', 0.5], ['b', 0.5]]), m2 = new Map([['a', 0.9], ['b', 0.1]]);
+    assert.equal(jaccard(new Set(m1.keys()), new Set(m2.keys())), 1);
+    assert.ok(Math.abs(weightedJaccard(m1, m2) - 0.6 / 1.4) < 1e-12);
+    assert.ok(Math.abs(weightedJaccard(new Map([['a', 1]]), new Map([['b', 1]]))) < 1e-12);
+    assert.equal(weightedJaccard(m1, m1), 1);
   });
 });
