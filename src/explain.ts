@@ -12,7 +12,7 @@ import { defaultSigma, densityMap, heatPeak, type HeatMap } from './heatmap/dens
 import { keptByMass, type Point } from './heatmap/outliers';
 import { imagenetLabels } from './labels';
 import { RESULT_VERSION, type ExplanationJson, type Prediction, type Timings } from './shared/result';
-import { defaultOf, type ClassOptions, type Mode, type RunOptions } from './shared/settings';
+import { defaultOf, type ClassOptions, type ConvMode, type Mode, type RunOptions } from './shared/settings';
 import { classContrast } from './unravel/contrast';
 import { defaultUnravelOptions, type ClassContrast } from './unravel/types';
 import type { UnravelResult } from './unravel/walk';
@@ -23,6 +23,15 @@ import type { UnravelResult } from './unravel/walk';
  */
 export type ExplainMode = Mode;
 export const defaultMode: ExplainMode = defaultOf('mode');
+
+/**
+ * The conv rule when the options leave it to the mode: `contribution` in mode paper (the paper's rule, and
+ * today's results); `activation` with masses, which put the most mass on the objects of the photos measured and
+ * stays on the strokes of small digits, where `center` does not (README, "Measured").
+ */
+export function convModeFor(mode: ExplainMode, versus: number | undefined): ConvMode {
+  return mode === 'paper' && versus === undefined ? 'contribution' : 'activation';
+}
 
 /** The options of a run: preset, labels, top, mode, convMode, flattenMode, sigma, boxMode, views, each declared once (values, default, meaning) in src/shared/settings.ts. */
 export type ExplainOptions = RunOptions;
@@ -184,7 +193,7 @@ export class Explainer {
     const contrastFor = (v: View): ClassContrast | undefined =>
       versus !== undefined ? classContrast({ kind: 'versus', versus }, k, v.logits) : mode === 'discriminative' ? classContrast({ kind: 'others' }, k, v.logits) : undefined;
     const masses = versus !== undefined || mode !== 'paper';
-    const base = { convMode: o.convMode ?? defaultUnravelOptions.convMode, flattenMode: o.flattenMode ?? defaultUnravelOptions.flattenMode };
+    const base = { convMode: o.convMode ?? convModeFor(mode, versus), flattenMode: o.flattenMode ?? defaultUnravelOptions.flattenMode };
     const agreeing = this.views.filter((v) => topK(v.probs, 1)[0] === k);
     const traced = agreeing.length ? agreeing : this.views;
     const t0 = performance.now();
@@ -221,7 +230,9 @@ export class Explainer {
     const sigma = o.sigma ?? defaultSigma(width, height);
     const heat = densityMap(keptPoints, width, height, sigma, masses ? keptWeights : undefined);
     const boxMode = o.boxMode ?? 'points';
-    const box = boxMode === 'points' ? pointsBox(keptPoints) : thresholdBox(heat);
+    // The threshold box is the region where the fixations are dense, each counting 1 whatever its mass: where the
+    // evidence lies, not how much of it (a map of masses peaks on a few points: its 20% region boxes little).
+    const box = boxMode === 'points' ? pointsBox(keptPoints) : thresholdBox(masses ? densityMap(keptPoints, width, height, sigma) : heat);
     const t2 = performance.now();
     const unravel = walks[0].unravel;
     const json: ExplanationJson = {

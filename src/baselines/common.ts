@@ -1,7 +1,7 @@
 // What the baseline methods share: a saliency map computed on the model's input grid (CAM's coarse
 // feature grid, occlusion's per-pixel drops) brought onto the original image as a HeatMap (the same
 // type CNN Fixations' density is), and the Explanation wrapper with empty points.
-import { defaultMode, type Explainer, type Explanation } from '../explain';
+import { convModeFor, defaultMode, type Explainer, type Explanation } from '../explain';
 import { thresholdBox } from '../heatmap/box';
 import { heatPeak, type HeatMap } from '../heatmap/density';
 import type { CoordinateMap } from '../preprocess/geometry';
@@ -115,7 +115,7 @@ export function mapExplanation(explainer: Explainer, k: number, method: Exclude<
       preset: explainer.preset.name,
       mode: o.mode ?? defaultMode,
       versus: null,
-      convMode: o.convMode ?? defaultUnravelOptions.convMode,
+      convMode: o.convMode ?? convModeFor(o.mode ?? defaultMode, undefined),
       flattenMode: o.flattenMode ?? defaultUnravelOptions.flattenMode,
       sigma: 0,
       boxMode: 'threshold',

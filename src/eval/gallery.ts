@@ -4,7 +4,8 @@
 import { Jimp } from 'jimp';
 import type { Explainer } from '../explain';
 import type { Box } from '../heatmap/box';
-import { composeOverlay, type RgbaImage } from '../heatmap/render';
+import { composeOverlay } from '../heatmap/render';
+import type { Picture } from '../shared/overlay';
 import type { Benchmark, TwoObjectBenchmark } from './fmnist';
 import { evalMethods, fixations, twoObjectMethods, type BoxKind, type EvalMethod } from './methods';
 import type { PhotoObject } from './photos';
@@ -21,7 +22,7 @@ interface Frame {
 
 /** One tile: a map drawn over the image (or nothing, for a method that does not apply), with outlines. */
 interface Tile {
-  readonly pic: RgbaImage;
+  readonly pic: Picture & { readonly rgba: Uint8Array };
   /** Size of the image the boxes are in (the original picture). */
   readonly width: number;
   readonly height: number;

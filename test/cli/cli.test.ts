@@ -76,7 +76,7 @@ describe('cnn-fixations CLI', () => {
     assert.equal(paper.inputFixationWeights.length, paper.inputFixations.length);
     assert.equal(paper.keptPointWeights.length, paper.keptPoints.length);
     assert.ok(paper.pointWeights.every((w: number) => Math.abs(w - 1 / paper.points.length) < 1e-12), 'uniform in paper mode');
-    const weighted = read(['--mode', 'weighted', '--class', '249'], 'weighted.json').json;
+    const weighted = read(['--mode', 'weighted', '--conv-mode', 'contribution', '--class', '249'], 'weighted.json').json;
     assert.deepEqual(weighted.inputFixations, paper.inputFixations, 'weighted: the paper\'s fixations, with masses');
     assert.ok(Math.abs(sum(weighted.inputFixationWeights) - 1) < 1e-9 && Math.abs(sum(weighted.pointWeights) - 1) < 1e-9);
     assert.ok(new Set(weighted.pointWeights).size > 10, 'masses differ from point to point');
@@ -153,7 +153,7 @@ describe('cnn-fixations CLI', () => {
       const r = run(['explain', mnist, pelican, '--frobnicate']);
       assertCleanFailure(r, /Unknown option '--frobnicate'/);
       assert.equal(r.code, 2, 'usage errors exit with 2');
-      assertCleanFailure(run(['explain', mnist, pelican, '--conv-mode', 'sideways']), /--conv-mode must be one of contribution, center, activation/);
+      assertCleanFailure(run(['explain', mnist, pelican, '--conv-mode', 'sideways']), /--conv-mode must be one of auto, contribution, center, activation/);
     });
   });
 });

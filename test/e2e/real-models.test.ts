@@ -44,7 +44,7 @@ describe('mnist-8 on digit photos', () => {
   for (const d of [0, 3, 5, 7]) {
     it(`digit_${d}.jpg: predicted ${d}, fixations on the stroke`, async () => {
       const labels = readLabels(path.join(shared, 'labels', 'mnist_labels.txt'));
-      const e = await Explainer.create(model('mnist-8.onnx'), { image: image(`digit_${d}.jpg`) }, { labels });
+      const e = await Explainer.create(model('mnist-8.onnx'), { image: image(`digit_${d}.jpg`) }, { labels, mode: 'paper' });
       const pixel = (x: number, y: number) => e.picture.rgba[(y * e.picture.width + x) * 4];
       // Default flatten mode (argmax): one input per neuron of the single FC layer → one fixation.
       const single = e.explain();
@@ -60,6 +60,11 @@ describe('mnist-8 on digit photos', () => {
       assert.ok(fx.length >= 30, `${fx.length} fixations`);
       assert.ok(onStroke / fx.length >= 0.9, `${onStroke}/${fx.length} on the stroke`);
       await keepPicture(`digit_${d}`, e, many);
+      // The default mode (discriminative, its conv rule activation) puts nearly all of the mass on the stroke.
+      const x = e.explain(undefined, { mode: undefined, flattenMode: 'positive' });
+      assert.deepEqual([x.json.settings.mode, x.json.settings.convMode], ['discriminative', 'activation']);
+      const mass = x.json.inputFixations.reduce((m, [, y, xx], i) => m + (pixel(xx, y) > 100 ? x.json.inputFixationWeights[i] : 0), 0);
+      assert.ok(mass >= 0.9, `${(mass * 100).toFixed(0)}% of the mass on the stroke`);
     });
   }
 });
@@ -138,7 +143,7 @@ describe('masses and class contrasts on the real models', () => {
       const e = await Explainer.create(model(m), { image: image('pelican.jpeg') });
       const sum = (w: readonly number[]) => w.reduce((a, b) => a + b, 0);
       const paper = e.explain(144, { mode: 'paper' });
-      const weighted = e.explain(144, { mode: 'weighted' });
+      const weighted = e.explain(144, { mode: 'weighted', convMode: 'contribution' });
       assert.deepEqual(weighted.json.inputFixations, paper.json.inputFixations);
       assert.deepEqual(weighted.json.points, paper.json.points);
       for (const x of [weighted, e.explain(144, { mode: 'discriminative' }), e.explain(144, { versus: 129 })]) {
@@ -192,7 +197,7 @@ describe('PaddleOCR text direction classifier', () => {
     const rotated = tmpFile('line180.png', await line.clone().rotate(180).getBuffer('image/png'));
     const labels = readLabels(path.join(shared, 'labels', 'ppocr_cls_labels.txt'));
     for (const [file, want] of [[upright, '0'], [rotated, '180']] as const) {
-      const e = await Explainer.create(model('ch_ppocr_mobile_v2.0_cls_infer.onnx'), { image: file }, { preset: 'ppocr', labels });
+      const e = await Explainer.create(model('ch_ppocr_mobile_v2.0_cls_infer.onnx'), { image: file }, { preset: 'ppocr', labels, mode: 'paper' });
       const x = e.explain();
       assert.equal(x.json.target.label, want);
       assert.ok(x.json.predictions[0].score > 0.9);

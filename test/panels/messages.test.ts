@@ -69,7 +69,7 @@ describe('panel messages', () => {
 
   it('checks rerun settings by the declaration', () => {
     rejects({ type: 'rerun', settings: { preset: 'vgg' } }, /settings.preset must be one of auto, imagenet/);
-    rejects({ type: 'rerun', settings: { convMode: 'max' } }, /settings.convMode must be one of contribution, center, activation/);
+    rejects({ type: 'rerun', settings: { convMode: 'max' } }, /settings.convMode must be one of auto, contribution, center, activation/);
     rejects({ type: 'rerun', settings: { mode: 'contrastive' } }, /settings.mode must be one of discriminative, weighted, paper/);
     rejects({ type: 'rerun', settings: { sigma: -1 } }, /settings.sigma must be a number from 0 to 10000/);
     rejects({ type: 'rerun', settings: { sigma: Infinity } }, /sigma/);

@@ -42,7 +42,7 @@ describe('settings: one declaration', () => {
       assert.equal(r.ok, false, `${key} = ${JSON.stringify(raw)} is refused`);
       return r.ok ? '' : r.problem;
     };
-    assert.equal(problem('convMode', 'sideways'), 'the setting must be one of contribution, center, activation, got "sideways"');
+    assert.equal(problem('convMode', 'sideways'), 'the setting must be one of auto, contribution, center, activation, got "sideways"');
     assert.match(problem('preset', 'vgg'), /must be one of auto, imagenet, caffe/);
     assert.match(problem('mode', 3), /one of discriminative, weighted, paper, got 3/);
     assert.match(problem('sigma', -1), /a number from 0 to 10000 \(0: automatic/);
