@@ -53,6 +53,32 @@ function countDifferent(a, b, tol = 8) {
   return n;
 }
 
+/**
+ * The point marks as the compositor draws them (src/shared/overlay.ts): one per pixel, with the largest weight
+ * on it, and its opacity 0.35 + 0.65 · weight / max weight when the weights differ. Isolated: no other mark
+ * within `reach` pixels, so its disc and rim are its own.
+ */
+function pointMarks(result, reach = 8) {
+  const byPixel = new Map();
+  result.keptPoints.forEach(([x, y], i) => {
+    const key = `${x},${y}`;
+    byPixel.set(key, { x, y, w: Math.max(byPixel.get(key)?.w ?? 0, result.keptPointWeights[i]) });
+  });
+  const marks = [...byPixel.values()];
+  const max = Math.max(...marks.map((m) => m.w));
+  for (const m of marks) {
+    m.opacity = 0.35 + (0.65 * m.w) / max;
+    m.isolated = !marks.some((o) => o !== m && Math.abs(o.x - m.x) <= reach && Math.abs(o.y - m.y) <= reach);
+  }
+  return marks;
+}
+/** Pixels in the (2r+1)² square around (x, y) that differ between two pictures. */
+function changedAround(a, b, x, y, r = 5) {
+  let n = 0;
+  for (let dy = -r; dy <= r; dy++) for (let dx = -r; dx <= r; dx++) if (!near(px(a, x + dx, y + dy), px(b, x + dx, y + dy), 0)) n++;
+  return n;
+}
+
 /** The heat map's hottest grid node, in original pixels (the grid is normalised so its value is 1). */
 function heatPeak(explanation) {
   const h = explanation.heat;
@@ -132,13 +158,25 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     const { page } = panel;
     await ready();
     await setToggles({ heat: false, points: true, box: true });
-    let img = await readCanvas(page, MAIN);
-    assert.ok(countColor(img, POINT) > 50, 'cyan points are drawn');
-    assert.ok(countColor(img, BOX) > 500, 'the green box is drawn');
+    const withPoints = await readCanvas(page, MAIN);
+    assert.ok(countColor(withPoints, BOX) > 500, 'the green box is drawn');
     await setToggles({ points: false });
-    img = await readCanvas(page, MAIN);
+    let img = await readCanvas(page, MAIN);
     assert.equal(countColor(img, POINT), 0, 'points toggled off');
     assert.ok(countColor(img, BOX) > 500);
+    // The points are what the toggle adds. In the default (discriminative) mode they are drawn by mass: each
+    // blended over the photo at its own opacity (0.35 to 1 by weight / max weight), a lighter one in a smaller disc.
+    assert.ok(countDifferent(withPoints, img, 0) > 50, 'the points change the picture');
+    assert.equal(host.main.result.settings.mode, 'discriminative');
+    const marks = pointMarks(host.main.result).filter((m) => m.isolated);
+    const heavy = marks.reduce((a, b) => (b.w > a.w ? b : a)), light = marks.reduce((a, b) => (b.w < a.w ? b : a));
+    assert.ok(light.w < heavy.w / 2, `graded masses among the isolated points (${light.w} vs ${heavy.w})`);
+    for (const m of [heavy, light]) {
+      const blended = px(img, m.x, m.y).map((v, i) => Math.round(v * (1 - m.opacity) + POINT[i] * m.opacity));
+      assert.ok(near(px(withPoints, m.x, m.y), blended, 1), `a point at opacity ${m.opacity.toFixed(2)}: ${px(withPoints, m.x, m.y)} ≈ ${blended}`);
+    }
+    assert.ok(light.opacity < heavy.opacity - 0.1, `a lighter point, a fainter disc (${light.opacity.toFixed(2)} vs ${heavy.opacity.toFixed(2)})`);
+    assert.ok(changedAround(withPoints, img, light.x, light.y) < changedAround(withPoints, img, heavy.x, heavy.y), 'a lighter point, a smaller disc');
     await setToggles({ box: false });
     const photo = await readCanvas(page, MAIN);
     assert.equal(countColor(photo, BOX), 0, 'box toggled off');
@@ -309,10 +347,23 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     const exported = async () => (await Jimp.read(host.exported.at(-1))).bitmap;
     assert.ok(countColor(await exported(), BOX) > 500);
     assert.deepEqual(pixelsOf(await readCanvas(page, MAIN), BOX), pixelsOf(await exported(), BOX), 'the same box pixels');
+    // Points by mass (discriminative): the opaque centres of the heaviest are exact cyan in both pictures
+    // (the lighter ones blend with the photo, which the browser and the engine decode each in their own way).
     await setToggles({ points: true, heat: false });
-    const before = host.exported.length;
-    await page.locator('[data-export=png]').click();
-    await until(() => host.exported.length > before, 'the second PNG');
+    const exportPng = async () => {
+      const before = host.exported.length;
+      await page.locator('[data-export=png]').click();
+      await until(() => host.exported.length > before, 'another PNG');
+    };
+    await exportPng();
+    assert.ok(countColor(await exported(), POINT) > 0);
+    assert.deepEqual(pixelsOf(await readCanvas(page, MAIN), POINT), pixelsOf(await exported(), POINT), 'the same opaque point pixels');
+    // In paper mode every point counts 1: all discs are plain cyan, pixel for pixel the same in both.
+    await page.getByRole('tab', { name: 'Settings & timings' }).click();
+    await page.getByLabel('Mode', { exact: true }).selectOption('paper');
+    await until(() => host.main?.result.settings.mode === 'paper', 'paper mode');
+    await page.locator('.facts', { hasText: 'mode paper' }).waitFor();
+    await exportPng();
     assert.ok(countColor(await exported(), POINT) > 50);
     assert.deepEqual(pixelsOf(await readCanvas(page, MAIN), POINT), pixelsOf(await exported(), POINT), 'the same point pixels');
     await page.locator('[data-export=json]').click();
