@@ -1,5 +1,6 @@
 // The image with its explanation: heat map, kept points and box, with toggles and opacity; one figure,
 // or two side by side when a second class is compared. Hovering reads the heat under the pointer.
+import { sharedFixations } from '../../../src/shared/overlap';
 import type { OverlayOptions } from '../../../src/shared/overlay';
 import type { PanelExplanation } from '../../../src/shared/protocol';
 import type { Actions } from '../actions';
@@ -144,10 +145,4 @@ export class Viewer {
     const v = heatValues(x, photo)[dy * photo.displayWidth + dx];
     this.readout.textContent = `x ${Math.floor(dx / photo.scale)}, y ${Math.floor(dy / photo.scale)} · heat ${v.toFixed(2)} (${splitLabel(x.result.target.label).name})`;
   }
-}
-
-/** How many input fixations ([c, y, x]) two explanations have in common. */
-function sharedFixations(a: readonly (readonly number[])[], b: readonly (readonly number[])[]): number {
-  const seen = new Set(a.map((f) => f.join(',')));
-  return b.reduce((n, f) => n + (seen.has(f.join(',')) ? 1 : 0), 0);
 }
