@@ -79,7 +79,12 @@ describe('explanation engine: requests and answers', function () {
     assert.equal(cmp.explanation?.result.target.index, 144);
     const off = await client.explain(demo.handle, 'compare', undefined);
     assert.equal(off.explanation, undefined);
-    assert.equal(off.stats.forwardPasses, before);
+    // the contrast side: the explained class against another ("Why A, not B?"), held beside the others
+    const why = await client.explain(demo.handle, 'contrast', { classIndex: 22, versus: 144 });
+    assert.deepEqual([why.side, why.explanation?.result.target.index, why.explanation?.result.settings.mode, why.explanation?.result.settings.versus], ['contrast', 22, 'versus', 144]);
+    assert.equal((await client.explain(demo.handle, 'contrast', undefined)).explanation, undefined);
+    await assert.rejects(client.explain(demo.handle, 'contrast', { classIndex: 22, versus: 22 }), (e: unknown) => e instanceof EngineFailed && /cannot be explained against itself/.test(e.message));
+    assert.equal((await client.explain(demo.handle, 'main', { classIndex: 22 })).stats.forwardPasses, before);
     await assert.rejects(client.explain(demo.handle, 'main', { classIndex: 1000 }), (e: unknown) => e instanceof EngineFailed && e.failure.kind === 'range' && /1000 classes/.test(e.message));
   });
 
@@ -153,8 +158,16 @@ describe('explanation engine: requests and answers', function () {
   });
 
   it('opens with the classes asked for, and refuses one out of range as an explain request does (no silent top-1)', async () => {
-    const o = await client.open(6, { modelPath: demoModel, imagePath: pelican, options: { mode: 'paper' }, main: { classIndex: 22, mode: 'weighted', versus: 144 }, compare: { classIndex: 129 } });
-    assert.deepEqual([o.main.result.target.index, o.compare?.result.target.index], [22, 129]);
+    const o = await client.open(6, {
+      modelPath: demoModel,
+      imagePath: pelican,
+      options: { mode: 'paper' },
+      main: { classIndex: 22, mode: 'weighted', versus: 144 },
+      compare: { classIndex: 129 },
+      contrast: { classIndex: 22, versus: 129 },
+    });
+    assert.deepEqual([o.main.result.target.index, o.compare?.result.target.index, o.contrast?.result.target.index, o.contrast?.result.settings.versus], [22, 129, 22, 129]);
+    assert.equal(o.compare?.result.settings.mode, 'paper', "a side without a mode of its own takes the run's");
     assert.equal(o.sessionCached, true, 'known from the one session lookup of the open');
     const sessions = o.stats.sessionsOpened;
     const f = await failure(client.open(6, { modelPath: demoModel, imagePath: pelican, options: {}, main: { classIndex: 1000 } }));
