@@ -9,6 +9,7 @@ import { SHARED, SHOTS, ROOT, launchBrowser, loadHostModule, openPanel, pageProb
 
 const MODEL = path.join(SHARED, 'models', 'mobilenetv2-12-dequantized-fp32.onnx');
 const PELICAN = path.join(SHARED, 'images', 'pelican.jpeg');
+const DOG = path.join(SHARED, 'images', 'dog.jpg');
 const EXPORTS = path.join(SHOTS, 'exports');
 const INFERNO_TOP = [252, 255, 164]; // inferno(1), src/shared/colormap.ts
 const INFERNO_ZERO = [0, 0, 4]; // inferno(0)
@@ -79,6 +80,14 @@ function changedAround(a, b, x, y, r = 5) {
   return n;
 }
 
+/** Histogram intersection of two heat grids, each scaled to sum 1 (worked out here, apart from src/shared/overlap.ts). */
+function intersection(a, b) {
+  const sa = a.heat.data.reduce((t, v) => t + v, 0), sb = b.heat.data.reduce((t, v) => t + v, 0);
+  let t = 0;
+  for (let i = 0; i < a.heat.data.length; i++) t += Math.min(a.heat.data[i] / sa, b.heat.data[i] / sb);
+  return t;
+}
+
 /** The heat map's hottest grid node, in original pixels (the grid is normalised so its value is 1). */
 function heatPeak(explanation) {
   const h = explanation.heat;
@@ -94,6 +103,9 @@ function plain(m) {
   assert.ok(Number.isInteger(id) && id > 0, `a request id on ${JSON.stringify(m)}`);
   return rest;
 }
+
+/** The Settings form's Mode field (the toolbar has a Mode too). */
+const formMode = (page) => page.getByRole('form', { name: 'Run settings' }).getByLabel('Mode', { exact: true });
 
 const MAIN = 'canvas.overlay[data-side=main]';
 const COMPARE = 'canvas.overlay[data-side=compare]';
@@ -111,7 +123,8 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     await panel.page.locator('#title', { hasText: `class ${classIndex}` }).waitFor();
     await panel.page.locator(`${MAIN}[data-class-index="${classIndex}"]`).waitFor({ state: 'attached' });
   }
-  const lastReceived = (type) => plain([...host.received].reverse().find((m) => m.type === type));
+  const lastOf = (h, type) => plain([...h.received].reverse().find((m) => m.type === type));
+  const lastReceived = (type) => lastOf(host, type);
 
   before(async () => {
     ({ DevHost } = loadHostModule());
@@ -360,7 +373,7 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     assert.deepEqual(pixelsOf(await readCanvas(page, MAIN), POINT), pixelsOf(await exported(), POINT), 'the same opaque point pixels');
     // In paper mode every point counts 1: all discs are plain cyan, pixel for pixel the same in both.
     await page.getByRole('tab', { name: 'Settings & timings' }).click();
-    await page.getByLabel('Mode', { exact: true }).selectOption('paper');
+    await formMode(page).selectOption('paper');
     await until(() => host.main?.result.settings.mode === 'paper', 'paper mode');
     await page.locator('.facts', { hasText: 'mode paper' }).waitFor();
     await exportPng();
@@ -416,12 +429,16 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     assert.match(await page.locator('.error-message').innerText(), /layerIndex 9999 is out of range: the walk has 102 layers \(0–101\)/);
     await page.evaluate(() => window.cnnfHostBinding({ type: 'rerun', id: 901, settings: { convMode: 'sideways' } }));
     await page.locator('.error-message', { hasText: 'settings.convMode must be one of contribution, center, activation' }).waitFor();
-    // A reply to a request the page has since superseded is dropped by its id: the layer shown stays.
+    // A reply to a request the page has since superseded is dropped by its id: the class and layer shown stay.
+    const pelican = host.main;
+    await page.locator('.pred[data-class="129"]').click();
+    await ready(129);
+    await page.locator('.layer-detail:not(.stale) .detail-head').waitFor();
     const shown = await page.locator('.detail-head').innerText();
     await sink.post({ type: 'showLayer', id: 1, detail: { ...host.lastLayer, layerIndex: 5, op: 'Stale' } });
-    await sink.post({ type: 'showClass', id: 1, side: 'main', explanation: host.compare ?? host.main, state: { ...host.remembered, classIndex: 7 } });
+    await sink.post({ type: 'showClass', id: 1, sides: [{ side: 'main', explanation: pelican }], state: { ...host.remembered, classIndex: 144 } });
     assert.equal(await page.locator('.detail-head').innerText(), shown);
-    assert.match(await page.locator('#title').innerText(), /class 144/);
+    assert.match(await page.locator('#title').innerText(), /class 129/);
     await sink.post({ type: 'busy', busy: true, label: 'Explaining class 3…' });
     assert.equal(await page.locator('.busy-label').innerText(), 'Explaining class 3…');
     assert.equal(await page.locator('#app').getAttribute('aria-busy'), 'true');
@@ -443,8 +460,8 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     assert.match(await page.locator('.facts').innerText(), /conv center/);
     assert.equal(host.info().forwardPasses, passes + 1, 'a new forward pass');
     // The form's fields come from the one declaration: each value with what it means.
-    assert.equal(await page.getByLabel('Mode', { exact: true }).locator('option').count(), 3);
-    assert.match(await page.getByLabel('Mode', { exact: true }).locator('option[value=paper]').innerText(), /paper: the paper's method exactly, every fixation counts 1/);
+    assert.equal(await formMode(page).locator('option').count(), 3);
+    assert.match(await formMode(page).locator('option[value=paper]').innerText(), /paper: the paper's method exactly, every fixation counts 1/);
     assert.match(await page.getByLabel('Preprocessing').locator('option[value=caffe]').innerText(), /caffe: Caffe: BGR/);
     await page.screenshot({ path: path.join(SHOTS, 'settings-1280-dark.png'), fullPage: true });
     // Back to the defaults for the other tests.
@@ -459,18 +476,178 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     await page.locator(`${COMPARE}[data-class-index="129"]`).waitFor();
     const passes = host.info().forwardPasses;
     await page.getByRole('tab', { name: 'Settings & timings' }).click();
-    await page.getByLabel('Mode', { exact: true }).selectOption('paper');
+    await formMode(page).selectOption('paper');
     await page.locator('.facts', { hasText: 'mode paper' }).waitFor();
     assert.deepEqual(lastReceived('rerun'), { type: 'rerun', settings: { mode: 'paper' } });
     assert.equal(host.info().forwardPasses, passes, 'no new forward pass for a mode');
     assert.equal(host.info().state.mode, 'paper');
-    assert.equal(await page.getByLabel('Mode', { exact: true }).inputValue(), 'paper');
+    assert.equal(await formMode(page).inputValue(), 'paper');
     await page.locator(`${MAIN}[data-class-index="144"]`).waitFor({ state: 'attached' });
     await page.locator(`${COMPARE}[data-class-index="129"]`).waitFor();
     // The mode travels with each later class request too, and with the state a reload restores.
     await page.locator('.pred[data-class="129"]').click();
     await ready(129);
     assert.equal(host.remembered.mode, 'paper');
+  });
+
+  it("switches the mode from the viewer's toolbar: no forward pass, the legend says what is shown, the form follows", async () => {
+    panel = await openPanel(browser, sink, host);
+    const { page } = panel;
+    await ready();
+    const radio = (name) => page.getByRole('radiogroup', { name: 'Mode' }).getByRole('radio', { name });
+    const legend = page.locator('.mode-legend');
+    assert.equal(await page.getByRole('radiogroup', { name: 'Mode' }).getByRole('radio').count(), 3, 'one per declared mode');
+    assert.ok(await radio('Discriminative').isChecked(), 'the default mode');
+    // the declaration's meaning is each one's tooltip
+    assert.match(await radio('Paper').getAttribute('title'), /paper: the paper's method exactly, every fixation counts 1\. Applies at once/);
+    assert.match(await legend.innerText(), /Discriminative: why pelican rather than the other classes/);
+    assert.match(await legend.innerText(), /Point size and opacity: the fixation's share of the mass/);
+    const passes = host.info().forwardPasses;
+    const before = await readCanvas(page, MAIN);
+
+    await radio('Paper').check();
+    await legend.filter({ hasText: "Paper mode: the fixations of pelican by the paper's rules" }).waitFor();
+    assert.deepEqual(lastReceived('rerun'), { type: 'rerun', settings: { mode: 'paper' } }, "the form's own request");
+    assert.equal(host.main.result.settings.mode, 'paper');
+    assert.match(await legend.innerText(), /Paper mode: every point counts 1/);
+    assert.doesNotMatch(await legend.innerText(), /share of the mass/);
+    assert.ok(countDifferent(await readCanvas(page, MAIN), before) > 1000, 'the overlay shows the paper map');
+    assert.ok(countColor(await readCanvas(page, MAIN), POINT) > 50, 'paper mode: plain cyan points');
+    await page.getByRole('tab', { name: 'Settings & timings' }).click();
+    assert.equal(await formMode(page).inputValue(), 'paper', 'the form follows the toolbar');
+    await page.screenshot({ path: path.join(SHOTS, 'mode-switch-1280-dark.png'), fullPage: true });
+
+    // and the toolbar follows the form
+    await formMode(page).selectOption('weighted');
+    await legend.filter({ hasText: "Weighted: the paper's fixations of pelican" }).waitFor();
+    assert.ok(await radio('Weighted').isChecked());
+    // from the keyboard: the arrows move through the modes, each applied at once
+    await radio('Weighted').focus();
+    await page.keyboard.press('ArrowRight');
+    await legend.filter({ hasText: 'Paper mode' }).waitFor();
+    assert.ok(await radio('Paper').isChecked());
+    assert.equal(await formMode(page).inputValue(), 'paper');
+    assert.equal(host.info().forwardPasses, passes, 'no forward pass for any of the modes');
+    assert.equal(host.remembered.mode, 'paper');
+  });
+
+  it('"Why A, not B?": A against B between the two own maps, from the picker or a prediction, following the class and mode, after reloads, and left', async () => {
+    const dogSink = {};
+    const dog = new DevHost({ model: MODEL, image: DOG, exportDir: EXPORTS }, (m) => dogSink.post(m));
+    panel = await openPanel(browser, dogSink, dog);
+    const { page } = panel;
+    const CONTRAST = 'canvas.overlay[data-side=contrast]';
+    const figures = () => page.locator('figure.figure').evaluateAll((els) => els.map((e) => e.dataset.side));
+    await page.locator('#title', { hasText: 'class 249' }).waitFor();
+    await page.locator(`${MAIN}[data-class-index="249"]`).waitFor({ state: 'attached' });
+    assert.match(await page.locator('#title').innerText(), /malamute/);
+    const passes = dog.info().forwardPasses;
+
+    // Mountain bike, the other object in the photo, is not among the top-5: the picker asks why not.
+    const input = page.getByRole('combobox', { name: 'Find a class' });
+    await input.fill('mountain bike');
+    await page.locator('[role=option][data-class="671"]').waitFor();
+    await input.press('Enter');
+    const why = page.getByRole('button', { name: 'Why malamute rather than mountain bike?' });
+    assert.equal(await why.getAttribute('data-picker'), 'why-not');
+    await why.click();
+    await page.locator(`${CONTRAST}[data-class-index="249"][data-versus="671"]`).waitFor();
+    await page.locator(`${COMPARE}[data-class-index="671"]`).waitFor();
+    assert.deepEqual(lastOf(dog, 'whyNot'), { type: 'whyNot', classIndex: 671 });
+    assert.deepEqual(await figures(), ['main', 'contrast', 'compare'], 'A, A rather than B, B');
+    const boxes = await Promise.all([MAIN, CONTRAST, COMPARE].map((c) => page.locator(c).boundingBox()));
+    assert.ok(boxes.every((b) => Math.abs(b.y - boxes[0].y) < 2) && boxes[0].x + boxes[0].width <= boxes[1].x && boxes[1].x + boxes[1].width <= boxes[2].x, 'side by side, in that order');
+    assert.deepEqual([dog.contrast.result.settings.mode, dog.contrast.result.settings.versus, dog.compare.result.settings.versus], ['versus', 671, null]);
+    // the contrast's caption names both classes and says how far its map is from each class's own
+    const contrastHead = await page.locator('figure[data-side=contrast] .fig-head').innerText();
+    assert.match(contrastHead, /malamute\s*rather than\s*mountain bike/);
+    const contrastFoot = await page.locator('figure[data-side=contrast] .fig-foot').innerText();
+    const [withA, withB] = [dog.main, dog.compare].map((y) => intersection(y, dog.contrast).toFixed(2));
+    assert.match(contrastFoot, new RegExp(`map overlap ${withA} with malamute, ${withB} with mountain bike`));
+    assert.match(await page.locator('figure[data-side=compare] .fig-foot').innerText(), new RegExp(`shared with malamute · map overlap ${intersection(dog.main, dog.compare).toFixed(2)} with malamute`));
+    assert.ok(Number(withA) > Number(withB), `A rather than B looks more like A's map (${withA}) than B's (${withB})`);
+    assert.match(await page.locator('.mode-legend').innerText(), /Why malamute rather than mountain bike: what puts malamute's score above mountain bike's/);
+    assert.match(await page.locator('.subtitle').innerText(), /why not mountain bike \(class 671\)/);
+    assert.ok(countDifferent(await readCanvas(page, CONTRAST), await readCanvas(page, MAIN)) > 1000, "the contrast is not A's own map");
+    const c = await page.locator(CONTRAST).boundingBox();
+    await page.mouse.move(c.x + c.width / 2, c.y + c.height / 2);
+    assert.match(await page.locator('.readout').innerText(), /heat \d\.\d\d \(malamute rather than mountain bike\)/);
+    assert.equal(dog.info().forwardPasses, passes, 'no forward pass');
+    assert.equal(dog.remembered.versusIndex, 671);
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: path.join(SHOTS, 'why-not-1280-dark.png'), fullPage: true });
+
+    // From a prediction row: one click, and the button says it is on.
+    const tandem = page.getByRole('button', { name: 'Why malamute rather than bicycle-built-for-two?' });
+    await tandem.click();
+    await page.locator(`${CONTRAST}[data-versus="444"]`).waitFor();
+    await page.locator(`${COMPARE}[data-class-index="444"]`).waitFor();
+    assert.equal(await tandem.getAttribute('aria-pressed'), 'true');
+    // Another explained class: the contrast follows it, against the same B.
+    await page.locator('.pred[data-class="248"]').click();
+    await page.locator('#title', { hasText: 'class 248' }).waitFor();
+    await page.locator(`${CONTRAST}[data-class-index="248"][data-versus="444"]`).waitFor();
+    assert.equal(await page.locator(`${COMPARE}[data-class-index="444"]`).count(), 1, 'B stays');
+    // A mode from the toolbar explains every side again; the contrast stays A against B.
+    await page.getByRole('radio', { name: 'Weighted' }).check();
+    await until(() => dog.main.result.settings.mode === 'weighted' && dog.compare.result.settings.mode === 'weighted', 'both own maps in weighted mode');
+    assert.deepEqual([dog.contrast.result.target.index, dog.contrast.result.settings.versus], [248, 444]);
+    await page.locator('.mode-legend', { hasText: "Weighted: the paper's fixations of Eskimo dog" }).waitFor();
+    assert.equal(dog.info().forwardPasses, passes, 'no forward pass for a class, a versus or a mode');
+
+    // A reload of the webview, then of the window (VS Code reopens from the host's record): the view comes back.
+    const check = async () => {
+      await page.locator(`${CONTRAST}[data-class-index="248"][data-versus="444"]`).waitFor();
+      await page.locator(`${COMPARE}[data-class-index="444"]`).waitFor();
+      assert.deepEqual(await figures(), ['main', 'contrast', 'compare']);
+      assert.ok(await page.getByRole('radio', { name: 'Weighted' }).isChecked());
+    };
+    await page.reload();
+    await check();
+    assert.deepEqual(dog.remembered, { modelPath: MODEL, imagePath: DOG, classIndex: 248, compareIndex: 444, versusIndex: 444, mode: 'weighted' });
+    dog.revive(dog.remembered);
+    await page.reload();
+    await check();
+    // A record without it (an older one): the webview asks for it again from its own saved view.
+    dog.revive({ ...dog.remembered, compareIndex: undefined, versusIndex: undefined });
+    await page.reload();
+    await check();
+    assert.deepEqual(lastOf(dog, 'whyNot'), { type: 'whyNot', classIndex: 444 });
+    assert.equal(dog.info().forwardPasses, 1, 'the revived panel ran its one forward pass');
+
+    // Leaving: the compared figure's ×.
+    await page.getByRole('button', { name: 'Leave why not' }).click();
+    await page.locator(CONTRAST).waitFor({ state: 'detached' });
+    await page.locator(COMPARE).waitFor({ state: 'detached' });
+    assert.deepEqual(lastOf(dog, 'whyNot'), { type: 'whyNot', classIndex: undefined });
+    await until(() => dog.remembered.versusIndex === undefined && dog.remembered.compareIndex === undefined, 'the host to record it');
+    // Explaining B itself ends it too.
+    await page.getByRole('button', { name: 'Why Eskimo dog rather than bicycle-built-for-two?' }).click();
+    await page.locator(`${CONTRAST}[data-versus="444"]`).waitFor();
+    await page.locator('.pred[data-class="444"]').click();
+    await page.locator('#title', { hasText: 'class 444' }).waitFor();
+    await page.locator(CONTRAST).waitFor({ state: 'detached' });
+    assert.deepEqual(await figures(), ['main']);
+    assert.equal(dog.remembered.versusIndex, undefined);
+
+    // The layout of the three from 800 to 1600 px, dark and light.
+    await page.getByRole('button', { name: 'Why bicycle-built-for-two rather than malamute?' }).click();
+    await page.locator(`${CONTRAST}[data-versus="249"]`).waitFor();
+    await panel.context.close();
+    for (const [width, theme] of [[800, 'light'], [1280, 'light'], [1600, 'dark'], [800, 'dark']]) {
+      panel = await openPanel(browser, dogSink, dog, { width, theme });
+      await panel.page.locator(`${CONTRAST}[data-versus="249"]`).waitFor();
+      await panel.page.locator(`${COMPARE}[data-class-index="249"]`).waitFor();
+      const overflow = await panel.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.equal(overflow, 0, `no horizontal scrolling at ${width}px`);
+      const tops = await Promise.all([MAIN, CONTRAST, COMPARE].map(async (sel) => (await panel.page.locator(sel).boundingBox()).y));
+      assert.ok(tops.every((y) => Math.abs(y - tops[0]) < 2), `the three side by side at ${width}px`);
+      await panel.page.screenshot({ path: path.join(SHOTS, `why-not-${width}-${theme}.png`), fullPage: true });
+      const problems = await pageProblems(panel);
+      await panel.context.close();
+      panel = undefined;
+      assert.deepEqual(problems, []);
+    }
   });
 
   it('restores toggles, opacity, tab, layer and compared class after a reload', async () => {
@@ -516,10 +693,19 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
       await page.keyboard.press('Tab');
       seen.push(await page.evaluate(() => {
         const e = document.activeElement;
-        return e.dataset.export ?? e.dataset.toggle ?? (e.type === 'range' ? 'opacity' : undefined) ?? (e.classList.contains('pred') ? `pred-${e.dataset.class}` : undefined) ?? e.getAttribute('role') ?? e.tagName;
+        return (
+          e.dataset.export ??
+          e.dataset.toggle ??
+          (e.dataset.mode ? 'mode' : undefined) ??
+          (e.dataset.whyNot ? `why-not-${e.dataset.whyNot}` : undefined) ??
+          (e.type === 'range' ? 'opacity' : undefined) ??
+          (e.classList.contains('pred') ? `pred-${e.dataset.class}` : undefined) ??
+          e.getAttribute('role') ??
+          e.tagName
+        );
       }));
     }
-    for (const want of ['png', 'json', 'html', 'heat', 'points', 'box', 'opacity', 'pred-129', 'combobox', 'tab']) assert.ok(seen.includes(want), `${want} is reachable with Tab (saw ${seen.join(', ')})`);
+    for (const want of ['png', 'json', 'html', 'mode', 'heat', 'points', 'box', 'opacity', 'pred-129', 'why-not-129', 'combobox', 'tab']) assert.ok(seen.includes(want), `${want} is reachable with Tab (saw ${seen.join(', ')})`);
     // Focus is visible.
     await page.locator('.pred[data-class="129"]').focus();
     assert.notEqual(await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle), 'none');
