@@ -60,10 +60,15 @@ export interface LayerDetail {
   readonly gridWidth: number;
   /** Fixation count per grid cell (summed over channels), row-major H×W. */
   readonly cellCounts: Uint32Array;
-  /** Receptive-field centres of the fixated cells, in original-image pixels, with their counts. */
-  readonly projected: readonly (readonly [number, number, number])[];
-  /** Channels holding the most fixations: [channel, count], largest first (at most 16). */
-  readonly topChannels: readonly (readonly [number, number])[];
+  /**
+   * The share of the class's mass per grid cell (summed over channels), row-major H×W, when the mode carries
+   * masses (all but paper); the layer's total is about 1 (a layer beside a residual branch holds part of it).
+   */
+  readonly cellMass: Float32Array | undefined;
+  /** Receptive-field centres of the fixated cells, in original-image pixels, with their counts (and masses, with masses). */
+  readonly projected: readonly (readonly [x: number, y: number, count: number, mass?: number])[];
+  /** The channels that matter most: [channel, count, mass], by mass when the mode carries masses, else by count; largest first (at most 16). */
+  readonly topChannels: readonly (readonly [channel: number, count: number, mass?: number])[];
   /** Activation map of `channel` (H×W), when values of this tensor can be had. */
   readonly channel: number | undefined;
   readonly activation: Float32Array | undefined;

@@ -292,6 +292,15 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     assert.deepEqual([cells.width, cells.height], [d.gridWidth, d.gridHeight]);
     const lit = [...d.cellCounts].filter((c) => c > 0).length;
     assert.equal(cells.width * cells.height - countColor(cells, INFERNO_ZERO), lit, 'every fixated cell and only those are coloured');
+    // The default mode carries masses: the grid is shaded by each cell's share of the mass, the heaviest at inferno's top.
+    let heaviest = 0;
+    for (let i = 1; i < d.cellMass.length; i++) if (d.cellMass[i] > d.cellMass[heaviest]) heaviest = i;
+    assert.deepEqual(px(cells, heaviest % d.gridWidth, Math.floor(heaviest / d.gridWidth)), INFERNO_TOP, 'the heaviest cell is the hottest');
+    let most = 0;
+    for (let i = 1; i < d.cellCounts.length; i++) if (d.cellCounts[i] > d.cellCounts[most]) most = i;
+    if (d.cellMass[most] < 0.9 * d.cellMass[heaviest]) assert.notDeepEqual(px(cells, most % d.gridWidth, Math.floor(most / d.gridWidth)), INFERNO_TOP, 'not the cell with the most fixations');
+    assert.match(await page.locator('.layer-detail').innerText(), /Mass on the \d+×\d+ grid[\s\S]*Channels holding the most mass/);
+    assert.equal(await page.locator('.chip-btn').first().getAttribute('data-channel'), String(d.topChannels[0][0]));
     assert.ok(d.activation, 'the float model keeps this tensor');
     const act = await readCanvas(page, '[data-map=activation]');
     let k = 0;
