@@ -17,6 +17,7 @@ import { Cancelled, errorMessage } from './errors';
 import { defaultExportPath } from './exporter';
 import { parseMessage, requestId, type Limits } from './messages';
 import { RemoteExplanation } from './remote';
+import { noChoices, planCompare, planMain, planWhyNot, restoredChoices, sidesState, type Choices, type Plan } from './sides';
 
 export interface Target {
   readonly modelPath: string;
@@ -72,11 +73,6 @@ export interface PanelInfo {
   readonly handle: EngineHandle | undefined;
 }
 
-/** A class the panel shows or asks for, without the options every request takes from the panel (the mode). */
-type Choice = Pick<ClassRequest, 'classIndex' | 'versus'>;
-/** What a class request does: each side it changes, in order, with its new class (undefined: no longer shown). */
-type Plan = readonly (readonly [Side, Choice | undefined])[];
-
 const sides: readonly Side[] = ['main', 'compare', 'contrast'];
 
 /** What stays the same across class switches: an open's answer without its classes. */
@@ -92,7 +88,7 @@ export class PanelController {
    * The classes the panel shows or, before a result, asks for: the explained one (none: the top-1), the compared
    * one, and the contrast (the explained class against the compared one, in the "Why A, not B?" view).
    */
-  private choices: Record<Side, Choice | undefined> = { main: undefined, compare: undefined, contrast: undefined };
+  private choices: Choices = { ...noChoices };
   /** Settings changed in the panel, over the user's settings. */
   private overrides: FormSettings = {};
   /** The options of the last run (the user's settings and the panel's). */
@@ -119,15 +115,7 @@ export class PanelController {
 
   /** Takes up what a panel showed before a reload: its classes, the "why not" view, and mode (then run() explains them). */
   restore(state: Pick<PanelState, 'classIndex' | 'compareIndex' | 'versusIndex' | 'mode'>): void {
-    const main = state.classIndex >= 0 ? { classIndex: state.classIndex } : undefined;
-    // The contrast view needs its class A and is B's: then the compared class is B.
-    const versus = main && state.versusIndex !== undefined && state.versusIndex !== main.classIndex ? state.versusIndex : undefined;
-    const compared = versus ?? state.compareIndex;
-    this.choices = {
-      main,
-      compare: compared !== undefined ? { classIndex: compared } : undefined,
-      contrast: main && versus !== undefined ? { classIndex: main.classIndex, versus } : undefined,
-    };
+    this.choices = restoredChoices(state);
     if (state.mode) this.overrides = { ...this.overrides, mode: state.mode };
   }
 
@@ -137,14 +125,7 @@ export class PanelController {
   }
 
   get state(): PanelState {
-    const { main, compare, contrast } = this.choices;
-    return {
-      ...this.target,
-      classIndex: main?.classIndex ?? -1,
-      ...(compare ? { compareIndex: compare.classIndex } : {}),
-      ...(contrast?.versus !== undefined ? { versusIndex: contrast.versus } : {}),
-      mode: this.mode,
-    };
+    return { ...this.target, ...sidesState(this.choices), mode: this.mode };
   }
 
   info(): PanelInfo {
@@ -203,11 +184,11 @@ export class PanelController {
         this.sendCurrent(m.id);
         return;
       case 'explainClass':
-        return this.explainSides(m.id, this.planMain({ classIndex: m.classIndex, versus: m.versus }));
+        return this.explainSides(m.id, planMain(this.choices, { classIndex: m.classIndex, versus: m.versus }));
       case 'compare':
-        return this.explainSides(m.id, this.planCompare(m.classIndex === undefined ? undefined : { classIndex: m.classIndex, versus: m.versus }));
+        return this.explainSides(m.id, planCompare(this.choices, m.classIndex === undefined ? undefined : { classIndex: m.classIndex, versus: m.versus }));
       case 'whyNot':
-        return this.explainSides(m.id, this.planWhyNot(m.classIndex));
+        return this.explainSides(m.id, planWhyNot(this.choices, m.classIndex));
       case 'selectLayer': {
         const r = await this.remote.layer(m.layerIndex, m.channel);
         if (r.inspected) this.log('info', `layer ${m.layerIndex} ('${r.detail.tensor}') needed the inspection run`);
@@ -266,32 +247,7 @@ export class PanelController {
   }
 
   /**
-   * A new explained class A. In the "Why A, not B?" view the contrast follows (A against the same B; asked first,
-   * so that a failure changes nothing), and ends when A is B; a compared class that became A is no longer compared.
-   */
-  private planMain(choice: Choice): Plan {
-    const a = choice.classIndex;
-    const { compare, contrast } = this.choices;
-    const b = contrast?.versus;
-    if (b !== undefined && b !== a) return [['contrast', { classIndex: a, versus: b }], ['main', choice]];
-    return [['main', choice], ...(contrast ? [['contrast', undefined] as const] : []), ...(compare?.classIndex === a ? [['compare', undefined] as const] : [])];
-  }
-
-  /** Another compared class, or none: the "Why A, not B?" view ends unless the compared class stays B. */
-  private planCompare(choice: Choice | undefined): Plan {
-    const b = this.choices.contrast?.versus;
-    return b !== undefined && choice?.classIndex !== b ? [['contrast', undefined], ['compare', choice]] : [['compare', choice]];
-  }
-
-  /** "Why A, not B?": A against B (first: what may fail) and B's own map; undefined leaves the view, A alone again. */
-  private planWhyNot(b: number | undefined): Plan {
-    const a = this.choices.main?.classIndex;
-    if (b === undefined || a === undefined) return [['contrast', undefined], ['compare', undefined]];
-    return [['contrast', { classIndex: a, versus: b }], ['compare', { classIndex: b }]];
-  }
-
-  /**
-   * Explains the plan's sides from the kept forward pass (no inference), in order, and shows what changed in one
+   * Explains the plan's sides (sides.ts decides which) from the kept forward pass (no inference), in order, and shows what changed in one
    * message; when a side fails, the sides before it are still shown, then the error.
    */
   private async explainSides(id: number, plan: Plan): Promise<void> {
@@ -398,7 +354,7 @@ export class PanelController {
       this.error = errorMessage(e);
       if (e instanceof EngineFailed && e.failure.kind === 'range') {
         // A class kept from before (a reload, a re-exported model) the model does not have: start over from its top-1.
-        this.choices = { main: undefined, compare: undefined, contrast: undefined };
+        this.choices = { ...noChoices };
         this.error = { ...this.error, hint: 'Press Rerun to explain the top-1 class.' };
       }
       if (e instanceof Cancelled) this.log('info', 'cancelled');
