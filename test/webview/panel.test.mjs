@@ -585,6 +585,9 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     assert.equal(dog.remembered.versusIndex, 671);
     await page.mouse.move(0, 0);
     await page.screenshot({ path: path.join(SHOTS, 'why-not-1280-dark.png'), fullPage: true });
+    // the README's picture (webview-ui/screenshots/panel-why-not-dark.png is a copy): the panel down to the class picker
+    const layout = await page.locator('main.layout').boundingBox();
+    await page.screenshot({ path: path.join(SHOTS, 'readme-why-not.png'), fullPage: true, clip: { x: 0, y: 0, width: 1280, height: Math.ceil(layout.y + layout.height + 14) } });
 
     // From a prediction row: one click, and the button says it is on.
     const tandem = page.getByRole('button', { name: 'Why malamute rather than bicycle-built-for-two?' });
