@@ -197,7 +197,7 @@ describe('CNN Fixations in VS Code', function () {
       [{ type: 'selectLayer', layerIndex: 9999 }, /out of range.*layers/],
       [{ type: 'export', kind: 'gif', overlay: { heat: true, points: true, box: true, opacity: 0.5 } }, /png, json, html/],
       [{ type: 'export', kind: 'png', overlay: { heat: true, points: true, box: true, opacity: 7 } }, /opacity/],
-      [{ type: 'rerun', settings: { convMode: 'sideways' } }, /settings\.convMode must be one of contribution, center, activation/],
+      [{ type: 'rerun', settings: { convMode: 'sideways' } }, /settings\.convMode must be one of auto, contribution, center, activation/],
       [{ type: 'rerun', settings: { mode: 'all' } }, /settings\.mode must be one of discriminative, weighted, paper/],
       [{ type: 'explainClass', classIndex: 3, versus: 1000 }, /versus 1000 is out of range/],
       [{ type: 'launchMissiles' }, /unknown message type/],

@@ -437,7 +437,7 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     await page.getByRole('alert').filter({ hasText: 'Invalid request from the panel' }).waitFor();
     assert.match(await page.locator('.error-message').innerText(), /layerIndex 9999 is out of range: the walk has 102 layers \(0–101\)/);
     await page.evaluate(() => window.cnnfHostBinding({ type: 'rerun', id: 901, settings: { convMode: 'sideways' } }));
-    await page.locator('.error-message', { hasText: 'settings.convMode must be one of contribution, center, activation' }).waitFor();
+    await page.locator('.error-message', { hasText: 'settings.convMode must be one of auto, contribution, center, activation' }).waitFor();
     // A reply to a request the page has since superseded is dropped by its id: the class and layer shown stay.
     const pelican = host.main;
     await page.locator('.pred[data-class="129"]').click();
@@ -465,7 +465,7 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     const passes = host.info().forwardPasses;
     await page.getByRole('button', { name: 'Run again' }).click();
     await page.locator('.facts', { hasText: 'sigma 8.0 px' }).waitFor();
-    assert.deepEqual(lastReceived('rerun'), { type: 'rerun', settings: { preset: 'imagenet', mode: 'discriminative', convMode: 'center', flattenMode: 'argmax', boxMode: 'points', sigma: 8 } });
+    assert.deepEqual(lastReceived('rerun'), { type: 'rerun', settings: { convMode: 'center', sigma: 8 } }, 'the fields the user changed');
     assert.match(await page.locator('.facts').innerText(), /conv center/);
     assert.equal(host.info().forwardPasses, passes + 1, 'a new forward pass');
     // The form's fields come from the one declaration: each value with what it means.
@@ -473,6 +473,21 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     assert.match(await formMode(page).locator('option[value=paper]').innerText(), /paper: the paper's method exactly, every fixation counts 1/);
     assert.match(await page.getByLabel('Preprocessing').locator('option[value=caffe]').innerText(), /caffe: Caffe: BGR/);
     await page.screenshot({ path: path.join(SHOTS, 'settings-1280-dark.png'), fullPage: true });
+    // A field the user leaves alone is not sent: the conv rule left to the mode (auto) stays so. The form shows the
+    // rule a run used (activation, with masses); sending it would walk paper mode with it too.
+    host.open({ model: MODEL, image: PELICAN, exportDir: EXPORTS });
+    await page.reload();
+    await ready();
+    await page.getByRole('tab', { name: 'Settings & timings' }).click();
+    assert.equal(await page.getByLabel('Conv rule').inputValue(), host.main.result.settings.convMode);
+    await page.getByLabel('Heat map sigma (px)').fill('6');
+    await page.getByRole('button', { name: 'Run again' }).click();
+    await page.locator('.facts', { hasText: 'sigma 6.0 px' }).waitFor();
+    assert.deepEqual(lastReceived('rerun'), { type: 'rerun', settings: { sigma: 6 } });
+    const withMasses = host.main.result.settings.convMode;
+    await page.getByRole('radio', { name: 'Paper' }).check();
+    await until(() => host.main.result.settings.mode === 'paper', 'paper mode');
+    assert.equal(host.main.result.settings.convMode, 'contribution', `paper mode walks by the paper's rule (with masses: ${withMasses})`);
     // Back to the defaults for the other tests.
     host.open({ model: MODEL, image: PELICAN, exportDir: EXPORTS });
   });
