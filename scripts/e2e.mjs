@@ -1,7 +1,7 @@
 // End-to-end through the real VS Code UI: install the packaged VSIX into a fresh extensions dir, open the test
 // workspace in code-server, and drive the workbench with Playwright + Debian Chromium the way a user would:
 // right-click an image → "Explain with CNN Fixations", read the panel (webviews are nested iframes), switch
-// class, reload the window (the panel comes back), Cancel a run stuck in the engine process from its progress
+// class, ask "Why not?", reload the window (the panel comes back, with its three figures), Cancel a run stuck in the engine process from its progress
 // notification, explain a corrupt model, and run a palette command after.
 // Screenshots go to test-results/e2e/. Closing line: "N passed, N failed"; exit code 1 on any failure.
 /* global document -- used inside frame.evaluate(), which runs in the webview */
@@ -187,11 +187,26 @@ try {
     await page.screenshot({ path: path.join(ART, '04-panel-other-class.png') });
   });
 
-  await step('after a window reload the panel comes back with the same class', async () => {
+  await step('"Why not?" on pelican shows the explained class against it, between the two classes\' own maps', async () => {
+    const why = main.locator('.preds [data-why-not="144"]');
+    assert.match(await why.getAttribute('aria-label'), /^Why .+ rather than pelican\?$/);
+    await why.click();
+    await main.locator(`canvas.overlay[data-side="contrast"][data-class-index="${other}"][data-versus="144"]`).waitFor({ timeout: WAIT });
+    await main.locator('canvas.overlay[data-side="compare"][data-class-index="144"]').waitFor({ timeout: WAIT });
+    const sides = await main.locator('figure.figure').evaluateAll((els) => els.map((e) => e.dataset.side));
+    assert.deepEqual(sides, ['main', 'contrast', 'compare']);
+    assert.match(await main.locator('figure[data-side="contrast"] .fig-head').textContent(), /rather than\s*pelican/);
+    await page.screenshot({ path: path.join(ART, '04b-why-not.png') });
+  });
+
+  await step('after a window reload the panel comes back with the same class and its "why not"', async () => {
     await page.reload();
     await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
     const f = await frameWith(page, `canvas.overlay[data-side="main"][data-class-index="${other}"]`);
     assert.match(await f.locator('#title .title-index').textContent(), new RegExp(`class ${other}\\b`));
+    // VS Code's serializer reopens it from the host's record: the contrast and the compared class come back too
+    await f.locator(`canvas.overlay[data-side="contrast"][data-class-index="${other}"][data-versus="144"]`).waitFor({ timeout: WAIT });
+    await f.locator('canvas.overlay[data-side="compare"][data-class-index="144"]').waitFor({ timeout: WAIT });
     await page.screenshot({ path: path.join(ART, '05-restored.png') });
   });
 

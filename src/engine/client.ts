@@ -8,7 +8,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import type { OverlayOptions } from '../shared/overlay';
-import type { ClassRequest, ExportKind } from '../shared/protocol';
+import type { ClassRequest, ExportKind, Side } from '../shared/protocol';
 import type { EngineFailure, EngineRequest, EngineResponse, EngineStats, FromEngine, OpenedResponse, OpenRequest, Replies } from './protocol';
 
 /** The engine process stopped (crashed, was killed to cancel a run, or is shut down) before answering. */
@@ -54,7 +54,7 @@ export interface EngineClientOptions {
   readonly env?: Readonly<Record<string, string>>;
 }
 
-export type OpenParams = Pick<OpenRequest, 'modelPath' | 'imagePath' | 'options' | 'main' | 'compare'>;
+export type OpenParams = Pick<OpenRequest, 'modelPath' | 'imagePath' | 'options' | Side>;
 
 /** A request without its id (the transport numbers them), one member per request type. */
 export type Body = EngineRequest extends infer R ? (R extends EngineRequest ? Omit<R, 'id'> : never) : never;
@@ -87,7 +87,7 @@ export abstract class EngineApi {
     return { ...opened, handle: { id: handle, generation: this.generation } };
   }
 
-  explain(h: EngineHandle, side: 'main' | 'compare', target: ClassRequest | undefined, o?: RequestOptions): Promise<Replies['explain']> {
+  explain(h: EngineHandle, side: Side, target: ClassRequest | undefined, o?: RequestOptions): Promise<Replies['explain']> {
     return this.onHandle(h, () => this.request({ type: 'explain', handle: h.id, side, target }, o));
   }
 

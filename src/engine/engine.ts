@@ -1,6 +1,7 @@
 // The engine's state and its answers, apart from the process plumbing (main.ts): one session cache (a
 // model file opens once), and per handle (one per panel) the Explainer with its kept forward pass, the
-// explained classes and the lazily made inspection run. A class switch reuses the forward pass.
+// explained classes (one per side the panel shows) and the lazily made inspection run. A class switch reuses
+// the forward pass.
 // The same class answers in the caller's process too (inprocess.ts).
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
@@ -28,8 +29,11 @@ import type {
 
 interface Held {
   readonly explainer: Explainer;
+  /** The explained class: what layer details and exports are of. */
   main: Explanation;
   compare: Explanation | undefined;
+  /** The explained class against the compared one ("Why A, not B?"). */
+  contrast: Explanation | undefined;
   readonly activations: Activations;
 }
 
@@ -129,8 +133,9 @@ export class Engine {
     this.hooks.progress(r.id, 'unravelling…');
     const main = explainClass(explainer, r.main);
     const compare = r.compare && explainClass(explainer, r.compare);
+    const contrast = r.contrast && explainClass(explainer, r.contrast);
     const image = await panelImage(explainer, r.imagePath);
-    this.held.set(r.handle, { explainer, main, compare, activations: new Activations(explainer) });
+    this.held.set(r.handle, { explainer, main, compare, contrast, activations: new Activations(explainer) });
     const engineMs = performance.now() - t0;
     this.hooks.log('info', `${name}: session ${cached ? 'cached' : 'opened'}, open ${engineMs.toFixed(0)} ms in the engine`);
     return {
@@ -142,6 +147,7 @@ export class Engine {
       labels: explainer.labels,
       main: panelExplanation(main),
       compare: compare && panelExplanation(compare),
+      contrast: contrast && panelExplanation(contrast),
       sessionCached: cached,
       forwardPasses: explainer.views.length,
       engineMs,
@@ -151,13 +157,10 @@ export class Engine {
 
   private explain(r: ExplainRequest): ExplainedResponse {
     const h = this.need(r.handle);
-    if (r.side === 'main') {
-      if (!r.target) throw new RangeError('the main side needs a class');
-      h.main = explainClass(h.explainer, r.target);
-    } else {
-      h.compare = r.target && explainClass(h.explainer, r.target);
-    }
-    const x = r.side === 'main' ? h.main : h.compare;
+    if (r.side === 'main' && !r.target) throw new RangeError('the main side needs a class');
+    const x = r.target && explainClass(h.explainer, r.target);
+    if (r.side === 'main') h.main = x!;
+    else h[r.side] = x;
     return { type: 'explained', id: r.id, side: r.side, explanation: x && panelExplanation(x), stats: this.stats() };
   }
 

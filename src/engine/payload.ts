@@ -43,25 +43,37 @@ export function layerDetail(
   const { channels, h, w } = tensorGrid(layer.shape);
   const plane = h * w;
   const cellCounts = new Uint32Array(plane);
-  const perChannel = new Map<number, number>();
-  for (const f of layer.fixations) {
+  // With masses (every mode but paper), each fixation's share of the class's mass adds up per cell and channel.
+  const mass = layer.mass;
+  const cellMass = mass ? new Float32Array(plane) : undefined;
+  const perChannel = new Map<number, [count: number, mass: number]>();
+  layer.fixations.forEach((f, i) => {
     const c = Math.floor(f / plane) % channels;
     cellCounts[f % plane]++;
-    perChannel.set(c, (perChannel.get(c) ?? 0) + 1);
-  }
-  const topChannels = [...perChannel].sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 16);
+    const m = mass?.[i] ?? 0;
+    if (cellMass) cellMass[f % plane] += m;
+    const seen = perChannel.get(c);
+    if (seen) {
+      seen[0]++;
+      seen[1] += m;
+    } else perChannel.set(c, [1, m]);
+  });
+  const topChannels = [...perChannel]
+    .map(([c, [n, m]]) => (mass ? ([c, n, m] as const) : ([c, n] as const)))
+    .sort((a, b) => (mass ? b[2]! - a[2]! : 0) || b[1] - a[1] || a[0] - b[0])
+    .slice(0, 16);
   // Receptive-field centres: the cell's centre scaled to the model input, then through the preprocessing.
   const input = e.forward.values.get(e.spec.name)!.dims;
   const [ih, iw] = e.spec.layout === 'NCHW' ? [input[2], input[3]] : [input[1], input[2]];
   const m = e.map;
-  const projected: [number, number, number][] = [];
+  const projected: (readonly [number, number, number, number?])[] = [];
   cellCounts.forEach((n, cell) => {
     if (!n) return;
     const mx = ((cell % w) + 0.5) * (iw / w) - 0.5;
     const my = (Math.floor(cell / w) + 0.5) * (ih / h) - 0.5;
     const ox = ((mx + m.cropLeft + 0.5) * m.originalWidth) / m.resizedWidth - 0.5;
     const oy = ((my + m.cropTop + 0.5) * m.originalHeight) / m.resizedHeight - 0.5;
-    projected.push([Math.round(ox), Math.round(oy), n]);
+    projected.push(cellMass ? [Math.round(ox), Math.round(oy), n, cellMass[cell]] : [Math.round(ox), Math.round(oy), n]);
   });
   const ch = channel ?? topChannels[0]?.[0];
   let act: Float32Array | undefined;
@@ -85,6 +97,7 @@ export function layerDetail(
     gridHeight: h,
     gridWidth: w,
     cellCounts,
+    cellMass,
     projected,
     topChannels,
     channel: ch,

@@ -4,7 +4,7 @@
 // typed arrays (heat grids, image bytes, activation maps) travel as binary, not as JSON number lists.
 // Types only: the host imports this file without pulling in the pipeline.
 import type { OverlayOptions } from '../shared/overlay';
-import type { ClassRequest, ExportKind, LayerDetail, PanelExplanation, ResultPayload } from '../shared/protocol';
+import type { ClassRequest, ExportKind, LayerDetail, PanelExplanation, ResultPayload, Side } from '../shared/protocol';
 import type { RunOptions } from '../shared/settings';
 
 /** What the engine has done since it started: lets callers (and tests) see that a class switch ran no inference. */
@@ -24,8 +24,8 @@ export interface EngineStats {
 
 /**
  * Run the model on the image (one forward pass, kept) and explain `main` (default: the top-1 with the run's
- * options) and `compare` (default: none). Replaces what `handle` held. A class out of range fails the
- * request (a 'range' failure), as it does in an explain request.
+ * options), `compare` and `contrast` (default: none). Replaces what `handle` held. A class out of range fails
+ * the request (a 'range' failure), as it does in an explain request.
  */
 export interface OpenRequest {
   readonly type: 'open';
@@ -37,13 +37,14 @@ export interface OpenRequest {
   readonly options: RunOptions;
   readonly main?: ClassRequest;
   readonly compare?: ClassRequest;
+  readonly contrast?: ClassRequest;
 }
-/** Explain another class from the kept forward pass (no inference); `target` undefined clears the compare side. */
+/** Explain another class from the kept forward pass (no inference); `target` undefined clears a side other than main. */
 export interface ExplainRequest {
   readonly type: 'explain';
   readonly id: number;
   readonly handle: number;
-  readonly side: 'main' | 'compare';
+  readonly side: Side;
   readonly target: ClassRequest | undefined;
 }
 /** The drill-down of layer `layerIndex` of the main explanation (an inspection run, once, when its tensor was not kept). */
@@ -92,7 +93,7 @@ export interface OpenedResponse extends ResultPayload {
 export interface ExplainedResponse {
   readonly type: 'explained';
   readonly id: number;
-  readonly side: 'main' | 'compare';
+  readonly side: Side;
   readonly explanation: PanelExplanation | undefined;
   readonly stats: EngineStats;
 }

@@ -1,5 +1,6 @@
 // One panel, without VS Code: a model and an image, one kept forward pass in the engine, the explained
-// class and an optional compared one. It owns the panel's state (ready, busy, error, the result, the
+// class, an optional compared one, and the contrast of "Why A, not B?" (the explained class against the
+// compared one, shown between the two). It owns the panel's state (ready, busy, error, the result, the
 // settings changed in the panel), runs its work one task at a time, and routes the webview's messages:
 // validated first (messages.ts), then one exhaustive switch. Two thin adapters drive it: the VS Code
 // panel (panel.ts: the webview, progress notification, file watching, save dialog, records for reloads)
@@ -9,13 +10,14 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { EngineError, EngineFailed, type EngineApi, type EngineHandle, type LogLevel } from '../engine/client';
 import type { OverlayOptions } from '../shared/overlay';
-import type { ClassRequest, ErrorMessage, ExportKind, FromWebview, PanelExplanation, PanelState, ResultPayload, ToWebview } from '../shared/protocol';
+import type { ClassRequest, ErrorMessage, ExportKind, FromWebview, PanelExplanation, PanelState, ResultPayload, Side, SideExplanation, ToWebview } from '../shared/protocol';
 import type { Prediction, Timings } from '../shared/result';
 import { defaultOf, perClassKeys, type FormSettings, type Mode, type RunOptions } from '../shared/settings';
 import { Cancelled, errorMessage } from './errors';
 import { defaultExportPath } from './exporter';
 import { parseMessage, requestId, type Limits } from './messages';
 import { RemoteExplanation } from './remote';
+import { noChoices, planCompare, planMain, planWhyNot, restoredChoices, sidesState, type Choices, type Plan } from './sides';
 
 export interface Target {
   readonly modelPath: string;
@@ -71,21 +73,22 @@ export interface PanelInfo {
   readonly handle: EngineHandle | undefined;
 }
 
-type Side = 'main' | 'compare';
-/** A class the panel shows or asks for, without the options every request takes from the panel (the mode). */
-type Choice = Pick<ClassRequest, 'classIndex' | 'versus'>;
+const sides: readonly Side[] = ['main', 'compare', 'contrast'];
 
 /** What stays the same across class switches: an open's answer without its classes. */
-type Shown = Omit<ResultPayload, 'main' | 'compare'>;
+type Shown = Omit<ResultPayload, Side>;
 
 export class PanelController {
   private ready = false;
   private busy: string | undefined;
   private error: ErrorMessage | undefined;
   private shown: Shown | undefined;
-  private readonly explained: Record<Side, PanelExplanation | undefined> = { main: undefined, compare: undefined };
-  /** The classes the panel shows or, before a result, asks for: the explained one (none: the top-1) and the compared one. */
-  private choices: Record<Side, Choice | undefined> = { main: undefined, compare: undefined };
+  private readonly explained: Record<Side, PanelExplanation | undefined> = { main: undefined, compare: undefined, contrast: undefined };
+  /**
+   * The classes the panel shows or, before a result, asks for: the explained one (none: the top-1), the compared
+   * one, and the contrast (the explained class against the compared one, in the "Why A, not B?" view).
+   */
+  private choices: Choices = { ...noChoices };
   /** Settings changed in the panel, over the user's settings. */
   private overrides: FormSettings = {};
   /** The options of the last run (the user's settings and the panel's). */
@@ -106,16 +109,13 @@ export class PanelController {
     this.remote = new RemoteExplanation(engine, id, {
       log: (message) => this.log('info', message),
       busy: (label) => this.setBusy(label),
-      shown: () => ({ main: this.request('main'), compare: this.request('compare') }),
+      shown: () => ({ main: this.request('main'), compare: this.request('compare'), contrast: this.request('contrast') }),
     });
   }
 
-  /** Takes up what a panel showed before a reload: its classes and mode (then run() explains them). */
-  restore(state: Pick<PanelState, 'classIndex' | 'compareIndex' | 'mode'>): void {
-    this.choices = {
-      main: state.classIndex >= 0 ? { classIndex: state.classIndex } : undefined,
-      compare: state.compareIndex !== undefined ? { classIndex: state.compareIndex } : undefined,
-    };
+  /** Takes up what a panel showed before a reload: its classes, the "why not" view, and mode (then run() explains them). */
+  restore(state: Pick<PanelState, 'classIndex' | 'compareIndex' | 'versusIndex' | 'mode'>): void {
+    this.choices = restoredChoices(state);
     if (state.mode) this.overrides = { ...this.overrides, mode: state.mode };
   }
 
@@ -125,8 +125,7 @@ export class PanelController {
   }
 
   get state(): PanelState {
-    const { main, compare } = this.choices;
-    return { ...this.target, classIndex: main?.classIndex ?? -1, ...(compare ? { compareIndex: compare.classIndex } : {}), mode: this.mode };
+    return { ...this.target, ...sidesState(this.choices), mode: this.mode };
   }
 
   info(): PanelInfo {
@@ -185,9 +184,11 @@ export class PanelController {
         this.sendCurrent(m.id);
         return;
       case 'explainClass':
-        return this.explainClass('main', { classIndex: m.classIndex, versus: m.versus }, m.id);
+        return this.explainSides(m.id, planMain(this.choices, { classIndex: m.classIndex, versus: m.versus }));
       case 'compare':
-        return this.explainClass('compare', m.classIndex === undefined ? undefined : { classIndex: m.classIndex, versus: m.versus }, m.id);
+        return this.explainSides(m.id, planCompare(this.choices, m.classIndex === undefined ? undefined : { classIndex: m.classIndex, versus: m.versus }));
+      case 'whyNot':
+        return this.explainSides(m.id, planWhyNot(this.choices, m.classIndex));
       case 'selectLayer': {
         const r = await this.remote.layer(m.layerIndex, m.channel);
         if (r.inspected) this.log('info', `layer ${m.layerIndex} ('${r.detail.tensor}') needed the inspection run`);
@@ -227,7 +228,7 @@ export class PanelController {
   private limits(): Limits | undefined {
     const { shown } = this;
     const main = this.explained.main;
-    return shown && main ? { classCount: shown.classCount, layers: main.result.layers } : undefined;
+    return shown && main ? { classCount: shown.classCount, explained: main.result.target.index, layers: main.result.layers } : undefined;
   }
 
   /** The request for a side's class: its choice with the panel's per-class options. */
@@ -239,28 +240,43 @@ export class PanelController {
   /** Everything the webview needs after (re)loading, or after settings that explained the classes again. */
   private sendCurrent(id: number | undefined): void {
     const { shown } = this;
-    const { main, compare } = this.explained;
+    const { main, compare, contrast } = this.explained;
     if (this.busy) this.post({ type: 'busy', busy: true, label: this.busy });
     if (this.error) this.post(id === undefined ? this.error : { ...this.error, id });
-    else if (shown && main) this.post({ type: 'showResult', ...(id === undefined ? {} : { id }), ...shown, main, compare, state: this.state });
+    else if (shown && main) this.post({ type: 'showResult', ...(id === undefined ? {} : { id }), ...shown, main, compare, contrast, state: this.state });
   }
 
-  /** Another class from the kept forward pass: no inference. Undefined clears the compare side. */
-  private async explainClass(side: Side, choice: Choice | undefined, id: number): Promise<void> {
+  /**
+   * Explains the plan's sides (sides.ts decides which) from the kept forward pass (no inference), in order, and shows what changed in one
+   * message; when a side fails, the sides before it are still shown, then the error.
+   */
+  private async explainSides(id: number, plan: Plan): Promise<void> {
     const t0 = performance.now();
-    const target: ClassRequest | undefined = choice && { ...choice, mode: this.mode };
-    const x = await this.remote.explain(side, target);
-    this.explained[side] = x;
-    this.choices[side] = choice;
-    if (x) {
-      const t = x.result.timings;
-      this.log(
-        'info',
-        `class ${x.result.target.index} ${x.result.target.label} (${this.mode}) from the kept forward pass: unravel ${t.unravelMs.toFixed(0)} ms, heat map ${t.heatmapMs.toFixed(0)} ms (${(performance.now() - t0).toFixed(0)} ms with the round trip)`,
-      );
+    const done: SideExplanation[] = [];
+    try {
+      for (const [side, choice] of plan) {
+        const x = await this.remote.explain(side, choice && { ...choice, mode: this.mode });
+        this.explained[side] = x;
+        this.choices[side] = choice;
+        done.push({ side, explanation: x });
+      }
+    } finally {
+      if (done.length) {
+        this.logSides(done, performance.now() - t0);
+        this.post({ type: 'showClass', id, sides: done, state: this.state });
+        this.remember();
+      }
     }
-    this.post({ type: 'showClass', id, side, explanation: x, state: this.state });
-    this.remember();
+  }
+
+  private logSides(done: readonly SideExplanation[], ms: number): void {
+    const what = done.map(({ side, explanation: x }) => {
+      if (!x) return `${side} cleared`;
+      const s = x.result.settings, t = x.result.timings;
+      const versus = s.versus !== null ? ` against ${s.versus}` : '';
+      return `${side}: class ${x.result.target.index} ${x.result.target.label}${versus} (unravel ${t.unravelMs.toFixed(0)} ms, heat map ${t.heatmapMs.toFixed(0)} ms)`;
+    });
+    this.log('info', `${what.join('; ')} in mode ${this.mode}, from the kept forward pass (${ms.toFixed(0)} ms with the round trips)`);
   }
 
   /** Settings from the panel's form: a new forward pass, unless each one given applies per class (then the classes are explained again). */
@@ -272,7 +288,7 @@ export class PanelController {
       await this.fullRun(id);
       return;
     }
-    for (const side of ['main', 'compare'] as const) {
+    for (const side of sides) {
       const target = this.request(side);
       if (target) this.explained[side] = await this.remote.explain(side, target);
     }
@@ -305,7 +321,7 @@ export class PanelController {
     let roundTripMs: number | undefined;
     try {
       this.options = { ...this.host.settings(), ...this.overrides };
-      const params = { modelPath, imagePath, options: this.options, main: this.request('main'), compare: this.request('compare') };
+      const params = { modelPath, imagePath, options: this.options, main: this.request('main'), compare: this.request('compare'), contrast: this.request('contrast') };
       const t0 = performance.now();
       // Cancel kills the engine: the only way to stop onnxruntime mid-run. The next request starts a new one.
       const running = (this.running = new AbortController());
@@ -320,13 +336,13 @@ export class PanelController {
         throw new Cancelled();
       }
       sessionCached = opened.sessionCached;
-      const { main, compare, model, image, classCount, labels } = opened;
+      const { main, compare, contrast, model, image, classCount, labels } = opened;
       this.shown = { model, image, classCount, labels };
-      this.explained.main = main;
-      this.explained.compare = compare;
+      Object.assign(this.explained, { main, compare, contrast });
       this.choices = {
         main: { ...this.choices.main, classIndex: main.result.target.index },
         compare: compare && { ...this.choices.compare, classIndex: compare.result.target.index },
+        contrast: contrast && { ...this.choices.contrast, classIndex: contrast.result.target.index },
       };
       this.error = undefined;
       this.logRun(main, opened.engineMs, roundTripMs, sessionCached);
@@ -334,11 +350,11 @@ export class PanelController {
       this.sendCurrent(id);
       this.remember();
     } catch (e) {
-      this.shown = this.explained.main = this.explained.compare = undefined;
+      this.shown = this.explained.main = this.explained.compare = this.explained.contrast = undefined;
       this.error = errorMessage(e);
       if (e instanceof EngineFailed && e.failure.kind === 'range') {
         // A class kept from before (a reload, a re-exported model) the model does not have: start over from its top-1.
-        this.choices = { main: undefined, compare: undefined };
+        this.choices = { ...noChoices };
         this.error = { ...this.error, hint: 'Press Rerun to explain the top-1 class.' };
       }
       if (e instanceof Cancelled) this.log('info', 'cancelled');

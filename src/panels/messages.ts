@@ -1,6 +1,7 @@
 // Validation of what the webview sends: the shape of each message and its request id, then its numbers
-// against the current result (class within the model's classes, layer within the walk, channel within the
-// layer), and rerun settings by the declaration's rules (src/shared/settings.ts). Nothing from the webview
+// against the current result (class within the model's classes and, for "why not", other than the explained
+// one; layer within the walk, channel within the layer), and rerun settings by the declaration's rules
+// (src/shared/settings.ts). Nothing from the webview
 // is used before it passes here; what fails is refused with an InvalidMessage, never corrected.
 import { tensorGrid } from '../shared/layout';
 import type { OverlayOptions } from '../shared/overlay';
@@ -13,6 +14,8 @@ export class InvalidMessage extends Error {}
 /** What the current result allows; undefined while nothing has been explained yet. */
 export interface Limits {
   readonly classCount: number;
+  /** The explained class. */
+  readonly explained: number;
   readonly layers: readonly { readonly shape: readonly number[] }[];
 }
 
@@ -91,6 +94,12 @@ const parsers: Parsers = {
   compare: (m, id, limits) => {
     const l = needs(limits, 'compare');
     return optional(m, 'classIndex', () => ({ type: 'compare' as const, id, ...classChoice(m, l) })) ?? { type: 'compare', id, classIndex: undefined };
+  },
+  whyNot: (m, id, limits) => {
+    const l = needs(limits, 'whyNot');
+    const classIndex = optional(m, 'classIndex', () => index(m, 'classIndex', l.classCount, `the model has ${l.classCount} classes`));
+    if (classIndex === l.explained) throw new InvalidMessage(`classIndex ${classIndex} is the explained class: "why not" asks about another class`);
+    return { type: 'whyNot', id, classIndex };
   },
   selectLayer: (m, id, limits) => {
     const l = needs(limits, 'selectLayer');

@@ -1,17 +1,17 @@
 // Where a panel's explanation lives: its handle in the engine and what it was opened with (to open it
 // again). When the engine restarted since (a crash, or killed to cancel another panel's run), the next
 // request opens it there again first, transparently: one forward pass with the same model, image and
-// settings, and the classes the panel shows now. What the panel shows is the controller's (controller.ts).
+// settings, and the classes the panel shows now on each side (the contrast of "Why A, not B?" too). What the panel shows is the controller's (controller.ts).
 import { EngineError, StaleHandle, type EngineApi, type EngineHandle, type OpenParams, type RequestOptions } from '../engine/client';
 import type { ExportRequest, LayerResponse, OpenedResponse } from '../engine/protocol';
-import type { ClassRequest, PanelExplanation } from '../shared/protocol';
+import type { ClassRequest, PanelExplanation, Side } from '../shared/protocol';
 
 export interface RemoteHooks {
   log(message: string): void;
   /** Work the user did not ask for is going on (reopening), or ended (undefined). */
   busy(label: string | undefined): void;
-  /** The classes the panel shows now (what a reopen explains). */
-  shown(): { readonly main?: ClassRequest; readonly compare?: ClassRequest };
+  /** The classes the panel shows now, per side (what a reopen explains). */
+  shown(): { readonly [S in Side]?: ClassRequest };
 }
 
 export class RemoteExplanation {
@@ -49,8 +49,8 @@ export class RemoteExplanation {
     return opened;
   }
 
-  /** Another class from the kept forward pass; undefined clears the compare side. */
-  async explain(side: 'main' | 'compare', target: ClassRequest | undefined): Promise<PanelExplanation | undefined> {
+  /** Another class from the kept forward pass; undefined clears a side other than main. */
+  async explain(side: Side, target: ClassRequest | undefined): Promise<PanelExplanation | undefined> {
     return (await this.ask((h) => this.engine.explain(h, side, target))).explanation;
   }
 

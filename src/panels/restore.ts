@@ -42,11 +42,15 @@ export function restoredState(raw: unknown): PanelState | undefined {
   const whole = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
   if (typeof s.modelPath !== 'string' || typeof s.imagePath !== 'string' || !s.modelPath || !s.imagePath) return undefined;
   const mode = readOption('mode', s.mode, 'mode');
+  const classIndex = whole(s.classIndex) ? (s.classIndex as number) : -1;
+  // "Why A, not B?" needs A, and B another class
+  const versus = classIndex >= 0 && whole(s.versusIndex) && s.versusIndex !== classIndex;
   return {
     modelPath: s.modelPath,
     imagePath: s.imagePath,
-    classIndex: whole(s.classIndex) ? (s.classIndex as number) : -1,
+    classIndex,
     ...(whole(s.compareIndex) ? { compareIndex: s.compareIndex as number } : {}),
+    ...(versus ? { versusIndex: s.versusIndex as number } : {}),
     ...(mode.ok && mode.value ? { mode: mode.value } : {}),
   };
 }

@@ -11,6 +11,13 @@ import type { ClassOptions, FormSettings, Mode } from './settings';
 /** A class to explain and how: per-class options over the run's (the mode), and the class it is explained against. */
 export type ClassRequest = ClassOptions & { readonly classIndex: number };
 
+/**
+ * The figures a panel shows, each one class's explanation: `main`, the explained class A; `compare`, another
+ * class's own map beside it; `contrast`, A rather than B (A explained against the compared class B). The
+ * "Why A, not B?" view shows all three: A's own map, A rather than B, and B's own map.
+ */
+export type Side = 'main' | 'compare' | 'contrast';
+
 /** One explained class, everything the panel draws for it. */
 export interface PanelExplanation {
   readonly result: ExplanationJson;
@@ -53,10 +60,15 @@ export interface LayerDetail {
   readonly gridWidth: number;
   /** Fixation count per grid cell (summed over channels), row-major H×W. */
   readonly cellCounts: Uint32Array;
-  /** Receptive-field centres of the fixated cells, in original-image pixels, with their counts. */
-  readonly projected: readonly (readonly [number, number, number])[];
-  /** Channels holding the most fixations: [channel, count], largest first (at most 16). */
-  readonly topChannels: readonly (readonly [number, number])[];
+  /**
+   * The share of the class's mass per grid cell (summed over channels), row-major H×W, when the mode carries
+   * masses (all but paper); the layer's total is about 1 (a layer beside a residual branch holds part of it).
+   */
+  readonly cellMass: Float32Array | undefined;
+  /** Receptive-field centres of the fixated cells, in original-image pixels, with their counts (and masses, with masses). */
+  readonly projected: readonly (readonly [x: number, y: number, count: number, mass?: number])[];
+  /** The channels that matter most: [channel, count, mass], by mass when the mode carries masses, else by count; largest first (at most 16). */
+  readonly topChannels: readonly (readonly [channel: number, count: number, mass?: number])[];
   /** Activation map of `channel` (H×W), when values of this tensor can be had. */
   readonly channel: number | undefined;
   readonly activation: Float32Array | undefined;
@@ -73,13 +85,15 @@ export interface PanelState {
   /** The explained class; -1 when none is yet (the next run explains the top-1). */
   readonly classIndex: number;
   readonly compareIndex?: number;
+  /** B of the "Why A, not B?" view (A explained against B), when that view is shown; compareIndex is B then too. */
+  readonly versusIndex?: number;
   /** The mode the classes are explained in (absent in records of older versions: the setting's). */
   readonly mode?: Mode;
 }
 
 // ---- host → webview ------------------------------------------------------------------------------
 
-/** An opened explanation: model, image, predictions, the explained and the compared class. */
+/** An opened explanation: model, image, predictions, and each side shown (the explained class, the compared one, the contrast). */
 export interface ResultPayload {
   readonly model: ModelSummary;
   readonly image: PanelImage;
@@ -87,6 +101,7 @@ export interface ResultPayload {
   readonly labels: readonly string[] | undefined;
   readonly main: PanelExplanation;
   readonly compare: PanelExplanation | undefined;
+  readonly contrast: PanelExplanation | undefined;
 }
 /** A new explanation for the panel; `id` when it answers a request (ready, rerun), none when the host sends it by itself. */
 export interface ShowResultMessage extends ResultPayload {
@@ -94,12 +109,16 @@ export interface ShowResultMessage extends ResultPayload {
   readonly id?: number;
   readonly state: PanelState;
 }
-/** Another class explained from the kept forward pass (main or the comparison side). */
+/** A side as a class request left it: its new explanation, or undefined when that side is no longer shown. */
+export interface SideExplanation {
+  readonly side: Side;
+  readonly explanation: PanelExplanation | undefined;
+}
+/** Classes explained from the kept forward pass: every side one request changed, in one message (drawn at once). */
 export interface ShowClassMessage {
   readonly type: 'showClass';
   readonly id: number;
-  readonly side: 'main' | 'compare';
-  readonly explanation: PanelExplanation | undefined;
+  readonly sides: readonly SideExplanation[];
   readonly state: PanelState;
 }
 /** The drill-down of one layer. */
@@ -143,14 +162,26 @@ export interface ReadyMessage {
   readonly type: 'ready';
   readonly id: number;
 }
-/** Explain another class (no new forward pass), optionally against a second one. */
+/**
+ * Explain another class (no new forward pass), optionally against a second one. In the "Why A, not B?" view
+ * the contrast follows (the new class against the same B); it ends when the new class is B.
+ */
 export interface ExplainClassMessage extends Pick<ClassRequest, 'classIndex' | 'versus'> {
   readonly type: 'explainClass';
   readonly id: number;
 }
-/** Show a second class side by side (optionally against another), or stop comparing (classIndex undefined). */
+/** Show a second class side by side (optionally against another), or stop comparing (classIndex undefined); either ends the "Why A, not B?" view unless it keeps B. */
 export interface CompareMessage extends Pick<ClassRequest, 'versus'> {
   readonly type: 'compare';
+  readonly id: number;
+  readonly classIndex: number | undefined;
+}
+/**
+ * "Why A, not B?": beside the explained class A, A explained against B and B's own map (classIndex B, never A),
+ * from the kept forward pass; classIndex undefined leaves that view (A alone again).
+ */
+export interface WhyNotMessage {
+  readonly type: 'whyNot';
   readonly id: number;
   readonly classIndex: number | undefined;
 }
@@ -179,4 +210,4 @@ export interface RerunMessage {
   readonly settings?: FormSettings;
 }
 
-export type FromWebview = ReadyMessage | ExplainClassMessage | CompareMessage | SelectLayerMessage | ExportMessage | RerunMessage;
+export type FromWebview = ReadyMessage | ExplainClassMessage | CompareMessage | WhyNotMessage | SelectLayerMessage | ExportMessage | RerunMessage;

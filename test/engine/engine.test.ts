@@ -79,7 +79,12 @@ describe('explanation engine: requests and answers', function () {
     assert.equal(cmp.explanation?.result.target.index, 144);
     const off = await client.explain(demo.handle, 'compare', undefined);
     assert.equal(off.explanation, undefined);
-    assert.equal(off.stats.forwardPasses, before);
+    // the contrast side: the explained class against another ("Why A, not B?"), held beside the others
+    const why = await client.explain(demo.handle, 'contrast', { classIndex: 22, versus: 144 });
+    assert.deepEqual([why.side, why.explanation?.result.target.index, why.explanation?.result.settings.mode, why.explanation?.result.settings.versus], ['contrast', 22, 'versus', 144]);
+    assert.equal((await client.explain(demo.handle, 'contrast', undefined)).explanation, undefined);
+    await assert.rejects(client.explain(demo.handle, 'contrast', { classIndex: 22, versus: 22 }), (e: unknown) => e instanceof EngineFailed && /cannot be explained against itself/.test(e.message));
+    assert.equal((await client.explain(demo.handle, 'main', { classIndex: 22 })).stats.forwardPasses, before);
     await assert.rejects(client.explain(demo.handle, 'main', { classIndex: 1000 }), (e: unknown) => e instanceof EngineFailed && e.failure.kind === 'range' && /1000 classes/.test(e.message));
   });
 
@@ -111,6 +116,24 @@ describe('explanation engine: requests and answers', function () {
     assert.ok(d.cellCounts instanceof Uint32Array && d.cellCounts.reduce((a, b) => a + b, 0) > 0, 'fixations in the layer');
     assert.ok(d.activation instanceof Float32Array && d.activation.length === d.gridWidth * d.gridHeight, d.activationNote);
     assert.ok(d.projected.length > 0);
+    // The default mode carries masses: the share of the class's mass per cell, per channel (the channels by mass), per disc.
+    const sum = (a: ArrayLike<number>) => Array.from(a).reduce((t, v) => t + v, 0);
+    const cellMass = d.cellMass!;
+    assert.ok(cellMass instanceof Float32Array && cellMass.length === d.gridWidth * d.gridHeight);
+    assert.ok(sum(cellMass) > 0.05 && sum(cellMass) <= 1 + 1e-6, `a share of the mass, at most all of it (${sum(cellMass)})`);
+    assert.ok([...cellMass].every((m, p) => (m > 0) === (d.cellCounts[p] > 0)), 'mass exactly where the fixations are');
+    const byMass = d.topChannels.map(([, , m]) => m!);
+    assert.ok(byMass.every((m, i) => m > 0 && (i === 0 || m <= byMass[i - 1])), `channels by mass, heaviest first: ${byMass.map((m) => m.toFixed(4))}`);
+    const byCount = [...d.topChannels].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([c]) => c);
+    assert.notDeepEqual(d.topChannels.map(([c]) => c), byCount, 'which is not the order by count here');
+    assert.ok(Math.abs(sum(d.projected.map((p) => p[3]!)) - sum(cellMass)) < 1e-4, 'the discs carry the cells’ masses');
+    // Paper mode has no masses: cells, channels and discs by count.
+    await client.explain(demo.handle, 'main', { classIndex: 144, mode: 'paper' });
+    const paper = (await client.layer(demo.handle, spatial, undefined)).detail;
+    assert.equal(paper.cellMass, undefined);
+    assert.ok(paper.topChannels.every((t, i) => t.length === 2 && (i === 0 || t[1] <= paper.topChannels[i - 1][1])), 'channels by count');
+    assert.ok(paper.projected.every((p) => p.length === 3));
+    await client.explain(demo.handle, 'main', { classIndex: 144 });
     await assert.rejects(client.layer(demo.handle, 9999, undefined), (e: unknown) => e instanceof EngineFailed && e.failure.kind === 'range');
   });
 
@@ -153,8 +176,16 @@ describe('explanation engine: requests and answers', function () {
   });
 
   it('opens with the classes asked for, and refuses one out of range as an explain request does (no silent top-1)', async () => {
-    const o = await client.open(6, { modelPath: demoModel, imagePath: pelican, options: { mode: 'paper' }, main: { classIndex: 22, mode: 'weighted', versus: 144 }, compare: { classIndex: 129 } });
-    assert.deepEqual([o.main.result.target.index, o.compare?.result.target.index], [22, 129]);
+    const o = await client.open(6, {
+      modelPath: demoModel,
+      imagePath: pelican,
+      options: { mode: 'paper' },
+      main: { classIndex: 22, mode: 'weighted', versus: 144 },
+      compare: { classIndex: 129 },
+      contrast: { classIndex: 22, versus: 129 },
+    });
+    assert.deepEqual([o.main.result.target.index, o.compare?.result.target.index, o.contrast?.result.target.index, o.contrast?.result.settings.versus], [22, 129, 22, 129]);
+    assert.equal(o.compare?.result.settings.mode, 'paper', "a side without a mode of its own takes the run's");
     assert.equal(o.sessionCached, true, 'known from the one session lookup of the open');
     const sessions = o.stats.sessionsOpened;
     const f = await failure(client.open(6, { modelPath: demoModel, imagePath: pelican, options: {}, main: { classIndex: 1000 } }));

@@ -1,14 +1,17 @@
 // The panel's controller (src/panels/controller.ts) on the real pipeline, answered in this process
 // (InProcessEngine): the routing of the webview's messages with their ids, a mode change that runs no
-// model, a restored class the model does not have, exports, and errors as the panel shows them. VS Code's
+// model, "Why A, not B?" (its three sides, what follows it, a reload, an engine restart), a restored class
+// the model does not have, exports, and errors as the panel shows them. VS Code's
 // integration suite and the browser tests drive the same controller through their adapters.
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Body, EngineHandle, RequestOptions } from '../../src/engine/client';
 import { InProcessEngine } from '../../src/engine/inprocess';
+import type { OpenRequest, Replies } from '../../src/engine/protocol';
 import { SettingError } from '../../src/panels/errors';
 import { PanelController, type PanelHost } from '../../src/panels/controller';
-import type { ErrorMessage, ShowClassMessage, ShowResultMessage, ToWebview } from '../../src/shared/protocol';
+import type { ErrorMessage, PanelExplanation, PanelState, ShowClassMessage, ShowResultMessage, ToWebview } from '../../src/shared/protocol';
 import type { RunOptions } from '../../src/shared/settings';
 import { demoModel, pelican } from '../engine/paths';
 import { tmpFile } from '../helpers/tmp';
@@ -19,9 +22,31 @@ function only<T extends ToWebview['type']>(sent: ToWebview[], type: T): Extract<
   return hits[0] as Extract<ToWebview, { type: T }>;
 }
 
+/** The in-process engine, made to restart as the engine process does after a crash: handles go stale. It records the opens. */
+class RestartingEngine extends InProcessEngine {
+  private gen = 1;
+  readonly opens: Omit<OpenRequest, 'id'>[] = [];
+  override get generation(): number {
+    return this.gen;
+  }
+  override isCurrent(h: EngineHandle | undefined): boolean {
+    return !!h && h.generation === this.gen;
+  }
+  restart(): void {
+    this.gen++;
+  }
+  protected override request<B extends Body>(body: B, o?: RequestOptions): Promise<Replies[B['type']]> {
+    if (body.type === 'open') this.opens.push(body);
+    return super.request(body, o);
+  }
+}
+
+/** Each side a showClass changed: [side, class, the class it is explained against (null: none)], undefined for a side cleared. */
+const sidesOf = (m: ShowClassMessage) => m.sides.map((s) => [s.side, s.explanation && [s.explanation.result.target.index, s.explanation.result.settings.versus]]);
+
 describe('panel controller (in-process engine, real models)', function () {
   this.timeout(60_000);
-  const engine = new InProcessEngine();
+  const engine = new RestartingEngine();
   let nextId = 1;
   after(() => engine.dispose());
 
@@ -53,7 +78,7 @@ describe('panel controller (in-process engine, real models)', function () {
     assert.equal(ready.main.result.target.index, 144);
     assert.equal(ready.state.mode, 'discriminative', 'the declared default mode');
     const cls = only(await c.receive({ type: 'explainClass', id: 2, classIndex: 22, versus: 144 }), 'showClass') as ShowClassMessage;
-    assert.deepEqual([cls.id, cls.side, cls.explanation?.result.target.index, cls.state.classIndex], [2, 'main', 22, 22]);
+    assert.deepEqual([cls.id, sidesOf(cls), cls.state.classIndex], [2, [['main', [22, 144]]], 22]);
     const layer = only(await c.receive({ type: 'selectLayer', id: 3, layerIndex: 0 }), 'showLayer');
     assert.deepEqual([layer.id, layer.detail.classIndex], [3, 22]);
     assert.equal(c.info().forwardPasses, 1, 'class switches and layers ran no model');
@@ -80,6 +105,63 @@ describe('panel controller (in-process engine, real models)', function () {
     assert.equal(c.info().forwardPasses, 2, 'a conv rule change runs the model');
     assert.equal(only(await c.receive({ type: 'rerun', id: 5 }), 'showResult').main.result.settings.convMode, 'center', 'a bare rerun keeps the panel settings');
     assert.equal(c.info().forwardPasses, 3);
+  });
+
+  it('"Why A, not B?": A against B between A and B, from the kept forward pass; a new A keeps B; A = B, another compared class or leaving ends it', async () => {
+    const { c } = panel();
+    await c.run();
+    await c.receive({ type: 'ready', id: 1 });
+    const show = async (m: object) => only(await c.receive(m), 'showClass') as ShowClassMessage;
+    let m = await show({ type: 'whyNot', id: 2, classIndex: 129 });
+    assert.deepEqual(sidesOf(m), [['contrast', [144, 129]], ['compare', [129, null]]]);
+    const contrast = m.sides[0].explanation!.result;
+    assert.deepEqual([contrast.settings.mode, contrast.settings.versusLabel], ['versus', 'spoonbill']);
+    assert.equal(m.sides[1].explanation?.result.settings.mode, 'discriminative', "B's own map, in the panel's mode");
+    assert.deepEqual([m.id, m.state.classIndex, m.state.compareIndex, m.state.versusIndex], [2, 144, 129, 129]);
+    // another explained class: the contrast follows it, against the same B (asked first: if it fails, nothing changed)
+    m = await show({ type: 'explainClass', id: 3, classIndex: 22 });
+    assert.deepEqual(sidesOf(m), [['contrast', [22, 129]], ['main', [22, null]]]);
+    assert.deepEqual([m.state.classIndex, m.state.compareIndex, m.state.versusIndex], [22, 129, 129]);
+    // a mode explains every side again; the contrast stays A against B
+    const moded = only(await c.receive({ type: 'rerun', id: 4, settings: { mode: 'paper' } }), 'showResult') as ShowResultMessage;
+    assert.deepEqual(
+      (['main', 'contrast', 'compare'] as const).map((s) => [moded[s]?.result.target.index, moded[s]?.result.settings.mode]),
+      [[22, 'paper'], [22, 'versus'], [129, 'paper']],
+    );
+    // B becomes the explained class: nothing left to contrast or compare
+    m = await show({ type: 'explainClass', id: 5, classIndex: 129 });
+    assert.deepEqual(sidesOf(m), [['main', [129, null]], ['contrast', undefined], ['compare', undefined]]);
+    assert.deepEqual([m.state.compareIndex, m.state.versusIndex], [undefined, undefined]);
+    // another compared class ends the view; comparing B keeps it; leaving clears both
+    await show({ type: 'whyNot', id: 6, classIndex: 144 });
+    assert.deepEqual(sidesOf(await show({ type: 'compare', id: 7, classIndex: 144 })), [['compare', [144, null]]]);
+    assert.equal(c.state.versusIndex, 144);
+    assert.deepEqual(sidesOf(await show({ type: 'compare', id: 8, classIndex: 22 })), [['contrast', undefined], ['compare', [22, null]]]);
+    assert.equal(c.state.versusIndex, undefined);
+    await show({ type: 'whyNot', id: 9, classIndex: 144 });
+    m = await show({ type: 'whyNot', id: 10 });
+    assert.deepEqual(sidesOf(m), [['contrast', undefined], ['compare', undefined]]);
+    assert.deepEqual([m.state.classIndex, m.state.compareIndex, m.state.versusIndex], [129, undefined, undefined]);
+    const refused = only(await c.receive({ type: 'whyNot', id: 11, classIndex: 129 }), 'error') as ErrorMessage;
+    assert.match(refused.message, /classIndex 129 is the explained class/);
+    assert.equal(c.info().forwardPasses, 1, 'no model ran for any of it');
+  });
+
+  it('"Why A, not B?" comes back after a reload, and an engine that restarted opens it again with every side', async () => {
+    const { c } = panel();
+    c.restore({ classIndex: 22, compareIndex: 3, versusIndex: 144, mode: 'weighted' });
+    const s = await c.run();
+    assert.ok(s.ok, JSON.stringify(s.error));
+    const r = only(await c.receive({ type: 'ready', id: 1 }), 'showResult') as ShowResultMessage;
+    const at = (x: PanelExplanation | undefined) => x && [x.result.target.index, x.result.settings.mode, x.result.settings.versus];
+    assert.deepEqual([at(r.main), at(r.contrast), at(r.compare)], [[22, 'weighted', null], [22, 'versus', 144], [144, 'weighted', null]], 'the compared class is B');
+    assert.deepEqual<Partial<PanelState>>({ compareIndex: r.state.compareIndex, versusIndex: r.state.versusIndex }, { compareIndex: 144, versusIndex: 144 });
+    engine.restart();
+    const layer = only(await c.receive({ type: 'selectLayer', id: 2, layerIndex: 0 }), 'showLayer');
+    assert.equal(layer.detail.classIndex, 22);
+    const reopened = engine.opens.at(-1)!;
+    assert.deepEqual([reopened.main, reopened.compare, reopened.contrast], [{ classIndex: 22, mode: 'weighted' }, { classIndex: 144, mode: 'weighted' }, { classIndex: 22, versus: 144, mode: 'weighted' }]);
+    assert.equal(c.info().forwardPasses, 2, 'the reopen is the one forward pass after the first');
   });
 
   it('refuses what fails validation with an error carrying the request id, and keeps the result', async () => {

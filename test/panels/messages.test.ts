@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { InvalidMessage, parseMessage, type Limits } from '../../src/panels/messages';
 
-const limits: Limits = { classCount: 10, layers: [{ shape: [1, 8, 4, 4] }, { shape: [1, 10] }] };
+const limits: Limits = { classCount: 10, explained: 4, layers: [{ shape: [1, 8, 4, 4] }, { shape: [1, 10] }] };
 const overlay = { heat: true, points: false, box: true, opacity: 0.4 };
 
 function rejects(raw: unknown, why: RegExp, l: Limits | 'no result' = limits): void {
@@ -21,6 +21,8 @@ describe('panel messages', () => {
     assert.deepEqual(parseMessage({ type: 'explainClass', id: 2, classIndex: 9, versus: 3 }, limits), { type: 'explainClass', id: 2, classIndex: 9, versus: 3 });
     assert.deepEqual(parseMessage({ type: 'compare', id: 3, classIndex: 0 }, limits), { type: 'compare', id: 3, classIndex: 0 });
     assert.deepEqual(parseMessage({ type: 'compare', id: 4 }, limits), { type: 'compare', id: 4, classIndex: undefined });
+    assert.deepEqual(parseMessage({ type: 'whyNot', id: 4, classIndex: 3, versus: 1 }, limits), { type: 'whyNot', id: 4, classIndex: 3 });
+    assert.deepEqual(parseMessage({ type: 'whyNot', id: 4, classIndex: null }, limits), { type: 'whyNot', id: 4, classIndex: undefined });
     assert.deepEqual(parseMessage({ type: 'selectLayer', id: 5, layerIndex: 0, channel: 7 }, limits), { type: 'selectLayer', id: 5, layerIndex: 0, channel: 7 });
     assert.deepEqual(parseMessage({ type: 'selectLayer', id: 6, layerIndex: 1 }, limits), { type: 'selectLayer', id: 6, layerIndex: 1 });
     assert.deepEqual(parseMessage({ type: 'export', id: 7, kind: 'html', overlay }, limits), { type: 'export', id: 7, kind: 'html', overlay });
@@ -46,6 +48,9 @@ describe('panel messages', () => {
     rejects({ type: 'explainClass', classIndex: 1.5 }, /whole number/);
     rejects({ type: 'explainClass', classIndex: '3' }, /whole number/);
     rejects({ type: 'compare', classIndex: 11 }, /out of range/);
+    rejects({ type: 'whyNot', classIndex: 10 }, /classIndex 10 is out of range: the model has 10 classes/);
+    rejects({ type: 'whyNot', classIndex: 4 }, /classIndex 4 is the explained class: "why not" asks about another class/);
+    rejects({ type: 'whyNot', classIndex: 'dog' }, /whole number/);
     rejects({ type: 'selectLayer', layerIndex: 2 }, /layerIndex 2 is out of range: the walk has 2 layers/);
     rejects({ type: 'selectLayer', layerIndex: 0, channel: 8 }, /channel 8 is out of range: layer 0 has 8 channels/);
     rejects({ type: 'explainClass', classIndex: 1, versus: 10 }, /versus 10 is out of range/);
@@ -56,7 +61,7 @@ describe('panel messages', () => {
   });
 
   it('refuses requests that need a result before there is one', () => {
-    for (const type of ['explainClass', 'compare', 'selectLayer', 'export']) rejects({ type, classIndex: 0, layerIndex: 0, kind: 'png', overlay }, /before there is a result/, 'no result');
+    for (const type of ['explainClass', 'compare', 'whyNot', 'selectLayer', 'export']) rejects({ type, classIndex: 0, layerIndex: 0, kind: 'png', overlay }, /before there is a result/, 'no result');
   });
 
   it('checks export kinds, overlay toggles and opacity', () => {

@@ -69,5 +69,10 @@ describe('panel restore', () => {
     assert.deepEqual(restoredState({ host: { modelPath: 'm', imagePath: 'i', classIndex: 2.5, compareIndex: 4 } }), { modelPath: 'm', imagePath: 'i', classIndex: -1, compareIndex: 4 });
     assert.deepEqual(restoredState({ host: { modelPath: 'm', imagePath: 'i', classIndex: 3, mode: 'paper' } }), { modelPath: 'm', imagePath: 'i', classIndex: 3, mode: 'paper' });
     assert.deepEqual(restoredState({ host: { modelPath: 'm', imagePath: 'i', classIndex: 3, mode: 'sideways' } }), { modelPath: 'm', imagePath: 'i', classIndex: 3 }, 'an unknown mode is dropped');
+    // "Why A, not B?": B another whole class, and only with A
+    assert.deepEqual(restoredState({ host: { modelPath: 'm', imagePath: 'i', classIndex: 3, compareIndex: 5, versusIndex: 5 } }), { modelPath: 'm', imagePath: 'i', classIndex: 3, compareIndex: 5, versusIndex: 5 });
+    assert.deepEqual(restoredState({ host: { modelPath: 'm', imagePath: 'i', classIndex: 3, versusIndex: 3 } }), { modelPath: 'm', imagePath: 'i', classIndex: 3 }, 'not A against itself');
+    assert.deepEqual(restoredState({ host: { modelPath: 'm', imagePath: 'i', versusIndex: 5 } }), { modelPath: 'm', imagePath: 'i', classIndex: -1 }, 'not without A');
+    assert.deepEqual(restoredState({ host: { modelPath: 'm', imagePath: 'i', classIndex: 3, versusIndex: -5 } }), { modelPath: 'm', imagePath: 'i', classIndex: 3 });
   });
 });

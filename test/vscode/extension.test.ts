@@ -12,7 +12,7 @@ import * as vscode from 'vscode';
 import type { CnnFixationsApi } from '../../src/extension';
 import { resizeOnPathModel } from '../helpers/onnx-build';
 import type { ExplainSummary } from '../../src/panels/controller';
-import type { ErrorMessage, ShowClassMessage, ShowLayerMessage, ShowResultMessage, ToWebview } from '../../src/shared/protocol';
+import type { ErrorMessage, ShowClassMessage, ShowLayerMessage, ShowResultMessage, SideExplanation, ToWebview } from '../../src/shared/protocol';
 
 const EXT_ID = 'cnn-fixations.cnn-fixations';
 const folder = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
@@ -33,6 +33,13 @@ function only<T extends ToWebview['type']>(sent: ToWebview[], type: T): Extract<
   const hits = sent.filter((m) => m.type === type);
   assert.equal(hits.length, 1, `one '${type}' in ${JSON.stringify(sent.map((m) => m.type))}`);
   return hits[0] as Extract<ToWebview, { type: T }>;
+}
+
+/** The one side a showClass changed: its name and explanation. */
+function oneSide(sent: ToWebview[]): SideExplanation {
+  const m = only(sent, 'showClass') as ShowClassMessage;
+  assert.equal(m.sides.length, 1, `one side in ${JSON.stringify(m.sides.map((s) => s.side))}`);
+  return m.sides[0];
 }
 
 async function explain(...uris: vscode.Uri[]): Promise<ExplainSummary[]> {
@@ -132,25 +139,47 @@ describe('CNN Fixations in VS Code', function () {
   it('explains another class from the kept forward pass: no new inference', async () => {
     const sent = await send(pelican.panelId, { type: 'explainClass', classIndex: 22 });
     const m = only(sent, 'showClass') as ShowClassMessage;
-    const t = m.explanation!.result.timings;
+    const { side, explanation } = oneSide(sent);
+    const t = explanation!.result.timings;
     assert.equal(api.engine().stats?.forwardPasses, 1, 'the engine ran no inference');
     console.log(`      class switch: unravel ${t.unravelMs.toFixed(0)} ms, heat map ${t.heatmapMs.toFixed(0)} ms (no inference)`);
-    assert.equal(m.side, 'main');
-    assert.equal(m.explanation?.result.target.index, 22);
+    assert.equal(side, 'main');
+    assert.equal(explanation?.result.target.index, 22);
     assert.equal(m.state.classIndex, 22);
     // the same forward pass: its inference time is carried over unchanged, and no pass was added
-    assert.equal(m.explanation?.result.timings.inferenceMs, pelican.timings?.inferenceMs);
+    assert.equal(explanation?.result.timings.inferenceMs, pelican.timings?.inferenceMs);
     assert.equal(api.panels().find((p) => p.id === pelican.panelId)?.forwardPasses, 1);
   });
 
   it('compares a second class side by side, and stops comparing', async () => {
-    const on = only(await send(pelican.panelId, { type: 'compare', classIndex: 144 }), 'showClass') as ShowClassMessage;
-    assert.equal(on.side, 'compare');
-    assert.equal(on.explanation?.result.target.index, 144);
-    assert.equal(on.state.compareIndex, 144);
-    const off = only(await send(pelican.panelId, { type: 'compare' }), 'showClass') as ShowClassMessage;
-    assert.equal(off.explanation, undefined);
-    assert.equal(off.state.compareIndex, undefined);
+    const sent = await send(pelican.panelId, { type: 'compare', classIndex: 144 });
+    assert.equal(oneSide(sent).side, 'compare');
+    assert.equal(oneSide(sent).explanation?.result.target.index, 144);
+    assert.equal((only(sent, 'showClass') as ShowClassMessage).state.compareIndex, 144);
+    const off = await send(pelican.panelId, { type: 'compare' });
+    assert.equal(oneSide(off).explanation, undefined);
+    assert.equal((only(off, 'showClass') as ShowClassMessage).state.compareIndex, undefined);
+  });
+
+  it('"Why A, not B?": A against B and B\'s own map beside A, from the kept forward pass; leaving it', async () => {
+    const passes = api.engine().stats?.forwardPasses;
+    const m = only(await send(pelican.panelId, { type: 'whyNot', classIndex: 144 }), 'showClass') as ShowClassMessage;
+    const sides = Object.fromEntries(m.sides.map((s) => [s.side, s.explanation?.result]));
+    assert.deepEqual(Object.keys(sides), ['contrast', 'compare']);
+    assert.deepEqual([sides.contrast?.target.index, sides.contrast?.settings.mode, sides.contrast?.settings.versus, sides.contrast?.settings.versusLabel], [22, 'versus', 144, 'pelican']);
+    assert.deepEqual([sides.compare?.target.index, sides.compare?.settings.versus], [144, null], "B's own map");
+    assert.deepEqual([m.state.classIndex, m.state.compareIndex, m.state.versusIndex], [22, 144, 144]);
+    assert.notDeepEqual(sides.contrast?.keptPointWeights, sides.compare?.keptPointWeights);
+    // the webview reloading gets all three sides at once
+    const r = only(await send(pelican.panelId, { type: 'ready' }), 'showResult') as ShowResultMessage;
+    assert.deepEqual([r.main.result.target.index, r.contrast?.result.target.index, r.compare?.result.target.index], [22, 22, 144]);
+    assert.equal(api.engine().stats?.forwardPasses, passes, 'the engine ran no inference');
+    assert.equal(api.panels().find((p) => p.id === pelican.panelId)?.forwardPasses, 1);
+    // the explained class is no answer to "why not"; leaving the view clears both sides
+    assert.match((only(await send(pelican.panelId, { type: 'whyNot', classIndex: 22 }), 'error') as ErrorMessage).message, /classIndex 22 is the explained class/);
+    const left = only(await send(pelican.panelId, { type: 'whyNot' }), 'showClass') as ShowClassMessage;
+    assert.deepEqual(left.sides.map((s) => [s.side, s.explanation]), [['contrast', undefined], ['compare', undefined]]);
+    assert.deepEqual([left.state.compareIndex, left.state.versusIndex], [undefined, undefined]);
   });
 
   it('drills into a layer with its activation map', async () => {
@@ -168,7 +197,7 @@ describe('CNN Fixations in VS Code', function () {
       [{ type: 'selectLayer', layerIndex: 9999 }, /out of range.*layers/],
       [{ type: 'export', kind: 'gif', overlay: { heat: true, points: true, box: true, opacity: 0.5 } }, /png, json, html/],
       [{ type: 'export', kind: 'png', overlay: { heat: true, points: true, box: true, opacity: 7 } }, /opacity/],
-      [{ type: 'rerun', settings: { convMode: 'sideways' } }, /settings\.convMode must be one of contribution, center, activation/],
+      [{ type: 'rerun', settings: { convMode: 'sideways' } }, /settings\.convMode must be one of auto, contribution, center, activation/],
       [{ type: 'rerun', settings: { mode: 'all' } }, /settings\.mode must be one of discriminative, weighted, paper/],
       [{ type: 'explainClass', classIndex: 3, versus: 1000 }, /versus 1000 is out of range/],
       [{ type: 'launchMissiles' }, /unknown message type/],
@@ -343,7 +372,7 @@ describe('CNN Fixations in VS Code', function () {
 
   it('an engine crash: the run in flight shows the error with a Rerun hint, Rerun works, other panels reopen transparently', async () => {
     // (re)start the engine with the pelican panel's explanation in it
-    assert.equal((only(await send(pelican.panelId, { type: 'explainClass', classIndex: 22 }), 'showClass') as ShowClassMessage).explanation?.result.target.index, 22);
+    assert.equal(oneSide(await send(pelican.panelId, { type: 'explainClass', classIndex: 22 })).explanation?.result.target.index, 22);
     const pid = api.engine().pid;
     // a model the engine has not opened yet (a new session: a second of work there), and the crash under it
     fs.copyFileSync(path.join(folder(), 'models', 'shufflenet-v2-12-qdq.onnx'), path.join(folder(), 'models', 'crash-me.onnx'));
@@ -362,7 +391,7 @@ describe('CNN Fixations in VS Code', function () {
     assert.notEqual(api.engine().pid, pid);
     // the pelican panel's explanation died with the old engine: its next request opens it again, unseen
     const before = api.panels().find((p) => p.id === pelican.panelId)!.forwardPasses;
-    const m = only(await send(pelican.panelId, { type: 'explainClass', classIndex: 144 }), 'showClass') as ShowClassMessage;
+    const m = oneSide(await send(pelican.panelId, { type: 'explainClass', classIndex: 144 }));
     assert.equal(m.explanation?.result.target.index, 144);
     const p = api.panels().find((x) => x.id === pelican.panelId)!;
     assert.equal(p.forwardPasses, before + 1, 'one forward pass to restore it');

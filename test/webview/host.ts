@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InProcessEngine } from '../../src/engine/inprocess';
 import { PanelController, type PanelHost, type PanelInfo } from '../../src/panels/controller';
-import type { LayerDetail, PanelExplanation, PanelState, ToWebview } from '../../src/shared/protocol';
+import type { LayerDetail, PanelExplanation, PanelState, Side, ToWebview } from '../../src/shared/protocol';
 import type { RunOptions } from '../../src/shared/settings';
 
 export interface DevHostOptions {
@@ -31,10 +31,11 @@ export class DevHost {
   readonly received: unknown[] = [];
   /** Files the exports were written to. */
   readonly exported: string[] = [];
-  /** The last layer detail, and the explained and compared class, as the page was sent them. */
+  /** The last layer detail, and each side's explanation (explained, compared, contrast), as the page was sent them. */
   lastLayer: LayerDetail | undefined;
   main: PanelExplanation | undefined;
   compare: PanelExplanation | undefined;
+  contrast: PanelExplanation | undefined;
   /** What the controller last recorded for a reload (VS Code keeps it on disk). */
   remembered: PanelState | undefined;
   private controller!: PanelController;
@@ -51,7 +52,7 @@ export class DevHost {
   open(opts: DevHostOptions, restored?: PanelState): void {
     this.controller?.dispose();
     this.opts = opts;
-    this.main = this.compare = this.lastLayer = undefined;
+    this.main = this.compare = this.contrast = this.lastLayer = undefined;
     engine ??= new InProcessEngine();
     this.controller = new PanelController(nextPanel++, { modelPath: opts.model, imagePath: opts.image }, engine, this.host());
     if (restored) this.controller.restore(restored);
@@ -82,8 +83,8 @@ export class DevHost {
   private host(): PanelHost {
     return {
       post: (m) => {
-        if (m.type === 'showResult') ({ main: this.main, compare: this.compare } = m);
-        if (m.type === 'showClass') this[m.side] = m.explanation;
+        if (m.type === 'showResult') ({ main: this.main, compare: this.compare, contrast: this.contrast } = m);
+        if (m.type === 'showClass') for (const s of m.sides) this[s.side satisfies Side] = s.explanation;
         if (m.type === 'showLayer') this.lastLayer = m.detail;
         if (m.type === 'exported') this.exported.push(m.path);
         void this.post(m);

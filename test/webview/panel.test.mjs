@@ -9,6 +9,7 @@ import { SHARED, SHOTS, ROOT, launchBrowser, loadHostModule, openPanel, pageProb
 
 const MODEL = path.join(SHARED, 'models', 'mobilenetv2-12-dequantized-fp32.onnx');
 const PELICAN = path.join(SHARED, 'images', 'pelican.jpeg');
+const DOG = path.join(SHARED, 'images', 'dog.jpg');
 const EXPORTS = path.join(SHOTS, 'exports');
 const INFERNO_TOP = [252, 255, 164]; // inferno(1), src/shared/colormap.ts
 const INFERNO_ZERO = [0, 0, 4]; // inferno(0)
@@ -53,6 +54,40 @@ function countDifferent(a, b, tol = 8) {
   return n;
 }
 
+/**
+ * The point marks as the compositor draws them (src/shared/overlay.ts): one per pixel, with the largest weight
+ * on it, and its opacity 0.35 + 0.65 · weight / max weight when the weights differ. Isolated: no other mark
+ * within `reach` pixels, so its disc and rim are its own.
+ */
+function pointMarks(result, reach = 8) {
+  const byPixel = new Map();
+  result.keptPoints.forEach(([x, y], i) => {
+    const key = `${x},${y}`;
+    byPixel.set(key, { x, y, w: Math.max(byPixel.get(key)?.w ?? 0, result.keptPointWeights[i]) });
+  });
+  const marks = [...byPixel.values()];
+  const max = Math.max(...marks.map((m) => m.w));
+  for (const m of marks) {
+    m.opacity = 0.35 + (0.65 * m.w) / max;
+    m.isolated = !marks.some((o) => o !== m && Math.abs(o.x - m.x) <= reach && Math.abs(o.y - m.y) <= reach);
+  }
+  return marks;
+}
+/** Pixels in the (2r+1)² square around (x, y) that differ between two pictures. */
+function changedAround(a, b, x, y, r = 5) {
+  let n = 0;
+  for (let dy = -r; dy <= r; dy++) for (let dx = -r; dx <= r; dx++) if (!near(px(a, x + dx, y + dy), px(b, x + dx, y + dy), 0)) n++;
+  return n;
+}
+
+/** Histogram intersection of two heat grids, each scaled to sum 1 (worked out here, apart from src/shared/overlap.ts). */
+function intersection(a, b) {
+  const sa = a.heat.data.reduce((t, v) => t + v, 0), sb = b.heat.data.reduce((t, v) => t + v, 0);
+  let t = 0;
+  for (let i = 0; i < a.heat.data.length; i++) t += Math.min(a.heat.data[i] / sa, b.heat.data[i] / sb);
+  return t;
+}
+
 /** The heat map's hottest grid node, in original pixels (the grid is normalised so its value is 1). */
 function heatPeak(explanation) {
   const h = explanation.heat;
@@ -68,6 +103,9 @@ function plain(m) {
   assert.ok(Number.isInteger(id) && id > 0, `a request id on ${JSON.stringify(m)}`);
   return rest;
 }
+
+/** The Settings form's Mode field (the toolbar has a Mode too). */
+const formMode = (page) => page.getByRole('form', { name: 'Run settings' }).getByLabel('Mode', { exact: true });
 
 const MAIN = 'canvas.overlay[data-side=main]';
 const COMPARE = 'canvas.overlay[data-side=compare]';
@@ -85,7 +123,8 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     await panel.page.locator('#title', { hasText: `class ${classIndex}` }).waitFor();
     await panel.page.locator(`${MAIN}[data-class-index="${classIndex}"]`).waitFor({ state: 'attached' });
   }
-  const lastReceived = (type) => plain([...host.received].reverse().find((m) => m.type === type));
+  const lastOf = (h, type) => plain([...h.received].reverse().find((m) => m.type === type));
+  const lastReceived = (type) => lastOf(host, type);
 
   before(async () => {
     ({ DevHost } = loadHostModule());
@@ -132,13 +171,25 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     const { page } = panel;
     await ready();
     await setToggles({ heat: false, points: true, box: true });
-    let img = await readCanvas(page, MAIN);
-    assert.ok(countColor(img, POINT) > 50, 'cyan points are drawn');
-    assert.ok(countColor(img, BOX) > 500, 'the green box is drawn');
+    const withPoints = await readCanvas(page, MAIN);
+    assert.ok(countColor(withPoints, BOX) > 500, 'the green box is drawn');
     await setToggles({ points: false });
-    img = await readCanvas(page, MAIN);
+    let img = await readCanvas(page, MAIN);
     assert.equal(countColor(img, POINT), 0, 'points toggled off');
     assert.ok(countColor(img, BOX) > 500);
+    // The points are what the toggle adds. In the default (discriminative) mode they are drawn by mass: each
+    // blended over the photo at its own opacity (0.35 to 1 by weight / max weight), a lighter one in a smaller disc.
+    assert.ok(countDifferent(withPoints, img, 0) > 50, 'the points change the picture');
+    assert.equal(host.main.result.settings.mode, 'discriminative');
+    const marks = pointMarks(host.main.result).filter((m) => m.isolated);
+    const heavy = marks.reduce((a, b) => (b.w > a.w ? b : a)), light = marks.reduce((a, b) => (b.w < a.w ? b : a));
+    assert.ok(light.w < heavy.w / 2, `graded masses among the isolated points (${light.w} vs ${heavy.w})`);
+    for (const m of [heavy, light]) {
+      const blended = px(img, m.x, m.y).map((v, i) => Math.round(v * (1 - m.opacity) + POINT[i] * m.opacity));
+      assert.ok(near(px(withPoints, m.x, m.y), blended, 1), `a point at opacity ${m.opacity.toFixed(2)}: ${px(withPoints, m.x, m.y)} ≈ ${blended}`);
+    }
+    assert.ok(light.opacity < heavy.opacity - 0.1, `a lighter point, a fainter disc (${light.opacity.toFixed(2)} vs ${heavy.opacity.toFixed(2)})`);
+    assert.ok(changedAround(withPoints, img, light.x, light.y) < changedAround(withPoints, img, heavy.x, heavy.y), 'a lighter point, a smaller disc');
     await setToggles({ box: false });
     const photo = await readCanvas(page, MAIN);
     assert.equal(countColor(photo, BOX), 0, 'box toggled off');
@@ -241,6 +292,15 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     assert.deepEqual([cells.width, cells.height], [d.gridWidth, d.gridHeight]);
     const lit = [...d.cellCounts].filter((c) => c > 0).length;
     assert.equal(cells.width * cells.height - countColor(cells, INFERNO_ZERO), lit, 'every fixated cell and only those are coloured');
+    // The default mode carries masses: the grid is shaded by each cell's share of the mass, the heaviest at inferno's top.
+    let heaviest = 0;
+    for (let i = 1; i < d.cellMass.length; i++) if (d.cellMass[i] > d.cellMass[heaviest]) heaviest = i;
+    assert.deepEqual(px(cells, heaviest % d.gridWidth, Math.floor(heaviest / d.gridWidth)), INFERNO_TOP, 'the heaviest cell is the hottest');
+    let most = 0;
+    for (let i = 1; i < d.cellCounts.length; i++) if (d.cellCounts[i] > d.cellCounts[most]) most = i;
+    if (d.cellMass[most] < 0.9 * d.cellMass[heaviest]) assert.notDeepEqual(px(cells, most % d.gridWidth, Math.floor(most / d.gridWidth)), INFERNO_TOP, 'not the cell with the most fixations');
+    assert.match(await page.locator('.layer-detail').innerText(), /Mass on the \d+×\d+ grid[\s\S]*Channels holding the most mass/);
+    assert.equal(await page.locator('.chip-btn').first().getAttribute('data-channel'), String(d.topChannels[0][0]));
     assert.ok(d.activation, 'the float model keeps this tensor');
     const act = await readCanvas(page, '[data-map=activation]');
     let k = 0;
@@ -309,10 +369,23 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     const exported = async () => (await Jimp.read(host.exported.at(-1))).bitmap;
     assert.ok(countColor(await exported(), BOX) > 500);
     assert.deepEqual(pixelsOf(await readCanvas(page, MAIN), BOX), pixelsOf(await exported(), BOX), 'the same box pixels');
+    // Points by mass (discriminative): the opaque centres of the heaviest are exact cyan in both pictures
+    // (the lighter ones blend with the photo, which the browser and the engine decode each in their own way).
     await setToggles({ points: true, heat: false });
-    const before = host.exported.length;
-    await page.locator('[data-export=png]').click();
-    await until(() => host.exported.length > before, 'the second PNG');
+    const exportPng = async () => {
+      const before = host.exported.length;
+      await page.locator('[data-export=png]').click();
+      await until(() => host.exported.length > before, 'another PNG');
+    };
+    await exportPng();
+    assert.ok(countColor(await exported(), POINT) > 0);
+    assert.deepEqual(pixelsOf(await readCanvas(page, MAIN), POINT), pixelsOf(await exported(), POINT), 'the same opaque point pixels');
+    // In paper mode every point counts 1: all discs are plain cyan, pixel for pixel the same in both.
+    await page.getByRole('tab', { name: 'Settings & timings' }).click();
+    await formMode(page).selectOption('paper');
+    await until(() => host.main?.result.settings.mode === 'paper', 'paper mode');
+    await page.locator('.facts', { hasText: 'mode paper' }).waitFor();
+    await exportPng();
     assert.ok(countColor(await exported(), POINT) > 50);
     assert.deepEqual(pixelsOf(await readCanvas(page, MAIN), POINT), pixelsOf(await exported(), POINT), 'the same point pixels');
     await page.locator('[data-export=json]').click();
@@ -364,13 +437,17 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     await page.getByRole('alert').filter({ hasText: 'Invalid request from the panel' }).waitFor();
     assert.match(await page.locator('.error-message').innerText(), /layerIndex 9999 is out of range: the walk has 102 layers \(0–101\)/);
     await page.evaluate(() => window.cnnfHostBinding({ type: 'rerun', id: 901, settings: { convMode: 'sideways' } }));
-    await page.locator('.error-message', { hasText: 'settings.convMode must be one of contribution, center, activation' }).waitFor();
-    // A reply to a request the page has since superseded is dropped by its id: the layer shown stays.
+    await page.locator('.error-message', { hasText: 'settings.convMode must be one of auto, contribution, center, activation' }).waitFor();
+    // A reply to a request the page has since superseded is dropped by its id: the class and layer shown stay.
+    const pelican = host.main;
+    await page.locator('.pred[data-class="129"]').click();
+    await ready(129);
+    await page.locator('.layer-detail:not(.stale) .detail-head').waitFor();
     const shown = await page.locator('.detail-head').innerText();
     await sink.post({ type: 'showLayer', id: 1, detail: { ...host.lastLayer, layerIndex: 5, op: 'Stale' } });
-    await sink.post({ type: 'showClass', id: 1, side: 'main', explanation: host.compare ?? host.main, state: { ...host.remembered, classIndex: 7 } });
+    await sink.post({ type: 'showClass', id: 1, sides: [{ side: 'main', explanation: pelican }], state: { ...host.remembered, classIndex: 144 } });
     assert.equal(await page.locator('.detail-head').innerText(), shown);
-    assert.match(await page.locator('#title').innerText(), /class 144/);
+    assert.match(await page.locator('#title').innerText(), /class 129/);
     await sink.post({ type: 'busy', busy: true, label: 'Explaining class 3…' });
     assert.equal(await page.locator('.busy-label').innerText(), 'Explaining class 3…');
     assert.equal(await page.locator('#app').getAttribute('aria-busy'), 'true');
@@ -388,14 +465,29 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     const passes = host.info().forwardPasses;
     await page.getByRole('button', { name: 'Run again' }).click();
     await page.locator('.facts', { hasText: 'sigma 8.0 px' }).waitFor();
-    assert.deepEqual(lastReceived('rerun'), { type: 'rerun', settings: { preset: 'imagenet', mode: 'discriminative', convMode: 'center', flattenMode: 'argmax', boxMode: 'points', sigma: 8 } });
+    assert.deepEqual(lastReceived('rerun'), { type: 'rerun', settings: { convMode: 'center', sigma: 8 } }, 'the fields the user changed');
     assert.match(await page.locator('.facts').innerText(), /conv center/);
     assert.equal(host.info().forwardPasses, passes + 1, 'a new forward pass');
     // The form's fields come from the one declaration: each value with what it means.
-    assert.equal(await page.getByLabel('Mode', { exact: true }).locator('option').count(), 3);
-    assert.match(await page.getByLabel('Mode', { exact: true }).locator('option[value=paper]').innerText(), /paper: the paper's method exactly, every fixation counts 1/);
+    assert.equal(await formMode(page).locator('option').count(), 3);
+    assert.match(await formMode(page).locator('option[value=paper]').innerText(), /paper: the paper's method exactly, every fixation counts 1/);
     assert.match(await page.getByLabel('Preprocessing').locator('option[value=caffe]').innerText(), /caffe: Caffe: BGR/);
     await page.screenshot({ path: path.join(SHOTS, 'settings-1280-dark.png'), fullPage: true });
+    // A field the user leaves alone is not sent: the conv rule left to the mode (auto) stays so. The form shows the
+    // rule a run used (activation, with masses); sending it would walk paper mode with it too.
+    host.open({ model: MODEL, image: PELICAN, exportDir: EXPORTS });
+    await page.reload();
+    await ready();
+    await page.getByRole('tab', { name: 'Settings & timings' }).click();
+    assert.equal(await page.getByLabel('Conv rule').inputValue(), host.main.result.settings.convMode);
+    await page.getByLabel('Heat map sigma (px)').fill('6');
+    await page.getByRole('button', { name: 'Run again' }).click();
+    await page.locator('.facts', { hasText: 'sigma 6.0 px' }).waitFor();
+    assert.deepEqual(lastReceived('rerun'), { type: 'rerun', settings: { sigma: 6 } });
+    const withMasses = host.main.result.settings.convMode;
+    await page.getByRole('radio', { name: 'Paper' }).check();
+    await until(() => host.main.result.settings.mode === 'paper', 'paper mode');
+    assert.equal(host.main.result.settings.convMode, 'contribution', `paper mode walks by the paper's rule (with masses: ${withMasses})`);
     // Back to the defaults for the other tests.
     host.open({ model: MODEL, image: PELICAN, exportDir: EXPORTS });
   });
@@ -408,18 +500,181 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     await page.locator(`${COMPARE}[data-class-index="129"]`).waitFor();
     const passes = host.info().forwardPasses;
     await page.getByRole('tab', { name: 'Settings & timings' }).click();
-    await page.getByLabel('Mode', { exact: true }).selectOption('paper');
+    await formMode(page).selectOption('paper');
     await page.locator('.facts', { hasText: 'mode paper' }).waitFor();
     assert.deepEqual(lastReceived('rerun'), { type: 'rerun', settings: { mode: 'paper' } });
     assert.equal(host.info().forwardPasses, passes, 'no new forward pass for a mode');
     assert.equal(host.info().state.mode, 'paper');
-    assert.equal(await page.getByLabel('Mode', { exact: true }).inputValue(), 'paper');
+    assert.equal(await formMode(page).inputValue(), 'paper');
     await page.locator(`${MAIN}[data-class-index="144"]`).waitFor({ state: 'attached' });
     await page.locator(`${COMPARE}[data-class-index="129"]`).waitFor();
     // The mode travels with each later class request too, and with the state a reload restores.
     await page.locator('.pred[data-class="129"]').click();
     await ready(129);
     assert.equal(host.remembered.mode, 'paper');
+  });
+
+  it("switches the mode from the viewer's toolbar: no forward pass, the legend says what is shown, the form follows", async () => {
+    panel = await openPanel(browser, sink, host);
+    const { page } = panel;
+    await ready();
+    const radio = (name) => page.getByRole('radiogroup', { name: 'Mode' }).getByRole('radio', { name });
+    const legend = page.locator('.mode-legend');
+    assert.equal(await page.getByRole('radiogroup', { name: 'Mode' }).getByRole('radio').count(), 3, 'one per declared mode');
+    assert.ok(await radio('Discriminative').isChecked(), 'the default mode');
+    // the declaration's meaning is each one's tooltip
+    assert.match(await radio('Paper').getAttribute('title'), /paper: the paper's method exactly, every fixation counts 1\. Applies at once/);
+    assert.match(await legend.innerText(), /Discriminative: why pelican rather than the other classes/);
+    assert.match(await legend.innerText(), /Point size and opacity: the fixation's share of the mass/);
+    const passes = host.info().forwardPasses;
+    const before = await readCanvas(page, MAIN);
+
+    await radio('Paper').check();
+    await legend.filter({ hasText: "Paper mode: the fixations of pelican by the paper's rules" }).waitFor();
+    assert.deepEqual(lastReceived('rerun'), { type: 'rerun', settings: { mode: 'paper' } }, "the form's own request");
+    assert.equal(host.main.result.settings.mode, 'paper');
+    assert.match(await legend.innerText(), /Paper mode: every point counts 1/);
+    assert.doesNotMatch(await legend.innerText(), /share of the mass/);
+    assert.ok(countDifferent(await readCanvas(page, MAIN), before) > 1000, 'the overlay shows the paper map');
+    assert.ok(countColor(await readCanvas(page, MAIN), POINT) > 50, 'paper mode: plain cyan points');
+    await page.getByRole('tab', { name: 'Settings & timings' }).click();
+    assert.equal(await formMode(page).inputValue(), 'paper', 'the form follows the toolbar');
+    await page.screenshot({ path: path.join(SHOTS, 'mode-switch-1280-dark.png'), fullPage: true });
+
+    // and the toolbar follows the form
+    await formMode(page).selectOption('weighted');
+    await legend.filter({ hasText: "Weighted: the paper's fixations of pelican" }).waitFor();
+    assert.ok(await radio('Weighted').isChecked());
+    // from the keyboard: the arrows move through the modes, each applied at once
+    await radio('Weighted').focus();
+    await page.keyboard.press('ArrowRight');
+    await legend.filter({ hasText: 'Paper mode' }).waitFor();
+    assert.ok(await radio('Paper').isChecked());
+    assert.equal(await formMode(page).inputValue(), 'paper');
+    assert.equal(host.info().forwardPasses, passes, 'no forward pass for any of the modes');
+    assert.equal(host.remembered.mode, 'paper');
+  });
+
+  it('"Why A, not B?": A against B between the two own maps, from the picker or a prediction, following the class and mode, after reloads, and left', async () => {
+    const dogSink = {};
+    const dog = new DevHost({ model: MODEL, image: DOG, exportDir: EXPORTS }, (m) => dogSink.post(m));
+    panel = await openPanel(browser, dogSink, dog);
+    const { page } = panel;
+    const CONTRAST = 'canvas.overlay[data-side=contrast]';
+    const figures = () => page.locator('figure.figure').evaluateAll((els) => els.map((e) => e.dataset.side));
+    await page.locator('#title', { hasText: 'class 249' }).waitFor();
+    await page.locator(`${MAIN}[data-class-index="249"]`).waitFor({ state: 'attached' });
+    assert.match(await page.locator('#title').innerText(), /malamute/);
+    const passes = dog.info().forwardPasses;
+
+    // Mountain bike, the other object in the photo, is not among the top-5: the picker asks why not.
+    const input = page.getByRole('combobox', { name: 'Find a class' });
+    await input.fill('mountain bike');
+    await page.locator('[role=option][data-class="671"]').waitFor();
+    await input.press('Enter');
+    const why = page.getByRole('button', { name: 'Why malamute rather than mountain bike?' });
+    assert.equal(await why.getAttribute('data-picker'), 'why-not');
+    await why.click();
+    await page.locator(`${CONTRAST}[data-class-index="249"][data-versus="671"]`).waitFor();
+    await page.locator(`${COMPARE}[data-class-index="671"]`).waitFor();
+    assert.deepEqual(lastOf(dog, 'whyNot'), { type: 'whyNot', classIndex: 671 });
+    assert.deepEqual(await figures(), ['main', 'contrast', 'compare'], 'A, A rather than B, B');
+    const boxes = await Promise.all([MAIN, CONTRAST, COMPARE].map((c) => page.locator(c).boundingBox()));
+    assert.ok(boxes.every((b) => Math.abs(b.y - boxes[0].y) < 2) && boxes[0].x + boxes[0].width <= boxes[1].x && boxes[1].x + boxes[1].width <= boxes[2].x, 'side by side, in that order');
+    assert.deepEqual([dog.contrast.result.settings.mode, dog.contrast.result.settings.versus, dog.compare.result.settings.versus], ['versus', 671, null]);
+    // the contrast's caption names both classes and says how far its map is from each class's own
+    const contrastHead = await page.locator('figure[data-side=contrast] .fig-head').innerText();
+    assert.match(contrastHead, /malamute\s*rather than\s*mountain bike/);
+    const contrastFoot = await page.locator('figure[data-side=contrast] .fig-foot').innerText();
+    const [withA, withB] = [dog.main, dog.compare].map((y) => intersection(y, dog.contrast).toFixed(2));
+    assert.match(contrastFoot, new RegExp(`map overlap ${withA} with malamute, ${withB} with mountain bike`));
+    assert.match(await page.locator('figure[data-side=compare] .fig-foot').innerText(), new RegExp(`shared with malamute · map overlap ${intersection(dog.main, dog.compare).toFixed(2)} with malamute`));
+    assert.ok(Number(withA) > Number(withB), `A rather than B looks more like A's map (${withA}) than B's (${withB})`);
+    assert.match(await page.locator('.mode-legend').innerText(), /Why malamute rather than mountain bike: what puts malamute's score above mountain bike's/);
+    assert.match(await page.locator('.subtitle').innerText(), /why not mountain bike \(class 671\)/);
+    assert.ok(countDifferent(await readCanvas(page, CONTRAST), await readCanvas(page, MAIN)) > 1000, "the contrast is not A's own map");
+    const c = await page.locator(CONTRAST).boundingBox();
+    await page.mouse.move(c.x + c.width / 2, c.y + c.height / 2);
+    assert.match(await page.locator('.readout').innerText(), /heat \d\.\d\d \(malamute rather than mountain bike\)/);
+    assert.equal(dog.info().forwardPasses, passes, 'no forward pass');
+    assert.equal(dog.remembered.versusIndex, 671);
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: path.join(SHOTS, 'why-not-1280-dark.png'), fullPage: true });
+    // the README's picture (webview-ui/screenshots/panel-why-not-dark.png is a copy): the panel down to the class picker
+    const layout = await page.locator('main.layout').boundingBox();
+    await page.screenshot({ path: path.join(SHOTS, 'readme-why-not.png'), fullPage: true, clip: { x: 0, y: 0, width: 1280, height: Math.ceil(layout.y + layout.height + 14) } });
+
+    // From a prediction row: one click, and the button says it is on.
+    const tandem = page.getByRole('button', { name: 'Why malamute rather than bicycle-built-for-two?' });
+    await tandem.click();
+    await page.locator(`${CONTRAST}[data-versus="444"]`).waitFor();
+    await page.locator(`${COMPARE}[data-class-index="444"]`).waitFor();
+    assert.equal(await tandem.getAttribute('aria-pressed'), 'true');
+    // Another explained class: the contrast follows it, against the same B.
+    await page.locator('.pred[data-class="248"]').click();
+    await page.locator('#title', { hasText: 'class 248' }).waitFor();
+    await page.locator(`${CONTRAST}[data-class-index="248"][data-versus="444"]`).waitFor();
+    assert.equal(await page.locator(`${COMPARE}[data-class-index="444"]`).count(), 1, 'B stays');
+    // A mode from the toolbar explains every side again; the contrast stays A against B.
+    await page.getByRole('radio', { name: 'Weighted' }).check();
+    await until(() => dog.main.result.settings.mode === 'weighted' && dog.compare.result.settings.mode === 'weighted', 'both own maps in weighted mode');
+    assert.deepEqual([dog.contrast.result.target.index, dog.contrast.result.settings.versus], [248, 444]);
+    await page.locator('.mode-legend', { hasText: "Weighted: the paper's fixations of Eskimo dog" }).waitFor();
+    assert.equal(dog.info().forwardPasses, passes, 'no forward pass for a class, a versus or a mode');
+
+    // A reload of the webview, then of the window (VS Code reopens from the host's record): the view comes back.
+    const check = async () => {
+      await page.locator(`${CONTRAST}[data-class-index="248"][data-versus="444"]`).waitFor();
+      await page.locator(`${COMPARE}[data-class-index="444"]`).waitFor();
+      assert.deepEqual(await figures(), ['main', 'contrast', 'compare']);
+      assert.ok(await page.getByRole('radio', { name: 'Weighted' }).isChecked());
+    };
+    await page.reload();
+    await check();
+    assert.deepEqual(dog.remembered, { modelPath: MODEL, imagePath: DOG, classIndex: 248, compareIndex: 444, versusIndex: 444, mode: 'weighted' });
+    dog.revive(dog.remembered);
+    await page.reload();
+    await check();
+    // A record without it (an older one): the webview asks for it again from its own saved view.
+    dog.revive({ ...dog.remembered, compareIndex: undefined, versusIndex: undefined });
+    await page.reload();
+    await check();
+    assert.deepEqual(lastOf(dog, 'whyNot'), { type: 'whyNot', classIndex: 444 });
+    assert.equal(dog.info().forwardPasses, 1, 'the revived panel ran its one forward pass');
+
+    // Leaving: the compared figure's ×.
+    await page.getByRole('button', { name: 'Leave why not' }).click();
+    await page.locator(CONTRAST).waitFor({ state: 'detached' });
+    await page.locator(COMPARE).waitFor({ state: 'detached' });
+    assert.deepEqual(lastOf(dog, 'whyNot'), { type: 'whyNot', classIndex: undefined });
+    await until(() => dog.remembered.versusIndex === undefined && dog.remembered.compareIndex === undefined, 'the host to record it');
+    // Explaining B itself ends it too.
+    await page.getByRole('button', { name: 'Why Eskimo dog rather than bicycle-built-for-two?' }).click();
+    await page.locator(`${CONTRAST}[data-versus="444"]`).waitFor();
+    await page.locator('.pred[data-class="444"]').click();
+    await page.locator('#title', { hasText: 'class 444' }).waitFor();
+    await page.locator(CONTRAST).waitFor({ state: 'detached' });
+    assert.deepEqual(await figures(), ['main']);
+    assert.equal(dog.remembered.versusIndex, undefined);
+
+    // The layout of the three from 800 to 1600 px, dark and light.
+    await page.getByRole('button', { name: 'Why bicycle-built-for-two rather than malamute?' }).click();
+    await page.locator(`${CONTRAST}[data-versus="249"]`).waitFor();
+    await panel.context.close();
+    for (const [width, theme] of [[800, 'light'], [1280, 'light'], [1600, 'dark'], [800, 'dark']]) {
+      panel = await openPanel(browser, dogSink, dog, { width, theme });
+      await panel.page.locator(`${CONTRAST}[data-versus="249"]`).waitFor();
+      await panel.page.locator(`${COMPARE}[data-class-index="249"]`).waitFor();
+      const overflow = await panel.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.equal(overflow, 0, `no horizontal scrolling at ${width}px`);
+      const tops = await Promise.all([MAIN, CONTRAST, COMPARE].map(async (sel) => (await panel.page.locator(sel).boundingBox()).y));
+      assert.ok(tops.every((y) => Math.abs(y - tops[0]) < 2), `the three side by side at ${width}px`);
+      await panel.page.screenshot({ path: path.join(SHOTS, `why-not-${width}-${theme}.png`), fullPage: true });
+      const problems = await pageProblems(panel);
+      await panel.context.close();
+      panel = undefined;
+      assert.deepEqual(problems, []);
+    }
   });
 
   it('restores toggles, opacity, tab, layer and compared class after a reload', async () => {
@@ -465,10 +720,19 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
       await page.keyboard.press('Tab');
       seen.push(await page.evaluate(() => {
         const e = document.activeElement;
-        return e.dataset.export ?? e.dataset.toggle ?? (e.type === 'range' ? 'opacity' : undefined) ?? (e.classList.contains('pred') ? `pred-${e.dataset.class}` : undefined) ?? e.getAttribute('role') ?? e.tagName;
+        return (
+          e.dataset.export ??
+          e.dataset.toggle ??
+          (e.dataset.mode ? 'mode' : undefined) ??
+          (e.dataset.whyNot ? `why-not-${e.dataset.whyNot}` : undefined) ??
+          (e.type === 'range' ? 'opacity' : undefined) ??
+          (e.classList.contains('pred') ? `pred-${e.dataset.class}` : undefined) ??
+          e.getAttribute('role') ??
+          e.tagName
+        );
       }));
     }
-    for (const want of ['png', 'json', 'html', 'heat', 'points', 'box', 'opacity', 'pred-129', 'combobox', 'tab']) assert.ok(seen.includes(want), `${want} is reachable with Tab (saw ${seen.join(', ')})`);
+    for (const want of ['png', 'json', 'html', 'mode', 'heat', 'points', 'box', 'opacity', 'pred-129', 'why-not-129', 'combobox', 'tab']) assert.ok(seen.includes(want), `${want} is reachable with Tab (saw ${seen.join(', ')})`);
     // Focus is visible.
     await page.locator('.pred[data-class="129"]').focus();
     assert.notEqual(await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle), 'none');

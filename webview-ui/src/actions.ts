@@ -7,6 +7,8 @@ import type { TabId } from './state';
 export interface Actions {
   explainClass(classIndex: number): void;
   compare(classIndex: number | undefined): void;
+  /** "Why A (the explained class), not B?": A against B between the two classes' own maps; undefined leaves that view. */
+  whyNot(classIndex: number | undefined): void;
   selectLayer(layerIndex: number, channel?: number): void;
   exportAs(kind: ExportKind): void;
   /** Runs the model again; with settings from the panel's form, or as it was (undefined). */

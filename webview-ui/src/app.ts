@@ -2,7 +2,7 @@
 // map keyed by `type`, and turns the views' requests into messages to the host.
 import { tensorGrid } from '../../src/shared/layout';
 import type { OverlayOptions } from '../../src/shared/overlay';
-import type { ExportKind, FromWebview, ToWebview } from '../../src/shared/protocol';
+import type { ExportKind, FromWebview, Side, ToWebview } from '../../src/shared/protocol';
 import type { FormSettings } from '../../src/shared/settings';
 import type { LayerJson } from '../../src/shared/result';
 import type { Actions } from './actions';
@@ -26,8 +26,11 @@ type Handlers = { readonly [K in ToWebview['type']]: (message: Extract<ToWebview
 /** A message to the host before it gets its id. */
 type Request = FromWebview extends infer M ? (M extends FromWebview ? Omit<M, 'id'> : never) : never;
 
-/** What a reply updates: a side of the overlay, or the layer drill-down. The latest request for each is the one whose reply counts. */
-type Slot = 'main' | 'compare' | 'layer';
+/**
+ * What a reply updates: a side of the overlay, or the layer drill-down. Each request claims the slots its reply
+ * always updates; a reply updates a slot unless a newer request has claimed it (that one's reply will update it).
+ */
+type Slot = Side | 'layer';
 
 const exportNames: Record<ExportKind, string> = { png: 'overlay PNG', json: 'JSON', html: 'HTML report' };
 
@@ -48,7 +51,7 @@ export class App implements Actions {
   private toastTimer: ReturnType<typeof setTimeout> | undefined;
   private nextId = 1;
   /** The id of the latest request per slot: a reply to an older one is stale (the user asked for something else since). */
-  private readonly latest: Record<Slot, number> = { main: 0, compare: 0, layer: 0 };
+  private readonly latest: Record<Slot, number> = { main: 0, compare: 0, contrast: 0, layer: 0 };
   private readonly waitingNote = h('p', { class: 'waiting-note', text: 'Waiting for the explanation…' });
 
   private readonly header = new Header(this);
@@ -76,35 +79,39 @@ export class App implements Actions {
     showResult: (m) => {
       const first = this.restoring;
       this.restoring = false;
-      this.data = { model: m.model, image: m.image, classCount: m.classCount, labels: m.labels, main: m.main, compare: m.compare, hostState: m.state, layer: undefined };
+      this.data = { model: m.model, image: m.image, classCount: m.classCount, labels: m.labels, main: m.main, compare: m.compare, contrast: m.contrast, hostState: m.state, layer: undefined };
       this.save({});
       this.banner.showError(undefined);
       this.loadPhoto();
-      if (m.compare) this.save({ compareIndex: m.compare.result.target.index });
-      else if (first && this.view.compareIndex !== undefined && this.view.compareIndex < m.classCount) this.post({ type: 'compare', classIndex: this.view.compareIndex }, 'compare');
-      else this.save({ compareIndex: undefined });
+      // A host that lost what the panel showed (an older record after a reload) is asked for it again from the view's own state.
+      const v = this.view, a = m.main.result.target.index;
+      const ask = (k: number | undefined): k is number => first && k !== undefined && k < m.classCount && k !== a;
+      if (m.contrast) this.save({ versusIndex: m.contrast.result.settings.versus ?? undefined, compareIndex: m.compare?.result.target.index });
+      else if (ask(v.versusIndex)) this.whyNot(v.versusIndex);
+      else if (m.compare) this.save({ versusIndex: undefined, compareIndex: m.compare.result.target.index });
+      else if (ask(v.compareIndex)) this.post({ type: 'compare', classIndex: v.compareIndex }, 'compare');
+      else this.save({ versusIndex: undefined, compareIndex: undefined });
       this.layerDetail.clear();
       this.renderAll();
       this.openLayer(true);
     },
     showClass: (m) => {
       const d = this.data;
-      if (!d || m.id !== this.latest[m.side]) return;
+      const fresh = m.sides.filter((s) => m.id >= this.latest[s.side]);
+      if (!d || !fresh.length) return;
       d.hostState = m.state;
-      this.save({});
-      if (m.side === 'compare') {
-        d.compare = m.explanation;
-        this.save({ compareIndex: m.explanation?.result.target.index });
-        this.renderAll();
-        return;
+      let mainChanged = false;
+      for (const { side, explanation } of fresh) {
+        if (side !== 'main') d[side] = explanation;
+        else if (explanation) {
+          d.main = explanation;
+          d.layer = undefined;
+          mainChanged = true;
+        }
       }
-      if (!m.explanation) return;
-      d.main = m.explanation;
-      d.layer = undefined;
-      // The compared class may have become the explained one: then there is nothing left to compare.
-      if (d.compare && d.compare.result.target.index === d.main.result.target.index) this.compare(undefined);
+      this.save({ compareIndex: d.compare?.result.target.index, versusIndex: d.contrast?.result.settings.versus ?? undefined });
       this.renderAll();
-      this.openLayer(false);
+      if (mainChanged) this.openLayer(false);
     },
     showLayer: (m) => {
       const d = this.data;
@@ -163,12 +170,14 @@ export class App implements Actions {
   }
 
   compare(classIndex: number | undefined): void {
-    if (classIndex === undefined && this.data) {
-      this.data.compare = undefined;
-      this.save({ compareIndex: undefined });
-      this.renderAll();
-    }
+    // Stopping shows at once (the "why not" view goes with its compared class); the host confirms.
+    if (classIndex === undefined) this.clearSides('compare', 'contrast');
     this.post({ type: 'compare', classIndex }, 'compare');
+  }
+
+  whyNot(classIndex: number | undefined): void {
+    if (classIndex === undefined) this.clearSides('compare', 'contrast');
+    this.post({ type: 'whyNot', classIndex }, 'compare', 'contrast');
   }
 
   selectLayer(layerIndex: number, channel?: number): void {
@@ -186,7 +195,7 @@ export class App implements Actions {
 
   rerun(settings: FormSettings | undefined): void {
     // Its answer replaces the whole result: replies to what was asked before it are stale.
-    this.post(settings ? { type: 'rerun', settings } : { type: 'rerun' }, 'main', 'compare', 'layer');
+    this.post(settings ? { type: 'rerun', settings } : { type: 'rerun' }, 'main', 'compare', 'contrast', 'layer');
   }
 
   setOverlay(change: Partial<OverlayOptions>): void {
@@ -210,9 +219,18 @@ export class App implements Actions {
 
   // ---- internals -----------------------------------------------------------------------------------
 
-  /** Says the webview is there: the host answers with what it holds. */
+  /** Says the webview is there: the host answers with what it holds (the whole result). */
   ready(): void {
-    this.post({ type: 'ready' });
+    this.post({ type: 'ready' }, 'main', 'compare', 'contrast', 'layer');
+  }
+
+  /** Sides the user closed go at once; the host's reply confirms it. */
+  private clearSides(...sides: Exclude<Side, 'main'>[]): void {
+    const d = this.data;
+    if (!d) return;
+    for (const s of sides) d[s] = undefined;
+    this.save({ compareIndex: d.compare?.result.target.index, versusIndex: d.contrast ? this.view.versusIndex : undefined });
+    this.renderAll();
   }
 
   /** Sends a request with the next id, recorded as the latest for the slots its reply updates. */

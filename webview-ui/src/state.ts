@@ -12,6 +12,8 @@ export interface ViewState {
   readonly layerIndex?: number;
   readonly channel?: number;
   readonly compareIndex?: number;
+  /** B of the "Why A, not B?" view, when it is shown. */
+  readonly versusIndex?: number;
   readonly tab: TabId;
   readonly layerFilter: string;
 }
@@ -40,6 +42,7 @@ export function restoreView(saved: unknown): ViewState {
     layerIndex: int(s.layerIndex),
     channel: int(s.channel),
     compareIndex: int(s.compareIndex),
+    versusIndex: int(s.versusIndex),
     tab: s.tab === 'model' || s.tab === 'settings' ? s.tab : 'layers',
     layerFilter: typeof s.layerFilter === 'string' ? s.layerFilter : '',
   };
@@ -52,6 +55,8 @@ export interface HostData {
   readonly labels: readonly string[] | undefined;
   main: PanelExplanation;
   compare: PanelExplanation | undefined;
+  /** The explained class against the compared one ("Why A, not B?"). */
+  contrast: PanelExplanation | undefined;
   hostState: PanelState;
   layer: LayerDetail | undefined;
 }

@@ -1,5 +1,5 @@
-// The drill-down pictures of one layer: fixations per cell of its grid, their receptive-field centres on
-// the photo, and one channel's activation map. Grids are drawn one canvas pixel per cell and scaled up
+// The drill-down pictures of one layer: fixations per cell of its grid (their share of the class's mass, when
+// the mode carries masses), their receptive-field centres on the photo, and one channel's activation map. Grids are drawn one canvas pixel per cell and scaled up
 // by CSS with square pixels, because each cell is one neuron position.
 import type { LayerDetail } from '../../../src/shared/protocol';
 import { diverging, inferno, put, viridis } from './colormaps';
@@ -11,14 +11,24 @@ function sized(canvas: HTMLCanvasElement, w: number, h: number): CanvasRendering
   return canvas.getContext('2d')!;
 }
 
-/** Cells by fixation count (inferno, 0 = black); returns the largest count. */
-export function drawCellCounts(canvas: HTMLCanvasElement, d: LayerDetail): number {
-  const { gridWidth: w, gridHeight: h, cellCounts } = d;
+/** The share of a fixated cell's shade that its mass does not decide: a cell with a sliver of mass is still not an empty one. */
+export const CELL_FLOOR = 0.1;
+
+/**
+ * Cells in inferno, an empty one black: by mass when the detail has masses (a fixated cell from CELL_FLOOR up to
+ * 1 at the heaviest), else by fixation count. Returns the largest value per cell (a mass share, or a count).
+ */
+export function drawCells(canvas: HTMLCanvasElement, d: LayerDetail): number {
+  const { gridWidth: w, gridHeight: h, cellCounts, cellMass } = d;
   const ctx = sized(canvas, w, h);
+  const values = cellMass ?? cellCounts;
   let max = 0;
-  for (const c of cellCounts) if (c > max) max = c;
+  for (const v of values) if (v > max) max = v;
   const img = ctx.createImageData(w, h);
-  for (let p = 0; p < w * h; p++) put(img.data, p, inferno, max ? cellCounts[p] / max : 0);
+  for (let p = 0; p < w * h; p++) {
+    const t = max ? values[p] / max : 0;
+    put(img.data, p, inferno, !cellCounts[p] ? 0 : cellMass ? CELL_FLOOR + (1 - CELL_FLOOR) * t : t);
+  }
   ctx.putImageData(img, 0, 0);
   return max;
 }
@@ -51,14 +61,16 @@ export function drawProjected(canvas: HTMLCanvasElement, photo: Photo, d: LayerD
   // Dim the photo so the discs carry the picture.
   ctx.fillStyle = 'rgba(0, 0, 0, 0.45)';
   ctx.fillRect(0, 0, w, h);
+  // A disc's area grows with its mass (with masses) or its count; the largest is about one grid cell across.
+  const weight = (p: LayerDetail['projected'][number]) => p[3] ?? p[2];
   let max = 0;
-  for (const [, , n] of d.projected) if (n > max) max = n;
-  // A disc's area grows with its count; the largest is about one grid cell across.
+  for (const p of d.projected) max = Math.max(max, weight(p));
   const cell = Math.min(w / d.gridWidth, h / d.gridHeight);
   const rMax = Math.max(3, Math.min(0.5 * cell, 0.06 * Math.min(w, h)));
-  const order = [...d.projected].sort((a, b) => a[2] - b[2]);
-  for (const [x, y, n] of order) {
-    const r = Math.max(1.5, rMax * Math.sqrt(n / max));
+  const order = [...d.projected].sort((a, b) => weight(a) - weight(b));
+  for (const p of order) {
+    const [x, y] = p;
+    const r = Math.max(1.5, rMax * Math.sqrt(max ? weight(p) / max : 1));
     ctx.beginPath();
     ctx.arc((x + 0.5) * s, (y + 0.5) * s, r, 0, 2 * Math.PI);
     ctx.fillStyle = 'rgba(0, 229, 255, 0.6)';

@@ -1,5 +1,6 @@
 // Any class by index or name (e.g. the class the user expected): a combobox over the labels, with
-// Explain and Compare. Works without labels too (type an index).
+// Explain, Compare and "Why not?" (why the explained class rather than this one). Works without labels too
+// (type an index).
 import type { Actions } from '../actions';
 import { button, fill, h, uid } from '../dom';
 import { splitLabel } from '../format';
@@ -32,6 +33,7 @@ export class ClassPicker {
   private readonly info = h('p', { class: 'hint' });
   private readonly explainBtn: HTMLButtonElement;
   private readonly compareBtn: HTMLButtonElement;
+  private readonly whyBtn: HTMLButtonElement;
   private matches: number[] = [];
   private active = -1;
   private chosen: number | undefined;
@@ -54,19 +56,20 @@ export class ClassPicker {
     });
     this.explainBtn = button('Explain', () => this.go('explain'), { attrs: { disabled: true, 'data-picker': 'explain' } });
     this.compareBtn = button('Compare', () => this.go('compare'), { class: 'secondary', attrs: { disabled: true, 'data-picker': 'compare' } });
+    this.whyBtn = button('Why not?', () => this.go('whyNot'), { class: 'secondary', attrs: { disabled: true, 'data-picker': 'why-not' } });
     this.el = h(
       'section',
       { class: 'card picker', attrs: { 'aria-label': 'Any class' } },
       h('h2', { text: 'Another class' }),
       h('div', { class: 'combo' }, this.input, this.listbox),
-      h('div', { class: 'picker-actions' }, this.explainBtn, this.compareBtn),
+      h('div', { class: 'picker-actions' }, this.explainBtn, this.compareBtn, this.whyBtn),
       this.info,
     );
   }
 
   update(data: HostData | undefined): void {
     this.data = data;
-    if (data) this.info.textContent = `${data.classCount} classes${data.labels ? '' : ' (no labels: type an index)'}. Compare shows a class beside the explained one, e.g. the class you expected.`;
+    if (data) this.info.textContent = `${data.classCount} classes${data.labels ? '' : ' (no labels: type an index)'}. Compare shows a class beside the explained one, e.g. the class you expected; Why not? shows why the explained class rather than that one.`;
     this.refreshButtons();
   }
 
@@ -144,14 +147,26 @@ export class ClassPicker {
   }
 
   private refreshButtons(): void {
-    const ok = this.chosen !== undefined && !!this.data;
+    const d = this.data, k = this.chosen;
+    const ok = k !== undefined && !!d;
+    const other = ok && k !== d.main.result.target.index;
     this.explainBtn.disabled = !ok;
-    this.compareBtn.disabled = !ok || this.chosen === this.data?.main.result.target.index;
+    this.compareBtn.disabled = !other;
+    this.whyBtn.disabled = !other;
+    if (other) {
+      const a = splitLabel(d.main.result.target.label).name, b = splitLabel(labelOf(d, k)).name;
+      this.whyBtn.title = `Why ${a}, not ${b}? ${a} explained against ${b}, between the two classes' own maps (no new forward pass)`;
+      this.whyBtn.setAttribute('aria-label', `Why ${a} rather than ${b}?`);
+    } else {
+      this.whyBtn.title = 'Pick a class other than the explained one';
+      this.whyBtn.removeAttribute('aria-label');
+    }
   }
 
-  private go(what: 'explain' | 'compare'): void {
+  private go(what: 'explain' | 'compare' | 'whyNot'): void {
     if (this.chosen === undefined) return;
     if (what === 'explain') this.actions.explainClass(this.chosen);
-    else this.actions.compare(this.chosen);
+    else if (what === 'compare') this.actions.compare(this.chosen);
+    else this.actions.whyNot(this.chosen);
   }
 }

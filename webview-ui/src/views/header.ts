@@ -36,12 +36,17 @@ export class Header {
     fill(this.title, h('span', { class: 'title-name', text: name, title: rest ? `${name}, ${rest}` : undefined }), h('span', { class: 'title-index', text: `class ${t.index}` }));
     const img = data.image;
     const cmp = data.compare?.result.target;
+    const why = data.contrast ? cmp : undefined;
     fill(
       this.subtitle,
       p ? h('span', { class: 'prob', text: percent(p.score) }) : h('span', { class: 'muted', text: 'not in the top predictions' }),
       h('span', { text: `${img.name} · ${img.width}×${img.height}` }),
       h('span', { text: data.model.fileName, title: data.model.path }),
-      cmp ? h('span', { class: 'compare-note', text: `compared with ${splitLabel(cmp.label).name} (class ${cmp.index})` }) : null,
+      why
+        ? h('span', { class: 'compare-note', text: `why not ${splitLabel(why.label).name} (class ${why.index})` })
+        : cmp
+          ? h('span', { class: 'compare-note', text: `compared with ${splitLabel(cmp.label).name} (class ${cmp.index})` })
+          : null,
     );
   }
 

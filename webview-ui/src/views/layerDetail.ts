@@ -1,14 +1,15 @@
 // One layer of the walk: where its fixations sit on the layer's own grid, where those cells look in the
 // image (receptive-field centres), which channels hold them (click one to see it), and that channel's
-// activation map.
+// activation map. In the modes with masses, cells, discs and channels go by their share of the class's mass
+// (many fixations can carry little of it).
 import type { LayerDetail } from '../../../src/shared/protocol';
 import type { LayerJson } from '../../../src/shared/result';
 import type { Actions } from '../actions';
 import { colorbar, diverging, inferno } from '../draw/colormaps';
-import { drawActivation, drawCellCounts, drawProjected } from '../draw/layerMaps';
+import { drawActivation, drawCells, drawProjected } from '../draw/layerMaps';
 import type { Photo } from '../draw/photo';
 import { button, fill, h } from '../dom';
-import { count, shape } from '../format';
+import { count, percent, shape } from '../format';
 
 export class LayerDetailView {
   readonly el = h('div', { class: 'layer-detail', attrs: { 'aria-live': 'polite' } });
@@ -59,6 +60,7 @@ export class LayerDetailView {
         h('dd', { text: shape(d.shape) }),
         h('dt', { text: 'fixations' }),
         h('dd', { text: spatial ? `${count(total)} in ${count(cells)} of ${count(d.gridWidth * d.gridHeight)} cells` : count(total) }),
+        ...(d.cellMass ? [h('dt', { text: 'mass' }), h('dd', { text: `${percent(d.cellMass.reduce((a, b) => a + b, 0))} of the class's` })] : []),
       ),
       layer?.notes?.length ? h('p', { class: 'warn', text: `Fall-back: ${layer.notes.join('; ')}` }) : null,
     );
@@ -67,20 +69,25 @@ export class LayerDetailView {
   }
 
   private maps(d: LayerDetail): HTMLElement {
-    const cells = h('canvas', { class: 'grid-map', attrs: { 'data-map': 'cells', role: 'img', 'aria-label': `Fixations per cell of the ${d.gridHeight}×${d.gridWidth} grid` } });
-    const max = drawCellCounts(cells, d);
-    const cellInfo = h('span', { class: 'muted', text: `max ${max} per cell` });
+    const byMass = !!d.cellMass;
+    const cells = h('canvas', { class: 'grid-map', attrs: { 'data-map': 'cells', role: 'img', 'aria-label': `${byMass ? 'Mass' : 'Fixations'} per cell of the ${d.gridHeight}×${d.gridWidth} grid` } });
+    const max = drawCells(cells, d);
+    const most = byMass ? `max ${percent(max)} of the mass per cell` : `max ${max} per cell`;
+    const cellInfo = h('span', { class: 'muted', text: most });
     cells.addEventListener('mousemove', (ev) => {
       const r = cells.getBoundingClientRect();
       const x = Math.floor(((ev.clientX - r.left) / r.width) * d.gridWidth), y = Math.floor(((ev.clientY - r.top) / r.height) * d.gridHeight);
-      if (x >= 0 && y >= 0 && x < d.gridWidth && y < d.gridHeight) cellInfo.textContent = `cell (${y}, ${x}): ${d.cellCounts[y * d.gridWidth + x]} fixations`;
+      if (x < 0 || y < 0 || x >= d.gridWidth || y >= d.gridHeight) return;
+      const p = y * d.gridWidth + x;
+      cellInfo.textContent = `cell (${y}, ${x}): ${d.cellCounts[p]} fixations${d.cellMass ? `, ${percent(d.cellMass[p])} of the mass` : ''}`;
     });
-    cells.addEventListener('mouseleave', () => (cellInfo.textContent = `max ${max} per cell`));
-    const figCells = h('figure', { class: 'map' }, h('div', { class: 'map-frame' }, cells), h('figcaption', {}, h('strong', { text: `Fixations on the ${d.gridHeight}×${d.gridWidth} grid` }), h('span', { class: 'scale' }, colorbar(inferno, 64, 6), cellInfo)));
+    cells.addEventListener('mouseleave', () => (cellInfo.textContent = most));
+    const title = `${byMass ? 'Mass' : 'Fixations'} on the ${d.gridHeight}×${d.gridWidth} grid`;
+    const figCells = h('figure', { class: 'map' }, h('div', { class: 'map-frame' }, cells), h('figcaption', {}, h('strong', { text: title }), h('span', { class: 'scale' }, colorbar(inferno, 64, 6), cellInfo)));
 
     const projected = h('canvas', { class: 'projected', attrs: { 'data-map': 'projected', role: 'img', 'aria-label': 'Receptive-field centres of the fixated cells on the image' } });
     if (this.photo) drawProjected(projected, this.photo, d);
-    const figProjected = h('figure', { class: 'map' }, h('div', { class: 'map-frame' }, projected), h('figcaption', {}, h('strong', { text: 'Projected onto the image' }), h('span', { class: 'muted', text: `${d.projected.length} receptive-field centres, disc area ∝ fixations` })));
+    const figProjected = h('figure', { class: 'map' }, h('div', { class: 'map-frame' }, projected), h('figcaption', {}, h('strong', { text: 'Projected onto the image' }), h('span', { class: 'muted', text: `${d.projected.length} receptive-field centres, disc area ∝ ${byMass ? 'mass' : 'fixations'}` })));
 
     let figAct: HTMLElement;
     if (d.activation) {
@@ -96,23 +103,27 @@ export class LayerDetailView {
 
   private channels(d: LayerDetail, spatial: boolean): HTMLElement {
     if (!d.topChannels.length) return h('p', { class: 'muted', text: 'No channel holds fixations.' });
-    const top = d.topChannels[0][1];
+    const byMass = !!d.cellMass;
+    const size = (t: (typeof d.topChannels)[number]) => (byMass ? (t[2] ?? 0) : t[1]);
+    const top = size(d.topChannels[0]) || 1;
     return h(
       'div',
       { class: 'channels' },
-      h('h4', { text: spatial ? 'Channels holding the most fixations' : 'Units holding the most fixations' }),
+      h('h4', { text: `${spatial ? 'Channels' : 'Units'} holding the most ${byMass ? 'mass' : 'fixations'}` }),
       h(
         'div',
         { class: 'chips', attrs: { role: 'group', 'aria-label': 'Channels' } },
-        ...d.topChannels.map(([c, n]) => {
+        ...d.topChannels.map((t) => {
+          const [c, n, m] = t;
+          const holds = `${count(n)} fixation${n === 1 ? '' : 's'}${m !== undefined ? `, ${percent(m)} of the mass` : ''}`;
           const b = button('', () => this.actions.selectLayer(d.layerIndex, c), {
             class: 'chip-btn',
-            title: spatial ? `Show the activation of channel ${c}` : `Unit ${c}`,
+            title: spatial ? `Channel ${c}: ${holds}. Show its activation` : `Unit ${c}: ${holds}`,
             attrs: { 'aria-pressed': c === d.channel ? 'true' : 'false', 'data-channel': c, disabled: !spatial },
           });
           const bar = h('span', { class: 'fill' });
-          bar.style.width = `${(100 * n) / top}%`;
-          b.append(h('span', { class: 'chip-c', text: `ch ${c}` }), h('span', { class: 'chip-n', text: count(n) }), h('span', { class: 'bar', attrs: { 'aria-hidden': 'true' } }, bar));
+          bar.style.width = `${(100 * size(t)) / top}%`;
+          b.append(h('span', { class: 'chip-c', text: `ch ${c}` }), h('span', { class: 'chip-n', text: byMass ? percent(m ?? 0) : count(n) }), h('span', { class: 'bar', attrs: { 'aria-hidden': 'true' } }, bar));
           return b;
         }),
       ),

@@ -20,8 +20,12 @@ export class SettingsView {
   private readonly facts = h('div', { class: 'facts' });
   /** What the form was last filled from, so a class switch keeps what the user is editing. */
   private shown = '';
-  /** A number as the form shows it (rounded): sent only when the user changed it, else the host keeps its own. */
-  private readonly numbersShown = new Map<FormKey, string>();
+  /**
+   * Each field's value as the form was filled (numbers rounded): a field is sent only when the user changed it,
+   * else the host keeps its own. The result says the value a run used, not how it was chosen: the conv rule left
+   * to the mode (auto) shows as the rule the mode gave, and sending it would pin that rule for other modes.
+   */
+  private readonly valuesShown = new Map<FormKey, string>();
 
   constructor(private readonly actions: Actions) {
     const rows = formKeys.map((key) => this.row(key));
@@ -58,12 +62,13 @@ export class SettingsView {
     return h('div', { class: 'field' }, h('label', { text: o.form, attrs: { for: id } }), field, h('span', { class: 'hint', text: hint }));
   }
 
-  /** The form's values: every choice, and the numbers the user changed. */
+  /** The form's values the user changed. */
   private values(): FormSettings {
     const out: Record<string, string | number> = {};
     for (const [key, field] of this.fields) {
+      if (field.value === this.valuesShown.get(key)) continue;
       if (options[key].kind === 'choice') out[key] = field.value;
-      else if (field.value !== this.numbersShown.get(key) && Number.isFinite(Number(field.value))) out[key] = Number(field.value);
+      else if (Number.isFinite(Number(field.value))) out[key] = Number(field.value);
     }
     return out as FormSettings;
   }
@@ -86,13 +91,13 @@ export class SettingsView {
     if (v === undefined || v === null) return;
     if (options[key].kind === 'number') {
       field.value = String(Math.round(Number(v) * 10) / 10);
-      this.numbersShown.set(key, field.value);
-      return;
+    } else {
+      // A value the webview does not know (a newer host) still shows up as itself.
+      const select = field as HTMLSelectElement;
+      if (![...select.options].some((o) => o.value === v)) select.append(h('option', { text: String(v), attrs: { value: String(v) } }));
+      select.value = String(v);
     }
-    // A value the webview does not know (a newer host) still shows up as itself.
-    const select = field as HTMLSelectElement;
-    if (![...select.options].some((o) => o.value === v)) select.append(h('option', { text: String(v), attrs: { value: String(v) } }));
-    select.value = String(v);
+    this.valuesShown.set(key, field.value);
   }
 
   private factsFor(r: ExplanationJson, state: PanelState | undefined): HTMLElement[] {

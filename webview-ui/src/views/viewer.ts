@@ -1,7 +1,11 @@
-// The image with its explanation: heat map, kept points and box, with toggles and opacity; one figure,
-// or two side by side when a second class is compared. Hovering reads the heat under the pointer.
+// The image with its explanation: heat map, kept points and box, with toggles, opacity and the mode; one
+// figure, two side by side when a second class is compared, or three for "Why A, not B?" (A's own map, A
+// rather than B, B's own map). Under the figures, what the mode means and how to read the points. Hovering
+// reads the heat under the pointer.
+import { modeLegend } from '../../../src/shared/mode';
+import { heatOverlap, sharedFixations } from '../../../src/shared/overlap';
 import type { OverlayOptions } from '../../../src/shared/overlay';
-import type { PanelExplanation } from '../../../src/shared/protocol';
+import type { PanelExplanation, Side } from '../../../src/shared/protocol';
 import type { Actions } from '../actions';
 import { colorbar, inferno } from '../draw/colormaps';
 import { heatValues, paintOverlay } from '../draw/overlay';
@@ -9,8 +13,7 @@ import type { Photo } from '../draw/photo';
 import { button, fill, h, uid } from '../dom';
 import { count, percent, splitLabel } from '../format';
 import type { HostData } from '../state';
-
-type Side = 'main' | 'compare';
+import { ModeSwitch } from './modeSwitch';
 
 interface Figure {
   readonly el: HTMLElement;
@@ -19,6 +22,13 @@ interface Figure {
   readonly foot: HTMLElement;
 }
 
+/** The order of the figures: the explained class first, the contrast between it and the compared class. */
+const order: readonly Side[] = ['main', 'contrast', 'compare'];
+
+const overlapTip = "The maps' weighted overlap: the histogram intersection of the two heat maps, each scaled to sum 1 (1: the same map, 0: no place in common).";
+
+const name = (x: PanelExplanation) => splitLabel(x.result.target.label).name;
+
 export class Viewer {
   readonly el: HTMLElement;
   private readonly figures: Record<Side, Figure>;
@@ -26,7 +36,9 @@ export class Viewer {
   private readonly toggles: Record<'heat' | 'points' | 'box', HTMLInputElement>;
   private readonly opacity: HTMLInputElement;
   private readonly opacityValue = h('output', { class: 'opacity-value' });
+  private readonly modeSwitch: ModeSwitch;
   private readonly grid = h('div', { class: 'figures' });
+  private readonly legend = h('div', { class: 'mode-legend', attrs: { 'aria-live': 'polite' } });
   private photo: Photo | undefined;
   private data: HostData | undefined;
   private view: OverlayOptions | undefined;
@@ -46,13 +58,21 @@ export class Viewer {
       attrs: { type: 'range', id: opacityId, min: 0, max: 100, step: 1, 'aria-label': 'Heat map opacity' },
       on: { input: () => actions.setOverlay({ opacity: Number(this.opacity.value) / 100 }) },
     });
-    const legend = h('span', { class: 'legend', attrs: { 'aria-hidden': 'true' } }, h('span', { class: 'muted', text: 'cold' }), colorbar(inferno, 96, 8), h('span', { class: 'muted', text: 'hot' }));
-    this.figures = { main: this.figure('main'), compare: this.figure('compare') };
+    const heatScale = h('span', { class: 'legend', attrs: { 'aria-hidden': 'true' } }, h('span', { class: 'muted', text: 'cold' }), colorbar(inferno, 96, 8), h('span', { class: 'muted', text: 'hot' }));
+    this.modeSwitch = new ModeSwitch(actions);
+    this.figures = { main: this.figure('main'), contrast: this.figure('contrast'), compare: this.figure('compare') };
     this.el = h(
       'section',
       { class: 'card viewer', attrs: { 'aria-label': 'Explanation overlay' } },
-      h('div', { class: 'toolbar', attrs: { role: 'group', 'aria-label': 'Overlay' } }, heatLabel, pointsLabel, boxLabel, h('label', { class: 'opacity', attrs: { for: opacityId } }, 'Opacity', this.opacity, this.opacityValue), legend),
+      h(
+        'div',
+        { class: 'toolbar' },
+        this.modeSwitch.el,
+        h('div', { class: 'overlay-controls', attrs: { role: 'group', 'aria-label': 'Overlay' } }, heatLabel, pointsLabel, boxLabel, h('label', { class: 'opacity', attrs: { for: opacityId } }, 'Opacity', this.opacity, this.opacityValue)),
+        heatScale,
+      ),
       this.grid,
+      this.legend,
       this.readout,
     );
   }
@@ -79,29 +99,50 @@ export class Viewer {
     this.opacity.value = String(Math.round(view.opacity * 100));
     this.opacityValue.textContent = `${Math.round(view.opacity * 100)}%`;
     this.opacity.disabled = !view.heat;
-    const sides: Side[] = data?.compare ? ['main', 'compare'] : ['main'];
+    this.modeSwitch.update(data?.hostState.mode);
+    const sides = this.sides();
     this.grid.classList.toggle('two', sides.length === 2);
-    if (this.grid.children.length !== sides.length) fill(this.grid, ...sides.map((s) => this.figures[s].el));
-    if (data) {
-      this.caption('main', data.main);
-      if (data.compare) this.caption('compare', data.compare, data.main);
-    }
+    this.grid.classList.toggle('three', sides.length === 3);
+    const els = sides.map((s) => this.figures[s].el);
+    if (els.length !== this.grid.children.length || els.some((el, i) => this.grid.children[i] !== el)) fill(this.grid, ...els);
+    if (data) for (const s of sides) this.caption(s, data);
+    this.legendFor(data);
     this.redraw();
   }
 
-  private caption(side: Side, x: PanelExplanation, against?: PanelExplanation): void {
+  /** The figures shown, in order. */
+  private sides(): Side[] {
+    const d = this.data;
+    return d ? order.filter((s) => d[s]) : ['main'];
+  }
+
+  private caption(side: Side, d: HostData): void {
     const f = this.figures[side];
+    const x = d[side]!;
     const r = x.result;
     const p = r.predictions.find((q) => q.index === r.target.index);
-    const { name, rest } = splitLabel(r.target.label);
-    fill(
-      f.head,
-      h('span', { class: `chip ${side}`, text: side === 'main' ? 'explained' : 'compared' }),
-      h('span', { class: 'fig-label', text: name, title: rest ? `${name}, ${rest}` : undefined }),
-      h('span', { class: 'muted', text: `class ${r.target.index}` }),
-      p ? h('span', { class: 'fig-prob', text: percent(p.score) }) : null,
-      side === 'compare' ? button('×', () => this.actions.compare(undefined), { class: 'icon', title: 'Stop comparing', attrs: { 'aria-label': 'Stop comparing' } }) : null,
-    );
+    const { name: label, rest } = splitLabel(r.target.label);
+    const versus = r.settings.versus !== null ? splitLabel(r.settings.versusLabel ?? `class ${r.settings.versus}`).name : undefined;
+    if (side === 'contrast' && versus !== undefined) {
+      // A, the chip saying how the two relate, B: the whole question in the head, each name shortened if it must be.
+      // (The compared figure's × leaves the view: one way out, and room for the names.)
+      const question = `Why ${label}, not ${versus}: what puts ${label}'s score above ${versus}'s`;
+      fill(
+        f.head,
+        h('span', { class: 'fig-label', text: label, title: question }),
+        h('span', { class: 'chip contrast', text: 'rather than', title: question }),
+        h('span', { class: 'fig-label versus', text: versus, title: question }),
+      );
+    } else {
+      fill(
+        f.head,
+        h('span', { class: `chip ${side}`, text: side === 'main' ? 'explained' : 'compared' }),
+        h('span', { class: 'fig-label', text: label, title: rest ? `${label}, ${rest}` : undefined }),
+        h('span', { class: 'muted fig-class', text: `class ${r.target.index}` }),
+        p ? h('span', { class: 'fig-prob', text: percent(p.score) }) : null,
+        side === 'compare' ? this.close(d) : null,
+      );
+    }
     const box = r.box ? `box ${r.box[0]},${r.box[1]} → ${r.box[2]},${r.box[3]}` : 'no box';
     const empty = r.keptPoints.length === 0;
     fill(
@@ -109,32 +150,72 @@ export class Viewer {
       empty
         ? h('span', { class: 'warn', text: 'No fixation reached the image: nothing to draw for this class.' })
         : h('span', { text: `${count(r.inputFixations.length)} input fixations → ${count(r.keptPoints.length)} kept points · ${box}` }),
-      // How different the compared class really is: on wide GAP models most fixations are the same for any class.
-      against && !empty
-        ? h('span', { class: 'shared', text: ` · ${count(sharedFixations(against.result.inputFixations, r.inputFixations))} shared with ${splitLabel(against.result.target.label).name}` })
-        : null,
+      ...(side === 'main' || empty ? [] : this.overlaps(side, d)),
     );
-    f.canvas.setAttribute('aria-label', `Heat map of class ${r.target.index} ${name} over the image`);
+    const what = side === 'contrast' ? `${label} rather than ${versus}` : `class ${r.target.index} ${label}`;
+    f.canvas.setAttribute('aria-label', `Heat map of ${what} over the image`);
+  }
+
+  /** The compared figure's ×: stops comparing, or leaves "why not" (whose compared class it is). */
+  private close(d: HostData): HTMLButtonElement {
+    return d.contrast
+      ? button('×', () => this.actions.whyNot(undefined), { class: 'icon', title: 'Leave "why not" (the explained class alone again)', attrs: { 'aria-label': 'Leave why not' } })
+      : button('×', () => this.actions.compare(undefined), { class: 'icon', title: 'Stop comparing', attrs: { 'aria-label': 'Stop comparing' } });
+  }
+
+  /**
+   * How different a side really is from the explained class's own map (on wide GAP models most fixations are the
+   * same for any class, their masses less so): shared input fixations and the maps' weighted overlap; the contrast
+   * also against the compared class's own map.
+   */
+  private overlaps(side: Side, d: HostData): HTMLElement[] {
+    const x = d[side]!;
+    const against = [d.main, ...(side === 'contrast' && d.compare ? [d.compare] : [])];
+    const figures = against.map((y) => ({ y, overlap: heatOverlap(y.heat, x.heat) })).filter((o) => o.overlap !== undefined);
+    return [
+      h('span', { class: 'shared', text: ` · ${count(sharedFixations(d.main.result.inputFixations, x.result.inputFixations))} shared with ${name(d.main)}` }),
+      figures.length
+        ? h('span', { class: 'overlap', title: overlapTip, text: ` · map overlap ${figures.map(({ y, overlap }) => `${overlap!.toFixed(2)} with ${name(y)}`).join(', ')}` })
+        : null,
+    ].filter((e): e is HTMLElement => e !== null);
+  }
+
+  /** What the maps shown mean (one sentence per mode shown), and how to read the points. */
+  private legendFor(d: HostData | undefined): void {
+    if (!d) return fill(this.legend);
+    const shown = this.sides().map((s) => d[s]!.result);
+    const sentences = [...new Set(shown.map((r) => modeLegend(r)))];
+    const weighted = shown.some((r) => r.settings.mode !== 'paper');
+    const key = weighted
+      ? h(
+          'span',
+          { class: 'points-key' },
+          h('span', { class: 'key-discs', attrs: { 'aria-hidden': 'true' } }, h('span', { class: 'key-disc small' }), h('span', { class: 'key-disc medium' }), h('span', { class: 'key-disc large' })),
+          "Point size and opacity: the fixation's share of the mass.",
+        )
+      : h('span', { class: 'points-key' }, h('span', { class: 'key-discs', attrs: { 'aria-hidden': 'true' } }, h('span', { class: 'key-disc large' })), 'Paper mode: every point counts 1.');
+    fill(this.legend, ...sentences.map((t) => h('p', { class: 'legend-line', text: t })), key);
   }
 
   private redraw(): void {
     const { photo, data, view } = this;
     if (!photo || !data || !view) return;
-    const draw = (side: Side, x: PanelExplanation) => {
+    for (const side of this.sides()) {
+      const x = data[side]!;
       const canvas = this.figures[side].canvas;
       paintOverlay(canvas, photo, x, view);
       canvas.style.setProperty('--aspect', String(photo.width / photo.height));
       // Upscaled tiny images (a 28×28 digit) keep square pixels on screen too.
       canvas.classList.toggle('pixelated', photo.scale >= 2);
-      // Which class the pixels show (the tests wait on it; handy in the inspector too).
+      // Which class the pixels show (the tests wait on it; handy in the inspector too), and against which.
       canvas.dataset.classIndex = String(x.result.target.index);
-    };
-    draw('main', data.main);
-    if (data.compare) draw('compare', data.compare);
+      if (x.result.settings.versus !== null) canvas.dataset.versus = String(x.result.settings.versus);
+      else delete canvas.dataset.versus;
+    }
   }
 
   private hover(side: Side, canvas: HTMLCanvasElement, ev: MouseEvent): void {
-    const x = side === 'main' ? this.data?.main : this.data?.compare;
+    const x = this.data?.[side];
     const photo = this.photo;
     if (!x || !photo) return;
     const rect = canvas.getBoundingClientRect();
@@ -142,12 +223,7 @@ export class Viewer {
     const dy = Math.floor(((ev.clientY - rect.top) / rect.height) * photo.displayHeight);
     if (dx < 0 || dy < 0 || dx >= photo.displayWidth || dy >= photo.displayHeight) return;
     const v = heatValues(x, photo)[dy * photo.displayWidth + dx];
-    this.readout.textContent = `x ${Math.floor(dx / photo.scale)}, y ${Math.floor(dy / photo.scale)} · heat ${v.toFixed(2)} (${splitLabel(x.result.target.label).name})`;
+    const versus = x.result.settings.versus !== null ? ` rather than ${splitLabel(x.result.settings.versusLabel ?? `class ${x.result.settings.versus}`).name}` : '';
+    this.readout.textContent = `x ${Math.floor(dx / photo.scale)}, y ${Math.floor(dy / photo.scale)} · heat ${v.toFixed(2)} (${name(x)}${versus})`;
   }
-}
-
-/** How many input fixations ([c, y, x]) two explanations have in common. */
-function sharedFixations(a: readonly (readonly number[])[], b: readonly (readonly number[])[]): number {
-  const seen = new Set(a.map((f) => f.join(',')));
-  return b.reduce((n, f) => n + (seen.has(f.join(',')) ? 1 : 0), 0);
 }
