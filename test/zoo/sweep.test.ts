@@ -18,7 +18,7 @@ import { Explainer, type Explanation } from '../../src/explain';
 import { SessionCache } from '../../src/runtime/session';
 import type { ExplanationJson } from '../../src/shared/result';
 import { numel } from '../../src/unravel/tensor';
-import { UnsupportedError } from '../../src/unravel/types';
+import { UnsupportedError, type ConvMode } from '../../src/unravel/types';
 import { argmax, fullyConnectedOps, loadManifest, nonGrowingOps, photos, recordingSends, repoRoot, zooDir, type Fixture, type StepSends } from './zoo';
 
 const run = promisify(execFile);
@@ -159,10 +159,10 @@ function checkDiscriminative(d: Explanation, paper: Explanation): void {
 }
 
 /** Explains the argmax again in a mode with masses; failures are recorded, then thrown by the caller. */
-function inMode(e: Explainer, mode: 'weighted' | 'discriminative', check: (x: Explanation) => void): { result: ModeResult; error?: Error } {
+function inMode(e: Explainer, mode: 'weighted' | 'discriminative', check: (x: Explanation) => void, convMode?: ConvMode): { result: ModeResult; error?: Error } {
   const t0 = performance.now();
   try {
-    const x = e.explain(undefined, { mode });
+    const x = e.explain(undefined, { mode, ...(convMode ? { convMode } : {}) });
     checkLayers(x, e);
     checkInput(x, e);
     check(x);
@@ -252,7 +252,8 @@ describe('zoo sweep: every architecture family explains correctly', function () 
         });
         // The same class with masses: mode weighted on the paper's walk, mode discriminative from the classifier.
         const paper = x.json.settings.mode === 'paper' ? x : e.explain(undefined, { mode: 'paper' });
-        weighted = inMode(e, 'weighted', (w) => checkWeighted(w, paper));
+        // (with the paper's conv rule: the modes with masses default to another one)
+        weighted = inMode(e, 'weighted', (w) => checkWeighted(w, paper), paper.json.settings.convMode as ConvMode);
         discriminative = inMode(e, 'discriminative', (d) => checkDiscriminative(d, paper));
         await cache.dispose();
         // A fresh process through the CLI: same class, same layers, same input fixations. Skipped for the
