@@ -42,6 +42,8 @@ const PACK = 2 ** 21;
  * without masses give a set without masses.
  */
 export function merge(lists: readonly Fixations[]): Fixations {
+  // One list already sorted without duplicates (what most rules send, one parent each in order) is the set.
+  if (lists.length === 1 && increasing(lists[0].index)) return lists[0];
   let n = 0;
   for (const l of lists) n += l.index.length;
   const withMass = lists.some((l) => l.mass);
@@ -54,12 +56,13 @@ export function merge(lists: readonly Fixations[]): Fixations {
     if (l.mass) mass.set(l.mass, k);
     k += l.index.length;
   }
-  let order: ArrayLike<number>;
+  let order: Int32Array;
   if (n < PACK) {
     const keys = new Float64Array(n);
     for (let i = 0; i < n; i++) keys[i] = index[i] * PACK + i;
     keys.sort();
-    order = Int32Array.from(keys, (key) => key % PACK);
+    order = new Int32Array(n);
+    for (let i = 0; i < n; i++) order[i] = keys[i] % PACK;
   } else {
     order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => index[a] - index[b] || a - b);
   }
@@ -75,6 +78,11 @@ export function merge(lists: readonly Fixations[]): Fixations {
     }
   }
   return { index: outIndex.slice(0, m), mass: outMass.slice(0, m) };
+}
+
+function increasing(a: Int32Array): boolean {
+  for (let i = 1; i < a.length; i++) if (a[i] <= a[i - 1]) return false;
+  return true;
 }
 
 /** Sorted union of index lists without duplicates. */

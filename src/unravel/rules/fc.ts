@@ -200,8 +200,18 @@ function fcContrast(product: (node: OnnxNode, ctx: WalkContext) => { aName: stri
       const cs = Float64Array.from(coefficients.values());
       for (const n of ns) if (n < 0 || n >= p.n) throw new Error(`class contrast: neuron ${n} is outside the layer's ${p.n} outputs`);
       const column = new Float64Array(p.k);
-      // Along the weight's contiguous axis in the inner loop: a [K, N] MatMul weight is read row by row.
-      if (p.bJ === 1) {
+      // Along the weight's contiguous axis in the inner loop: a [K, N] MatMul weight is read row by row, with the
+      // coefficients dense when most neurons have one (contrast `others`), so the inner loop reads straight through.
+      if (p.bJ === 1 && ns.length > p.n / 4) {
+        const dense = new Float64Array(p.n);
+        for (let t = 0; t < ns.length; t++) dense[ns[t]] += cs[t];
+        for (let i = 0; i < p.k; i++) {
+          let s = 0;
+          const row = i * p.bI;
+          for (let n = 0; n < p.n; n++) s += dense[n] * w[row + n];
+          column[i] = s;
+        }
+      } else if (p.bJ === 1) {
         for (let i = 0; i < p.k; i++) {
           let s = 0;
           const row = i * p.bI;
