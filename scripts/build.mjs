@@ -1,4 +1,5 @@
-// Bundles the CLI, the extension host code, the explanation engine, the webview UI and the bench/eval tools with esbuild.
+// Bundles the CLI, the extension host code, the explanation engine, the webview UI, the bench/eval tools and the
+// fixtures' resolver with esbuild.
 // onnxruntime-node stays external: its native binding loads from node_modules.
 import * as esbuild from 'esbuild';
 import { chmodSync, existsSync } from 'node:fs';
@@ -20,6 +21,8 @@ const builds = [
   { ...node, entryPoints: ['src/engine/main.ts'], outfile: 'dist/engine.js' },
   { ...node, entryPoints: ['src/bench/main.ts'], outfile: 'dist/bench.js' },
   { ...node, entryPoints: ['src/eval/main.ts'], outfile: 'dist/eval.js' },
+  // the tests' real models and photos, for the .mjs scripts (src/fixtures: the manifest, made files)
+  { ...node, entryPoints: ['src/fixtures/main.ts'], outfile: 'dist/fixtures.js' },
   {
     bundle: true,
     platform: 'browser',

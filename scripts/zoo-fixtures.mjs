@@ -14,6 +14,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +38,13 @@ export function generatorHash() {
   return h.digest('hex').slice(0, 16) + (only ? `-only-${createHash('sha256').update(only).digest('hex').slice(0, 8)}` : '');
 }
 
+/** The folder of the repository's photos, from the fixtures' resolver (dist/fixtures.js: `npm run build` makes it). */
+function fixtureImages() {
+  const bundle = join(repo, 'dist', 'fixtures.js');
+  if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run \`npm run build\` first`);
+  return createRequire(import.meta.url)(bundle).imagesDir();
+}
+
 export function zooDir() {
   return join(zooRoot(), generatorHash());
 }
@@ -48,7 +56,9 @@ export function ensureZoo({ generate = true, log = (m) => process.stderr.write(m
   const python = process.env.CNN_FIXATIONS_PYTHON || '/usr/bin/python3';
   log(`zoo: generating fixtures into ${dir} (first run for this generator; takes several minutes)`);
   const only = process.env.CNN_FIXATIONS_ZOO_ONLY ? ['--only', process.env.CNN_FIXATIONS_ZOO_ONLY] : [];
-  const r = spawnSync(python, ['-B', '-W', 'ignore', join(generatorDir, 'zoo_gen.py'), dir, ...only], { stdio: ['ignore', process.stderr, process.stderr] });
+  // The photos that calibrate BatchNorm: the repository's (src/fixtures), always given, so the generator never looks elsewhere.
+  const env = { ...process.env, CNN_FIXATIONS_IMAGES: fixtureImages() };
+  const r = spawnSync(python, ['-B', '-W', 'ignore', join(generatorDir, 'zoo_gen.py'), dir, ...only], { stdio: ['ignore', process.stderr, process.stderr], env });
   if (r.error) throw new Error(`cannot run ${python}: ${r.error.message}. The generator needs Debian's python3-torch, python3-torchvision and python3-onnx.`);
   if (r.status !== 0 || !existsSync(join(dir, 'manifest.json'))) throw new Error(`the zoo generator failed (exit ${r.status}); see its output above`);
   const current = generatorHash().replace(/-only-.*/, '');

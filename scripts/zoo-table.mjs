@@ -77,7 +77,7 @@ export function section({ manifest, results, rules }) {
     'weights from the output; above it the walk is the paper\'s), ❌ when it failed (the error is listed below).',
     '',
     'The fixtures come from `scripts/fixtures/zoo_gen.py` (Debian\'s `/usr/bin/python3` with torch, torchvision and',
-    'onnx; seeded random weights, BatchNorm statistics calibrated on the shared photos; QDQ variants from a small',
+    'onnx; seeded random weights, BatchNorm statistics calibrated on the photos of test-fixtures/real; QDQ variants from a small',
     'static quantizer of our own) and are cached outside the repository in',
     '`${XDG_CACHE_HOME:-~/.cache}/cnn-fixations/zoo/<hash of the generator>`; `npm run test:zoo` makes them on its',
     'first run. The same lane compares the walk with an independent numpy reference (`test/zoo/reference.py`) on',

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { topK } from '../src/explain';
+import { fixturePath } from '../src/fixtures';
 import { decodeImage, imageToTensor } from '../src/preprocess/image';
 import { imageInputSpec } from '../src/preprocess/input-spec';
 import { defaultPresetName, presetNamed } from '../src/preprocess/presets';
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
   };
   const runs = Number(values.runs);
   const only = values.only ? new RegExp(values.only) : /-op13$/;
-  const photo = path.resolve(__dirname, '..', '..', 'shared', 'images', 'dog.jpg');
+  const photo = fixturePath('images/dog.jpg');
   const rows: Row[] = [];
   console.log(`| fixture | forward ms | forward + kept tensors ms | kept tensors | unravel ms | unravel / forward | |`);
   console.log(`|---|--:|--:|--:|--:|--:|---|`);

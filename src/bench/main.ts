@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Explainer } from '../explain';
+import { fixturePath } from '../fixtures';
 import { SessionCache, openModel, runForward } from '../runtime/session';
 import { topK } from '../explain';
 import type { PresetName } from '../shared/settings';
@@ -37,13 +38,12 @@ export interface ModelResult {
 }
 
 const repo = path.resolve(__dirname, '..');
-const shared = path.resolve(repo, '..', 'shared');
-const image = path.join(shared, 'images', 'pelican.jpeg');
+const image = fixturePath('images/pelican.jpeg');
 
 function realModels(): BenchModel[] {
   return [
     'mobilenetv2-12-dequantized-fp32', 'mobilenetv2-12-int8', 'shufflenet-v2-12-dequantized-fp32', 'shufflenet-v2-12-qdq',
-  ].map((n) => ({ name: n, path: path.join(shared, 'models', `${n}.onnx`) }));
+  ].map((n) => ({ name: n, path: fixturePath(`models/${n}.onnx`) }));
 }
 
 /** The generated architecture fixtures, when the zoo has been made (npm run test:zoo makes it). */
@@ -67,7 +67,7 @@ async function time<T>(f: () => Promise<T> | T): Promise<[number, T]> {
 /** Runs in the child process: everything about one model. */
 async function measure(m: BenchModel, runs: number): Promise<ModelResult> {
   // onnxruntime's environment starts on first use: pay that before timing anything.
-  await ort.InferenceSession.create(path.join(shared, 'models', 'mnist-8.onnx'));
+  await ort.InferenceSession.create(fixturePath('models/mnist-8.onnx'));
   const creates: number[] = [], opens: number[] = [];
   for (let i = 0; i < 3; i++) {
     const [tc, s] = await time(() => ort.InferenceSession.create(m.path));

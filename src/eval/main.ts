@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { fixturePath } from '../fixtures';
 import { closeBatchRunners } from '../runtime/batch';
 import { BenchmarkError, loadBenchmark, loadTwoObjects, projectRoot } from './fmnist';
 import { dogGalleryClasses, fmnistGallery, photoGallery, twoObjectGallery } from './gallery';
@@ -14,7 +15,7 @@ import { markdown, type EvalResults } from './report';
 import { photoExplainers, runFmnist, runImagenet, runTwoObjects, type FmnistResult, type ImagenetResult, type TwoObjectResult } from './run';
 
 const usage = `Usage: node dist/eval.js [--quick] [--count N] [--curves N] [--two N] [--steps S] [--out DIR]
-                         [--gallery N] [--shared DIR] [--skip-fmnist] [--skip-two] [--skip-imagenet]
+                         [--gallery N] [--skip-fmnist] [--skip-two] [--skip-imagenet]
        node dist/eval.js --report eval/results/results.json
 
 Scores CNN Fixations (modes × conv modes), CAM, occlusion, a centre baseline and random points.
@@ -27,7 +28,6 @@ Scores CNN Fixations (modes × conv modes), CAM, occlusion, a centre baseline an
   --out DIR        results folder (default eval/results)
   --gallery N      also draw the first N canvases' maps into gallery.jpg and gallery-two.jpg, and dog.jpg's
                    maps into gallery-dog.jpg (default 4; 0 in --quick)
-  --shared DIR     the shared models and photos (default ../shared next to the project)
   --skip-fmnist, --skip-two, --skip-imagenet   leave one benchmark out
   --report FILE    write FILE's markdown (results.md next to results.json) again from the JSON, running nothing`;
 
@@ -51,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
     args: argv,
     options: {
       quick: { type: 'boolean' }, count: { type: 'string' }, curves: { type: 'string' }, two: { type: 'string' }, steps: { type: 'string' },
-      out: { type: 'string' }, gallery: { type: 'string' }, shared: { type: 'string' },
+      out: { type: 'string' }, gallery: { type: 'string' },
       'skip-fmnist': { type: 'boolean' }, 'skip-two': { type: 'boolean' }, 'skip-imagenet': { type: 'boolean' },
       report: { type: 'string' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
@@ -65,7 +65,6 @@ async function main(argv: string[]): Promise<number> {
   const count = whole(a.count, '--count') ?? (a.quick ? 50 : undefined);
   const twoCount = whole(a.two, '--two') ?? (a.quick ? 30 : undefined);
   const steps = whole(a.steps, '--steps') ?? 20;
-  const shared = path.resolve(a.shared ?? path.join(root, '..', 'shared'));
   const outDir = path.resolve(a.out ?? path.join(root, 'eval', 'results'));
   const name = a.quick ? 'quick' : 'results';
   const log = (s: string) => console.log(s);
@@ -99,11 +98,10 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   if (!a['skip-imagenet']) {
-    const photos = (a.quick ? quickPhotos : photoNames).map((p) => path.join(shared, 'images', p));
-    const models = (a.quick ? imagenetModels.slice(0, 1) : imagenetModels).map((m) => path.join(shared, 'models', m));
-    const extra = a.quick ? [] : studyModels.filter((m) => !imagenetModels.includes(m)).map((m) => path.join(shared, 'models', m));
-    const missing = [...photos, ...models, ...extra].filter((f) => !fs.existsSync(f));
-    if (missing.length) throw new BenchmarkError(`missing ${missing.join(', ')}; point --shared at the folder with models/ and images/ (or pass --skip-imagenet)`);
+    // the repository's photos and models (src/fixtures; the float models are made from the quantized ones)
+    const photos = (a.quick ? quickPhotos : photoNames).map((p) => fixturePath(`images/${p}`));
+    const models = (a.quick ? imagenetModels.slice(0, 1) : imagenetModels).map((m) => fixturePath(`models/${m}`));
+    const extra = a.quick ? [] : studyModels.filter((m) => !imagenetModels.includes(m)).map((m) => fixturePath(`models/${m}`));
     const annotations = loadPhotoAnnotations(root);
     log(`ImageNet photos: ${photos.length}, ${steps} steps; deletion/insertion, class overlap and object boxes`);
     for (const m of [...models, ...extra]) {

@@ -6,8 +6,9 @@ import { camHead, explainWithMethod } from '../../src/baselines/index';
 import { camMap } from '../../src/baselines/cam';
 import { Explainer } from '../../src/explain';
 import { heatAt } from '../../src/heatmap/density';
+import { fixturePath } from '../../src/fixtures';
 import { buildModel, buildTensorProto } from '../helpers/onnx-build';
-import { repo, shared, tmpFile } from '../helpers/tmp';
+import { repo, tmpFile } from '../helpers/tmp';
 
 // Input 1×3×2×2: ch0 = [[1,0],[0,0]], ch1 = [[0,2],[0,0]], ch2 = [[0,0],[3,4]].
 // W = [[1, 0.5, -1], [0, 1, 2]] (classes × channels), b = [0.1, -0.2].
@@ -65,9 +66,9 @@ describe('CAM', () => {
   // For a GAP head, score_k = mean(CAM_k) + bias_k exactly: the map found from the graph is the one the
   // model averages. Checked on a trained model of each kind.
   const cases = [
-    { model: path.join(repo, 'eval', 'models', 'fmnist-gap.onnx'), image: path.join(shared, 'images', 'digit_3.jpg'), bias: 'fc.bias' },
-    { model: path.join(shared, 'models', 'mobilenetv2-12-dequantized-fp32.onnx'), image: path.join(shared, 'images', 'pelican.jpeg'), bias: 'classifier.1.bias_quantized_f32' },
-    { model: path.join(shared, 'models', 'shufflenet-v2-12-dequantized-fp32.onnx'), image: path.join(shared, 'images', 'pelican.jpeg'), bias: 'fc.bias' },
+    { model: path.join(repo, 'eval', 'models', 'fmnist-gap.onnx'), image: fixturePath('images/digit_3.jpg'), bias: 'fc.bias' },
+    { model: fixturePath('models/mobilenetv2-12-dequantized-fp32.onnx'), image: fixturePath('images/pelican.jpeg'), bias: 'classifier.1.bias_quantized_f32' },
+    { model: fixturePath('models/shufflenet-v2-12-dequantized-fp32.onnx'), image: fixturePath('images/pelican.jpeg'), bias: 'fc.bias' },
   ];
   for (const c of cases) {
     it(`${path.basename(c.model)}: the mean of each class map plus the bias is the class score`, async () => {
@@ -87,7 +88,7 @@ describe('CAM', () => {
   it('refuses a model without a global-average-pool head, saying why and what to use instead', async () => {
     for (const m of ['mnist-8.onnx', 'mobilenetv2-12-int8.onnx']) {
       const img = m.startsWith('mnist') ? 'digit_7.jpg' : 'pelican.jpeg';
-      const e = await Explainer.create(path.join(shared, 'models', m), { image: path.join(shared, 'images', img) });
+      const e = await Explainer.create(fixturePath(`models/${m}`), { image: fixturePath(`images/${img}`) });
       await assert.rejects(explainWithMethod(e, 'cam'), (err: Error) => {
         assert.match(err.message, /CAM needs scores that are a linear layer on globally averaged conv maps/);
         assert.match(err.message, /--method fixations or occlusion/);

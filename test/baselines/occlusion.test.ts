@@ -2,21 +2,20 @@
 // plain canvas must be where occlusion hurts the class most; batched runs must equal single runs;
 // a model with a fixed batch of 1 runs its copies one by one.
 import { strict as assert } from 'node:assert';
-import * as path from 'node:path';
 import { Jimp } from 'jimp';
 import { explainWithMethod, occlusionOf } from '../../src/baselines/index';
 import { occlusionGeometry, occlusionMap, windowStarts } from '../../src/baselines/occlusion';
 import { Explainer } from '../../src/explain';
 import { fullResolution } from '../../src/heatmap/density';
 import { batchRunner } from '../../src/runtime/batch';
-import { shared } from '../helpers/tmp';
+import { fixturePath } from '../../src/fixtures';
 
-const model = (m: string) => path.join(shared, 'models', m);
+const model = (m: string) => fixturePath(`models/${m}`);
 const PELICAN = 144;
 
 /** The pelican photo shrunk to 150×112 and pasted at (260, 60) on a 448×448 canvas of ImageNet's mean colour. */
 async function pastedBird(): Promise<{ png: Buffer; box: readonly [number, number, number, number] }> {
-  const bird = await Jimp.read(path.join(shared, 'images', 'pelican.jpeg'));
+  const bird = await Jimp.read(fixturePath('images/pelican.jpeg'));
   bird.resize({ w: 150, h: 112 });
   const canvas = new Jimp({ width: 448, height: 448, color: 0x7c7468ff });
   canvas.composite(bird, 260, 60);
@@ -61,7 +60,7 @@ describe('occlusion', () => {
 
   it('batched forwards equal single forwards; a fixed-batch model runs one by one', async () => {
     for (const [m, batched] of [['mobilenetv2-12-dequantized-fp32.onnx', true], ['shufflenet-v2-12-dequantized-fp32.onnx', false]] as const) {
-      const e = await Explainer.create(model(m), { image: path.join(shared, 'images', 'eagle.jpg') });
+      const e = await Explainer.create(model(m), { image: fixturePath('images/eagle.jpg') });
       const feed = e.forward.values.get(e.spec.name)!;
       const size = feed.data.length;
       const three = new Float32Array(3 * size);

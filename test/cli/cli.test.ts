@@ -4,12 +4,13 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fixturePath } from '../../src/fixtures';
 import { buildModel, buildTensorProto } from '../helpers/onnx-build';
-import { repo, shared, tmpFile } from '../helpers/tmp';
+import { repo, tmpFile } from '../helpers/tmp';
 
 const cli = path.join(repo, 'dist', 'cli.js');
-const mnist = path.join(shared, 'models', 'mnist-8.onnx');
-const pelican = path.join(shared, 'images', 'pelican.jpeg');
+const mnist = fixturePath('models/mnist-8.onnx');
+const pelican = fixturePath('images/pelican.jpeg');
 
 function run(args: string[], cwd = repo) {
   const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
@@ -41,7 +42,7 @@ describe('cnn-fixations CLI', () => {
 
   it('writes the versioned JSON contract', () => {
     const out = tmpFile('result.json');
-    const r = run(['explain', path.join(shared, 'models', 'mobilenetv2-12-dequantized-fp32.onnx'), pelican, '--json', out, '--class', '129', '--top', '3']);
+    const r = run(['explain', fixturePath('models/mobilenetv2-12-dequantized-fp32.onnx'), pelican, '--json', out, '--class', '129', '--top', '3']);
     assert.equal(r.code, 0, r.err);
     const j = JSON.parse(fs.readFileSync(out, 'utf8'));
     assert.equal(j.version, 1);
@@ -60,8 +61,8 @@ describe('cnn-fixations CLI', () => {
   });
 
   it('--mode and --versus: masses in the JSON, the class named by label, why A rather than B', () => {
-    const model = path.join(shared, 'models', 'mobilenetv2-12-dequantized-fp32.onnx');
-    const dog = path.join(shared, 'images', 'dog.jpg');
+    const model = fixturePath('models/mobilenetv2-12-dequantized-fp32.onnx');
+    const dog = fixturePath('images/dog.jpg');
     const read = (args: string[], name: string) => {
       const out = tmpFile(name);
       const r = run(['explain', model, dog, '--json', out, ...args]);
@@ -89,7 +90,7 @@ describe('cnn-fixations CLI', () => {
 
   it('--tensor replaces the image and skips preprocessing', () => {
     const out = tmpFile('tensor.json');
-    const r = run(['explain', mnist, '--tensor', path.join(shared, 'models', 'mnist-8_test_data', 'test_data_set_2_input_0.pb'), '--json', out]);
+    const r = run(['explain', mnist, '--tensor', fixturePath('models/mnist-8_test_data/test_data_set_2_input_0.pb'), '--json', out]);
     assert.equal(r.code, 0, r.err);
     assert.equal(JSON.parse(fs.readFileSync(out, 'utf8')).target.index, 9);
   });
@@ -98,7 +99,7 @@ describe('cnn-fixations CLI', () => {
     it('a missing model file', () => assertCleanFailure(run(['explain', '/nope/model.onnx', pelican]), /model file not found: \/nope\/model\.onnx/));
     it('a file that is not ONNX', () => assertCleanFailure(run(['explain', pelican, pelican]), /not a usable ONNX model|could not be read as an ONNX model|cannot be decoded/));
     it('a truncated model', () => {
-      const bytes = fs.readFileSync(path.join(shared, 'models', 'mobilenetv2-12-int8.onnx'));
+      const bytes = fs.readFileSync(fixturePath('models/mobilenetv2-12-int8.onnx'));
       assertCleanFailure(run(['explain', tmpFile('truncated.onnx', bytes.subarray(0, bytes.length >> 1)), pelican]), /truncated or corrupt|not a usable ONNX model|cannot load/);
     });
     it('a corrupt model (its protobuf framing scrambled)', () => {
@@ -124,14 +125,14 @@ describe('cnn-fixations CLI', () => {
       const t = buildTensorProto({ dims: [1, 1, 28, 28], type: 7, values: new Float64Array(784) });
       assertCleanFailure(run(['explain', mnist, '--tensor', tmpFile('type.pb', t)]), /holds int64 values but input 'Input3' takes float32/);
     });
-    it('a class index out of range', () => assertCleanFailure(run(['explain', mnist, path.join(shared, 'images', 'digit_3.jpg'), '--class', '10']), /class 10 is out of range: the model has 10 classes \(0–9\)/));
+    it('a class index out of range', () => assertCleanFailure(run(['explain', mnist, fixturePath('images/digit_3.jpg'), '--class', '10']), /class 10 is out of range: the model has 10 classes \(0–9\)/));
     it('--versus the explained class, out of range, unknown or ambiguous names, with paper mode', () => {
-      const model = path.join(shared, 'models', 'mobilenetv2-12-dequantized-fp32.onnx');
+      const model = fixturePath('models/mobilenetv2-12-dequantized-fp32.onnx');
       assertCleanFailure(run(['explain', model, pelican, '--class', '144', '--versus', 'pelican']), /class 144 cannot be explained against itself/);
       assertCleanFailure(run(['explain', model, pelican, '--versus', '1000']), /--versus 1000 is out of range: the model has 1000 classes \(0–999\)/);
       assertCleanFailure(run(['explain', model, pelican, '--versus', 'pelicna']), /no class is named 'pelicna' \(--versus\); the nearest labels: pelican \(144\)/);
       assertCleanFailure(run(['explain', model, pelican, '--versus', 'crane']), /'crane' names 2 classes: crane \(134\), crane \(517\); give the index/);
-      assertCleanFailure(run(['explain', mnist, path.join(shared, 'images', 'digit_3.jpg'), '--versus', 'seven']), /'seven' is not a number, and the model's classes have no names/);
+      assertCleanFailure(run(['explain', mnist, fixturePath('images/digit_3.jpg'), '--versus', 'seven']), /'seven' is not a number, and the model's classes have no names/);
       const r = run(['explain', model, pelican, '--mode', 'paper', '--versus', '3']);
       assertCleanFailure(r, /--versus explains with masses: leave out --mode paper/);
       assert.equal(r.code, 2);
@@ -162,7 +163,7 @@ describe('cnn-fixations CLI --method', () => {
   it('cam and occlusion give the same outputs as CNN Fixations', () => {
     for (const [method, model] of [['cam', 'mobilenetv2-12-dequantized-fp32.onnx'], ['occlusion', 'mobilenetv2-12-int8.onnx']]) {
       const out = tmpFile(`${method}.json`);
-      const r = run(['explain', path.join(shared, 'models', model), pelican, '--method', method, '--json', out, '--png', tmpFile(`${method}.png`)]);
+      const r = run(['explain', fixturePath(`models/${model}`), pelican, '--method', method, '--json', out, '--png', tmpFile(`${method}.png`)]);
       assert.equal(r.code, 0, r.err);
       assert.match(r.out, new RegExp(`method\\s+${method}`));
       const j = JSON.parse(fs.readFileSync(out, 'utf8'));
@@ -173,7 +174,7 @@ describe('cnn-fixations CLI --method', () => {
     }
   });
   it('cam on a model without a global-average-pool head says so', () => {
-    const r = run(['explain', mnist, path.join(shared, 'images', 'digit_3.jpg'), '--method', 'cam']);
+    const r = run(['explain', mnist, fixturePath('images/digit_3.jpg'), '--method', 'cam']);
     assert.notEqual(r.code, 0);
     assert.match(r.err, /CAM/);
     assert.doesNotMatch(r.err, /\n\s+at .+:\d+:\d+/);

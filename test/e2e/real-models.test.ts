@@ -1,4 +1,4 @@
-// End to end on the real models of ../shared: predictions, logits against the zoo's stored outputs, and
+// End to end on the real models (test-fixtures/real, src/fixtures): predictions, logits against the zoo's stored outputs, and
 // fixations where they belong (on the digit's stroke, on the bird). Boxes were checked by eye once
 // (test-results/real-models/*.png are written for that) and are pinned here within a few pixels.
 import { strict as assert } from 'node:assert';
@@ -13,10 +13,11 @@ import { renderOverlayPng } from '../../src/heatmap/render';
 import { decodeTensorProto } from '../../src/onnx/schema';
 import { tensorFromProto } from '../../src/onnx/tensor';
 import { readLabels } from '../../src/labels';
-import { repo, shared, tmpFile } from '../helpers/tmp';
+import { fixturePath } from '../../src/fixtures';
+import { repo, tmpFile } from '../helpers/tmp';
 
-const model = (m: string) => path.join(shared, 'models', m);
-const image = (i: string) => path.join(shared, 'images', i);
+const model = (m: string) => fixturePath(`models/${m}`);
+const image = (i: string) => fixturePath(`images/${i}`);
 const looks = path.join(repo, 'test-results', 'real-models');
 
 async function keepPicture(name: string, e: Explainer, x: ReturnType<Explainer['explain']>): Promise<void> {
@@ -28,9 +29,8 @@ describe('mnist-8 on the zoo test vectors', () => {
   const expected = [2, 0, 9];
   for (let k = 0; k < 3; k++) {
     it(`test_data_set_${k}: predicts ${expected[k]} and its logits match the stored output`, async () => {
-      const dir = path.join(shared, 'models', 'mnist-8_test_data');
-      const e = await Explainer.create(model('mnist-8.onnx'), { tensor: path.join(dir, `test_data_set_${k}_input_0.pb`) });
-      const stored = tensorFromProto(decodeTensorProto(fs.readFileSync(path.join(dir, `test_data_set_${k}_output_0.pb`)))).data;
+      const e = await Explainer.create(model('mnist-8.onnx'), { tensor: model(`mnist-8_test_data/test_data_set_${k}_input_0.pb`) });
+      const stored = tensorFromProto(decodeTensorProto(fs.readFileSync(model(`mnist-8_test_data/test_data_set_${k}_output_0.pb`)))).data;
       assert.equal(e.scores.length, 10);
       for (let i = 0; i < 10; i++) assert.ok(Math.abs(e.scores[i] - stored[i]) < 1e-3 * Math.max(1, Math.abs(stored[i])), `logit ${i}: ${e.scores[i]} vs ${stored[i]}`);
       const x = e.explain();
@@ -43,7 +43,7 @@ describe('mnist-8 on the zoo test vectors', () => {
 describe('mnist-8 on digit photos', () => {
   for (const d of [0, 3, 5, 7]) {
     it(`digit_${d}.jpg: predicted ${d}, fixations on the stroke`, async () => {
-      const labels = readLabels(path.join(shared, 'labels', 'mnist_labels.txt'));
+      const labels = readLabels(fixturePath('labels/mnist_labels.txt'));
       const e = await Explainer.create(model('mnist-8.onnx'), { image: image(`digit_${d}.jpg`) }, { labels, mode: 'paper' });
       const pixel = (x: number, y: number) => e.picture.rgba[(y * e.picture.width + x) * 4];
       // Default flatten mode (argmax): one input per neuron of the single FC layer → one fixation.
@@ -195,7 +195,7 @@ describe('PaddleOCR text direction classifier', () => {
     line.print({ font, x: 6, y: 4, text: 'Hello Fixations' });
     const upright = tmpFile('line.png', await line.getBuffer('image/png'));
     const rotated = tmpFile('line180.png', await line.clone().rotate(180).getBuffer('image/png'));
-    const labels = readLabels(path.join(shared, 'labels', 'ppocr_cls_labels.txt'));
+    const labels = readLabels(fixturePath('labels/ppocr_cls_labels.txt'));
     for (const [file, want] of [[upright, '0'], [rotated, '180']] as const) {
       const e = await Explainer.create(model('ch_ppocr_mobile_v2.0_cls_infer.onnx'), { image: file }, { preset: 'ppocr', labels, mode: 'paper' });
       const x = e.explain();

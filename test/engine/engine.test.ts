@@ -3,15 +3,15 @@
 // details (kept tensors and the inspection run), exports as bytes, and failures as data.
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { EngineClient, EngineFailed, type EngineHandle } from '../../src/engine/client';
 import type { OpenedResponse } from '../../src/engine/protocol';
+import { fixturePath } from '../../src/fixtures';
 import { resizeOnPathModel } from '../helpers/onnx-build';
-import { shared, tmpFile } from '../helpers/tmp';
+import { tmpFile } from '../helpers/tmp';
 import { demoModel, enginePath, pelican } from './paths';
 
-const eagle = path.join(shared, 'images', 'eagle.jpg');
-const qdq = path.join(shared, 'models', 'shufflenet-v2-12-qdq.onnx');
+const eagle = fixturePath('images/eagle.jpg');
+const qdq = fixturePath('models/shufflenet-v2-12-qdq.onnx');
 const overlay = { heat: true, points: true, box: true, opacity: 0.5 };
 
 async function failure(p: Promise<unknown>): Promise<EngineFailed['failure']> {

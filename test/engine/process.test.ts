@@ -9,12 +9,13 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { EngineClient, EngineError, StaleHandle } from '../../src/engine/client';
 import { Explainer } from '../../src/explain';
 import { SessionCache } from '../../src/runtime/session';
-import { repo, shared } from '../helpers/tmp';
+import { fixturePath } from '../../src/fixtures';
+import { repo } from '../helpers/tmp';
 import { demoModel, enginePath, pelican } from './paths';
 
-const bigModel = path.join(shared, 'models', 'mobilenetv2-12-dequantized-fp32.onnx');
-const bigImage = path.join(shared, 'images', 'giraffe.jpg');
-const fp32Shuffle = path.join(shared, 'models', 'shufflenet-v2-12-dequantized-fp32.onnx');
+const bigModel = fixturePath('models/mobilenetv2-12-dequantized-fp32.onnx');
+const bigImage = fixturePath('images/giraffe.jpg');
+const fp32Shuffle = fixturePath('models/shufflenet-v2-12-dequantized-fp32.onnx');
 
 /** Watches the event loop while `work` runs: a 10 ms interval's ticks, the longest gap between them, and the loop delay. */
 async function watchLoop<T>(work: () => Promise<T>): Promise<{ value: T; ticks: number; maxGapMs: number; elapsedMs: number; p99Ms: number }> {

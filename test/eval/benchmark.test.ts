@@ -13,7 +13,8 @@ import { batchRunner } from '../../src/runtime/batch';
 import { canvasRgba, loadBenchmark, loadTwoObjects, type Benchmark } from '../../src/eval/fmnist';
 import { loadPhotoAnnotations, runPhotoStudy } from '../../src/eval/photos';
 import { runFmnist, runTwoObjects } from '../../src/eval/run';
-import { repo, shared } from '../helpers/tmp';
+import { fixturePath } from '../../src/fixtures';
+import { repo } from '../helpers/tmp';
 
 const models = path.join(repo, 'eval', 'models');
 const recorded = JSON.parse(fs.readFileSync(path.join(models, 'accuracy.json'), 'utf8')) as Record<string, { file: string; benchmark_accuracy_1000: number }>;
@@ -152,7 +153,7 @@ describe('ImageNet photos: object boxes and class pairs', function () {
   it('every box lies inside its photo, classes are ImageNet classes, pairs are two different classes', async () => {
     assert.ok(['dog.jpg', 'horses.jpg', 'person.jpg', 'giraffe.jpg'].every((p) => p in notes));
     for (const [photo, note] of Object.entries(notes)) {
-      const img = await decodeImage(path.join(shared, 'images', photo));
+      const img = await decodeImage(fixturePath(`images/${photo}`));
       for (const o of note.objects) {
         assert.ok(o.boxes.length > 0, `${photo}: ${o.name} has a box`);
         for (const [x0, y0, x1, y1] of o.boxes) assert.ok(x0 >= 0 && y0 >= 0 && x1 < img.width && y1 < img.height && x1 > x0 && y1 > y0, `${photo}: ${o.name} box`);
@@ -163,7 +164,7 @@ describe('ImageNet photos: object boxes and class pairs', function () {
   });
 
   it('dog.jpg on MobileNetV2: weighted keeps paper\'s fixation sets, the contrast modes change them, and shares add up', async () => {
-    const study = await runPhotoStudy(path.join(shared, 'models', 'mobilenetv2-12-dequantized-fp32.onnx'), [path.join(shared, 'images', 'dog.jpg')], notes, { log: () => {}, skipOcclusion: true });
+    const study = await runPhotoStudy(fixturePath('models/mobilenetv2-12-dequantized-fp32.onnx'), [fixturePath('images/dog.jpg')], notes, { log: () => {}, skipOcclusion: true });
     assert.ok(!study.overlap.some((e) => e.method === 'occlusion'));
     const pair = (method: string) => study.overlap.find((e) => e.a === 249 && e.b === 671 && e.method === method)!;
     for (const c of ['contribution', 'center', 'activation']) {

@@ -2,7 +2,6 @@
 // deletion/insertion curves' end points on a real model (they must equal plain forwards of the intact,
 // blank and blurred inputs).
 import { strict as assert } from 'node:assert';
-import * as path from 'node:path';
 import { gridToHeat } from '../../src/baselines/common';
 import { Explainer } from '../../src/explain';
 import { densityMap, heatAt } from '../../src/heatmap/density';
@@ -10,7 +9,7 @@ import { planGeometry } from '../../src/preprocess/geometry';
 import { batchRunner } from '../../src/runtime/batch';
 import { auc, blurInput, boxAround, deletionInsertion, histogramIntersection, inRegion, jaccard, located, mapShareIn, massIn, pointingHit, saliencyOnInput, salientOrder, weightedJaccard } from '../../src/eval/metrics';
 import { objectRegion } from '../../src/eval/photos';
-import { shared } from '../helpers/tmp';
+import { fixturePath } from '../../src/fixtures';
 
 describe('eval metrics', () => {
   it('AUC is the trapezoid mean over evenly spaced fractions', () => {
@@ -57,8 +56,8 @@ describe('eval metrics', () => {
   });
 
   it('deletion and insertion curves end where plain forwards say (MobileNetV2, real photo)', async () => {
-    const file = path.join(shared, 'models', 'mobilenetv2-12-dequantized-fp32.onnx');
-    const e = await Explainer.create(file, { image: path.join(shared, 'images', 'eagle.jpg') });
+    const file = fixturePath('models/mobilenetv2-12-dequantized-fp32.onnx');
+    const e = await Explainer.create(file, { image: fixturePath('images/eagle.jpg') });
     const v = e.forward.values.get(e.spec.name)!;
     const data = v.data as Float32Array;
     const blurred = blurInput(data, v.dims, 'NCHW', 5);

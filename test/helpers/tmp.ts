@@ -15,5 +15,4 @@ export function tmpFile(name: string, data?: Uint8Array | string): string {
   return file;
 }
 
-export const shared = path.resolve(__dirname, '..', '..', '..', '..', 'shared');
 export const repo = path.resolve(__dirname, '..', '..', '..');

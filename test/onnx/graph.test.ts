@@ -7,6 +7,7 @@ import { parseModel } from '../../src/onnx/graph';
 import * as ort from 'onnxruntime-node';
 import { loadModelFile, sessionBytes } from '../../src/onnx/load';
 import { openModel, runForward } from '../../src/runtime/session';
+import { fixturePath } from '../../src/fixtures';
 import { buildModel, tensorObject } from '../helpers/onnx-build';
 import { tmpFile } from '../helpers/tmp';
 import * as protobuf from 'protobufjs/light';
@@ -47,7 +48,7 @@ describe('ONNX parsing', () => {
   });
 
   it('reads the structure, not the weights: large weights are read from the file when used, aligned, exact', async () => {
-    const file = path.join(__dirname, '..', '..', '..', '..', 'shared', 'models', 'mobilenetv2-12-dequantized-fp32.onnx');
+    const file = fixturePath('models/mobilenetv2-12-dequantized-fp32.onnx');
     const full = parseModel(fs.readFileSync(file)); // the whole file decoded the ordinary way
     const open = await openModel(file);
     const skeleton = sessionBytes(open.model);
@@ -71,7 +72,7 @@ describe('ONNX parsing', () => {
   });
 
   it('a truncated file is reported as such', () => {
-    const bytes = fs.readFileSync(path.join(__dirname, '..', '..', '..', '..', 'shared', 'models', 'mnist-8.onnx'));
+    const bytes = fs.readFileSync(fixturePath('models/mnist-8.onnx'));
     const cut = tmpFile('cut.onnx', bytes.subarray(0, 20000));
     assert.throws(() => loadModelFile(cut), /not a usable ONNX model: .*(ends|runs past).*truncated or corrupt/);
   });

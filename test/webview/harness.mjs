@@ -12,7 +12,6 @@ import { chromium } from 'playwright-core';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const HOST_BUNDLE = path.join(ROOT, 'out', 'webview-test', 'host.cjs');
 export const SHOTS = path.join(ROOT, 'test-results', 'webview');
-export const SHARED = path.resolve(ROOT, '..', 'shared');
 export const ORIGIN = 'http://cnnf.test';
 
 /** The page, as the extension serves it: same markup, same CSP (cspSource = the origin), one nonce. */
@@ -83,6 +82,11 @@ export function launchBrowser() {
 export function loadHostModule() {
   if (!existsSync(HOST_BUNDLE)) throw new Error(`${HOST_BUNDLE} is missing: run the tests with node test/webview/run.mjs, which bundles it`);
   return createRequire(import.meta.url)(HOST_BUNDLE);
+}
+
+/** A real model or photo of the repository by name (`models/mnist-8.onnx`), through src/fixtures (bundled in the host). */
+export function fixture(name) {
+  return loadHostModule().fixturePath(name);
 }
 
 /**

@@ -7,9 +7,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InProcessEngine } from '../../src/engine/inprocess';
+import { fixturePath } from '../../src/fixtures';
 import { PanelController, type PanelHost, type PanelInfo } from '../../src/panels/controller';
 import type { LayerDetail, PanelExplanation, PanelState, Side, ToWebview } from '../../src/shared/protocol';
 import type { RunOptions } from '../../src/shared/settings';
+
+/** The tests' real models and photos (src/fixtures), for panel.test.mjs. */
+export { fixturePath };
 
 export interface DevHostOptions {
   readonly model: string;

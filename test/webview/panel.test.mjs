@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Jimp } from 'jimp';
-import { SHARED, SHOTS, ROOT, launchBrowser, loadHostModule, openPanel, pageProblems, startDevServer } from './harness.mjs';
+import { SHOTS, ROOT, fixture, launchBrowser, loadHostModule, openPanel, pageProblems, startDevServer } from './harness.mjs';
 
-const MODEL = path.join(SHARED, 'models', 'mobilenetv2-12-dequantized-fp32.onnx');
-const PELICAN = path.join(SHARED, 'images', 'pelican.jpeg');
-const DOG = path.join(SHARED, 'images', 'dog.jpg');
+const MODEL = fixture('models/mobilenetv2-12-dequantized-fp32.onnx');
+const PELICAN = fixture('images/pelican.jpeg');
+const DOG = fixture('images/dog.jpg');
 const EXPORTS = path.join(SHOTS, 'exports');
 const INFERNO_TOP = [252, 255, 164]; // inferno(1), src/shared/colormap.ts
 const INFERNO_ZERO = [0, 0, 4]; // inferno(0)
@@ -766,7 +766,7 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
   it('works as a plain page without VS Code and never renders labels or metadata as markup', async () => {
     const labels = ['<img src=x onerror="window.__pwned=1">zero', '<b>one</b>', 'two', '<script>window.__pwned=2</script>three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
     const mnistSink = {};
-    const mnist = new DevHost({ model: path.join(SHARED, 'models', 'mnist-8.onnx'), image: path.join(SHARED, 'images', 'digit_3.jpg'), options: { labels }, exportDir: EXPORTS }, (m) => mnistSink.post(m));
+    const mnist = new DevHost({ model: fixture('models/mnist-8.onnx'), image: fixture('images/digit_3.jpg'), options: { labels }, exportDir: EXPORTS }, (m) => mnistSink.post(m));
     panel = await openPanel(browser, mnistSink, mnist, { stub: false });
     const { page } = panel;
     await page.locator('#title', { hasText: 'class 3' }).waitFor();
@@ -811,7 +811,7 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
 
   it('handles a walk of hundreds of layers (ShuffleNetV2 QDQ: 450 steps)', async () => {
     const bigSink = {};
-    const big = new DevHost({ model: path.join(SHARED, 'models', 'shufflenet-v2-12-qdq.onnx'), image: PELICAN, exportDir: EXPORTS }, (m) => bigSink.post(m));
+    const big = new DevHost({ model: fixture('models/shufflenet-v2-12-qdq.onnx'), image: PELICAN, exportDir: EXPORTS }, (m) => bigSink.post(m));
     panel = await openPanel(browser, bigSink, big);
     const { page } = panel;
     await page.locator('#title', { hasText: 'class 144' }).waitFor();

@@ -3,6 +3,7 @@
 // inside one explanation: what each step of the walk sent to its inputs.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { imagesDir as fixtureImages } from '../../src/fixtures';
 import type { OnnxNode } from '../../src/onnx/graph';
 import { rules } from '../../src/unravel/rules/index';
 import type { Rule } from '../../src/unravel/types';
@@ -42,7 +43,6 @@ export interface Manifest {
 }
 
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
-export const imagesDir = process.env.CNN_FIXATIONS_IMAGES ?? path.resolve(repoRoot, '..', 'shared', 'images');
 
 /** The zoo folder, or a message saying how to make it. */
 export function zooDir(): { dir?: string; problem?: string } {
@@ -58,6 +58,7 @@ export function loadManifest(dir: string): Manifest {
 
 /** The real photos the sweep feeds, in a fixed order (digits are not photos). */
 export function photos(): string[] {
+  const imagesDir = fixtureImages();
   return fs.readdirSync(imagesDir).filter((f) => /\.(jpe?g)$/i.test(f) && !f.startsWith('digit')).sort().map((f) => path.join(imagesDir, f));
 }
 
