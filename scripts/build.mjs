@@ -19,6 +19,8 @@ const builds = [
   { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
   // the explanation engine: the extension host forks it (src/engine/client.ts) and it runs the pipeline
   { ...node, entryPoints: ['src/engine/main.ts'], outfile: 'dist/engine.js' },
+  // a sweep's worker process: the CLI and the engine fork them (src/sweep/pool.ts)
+  { ...node, entryPoints: ['src/sweep/worker.ts'], outfile: 'dist/sweep-worker.js' },
   { ...node, entryPoints: ['src/bench/main.ts'], outfile: 'dist/bench.js' },
   { ...node, entryPoints: ['src/eval/main.ts'], outfile: 'dist/eval.js' },
   // the tests' real models and photos, for the .mjs scripts (src/fixtures: the manifest, made files)

@@ -10,9 +10,12 @@ import { exportRenderer } from '../report/exports';
 import { modeLegend } from '../shared/mode';
 import { defaultOverlay } from '../shared/overlay';
 import type { ExportKind } from '../shared/protocol';
+import { mergeMain, sweepMain } from '../sweep/cli';
 import { optionFlags, optionsHelp, runOptions, UsageError } from './options';
 
 const usage = `Usage: cnn-fixations explain [MODEL IMAGE] [options]
+       cnn-fixations sweep [MODEL DIR] [options]     every image of a labelled folder: the mistakes and why (sweep --help)
+       cnn-fixations merge OUT1 OUT2 ... --out OUT   join the outputs of sweep shards (merge --help)
 
 Explains which pixels made an ONNX image classifier predict a class (CNN Fixations).
 With no MODEL and IMAGE, explains the demo (int8 MobileNetV2 on a pelican photo) and writes
@@ -84,6 +87,8 @@ async function writeOutputs(x: Explanation, e: Explainer, files: Partial<Record<
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'sweep') return sweepMain(argv.slice(1));
+  if (argv[0] === 'merge') return mergeMain(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -145,7 +150,7 @@ if (require.main === module) {
       if (debug) console.error(err.stack ?? err);
       else console.error(`cnn-fixations: ${err?.message ?? String(e)}`);
       const usageError = err instanceof UsageError || !!(err as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS');
-      if (usageError) console.error('Run cnn-fixations --help for usage.');
+      if (usageError) console.error(`Run cnn-fixations ${['sweep', 'merge'].includes(process.argv[2]) ? `${process.argv[2]} ` : ''}--help for usage.`);
       process.exit(usageError ? 2 : 1);
     },
   );

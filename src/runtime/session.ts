@@ -39,15 +39,21 @@ export function ortMessage(e: unknown): string {
   return m.split('\n')[0].replace(/^\[[^\]]*\]\s*/, '');
 }
 
-export async function sessionOptions(model: LoadedModel): Promise<ort.InferenceSession.SessionOptions> {
+/** How a session uses the machine: threads for one operator (default: onnxruntime's, one per core). Sweeps that run a session per core set 1. */
+export interface SessionTuning {
+  readonly intraOpNumThreads?: number;
+}
+
+export async function sessionOptions(model: LoadedModel, tuning: SessionTuning = {}): Promise<ort.InferenceSession.SessionOptions> {
   return {
     graphOptimizationLevel: 'all',
+    ...(tuning.intraOpNumThreads ? { intraOpNumThreads: tuning.intraOpNumThreads } : {}),
     // A session made from bytes has no path: tell onnxruntime where the weights the skeleton references live.
     extra: { session: { model_external_initializers_file_folder_path: externalDataFolder(model) } },
   };
 }
 
-export async function openModel(file: string): Promise<OpenModel> {
+export async function openModel(file: string, tuning: SessionTuning = {}): Promise<OpenModel> {
   const t0 = performance.now();
   const model = loadModelFile(file);
   const plan = planExposure(model.graph);
@@ -55,7 +61,7 @@ export async function openModel(file: string): Promise<OpenModel> {
   const t1 = performance.now();
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(sessionBytes(model, plan.expose), await sessionOptions(model));
+    session = await ort.InferenceSession.create(sessionBytes(model, plan.expose), await sessionOptions(model, tuning));
   } catch (e) {
     throw new ModelFileError(`onnxruntime cannot load ${file}: ${ortMessage(e)}. Check that the model runs in onnxruntime ${ort.env.versions.common}.`);
   }
@@ -96,13 +102,15 @@ export async function runForward(open: OpenModel, feed: Feed): Promise<ForwardRe
 export class SessionCache {
   private readonly open = new Map<string, { key: string; model: Promise<OpenModel> }>();
 
+  constructor(private readonly tuning: SessionTuning = {}) {}
+
   async get(file: string, stat: { size: number; mtimeMs: number }): Promise<{ model: OpenModel; cached: boolean }> {
     const abs = path.resolve(file);
     const key = `${stat.size}:${stat.mtimeMs}`;
     const hit = this.open.get(abs);
     if (hit && hit.key === key) return { model: await hit.model, cached: true };
     if (hit) void hit.model.then((m) => m.session.release()).catch(() => undefined);
-    const model = openModel(abs);
+    const model = openModel(abs, this.tuning);
     this.open.set(abs, { key, model });
     model.catch(() => this.open.delete(abs));
     return { model: await model, cached: false };

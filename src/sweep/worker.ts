@@ -1,0 +1,37 @@
+// A sweep worker (dist/sweep-worker.js), forked by the pool (pool.ts): its own onnxruntime session, one
+// image at a time, each answered with its results line. It writes nothing: the coordinator alone writes
+// results.jsonl, one whole line at a time, so an interrupted sweep leaves a valid file.
+import { SessionCache } from '../runtime/session';
+import { explainItem } from './item';
+import type { FromWorker, ToWorker } from './pool';
+
+if (!process.send) {
+  console.error('dist/sweep-worker.js explains images for `cnn-fixations sweep`, which starts it (child_process.fork); run the sweep instead.');
+  process.exit(2);
+}
+
+let config: Extract<ToWorker, { type: 'init' }> | undefined;
+let cache: SessionCache | undefined;
+/** Items are explained one after the other, in the order they came. */
+let queue: Promise<void> = Promise.resolve();
+
+const send = (m: FromWorker) => {
+  if (process.connected) process.send!(m);
+};
+
+process.on('message', (m: ToWorker) => {
+  if (m.type === 'init') {
+    config = m;
+    cache = new SessionCache({ intraOpNumThreads: m.threads });
+    return;
+  }
+  queue = queue.then(async () => {
+    if (!config || !cache) throw new Error('a sweep worker got an image before its settings');
+    const r = await explainItem(config.model, m.item, config.options, cache);
+    send({ type: 'line', seq: m.seq, ...r });
+  });
+});
+// The coordinator went away (finished, interrupted, killed): nothing is left to do.
+process.on('disconnect', () => process.exit(0));
+// Ctrl-C in a terminal reaches the whole process group: the coordinator decides what happens, the worker just stops.
+process.on('SIGINT', () => process.exit(130));
