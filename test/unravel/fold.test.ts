@@ -21,7 +21,7 @@ function torchPad(x: string, y: string, torchPads: number[], rank: number, mode:
     { op: 'Concat', inputs: [`${p}given`, `${p}zeros`], outputs: [`${p}cat`], attrs: { axis: 0 } },
     constant(`${p}pairs`, i64([-1, 2])),
     { op: 'Reshape', inputs: [`${p}cat`, `${p}pairs`], outputs: [`${p}r`] },
-    constant(`${p}ax`, i64([0])), constant(`${p}st`, i64([-1])), constant(`${p}en`, i64([-9223372036854775807])), constant(`${p}step`, i64([-1])),
+    constant(`${p}ax`, i64([0])), constant(`${p}st`, i64([-1])), constant(`${p}en`, i64([-(2 ** 63) + 1])), constant(`${p}step`, i64([-1])),
     { op: 'Slice', inputs: [`${p}r`, `${p}st`, `${p}en`, `${p}ax`, `${p}step`], outputs: [`${p}rev`] },
     { op: 'Transpose', inputs: [`${p}rev`], outputs: [`${p}t`], attrs: { perm: [1, 0] } },
     constant(`${p}flat`, i64([-1])),
