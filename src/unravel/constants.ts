@@ -1,12 +1,10 @@
-// Constant values as rules need them: initializers and Constant nodes, plus what folds from them through
-// DequantizeLinear (QDQ weights), Cast and Identity. Float copies are made once and cached.
+// Constant values as rules need them: initializers and Constant nodes, plus every tensor that folds from them
+// (src/unravel/fold.ts: dequantized QDQ weights, reshaped or transposed weights, exporters' arithmetic on
+// constants). Float copies are made once and cached; quantized weights are also seen as exact integers.
 import type { OnnxGraph } from '../onnx/graph';
-import { ConstTensor, DataType, type Values } from '../onnx/tensor';
-import { rules } from './rules/index';
-import { stridesOf } from './tensor';
+import type { ConstTensor } from '../onnx/tensor';
+import { derivedConstants } from './fold';
 import type { Constants, QuantizedConstant } from './types';
-
-const foldable = new Set(['DequantizeLinear', 'Cast', 'Identity', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Transpose']);
 
 function toFloat(data: ArrayLike<number>): Float32Array {
   return data instanceof Float32Array ? data : Float32Array.from(data);
@@ -67,39 +65,8 @@ function dequantizeValues(q: ConstTensor, scale: ArrayLike<number>, zero: ArrayL
 }
 
 export function graphConstants(graph: OnnxGraph): Constants {
-  const folded = new Map<string, ConstTensor | null>();
   const floats = new Map<string, Float32Array>();
-
-  const get = (name: string): ConstTensor | undefined => {
-    if (!name) return undefined;
-    const c = graph.constants.get(name);
-    if (c) return c;
-    if (folded.has(name)) return folded.get(name) ?? undefined;
-    folded.set(name, null); // guards against cycles while folding
-    const p = graph.producer.get(name);
-    let result: ConstTensor | undefined;
-    if (p && foldable.has(p.opType) && p.outputs[0] === name) {
-      const src = get(p.input(0));
-      if (src && p.opType === 'DequantizeLinear') {
-        const s = get(p.input(1)), z = get(p.input(2));
-        if (s && (z || !p.input(2))) {
-          const axis = p.attrs.has('axis') ? p.int('axis', 1) : undefined;
-          result = new ConstTensor(name, DataType.FLOAT, src.dims, () => dequantizeValues(src, s.data, z?.data, axis));
-        }
-      } else if (src && (p.opType === 'Cast' || p.opType === 'Identity')) {
-        result = new ConstTensor(name, p.opType === 'Cast' ? p.int('to', src.dataType) : src.dataType, src.dims, () => src.data);
-      } else if (src) {
-        // Layout ops on a constant (e.g. a reshaped weight): the shape rule gives the dims.
-        const dims = rules.get(p.opType)?.shape(p, p.inputs.map((i) => get(i)?.dims), { graph, constants: self })?.[0];
-        if (dims) {
-          result = new ConstTensor(name, src.dataType, dims, () =>
-            p.opType === 'Transpose' ? transposeValues(src, p.ints('perm')) : src.data);
-        }
-      }
-    }
-    folded.set(name, result ?? null);
-    return result;
-  };
+  const get = derivedConstants(graph);
 
   const integers = new Map<string, QuantizedConstant | null>();
   const self: Constants = {
@@ -145,24 +112,4 @@ export function graphConstants(graph: OnnxGraph): Constants {
     },
   };
   return self;
-}
-
-function transposeValues(src: ConstTensor, permAttr: number[] | undefined): Values {
-  const dims = src.dims;
-  const perm = permAttr ?? dims.map((_, i) => dims.length - 1 - i);
-  const out = dims.map((_, i) => dims[perm[i]]);
-  const inStrides = stridesOf(dims);
-  const outStrides = stridesOf(out);
-  const data = src.data;
-  const result = new (data.constructor as new (n: number) => Values)(data.length);
-  for (let f = 0; f < data.length; f++) {
-    let rest = f, idx = 0;
-    for (let k = 0; k < out.length; k++) {
-      const c = Math.floor(rest / outStrides[k]);
-      rest -= c * outStrides[k];
-      idx += c * inStrides[perm[k]];
-    }
-    result[f] = data[idx];
-  }
-  return result;
 }

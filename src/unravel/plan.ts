@@ -5,7 +5,7 @@ import type { OnnxGraph, OnnxNode } from '../onnx/graph';
 import { graphConstants } from './constants';
 import { rules } from './rules/index';
 import type { ConstTensor } from '../onnx/tensor';
-import { withShapeValues } from './shape-values';
+import { withShapeValues } from './fold';
 import { inferShapes } from './shapes';
 import type { Shape } from './tensor';
 import type { Constants } from './types';

@@ -1,11 +1,12 @@
 // Shapes of the tensors the walk visits, inferred forward from the input's shape with each rule's shape
 // function. Tensors the runtime kept (exposed outputs) supply their true shapes and take precedence.
-// Shape arithmetic (Shape → Gather → Div → … as exporters write dynamic code) is evaluated on the way, into
-// `values`, and rules see those values as constants.
+// Nodes whose inputs are known for this input shape (constants, and values folded from shapes, as exporters'
+// Shape → Gather → Div arithmetic) are folded on the way (src/unravel/fold.ts), into `values`, and rules see
+// those values as constants.
 import type { OnnxGraph } from '../onnx/graph';
 import type { ConstTensor } from '../onnx/tensor';
+import { foldWithShapes, withShapeValues } from './fold';
 import { rules } from './rules/index';
-import { shapeValue, withShapeValues } from './shape-values';
 import type { Shape } from './tensor';
 import type { Constants } from './types';
 
@@ -20,11 +21,14 @@ export function inferShapes(
   const ctx = { graph, constants: withShapeValues(constants, values) };
   const shapeOf = (name: string): Shape | undefined => (name ? shapes.get(name) ?? ctx.constants.get(name)?.dims : undefined);
   for (const node of graph.nodes) {
-    if (node.outputs.every((o) => !o || shapes.has(o))) continue;
-    const value = constants.has(node.outputs[0]) ? undefined : shapeValue(node, ctx.constants.get, shapeOf);
-    if (value) {
-      values.set(value.name, value);
-      shapes.set(value.name, value.dims);
+    if (node.outputs.every((o) => !o || shapes.has(o) || constants.has(o))) continue;
+    const folded = foldWithShapes(node, ctx.constants.get, shapeOf);
+    if (folded) {
+      for (const t of folded) {
+        if (!t.name || shapes.has(t.name)) continue;
+        values.set(t.name, t);
+        shapes.set(t.name, t.dims);
+      }
       continue;
     }
     const rule = rules.get(node.opType);

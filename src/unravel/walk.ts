@@ -9,7 +9,7 @@ import { graphConstants } from './constants';
 import { merge, totalMass, type Fixations } from './fixations';
 import { valueSource } from './plan';
 import { rules } from './rules/index';
-import { withShapeValues } from './shape-values';
+import { withShapeValues } from './fold';
 import { inferShapes } from './shapes';
 import { floatActivation, numel, type Activation, type Shape } from './tensor';
 import { defaultUnravelOptions, UnsupportedError, type Constants, type Rule, type UnravelOptions, type WalkContext } from './types';

@@ -8,12 +8,12 @@ const root = protobuf.Root.fromJSON(descriptor as protobuf.INamespace);
 const ModelProto = root.lookupType('onnx.ModelProto');
 const TensorProto = root.lookupType('onnx.TensorProto');
 
-export type Attr = number | number[] | string | { floats: number[] } | { tensor: TensorSpec };
+export type Attr = number | number[] | string | { floats: number[] } | { float: number } | { tensor: TensorSpec };
 
 export interface TensorSpec {
   name?: string;
   dims: number[];
-  /** ONNX data type: 1 float, 2 uint8, 3 int8, 6 int32, 7 int64. */
+  /** ONNX data type: 1 float, 2 uint8, 3 int8, 4 uint16, 5 int16, 6 int32, 7 int64, 9 bool, 11 double, 12 uint32. */
   type?: number;
   values: ArrayLike<number>;
   /** Store in typed fields (float_data, int64_data...) instead of raw_data. */
@@ -31,7 +31,8 @@ export interface NodeSpec {
 
 export interface ValueSpec {
   name: string;
-  dims: (number | string)[];
+  /** Absent: no type or shape given (onnxruntime infers them). */
+  dims?: (number | string)[];
   type?: number;
 }
 
@@ -53,6 +54,11 @@ function rawBytes(t: TensorSpec): Uint8Array {
   if (type === 3) return new Uint8Array(Int8Array.from(t.values).buffer);
   if (type === 6) return new Uint8Array(Int32Array.from(t.values).buffer);
   if (type === 7) return new Uint8Array(BigInt64Array.from(Array.from(t.values, (v) => BigInt(v))).buffer);
+  if (type === 9) return Uint8Array.from(t.values, (v) => (v ? 1 : 0));
+  if (type === 5) return new Uint8Array(Int16Array.from(t.values).buffer);
+  if (type === 4) return new Uint8Array(Uint16Array.from(t.values).buffer);
+  if (type === 11) return new Uint8Array(Float64Array.from(t.values).buffer);
+  if (type === 12) return new Uint8Array(Uint32Array.from(t.values).buffer);
   throw new Error(`type ${type} (${n} values) not supported by the test builder`);
 }
 
@@ -70,10 +76,12 @@ function attrObject(name: string, v: Attr): Record<string, unknown> {
   if (typeof v === 'string') return { name, type: 3, s: new TextEncoder().encode(v) };
   if (Array.isArray(v)) return { name, type: 7, ints: v };
   if ('floats' in v) return { name, type: 6, floats: v.floats };
+  if ('float' in v) return { name, type: 1, f: v.float };
   return { name, type: 4, t: tensorObject(v.tensor) };
 }
 
 function valueInfo(v: ValueSpec): Record<string, unknown> {
+  if (!v.dims) return { name: v.name };
   return {
     name: v.name,
     type: { tensor_type: { elem_type: v.type ?? 1, shape: { dim: v.dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } } },
