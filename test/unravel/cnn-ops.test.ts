@@ -66,6 +66,25 @@ describe('index remapping of Gather, DepthToSpace, SpaceToDepth, Max and Min in 
     });
   }
 
+  it('Pad whose pads are computed at run time (from the input\'s values): read from the forward pass', async () => {
+    const spec = model([
+      { op: 'ArgMax', inputs: ['x'], outputs: ['am'], attrs: { axis: 1, keepdims: 0 } },
+      { op: 'ReduceMax', inputs: ['am'], outputs: ['top'], attrs: { keepdims: 1 } },
+      { op: 'Reshape', inputs: ['top', 'one'], outputs: ['last'] },
+      { op: 'Concat', inputs: ['zeros', 'last'], outputs: ['pads'], attrs: { axis: 0 } },
+      { op: 'Pad', inputs: ['x', 'pads'], outputs: ['y'] },
+    ], [1, 3, 2, 2], { initializers: [i64('one', [1], [1]), i64('zeros', [7], [0, 0, 0, 0, 0, 0, 0])] });
+    const x = distinct(12, 4);
+    const { open, forward } = await run(spec, x);
+    const y = forward.outputs.get('y')!;
+    assert.ok(y.dims[3] > 2, 'the input pads its last axis');
+    for (let f = 0; f < y.data.length; f++) {
+      const parents = open.unraveler.unravel(forward, 'y', f, 'x').input.fixations;
+      if (y.data[f] === 0) assert.equal(parents.length, 0, `element ${f} is padding`);
+      else assert.equal(x[parents[0]], y.data[f], `element ${f}`);
+    }
+  });
+
   it('Gather with indices computed at run time is refused, naming the node', async () => {
     const spec: ModelSpec = {
       nodes: [{ op: 'ArgMax', inputs: ['x'], outputs: ['i'], attrs: { axis: 1, keepdims: 0 } }, { op: 'Gather', name: 'pick', inputs: ['x', 'i'], outputs: ['y'], attrs: { axis: 1 } }],

@@ -237,10 +237,12 @@ export const sliceRule: Rule = {
   },
 };
 
-function padAmounts(node: OnnxNode, rank: number, ctx: ShapeContext): number[] | undefined {
-  const pads = intsArg(node, 'pads', 1, ctx);
+/** Pads (attribute or input), spread over every axis; `runtime` supplies pads or axes computed at run time from the forward pass. */
+function padAmounts(node: OnnxNode, rank: number, ctx: ShapeContext, runtime?: (name: string) => number[]): number[] | undefined {
+  const pads = intsArg(node, 'pads', 1, ctx) ?? (node.input(1) && runtime ? runtime(node.input(1)) : undefined);
   if (!pads) return undefined;
-  const axes = constInts(node.input(3), ctx);
+  const axes = constInts(node.input(3), ctx) ?? (node.input(3) && runtime ? runtime(node.input(3)) : undefined);
+  if (!axes && node.input(3)) return undefined;
   if (!axes) return pads;
   const full = new Array<number>(2 * rank).fill(0);
   axes.forEach((ax, i) => {
@@ -252,6 +254,7 @@ function padAmounts(node: OnnxNode, rank: number, ctx: ShapeContext): number[] |
 }
 
 export const padRule: Rule = {
+  reads: (node, ctx) => [1, 3].filter((i) => node.input(i) !== '' && !ctx.constants.has(node.input(i))),
   shape(node, [x], ctx) {
     if (!x) return undefined;
     const p = padAmounts(node, x.length, ctx);
@@ -260,7 +263,8 @@ export const padRule: Rule = {
   back(node, [fix], ctx) {
     const x = ctx.shape(node.input(0));
     const r = x.length;
-    const p = padAmounts(node, r, ctx)!;
+    const p = padAmounts(node, r, ctx, (name) => Array.from(ctx.activation(name).data, Number));
+    if (!p) throw new Error('its pads are neither constants nor kept by the forward pass');
     const mode = node.string('mode', 'constant');
     const out = x.map((d, i) => d + p[i] + p[i + r]);
     const outStrides = stridesOf(out);
