@@ -190,7 +190,9 @@ class Walk {
       const s = shapes.get(name) ?? constants.get(name)?.dims;
       if (s) return s;
       const p = graph.producer.get(name);
-      throw new UnravelError(`the shape of tensor '${name}' is unknown${p ? ` (${p.label} has no shape rule or depends on run-time values)` : ''}`);
+      if (!p) throw new UnravelError(`the shape of tensor '${name}' is unknown`);
+      // Named after the node that made the tensor: an op without a rule is the usual reason, said as such.
+      throw new UnsupportedError(p.opType, p.name, rules.has(p.opType) ? `the shape of its output '${name}' depends on run-time values` : `no rule for ${p.domain ? `${p.domain}.` : ''}${p.opType}`);
     };
     const activation = (name: string): Activation => {
       this.readActivations = true;
@@ -258,21 +260,27 @@ class Walk {
         throw new UnsupportedError(node.opType, node.name, `no rule for ${node.domain ? `${node.domain}.` : ''}${node.opType}`, this.pathTo(node));
       }
       this.notes = [];
-      let ins: readonly (Fixations | undefined)[];
+      let sent: [string, Fixations][];
       try {
         const own = visit(node, rule, outs);
         if (own === 'stop') return;
-        ins = own ?? rule.back(node, outs, ctx);
+        const ins = own ?? rule.back(node, outs, ctx);
+        // Shapes read here (the record's, the parents' bounds) can fail too: for a tensor made by an op without a rule.
+        node.outputs.forEach((o, i) => {
+          const f = outs[i];
+          if (f.index.length) this.layers.push({ node: node.name, op: node.opType, tensor: o, shape: ctx.shape(o), count: f.index.length, fixations: f.index, mass: f.mass, notes: this.notes });
+        });
+        sent = this.routed(node, ins);
       } catch (e) {
-        if (e instanceof UnsupportedError) throw e.path.length ? e : e.withPath(this.pathTo(node));
+        if (e instanceof UnsupportedError) {
+          if (e.path.length) throw e;
+          // A node further up (whose output's shape a rule here needed) ends the path after this one.
+          const path = this.pathTo(node);
+          throw e.withPath(e.nodeName === node.name ? path : [...path, `${e.opType} '${e.nodeName}'`]);
+        }
         if (e instanceof UnravelError) throw e;
         throw new UnsupportedError(node.opType, node.name, (e as Error).message, this.pathTo(node));
       }
-      node.outputs.forEach((o, i) => {
-        const f = outs[i];
-        if (f.index.length) this.layers.push({ node: node.name, op: node.opType, tensor: o, shape: ctx.shape(o), count: f.index.length, fixations: f.index, mass: f.mass, notes: this.notes });
-      });
-      const sent = this.routed(node, ins);
       if (this.options.masses) this.conserve(node, outs, sent);
       sent.forEach(([t, fix]) => {
         const list = this.pending.get(t);

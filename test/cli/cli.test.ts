@@ -141,14 +141,14 @@ describe('cnn-fixations CLI', () => {
       const m = buildModel({
         nodes: [
           { op: 'Conv', inputs: ['x', 'w'], outputs: ['c'], name: 'conv' },
-          { op: 'Erf', inputs: ['c'], outputs: ['e'], name: 'odd_activation' },
+          { op: 'Hardmax', inputs: ['c'], outputs: ['e'], name: 'odd_activation', attrs: { axis: 1 } },
           { op: 'GlobalAveragePool', inputs: ['e'], outputs: ['g'], name: 'gap' },
           { op: 'Flatten', inputs: ['g'], outputs: ['y'], name: 'flat' },
         ],
         inputs: [{ name: 'x', dims: [1, 3, 16, 16] }], outputs: [{ name: 'y', dims: [1, 4] }],
         initializers: [{ name: 'w', dims: [4, 3, 3, 3], values: new Float32Array(108).fill(0.1) }],
       });
-      assertCleanFailure(run(['explain', tmpFile('erf.onnx', m), pelican]), /Erf node 'odd_activation': no rule for Erf\n\s+path from the output: Flatten 'flat' ← GlobalAveragePool 'gap' ← Erf 'odd_activation'/);
+      assertCleanFailure(run(['explain', tmpFile('hardmax.onnx', m), pelican]), /Hardmax node 'odd_activation': no rule for Hardmax\n\s+path from the output: Flatten 'flat' ← GlobalAveragePool 'gap' ← Hardmax 'odd_activation'/);
     });
     it('an unknown option and a bad mode', () => {
       const r = run(['explain', mnist, pelican, '--frobnicate']);

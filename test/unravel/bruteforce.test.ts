@@ -308,12 +308,12 @@ describe('element-wise rules', () => {
 
   it('an operator without a rule stops the walk with its name and path', () => {
     const spec: ModelSpec = {
-      nodes: [{ op: 'Erf', inputs: ['x'], outputs: ['e'], name: 'mystery' }, { op: 'Relu', inputs: ['e'], outputs: ['y'], name: 'out' }],
+      nodes: [{ op: 'Hardmax', inputs: ['x'], outputs: ['e'], name: 'mystery' }, { op: 'Relu', inputs: ['e'], outputs: ['y'], name: 'out' }],
       inputs: [{ name: 'x', dims: [1, 4] }], outputs: [{ name: 'y', dims: [1, 4] }],
     };
     assert.throws(
       () => walkModel(spec, { x: { dims: [1, 4], data: Float32Array.from([1, 2, 3, 4]) }, e: { dims: [1, 4], data: new Float32Array(4) } }, 'y', 1, 'x'),
-      (e: Error) => /Erf node 'mystery'/.test(e.message) && /no rule for Erf/.test(e.message) && /Relu 'out' ← Erf 'mystery'/.test(e.message),
+      (e: Error) => /Hardmax node 'mystery'/.test(e.message) && /no rule for Hardmax/.test(e.message) && /Relu 'out' ← Hardmax 'mystery'/.test(e.message),
     );
   });
 });

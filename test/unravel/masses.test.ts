@@ -122,6 +122,49 @@ const convHead: ModelSpec = {
   initializers: [weight('w1', [8, 4, 3, 3]), weight('wc', [6, 4, 1, 1]), { ...weight('bc', [6]), values: new Float32Array(6).fill(0.5) }],
 };
 
+/**
+ * Newer CNNs' ops on one path: ConvTranspose, ReLU6 as Min(Max), GELU with Erf, PixelShuffle (DepthToSpace),
+ * SpaceToDepth, a per-position MatMul and LayerNormalization in NHWC (ConvNeXt), Gather, a written-out normalization.
+ */
+const newer: ModelSpec = {
+  opset: 17,
+  inputs: [{ name: 'x', dims: [1, 2, 4, 4] }],
+  outputs: [{ name: 'y', dims: [1, 3] }],
+  nodes: [
+    { op: 'ConvTranspose', inputs: ['x', 'wt'], outputs: ['up'], attrs: { strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1] } },
+    { op: 'Max', inputs: ['up', 'zero'], outputs: ['m0'] },
+    { op: 'Min', inputs: ['m0', 'six'], outputs: ['r6'] },
+    { op: 'SpaceToDepth', inputs: ['r6'], outputs: ['s2d'], attrs: { blocksize: 2 } },
+    { op: 'Conv', inputs: ['s2d', 'w1'], outputs: ['c1'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+    { op: 'Div', inputs: ['c1', 'sqrt2'], outputs: ['d'] },
+    { op: 'Erf', inputs: ['d'], outputs: ['e'] },
+    { op: 'Add', inputs: ['e', 'one'], outputs: ['e1'] },
+    { op: 'Mul', inputs: ['c1', 'e1'], outputs: ['gelu'] },
+    { op: 'DepthToSpace', inputs: ['gelu'], outputs: ['d2s'], attrs: { blocksize: 2, mode: 'CRD' } },
+    { op: 'Transpose', inputs: ['d2s'], outputs: ['nhwc'], attrs: { perm: [0, 2, 3, 1] } },
+    { op: 'LayerNormalization', inputs: ['nhwc', 'gamma', 'beta'], outputs: ['ln'], attrs: { axis: -1 } },
+    { op: 'MatMul', inputs: ['ln', 'wp'], outputs: ['pw'] },
+    { op: 'Transpose', inputs: ['pw'], outputs: ['nchw'], attrs: { perm: [0, 3, 1, 2] } },
+    { op: 'Gather', inputs: ['nchw', 'pick'], outputs: ['g'], attrs: { axis: 1 } },
+    { op: 'ReduceMean', inputs: ['g'], outputs: ['mu'], attrs: { axes: [1], keepdims: 1 } },
+    { op: 'Sub', inputs: ['g', 'mu'], outputs: ['gc'] },
+    { op: 'Mul', inputs: ['gc', 'gc'], outputs: ['sq'] },
+    { op: 'ReduceMean', inputs: ['sq'], outputs: ['var'], attrs: { axes: [1], keepdims: 1 } },
+    { op: 'Add', inputs: ['var', 'eps'], outputs: ['ve'] },
+    { op: 'Sqrt', inputs: ['ve'], outputs: ['sd'] },
+    { op: 'Div', inputs: ['gc', 'sd'], outputs: ['n'] },
+    { op: 'GlobalAveragePool', inputs: ['n'], outputs: ['gap'] },
+    { op: 'Flatten', inputs: ['gap'], outputs: ['f'] },
+    { op: 'Gemm', inputs: ['f', 'wf'], outputs: ['y'], attrs: { transB: 1 } },
+  ],
+  initializers: [
+    weight('wt', [2, 2, 3, 3]), { name: 'zero', dims: [], values: [0] }, { name: 'six', dims: [], values: [6] },
+    weight('w1', [8, 8, 3, 3]), { name: 'sqrt2', dims: [], values: [Math.SQRT2] }, { name: 'one', dims: [], values: [1] },
+    weight('gamma', [2]), weight('beta', [2]), weight('wp', [2, 4]), i64('pick', [3, 1, 0]),
+    { name: 'eps', dims: [], values: [1e-5] }, weight('wf', [3, 3]),
+  ],
+};
+
 let counter = 0;
 async function forwardOf(spec: ModelSpec, seed: number): Promise<{ open: OpenModel; forward: ForwardResult }> {
   const open = await openModel(tmpFile(`masses-${counter++}.onnx`, buildModel(spec)));
@@ -146,6 +189,7 @@ describe('masses: conserved by every rule family, on the paper\'s fixations', ()
     ['conv, pools, residual Add, swish and SE Mul, Concat, Split, Slice, Pad, Transpose, Gemm', families, ['Pad']],
     ['FC over a flattened map (argmax), FC → FC (positive), MatMul head', flattened, []],
     ['a grouped 1×1 conv classifier behind GAP and Softmax', convHead, []],
+    ['ConvTranspose, ReLU6, GELU, PixelShuffle, SpaceToDepth, ConvNeXt\'s NHWC block, Gather, a written-out normalization', newer, []],
   ];
   for (const [name, spec, lossy] of cases) {
     for (const convMode of ['contribution', 'center', 'activation'] as ConvMode[]) {
@@ -157,6 +201,7 @@ describe('masses: conserved by every rule family, on the paper\'s fixations', ()
           const paper = open.unraveler.unravel(forward, out.name, k, 'x', { ...defaultUnravelOptions, convMode });
           const { result: weighted, calls } = recordingMasses(() => open.unraveler.unravel(forward, out.name, k, 'x', { ...defaultUnravelOptions, convMode, masses: true }));
           checkConserved(calls, new Set(lossy));
+          if (spec === newer) for (const op of ['ConvTranspose', 'Max', 'Min', 'SpaceToDepth', 'Erf', 'DepthToSpace', 'LayerNormalization', 'MatMul', 'Gather', 'Sub']) assert.ok(calls.some((c) => c.op === op), `the walk went through ${op}`);
           assert.deepEqual([...weighted.input.fixations], [...paper.input.fixations], `class ${k}: the set is the paper's`);
           assert.deepEqual(weighted.layers.map((l) => [l.tensor, [...l.fixations]]), paper.layers.map((l) => [l.tensor, [...l.fixations]]), `class ${k}: every layer's set is the paper's`);
           assert.equal(weighted.input.mass!.length, weighted.input.fixations.length);

@@ -4,7 +4,7 @@
 // attribute-or-input integer lists, axes.
 import type { OnnxNode } from '../../onnx/graph';
 import { DataType, dataTypeName, type ConstTensor, type Values } from '../../onnx/tensor';
-import { numel, type Shape } from '../tensor';
+import { broadcastShapes, numel, stridesOf, type Shape } from '../tensor';
 
 export interface Computed {
   readonly type: number;
@@ -93,30 +93,11 @@ export function axisIn(axis: number, rank: number): number {
   return a;
 }
 
-export function rowMajorStrides(dims: Shape): number[] {
-  const s = new Array<number>(dims.length);
-  let acc = 1;
-  for (let i = dims.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= dims[i];
-  }
-  return s;
-}
+/** Row-major strides (the walk's own helper). */
+export const rowMajorStrides = stridesOf;
 
-/** numpy's multidirectional broadcast of several shapes. */
-export function broadcastDims(shapes: readonly Shape[]): number[] {
-  const rank = Math.max(0, ...shapes.map((s) => s.length));
-  const out = new Array<number>(rank).fill(1);
-  for (const s of shapes) {
-    for (let i = 0; i < s.length; i++) {
-      const j = rank - s.length + i, d = s[i];
-      if (d === out[j] || d === 1) continue;
-      if (out[j] === 1) out[j] = d;
-      else throw new Error(`shapes ${shapes.map((x) => `[${x.join(',')}]`).join(' and ')} do not broadcast`);
-    }
-  }
-  return out;
-}
+/** numpy's multidirectional broadcast of several shapes (the walk's own helper). */
+export const broadcastDims = broadcastShapes;
 
 /** Strides of `dims` read as `out` (broadcast axes step 0), aligned to the right. */
 function alignedStrides(dims: Shape, out: Shape): number[] {

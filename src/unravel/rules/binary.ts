@@ -1,13 +1,14 @@
-// Two-input arithmetic. A constant or broadcast operand (a bias, a scale, a squeeze-and-excitation gate)
-// receives nothing: the fixation passes to the full-shape operand. Between full-shape activations,
-// Add/Sum follow the larger summand (ties to the first), Mul follows both; Sub and Div have no such rule.
+// Two-input arithmetic. A constant or broadcast operand (a bias, a scale, a squeeze-and-excitation gate, the
+// statistic of a normalization written out) receives nothing: the fixation passes to the full-shape operand.
+// Between full-shape activations, Add/Sum/Max follow the larger operand (ties to the first), Min the smaller,
+// Mul follows both; Sub, Div and Pow have no such rule.
 import type { OnnxNode } from '../../onnx/graph';
 import { broadcastShapes, numel, type Shape } from '../tensor';
 import { parentsOf, scaled } from '../fixations';
 import type { Fixations, Rule, ShapeContext, WalkContext } from '../types';
 import { UnsupportedError } from '../types';
 
-export type Combine = 'larger' | 'both' | 'none';
+export type Combine = 'larger' | 'smaller' | 'both' | 'none';
 
 /** Inputs that are activations with the output's full shape (the ones fixations can go to). */
 function fullInputs(node: OnnxNode, ins: readonly number[], ctx: WalkContext): number[] {
@@ -17,7 +18,7 @@ function fullInputs(node: OnnxNode, ins: readonly number[], ctx: WalkContext): n
 
 /**
  * Routes fixations of an element-wise node whose operands sit at input positions `ins`.
- * `value(i)` reads operand i's value at a flat index (only called for Combine 'larger').
+ * Operand values are read only to choose between activations (Combine 'larger' and 'smaller').
  */
 export function backElementwise(
   node: OnnxNode,
@@ -42,13 +43,14 @@ export function backElementwise(
     throw new UnsupportedError(node.opType, node.name, `${node.opType} of ${full.length} full-shape activations has no rule`);
   }
   const acts = full.map((i) => ctx.activation(node.input(i)));
+  const sign = combine === 'smaller' ? -1 : 1;
   const picks = full.map(() => [] as number[]);
   for (let n = 0; n < fix.index.length; n++) {
     const f = fix.index[n];
     let best = 0, top = -Infinity;
     for (let k = 0; k < acts.length; k++) {
       const a = acts[k];
-      const v = (a.data[f] - a.zero) * a.scale;
+      const v = (a.data[f] - a.zero) * a.scale * sign;
       if (v > top) { top = v; best = k; }
     }
     picks[best].push(n);
@@ -65,7 +67,7 @@ export function elementwiseRule(combine: Combine): Rule {
   return {
     routes: nonConstant,
     // Only a choice between two activations reads values (a bias Add does not).
-    reads: combine === 'larger' ? (node, ctx) => (nonConstant(node, ctx).length >= 2 ? nonConstant(node, ctx) : []) : undefined,
+    reads: combine === 'larger' || combine === 'smaller' ? (node, ctx) => (nonConstant(node, ctx).length >= 2 ? nonConstant(node, ctx) : []) : undefined,
     shape(node, inputs, ctx) {
       const shapes = inputs.map((s, i) => s ?? ctx.constants.get(node.input(i))?.dims);
       if (shapes.some((s) => !s)) return undefined;

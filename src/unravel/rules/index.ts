@@ -2,14 +2,16 @@
 import type { Rule } from '../types';
 import { elementwiseRule } from './binary';
 import { convRule } from './conv';
+import { convTransposeRule } from './conv-transpose';
 import { gemmRule, matMulRule } from './fc';
-import { concatRule, flattenRule, padRule, reshapeRule, sliceRule, splitRule, squeezeRule, transposeRule, unsqueezeRule } from './layout';
+import { concatRule, depthToSpaceRule, flattenRule, gatherRule, padRule, reshapeRule, sliceRule, spaceToDepthRule, splitRule, squeezeRule, transposeRule, unsqueezeRule } from './layout';
 import { passThroughOps, passThroughRule } from './passthrough';
 import { reduceRule, windowPoolRule } from './pool';
 import { quantSpecs, quantizedRule } from './quantized';
 
 const floatRules: Record<string, Rule> = {
   Conv: convRule,
+  ConvTranspose: convTransposeRule,
   Gemm: gemmRule,
   MatMul: matMulRule,
   MaxPool: windowPoolRule,
@@ -23,6 +25,9 @@ const floatRules: Record<string, Rule> = {
   Mul: elementwiseRule('both'),
   Sub: elementwiseRule('none'),
   Div: elementwiseRule('none'),
+  Pow: elementwiseRule('none'),
+  Max: elementwiseRule('larger'),
+  Min: elementwiseRule('smaller'),
   Concat: concatRule,
   Split: splitRule,
   Slice: sliceRule,
@@ -32,6 +37,9 @@ const floatRules: Record<string, Rule> = {
   Squeeze: squeezeRule,
   Unsqueeze: unsqueezeRule,
   Transpose: transposeRule,
+  Gather: gatherRule,
+  DepthToSpace: depthToSpaceRule,
+  SpaceToDepth: spaceToDepthRule,
   ...Object.fromEntries(passThroughOps.map((op) => [op, passThroughRule])),
 };
 

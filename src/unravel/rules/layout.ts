@@ -1,10 +1,12 @@
 // Index-remapping ops: the fixation keeps its element and only its index changes. Reshape, Flatten,
 // Squeeze and Unsqueeze keep the row-major flat index; Transpose permutes it; Concat routes to the input
-// owning the index along the axis; Split and Slice add the offset back; Pad subtracts the leading pad.
+// owning the index along the axis; Split and Slice add the offset back; Pad subtracts the leading pad; Gather
+// looks the position up in its constant indices; DepthToSpace and SpaceToDepth move channels into blocks.
 import type { OnnxNode } from '../../onnx/graph';
 import { axisOf, numel, stridesOf, type Shape } from '../tensor';
 import { merge, oneParentEach, parentsOf } from '../fixations';
 import type { Fixations, Rule, ShapeContext } from '../types';
+import { UnsupportedError } from '../types';
 
 function constInts(name: string, ctx: ShapeContext): number[] | undefined {
   if (!name) return undefined;
@@ -235,10 +237,12 @@ export const sliceRule: Rule = {
   },
 };
 
-function padAmounts(node: OnnxNode, rank: number, ctx: ShapeContext): number[] | undefined {
-  const pads = intsArg(node, 'pads', 1, ctx);
+/** Pads (attribute or input), spread over every axis; `runtime` supplies pads or axes computed at run time from the forward pass. */
+function padAmounts(node: OnnxNode, rank: number, ctx: ShapeContext, runtime?: (name: string) => number[]): number[] | undefined {
+  const pads = intsArg(node, 'pads', 1, ctx) ?? (node.input(1) && runtime ? runtime(node.input(1)) : undefined);
   if (!pads) return undefined;
-  const axes = constInts(node.input(3), ctx);
+  const axes = constInts(node.input(3), ctx) ?? (node.input(3) && runtime ? runtime(node.input(3)) : undefined);
+  if (!axes && node.input(3)) return undefined;
   if (!axes) return pads;
   const full = new Array<number>(2 * rank).fill(0);
   axes.forEach((ax, i) => {
@@ -250,6 +254,7 @@ function padAmounts(node: OnnxNode, rank: number, ctx: ShapeContext): number[] |
 }
 
 export const padRule: Rule = {
+  reads: (node, ctx) => [1, 3].filter((i) => node.input(i) !== '' && !ctx.constants.has(node.input(i))),
   shape(node, [x], ctx) {
     if (!x) return undefined;
     const p = padAmounts(node, x.length, ctx);
@@ -258,7 +263,8 @@ export const padRule: Rule = {
   back(node, [fix], ctx) {
     const x = ctx.shape(node.input(0));
     const r = x.length;
-    const p = padAmounts(node, r, ctx)!;
+    const p = padAmounts(node, r, ctx, (name) => Array.from(ctx.activation(name).data, Number));
+    if (!p) throw new Error('its pads are neither constants nor kept by the forward pass');
     const mode = node.string('mode', 'constant');
     const out = x.map((d, i) => d + p[i] + p[i + r]);
     const outStrides = stridesOf(out);
@@ -286,5 +292,92 @@ export const padRule: Rule = {
     }
     if (dropped) ctx.flag(`${dropped} fixation(s) fell on constant padding and have no parent`);
     return [parentsOf(fix, from, parents)];
+  },
+};
+
+// ---- Gather with constant indices: the element at the gathered position -------------------------
+
+export const gatherRule: Rule = {
+  shape(node, [x], ctx) {
+    const idx = ctx.constants.get(node.input(1));
+    if (!x || !idx) return undefined;
+    const axis = axisOf(node.int('axis', 0), x.length);
+    return [[...x.slice(0, axis), ...idx.dims, ...x.slice(axis + 1)]];
+  },
+  back(node, [fix], ctx) {
+    const idx = constInts(node.input(1), ctx);
+    if (!idx) throw new UnsupportedError(node.opType, node.name, 'Gather with indices computed at run time has no rule (constant indices only)');
+    const x = ctx.shape(node.input(0));
+    const axis = axisOf(node.int('axis', 0), x.length);
+    const inner = numel(x.slice(axis + 1));
+    const parents = new Int32Array(fix.index.length);
+    for (let n = 0; n < parents.length; n++) {
+      const [o, p, r] = alongAxis(fix.index[n], idx.length, inner);
+      const i = idx[p] < 0 ? idx[p] + x[axis] : idx[p];
+      if (i < 0 || i >= x[axis]) throw new Error(`index ${idx[p]} is out of range for axis ${axis} of size ${x[axis]}`);
+      parents[n] = (o * x[axis] + i) * inner + r;
+    }
+    return [oneParentEach(fix, parents)];
+  },
+};
+
+// ---- DepthToSpace and SpaceToDepth: channels ↔ blocks of positions ------------------------------
+
+/**
+ * The input index of output element `f` of DepthToSpace (x = [N, C, H, W], block b): output (n, c, y, x) reads
+ * input channel (i·b + j)·C/b² + c (mode DCR, the default) or c·b² + i·b + j (CRD) at (y / b, x / b), where
+ * i = y mod b and j = x mod b.
+ */
+function depthToSpaceParent(f: number, x: Shape, b: number, crd: boolean): number {
+  const [, C, H, W] = x;
+  const c2 = C / (b * b), OH = H * b, OW = W * b;
+  const ox = f % OW, oy = Math.floor(f / OW) % OH, c = Math.floor(f / (OW * OH)) % c2, n = Math.floor(f / (OW * OH * c2));
+  const i = oy % b, j = ox % b;
+  const ci = crd ? c * b * b + i * b + j : (i * b + j) * c2 + c;
+  return ((n * C + ci) * H + Math.floor(oy / b)) * W + Math.floor(ox / b);
+}
+
+/** SpaceToDepth (x = [N, C, H, W], block b): output channel (i·b + j)·C + c at (y, x) reads input (c, y·b + i, x·b + j). */
+function spaceToDepthParent(f: number, x: Shape, b: number): number {
+  const [, C, H, W] = x;
+  const OH = H / b, OW = W / b, OC = C * b * b;
+  const ox = f % OW, oy = Math.floor(f / OW) % OH, oc = Math.floor(f / (OW * OH)) % OC, n = Math.floor(f / (OW * OH * OC));
+  const c = oc % C, ij = Math.floor(oc / C), i = Math.floor(ij / b), j = ij % b;
+  return ((n * C + c) * H + oy * b + i) * W + ox * b + j;
+}
+
+function blockSize(node: OnnxNode, x: Shape): number {
+  const b = node.int('blocksize', 0);
+  if (x.length !== 4) throw new Error(`${node.opType} needs a 4-D input, not rank ${x.length}`);
+  if (!(b > 0)) throw new Error(`${node.opType} has no positive blocksize`);
+  return b;
+}
+
+export const depthToSpaceRule: Rule = {
+  shape(node, [x]) {
+    if (!x) return undefined;
+    const b = blockSize(node, x);
+    if (x[1] % (b * b)) throw new Error(`${x[1]} channels do not split into blocks of ${b}×${b}`);
+    return [[x[0], x[1] / (b * b), x[2] * b, x[3] * b]];
+  },
+  back(node, [fix], ctx) {
+    const x = ctx.shape(node.input(0));
+    const b = blockSize(node, x);
+    const crd = node.string('mode', 'DCR') === 'CRD';
+    return [oneParentEach(fix, fix.index.map((f) => depthToSpaceParent(f, x, b, crd)))];
+  },
+};
+
+export const spaceToDepthRule: Rule = {
+  shape(node, [x]) {
+    if (!x) return undefined;
+    const b = blockSize(node, x);
+    if (x[2] % b || x[3] % b) throw new Error(`a ${x[2]}×${x[3]} map does not split into blocks of ${b}×${b}`);
+    return [[x[0], x[1] * b * b, x[2] / b, x[3] / b]];
+  },
+  back(node, [fix], ctx) {
+    const x = ctx.shape(node.input(0));
+    const b = blockSize(node, x);
+    return [oneParentEach(fix, fix.index.map((f) => spaceToDepthParent(f, x, b)))];
   },
 };

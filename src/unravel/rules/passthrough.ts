@@ -1,12 +1,15 @@
 // Shape-preserving element-wise ops pass each fixation to the same element of their first input.
-// Extra inputs (Clip bounds, PRelu slopes, BatchNormalization statistics, quantization scales) are constants.
+// Extra inputs (Clip bounds, PRelu slopes, BatchNormalization statistics, LayerNormalization's scale and bias,
+// quantization scales) are constants.
 import type { Rule } from '../types';
 
 /** The ops that pass fixations straight through (ALGORITHM.md, "Element-wise, shape-preserving"). */
 export const passThroughOps = [
   'Relu', 'LeakyRelu', 'PRelu', 'Clip', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Tanh', 'Elu', 'Selu', 'Celu',
-  'Softplus', 'Softsign', 'ThresholdedRelu', 'Mish', 'Gelu',
-  'BatchNormalization', 'InstanceNormalization', 'Dropout', 'Identity', 'LRN', 'Softmax', 'LogSoftmax', 'Cast',
+  'Softplus', 'Softsign', 'ThresholdedRelu', 'Mish', 'Gelu', 'Shrink',
+  // unary arithmetic: GELU's decomposition (Erf), normalization written out (Sqrt, Reciprocal), and the rest
+  'Erf', 'Neg', 'Abs', 'Sqrt', 'Reciprocal', 'Exp', 'Log', 'Floor', 'Ceil', 'Round', 'Sign', 'Sin', 'Cos',
+  'BatchNormalization', 'InstanceNormalization', 'LayerNormalization', 'Dropout', 'Identity', 'LRN', 'Softmax', 'LogSoftmax', 'Cast',
   'QuantizeLinear', 'DequantizeLinear',
 ] as const;
 

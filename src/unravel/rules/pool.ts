@@ -5,6 +5,7 @@ import type { OnnxNode } from '../../onnx/graph';
 import { axisOf, stridesOf, type Activation, type Shape } from '../tensor';
 import { oneParentEach } from '../fixations';
 import type { Rule, ShapeContext } from '../types';
+import { UnsupportedError } from '../types';
 import { window2D, type Window2D } from './spatial';
 
 export function backWindowArgmax(win: Window2D, outDims: Shape, x: Activation, fix: Int32Array): Int32Array {
@@ -129,7 +130,8 @@ export const reduceRule: Rule = {
   },
   back(node, [fix], ctx) {
     const x = ctx.activation(node.input(0));
-    const axes = reducedAxes(node, x.dims.length, ctx)!;
+    const axes = reducedAxes(node, x.dims.length, ctx);
+    if (!axes) throw new UnsupportedError(node.opType, node.name, 'its axes are computed at run time (constant axes only)');
     return [oneParentEach(fix, backReduceArgmax(x, axes, keepDims(node), fix.index))];
   },
 };
