@@ -1,63 +1,75 @@
-// Pools. MaxPool: the window's maximum (in-bounds taps, first in row-major order on ties), same channel.
+// Pools, 1-D to 3-D. MaxPool: the window's maximum (in-bounds taps, first in row-major order on ties), same channel.
 // AveragePool and the global / reduce-over-space ops: the position of the largest input activation in
 // the window, same channel: one point per output element.
 import type { OnnxNode } from '../../onnx/graph';
-import { axisOf, stridesOf, type Activation, type Shape } from '../tensor';
+import { axisOf, numel, stridesOf, type Activation, type Shape } from '../tensor';
 import { oneParentEach } from '../fixations';
 import type { Rule, ShapeContext } from '../types';
-import { window2D, type Window2D } from './spatial';
+import { resolveAxis, type Axis } from './spatial';
 
-export function backWindowArgmax(win: Window2D, outDims: Shape, x: Activation, fix: Int32Array): Int32Array {
-  const [, , H, W] = x.dims;
-  const [, , OH, OW] = outDims;
-  const { h, w } = win;
+/**
+ * For each output element of a pool over [N, C, ...spatial] (1-D, 2-D, 3-D alike), the input position of the
+ * largest in-bounds tap of its window (first in row-major tap order on ties); a window reading only padding
+ * falls back to its clamped start.
+ */
+export function backWindowArgmax(win: readonly Axis[], outDims: Shape, x: Activation, fix: Int32Array): Int32Array {
+  const inSpatial = x.dims.slice(2), outSpatial = outDims.slice(2);
+  const inStrides = stridesOf(inSpatial), outStrides = stridesOf(outSpatial);
+  const inPlane = numel(inSpatial), outPlane = numel(outSpatial);
+  const taps = numel(win.map((a) => a.kernel));
+  const start = new Array<number>(win.length);
   const parents = new Int32Array(fix.length);
   const data = x.data;
   for (let n = 0; n < fix.length; n++) {
-    const f = fix[n];
-    const plane = Math.floor(f / (OH * OW)); // batch·C + c
-    const oy = Math.floor(f / OW) % OH;
-    const ox = f % OW;
-    const base = plane * H * W;
-    const y0 = oy * h.stride - h.padBegin;
-    const x0 = ox * w.stride - w.padBegin;
-    let best = -1, top = -Infinity;
-    for (let u = 0; u < h.kernel; u++) {
-      const yy = y0 + u * h.dilation;
-      if (yy < 0 || yy >= H) continue;
-      for (let v = 0; v < w.kernel; v++) {
-        const xx = x0 + v * w.dilation;
-        if (xx < 0 || xx >= W) continue;
-        const i = base + yy * W + xx;
-        // Quantization is monotonic (positive scale), so comparing stored values is enough.
-        const a = data[i] - x.zero;
-        if (a > top) { top = a; best = i; }
-      }
+    const plane = Math.floor(fix[n] / outPlane); // batch·C + c
+    let rest = fix[n] - plane * outPlane;
+    for (let k = 0; k < win.length; k++) {
+      const o = Math.floor(rest / outStrides[k]);
+      rest -= o * outStrides[k];
+      start[k] = o * win[k].stride - win[k].padBegin;
     }
-    if (best < 0) best = base + Math.min(H - 1, Math.max(0, oy * h.stride)) * W + Math.min(W - 1, Math.max(0, ox * w.stride));
+    const base = plane * inPlane;
+    let best = -1, top = -Infinity;
+    for (let t = 0; t < taps; t++) {
+      let i = base, q = t, inside = true;
+      for (let k = win.length - 1; k >= 0 && inside; k--) {
+        const u = q % win[k].kernel;
+        q = (q - u) / win[k].kernel;
+        const pos = start[k] + u * win[k].dilation;
+        inside = pos >= 0 && pos < inSpatial[k];
+        i += pos * inStrides[k];
+      }
+      if (!inside) continue;
+      // Quantization is monotonic (positive scale), so comparing stored values is enough.
+      const a = data[i] - x.zero;
+      if (a > top) { top = a; best = i; }
+    }
+    if (best < 0) best = base + win.reduce((s, a, k) => s + Math.min(inSpatial[k] - 1, Math.max(0, start[k] + a.padBegin)) * inStrides[k], 0);
     parents[n] = best;
   }
   return parents;
 }
 
-function poolWindow(node: OnnxNode, x: Shape) {
+/** The window of a pool on [N, C, ...spatial]: one resolved axis per spatial dim. */
+function poolWindow(node: OnnxNode, x: Shape): (Axis & { out: number })[] {
   const kernel = node.ints('kernel_shape');
   if (!kernel) throw new Error('it has no kernel_shape');
-  return window2D(node, x, kernel);
+  if (x.length !== kernel.length + 2) throw new Error(`its kernel_shape has ${kernel.length} dims for an input of rank ${x.length}`);
+  const ceilMode = node.int('ceil_mode', 0) === 1;
+  return kernel.map((k, i) => resolveAxis(node, i, k, x[i + 2], ceilMode, kernel.length));
 }
 
 export const windowPoolRule: Rule = {
   reads: () => [0],
   shape(node, [x]) {
     if (!x) return undefined;
-    const win = poolWindow(node, x);
-    const out = [x[0], x[1], win.outH, win.outW];
+    const out = [x[0], x[1], ...poolWindow(node, x).map((a) => a.out)];
     return node.outputs.map(() => out);
   },
   back(node, [fix], ctx) {
     const x = ctx.activation(node.input(0));
     const win = poolWindow(node, x.dims);
-    return [oneParentEach(fix, backWindowArgmax(win, [x.dims[0], x.dims[1], win.outH, win.outW], x, fix.index))];
+    return [oneParentEach(fix, backWindowArgmax(win, [x.dims[0], x.dims[1], ...win.map((a) => a.out)], x, fix.index))];
   },
 };
 
