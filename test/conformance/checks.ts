@@ -127,8 +127,9 @@ const none: Fixations = { index: new Int32Array(0), mass: undefined };
 /**
  * Index mapping by value: each output element alone is handed to the rule, and where it lands is checked
  * against the data. Data movement: one parent holding the same value (none on constant padding). Max pools and
- * ReduceMax: one parent holding the window's (slice's) maximum, inside it. AveragePool: one parent inside the
- * window. Windows come from an independent reference (reference.ts), itself checked against the outputs.
+ * ReduceMax: one parent holding the window's (slice's) maximum, inside it. AveragePool, GlobalAveragePool,
+ * ReduceMean, Conv: one parent inside the window, slice or receptive field. Windows come from an independent
+ * reference (reference.ts), itself checked against the outputs.
  */
 export function checkMapping(test: NodeTest, set: DataSet): Outcome | null {
   const { graph } = test;

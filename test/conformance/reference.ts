@@ -1,8 +1,9 @@
 // Independent references for the mapping check, written from ONNX's operator spec and not from the rules:
 // which ops move elements (and so must map each output to an input element of the same value), which outputs of
-// a Pad lie on constant padding, and the input positions a pooling window or a reduction covers (N-D, with
-// auto_pad, dilations and the window positions the outputs' own dims imply). The windows are checked against
-// the test's outputs first (max or mean over them reproduces the output), so a wrong reference cannot pass.
+// a Pad lie on constant padding, and the input positions a pooling window, a convolution's receptive field (its
+// group's channels) or a reduction covers (N-D, with auto_pad, dilations and the window positions the outputs' own
+// dims imply). The windows are checked against the test's outputs first (max, mean or the convolution's sum over
+// them reproduces the output), so a wrong reference cannot pass.
 import type { OnnxNode } from '../../src/onnx/graph';
 import { axisOf, numel, stridesOf, type Shape } from '../../src/unravel/tensor';
 import type { DataSet } from './suite';
@@ -19,7 +20,7 @@ export function mappingKind(node: OnnxNode): MappingKind | undefined {
   if (moves.has(node.opType)) return 'move';
   if (node.opType === 'Resize' || node.opType === 'Upsample') return node.string('mode', 'nearest') === 'nearest' ? 'move' : undefined;
   if (node.opType === 'MaxPool' || node.opType === 'GlobalMaxPool' || node.opType === 'ReduceMax') return 'max';
-  if (node.opType === 'AveragePool') return 'window';
+  if (['AveragePool', 'GlobalAveragePool', 'ReduceMean', 'Conv'].includes(node.opType)) return 'window';
   return undefined;
 }
 
@@ -52,9 +53,8 @@ export function padded(node: OnnxNode, set: DataSet, o: number): boolean {
 interface WindowAxis { begin: number; end: number; stride: number; dilation: number; kernel: number }
 
 /** The pool's window per spatial axis, its leading pad resolved against the output size the test gives. */
-function poolAxes(node: OnnxNode, set: DataSet): WindowAxis[] {
+function poolAxes(node: OnnxNode, set: DataSet, kernel: readonly number[] = node.ints('kernel_shape')!): WindowAxis[] {
   const x = input(node, set, 0)!.dims, y = output0(node, set).dims;
-  const kernel = node.ints('kernel_shape')!;
   const n = kernel.length;
   const autoPad = node.string('auto_pad', 'NOTSET');
   return kernel.map((k, i) => {
@@ -93,7 +93,33 @@ function windowTaps(node: OnnxNode, set: DataSet, o: number): { taps: number[]; 
   return { taps, padded: paddedCount };
 }
 
-/** The reduced axes of ReduceMax (attribute or input) or of a global pool, and whether dims are kept. */
+/** A convolution's receptive field for output `o` (in-bounds taps, every input channel of its group) and its sum. */
+function convTaps(node: OnnxNode, set: DataSet, o: number): { taps: number[]; sum: number } {
+  const x = input(node, set, 0)!, w = input(node, set, 1)!, b = input(node, set, 2);
+  const y = output0(node, set).dims;
+  const [m, cinG, ...kernel] = w.dims;
+  const g = Math.floor(coords(y, o)[1] / (m / node.int('group', 1)));
+  const oc = coords(y, o), st = stridesOf(x.dims), kst = stridesOf(kernel);
+  const axes = poolAxes(node, set, kernel);
+  const taps: number[] = [];
+  let sum = b ? Number(b.data[oc[1]]) : 0;
+  for (let ci = 0; ci < cinG; ci++) {
+    for (let t = 0; t < numel(kernel); t++) {
+      let i = oc[0] * st[0] + (g * cinG + ci) * st[1], inside = true;
+      axes.forEach((a, k) => {
+        const pos = oc[k + 2] * a.stride - a.begin + (Math.floor(t / kst[k]) % kernel[k]) * a.dilation;
+        inside &&= pos >= 0 && pos < x.dims[k + 2];
+        i += pos * st[k + 2];
+      });
+      if (!inside) continue;
+      taps.push(i);
+      sum += x.data[i] * w.data[(oc[1] * cinG + ci) * numel(kernel) + t];
+    }
+  }
+  return { taps, sum };
+}
+
+/** The reduced axes of a reduction (attribute or input) or of a global pool, and whether dims are kept. */
 function reduction(node: OnnxNode, set: DataSet): { axes: number[]; keep: boolean } {
   const r = input(node, set, 0)!.dims.length;
   if (node.opType.startsWith('Global')) return { axes: Array.from({ length: r - 2 }, (_, i) => i + 2), keep: true };
@@ -116,6 +142,7 @@ function sliceTaps(node: OnnxNode, set: DataSet, o: number): number[] {
 }
 
 function tapsOf(node: OnnxNode, set: DataSet, o: number): number[] {
+  if (node.opType === 'Conv') return convTaps(node, set, o).taps;
   return node.opType === 'MaxPool' || node.opType === 'AveragePool' ? windowTaps(node, set, o).taps : sliceTaps(node, set, o);
 }
 
@@ -123,19 +150,27 @@ export function insideWindow(node: OnnxNode, set: DataSet, o: number, p: number)
   return tapsOf(node, set, o).includes(p);
 }
 
-/** Undefined when max (or mean) over every reference window gives the test's output; else the first difference. */
+/** Undefined when max, mean or sum over every reference window gives the test's output; else the first difference. */
 export function windowReproduces(node: OnnxNode, set: DataSet): string | undefined {
   const x = input(node, set, 0)!.data, y = output0(node, set);
   const includePad = node.int('count_include_pad', 0) === 1;
+  const near = (v: number, e: number) => Math.abs(v - e) <= 1e-4 + 1e-3 * Math.abs(e);
   for (let o = 0; o < y.size; o++) {
-    let v: number;
+    const want = y.data[o];
     if (node.opType === 'AveragePool') {
       const { taps, padded: count } = windowTaps(node, set, o);
-      v = taps.reduce((s, t) => s + x[t], 0) / (includePad ? count : taps.length);
-      if (Math.abs(v - y.data[o]) > 1e-5 + 1e-3 * Math.abs(y.data[o])) return `output ${o}: mean ${v}, expected ${y.data[o]}`;
+      const v = taps.reduce((s, t) => s + x[t], 0) / (includePad ? count : taps.length);
+      if (!near(v, want)) return `output ${o}: mean ${v}, expected ${want}`;
+    } else if (node.opType === 'Conv') {
+      const v = convTaps(node, set, o).sum;
+      if (!near(v, want)) return `output ${o}: sum ${v}, expected ${want}`;
+    } else if (node.opType === 'GlobalAveragePool' || node.opType === 'ReduceMean') {
+      const taps = sliceTaps(node, set, o);
+      const v = taps.reduce((s, t) => s + x[t], 0) / taps.length;
+      if (!near(v, want)) return `output ${o}: mean ${v}, expected ${want}`;
     } else {
-      v = Math.max(...tapsOf(node, set, o).map((t) => x[t]));
-      if (v !== y.data[o]) return `output ${o}: max ${v}, expected ${y.data[o]}`;
+      const v = Math.max(...tapsOf(node, set, o).map((t) => x[t]));
+      if (v !== want) return `output ${o}: max ${v}, expected ${want}`;
     }
   }
   return undefined;

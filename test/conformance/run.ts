@@ -24,7 +24,7 @@ interface Entry {
 }
 
 /** The rows of the totals table: what part of the core a test exercises. */
-const groups = ['data movement (rules)', 'pools and max reductions (rules)', 'other ops with a rule', 'ops with a kernel only', 'functions expanded into known ops'] as const;
+const groups = ['data movement (rules)', 'windows (rules): pools, reductions, Conv', 'other ops with a rule', 'ops with a kernel only', 'functions expanded into known ops'] as const;
 type Group = (typeof groups)[number];
 
 function groupOf(test: NodeTest): Group {
