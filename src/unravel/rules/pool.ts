@@ -2,49 +2,57 @@
 // AveragePool and the global / reduce-over-space ops: the position of the largest input activation in
 // the window, same channel: one point per output element.
 import type { OnnxNode } from '../../onnx/graph';
-import { axisOf, numel, stridesOf, type Activation, type Shape } from '../tensor';
+import { axisOf, stridesOf, type Activation, type Shape } from '../tensor';
 import { oneParentEach } from '../fixations';
 import type { Rule, ShapeContext } from '../types';
 import { resolveAxis, type Axis } from './spatial';
 
+const unitAxis: Axis = { kernel: 1, stride: 1, dilation: 1, padBegin: 0, padEnd: 0 };
+
 /**
- * For each output element of a pool over [N, C, ...spatial] (1-D, 2-D, 3-D alike), the input position of the
- * largest in-bounds tap of its window (first in row-major tap order on ties); a window reading only padding
- * falls back to its clamped start.
+ * For each output element of a pool over [N, C, ...spatial], the input position of the largest in-bounds tap of
+ * its window (first in row-major tap order on ties); a window reading only padding falls back to its clamped
+ * start. 1-D and 2-D windows are 3-D ones with leading axes of size 1, so one set of nested loops serves all.
  */
 export function backWindowArgmax(win: readonly Axis[], outDims: Shape, x: Activation, fix: Int32Array): Int32Array {
-  const inSpatial = x.dims.slice(2), outSpatial = outDims.slice(2);
-  const inStrides = stridesOf(inSpatial), outStrides = stridesOf(outSpatial);
-  const inPlane = numel(inSpatial), outPlane = numel(outSpatial);
-  const taps = numel(win.map((a) => a.kernel));
-  const start = new Array<number>(win.length);
+  if (win.length > 3) throw new Error(`only 1-D to 3-D windows are supported, not ${win.length}-D`);
+  const lead = 3 - win.length;
+  const [d, h, w] = [...new Array<Axis>(lead).fill(unitAxis), ...win];
+  const [D, H, W] = [...new Array<number>(lead).fill(1), ...x.dims.slice(2)];
+  const [OD, OH, OW] = [...new Array<number>(lead).fill(1), ...outDims.slice(2)];
   const parents = new Int32Array(fix.length);
   const data = x.data;
   for (let n = 0; n < fix.length; n++) {
-    const plane = Math.floor(fix[n] / outPlane); // batch·C + c
-    let rest = fix[n] - plane * outPlane;
-    for (let k = 0; k < win.length; k++) {
-      const o = Math.floor(rest / outStrides[k]);
-      rest -= o * outStrides[k];
-      start[k] = o * win[k].stride - win[k].padBegin;
-    }
-    const base = plane * inPlane;
+    const f = fix[n];
+    const plane = Math.floor(f / (OD * OH * OW)); // batch·C + c
+    const oz = Math.floor(f / (OH * OW)) % OD;
+    const oy = Math.floor(f / OW) % OH;
+    const ox = f % OW;
+    const base = plane * D * H * W;
+    const z0 = oz * d.stride - d.padBegin;
+    const y0 = oy * h.stride - h.padBegin;
+    const x0 = ox * w.stride - w.padBegin;
     let best = -1, top = -Infinity;
-    for (let t = 0; t < taps; t++) {
-      let i = base, q = t, inside = true;
-      for (let k = win.length - 1; k >= 0 && inside; k--) {
-        const u = q % win[k].kernel;
-        q = (q - u) / win[k].kernel;
-        const pos = start[k] + u * win[k].dilation;
-        inside = pos >= 0 && pos < inSpatial[k];
-        i += pos * inStrides[k];
+    for (let s = 0; s < d.kernel; s++) {
+      const zz = z0 + s * d.dilation;
+      if (zz < 0 || zz >= D) continue;
+      for (let u = 0; u < h.kernel; u++) {
+        const yy = y0 + u * h.dilation;
+        if (yy < 0 || yy >= H) continue;
+        for (let v = 0; v < w.kernel; v++) {
+          const xx = x0 + v * w.dilation;
+          if (xx < 0 || xx >= W) continue;
+          const i = base + (zz * H + yy) * W + xx;
+          // Quantization is monotonic (positive scale), so comparing stored values is enough.
+          const a = data[i] - x.zero;
+          if (a > top) { top = a; best = i; }
+        }
       }
-      if (!inside) continue;
-      // Quantization is monotonic (positive scale), so comparing stored values is enough.
-      const a = data[i] - x.zero;
-      if (a > top) { top = a; best = i; }
     }
-    if (best < 0) best = base + win.reduce((s, a, k) => s + Math.min(inSpatial[k] - 1, Math.max(0, start[k] + a.padBegin)) * inStrides[k], 0);
+    if (best < 0) {
+      const clamp = (v: number, size: number) => Math.min(size - 1, Math.max(0, v));
+      best = base + (clamp(oz * d.stride, D) * H + clamp(oy * h.stride, H)) * W + clamp(ox * w.stride, W);
+    }
     parents[n] = best;
   }
   return parents;
