@@ -98,6 +98,7 @@ const otherCases: Case[] = [
   { op: 'Clip', what: 'max only', inputs: [x234, null, f([], [0.5])] },
   { op: 'Clip', what: 'attributes (opset 6)', inputs: [x234], attrs: { min: -0.5, max: { float: 1 } }, opset: 6 },
   { op: 'Dropout', inputs: [x23], outputs: 2 },
+  { op: 'Dropout', what: 'training mode, ratio 0', inputs: [x23, f([], [0]), b([], [1])], outputs: 2 },
   { op: 'DequantizeLinear', what: 'per tensor', inputs: [u8([4], [0, 128, 200, 255]), f([], [0.05]), u8([], [128])] },
   { op: 'DequantizeLinear', what: 'per axis', inputs: [i8([3, 2], [-5, 7, 100, -100, 0, 1]), f([3], [0.1, 0.5, 2])], attrs: { axis: 0 } },
   { op: 'QuantizeLinear', what: 'uint8, ties to even, saturated', inputs: [f([5], [-10, 0.25, 0.75, 3, 100]), f([], [0.5]), u8([], [10])] },
@@ -220,6 +221,17 @@ describe('constant folding: every kernel against onnxruntime', () => {
       });
     });
   }
+
+  it('leaves a training-mode Dropout with a ratio above 0 unfolded: its mask is random', () => {
+    const model = buildModel({
+      opset: 13,
+      nodes: [{ op: 'Dropout', inputs: ['in0', 'ratio', 'train'], outputs: ['y0'] }, { op: 'Relu', inputs: ['x'], outputs: ['r'] }],
+      inputs: [{ name: 'x', dims: [1] }],
+      outputs: [{ name: 'r', dims: [1] }],
+      initializers: [{ ...x23, name: 'in0' }, { ...f([], [0.5]), name: 'ratio' }, { ...b([], [1]), name: 'train' }],
+    });
+    assert.equal(graphConstants(parseModel(model)).get('y0'), undefined);
+  });
 
   it('has a case for every kernel', () => {
     const tested = new Set(cases.map((c) => c.op));

@@ -157,6 +157,13 @@ function clipBounds(node: OnnxNode, lo: Input, hi: Input): [number, number] {
 }
 
 /** The scale or zero point as a tensor broadcastable to x: per axis when it has one value per slice of `axis`. */
+/** Dropout's input when it is the identity: inference, or a ratio of 0 (a random mask has no constant value). */
+function inferenceDropout(x: Computed, ratio: Input, training: Input): Computed {
+  const r = ratio ? Number(ratio.data[0]) : 0.5;
+  if (training && training.data[0] && r > 0) throw new Error(`Dropout in training mode with ratio ${r} draws a random mask: its output is not a constant`);
+  return x;
+}
+
 function alongAxisOf(x: Computed, p: Computed, node: OnnxNode): Computed {
   if (numel(p.dims) <= 1) return { ...p, dims: [] };
   if (node.int('block_size', 0) > 0) throw new Error('blocked quantization (block_size) is not supported');
@@ -183,12 +190,16 @@ export const otherElementwise: Record<string, Kernel> = {
     infer: (_node, [x]) => [{ type: need(x, 'input').type, dims: need(x, 'input').dims }],
   },
   Dropout: {
-    // Inference: the output is the input, the mask all true.
-    run(_node, [x]) {
-      const t = need(x, 'input');
+    // Inference: the output is the input, the mask all true. In training mode with a ratio above 0 the mask is
+    // random, so the value is not a constant: the node is not folded.
+    run(_node, [x, ratio, training]) {
+      const t = inferenceDropout(need(x, 'input'), ratio, training);
       return [mapBroadcast(t.type, [t], (v) => v), computed(DataType.BOOL, t.dims, allocate(DataType.BOOL, numel(t.dims)).fill(1))];
     },
-    infer: (_node, [x]) => [{ type: need(x, 'input').type, dims: need(x, 'input').dims }, { type: DataType.BOOL, dims: need(x, 'input').dims }],
+    infer(_node, [x, ratio, training]) {
+      const t = inferenceDropout(need(x, 'input'), ratio, training);
+      return [{ type: t.type, dims: t.dims }, { type: DataType.BOOL, dims: t.dims }];
+    },
   },
   DequantizeLinear: {
     run(node, [x, s, z]) {

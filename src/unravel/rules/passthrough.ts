@@ -19,6 +19,8 @@ export function isPassThrough(opType: string): boolean {
 }
 
 export const passThroughRule: Rule = {
-  shape: (node, [x]) => (x ? node.outputs.map((_, i) => (i === 0 || node.opType === 'Dropout' ? x : undefined)) : undefined),
+  // Dropout's mask is shaped like its input; BatchNormalization's training-mode running mean and variance like its
+  // input mean and variance (inputs 3, 4).
+  shape: (node, ins) => (ins[0] ? node.outputs.map((_, i) => (i === 0 || node.opType === 'Dropout' ? ins[0] : node.opType === 'BatchNormalization' ? ins[i + 2] : undefined)) : undefined),
   back: (_node, [fix]) => [fix],
 };

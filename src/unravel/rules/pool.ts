@@ -1,4 +1,4 @@
-// Pools. MaxPool: the window's maximum (in-bounds taps, first in row-major order on ties), same channel.
+// Pools, 1-D to 3-D. MaxPool: the window's maximum (in-bounds taps, first in row-major order on ties), same channel.
 // AveragePool and the global / reduce-over-space ops: the position of the largest input activation in
 // the window, same channel: one point per output element.
 import type { OnnxNode } from '../../onnx/graph';
@@ -6,59 +6,79 @@ import { axisOf, stridesOf, type Activation, type Shape } from '../tensor';
 import { oneParentEach } from '../fixations';
 import type { Rule, ShapeContext } from '../types';
 import { UnsupportedError } from '../types';
-import { window2D, type Window2D } from './spatial';
+import { resolveAxis, type Axis } from './spatial';
 
-export function backWindowArgmax(win: Window2D, outDims: Shape, x: Activation, fix: Int32Array): Int32Array {
-  const [, , H, W] = x.dims;
-  const [, , OH, OW] = outDims;
-  const { h, w } = win;
+const unitAxis: Axis = { kernel: 1, stride: 1, dilation: 1, padBegin: 0, padEnd: 0 };
+
+/**
+ * For each output element of a pool over [N, C, ...spatial], the input position of the largest in-bounds tap of
+ * its window (first in row-major tap order on ties); a window reading only padding falls back to its clamped
+ * start. 1-D and 2-D windows are 3-D ones with leading axes of size 1, so one set of nested loops serves all.
+ */
+export function backWindowArgmax(win: readonly Axis[], outDims: Shape, x: Activation, fix: Int32Array): Int32Array {
+  if (win.length > 3) throw new Error(`only 1-D to 3-D windows are supported, not ${win.length}-D`);
+  const lead = 3 - win.length;
+  const [d, h, w] = [...new Array<Axis>(lead).fill(unitAxis), ...win];
+  const [D, H, W] = [...new Array<number>(lead).fill(1), ...x.dims.slice(2)];
+  const [OD, OH, OW] = [...new Array<number>(lead).fill(1), ...outDims.slice(2)];
   const parents = new Int32Array(fix.length);
   const data = x.data;
   for (let n = 0; n < fix.length; n++) {
     const f = fix[n];
-    const plane = Math.floor(f / (OH * OW)); // batch·C + c
+    const plane = Math.floor(f / (OD * OH * OW)); // batch·C + c
+    const oz = Math.floor(f / (OH * OW)) % OD;
     const oy = Math.floor(f / OW) % OH;
     const ox = f % OW;
-    const base = plane * H * W;
+    const base = plane * D * H * W;
+    const z0 = oz * d.stride - d.padBegin;
     const y0 = oy * h.stride - h.padBegin;
     const x0 = ox * w.stride - w.padBegin;
     let best = -1, top = -Infinity;
-    for (let u = 0; u < h.kernel; u++) {
-      const yy = y0 + u * h.dilation;
-      if (yy < 0 || yy >= H) continue;
-      for (let v = 0; v < w.kernel; v++) {
-        const xx = x0 + v * w.dilation;
-        if (xx < 0 || xx >= W) continue;
-        const i = base + yy * W + xx;
-        // Quantization is monotonic (positive scale), so comparing stored values is enough.
-        const a = data[i] - x.zero;
-        if (a > top) { top = a; best = i; }
+    for (let s = 0; s < d.kernel; s++) {
+      const zz = z0 + s * d.dilation;
+      if (zz < 0 || zz >= D) continue;
+      for (let u = 0; u < h.kernel; u++) {
+        const yy = y0 + u * h.dilation;
+        if (yy < 0 || yy >= H) continue;
+        for (let v = 0; v < w.kernel; v++) {
+          const xx = x0 + v * w.dilation;
+          if (xx < 0 || xx >= W) continue;
+          const i = base + (zz * H + yy) * W + xx;
+          // Quantization is monotonic (positive scale), so comparing stored values is enough.
+          const a = data[i] - x.zero;
+          if (a > top) { top = a; best = i; }
+        }
       }
     }
-    if (best < 0) best = base + Math.min(H - 1, Math.max(0, oy * h.stride)) * W + Math.min(W - 1, Math.max(0, ox * w.stride));
+    if (best < 0) {
+      const clamp = (v: number, size: number) => Math.min(size - 1, Math.max(0, v));
+      best = base + (clamp(oz * d.stride, D) * H + clamp(oy * h.stride, H)) * W + clamp(ox * w.stride, W);
+    }
     parents[n] = best;
   }
   return parents;
 }
 
-function poolWindow(node: OnnxNode, x: Shape) {
+/** The window of a pool on [N, C, ...spatial]: one resolved axis per spatial dim. */
+function poolWindow(node: OnnxNode, x: Shape): (Axis & { out: number })[] {
   const kernel = node.ints('kernel_shape');
   if (!kernel) throw new Error('it has no kernel_shape');
-  return window2D(node, x, kernel);
+  if (x.length !== kernel.length + 2) throw new Error(`its kernel_shape has ${kernel.length} dims for an input of rank ${x.length}`);
+  const ceilMode = node.int('ceil_mode', 0) === 1;
+  return kernel.map((k, i) => resolveAxis(node, i, k, x[i + 2], ceilMode, kernel.length));
 }
 
 export const windowPoolRule: Rule = {
   reads: () => [0],
   shape(node, [x]) {
     if (!x) return undefined;
-    const win = poolWindow(node, x);
-    const out = [x[0], x[1], win.outH, win.outW];
+    const out = [x[0], x[1], ...poolWindow(node, x).map((a) => a.out)];
     return node.outputs.map(() => out);
   },
   back(node, [fix], ctx) {
     const x = ctx.activation(node.input(0));
     const win = poolWindow(node, x.dims);
-    return [oneParentEach(fix, backWindowArgmax(win, [x.dims[0], x.dims[1], win.outH, win.outW], x, fix.index))];
+    return [oneParentEach(fix, backWindowArgmax(win, [x.dims[0], x.dims[1], ...win.map((a) => a.out)], x, fix.index))];
   },
 };
 

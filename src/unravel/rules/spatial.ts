@@ -16,7 +16,8 @@ export interface Window2D {
   readonly w: Axis;
 }
 
-function resolveAxis(node: OnnxNode, i: number, kernel: number, inSize: number, ceilMode: boolean): Axis & { out: number } {
+/** Spatial axis i of a window over `spatialRank` axes (pads lists every axis's begin, then every axis's end). */
+export function resolveAxis(node: OnnxNode, i: number, kernel: number, inSize: number, ceilMode: boolean, spatialRank = 2): Axis & { out: number } {
   const stride = node.ints('strides')?.[i] ?? 1;
   const dilation = node.ints('dilations')?.[i] ?? 1;
   const autoPad = node.string('auto_pad', 'NOTSET');
@@ -30,7 +31,7 @@ function resolveAxis(node: OnnxNode, i: number, kernel: number, inSize: number, 
   }
   const pads = autoPad === 'VALID' ? undefined : node.ints('pads');
   const padBegin = pads?.[i] ?? 0;
-  const padEnd = pads?.[i + 2] ?? 0;
+  const padEnd = pads?.[i + spatialRank] ?? 0;
   const room = inSize + padBegin + padEnd - span;
   let out = (ceilMode ? Math.ceil(room / stride) : Math.floor(room / stride)) + 1;
   // As PyTorch and onnxruntime do: in ceil mode the last window must start inside the input or its leading pad.
