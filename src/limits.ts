@@ -25,7 +25,7 @@ export function maxPixels(o: Pick<RunOptions, 'maxMegapixels'>): number {
 export function checkPixels(label: string, width: number, height: number, limit: number): void {
   if (width * height <= limit) return;
   throw new LimitError(
-    `image ${label} is ${width}×${height} (${((width * height) / 1e6).toFixed(1)} megapixels), more than the limit of ${limit / 1e6} megapixels: ` +
+    `image ${label} is ${width}×${height} (${((width * height) / 1e6).toFixed(width * height < 1e6 ? 2 : 1)} megapixels), more than the limit of ${limit / 1e6} megapixels: ` +
       `scale it down, or raise the limit (${raise('maxMegapixels')})`,
   );
 }
