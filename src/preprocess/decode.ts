@@ -52,8 +52,8 @@ export async function decodeBytes(bytes: Buffer, label: string, maxPixels: numbe
   let header: ReturnType<typeof imageSize>;
   try {
     header = imageSize(bytes);
-  } catch (e) {
-    throw new ImageError(`cannot read image ${label}: ${firstLine(e)}. Supported formats: ${formatNames}`);
+  } catch {
+    throw new ImageError(`cannot read image ${label}: it is not an image file of a format read here (its header is none of them). Supported formats: ${formatNames}`);
   }
   const format = decodable.find((f) => f === header.type);
   if (!format) throw new ImageError(`cannot read image ${label}: it is ${header.type ?? 'an unknown'} format; supported formats: ${formatNames}`);
