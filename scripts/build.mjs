@@ -2,7 +2,7 @@
 // fixtures' resolver with esbuild.
 // onnxruntime-node stays external: its native binding loads from node_modules.
 import * as esbuild from 'esbuild';
-import { chmodSync, existsSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const node = {
@@ -43,3 +43,6 @@ if (watch) {
   await Promise.all(builds.map((b) => esbuild.build(b)));
   chmodSync('dist/cli.js', 0o755);
 }
+// The WebP and AVIF decoders' WebAssembly, beside the bundles that load it (src/preprocess/decode.ts)
+mkdirSync('dist/codecs', { recursive: true });
+for (const f of ['webp', 'avif']) copyFileSync(`node_modules/@jsquash/${f}/codec/dec/${f}_dec.wasm`, `dist/codecs/${f}_dec.wasm`);

@@ -6,6 +6,8 @@ import { cropToTensor, decodeImage, resizeFor, viewGeometries, type DecodedImage
 import { imageInputSpec, type ImageInputSpec } from './preprocess/input-spec';
 import { defaultPresetName, presetNamed, type Preset } from './preprocess/presets';
 import { readInputTensor, tensorPreview } from './preprocess/tensor-input';
+import { checkMemory, explanationNeed, keptTensors, maxPixels, memoryBudget } from './limits';
+import { checkFinite } from './runtime/finite';
 import { SessionCache, runForward, type Feed, type ForwardResult, type OpenModel } from './runtime/session';
 import { pointsBox, thresholdBox, type Box } from './heatmap/box';
 import { defaultSigma, densityMap, heatPeak, type HeatMap } from './heatmap/density';
@@ -136,11 +138,17 @@ export class Explainer {
       prepared.push({ feed, map: identityGeometry(preview.width, preview.height) });
       picture = { ...preview, path: input.tensor };
     } else {
-      const img: DecodedImage = 'image' in input ? await decodeImage(input.image) : await decodeImage(input.imageBytes, input.label);
+      const label = 'image' in input ? input.image : input.label;
+      const img: DecodedImage = await decodeImage('image' in input ? input.image : input.imageBytes, label, maxPixels(options));
       const maps = viewGeometries(img, spec, preset, options.views ?? 'single');
+      // before the resize and the input tensors are allocated: a model may declare any input size
+      const { modelWidth: mw, modelHeight: mh, resizedWidth, resizedHeight } = maps[0];
+      const dims = spec.layout === 'NCHW' ? [1, spec.channels, mh, mw] : [1, mh, mw, spec.channels];
+      const kept = keptTensors(model.model.graph, model.unraveler.constants, spec.name, dims, model.plan.expose);
+      checkMemory(explanationNeed({ width: resizedWidth, height: resizedHeight }, { dims, bytesPerElement: spec.elemType === 2 ? 1 : 4 }, kept, maps.length), memoryBudget(options));
       const resized = resizeFor(img, maps[0]);
       for (const map of maps) prepared.push({ feed: cropToTensor(resized, map, spec, preset), map });
-      picture = { width: img.width, height: img.height, rgba: img.rgba, path: 'image' in input ? input.image : input.label };
+      picture = { width: img.width, height: img.height, rgba: img.rgba, path: label };
     }
     const t2 = performance.now();
     const outputName = model.outputNames[0];
@@ -150,6 +158,7 @@ export class Explainer {
       const forward = await runForward(model, feed);
       const out = forward.outputs.get(outputName);
       if (!out) throw new Error(`the model produced no output '${outputName}'`);
+      checkFinite(model.model.graph, forward.values, outputName);
       const s = out.data instanceof Float64Array ? out.data : Float32Array.from(out.data);
       scores ??= s;
       views.push({ forward, map, probs: probabilities(s), logits: logitsOf(model, forward, s) });

@@ -1,9 +1,12 @@
 // A failure inside the engine → data the host can show: a title, the core's message, the offending node
 // when there is one, and a hint of what to do. The core's error classes say which stage failed; they stay
 // on this side of the process boundary (the host gets plain data).
+import { LimitError } from '../limits';
 import { ModelFileError } from '../onnx/load';
+import { formatNames } from '../preprocess/decode';
 import { ImageError } from '../preprocess/image';
 import { InputSpecError } from '../preprocess/input-spec';
+import { NonFiniteError } from '../runtime/finite';
 import { RuntimeError } from '../runtime/session';
 import { unexpected } from '../shared/unexpected';
 import { UnsupportedError } from '../unravel/types';
@@ -39,8 +42,10 @@ export function toFailure(e: unknown): EngineFailure {
     return { kind: 'runtime', title: 'onnxruntime failed', message: e.message, hint: 'Check the input size and preprocessing preset (setting cnnFixations.preset) against what the model expects.' };
   }
   if (e instanceof ImageError) {
-    return { kind: 'image', title: 'Cannot read the image', message: e.message, hint: 'Use a PNG, JPEG, BMP, GIF or TIFF file.' };
+    return { kind: 'image', title: 'Cannot read the image', message: e.message, hint: `Use an image file: ${formatNames}.` };
   }
+  if (e instanceof LimitError) return { kind: 'limit', title: 'Too large to explain', message: e.message };
+  if (e instanceof NonFiniteError) return { kind: 'non-finite', title: 'The model computes NaN or Inf', message: e.message };
   if (e instanceof InputSpecError) {
     return { kind: 'input-spec', title: 'Not an image classifier input', message: e.message, hint: 'CNN Fixations explains models with one image input (N×C×H×W or N×H×W×C) and a class-score output.' };
   }

@@ -162,10 +162,12 @@ export interface Replies {
 
 /**
  * Which stage failed, from the core's error classes: unsupported (a node without a rule), model-file,
- * runtime (onnxruntime), image, input-spec, unravel, range (a class or layer out of range), no-handle
+ * runtime (onnxruntime), image, input-spec, unravel, range (a class or layer out of range), limit (an image or
+ * the memory an explanation needs over its limit), non-finite (NaN or Inf in the forward pass), no-handle
  * (the engine holds no such explanation), refused (a request the engine does not allow), unexpected.
  */
-export type FailureKind = 'unsupported' | 'model-file' | 'runtime' | 'image' | 'input-spec' | 'unravel' | 'range' | 'no-handle' | 'refused' | 'unexpected';
+export type FailureKind =
+  | 'unsupported' | 'model-file' | 'runtime' | 'image' | 'input-spec' | 'unravel' | 'range' | 'limit' | 'non-finite' | 'no-handle' | 'refused' | 'unexpected';
 
 /** An error as the panel shows it (title, message, node, hint), plus its kind and, for a node without a rule, the node. */
 export interface EngineFailure {

@@ -13,7 +13,7 @@ import type { OverlayOptions } from '../shared/overlay';
 import type { ClassRequest, ErrorMessage, ExportKind, FromWebview, PanelExplanation, PanelState, ResultPayload, Side, SideExplanation, ToWebview } from '../shared/protocol';
 import type { Prediction, Timings } from '../shared/result';
 import { defaultOf, perClassKeys, type FormSettings, type Mode, type RunOptions } from '../shared/settings';
-import { Cancelled, errorMessage } from './errors';
+import { Cancelled, errorMessage, TimedOut } from './errors';
 import { defaultExportPath } from './exporter';
 import { parseMessage, requestId, type Limits } from './messages';
 import { RemoteExplanation } from './remote';
@@ -325,9 +325,13 @@ export class PanelController {
       const t0 = performance.now();
       // Cancel kills the engine: the only way to stop onnxruntime mid-run. The next request starts a new one.
       const running = (this.running = new AbortController());
+      // the time limit stops the run as Cancel does
+      const seconds = this.options.timeLimit ?? defaultOf('timeLimit');
+      const timer = seconds > 0 ? setTimeout(() => running.abort(new TimedOut(seconds)), seconds * 1000) : undefined;
       const opened = await this.host
         .progress(`CNN Fixations: ${imageName}`, (report) => this.remote.open(params, { signal: running.signal, onProgress: report }), () => running.abort(new Cancelled()))
         .finally(() => {
+          clearTimeout(timer);
           if (this.running === running) this.running = undefined;
         });
       roundTripMs = performance.now() - t0;
@@ -358,6 +362,7 @@ export class PanelController {
         this.error = { ...this.error, hint: 'Press Rerun to explain the top-1 class.' };
       }
       if (e instanceof Cancelled) this.log('info', 'cancelled');
+      else if (e instanceof TimedOut) this.log('warn', e.message);
       // a failure the engine reported is data (its own stack, if any, is logged by the client); a host error gets its stack
       else this.log('error', `${imageName} with ${modelName} failed: ${e instanceof EngineFailed || e instanceof EngineError ? e.message : ((e as Error)?.stack ?? String(e))}`);
       this.busy = undefined;

@@ -4,7 +4,7 @@
 // No vscode here: the panel's controller, which runs in the browser tests too, maps its errors with it.
 import { EngineError, EngineFailed, StaleHandle } from '../engine/client';
 import type { ErrorMessage } from '../shared/protocol';
-import { SECTION } from '../shared/settings';
+import { options, SECTION } from '../shared/settings';
 import { unexpected } from '../shared/unexpected';
 import { InvalidMessage } from './messages';
 
@@ -12,6 +12,13 @@ import { InvalidMessage } from './messages';
 export class Cancelled extends Error {
   constructor() {
     super('the explanation was cancelled');
+  }
+}
+
+/** A run took longer than the time limit (setting cnnFixations.timeLimitSeconds) and was stopped. */
+export class TimedOut extends Error {
+  constructor(readonly seconds: number) {
+    super(`the explanation took longer than the time limit of ${seconds} s and was stopped`);
   }
 }
 
@@ -46,6 +53,9 @@ export function errorMessage(e: unknown): ErrorMessage {
   }
   if (e instanceof SettingError) {
     return { type: 'error', title: 'Invalid setting', message: e.message, hint: `Fix ${e.setting} in the settings, then explain again.` };
+  }
+  if (e instanceof TimedOut) {
+    return { type: 'error', title: 'Time limit reached', message: e.message, hint: `Press Rerun to try again, raise the setting ${SECTION}.${options.timeLimit.setting} (0: no limit), or use a smaller model or image.` };
   }
   if (e instanceof Cancelled) return { type: 'error', title: 'Cancelled', message: e.message, hint: 'Press Rerun (or run "Explain with CNN Fixations" again) to start over.' };
   if (e instanceof InvalidMessage) return { type: 'error', title: 'Invalid request from the panel', message: e.message, hint: 'Reload the panel (Developer: Reload Webviews).' };

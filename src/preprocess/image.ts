@@ -1,38 +1,31 @@
-// Image file → model input tensor with jimp: decode, resize (shorter side, exact, or fit-and-pad),
-// centre crop, channel order, grayscale, scaling and mean/std, NCHW or NHWC. Keeps the coordinate map.
-import { Jimp } from 'jimp';
+// Image file → model input tensor with jimp: decode (decode.ts: header first, within the pixel limit), resize
+// (shorter side, exact, or fit-and-pad), centre crop, channel order, grayscale, scaling and mean/std, NCHW or
+// NHWC. Keeps the coordinate map.
+import { defaultOf, type Views } from '../shared/settings';
 import type { Feed } from '../runtime/session';
-import type { Views } from '../shared/settings';
+import { decodeBytes, ImageError, readImageFile, type JimpImage } from './decode';
 import { planGeometry, type CoordinateMap } from './geometry';
 import type { ImageInputSpec } from './input-spec';
-import { imageExtensions } from './formats';
 import type { Preset } from './presets';
-
-type JimpImage = Awaited<ReturnType<typeof Jimp.read>>;
 
 export interface DecodedImage {
   readonly width: number;
   readonly height: number;
-  /** RGBA, row-major. */
+  /** RGBA, row-major, as the user sees the image (a JPEG's EXIF orientation applied). */
   readonly rgba: Uint8Array;
   readonly jimp: JimpImage;
+  /** The stored raster was turned or mirrored by the file's EXIF orientation. */
+  readonly oriented: boolean;
 }
 
-export class ImageError extends Error {}
+export { ImageError };
 
-export { imageExtensions };
-
-export async function decodeImage(source: string | Buffer, label = typeof source === 'string' ? source : 'image'): Promise<DecodedImage> {
-  let img: JimpImage;
-  try {
-    img = await Jimp.read(source);
-  } catch (e) {
-    const why = (e as Error).message?.split('\n')[0] ?? String(e);
-    throw new ImageError(`cannot read image ${label}: ${why}. Supported formats: ${imageExtensions.join(', ')}`);
-  }
-  const { width, height, data } = img.bitmap;
-  if (!width || !height) throw new ImageError(`image ${label} is empty`);
-  return { width, height, rgba: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), jimp: img };
+/** Decodes an image file or its bytes; refuses (LimitError) one over `maxPixels` before decoding it. */
+export async function decodeImage(source: string | Buffer, label = typeof source === 'string' ? source : 'image', maxPixels = defaultOf('maxMegapixels') * 1e6): Promise<DecodedImage> {
+  const bytes = typeof source === 'string' ? readImageFile(source, maxPixels) : source;
+  const { jimp, oriented } = await decodeBytes(bytes, label, maxPixels);
+  const { width, height, data } = jimp.bitmap;
+  return { width, height, rgba: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), jimp, oriented };
 }
 
 /** The model's input size for this image: fixed by the model, or the preset's default. */

@@ -167,6 +167,37 @@ export const options = {
     flag: ['views', 'V'],
     description: 'Which views of the image the model sees.',
   },
+  // Limits: what a file or a model may ask of the machine before anything is allocated for it.
+  maxMegapixels: {
+    kind: 'number',
+    integer: false,
+    min: 0.01,
+    max: 10000,
+    default: 100,
+    flag: ['max-megapixels', 'MP'],
+    setting: 'maxImageMegapixels',
+    description: "The largest image explained, in megapixels (width × height, read from the file's header before it is decoded).",
+  },
+  memoryLimit: {
+    kind: 'number',
+    integer: true,
+    min: 0,
+    max: 1048576,
+    default: 0,
+    auto: [0, "half of this machine's memory"],
+    flag: ['memory-limit', 'MB'],
+    setting: 'memoryLimitMB',
+    description: "How much memory (MB) the model's input and the tensors an explanation keeps from its forward pass may take together.",
+  },
+  timeLimit: {
+    kind: 'number',
+    integer: true,
+    min: 0,
+    max: 86400,
+    default: 120,
+    setting: 'timeLimitSeconds',
+    description: 'How long (seconds) one explanation may run in VS Code before it is stopped (0: no limit); Cancel stops it sooner.',
+  },
 } as const satisfies Record<string, Option>;
 
 /** VS Code's section of the settings: `cnnFixations.preset`, … */

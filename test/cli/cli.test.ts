@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fixturePath } from '../../src/fixtures';
-import { buildModel, buildTensorProto } from '../helpers/onnx-build';
+import { buildModel, buildTensorProto, tinyClassifier, zeroPng } from '../helpers/onnx-build';
 import { repo, tmpFile } from '../helpers/tmp';
 
 const cli = path.join(repo, 'dist', 'cli.js');
@@ -109,6 +109,25 @@ describe('cnn-fixations CLI', () => {
     });
     it('an image jimp cannot read', () => assertCleanFailure(run(['explain', mnist, tmpFile('broken.png', 'not really a png')]), /cannot read image .*broken\.png/));
     it('a missing image', () => assertCleanFailure(run(['explain', mnist, '/nope/img.png']), /cannot read image \/nope\/img\.png/));
+    it('a model declaring a huge input is refused before anything is allocated, with the memory it would need', () => {
+      const r = run(['explain', tmpFile('huge-input.onnx', tinyClassifier([1, 3, 100000, 100000])), pelican]);
+      assertCleanFailure(r, /explaining this would take about \d+ GB of memory \(.*the model's input \[1×3×100000×100000\] 112 GB.*'r', alone takes \d+ GB\), more than the limit of .*--memory-limit, setting cnnFixations\.memoryLimitMB/);
+      assertCleanFailure(run(['explain', tmpFile('small-input.onnx', tinyClassifier([1, 3, 512, 512])), pelican, '--memory-limit', '4']), /more than the limit of 4 MB/);
+    });
+    it('NaN or Inf weights: the first kept tensor that holds them is named, no NaN% explained', () => {
+      const w = Float32Array.from({ length: 108 }, (_, i) => (i % 7) / 7 - 0.5);
+      w[0] = NaN;
+      assertCleanFailure(run(['explain', tmpFile('nan.onnx', tinyClassifier(undefined, w)), pelican]), /tensor 'r' \(output of Relu node 'relu'\) holds NaN in \d+ of its 4096 values/);
+      w[0] = Infinity;
+      assertCleanFailure(run(['explain', tmpFile('inf.onnx', tinyClassifier(undefined, w)), pelican]), /tensor 'r' \(output of Relu node 'relu'\) holds ±Inf in \d+ of its 4096 values/);
+    });
+    it('an image over the pixel limit (a decompression bomb) is refused from its header, before it is decoded', () => {
+      const bomb = tmpFile('bomb.png', zeroPng(12000, 12000));
+      assert.ok(fs.statSync(bomb).size < 400_000, 'a small file');
+      const r = run(['explain', mnist, bomb]);
+      assertCleanFailure(r, /image .*bomb\.png is 12000×12000 \(144\.0 megapixels\), more than the limit of 100 megapixels: scale it down, or raise the limit \(--max-megapixels, setting cnnFixations\.maxImageMegapixels\)/);
+      assertCleanFailure(run(['explain', mnist, pelican, '--max-megapixels', '0.05']), /pelican\.jpeg is \d+×\d+ .* more than the limit of 0\.05 megapixels/);
+    });
     it('a model with two inputs', () => {
       const m = buildModel({ nodes: [{ op: 'Add', inputs: ['a', 'b'], outputs: ['y'] }], inputs: [{ name: 'a', dims: [1, 3, 8, 8] }, { name: 'b', dims: [1, 3, 8, 8] }], outputs: [{ name: 'y', dims: [1, 3, 8, 8] }] });
       assertCleanFailure(run(['explain', tmpFile('two.onnx', m), pelican]), /2 inputs \('a' \[1,3,8,8\], 'b' \[1,3,8,8\]\)/);

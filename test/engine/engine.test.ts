@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { EngineClient, EngineFailed, type EngineHandle } from '../../src/engine/client';
 import type { OpenedResponse } from '../../src/engine/protocol';
 import { fixturePath } from '../../src/fixtures';
-import { resizeOnPathModel } from '../helpers/onnx-build';
+import { resizeOnPathModel, tinyClassifier } from '../helpers/onnx-build';
 import { tmpFile } from '../helpers/tmp';
 import { demoModel, enginePath, pelican } from './paths';
 
@@ -225,6 +225,22 @@ describe('explanation engine: requests and answers', function () {
     assert.equal(f.unsupported?.opType, 'Resize');
     assert.equal(f.unsupported?.nodeName, 'upsample_x2');
     assert.ok(f.unsupported && f.unsupported.path.length >= 3 && /upsample_x2/.test(f.unsupported.path.at(-1)!), JSON.stringify(f.unsupported?.path));
+  });
+
+  it('limits and NaN reach the panel as data with the CLI\'s messages (memory, pixels from the settings, the tensor that holds NaN)', async () => {
+    const huge = await failure(client.open(6, { modelPath: tmpFile('engine-huge.onnx', tinyClassifier([1, 3, 100000, 100000])), imagePath: pelican, options: {} }));
+    assert.equal(huge.kind, 'limit');
+    assert.equal(huge.title, 'Too large to explain');
+    assert.match(huge.message, /the model's input \[1×3×100000×100000\] 112 GB.*setting cnnFixations\.memoryLimitMB/);
+    const pixels = await failure(client.open(6, { modelPath: demoModel, imagePath: pelican, options: { maxMegapixels: 0.05 } }));
+    assert.equal(pixels.kind, 'limit');
+    assert.match(pixels.message, /more than the limit of 0\.05 megapixels.*setting cnnFixations\.maxImageMegapixels/);
+    const w = Float32Array.from({ length: 108 }, (_, i) => (i % 5) / 5 - 0.4);
+    w[3] = NaN;
+    const nan = await failure(client.open(6, { modelPath: tmpFile('engine-nan.onnx', tinyClassifier(undefined, w)), imagePath: pelican, options: {} }));
+    assert.equal(nan.kind, 'non-finite');
+    assert.match(nan.message, /tensor 'r' \(output of Relu node 'relu'\) holds NaN/);
+    assert.equal(nan.stack, undefined);
   });
 
   it('a handle the engine does not hold is stale, and the crash request is refused outside tests', async () => {

@@ -1,5 +1,6 @@
 // Builds small ONNX models in memory for tests: single-op graphs with chosen attributes and weights,
 // serialized with the same protobuf schema the product reads, so onnxruntime can run them too.
+import * as zlib from 'node:zlib';
 import * as protobuf from 'protobufjs/light';
 import descriptor from '../../src/onnx/onnx-schema.json';
 import { seededRandom } from '../../src/eval/metrics';
@@ -142,4 +143,54 @@ export function resizeOnPathModel(): Uint8Array {
       { op: 'Gemm', inputs: ['f', 'fc'], outputs: ['logits'], attrs: { transB: 1 } },
     ],
   });
+}
+
+/**
+ * A small classifier: conv 3×3 (4 channels) → Relu → global average pool → fully connected to 10 classes,
+ * on an input of `dims` (NCHW, 3 channels). `conv` replaces the conv's 108 seeded weights (NaN or Inf ones).
+ */
+export function tinyClassifier(dims: (number | string)[] = [1, 3, 32, 32], conv?: ArrayLike<number>): Uint8Array {
+  const r = seededRandom(13);
+  return buildModel({
+    inputs: [{ name: 'x', dims }],
+    outputs: [{ name: 'y', dims: [1, 10] }],
+    initializers: [
+      { name: 'w', dims: [4, 3, 3, 3], values: conv ?? randomTensor(108, r) },
+      { name: 'fc', dims: [10, 4], values: randomTensor(40, r) },
+    ],
+    nodes: [
+      { op: 'Conv', name: 'conv', inputs: ['x', 'w'], outputs: ['c'], attrs: { pads: [1, 1, 1, 1] } },
+      { op: 'Relu', name: 'relu', inputs: ['c'], outputs: ['r'] },
+      { op: 'GlobalAveragePool', inputs: ['r'], outputs: ['g'] },
+      { op: 'Flatten', inputs: ['g'], outputs: ['f'] },
+      { op: 'Gemm', name: 'fc', inputs: ['f', 'fc'], outputs: ['y'], attrs: { transB: 1 } },
+    ],
+  });
+}
+
+/** A PNG of `width`×`height` grey pixels, all zero: a few hundred KB that decode to width × height bytes (a decompression bomb when large). */
+export function zeroPng(width: number, height: number): Buffer {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (b: Buffer) => {
+    let c = 0xffffffff;
+    for (const v of b) c = crcTable[(c ^ v) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const len = Buffer.alloc(4), sum = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    sum.writeUInt32BE(crc(body));
+    return Buffer.concat([len, body, sum]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth; colour type 0 (grey), compression, filter, interlace 0
+  const raw = zlib.deflateSync(Buffer.alloc((width + 1) * height), { level: 9 });
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', raw), chunk('IEND', Buffer.alloc(0))]);
 }

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { Body, EngineHandle, RequestOptions } from '../../src/engine/client';
 import { InProcessEngine } from '../../src/engine/inprocess';
 import type { OpenRequest, Replies } from '../../src/engine/protocol';
-import { SettingError } from '../../src/panels/errors';
+import { SettingError, TimedOut } from '../../src/panels/errors';
 import { PanelController, type PanelHost } from '../../src/panels/controller';
 import type { ErrorMessage, PanelExplanation, PanelState, ShowClassMessage, ShowResultMessage, ToWebview } from '../../src/shared/protocol';
 import type { RunOptions } from '../../src/shared/settings';
@@ -208,6 +208,32 @@ describe('panel controller (in-process engine, real models)', function () {
     assert.deepEqual([...fs.readFileSync(done.path).subarray(1, 4)], [...Buffer.from('PNG')]);
     dismissDialog();
     assert.deepEqual(await c.receive({ type: 'export', id: 5, kind: 'json', overlay }), []);
+  });
+
+  it('stops a run at the time limit as Cancel does (the signal that kills the engine), says so, and a rerun works', async () => {
+    // an engine that never answers an open, as a hung onnxruntime would not, until the run's signal aborts it
+    let hang = true;
+    class HungEngine extends InProcessEngine {
+      protected override request<B extends Body>(body: B, o: RequestOptions = {}): Promise<Replies[B['type']]> {
+        if (body.type !== 'open' || !hang) return super.request(body, o);
+        return new Promise((_, reject) => o.signal?.addEventListener('abort', () => reject(o.signal!.reason as Error)));
+      }
+    }
+    const hung = new HungEngine();
+    const host: PanelHost = { post: () => undefined, log: () => undefined, settings: () => ({ timeLimit: 1 }), progress: (_t, work) => work(() => undefined), saveAs: async () => undefined, remember: () => undefined };
+    const c = new PanelController(nextId++, { modelPath: demoModel, imagePath: pelican }, hung, host);
+    const t0 = performance.now();
+    const s = await c.run();
+    assert.ok(performance.now() - t0 < 30_000, 'stopped, not left hanging');
+    assert.equal(s.ok, false);
+    assert.equal(s.error?.title, 'Time limit reached');
+    assert.equal(s.error?.message, new TimedOut(1).message);
+    assert.match(s.error?.hint ?? '', /Rerun.*cnnFixations\.timeLimitSeconds \(0: no limit\)/);
+    hang = false;
+    const again = await c.run();
+    assert.ok(again.ok, JSON.stringify(again.error));
+    assert.equal(again.target?.index, 144);
+    await hung.dispose();
   });
 
   it("shows a setting that cannot be used as the panel's error", async () => {

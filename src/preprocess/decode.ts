@@ -1,0 +1,117 @@
+// Image bytes → RGBA pixels. The header is read first (image-size): the format and the size in pixels, so a
+// decompression bomb (a small file declaring gigapixels) is refused before anything is allocated for it.
+// PNG, JPEG, GIF, BMP and TIFF decode with jimp (which turns a JPEG by its EXIF orientation, so points land
+// where the user sees the object); WebP and AVIF with Squoosh's decoders compiled to WebAssembly (@jsquash),
+// loaded the first time one is needed.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { imageSize } from 'image-size';
+import { Jimp } from 'jimp';
+import { checkPixels } from '../limits';
+
+export type JimpImage = Awaited<ReturnType<typeof Jimp.read>>;
+
+/** The image cannot be read: the message says which file and why. */
+export class ImageError extends Error {}
+
+/** The formats read, by image-size's name for each. */
+const decodable = ['png', 'jpg', 'gif', 'bmp', 'tiff', 'webp', 'avif'] as const;
+type Format = (typeof decodable)[number];
+export const formatNames = 'PNG, JPEG, GIF, BMP, TIFF, WebP, AVIF';
+
+/** An image file's bytes: compressed, at most this many bytes per pixel of the limit (a 100 MP limit reads files up to 800 MB). */
+const BYTES_PER_PIXEL = 8;
+
+export interface Decoded {
+  readonly jimp: JimpImage;
+  readonly format: Format;
+  /** The pixels were turned or mirrored by the file's EXIF orientation (what the user sees is not the stored raster). */
+  readonly oriented: boolean;
+}
+
+/** The file's bytes, refused early when the file is empty or larger than any image within the pixel limit could be. */
+export function readImageFile(file: string, maxPixels: number): Buffer {
+  let size: number;
+  try {
+    const st = fs.statSync(file);
+    if (!st.isFile()) throw new ImageError(`${file} is not a file`);
+    size = st.size;
+  } catch (e) {
+    if (e instanceof ImageError) throw e;
+    throw new ImageError(`cannot read image ${file}: no such file`);
+  }
+  if (size > maxPixels * BYTES_PER_PIXEL) {
+    throw new ImageError(`image ${file} is a ${(size / 1024 / 1024).toFixed(0)} MB file, larger than any image within the limit of ${maxPixels / 1e6} megapixels could be`);
+  }
+  return fs.readFileSync(file);
+}
+
+/** Decodes `bytes` (named `label` in messages) after checking its header against the pixel limit. */
+export async function decodeBytes(bytes: Buffer, label: string, maxPixels: number): Promise<Decoded> {
+  if (bytes.length === 0) throw new ImageError(`image ${label} is empty (0 bytes)`);
+  let header: ReturnType<typeof imageSize>;
+  try {
+    header = imageSize(bytes);
+  } catch {
+    throw new ImageError(`cannot read image ${label}: it is not an image file of a format read here (its header is none of them). Supported formats: ${formatNames}`);
+  }
+  const format = decodable.find((f) => f === header.type);
+  if (!format) throw new ImageError(`cannot read image ${label}: it is ${header.type ?? 'an unknown'} format; supported formats: ${formatNames}`);
+  // every frame or page a decoder might allocate (GIF and TIFF hold several), not just the first the header names
+  for (const s of [header, ...(header.images ?? [])]) checkPixels(label, s.width, s.height, maxPixels);
+  let jimp: JimpImage;
+  try {
+    jimp = format === 'webp' || format === 'avif' ? Jimp.fromBitmap(await decodeWasm(format, bytes)) : await Jimp.fromBuffer(bytes);
+  } catch (e) {
+    throw new ImageError(`cannot read image ${label}: its ${format === 'jpg' ? 'JPEG' : format.toUpperCase()} data is truncated or corrupt (the decoder says: ${firstLine(e)})`);
+  }
+  const { width, height } = jimp.bitmap;
+  if (!width || !height) throw new ImageError(`image ${label} has no pixels`);
+  // the decoder's own idea of the size (a header can lie) must be within the limit too
+  checkPixels(label, width, height, maxPixels);
+  return { jimp, format, oriented: format === 'jpg' && (header.orientation ?? 1) > 1 };
+}
+
+const firstLine = (e: unknown) => ((e as Error)?.message ?? String(e)).split('\n')[0].replace(/\.$/, '');
+
+type WasmFormat = 'webp' | 'avif';
+/** Node's WebAssembly global (the extension host's tsconfig has no DOM types, which declare it). */
+const wasm = (globalThis as unknown as { WebAssembly: { Module: new (bytes: Uint8Array) => object } }).WebAssembly;
+interface Codec {
+  init(module: object): Promise<void>;
+  decode(buffer: ArrayBuffer): Promise<{ data: Uint8ClampedArray; width: number; height: number }>;
+}
+const codecs = new Map<WasmFormat, Promise<Codec>>();
+
+/** The decoder's WebAssembly: dist/codecs/ beside the bundles (scripts/build.mjs copies it there), else the package's own. */
+function wasmFile(format: WasmFormat): string {
+  const name = `${format}_dec.wasm`;
+  const bundled = path.join(__dirname, 'codecs', name);
+  if (fs.existsSync(bundled)) return bundled;
+  for (let dir = __dirname; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'node_modules', '@jsquash', format, 'codec', 'dec', name);
+    if (fs.existsSync(file)) return file;
+  }
+  throw new ImageError(`the ${format.toUpperCase()} decoder (${name}) is missing from this installation; reinstall it`);
+}
+
+function codec(format: WasmFormat): Promise<Codec> {
+  let c = codecs.get(format);
+  if (!c) {
+    c = (async () => {
+      const m = (format === 'webp' ? await import('@jsquash/webp/decode.js') : await import('@jsquash/avif/decode.js')) as unknown as { init: Codec['init']; default: Codec['decode'] };
+      await m.init(new wasm.Module(fs.readFileSync(wasmFile(format))));
+      return { init: m.init, decode: m.default };
+    })();
+    c.catch(() => codecs.delete(format));
+    codecs.set(format, c);
+  }
+  return c;
+}
+
+async function decodeWasm(format: WasmFormat, bytes: Buffer): Promise<{ data: Buffer; width: number; height: number }> {
+  const { decode } = await codec(format);
+  const input = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const r = await decode(input);
+  return { data: Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength), width: r.width, height: r.height };
+}

@@ -1,0 +1,32 @@
+// NaN or Inf in what a forward pass computed. An explanation of them looks like any other (a score of NaN%,
+// no fixations), so the run stops instead and names the first such tensor in graph order: where the bad
+// values start (NaN or Inf weights, an input that holds them, an overflow).
+import type { OnnxGraph } from '../onnx/graph';
+import type { Values } from '../onnx/tensor';
+
+/** A tensor of the forward pass (or the input) holds NaN or ±Inf: the message names it. */
+export class NonFiniteError extends Error {}
+
+/** Throws NonFiniteError for the first tensor of `values` (graph order; the inputs first) holding NaN or ±Inf. */
+export function checkFinite(graph: OnnxGraph, values: ReadonlyMap<string, { readonly data: Values }>, scores: string): void {
+  const order = (name: string) => graph.producer.get(name)?.index ?? -1;
+  for (const name of [...values.keys()].sort((a, b) => order(a) - order(b))) {
+    const data = values.get(name)!.data;
+    if (!(data instanceof Float32Array || data instanceof Float64Array)) continue;
+    let nan = 0, inf = 0;
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i];
+      if (v !== v) nan++;
+      else if (v === Infinity || v === -Infinity) inf++;
+    }
+    if (!nan && !inf) continue;
+    const what = [nan ? `NaN in ${nan}` : '', inf ? `±Inf in ${inf}` : ''].filter(Boolean).join(' and ') + ` of its ${data.length} values`;
+    const node = graph.producer.get(name);
+    const where = node ? `tensor '${name}' (output of ${node.opType} node '${node.name}')` : `the input '${name}'`;
+    const role = name === scores ? ", the model's class scores," : '';
+    throw new NonFiniteError(
+      `${where}${role} holds ${what}: nothing can be explained from it. ` +
+        (node ? `The model's weights hold NaN or Inf, or its arithmetic overflows before this node: check the model (e.g. run it in onnxruntime)` : 'Check the input tensor file'),
+    );
+  }
+}
