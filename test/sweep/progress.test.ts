@@ -36,7 +36,11 @@ describe('sweep: progress', () => {
     p.update(at(10, 10, 2000, 3)); // the last one is always drawn
     p.end(); // draws the last state again, then ends the line
     assert.equal(writes.length, 5, writes.join('|'));
-    for (const w of writes.slice(0, 4)) assert.match(w, /^\r\x1b\[K\[[#-]{28}\] /, 'carriage return, clear line, bar');
+    const clearLine = '\r\u001b[K';
+    for (const w of writes.slice(0, 4)) {
+      assert.ok(w.startsWith(clearLine), 'carriage return, clear line');
+      assert.match(w.slice(clearLine.length), /^\[[#-]{28}\] /, 'then the bar');
+    }
     assert.ok(!writes.slice(0, 4).some((w) => w.includes('\n')), 'no new line while drawing');
     assert.match(writes[1], /\[#{14}-{14}\] 5\/10 images \(50%\) · 5\.0 img\/s · ETA 0:01 · 2 wrong/);
     assert.match(writes[2], /\[#{28}\] 10\/10/);
