@@ -21,7 +21,7 @@ const hostSide = {
   })),
   patterns: [
     {
-      group: ['**/explain', '**/runtime/*', '**/preprocess/image', '**/heatmap/*', '**/onnx/*', '**/unravel/*', '**/unravel/rules/*', '**/engine/engine', '**/engine/main', '**/engine/activations', '**/engine/payload', '**/engine/failure'],
+      group: ['**/explain', '**/runtime/*', '**/preprocess/image', '**/heatmap/*', '**/onnx/*', '**/unravel/*', '**/unravel/rules/*', '**/engine/engine', '**/engine/main', '**/engine/activations', '**/engine/payload', '**/engine/failure', '**/sweep/run', '**/sweep/pool', '**/sweep/item', '**/sweep/worker', '**/sweep/thumbnails'],
       allowTypeImports: true,
       message: 'The extension host does not load the pipeline: ask the engine (src/engine/client.ts); import types only.',
     },

@@ -6,7 +6,7 @@
 // Screenshots go to test-results/e2e/. Closing line: "N passed, N failed"; exit code 1 on any failure.
 /* global document -- used inside frame.evaluate(), which runs in the webview */
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, existsSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ROOT, NODE24_BIN, checkTools, makeScratch, codeServerCli, startCodeServer, launchChromium } from './vscode-server.mjs';
@@ -259,8 +259,9 @@ try {
     // from a model, the extension asks for the image
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible', timeout: 15000 });
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'pelican.jpeg' }).waitFor({ timeout: 15000 });
+    // the workspace has many images (the sweep's folder too): filter, then wait for the one wanted
     await input.fill('pelican');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'pelican.jpeg' }).waitFor({ timeout: 15000 });
     await page.keyboard.press('Enter');
     const f = await frameWith(page, '.error-banner:not([hidden]) .error-title');
     assert.equal(await f.locator('.error-banner .error-title').textContent(), 'Cannot load the model');
@@ -275,6 +276,23 @@ try {
     const f = await frameWith(page, '.subtitle span[title*="/extensions/"]');
     await f.locator('canvas.overlay[data-side="main"][data-class-index="144"]').waitFor({ timeout: WAIT });
     await page.screenshot({ path: path.join(ART, '11-demo.png') });
+  });
+
+  await step('right-click a labelled folder → "Find Misclassifications" shows the sweep; a mistake opens on why predicted, not expected', async () => {
+    // the folder's classes are Fashion-MNIST's: its classifier and labels become the workspace's settings
+    writeFileSync(
+      path.join(scratch.workspace, '.vscode', 'settings.json'),
+      JSON.stringify({ 'cnnFixations.model': 'models/fmnist-gap.onnx', 'cnnFixations.labelsFile': 'models/fmnist_labels.txt' }),
+    );
+    await page.waitForTimeout(1500); // the settings file is read again
+    await contextMenu(page, 'fashion', 'Find Misclassifications with CNN Fixations');
+    const view = await frameWith(page, 'table.confusion');
+    assert.equal(await view.locator('.stat .value').nth(2).textContent(), '30', '30 images swept');
+    assert.ok((await view.locator('button[data-open]').count()) > 0, 'mistakes listed');
+    await page.screenshot({ path: path.join(ART, '12-sweep-view.png') });
+    await view.locator('button[data-open]').first().click();
+    await frameWith(page, 'canvas.overlay[data-side="contrast"]');
+    await page.screenshot({ path: path.join(ART, '13-sweep-mistake.png') });
   });
 } catch (e) {
   console.error(e);

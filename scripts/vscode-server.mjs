@@ -2,7 +2,7 @@
 // build the test workspace (test-fixtures/workspace plus the models and images copied in at test time).
 // Adapted from the proven example in /work/shared/vscode-testing-example (see VSCODE-TESTING.md).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, existsSync, cpSync, rmSync, readFileSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, existsSync, cpSync, rmSync, readFileSync, copyFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { format } from 'node:util';
@@ -45,6 +45,13 @@ export function prepareWorkspace(dir) {
   copyFileSync(path.join(demo, 'pelican.jpeg'), path.join(dir, 'images', 'pelican.jpeg'));
   for (const name of ['images/eagle.jpg', 'models/shufflenet-v2-12-qdq.onnx']) copyFileSync(fixture(name), path.join(dir, name));
   writeFileSync(path.join(dir, 'models', 'corrupt.onnx'), readFileSync(path.join(demo, 'mobilenetv2-12-int8.onnx')).subarray(0, 64 * 1024));
+  // For the sweep: the Fashion-MNIST classifier, its labels, and the first three images of each class of the demo folder.
+  for (const f of ['fmnist-gap.onnx', 'fmnist_labels.txt']) copyFileSync(path.join(ROOT, 'eval', 'models', f), path.join(dir, 'models', f));
+  const sweep = path.join(ROOT, 'eval', 'fmnist-sweep', 'images');
+  for (const c of readdirSync(sweep)) {
+    mkdirSync(path.join(dir, 'fashion', c), { recursive: true });
+    for (const f of readdirSync(path.join(sweep, c)).sort().slice(0, 3)) copyFileSync(path.join(sweep, c, f), path.join(dir, 'fashion', c, f));
+  }
 }
 
 // User settings that keep the workbench quiet and offline-friendly.

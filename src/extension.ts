@@ -9,6 +9,8 @@ import { registerCommands } from './panels/commands';
 import type { PanelInfo } from './panels/controller';
 import { ExplainPanel, VIEW_TYPE, type SaveDialog, type Services } from './panels/panel';
 import { Pickers } from './panels/pickers';
+import { Sweeper } from './panels/sweep-command';
+import { SweepView, type SweepViewInfo } from './panels/sweep-view';
 
 /** What activate() returns in the extension's test mode only: a window for the integration tests onto the open panels. */
 export interface CnnFixationsApi {
@@ -23,6 +25,12 @@ export interface CnnFixationsApi {
   crashEngine(): Promise<string>;
   /** Does what the progress notification's Cancel does for panel `id`; false when it runs nothing. */
   cancel(id: number): boolean;
+  /** The open sweep views. */
+  sweepViews(): SweepViewInfo[];
+  /** Delivers `message` to the sweep view of folder `dir` as if its webview had sent it; resolves to the explanation panel it opened, if any. */
+  sendSweepView(dir: string, message: unknown): Promise<PanelInfo | undefined>;
+  /** Does what the sweep's progress notification's Cancel does; false when no sweep runs. */
+  cancelSweep(): boolean;
 }
 
 let engine: EngineClient | undefined;
@@ -36,14 +44,18 @@ export function activate(context: vscode.ExtensionContext): CnnFixationsApi | un
   const storage = context.storageUri ?? context.globalStorageUri;
   const panels = { memento: context.workspaceState, file: storage.scheme === 'file' ? path.join(storage.fsPath, 'panels.json') : undefined };
   const services: Services = { extensionUri: context.extensionUri, log, engine: client, panels, saveDialog: showSaveDialog };
+  const pickers = new Pickers(context.workspaceState);
+  // sweeps' outputs: the extension's own storage, never the user's folder (the view's Export copies them out)
+  const sweeper = new Sweeper(services, pickers, context.workspaceState, storage.scheme === 'file' ? storage.fsPath : context.globalStorageUri.fsPath);
   // disposed in this order: the panels release their explanations, the engine stops, and the log closes last
   context.subscriptions.push(
-    ...registerCommands(services, new Pickers(context.workspaceState)),
+    ...registerCommands(services, pickers, sweeper),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
       deserializeWebviewPanel: (panel, state: unknown) =>
         ExplainPanel.revive(services, panel, state).catch((e: unknown) => log.error(`restoring a panel failed: ${String(e)}`)),
     }),
     { dispose: () => ExplainPanel.disposeAll() },
+    { dispose: () => SweepView.all().forEach((v) => v.dispose()) },
     { dispose: () => client.dispose() },
     log,
   );
@@ -65,6 +77,13 @@ export function activate(context: vscode.ExtensionContext): CnnFixationsApi | un
         (e: unknown) => (e instanceof EngineError ? e.message : Promise.reject(e)),
       ),
     cancel: (id) => panel(id)?.controller.cancel() ?? false,
+    sweepViews: () => SweepView.all().map((v) => v.info()),
+    sendSweepView: async (dir, message) => {
+      const view = SweepView.all().find((v) => v.info().dir === dir);
+      if (!view) throw new Error(`no sweep view of ${dir}`);
+      return (await view.receive(message))?.info();
+    },
+    cancelSweep: () => sweeper.cancel(),
   };
 }
 

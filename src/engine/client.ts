@@ -99,6 +99,11 @@ export abstract class EngineApi {
     return this.onHandle(h, () => this.request({ type: 'export', handle: h.id, kind, overlay }, o));
   }
 
+  /** Sweeps a labelled folder in the engine (see SweepRequest); aborting kills the engine and the sweep's workers. */
+  sweep(params: Omit<Extract<Body, { type: 'sweep' }>, 'type'>, o?: RequestOptions): Promise<Replies['sweep']> {
+    return this.request({ type: 'sweep', ...params }, o);
+  }
+
   /** Forgets an explanation; a no-op when its engine is gone (and never starts one). */
   async release(h: EngineHandle | undefined): Promise<void> {
     if (!h || !this.isCurrent(h)) return;
@@ -264,6 +269,7 @@ export class EngineClient extends EngineApi {
       case 'layerDetail':
       case 'exportData':
       case 'released':
+      case 'swept':
         this.lastStats = m.stats;
         this.settle(m.id)?.resolve(m);
         return;

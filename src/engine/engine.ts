@@ -9,6 +9,8 @@ import { Explainer, type Explanation } from '../explain';
 import { encodePng } from '../heatmap/render';
 import { bytes, exportRenderer } from '../report/exports';
 import { SessionCache, type OpenModel } from '../runtime/session';
+import { progressText } from '../sweep/progress';
+import { defaultJobs, runSweep } from '../sweep/run';
 import type { ClassRequest, PanelImage } from '../shared/protocol';
 import { Activations } from './activations';
 import { NoHandle, Refused, toFailure } from './failure';
@@ -23,6 +25,8 @@ import type {
   OpenRequest,
   ExplainedResponse,
   ExportResponse,
+  SweepRequest,
+  SweptResponse,
   LayerResponse,
   OpenedResponse,
 } from './protocol';
@@ -96,6 +100,8 @@ export class Engine {
       case 'release':
         this.held.delete(r.handle);
         return { type: 'released', id: r.id, stats: this.stats() };
+      case 'sweep':
+        return this.sweep(r);
       case 'crash':
         if (!this.hooks.crash) throw new Refused('the crash request is for tests: the engine honours it only with CNN_FIXATIONS_ENGINE_TEST=1 in its environment');
         return this.hooks.crash();
@@ -187,12 +193,36 @@ export class Engine {
     return { type: 'layerDetail', id: r.id, detail: note && !detail.activation ? { ...detail, activationNote: note } : detail, inspected, stats: this.stats() };
   }
 
+  /** A whole sweep here, its images on worker processes of this engine (dist/sweep-worker.js beside it). */
+  private async sweep(r: SweepRequest): Promise<SweptResponse> {
+    let shownAt = -Infinity;
+    const t = await runSweep(
+      { model: r.modelPath, dir: r.dir, out: r.out, options: r.options, jobs: r.jobs > 0 ? r.jobs : defaultJobs(), existing: 'resume-or-replace' },
+      {
+        progress: (p) => {
+          const now = performance.now();
+          if (now - shownAt < SWEEP_PROGRESS_MS && p.done < p.total) return;
+          shownAt = now;
+          this.hooks.progress(r.id, progressText(p));
+        },
+        log: (m) => this.hooks.log('info', `sweep: ${m}`),
+        finishing: () => this.hooks.progress(r.id, 'drawing the mistakes…'),
+      },
+    );
+    this.hooks.log('info', `sweep of ${r.dir}: ${t.progress.done} images in ${(t.progress.elapsedMs / 1000).toFixed(1)} s into ${r.out}`);
+    // Without a stop signal the sweep runs to its end: cancelling kills this process.
+    return { type: 'swept', id: r.id, out: r.out, summary: t.summary!, thumbs: t.thumbs, progress: t.progress, stats: this.stats() };
+  }
+
   private async export(r: ExportRequest): Promise<ExportResponse> {
     const { explainer: e, main: x } = this.need(r.handle);
     const data = await exportRenderer(x, e.picture, r.overlay)(r.kind);
     return { type: 'exportData', id: r.id, kind: r.kind, data, stats: this.stats() };
   }
 }
+
+/** Progress events of a sweep at most this often (the notification cannot show more). */
+const SWEEP_PROGRESS_MS = 250;
 
 /** The image as the webview shows it: the file's bytes when browsers decode them, else a PNG of the decoded pixels. */
 async function panelImage(e: Explainer, imagePath: string): Promise<PanelImage> {

@@ -5,7 +5,10 @@
 // Types only: the host imports this file without pulling in the pipeline.
 import type { OverlayOptions } from '../shared/overlay';
 import type { ClassRequest, ExportKind, LayerDetail, PanelExplanation, ResultPayload, Side } from '../shared/protocol';
+import type { MistakeThumbnails } from '../report/sweep';
 import type { RunOptions } from '../shared/settings';
+import type { SweepProgress } from '../sweep/run';
+import type { SweepSummary } from '../sweep/summary';
 
 /** What the engine has done since it started: lets callers (and tests) see that a class switch ran no inference. */
 export interface EngineStats {
@@ -69,13 +72,28 @@ export interface ReleaseRequest {
   readonly id: number;
   readonly handle: number;
 }
+/**
+ * Sweep a labelled folder (cnn-fixations sweep's run, on the engine's own pool of worker processes) into
+ * `out`; progress events carry its line of figures. Results already in `out` are resumed when they are of the
+ * same model, folder and options, else replaced. Cancelling kills the engine, and its workers with it.
+ */
+export interface SweepRequest {
+  readonly type: 'sweep';
+  readonly id: number;
+  readonly modelPath: string;
+  readonly dir: string;
+  readonly out: string;
+  readonly options: RunOptions;
+  /** Worker processes; 0: one per core. */
+  readonly jobs: number;
+}
 /** Tests only: the engine aborts (as a native crash would), when its environment has CNN_FIXATIONS_ENGINE_TEST=1. */
 export interface CrashRequest {
   readonly type: 'crash';
   readonly id: number;
 }
 
-export type EngineRequest = OpenRequest | ExplainRequest | LayerRequest | ExportRequest | ReleaseRequest | CrashRequest;
+export type EngineRequest = OpenRequest | ExplainRequest | LayerRequest | ExportRequest | ReleaseRequest | SweepRequest | CrashRequest;
 
 // ---- engine → host ---------------------------------------------------------------------------------
 
@@ -118,6 +136,16 @@ export interface ReleasedResponse {
   readonly id: number;
   readonly stats: EngineStats;
 }
+export interface SweptResponse {
+  readonly type: 'swept';
+  readonly id: number;
+  readonly out: string;
+  readonly summary: SweepSummary;
+  /** The listed mistakes' pictures (PNG bytes), for the view to show as the report does. */
+  readonly thumbs: MistakeThumbnails;
+  readonly progress: SweepProgress;
+  readonly stats: EngineStats;
+}
 /** A request failed; the failure is data (the error classes stay in the engine). */
 export interface FailedResponse {
   readonly type: 'failed';
@@ -125,7 +153,7 @@ export interface FailedResponse {
   readonly failure: EngineFailure;
 }
 
-export type EngineResponse = OpenedResponse | ExplainedResponse | LayerResponse | ExportResponse | ReleasedResponse | FailedResponse;
+export type EngineResponse = OpenedResponse | ExplainedResponse | LayerResponse | ExportResponse | ReleasedResponse | SweptResponse | FailedResponse;
 
 /** Unsolicited: the engine is up. */
 export interface StartedEvent {
@@ -155,6 +183,7 @@ export interface Replies {
   layer: LayerResponse;
   export: ExportResponse;
   release: ReleasedResponse;
+  sweep: SweptResponse;
   crash: never;
 }
 

@@ -9,6 +9,7 @@ import type { ExplainSummary } from './controller';
 import { ExplainPanel, type Services } from './panel';
 import { ModelSettingMissing } from './errors';
 import { isImagePath, isModelPath, PickCancelled, type Pickers } from './pickers';
+import type { Sweeper } from './sweep-command';
 
 export const COMMANDS = {
   explain: 'cnnFixations.explain',
@@ -16,6 +17,7 @@ export const COMMANDS = {
   selectModel: 'cnnFixations.selectModel',
   explainDemo: 'cnnFixations.explainDemo',
   showLog: 'cnnFixations.showLog',
+  findMisclassifications: 'cnnFixations.findMisclassifications',
 } as const;
 
 /** The image open in VS Code's image preview, when the palette (not a menu) runs "Explain". */
@@ -95,7 +97,7 @@ function guarded<A extends unknown[], R>(services: Services, name: string, body:
   };
 }
 
-export function registerCommands(services: Services, pickers: Pickers): vscode.Disposable[] {
+export function registerCommands(services: Services, pickers: Pickers, sweeper: Sweeper): vscode.Disposable[] {
   const reg = <A extends unknown[], R>(id: string, body: (...args: A) => Promise<R>) => vscode.commands.registerCommand(id, guarded(services, id, body));
   return [
     reg(COMMANDS.explain, (uri?: vscode.Uri, uris?: vscode.Uri[]) => explainResources(services, pickers, uri instanceof vscode.Uri ? uri : undefined, Array.isArray(uris) ? uris : undefined)),
@@ -103,5 +105,6 @@ export function registerCommands(services: Services, pickers: Pickers): vscode.D
     reg(COMMANDS.selectModel, () => selectModel(pickers)),
     reg(COMMANDS.explainDemo, () => explainDemo(services)),
     reg(COMMANDS.showLog, async () => services.log.show()),
+    reg(COMMANDS.findMisclassifications, (uri?: vscode.Uri) => sweeper.run(uri instanceof vscode.Uri ? uri : undefined)),
   ];
 }

@@ -11,7 +11,7 @@ import { imagenetLabels } from '../labels';
 import { loadModelFile } from '../onnx/load';
 import { imageExtensions } from '../preprocess/formats';
 import { imageInputSpec } from '../preprocess/input-spec';
-import { renderSweepReport } from '../report/sweep';
+import { renderSweepReport, type MistakeThumbnails } from '../report/sweep';
 import type { RunOptions } from '../shared/settings';
 import { DatasetError, imageFolderItems, manifestItems, type SweepItem } from './dataset';
 import { defaultWorkerPath, runPool } from './pool';
@@ -61,6 +61,8 @@ export interface SweepOutcome {
   readonly out: string;
   /** Undefined when the sweep was stopped before the end (its lines are kept: a resume finishes it). */
   readonly summary: SweepSummary | undefined;
+  /** The listed mistakes' pictures, as the report shows them (empty when stopped). */
+  readonly thumbs: MistakeThumbnails;
   readonly progress: SweepProgress;
 }
 
@@ -179,13 +181,17 @@ export function standingLines(lines: readonly SweepLine[], paths?: ReadonlySet<s
   return [...last.values()];
 }
 
-/** summary.json and report.html from the lines (and the images, for the mistakes' pictures). */
-export async function finishResults(out: string, meta: SweepMeta, lines: readonly SweepLine[]): Promise<SweepSummary> {
+/** summary.json and report.html from the lines (and the images, for the mistakes' pictures, which it returns too). */
+export async function finishResults(
+  out: string,
+  meta: SweepMeta,
+  lines: readonly SweepLine[],
+): Promise<{ readonly summary: SweepSummary; readonly thumbs: MistakeThumbnails }> {
   const summary = summarize(lines, meta);
   const thumbs = await thumbnailsOf(meta.dataset.root, summary.mistakes, new Map(lines.map((l) => [l.path, l])));
   writeWhole(path.join(out, files.summary), JSON.stringify(summary, null, 1) + '\n');
   writeWhole(path.join(out, files.report), renderSweepReport(summary, thumbs));
-  return summary;
+  return { summary, thumbs };
 }
 
 export async function runSweep(c: SweepConfig, hooks: SweepHooks = {}, signal?: AbortSignal): Promise<SweepOutcome> {
@@ -235,11 +241,11 @@ export async function runSweep(c: SweepConfig, hooks: SweepHooks = {}, signal?: 
   }
   if (fatal) throw new DatasetError(`${fatal} (the sweep stopped: every image would fail the same way)`);
   const swept = progress();
-  if (stopped) return { out: c.out, summary: undefined, progress: swept };
+  if (stopped) return { out: c.out, summary: undefined, thumbs: new Map(), progress: swept };
   hooks.finishing?.();
   const all = readLines(resultsFile).lines;
   const lines = standingLines(all, new Set(items.map((i) => i.rel)));
   // Lines replaced by a resume, or of images no longer in the folder: the file keeps only what the summary counts.
   if (lines.length !== all.length) writeWhole(resultsFile, lines.map((l) => JSON.stringify(l) + '\n').join(''));
-  return { out: c.out, summary: await finishResults(c.out, meta, lines), progress: swept };
+  return { out: c.out, ...(await finishResults(c.out, meta, lines)), progress: swept };
 }

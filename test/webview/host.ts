@@ -14,6 +14,9 @@ import type { RunOptions } from '../../src/shared/settings';
 
 /** The tests' real models and photos (src/fixtures), for panel.test.mjs. */
 export { fixturePath };
+/** The sweep page and its pictures, for sweep.test.mjs (the VS Code view renders the page the same way). */
+export { renderSweepReport } from '../../src/report/sweep';
+export { thumbnailsOf } from '../../src/sweep/thumbnails';
 
 export interface DevHostOptions {
   readonly model: string;

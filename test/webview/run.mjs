@@ -40,6 +40,7 @@ async function test() {
   mkdirSync(SHOTS, { recursive: true });
   const mocha = new Mocha({ timeout: 120_000, slow: 5_000, reporter: 'spec', ...(args.grep ? { grep: args.grep } : {}) });
   mocha.addFile(path.join(ROOT, 'test', 'webview', 'panel.test.mjs'));
+  mocha.addFile(path.join(ROOT, 'test', 'webview', 'sweep.test.mjs'));
   await mocha.loadFilesAsync();
   const failures = await new Promise((resolve) => mocha.run(resolve));
   process.exitCode = failures ? 1 : 0;
