@@ -8,7 +8,7 @@ import type { Kernel } from './kernel';
 import { layoutKernels } from './layout';
 import { reduceKernels } from './reduce';
 
-export type { Kernel, Signature } from './kernel';
+export type { Kernel } from './kernel';
 
 const table: ReadonlyMap<string, Kernel> = new Map(Object.entries({ ...unaryKernels, ...binaryKernels, ...otherElementwise, ...layoutKernels, ...reduceKernels }));
 
