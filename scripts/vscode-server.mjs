@@ -185,7 +185,7 @@ const NOISE = /^(Canceled|Resolv|Creating a socket|Updating additional|Ignoring 
  */
 export async function runExtensionTests({
   extensionDevelopmentPath, extensionTestsPath, folder, userDataDir, extensionsDir, env = {},
-  timeoutMs = Number(process.env.VSCODE_TEST_TIMEOUT_MS || 120000), log = (l) => console.log(l),
+  timeoutMs = Number(process.env.VSCODE_TEST_TIMEOUT_MS || 600000), log = (l) => console.log(l),
 }) {
   const t0 = Date.now();
   const devPaths = [].concat(extensionDevelopmentPath);
