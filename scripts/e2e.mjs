@@ -2,7 +2,7 @@
 // workspace in code-server, and drive the workbench with Playwright + Debian Chromium the way a user would:
 // right-click an image → "Explain with CNN Fixations", read the panel (webviews are nested iframes), switch
 // class, ask "Why not?", reload the window (the panel comes back, with its three figures), Cancel a run stuck in the engine process from its progress
-// notification, explain a corrupt model, and run a palette command after.
+// notification, explain a corrupt model, open the walkthrough and press its Open Demo, and run a palette command after.
 // Screenshots go to test-results/e2e/. Closing line: "N passed, N failed"; exit code 1 on any failure.
 /* global document -- used inside frame.evaluate(), which runs in the webview */
 import assert from 'node:assert/strict';
@@ -46,6 +46,12 @@ async function runCommand(page, title) {
   await input.fill(`>${title}`);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
   await page.keyboard.press('Enter');
+}
+
+/** Closes every editor and panel, so that what opens next is new. */
+async function closeAllEditors(page) {
+  await runCommand(page, 'View: Close All Editors');
+  await page.waitForFunction(() => !document.querySelector('iframe.webview'), null, { timeout: 15000 });
 }
 
 const row = (page, name) => page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${name}"]`);
@@ -270,12 +276,30 @@ try {
     await page.screenshot({ path: path.join(ART, '10-corrupt-model.png') });
   });
 
+  await step('the walkthrough opens from the palette and its Open Demo button explains the pelican', async () => {
+    await closeAllEditors(page);
+    await runCommand(page, 'Welcome: Open Walkthrough...');
+    const input = page.locator('.quick-input-widget input');
+    await input.fill('Get started with CNN Fixations');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Get started with CNN Fixations' }).first().click();
+    const walk = page.locator('.gettingStartedContainer');
+    await walk.getByText('Explain the demo', { exact: true }).first().waitFor({ timeout: 30000 });
+    for (const title of ['Explain your own image', 'Use your own model', 'Sweep a labelled folder']) await walk.getByText(title, { exact: true }).first().waitFor();
+    await page.waitForTimeout(1500); // the step's picture loads
+    await page.screenshot({ path: path.join(ART, '11-walkthrough.png') });
+    await walk.getByRole('button', { name: 'Open Demo' }).first().click();
+    const f = await frameWith(page, '.subtitle span[title*="/extensions/"]');
+    await f.locator('canvas.overlay[data-side="main"][data-class-index="144"]').waitFor({ timeout: WAIT });
+    await page.screenshot({ path: path.join(ART, '12-walkthrough-demo.png') });
+  });
+
   await step('the extension host is still alive: the demo command explains the pelican', async () => {
-    await runCommand(page, 'CNN Fixations: Explain the Demo (MobileNetV2 on a Pelican)');
+    await closeAllEditors(page);
+    await runCommand(page, 'CNN Fixations: Open Demo');
     // the demo model lives in the installed extension, not in the workspace
     const f = await frameWith(page, '.subtitle span[title*="/extensions/"]');
     await f.locator('canvas.overlay[data-side="main"][data-class-index="144"]').waitFor({ timeout: WAIT });
-    await page.screenshot({ path: path.join(ART, '11-demo.png') });
+    await page.screenshot({ path: path.join(ART, '13-demo.png') });
   });
 
   await step('right-click a labelled folder → "Find Misclassifications" shows the sweep; a mistake opens on why predicted, not expected', async () => {

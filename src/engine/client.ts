@@ -7,8 +7,10 @@
 // same ones in the caller's process (the panel's browser tests and development page).
 import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { OverlayOptions } from '../shared/overlay';
 import type { ClassRequest, ExportKind, Side } from '../shared/protocol';
+import { nativeBindingProblem } from './native';
 import type { EngineFailure, EngineRequest, EngineResponse, EngineStats, FromEngine, OpenedResponse, OpenRequest, Replies } from './protocol';
 
 /** The engine process stopped (crashed, was killed to cancel a run, or is shut down) before answering. */
@@ -19,6 +21,13 @@ export class EngineError extends Error {
     readonly retryable: boolean,
   ) {
     super(message);
+  }
+}
+
+/** The engine cannot start on this machine (no onnxruntime build for it in this install): retrying cannot help. */
+export class EngineUnavailable extends EngineError {
+  constructor(message: string) {
+    super(message, false);
   }
 }
 
@@ -220,6 +229,9 @@ export class EngineClient extends EngineApi {
     if (this.child) return this.child;
     const file = this.options.enginePath;
     if (!fs.existsSync(file)) throw new EngineError(`the explanation engine ${file} is missing: run \`npm run build\`, or reinstall the extension`, false);
+    // dist/engine.js loads onnxruntime-node from the extension's node_modules (a VSIX holds one target's native build)
+    const problem = nativeBindingProblem(path.join(path.dirname(file), '..', 'node_modules', 'onnxruntime-node'), process.platform, process.arch);
+    if (problem) throw new EngineUnavailable(problem);
     // execArgv []: none of the host's flags (inspector ports, VS Code's loaders) go to the engine.
     const child = fork(file, [], {
       serialization: 'advanced',

@@ -2,7 +2,7 @@
 // a hint of what to do. Failures of the pipeline come from the engine already as data (src/engine/failure.ts
 // classifies the core's errors); this adds the host's own: settings, messages, the engine's death, Cancel.
 // No vscode here: the panel's controller, which runs in the browser tests too, maps its errors with it.
-import { EngineError, EngineFailed, StaleHandle } from '../engine/client';
+import { EngineError, EngineFailed, EngineUnavailable, StaleHandle } from '../engine/client';
 import type { ErrorMessage } from '../shared/protocol';
 import { options, SECTION } from '../shared/settings';
 import { unexpected } from '../shared/unexpected';
@@ -44,6 +44,7 @@ export function errorMessage(e: unknown): ErrorMessage {
     const f = e.failure;
     return { type: 'error', title: f.title, message: f.message, ...(f.node !== undefined ? { node: f.node } : {}), ...(f.hint !== undefined ? { hint: f.hint } : {}) };
   }
+  if (e instanceof EngineUnavailable) return { type: 'error', title: 'Not available on this machine', message: e.message };
   if (e instanceof EngineError) {
     return { type: 'error', title: 'The explanation engine stopped', message: e.message, hint: 'Press Rerun to explain again (in a new engine process). If it keeps stopping, see the "CNN Fixations" output channel.' };
   }

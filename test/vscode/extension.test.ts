@@ -98,6 +98,26 @@ describe('CNN Fixations in VS Code', function () {
     assert.ok(explorer && /onnx/.test(explorer.when) && /jpe\?g/.test(explorer.when), 'explorer menu on images and .onnx');
   });
 
+  it("VS Code reads the manifest's strings from package.nls.json, and every command the walkthrough names exists", async () => {
+    const pkg = vscode.extensions.getExtension(EXT_ID)!.packageJSON as {
+      displayName: string;
+      contributes: { commands: { title: string }[]; walkthroughs: { title: string; steps: { id: string; title: string; description: string; completionEvents?: string[] }[] }[] };
+    };
+    const unresolved = JSON.stringify(pkg).match(/"%[\w.]+%"/g);
+    assert.equal(unresolved, null, `placeholders VS Code did not resolve: ${unresolved?.join(', ')}`);
+    assert.equal(pkg.displayName, 'CNN Fixations');
+    assert.ok(pkg.contributes.commands.some((c) => c.title === 'Open Demo'));
+    const [walk] = pkg.contributes.walkthroughs;
+    assert.deepEqual(walk.steps.map((s) => s.id), ['demo', 'image', 'model', 'folder']);
+    const cmds = await vscode.commands.getCommands(false);
+    const named = walk.steps.flatMap((s) => [
+      ...[...s.description.matchAll(/\(command:([\w.]+)/g)].map((m) => m[1]),
+      ...(s.completionEvents ?? []).filter((e) => e.startsWith('onCommand:')).map((e) => e.slice('onCommand:'.length)),
+    ]);
+    assert.ok(named.includes('cnnFixations.explainDemo') && named.length >= 6, named.join());
+    for (const c of named) assert.ok(cmds.includes(c), `the walkthrough names ${c}, which is not a command`);
+  });
+
   it('explains a workspace image with the model from the settings: pelican.jpeg is class 144 pelican', async () => {
     const [s] = await explain(file('images', 'pelican.jpeg'));
     assert.ok(s.ok, JSON.stringify(s.error));

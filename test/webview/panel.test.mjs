@@ -411,6 +411,7 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
       assert.equal(await page.locator('.busy-label').innerText(), '', 'busy ends with the error');
       assert.equal(await page.locator('#title').innerText(), 'No explanation');
       await page.screenshot({ path: path.join(SHOTS, 'error-1280-dark.png'), fullPage: true });
+      await page.screenshot({ path: path.join(SHOTS, 'readme-error-no-rule.png'), clip: { x: 0, y: 0, width: 1280, height: 300 } });
       // Rerun (what the hints ask for) runs again: the same model fails the same way.
       const passes = host.info().forwardPasses;
       const errors = () => host.received.filter((m) => m.type === 'rerun').length;
@@ -426,6 +427,20 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     } finally {
       host.open({ model: MODEL, image: PELICAN, exportDir: EXPORTS });
     }
+  });
+
+  it("shows a preprocessing mismatch as it looks to a user: the pelican under preset raw (0-255, not the model's normalisation) is not a pelican", async () => {
+    host.open({ model: MODEL, image: PELICAN, options: { preset: 'raw' }, exportDir: EXPORTS });
+    panel = await openPanel(browser, sink, host);
+    const { page } = panel;
+    await page.locator(`${MAIN}[data-class-index]`).waitFor({ state: 'attached' });
+    const predictions = host.main.result.predictions;
+    assert.notEqual(predictions[0].index, 144, 'raw pixels fool the model');
+    assert.ok(!predictions.some((p) => p.index === 144), `pelican is not even in the top-k: ${predictions.map((p) => p.label).join(', ')}`);
+    assert.equal(host.main.result.settings.preset, 'raw');
+    assert.match(await page.locator('#title').innerText(), new RegExp(`class ${predictions[0].index}`));
+    // README's Troubleshooting picture: the title and the predictions
+    await page.screenshot({ path: path.join(SHOTS, 'readme-wrong-preset.png'), clip: { x: 0, y: 0, width: 1280, height: 560 } });
   });
 
   it('reports a bad request from the panel side as an error too, and handles busy', async () => {
