@@ -141,11 +141,15 @@ describe('element-wise ops of newer CNNs pass each fixation to the same element'
 });
 
 describe('ConvTranspose in onnxruntime', () => {
-  const configs: [string, Record<string, number | number[]>, number[], number[]][] = [
+  const configs: [string, Record<string, number | number[] | string>, number[], number[]][] = [
     ['3×3 stride 2 pad 1 output_padding 1 (a decoder\'s ×2)', { strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1] }, [1, 3, 4, 5], [3, 2, 3, 3]],
     ['2×2 stride 2 (U-Net\'s up-convolution)', { strides: [2, 2] }, [1, 2, 3, 3], [2, 3, 2, 2]],
     ['dilation 2, asymmetric pads', { dilations: [2, 2], pads: [1, 0, 0, 2] }, [1, 2, 4, 4], [2, 2, 3, 3]],
     ['groups 2, stride 3 (outputs no tap reaches)', { group: 2, strides: [3, 2], kernel_shape: [2, 3] }, [1, 4, 3, 3], [4, 1, 2, 3]],
+    ['output_shape one past the natural size (padding from the output size, negative total)', { strides: [3, 2], output_shape: [10, 8] }, [1, 1, 3, 3], [1, 2, 3, 3]],
+    ['output_shape with output_padding (ONNX\'s test_convtranspose_kernel_shape)', { strides: [3, 2], output_padding: [1, 1], output_shape: [10, 8], kernel_shape: [3, 3] }, [1, 1, 3, 3], [1, 2, 3, 3]],
+    ['auto_pad SAME_UPPER, stride 2, odd total padding', { auto_pad: 'SAME_UPPER', strides: [2, 2] }, [1, 2, 3, 3], [2, 2, 3, 3]],
+    ['auto_pad SAME_LOWER, stride 2, odd total padding', { auto_pad: 'SAME_LOWER', strides: [2, 2] }, [1, 2, 3, 4], [2, 1, 3, 3]],
   ];
   for (const [name, attrs, xd, wd] of configs) {
     it(`${name}: shape and the sum over our taps are onnxruntime's; parents are a brute-force search's`, async () => {
@@ -157,6 +161,7 @@ describe('ConvTranspose in onnxruntime', () => {
       const y = forward.outputs.get('y')!;
       assert.deepEqual([...shapes.get('y')!], [...y.dims], 'shape');
       const geo = transposedGeometry(new OnnxNode(0, 't', 'ConvTranspose', '', ['x', 'w'], ['y'], new Map(Object.entries(attrs))), xd, wd);
+      const [gh, gw] = geo.axes;
       const [, cout, OH, OW] = y.dims;
       const G = (attrs.group as number) ?? 1, cinG = xd[1] / G, coutG = cout / G;
       const [H, W] = [xd[2], xd[3]], [kh, kw] = [wd[2], wd[3]];
@@ -165,12 +170,12 @@ describe('ConvTranspose in onnxruntime', () => {
       for (const convMode of ['contribution', 'activation', 'center'] as ConvMode[]) {
         for (let f = 0; f < y.data.length; f++) {
           const c = Math.floor(f / (OH * OW)), oy = Math.floor(f / OW) % OH, ox = f % OW, g = Math.floor(c / coutG);
-          const rows = tapsAt(geo.h, oy), cols = tapsAt(geo.w, ox);
+          const rows = tapsAt(gh, oy), cols = tapsAt(gw, ox);
           // Brute force: every (input channel, position, tap) whose scatter lands on (oy, ox).
           const sums = new Float64Array(cinG);
           let reached = false;
           for (let k = 0; k < cinG; k++) for (let iy = 0; iy < H; iy++) for (let ix = 0; ix < W; ix++) for (let u = 0; u < kh; u++) for (let v = 0; v < kw; v++) {
-            const sy = iy * geo.h.stride - geo.h.padBegin + u * geo.h.dilation, sx = ix * geo.w.stride - geo.w.padBegin + v * geo.w.dilation;
+            const sy = iy * gh.stride - gh.padBegin + u * gh.dilation, sx = ix * gw.stride - gw.padBegin + v * gw.dilation;
             if (sy !== oy || sx !== ox) continue;
             reached = true;
             sums[k] += x[at(g * cinG + k, iy, ix)] * w[wAt(g * cinG + k, c % coutG, u, v)];
@@ -182,9 +187,9 @@ describe('ConvTranspose in onnxruntime', () => {
           if (!reached) { assert.deepEqual(parents, [], `element ${f} holds the bias alone: no parent`); continue; }
           const k = sums.indexOf(Math.max(...sums)), ci = g * cinG + k;
           let want = -1, top = -Infinity;
-          if (convMode === 'center') want = at(ci, Math.min(H - 1, Math.floor(oy / geo.h.stride)), Math.min(W - 1, Math.floor(ox / geo.w.stride)));
+          if (convMode === 'center') want = at(ci, Math.min(H - 1, Math.floor(oy / gh.stride)), Math.min(W - 1, Math.floor(ox / gw.stride)));
           else for (let iy = 0; iy < H; iy++) for (let ix = 0; ix < W; ix++) for (let u = 0; u < kh; u++) for (let v = 0; v < kw; v++) {
-            if (iy * geo.h.stride - geo.h.padBegin + u * geo.h.dilation !== oy || ix * geo.w.stride - geo.w.padBegin + v * geo.w.dilation !== ox) continue;
+            if (iy * gh.stride - gh.padBegin + u * gh.dilation !== oy || ix * gw.stride - gw.padBegin + v * gw.dilation !== ox) continue;
             const val = convMode === 'activation' ? x[at(ci, iy, ix)] : x[at(ci, iy, ix)] * w[wAt(ci, c % coutG, u, v)];
             if (val > top) { top = val; want = at(ci, iy, ix); }
           }
@@ -194,9 +199,23 @@ describe('ConvTranspose in onnxruntime', () => {
     });
   }
 
-  it('refuses output_shape with a clear error', async () => {
-    const spec = model([{ op: 'ConvTranspose', name: 'up', inputs: ['x', 'w'], outputs: ['y'], attrs: { strides: [2, 2], output_shape: [5, 5] } }], [1, 1, 2, 2], { initializers: [f32('w', [1, 1, 2, 2], [1, 2, 3, 4])] });
-    const { open, forward } = await run(spec, Float32Array.of(1, 2, 3, 4));
-    assert.throws(() => open.unraveler.unravel(forward, 'y', 0, 'x'), /ConvTranspose node 'up'.*output_shape/s);
+  it('1-D and 3-D: shape and parents by value against onnxruntime (every output element reached by one tap, a 1×1 kernel)', async () => {
+    for (const [xd, wd, strides] of [[[1, 2, 5], [2, 3, 1], [2]], [[1, 2, 2, 3, 2], [2, 2, 1, 1, 1], [2, 1, 3]]] as const) {
+      const r = rng(xd.length);
+      // positive activations and a one-hot weight per output channel: y at a reached position is the picked channel's input
+      const x = Float32Array.from(randomTensor(numel([...xd]), r), (v) => Math.abs(v) + 0.1);
+      const w = new Float32Array(numel([...wd]));
+      for (let co = 0; co < wd[1]; co++) w[((co % wd[0]) * wd[1] + co)] = 1;
+      const spec = model([{ op: 'ConvTranspose', inputs: ['x', 'w'], outputs: ['y'], attrs: { strides: [...strides] } }], [...xd], { initializers: [f32('w', [...wd], w)] });
+      const { open, forward, shapes } = await run(spec, x);
+      const y = forward.outputs.get('y')!;
+      assert.deepEqual([...shapes.get('y')!], [...y.dims], `${xd.length - 2}-D shape`);
+      for (let f = 0; f < y.data.length; f++) {
+        const parents = [...open.unraveler.unravel(forward, 'y', f, 'x', { ...defaultUnravelOptions, convMode: 'contribution' }).input.fixations];
+        if (y.data[f] === 0) { assert.deepEqual(parents, [], `element ${f}: no tap, no parent`); continue; }
+        assert.equal(parents.length, 1, `element ${f}: one parent`);
+        assert.equal(x[parents[0]], y.data[f], `element ${f}: the parent holds its value`);
+      }
+    }
   });
 });

@@ -19,32 +19,46 @@ export interface TransposedAxis {
 }
 
 export interface TransposedGeometry {
-  readonly h: TransposedAxis;
-  readonly w: TransposedAxis;
+  /** The spatial axes, outermost first (1 to 3 of them). */
+  readonly axes: readonly TransposedAxis[];
   readonly group: number;
   readonly outDims: Shape;
 }
 
-/** Geometry from the attributes as the exporters write them (pads, output_padding); output_shape and SAME are refused. */
+/**
+ * Geometry from the attributes, for 1-D to 3-D: explicit pads and output_padding, or output_shape and auto_pad SAME,
+ * whose padding is the spec's: total = stride·(in − 1) + output_padding + (kernel − 1)·dilation + 1 − out, split
+ * as ⌊total / 2⌋ at the start for SAME_UPPER and total − ⌊total / 2⌋ otherwise (a negative total extends the end,
+ * as onnxruntime and ONNX's reference do). SAME without output_shape makes out = in · stride.
+ */
 export function transposedGeometry(node: OnnxNode, x: Shape, w: Shape): TransposedGeometry {
-  if (x.length !== 4 || w.length !== 4) throw new Error(`only 2-D transposed convolutions are supported (input rank ${x.length})`);
+  const rank = x.length - 2;
+  if (rank < 1 || rank > 3 || w.length !== x.length) throw new Error(`only 1-D to 3-D transposed convolutions are supported (input rank ${x.length}, weight rank ${w.length})`);
+  if (x[1] !== w[0]) throw new Error(`the input has ${x[1]} channels, the weight ${w[0]}`);
   const autoPad = node.string('auto_pad', 'NOTSET');
-  if (node.ints('output_shape') || (autoPad !== 'NOTSET' && autoPad !== 'VALID')) {
-    throw new UnsupportedError(node.opType, node.name, 'ConvTranspose with output_shape or auto_pad SAME has no rule (explicit pads and output_padding only)');
-  }
   const group = node.int('group', 1);
   const kernel = node.ints('kernel_shape') ?? w.slice(2);
-  const pads = autoPad === 'VALID' ? [0, 0, 0, 0] : node.ints('pads') ?? [0, 0, 0, 0];
-  const axis = (i: number): TransposedAxis => {
+  const pads = node.ints('pads') ?? new Array<number>(2 * rank).fill(0);
+  const outputShape = node.ints('output_shape');
+  const wanted = outputShape && (outputShape.length === x.length ? outputShape.slice(2) : outputShape);
+  if (wanted && wanted.length !== rank) throw new Error(`output_shape has ${wanted.length} dims for a ${rank}-D transposed convolution`);
+  const axes = Array.from({ length: rank }, (_, i): TransposedAxis => {
     const stride = node.ints('strides')?.[i] ?? 1;
     const dilation = node.ints('dilations')?.[i] ?? 1;
     const outPad = node.ints('output_padding')?.[i] ?? 0;
-    const out = stride * (x[2 + i] - 1) + outPad + (kernel[i] - 1) * dilation + 1 - pads[i] - pads[i + 2];
-    return { kernel: kernel[i], stride, dilation, padBegin: pads[i], size: x[2 + i], out };
-  };
-  const h = axis(0), wa = axis(1);
-  if (x[1] !== w[0]) throw new Error(`the input has ${x[1]} channels, the weight ${w[0]}`);
-  return { h, w: wa, group, outDims: [x[0], w[1] * group, h.out, wa.out] };
+    const natural = stride * (x[2 + i] - 1) + outPad + (kernel[i] - 1) * dilation + 1;
+    const base = { kernel: kernel[i], stride, dilation, size: x[2 + i] };
+    const same = autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER';
+    if (wanted || same) {
+      const out = wanted ? wanted[i] : x[2 + i] * stride;
+      const total = natural - out;
+      const half = Math.floor(total / 2);
+      return { ...base, padBegin: autoPad === 'SAME_UPPER' ? half : total - half, out };
+    }
+    const [begin, end] = autoPad === 'VALID' ? [0, 0] : [pads[i], pads[i + rank]];
+    return { ...base, padBegin: begin, out: natural - begin - end };
+  });
+  return { axes, group, outDims: [x[0], w[1] * group, ...axes.map((a) => a.out)] };
 }
 
 /** The input rows (or columns) and kernel taps that reach output row `o`: in = (o + padBegin − u·dilation) / stride. */
@@ -59,38 +73,55 @@ export function tapsAt(a: TransposedAxis, o: number): { input: number[]; tap: nu
   return { input, tap };
 }
 
-/** Parents (flat input indices) of output fixations, -1 where no tap reaches the element. `w` is [Cin, Cout/G, kh, kw]. */
+const unitAxis: TransposedAxis = { kernel: 1, stride: 1, dilation: 1, padBegin: 0, size: 1, out: 1 };
+
+/**
+ * Parents (flat input indices) of output fixations, -1 where no tap reaches the element. `w` is
+ * [Cin, Cout/G, ...kernel]. 1-D and 2-D are 3-D with leading axes of size 1, so one set of loops serves all.
+ */
 export function backConvTranspose(geo: TransposedGeometry, x: Activation, w: ArrayLike<number>, fix: Int32Array, mode: ConvMode): Int32Array {
-  const [, cin, H, W] = x.dims;
-  const [, cout, OH, OW] = geo.outDims;
+  const [, cin] = x.dims;
+  const lead = 3 - geo.axes.length;
+  const [ad, ah, aw] = [...new Array<TransposedAxis>(lead).fill(unitAxis), ...geo.axes];
+  const [D, H, W] = [ad.size, ah.size, aw.size];
+  const [OD, OH, OW] = [ad.out, ah.out, aw.out];
+  const cout = geo.outDims[1];
   const cinG = cin / geo.group, coutG = cout / geo.group;
-  const kh = geo.h.kernel, kw = geo.w.kernel;
+  const kd = ad.kernel, kh = ah.kernel, kw = aw.kernel;
+  const plane = OD * OH * OW;
   const parents = new Int32Array(fix.length);
   for (let n = 0; n < fix.length; n++) {
     const f = fix[n];
-    const ox = f % OW, oy = Math.floor(f / OW) % OH, c = Math.floor(f / (OW * OH)) % cout, b = Math.floor(f / (OW * OH * cout));
+    const ox = f % OW, oy = Math.floor(f / OW) % OH, oz = Math.floor(f / (OW * OH)) % OD;
+    const c = Math.floor(f / plane) % cout, b = Math.floor(f / (plane * cout));
     const g = Math.floor(c / coutG), co = c % coutG;
-    const rows = tapsAt(geo.h, oy), cols = tapsAt(geo.w, ox);
-    if (rows.input.length === 0 || cols.input.length === 0) { parents[n] = -1; continue; }
+    const deps = tapsAt(ad, oz), rows = tapsAt(ah, oy), cols = tapsAt(aw, ox);
+    if (deps.input.length === 0 || rows.input.length === 0 || cols.input.length === 0) { parents[n] = -1; continue; }
+    // every in-bounds tap reaching (oz, oy, ox): its input offset within a channel and its weight offset within a kernel
+    const at: number[] = [], tap: number[] = [];
+    for (let p = 0; p < deps.input.length; p++) for (let r = 0; r < rows.input.length; r++) for (let q = 0; q < cols.input.length; q++) {
+      at.push((deps.input[p] * H + rows.input[r]) * W + cols.input[q]);
+      tap.push((deps.tap[p] * kh + rows.tap[r]) * kw + cols.tap[q]);
+    }
+    const kernelSize = kd * kh * kw;
     let bestC = -1, bestSum = -Infinity;
     for (let k = 0; k < cinG; k++) {
-      const ci = g * cinG + k, base = (b * cin + ci) * H * W, wBase = (ci * coutG + co) * kh * kw;
+      const ci = g * cinG + k, base = (b * cin + ci) * D * H * W, wBase = (ci * coutG + co) * kernelSize;
       let s = 0;
-      for (let r = 0; r < rows.input.length; r++) for (let q = 0; q < cols.input.length; q++) {
-        s += (x.data[base + rows.input[r] * W + cols.input[q]] - x.zero) * x.scale * w[wBase + rows.tap[r] * kw + cols.tap[q]];
-      }
+      for (let t = 0; t < at.length; t++) s += (x.data[base + at[t]] - x.zero) * x.scale * w[wBase + tap[t]];
       if (s > bestSum) { bestSum = s; bestC = ci; }
     }
-    const base = (b * cin + bestC) * H * W, wBase = (bestC * coutG + co) * kh * kw;
+    const base = (b * cin + bestC) * D * H * W, wBase = (bestC * coutG + co) * kernelSize;
     if (mode === 'center') {
-      parents[n] = base + Math.min(H - 1, Math.floor(oy / geo.h.stride)) * W + Math.min(W - 1, Math.floor(ox / geo.w.stride));
+      const cz = Math.min(D - 1, Math.floor(oz / ad.stride)), cy = Math.min(H - 1, Math.floor(oy / ah.stride)), cx = Math.min(W - 1, Math.floor(ox / aw.stride));
+      parents[n] = base + (cz * H + cy) * W + cx;
       continue;
     }
     let best = -1, top = -Infinity;
-    for (let r = 0; r < rows.input.length; r++) for (let q = 0; q < cols.input.length; q++) {
-      const i = base + rows.input[r] * W + cols.input[q];
+    for (let t = 0; t < at.length; t++) {
+      const i = base + at[t];
       const a = (x.data[i] - x.zero) * x.scale;
-      const v = mode === 'activation' ? a : a * w[wBase + rows.tap[r] * kw + cols.tap[q]];
+      const v = mode === 'activation' ? a : a * w[wBase + tap[t]];
       if (v > top) { top = v; best = i; }
     }
     parents[n] = best;

@@ -20,7 +20,20 @@ export function isPassThrough(opType: string): boolean {
 
 export const passThroughRule: Rule = {
   // Dropout's mask is shaped like its input; BatchNormalization's training-mode running mean and variance like its
-  // input mean and variance (inputs 3, 4).
-  shape: (node, ins) => (ins[0] ? node.outputs.map((_, i) => (i === 0 || node.opType === 'Dropout' ? ins[0] : node.opType === 'BatchNormalization' ? ins[i + 2] : undefined)) : undefined),
+  // input mean and variance (inputs 3, 4); LayerNormalization's Mean and InvStdDev like its input with the
+  // normalized axes (axis onwards, default -1) kept as 1.
+  shape: (node, ins) => {
+    const x = ins[0];
+    if (!x) return undefined;
+    return node.outputs.map((_, i) => {
+      if (i === 0 || node.opType === 'Dropout') return x;
+      if (node.opType === 'BatchNormalization') return ins[i + 2];
+      if (node.opType === 'LayerNormalization') {
+        const axis = node.int('axis', -1), from = axis < 0 ? axis + x.length : axis;
+        return x.map((d, k) => (k < from ? d : 1));
+      }
+      return undefined;
+    });
+  },
   back: (_node, [fix]) => [fix],
 };
