@@ -61,12 +61,15 @@ describe('panel HTML: the webview security audit', () => {
     assert.match(html, /<title>&lt;img src=x onerror=alert\(1\)&gt;\.png · m<\/title>/);
   });
 
-  it("the panel's only resource root is dist/webview, which holds the bundle and nothing else", () => {
+  it("the webviews' only resource root is dist/webview, which holds their bundles and nothing else", () => {
     assert.equal(webviewRoot({ fsPath: repo } as never).fsPath, path.join(repo, 'dist', 'webview'));
     const files = fs.readdirSync(path.join(repo, 'dist', 'webview')).filter((f) => !f.endsWith('.map'));
-    assert.deepEqual(files.sort(), ['main.css', 'main.js']);
-    const bundle = fs.readFileSync(path.join(repo, 'dist', 'webview', 'main.js'), 'utf8');
-    assert.doesNotMatch(bundle, /\beval\(|new Function\(/, 'no eval in the webview bundle');
-    assert.doesNotMatch(bundle, /(fetch|XMLHttpRequest|WebSocket|EventSource)\s*\(\s*['"`]https?:/, 'no request to a remote origin');
+    // the explanation panel's bundle and stylesheet, and the sweep view's script
+    assert.deepEqual(files.sort(), ['main.css', 'main.js', 'sweep.js']);
+    for (const js of ['main.js', 'sweep.js']) {
+      const bundle = fs.readFileSync(path.join(repo, 'dist', 'webview', js), 'utf8');
+      assert.doesNotMatch(bundle, /\beval\(|new Function\(/, `no eval in ${js}`);
+      assert.doesNotMatch(bundle, /(fetch|XMLHttpRequest|WebSocket|EventSource)\s*\(\s*['"`]https?:/, `no request to a remote origin in ${js}`);
+    }
   });
 });
