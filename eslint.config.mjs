@@ -21,7 +21,25 @@ const hostSide = {
   })),
   patterns: [
     {
-      group: ['**/explain', '**/runtime/*', '**/preprocess/image', '**/heatmap/*', '**/onnx/*', '**/unravel/*', '**/unravel/rules/*', '**/engine/engine', '**/engine/main', '**/engine/activations', '**/engine/payload', '**/engine/failure', '**/sweep/run', '**/sweep/pool', '**/sweep/item', '**/sweep/worker', '**/sweep/thumbnails'],
+      group: [
+        '**/explain',
+        '**/runtime/*',
+        '**/preprocess/image',
+        '**/heatmap/*',
+        '**/onnx/*',
+        '**/unravel/*',
+        '**/unravel/rules/*',
+        '**/engine/engine',
+        '**/engine/main',
+        '**/engine/activations',
+        '**/engine/payload',
+        '**/engine/failure',
+        '**/sweep/run',
+        '**/sweep/pool',
+        '**/sweep/item',
+        '**/sweep/worker',
+        '**/sweep/thumbnails',
+      ],
       allowTypeImports: true,
       message: 'The extension host does not load the pipeline: ask the engine (src/engine/client.ts); import types only.',
     },
@@ -32,7 +50,10 @@ const hostSide = {
 // VS Code reaches them only through the adapter, src/panels/panel.ts.
 const vscodeFree = {
   ...hostSide,
-  paths: [...hostSide.paths, { name: 'vscode', message: 'The panel controller runs outside VS Code too: take what VS Code gives through its PanelHost (src/panels/panel.ts).' }],
+  paths: [
+    ...hostSide.paths,
+    { name: 'vscode', message: 'The panel controller runs outside VS Code too: take what VS Code gives through its PanelHost (src/panels/panel.ts).' },
+  ],
 };
 
 export default tseslint.config(
@@ -55,6 +76,16 @@ export default tseslint.config(
   },
   {
     files: ['scripts/**/*.mjs', 'test/**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', performance: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        performance: 'readonly',
+      },
+    },
   },
 );

@@ -37,7 +37,16 @@ const builds = [
     loader: { '.css': 'css' },
   },
   // the sweep view's script: its page is the sweep report, rendered by the host
-  { bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: true, logLevel: 'warning', entryPoints: ['webview-ui/src/sweep.ts'], outfile: 'dist/webview/sweep.js' },
+  {
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    sourcemap: true,
+    logLevel: 'warning',
+    entryPoints: ['webview-ui/src/sweep.ts'],
+    outfile: 'dist/webview/sweep.js',
+  },
 ].filter((b) => existsSync(b.entryPoints[0]));
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();

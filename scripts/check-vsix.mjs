@@ -87,8 +87,15 @@ function checkVsix(file) {
     check(`only ${platform}/${arch}'s native files (${natives.length})`, () => {
       const own = `${NATIVE}${platform}/${arch}/`;
       assert.ok(natives.includes(`${own}onnxruntime_binding.node`), 'the binding is missing');
-      assert.deepEqual(natives.filter((f) => !f.startsWith(own)), []);
-      assert.deepEqual(files.filter((f) => NATIVE_FILE.test(f) && !f.startsWith(own)), [], 'native files outside the target folder');
+      assert.deepEqual(
+        natives.filter((f) => !f.startsWith(own)),
+        [],
+      );
+      assert.deepEqual(
+        files.filter((f) => NATIVE_FILE.test(f) && !f.startsWith(own)),
+        [],
+        'native files outside the target folder',
+      );
     });
     for (const f of natives.filter((n) => NATIVE_FILE.test(n))) {
       check(`${f.slice(NATIVE.length)} is ${FORMAT[platform]} ${arch}`, () => {
@@ -97,12 +104,15 @@ function checkVsix(file) {
       });
     }
     const engine = path.join(dir, 'extension/dist/engine.js');
-    check('dist/engine.js requires onnxruntime-node from node_modules, which asks for the target\'s binding', () => {
+    check("dist/engine.js requires onnxruntime-node from node_modules, which asks for the target's binding", () => {
       assert.match(readFileSync(engine, 'utf8'), /require\("onnxruntime-node"\)/);
       const r = spawnSync(process.execPath, ['-e', PROBE, engine, platform, arch], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
       const asked = JSON.parse(r.stdout);
-      assert.deepEqual(asked.map((a) => path.relative(dir, a).split(path.sep).join('/')), [`${NATIVE}${platform}/${arch}/onnxruntime_binding.node`]);
+      assert.deepEqual(
+        asked.map((a) => path.relative(dir, a).split(path.sep).join('/')),
+        [`${NATIVE}${platform}/${arch}/onnxruntime_binding.node`],
+      );
       assert.ok(existsSync(asked[0]));
     });
     if (target === `${process.platform}-${process.arch}`) {
@@ -127,7 +137,11 @@ function listFiles(dir) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const given = process.argv.slice(2);
-  const vsixes = given.length ? given : readdirSync(ROOT).filter((f) => /^cnn-fixations-.+\.vsix$/.test(f)).map((f) => path.join(ROOT, f));
+  const vsixes = given.length
+    ? given
+    : readdirSync(ROOT)
+        .filter((f) => /^cnn-fixations-.+\.vsix$/.test(f))
+        .map((f) => path.join(ROOT, f));
   if (!vsixes.length) {
     console.error('no cnn-fixations-*.vsix here: run `npm run package -- --all-targets` first');
     process.exit(2);

@@ -41,7 +41,9 @@ function explain(k, versus) {
 }
 
 function compare(a, b) {
-  let shared = 0, lo = 0, hi = 0;
+  let shared = 0,
+    lo = 0,
+    hi = 0;
   for (const [f, m] of a.mass) {
     const n = b.mass.get(f);
     if (n !== undefined) shared++;

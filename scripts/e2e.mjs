@@ -73,7 +73,10 @@ async function contextMenu(page, name, item, shot) {
   await entry.click();
   // A click that lands while the menu is still settling can leave it open with the entry only highlighted
   // (seen once in CI): the entry has the focus then, and Enter activates it.
-  const closed = await entry.waitFor({ state: 'detached', timeout: 3000 }).then(() => true, () => false);
+  const closed = await entry.waitFor({ state: 'detached', timeout: 3000 }).then(
+    () => true,
+    () => false,
+  );
   if (!closed) {
     await page.keyboard.press('Enter');
     await entry.waitFor({ state: 'detached', timeout: 5000 });
@@ -94,7 +97,10 @@ async function canvasPixels(frame) {
 /** Ids of the explanation engines (dist/engine.js of the installed extension) running under this scratch folder. */
 function enginePids(scratch) {
   const ps = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).stdout;
-  return ps.split('\n').filter((l) => l.includes(scratch.extensionsDir) && l.includes(path.join('dist', 'engine.js'))).map((l) => Number(l.trim().split(/\s+/)[0]));
+  return ps
+    .split('\n')
+    .filter((l) => l.includes(scratch.extensionsDir) && l.includes(path.join('dist', 'engine.js')))
+    .map((l) => Number(l.trim().split(/\s+/)[0]));
 }
 
 function alive(pid) {
@@ -144,7 +150,10 @@ try {
 
   await step('the installed extension loads onnxruntime-node in Node 24 (what its extension host runs)', async () => {
     const installed = path.join(scratch.extensionsDir, listed.trim().replace('@', '-'));
-    const r = spawnSync(path.join(NODE24_BIN, 'node'), ['-e', "const o = require('onnxruntime-node'); console.log(o.env.versions.common)"], { cwd: installed, encoding: 'utf8' });
+    const r = spawnSync(path.join(NODE24_BIN, 'node'), ['-e', "const o = require('onnxruntime-node'); console.log(o.env.versions.common)"], {
+      cwd: installed,
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^1\.\d+\.\d+/);
     // the explanation engine ships too; run by hand (no IPC channel) it loads its bundle and onnxruntime, then says what it is
@@ -284,7 +293,8 @@ try {
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Get started with CNN Fixations' }).first().click();
     const walk = page.locator('.gettingStartedContainer');
     await walk.getByText('Explain the demo', { exact: true }).first().waitFor({ timeout: 30000 });
-    for (const title of ['Explain your own image', 'Use your own model', 'Sweep a labelled folder']) await walk.getByText(title, { exact: true }).first().waitFor();
+    for (const title of ['Explain your own image', 'Use your own model', 'Sweep a labelled folder'])
+      await walk.getByText(title, { exact: true }).first().waitFor();
     await page.waitForTimeout(1500); // the step's picture loads
     await page.screenshot({ path: path.join(ART, '11-walkthrough.png') });
     await walk.getByRole('button', { name: 'Open Demo' }).first().click();

@@ -52,7 +52,14 @@ async function packageTarget({ target, out }) {
   // without one the links stay relative, as they are in the repository and in the installed extension.
   const { repository } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
   try {
-    await createVSIX({ cwd: ROOT, target, ignoreFile: ignore, packagePath: path.join(ROOT, out), rewriteRelativeLinks: !!repository, allowMissingRepository: !repository });
+    await createVSIX({
+      cwd: ROOT,
+      target,
+      ignoreFile: ignore,
+      packagePath: path.join(ROOT, out),
+      rewriteRelativeLinks: !!repository,
+      allowMissingRepository: !repository,
+    });
   } catch (e) {
     console.error(`vsce package --target ${target} failed: ${e.message}`);
     process.exit(1);

@@ -8,7 +8,9 @@ import { ROOT, checkTools, runExtensionTests } from './vscode-server.mjs';
 
 checkTools();
 const t0 = Date.now();
-const tsc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'test/vscode/tsconfig.json')], { stdio: 'inherit' });
+const tsc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'test/vscode/tsconfig.json')], {
+  stdio: 'inherit',
+});
 if (tsc.status !== 0) {
   console.error('compiling test/vscode failed');
   console.log('0 passed, 1 failed');

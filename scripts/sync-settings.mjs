@@ -7,7 +7,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { outputFiles } = await esbuild.build({ entryPoints: [path.join(root, 'src/shared/settings.ts')], bundle: true, format: 'esm', write: false, logLevel: 'warning' });
+const { outputFiles } = await esbuild.build({
+  entryPoints: [path.join(root, 'src/shared/settings.ts')],
+  bundle: true,
+  format: 'esm',
+  write: false,
+  logLevel: 'warning',
+});
 const { configurationProperties } = await import(`data:text/javascript;base64,${Buffer.from(outputFiles[0].text).toString('base64')}`);
 const file = path.join(root, 'package.json');
 const pkg = JSON.parse(readFileSync(file, 'utf8'));

@@ -116,8 +116,10 @@ export async function startCodeServer(s, { extraArgs = [], timeoutMs = 30000, ve
   const t0 = Date.now();
   const args = [
     ...baseArgs(s),
-    '--bind-addr', '127.0.0.1:0',
-    '--auth', 'none',
+    '--bind-addr',
+    '127.0.0.1:0',
+    '--auth',
+    'none',
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
@@ -127,7 +129,10 @@ export async function startCodeServer(s, { extraArgs = [], timeoutMs = 30000, ve
   ];
   const proc = spawn(path.join(NODE24_BIN, 'node'), args, { env: s.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
-  const onData = (d) => { log += d; if (verbose) process.stderr.write(`[code-server] ${d}`); };
+  const onData = (d) => {
+    log += d;
+    if (verbose) process.stderr.write(`[code-server] ${d}`);
+  };
   proc.stdout.on('data', onData);
   proc.stderr.on('data', onData);
   const exited = new Promise((r) => proc.on('exit', r));
@@ -135,11 +140,17 @@ export async function startCodeServer(s, { extraArgs = [], timeoutMs = 30000, ve
     const timer = setTimeout(() => reject(new Error(`code-server did not start in ${timeoutMs} ms:\n${log}`)), timeoutMs);
     const check = () => {
       const m = /HTTP server listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(log);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
     };
     proc.stdout.on('data', check);
     proc.stderr.on('data', check);
-    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`code-server exited (${code}):\n${log}`)); });
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`code-server exited (${code}):\n${log}`));
+    });
   });
   return {
     url,
@@ -149,13 +160,27 @@ export async function startCodeServer(s, { extraArgs = [], timeoutMs = 30000, ve
     log: () => log,
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) {
-        try { process.kill(-proc.pid, 'SIGTERM'); } catch { /* already gone */ }
-        const t = setTimeout(() => { try { process.kill(-proc.pid, 'SIGKILL'); } catch { /* gone */ } }, 5000);
+        try {
+          process.kill(-proc.pid, 'SIGTERM');
+        } catch {
+          /* already gone */
+        }
+        const t = setTimeout(() => {
+          try {
+            process.kill(-proc.pid, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
+        }, 5000);
         await exited;
         clearTimeout(t);
       }
       // the extension host and pty host are in the same process group (detached: true): make sure they are gone too
-      try { process.kill(-proc.pid, 'SIGKILL'); } catch { /* gone */ }
+      try {
+        process.kill(-proc.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
     },
   };
 }
@@ -170,8 +195,13 @@ export async function launchChromium(scratch) {
     // keep Chromium's "Crash Reports" and caches out of ~/.config and ~/.cache
     env: { ...process.env, XDG_CONFIG_HOME: scratch.env.XDG_CONFIG_HOME, XDG_CACHE_HOME: scratch.env.XDG_CACHE_HOME },
     args: [
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
     ],
   });
 }
@@ -180,7 +210,8 @@ export async function launchChromium(scratch) {
 export const remoteUri = (host, p) => `vscode-remote://${host}${path.resolve(p)}`;
 
 // workbench chatter that is not from the tests
-const NOISE = /^(Canceled|Resolv|Creating a socket|Updating additional|Ignoring fetching|\[reconnection-grace-time\]|\[Service Worker\]|\[AgentHost|\[AccountPolicyGate\])/;
+const NOISE =
+  /^(Canceled|Resolv|Creating a socket|Updating additional|Ignoring fetching|\[reconnection-grace-time\]|\[Service Worker\]|\[AgentHost|\[AccountPolicyGate\])/;
 
 /**
  * The code-server counterpart of `code --extensionDevelopmentPath=A --extensionTestsPath=B [folder]`:
@@ -191,21 +222,32 @@ const NOISE = /^(Canceled|Resolv|Creating a socket|Updating additional|Ignoring 
  * Resolves to the exit code.
  */
 export async function runExtensionTests({
-  extensionDevelopmentPath, extensionTestsPath, folder, userDataDir, extensionsDir, env = {},
-  timeoutMs = Number(process.env.VSCODE_TEST_TIMEOUT_MS || 600000), log = (l) => console.log(l),
+  extensionDevelopmentPath,
+  extensionTestsPath,
+  folder,
+  userDataDir,
+  extensionsDir,
+  env = {},
+  timeoutMs = Number(process.env.VSCODE_TEST_TIMEOUT_MS || 600000),
+  log = (l) => console.log(l),
 }) {
   const t0 = Date.now();
   const devPaths = [].concat(extensionDevelopmentPath);
   const scratch = makeScratch('vscode-it-', { userDataDir, extensionsDir, folder });
   Object.assign(scratch.env, env); // e.g. extensionTestsEnv: the extension host inherits the server's environment
-  let server, browser, code = 1, summary;
+  let server,
+    browser,
+    code = 1,
+    summary;
   try {
     server = await startCodeServer(scratch, { extraArgs: ['--vscode-option', 'enable-smoke-test-driver'] });
     log(`code-server ${server.url} up in ${server.startMs} ms`);
     browser = await launchChromium(scratch);
     const page = browser.pages()[0] ?? (await browser.newPage());
     let onExit;
-    const done = new Promise((resolve) => { onExit = resolve; });
+    const done = new Promise((resolve) => {
+      onExit = resolve;
+    });
     await page.exposeFunction('codeAutomationExit', (exitCode) => onExit(exitCode));
     await page.exposeFunction('codeAutomationLog', (type, args) => {
       const text = format(...(Array.isArray(args) ? args : [args]));
@@ -223,7 +265,9 @@ export async function runExtensionTests({
     let timer;
     code = await Promise.race([
       done,
-      new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`tests did not finish in ${timeoutMs} ms`)), timeoutMs); }),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`tests did not finish in ${timeoutMs} ms`)), timeoutMs);
+      }),
     ]);
     clearTimeout(timer);
     log(`extension tests exited with code ${code} after ${Date.now() - t0} ms in all`);

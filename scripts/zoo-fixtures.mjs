@@ -31,8 +31,13 @@ export function zooRoot() {
 /** Hash of every generator source file (names and contents), so any edit makes a new zoo. */
 export function generatorHash() {
   const h = createHash('sha256');
-  for (const f of readdirSync(generatorDir).filter((n) => n.endsWith('.py')).sort()) {
-    h.update(f).update('\0').update(readFileSync(join(generatorDir, f))).update('\0');
+  for (const f of readdirSync(generatorDir)
+    .filter((n) => n.endsWith('.py'))
+    .sort()) {
+    h.update(f)
+      .update('\0')
+      .update(readFileSync(join(generatorDir, f)))
+      .update('\0');
   }
   const only = process.env.CNN_FIXATIONS_ZOO_ONLY;
   return h.digest('hex').slice(0, 16) + (only ? `-only-${createHash('sha256').update(only).digest('hex').slice(0, 8)}` : '');
@@ -58,7 +63,10 @@ export function ensureZoo({ generate = true, log = (m) => process.stderr.write(m
   const only = process.env.CNN_FIXATIONS_ZOO_ONLY ? ['--only', process.env.CNN_FIXATIONS_ZOO_ONLY] : [];
   // The photos that calibrate BatchNorm: the repository's (src/fixtures), always given, so the generator never looks elsewhere.
   const env = { ...process.env, CNN_FIXATIONS_IMAGES: fixtureImages() };
-  const r = spawnSync(python, ['-B', '-W', 'ignore', join(generatorDir, 'zoo_gen.py'), dir, ...only], { stdio: ['ignore', process.stderr, process.stderr], env });
+  const r = spawnSync(python, ['-B', '-W', 'ignore', join(generatorDir, 'zoo_gen.py'), dir, ...only], {
+    stdio: ['ignore', process.stderr, process.stderr],
+    env,
+  });
   if (r.error) throw new Error(`cannot run ${python}: ${r.error.message}. The generator needs Debian's python3-torch, python3-torchvision and python3-onnx.`);
   if (r.status !== 0 || !existsSync(join(dir, 'manifest.json'))) throw new Error(`the zoo generator failed (exit ${r.status}); see its output above`);
   const current = generatorHash().replace(/-only-.*/, '');

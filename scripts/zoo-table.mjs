@@ -71,12 +71,12 @@ export function section({ manifest, results, rules }) {
     'counts never growing through conv / pool / concat / add, the same result from a second forward pass and, for',
     'models under 150 MB, from the CLI in a fresh process), ❌ OP when',
     'the walk stopped at an operator it cannot backtrack, — when the zoo does not make that variant.',
-    'Every fixture that explains is also explained with masses: mode weighted must keep the paper\'s fixations at every',
+    "Every fixture that explains is also explained with masses: mode weighted must keep the paper's fixations at every",
     'layer with masses summing to 1 (lost only on constant padding); the column *discriminative* is mode',
     'discriminative on the opset 13 export: ✅ and the classifier the contrast started at (the first node with',
-    'weights from the output; above it the walk is the paper\'s), ❌ when it failed (the error is listed below).',
+    "weights from the output; above it the walk is the paper's), ❌ when it failed (the error is listed below).",
     '',
-    'The fixtures come from `scripts/fixtures/zoo_gen.py` (Debian\'s `/usr/bin/python3` with torch, torchvision and',
+    "The fixtures come from `scripts/fixtures/zoo_gen.py` (Debian's `/usr/bin/python3` with torch, torchvision and",
     'onnx; seeded random weights, BatchNorm statistics calibrated on the photos of test-fixtures/real; QDQ variants from a small',
     'static quantizer of our own) and are cached outside the repository in',
     '`${XDG_CACHE_HOME:-~/.cache}/cnn-fixations/zoo/<hash of the generator>`; `npm run test:zoo` makes them on its',
@@ -95,7 +95,13 @@ export function section({ manifest, results, rules }) {
   }
   const hand = sweep.filter((f) => f.kind === 'handmade');
   if (hand.length) {
-    lines.push('', 'Hand-built graphs (onnx.helper) for lineages torchvision does not export:', '', '| graph | what it covers | result | discriminative |', '|---|---|:-:|:-:|');
+    lines.push(
+      '',
+      'Hand-built graphs (onnx.helper) for lineages torchvision does not export:',
+      '',
+      '| graph | what it covers | result | discriminative |',
+      '|---|---|:-:|:-:|',
+    );
     for (const f of hand) lines.push(`| ${f.name} | ${f.doc} | ${cell(byName.get(f.name))} | ${discriminativeCell(byName.get(f.name))} |`);
   }
   const failures = results.flatMap((r) => [
@@ -124,7 +130,8 @@ function main() {
   const text = section(load());
   const readmePath = join(repo, 'README.md');
   const readme = readFileSync(readmePath, 'utf8');
-  const s = readme.indexOf(START), e = readme.indexOf(END);
+  const s = readme.indexOf(START),
+    e = readme.indexOf(END);
   const current = s >= 0 && e > s ? readme.slice(s, e + END.length) : undefined;
   if (process.argv.includes('--check')) {
     if (current === text) console.log('zoo-table: README.md is up to date with the sweep');

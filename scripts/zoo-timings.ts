@@ -83,7 +83,9 @@ async function main(): Promise<void> {
       const r = { name: f.name, family: f.family, ...(await measure(path.join(dir, f.file!), photo, runs)) };
       rows.push(r);
       const flag = r.ratio > 0.3 ? 'above 0.3×' : '';
-      console.log(`| ${r.name} | ${r.forwardMs.toFixed(1)} | ${r.forwardKeepMs.toFixed(1)} | ${r.kept} | ${r.unravelMs.toFixed(1)} | ${r.ratio.toFixed(2)} | ${flag} |`);
+      console.log(
+        `| ${r.name} | ${r.forwardMs.toFixed(1)} | ${r.forwardKeepMs.toFixed(1)} | ${r.kept} | ${r.unravelMs.toFixed(1)} | ${r.ratio.toFixed(2)} | ${flag} |`,
+      );
     } catch (e) {
       console.log(`| ${f.name} | error: ${(e as Error).message.split('\n')[0]} | | | | | |`);
     }

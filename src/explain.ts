@@ -58,7 +58,9 @@ export type ExplainOverrides = ExplainOptions & ClassOptions;
 
 /** Probabilities: the output itself when it already is a distribution, else its softmax. */
 export function probabilities(scores: ArrayLike<number>): Float64Array {
-  let sum = 0, min = Infinity, max = -Infinity;
+  let sum = 0,
+    min = Infinity,
+    max = -Infinity;
   for (let i = 0; i < scores.length; i++) {
     sum += scores[i];
     min = Math.min(min, scores[i]);
@@ -145,7 +147,10 @@ export class Explainer {
       const { modelWidth: mw, modelHeight: mh, resizedWidth, resizedHeight } = maps[0];
       const dims = spec.layout === 'NCHW' ? [1, spec.channels, mh, mw] : [1, mh, mw, spec.channels];
       const kept = keptTensors(model.model.graph, model.unraveler.constants, spec.name, dims, model.plan.expose);
-      checkMemory(explanationNeed({ width: resizedWidth, height: resizedHeight }, { dims, bytesPerElement: spec.elemType === 2 ? 1 : 4 }, kept, maps.length), memoryBudget(options));
+      checkMemory(
+        explanationNeed({ width: resizedWidth, height: resizedHeight }, { dims, bytesPerElement: spec.elemType === 2 ? 1 : 4 }, kept, maps.length),
+        memoryBudget(options),
+      );
       const resized = resizeFor(img, maps[0]);
       for (const map of maps) prepared.push({ feed: cropToTensor(resized, map, spec, preset), map });
       picture = { width: img.width, height: img.height, rgba: img.rgba, path: label };
@@ -200,13 +205,20 @@ export class Explainer {
     const versus = overrides.versus;
     const mode = o.mode ?? defaultMode;
     const contrastFor = (v: View): ClassContrast | undefined =>
-      versus !== undefined ? classContrast({ kind: 'versus', versus }, k, v.logits) : mode === 'discriminative' ? classContrast({ kind: 'others' }, k, v.logits) : undefined;
+      versus !== undefined
+        ? classContrast({ kind: 'versus', versus }, k, v.logits)
+        : mode === 'discriminative'
+          ? classContrast({ kind: 'others' }, k, v.logits)
+          : undefined;
     const masses = versus !== undefined || mode !== 'paper';
     const base = { convMode: o.convMode ?? convModeFor(mode, versus), flattenMode: o.flattenMode ?? defaultUnravelOptions.flattenMode };
     const agreeing = this.views.filter((v) => topK(v.probs, 1)[0] === k);
     const traced = agreeing.length ? agreeing : this.views;
     const t0 = performance.now();
-    const walks = traced.map((v) => ({ v, unravel: this.model.unraveler.unravel(v.forward, this.outputName, k, this.spec.name, { ...base, masses, contrast: contrastFor(v) }) }));
+    const walks = traced.map((v) => ({
+      v,
+      unravel: this.model.unraveler.unravel(v.forward, this.outputName, k, this.spec.name, { ...base, masses, contrast: contrastFor(v) }),
+    }));
     const t1 = performance.now();
     const { width, height } = this.picture;
     const points: Point[] = [];
@@ -249,7 +261,14 @@ export class Explainer {
       model: { path: this.model.model.path, input: { name: this.spec.name, shape: [...this.forward.values.get(this.spec.name)!.dims] } },
       predictions: this.predictions(o.top),
       target: { index: k, label: this.label(k) },
-      layers: unravel.layers.map((l) => ({ node: l.node, op: l.op, tensor: l.tensor, shape: [...l.shape], count: l.count, ...(l.notes.length ? { notes: l.notes } : {}) })),
+      layers: unravel.layers.map((l) => ({
+        node: l.node,
+        op: l.op,
+        tensor: l.tensor,
+        shape: [...l.shape],
+        count: l.count,
+        ...(l.notes.length ? { notes: l.notes } : {}),
+      })),
       inputFixations: fixations,
       points,
       keptPoints,
@@ -299,7 +318,8 @@ function logitsOf(model: OpenModel, forward: ForwardResult, scores: ArrayLike<nu
   if (tensor === model.outputNames[0]) return Float64Array.from(scores);
   if (!scale) return model.unraveler.values(forward, tensor);
   const q = forward.values.get(tensor);
-  const s = model.unraveler.constants.float(scale)?.[0] ?? 1, z = zero ? model.unraveler.constants.float(zero)?.[0] ?? 0 : 0;
+  const s = model.unraveler.constants.float(scale)?.[0] ?? 1,
+    z = zero ? (model.unraveler.constants.float(zero)?.[0] ?? 0) : 0;
   if (!q) throw new Error(`the forward pass did not keep the logits '${tensor}'`);
   return Float64Array.from(q.data, (v) => (v - z) * s);
 }

@@ -81,12 +81,15 @@ export function resolveClass(text: string, labels: readonly string[] | undefined
     if (k >= classCount) throw new RangeError(`${what} ${k} is out of range: the model has ${classCount} classes (0–${classCount - 1})`);
     return k;
   }
-  if (!labels) throw new RangeError(`${what} '${t}' is not a number, and the model's classes have no names: give an index from 0 to ${classCount - 1}, or a labels file`);
+  if (!labels)
+    throw new RangeError(`${what} '${t}' is not a number, and the model's classes have no names: give an index from 0 to ${classCount - 1}, or a labels file`);
   const q = namesOf(t)[0] ?? '';
   const hits = labels.map((l, i) => (namesOf(l).includes(q) ? i : -1)).filter((i) => i >= 0 && i < classCount);
   if (hits.length === 1) return hits[0];
   if (hits.length > 1) {
-    throw new RangeError(`${what} '${t}' names ${hits.length} classes: ${hits.map((i) => `${labels[i].split(',')[0].trim()} (${i})`).join(', ')}; give the index`);
+    throw new RangeError(
+      `${what} '${t}' names ${hits.length} classes: ${hits.map((i) => `${labels[i].split(',')[0].trim()} (${i})`).join(', ')}; give the index`,
+    );
   }
   throw new RangeError(`no class is named '${t}' (${what}); the nearest labels: ${nearestLabels(t, labels.slice(0, classCount)).join(', ')}`);
 }

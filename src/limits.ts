@@ -14,7 +14,12 @@ export class LimitError extends Error {}
 const raise = (key: 'maxMegapixels' | 'memoryLimit') => `--${options[key].flag[0]}, setting ${SECTION}.${options[key].setting}`;
 
 const MB = 1024 * 1024;
-export const mb = (bytes: number): string => (bytes >= 10 * 1024 * MB ? `${(bytes / 1024 / MB).toFixed(0)} GB` : bytes >= 1024 * MB ? `${(bytes / 1024 / MB).toFixed(1)} GB` : `${Math.ceil(bytes / MB)} MB`);
+export const mb = (bytes: number): string =>
+  bytes >= 10 * 1024 * MB
+    ? `${(bytes / 1024 / MB).toFixed(0)} GB`
+    : bytes >= 1024 * MB
+      ? `${(bytes / 1024 / MB).toFixed(1)} GB`
+      : `${Math.ceil(bytes / MB)} MB`;
 
 /** The largest image, in pixels. */
 export function maxPixels(o: Pick<RunOptions, 'maxMegapixels'>): number {
@@ -45,7 +50,10 @@ export interface MemoryNeed {
 export function checkMemory(need: MemoryNeed, budget: number): void {
   const total = need.parts.reduce((a, p) => a + p.bytes, 0);
   if (total <= budget) return;
-  const parts = need.parts.filter((p) => p.bytes > 0).map((p) => `${p.what} ${mb(p.bytes)}`).join(', ');
+  const parts = need.parts
+    .filter((p) => p.bytes > 0)
+    .map((p) => `${p.what} ${mb(p.bytes)}`)
+    .join(', ');
   const largest = need.largest ? `; the largest kept tensor, '${need.largest.name}', alone takes ${mb(need.largest.bytes)}` : '';
   throw new LimitError(
     `explaining this would take about ${mb(total)} of memory (${parts}${largest}), more than the limit of ${mb(budget)}: ` +
@@ -62,7 +70,13 @@ const count = (dims: readonly number[]): number => dims.reduce((a, d) => a * d, 
  * What one forward pass of `graph` on an input of `dims` would keep: the tensors the walk needs (`kept`, the
  * exposure plan's), with shapes inferred from the input's. Tensors whose shape cannot be inferred count 0.
  */
-export function keptTensors(graph: OnnxGraph, constants: Constants, input: string, dims: readonly number[], kept: readonly string[]): { name: string; bytes: number }[] {
+export function keptTensors(
+  graph: OnnxGraph,
+  constants: Constants,
+  input: string,
+  dims: readonly number[],
+  kept: readonly string[],
+): { name: string; bytes: number }[] {
   const shapes = inferShapes(graph, constants, new Map([[input, [...dims]]]));
   return kept.flatMap((name) => {
     const s = shapes.get(name);
@@ -71,7 +85,12 @@ export function keptTensors(graph: OnnxGraph, constants: Constants, input: strin
 }
 
 /** The memory an explanation of `views` crops of a `resized` image would need: the resized image, the inputs, the kept tensors. */
-export function explanationNeed(resized: { width: number; height: number }, input: { dims: readonly number[]; bytesPerElement: number }, kept: readonly { name: string; bytes: number }[], views: number): MemoryNeed {
+export function explanationNeed(
+  resized: { width: number; height: number },
+  input: { dims: readonly number[]; bytesPerElement: number },
+  kept: readonly { name: string; bytes: number }[],
+  views: number,
+): MemoryNeed {
   const largest = kept.reduce<{ name: string; bytes: number } | undefined>((a, t) => (!a || t.bytes > a.bytes ? t : a), undefined);
   return {
     parts: [

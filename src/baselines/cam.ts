@@ -46,21 +46,35 @@ function spatialMean(node: OnnxNode, constants: Constants): boolean {
 export function findCamHead(graph: OnnxGraph, constants: Constants, output: string): CamHead {
   const path: OnnxNode[] = [];
   const fail = (why: string) =>
-    new CamError(`CAM needs scores that are a linear layer on globally averaged conv maps (GlobalAveragePool → [Flatten] → Gemm/MatMul); ${why} (from the output: ${describe(path)}). Use --method fixations or occlusion for this model.`);
+    new CamError(
+      `CAM needs scores that are a linear layer on globally averaged conv maps (GlobalAveragePool → [Flatten] → Gemm/MatMul); ${why} (from the output: ${describe(path)}). Use --method fixations or occlusion for this model.`,
+    );
   let name = output;
   let fc: OnnxNode | undefined;
   for (;;) {
     const p = graph.producer.get(name);
     if (!p) throw fail('the output comes from no node');
     path.push(p);
-    if (scoreSide.has(p.opType)) { name = p.input(0); continue; }
+    if (scoreSide.has(p.opType)) {
+      name = p.input(0);
+      continue;
+    }
     if (p.opType === 'Add') {
       const [a, b] = [p.input(0), p.input(1)];
-      if (constants.has(b)) { name = a; continue; }
-      if (constants.has(a)) { name = b; continue; }
+      if (constants.has(b)) {
+        name = a;
+        continue;
+      }
+      if (constants.has(a)) {
+        name = b;
+        continue;
+      }
       throw fail('an Add of two activations sits before the scores');
     }
-    if ((p.opType === 'Gemm' || p.opType === 'MatMul') && constants.has(p.input(1)) && !constants.has(p.input(0))) { fc = p; break; }
+    if ((p.opType === 'Gemm' || p.opType === 'MatMul') && constants.has(p.input(1)) && !constants.has(p.input(0))) {
+      fc = p;
+      break;
+    }
     throw fail(`${p.label} produces the scores, not a linear layer with constant weights`);
   }
   const w = constants.get(fc.input(1))!;
@@ -80,7 +94,10 @@ export function findCamHead(graph: OnnxGraph, constants: Constants, output: stri
     const p = graph.producer.get(name);
     if (!p) throw fail('the linear layer reads the graph input');
     path.push(p);
-    if (vectorSide.has(p.opType)) { name = p.input(0); continue; }
+    if (vectorSide.has(p.opType)) {
+      name = p.input(0);
+      continue;
+    }
     if (spatialMean(p, constants)) return { features: p.input(0), pool: p, fc, channels, classes, weights };
     throw fail(`the linear layer reads ${p.label}, not a global average pool`);
   }
@@ -90,14 +107,19 @@ export function findCamHead(graph: OnnxGraph, constants: Constants, output: stri
  * Σ_c W[k,c]·A_c over the H×W map, from the features tensor (batch 0, NCHW). Checks that the map has
  * the head's channel count and, for an AveragePool, that its kernel spans the whole map.
  */
-export function camMap(head: CamHead, features: { readonly dims: Shape; readonly data: Values }, k: number): { rows: number; cols: number; values: Float32Array } {
+export function camMap(
+  head: CamHead,
+  features: { readonly dims: Shape; readonly data: Values },
+  k: number,
+): { rows: number; cols: number; values: Float32Array } {
   const d = features.dims;
   if (d.length !== 4) throw new CamError(`the pooled tensor '${head.features}' has shape [${d.join(',')}], not N×C×H×W`);
   const [, c, h, w] = d;
   if (c !== head.channels) throw new CamError(`the pooled tensor '${head.features}' has ${c} channels but ${head.fc.label} takes ${head.channels}`);
   if (head.pool.opType === 'AveragePool') {
     const ks = head.pool.ints('kernel_shape') ?? [];
-    if (ks[0] !== h || ks[1] !== w) throw new CamError(`${head.pool.label} averages ${ks.join('×')} windows of a ${h}×${w} map: not a global average, so CAM does not apply`);
+    if (ks[0] !== h || ks[1] !== w)
+      throw new CamError(`${head.pool.label} averages ${ks.join('×')} windows of a ${h}×${w} map: not a global average, so CAM does not apply`);
   }
   if (k < 0 || k >= head.classes) throw new RangeError(`class ${k} is out of range for ${head.classes} classes`);
   const plane = h * w;

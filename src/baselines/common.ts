@@ -31,7 +31,8 @@ const NODES_ON_SHORTER_SIDE = 128;
 export function gridToHeat(g: GridMap, map: CoordinateMap, empty = false): HeatMap {
   const { originalWidth: width, originalHeight: height } = map;
   const step = Math.max(1, Math.floor(Math.min(width, height) / NODES_ON_SHORTER_SIDE));
-  const gw = Math.ceil((width - 1) / step) + 1, gh = Math.ceil((height - 1) / step) + 1;
+  const gw = Math.ceil((width - 1) / step) + 1,
+    gh = Math.ceil((height - 1) / step) + 1;
   const grid = new Float32Array(gw * gh);
   if (!empty) {
     // Original pixel → model pixel (inverse of toOriginal) → grid cell coordinate, per axis.
@@ -50,10 +51,16 @@ export function gridToHeat(g: GridMap, map: CoordinateMap, empty = false): HeatM
     const v = g.values;
     for (let j = 0; j < gh; j++) {
       if (!ay.inside[j]) continue;
-      const y = ay.pos[j], y0 = Math.floor(y), y1 = Math.min(g.rows - 1, y0 + 1), fy = y - y0;
+      const y = ay.pos[j],
+        y0 = Math.floor(y),
+        y1 = Math.min(g.rows - 1, y0 + 1),
+        fy = y - y0;
       for (let i = 0; i < gw; i++) {
         if (!ax.inside[i]) continue;
-        const x = ax.pos[i], x0 = Math.floor(x), x1 = Math.min(g.cols - 1, x0 + 1), fx = x - x0;
+        const x = ax.pos[i],
+          x0 = Math.floor(x),
+          x1 = Math.min(g.cols - 1, x0 + 1),
+          fx = x - x0;
         const top = v[y0 * g.cols + x0] * (1 - fx) + v[y0 * g.cols + x1] * fx;
         const bottom = v[y1 * g.cols + x0] * (1 - fx) + v[y1 * g.cols + x1] * fx;
         grid[j * gw + i] = top * (1 - fy) + bottom * fy;
@@ -65,7 +72,8 @@ export function gridToHeat(g: GridMap, map: CoordinateMap, empty = false): HeatM
 
 /** (v − min) / (max − min); `flat` when all values are equal (no information to show). */
 export function minMax(values: Float32Array): { values: Float32Array; flat: boolean } {
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (const v of values) {
     if (v < lo) lo = v;
     if (v > hi) hi = v;
@@ -95,7 +103,14 @@ export function targetClass(explainer: Explainer, classIndex?: number): number {
  * An Explanation for a map-only method: no fixations or points (empty lists), the map as the heat, and
  * the threshold box (largest region ≥ 20% of the maximum), since there are no points to box.
  */
-export function mapExplanation(explainer: Explainer, k: number, method: Exclude<Method, 'fixations'>, heat: HeatMap, methodMs: number, heatmapMs: number): Explanation {
+export function mapExplanation(
+  explainer: Explainer,
+  k: number,
+  method: Exclude<Method, 'fixations'>,
+  heat: HeatMap,
+  methodMs: number,
+  heatmapMs: number,
+): Explanation {
   const t0 = performance.now();
   const box = thresholdBox(heat);
   const input = explainer.forward.values.get(explainer.spec.name)!;

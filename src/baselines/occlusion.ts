@@ -68,7 +68,8 @@ export async function occlusionScores(
       const wi = start + j - 1;
       if (wi < 0) continue; // the intact input comes first
       const [x0, y0] = windows[wi];
-      const x1 = Math.min(w, x0 + patch), y1 = Math.min(h, y0 + patch);
+      const x1 = Math.min(w, x0 + patch),
+        y1 = Math.min(h, y0 + patch);
       for (let y = y0; y < y1; y++) {
         for (let x = x0; x < x1; x++) {
           for (let ch = 0; ch < c; ch++) copy[layout === 'NCHW' ? ch * h * w + y * w + x : (y * w + x) * c + ch] = 0;
@@ -83,7 +84,8 @@ export async function occlusionScores(
 /** Mean score drop of class k over the patches covering each model-input pixel (row-major h×w). */
 export function occlusionMap(s: OcclusionScores, k: number): Float32Array {
   const { width: w, height: h, patch } = s;
-  const sum = new Float64Array(w * h), count = new Uint16Array(w * h);
+  const sum = new Float64Array(w * h),
+    count = new Uint16Array(w * h);
   s.windows.forEach(([x0, y0], i) => {
     const drop = s.base[k] - s.occluded[i][k];
     for (let y = y0; y < Math.min(h, y0 + patch); y++) {

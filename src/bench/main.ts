@@ -41,9 +41,10 @@ const repo = path.resolve(__dirname, '..');
 const image = fixturePath('images/pelican.jpeg');
 
 function realModels(): BenchModel[] {
-  return [
-    'mobilenetv2-12-dequantized-fp32', 'mobilenetv2-12-int8', 'shufflenet-v2-12-dequantized-fp32', 'shufflenet-v2-12-qdq',
-  ].map((n) => ({ name: n, path: fixturePath(`models/${n}.onnx`) }));
+  return ['mobilenetv2-12-dequantized-fp32', 'mobilenetv2-12-int8', 'shufflenet-v2-12-dequantized-fp32', 'shufflenet-v2-12-qdq'].map((n) => ({
+    name: n,
+    path: fixturePath(`models/${n}.onnx`),
+  }));
 }
 
 /** The generated architecture fixtures, when the zoo has been made (npm run test:zoo makes it). */
@@ -68,7 +69,8 @@ async function time<T>(f: () => Promise<T> | T): Promise<[number, T]> {
 async function measure(m: BenchModel, runs: number): Promise<ModelResult> {
   // onnxruntime's environment starts on first use: pay that before timing anything.
   await ort.InferenceSession.create(fixturePath('models/mnist-8.onnx'));
-  const creates: number[] = [], opens: number[] = [];
+  const creates: number[] = [],
+    opens: number[] = [];
   for (let i = 0; i < 3; i++) {
     const [tc, s] = await time(() => ort.InferenceSession.create(m.path));
     creates.push(tc);
@@ -146,12 +148,15 @@ const f1 = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
 
 export function markdownTable(results: readonly ModelResult[]): string {
-  const head = '| model | plain forward ms | forward + intermediates ms | unravel ms | heat map ms | explain ms (× plain) | unravel × plain | class switch ms | ORT session ms | cold open ms (× ORT) | peak RSS MB (goal 2×file+300) |';
+  const head =
+    '| model | plain forward ms | forward + intermediates ms | unravel ms | heat map ms | explain ms (× plain) | unravel × plain | class switch ms | ORT session ms | cold open ms (× ORT) | peak RSS MB (goal 2×file+300) |';
   const rule = '|---|---|---|---|---|---|---|---|---|---|---|';
-  const rows = results.map((r) =>
-    `| ${r.name} | ${f1(r.plainForwardMs)} | ${f1(r.forwardWithIntermediatesMs)} (${r.exposedTensors} kept) | ${f1(r.unravelMs)} | ${f1(r.heatmapMs)} | ` +
-    `${f1(r.explainMs)} (${ratio(r.explainMs, r.plainForwardMs)}) | ${ratio(r.unravelMs, r.plainForwardMs)} | ${f1(r.classSwitchMs)} | ` +
-    `${f1(r.sessionCreateMs)} | ${f1(r.coldOpenMs)} (${ratio(r.coldOpenMs, r.sessionCreateMs)}) | ${r.peakRssMb.toFixed(0)} (${(2 * r.fileMb + 300).toFixed(0)}) |`);
+  const rows = results.map(
+    (r) =>
+      `| ${r.name} | ${f1(r.plainForwardMs)} | ${f1(r.forwardWithIntermediatesMs)} (${r.exposedTensors} kept) | ${f1(r.unravelMs)} | ${f1(r.heatmapMs)} | ` +
+      `${f1(r.explainMs)} (${ratio(r.explainMs, r.plainForwardMs)}) | ${ratio(r.unravelMs, r.plainForwardMs)} | ${f1(r.classSwitchMs)} | ` +
+      `${f1(r.sessionCreateMs)} | ${f1(r.coldOpenMs)} (${ratio(r.coldOpenMs, r.sessionCreateMs)}) | ${r.peakRssMb.toFixed(0)} (${(2 * r.fileMb + 300).toFixed(0)}) |`,
+  );
   return [head, rule, ...rows].join('\n');
 }
 
@@ -217,13 +222,18 @@ async function main(argv: string[]): Promise<void> {
   };
   const table = markdownTable(results);
   console.log(table);
-  console.log(`\n${machine.cpus}, ${machine.memoryGb} GB, Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}, ${runs} warm runs, load ${machine.loadAverage.join(' ')}`);
+  console.log(
+    `\n${machine.cpus}, ${machine.memoryGb} GB, Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}, ${runs} warm runs, load ${machine.loadAverage.join(' ')}`,
+  );
   const dir = path.join(repo, 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
   // A run over some models only must not replace the full table the README quotes.
   const stem = only ? 'partial' : 'latest';
   fs.writeFileSync(path.join(dir, `${stem}.json`), JSON.stringify(json, null, 1) + '\n');
-  fs.writeFileSync(path.join(dir, `${stem}.md`), `${table}\n\n${machine.cpus}, Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}, ${runs} warm runs, ${machine.date}\n`);
+  fs.writeFileSync(
+    path.join(dir, `${stem}.md`),
+    `${table}\n\n${machine.cpus}, Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}, ${runs} warm runs, ${machine.date}\n`,
+  );
   console.log(`wrote bench/results/${stem}.{md,json}`);
   const out = arg('--json');
   if (out) fs.writeFileSync(out, JSON.stringify(json, null, 1) + '\n');

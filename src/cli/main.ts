@@ -49,15 +49,19 @@ function describe(x: Explanation): string {
     r.settings.method && r.settings.method !== 'fixations'
       ? `method   ${r.settings.method} (a saliency map; no fixations, the box thresholds the map)`
       : `mode     ${modeLine(r)}`,
-    ...(r.settings.method && r.settings.method !== 'fixations' ? [] : [`fixations ${r.inputFixations.length} at the input → ${r.points.length} points, ${r.keptPoints.length} kept; ${r.layers.length} layer steps`]),
+    ...(r.settings.method && r.settings.method !== 'fixations'
+      ? []
+      : [`fixations ${r.inputFixations.length} at the input → ${r.points.length} points, ${r.keptPoints.length} kept; ${r.layers.length} layer steps`]),
     `box      ${r.box ? `[${r.box.join(', ')}]` : 'none (no fixations reached the image)'}${r.peak ? ` · peak (${r.peak.join(', ')})` : ''}`,
     `timings  load ${t.loadMs.toFixed(1)} ms · preprocess ${t.preprocessMs.toFixed(1)} ms · inference ${t.inferenceMs.toFixed(1)} ms · unravel ${t.unravelMs.toFixed(1)} ms · heatmap ${t.heatmapMs.toFixed(1)} ms`,
   ];
   const notes = r.layers.filter((l) => l.notes?.length);
   if (notes.length) lines.push(`fall-backs at ${notes.length} layer(s), e.g. ${notes[0].op} '${notes[0].node}': ${notes[0].notes![0]}`);
   if (r.inputFixations.length < 5 && r.settings.flattenMode === 'argmax' && flattensSpatialMap(x)) {
-    lines.push('note     a fully connected layer reads a flattened feature map and keeps one input per neuron (flatten mode argmax);\n' +
-      '         with a single such layer that leaves few fixations: try --flatten-mode positive');
+    lines.push(
+      'note     a fully connected layer reads a flattened feature map and keeps one input per neuron (flatten mode argmax);\n' +
+        '         with a single such layer that leaves few fixations: try --flatten-mode positive',
+    );
   }
   return lines.join('\n');
 }
@@ -94,8 +98,17 @@ export async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       ...optionFlags(),
-      tensor: { type: 'string' }, class: { type: 'string' }, versus: { type: 'string' }, method: { type: 'string' }, json: { type: 'string' }, png: { type: 'string' },
-      html: { type: 'string' }, out: { type: 'string' }, opacity: { type: 'string' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      tensor: { type: 'string' },
+      class: { type: 'string' },
+      versus: { type: 'string' },
+      method: { type: 'string' },
+      json: { type: 'string' },
+      png: { type: 'string' },
+      html: { type: 'string' },
+      out: { type: 'string' },
+      opacity: { type: 'string' },
+      debug: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
@@ -122,7 +135,8 @@ export async function main(argv: string[]): Promise<number> {
   const method = values.method === undefined ? 'fixations' : methods.find((m) => m === values.method);
   if (!method) throw new UsageError(`--method must be one of ${methods.join(', ')}, got "${values.method}"`);
   const options = runOptions(values);
-  if (values.versus !== undefined && options.mode === 'paper') throw new UsageError("--versus explains with masses: leave out --mode paper (the paper's method has no contrast)");
+  if (values.versus !== undefined && options.mode === 'paper')
+    throw new UsageError("--versus explains with masses: leave out --mode paper (the paper's method has no contrast)");
   if (values.versus !== undefined && method !== 'fixations') throw new UsageError(`--versus explains with CNN Fixations: leave out --method ${method}`);
   const input: InputSource = values.tensor ? { tensor: values.tensor } : { image: image! };
   const explainer = await Explainer.create(model, input, options);

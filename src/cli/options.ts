@@ -37,7 +37,8 @@ export function optionsHelp(): string {
     if (o.kind !== 'choice') continue;
     const values = [...(o.auto ? [o.auto] : []), ...o.values];
     const width = Math.max(...values.map(([v]) => v.length)) + 2;
-    for (const [v, meaning] of values) out.push(' '.repeat(COLUMN + 2) + v.padEnd(width) + wrap(meaning + (v === o.default ? ' (default)' : ''), COLUMN + 2 + width).join('\n'));
+    for (const [v, meaning] of values)
+      out.push(' '.repeat(COLUMN + 2) + v.padEnd(width) + wrap(meaning + (v === o.default ? ' (default)' : ''), COLUMN + 2 + width).join('\n'));
   }
   return out.join('\n');
 }

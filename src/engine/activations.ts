@@ -30,7 +30,22 @@ const outputQuant: Readonly<Record<string, readonly [number, number]>> = {
   QLinearConcat: [0, 1],
 };
 /** Ops that move quantized values without changing their scale. */
-const keepsQuant = new Set(['MaxPool', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Transpose', 'Identity', 'Split', 'Slice', 'Pad', 'Concat', 'Gather', 'DepthToSpace', 'SpaceToDepth']);
+const keepsQuant = new Set([
+  'MaxPool',
+  'Reshape',
+  'Flatten',
+  'Squeeze',
+  'Unsqueeze',
+  'Transpose',
+  'Identity',
+  'Split',
+  'Slice',
+  'Pad',
+  'Concat',
+  'Gather',
+  'DepthToSpace',
+  'SpaceToDepth',
+]);
 
 export class Activations {
   private inspected: Promise<ValueMap> | undefined;

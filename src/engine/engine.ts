@@ -72,7 +72,13 @@ export class Engine {
   constructor(private readonly hooks: EngineHooks) {}
 
   stats(): EngineStats {
-    return { pid: process.pid, forwardPasses: this.forwardPasses, inspectionRuns: this.inspectionRuns, sessionsOpened: this.sessionsOpened, handles: this.held.size };
+    return {
+      pid: process.pid,
+      forwardPasses: this.forwardPasses,
+      inspectionRuns: this.inspectionRuns,
+      sessionsOpened: this.sessionsOpened,
+      handles: this.held.size,
+    };
   }
 
   /** Answers one request: its reply, or what failed as a FailedResponse (main.ts sends it to the host as it is). */
@@ -103,7 +109,8 @@ export class Engine {
       case 'sweep':
         return this.sweep(r);
       case 'crash':
-        if (!this.hooks.crash) throw new Refused('the crash request is for tests: the engine honours it only with CNN_FIXATIONS_ENGINE_TEST=1 in its environment');
+        if (!this.hooks.crash)
+          throw new Refused('the crash request is for tests: the engine honours it only with CNN_FIXATIONS_ENGINE_TEST=1 in its environment');
         return this.hooks.crash();
       default: {
         const never: never = r;

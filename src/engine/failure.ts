@@ -36,10 +36,20 @@ export function toFailure(e: unknown): EngineFailure {
     };
   }
   if (e instanceof ModelFileError) {
-    return { kind: 'model-file', title: 'Cannot load the model', message: e.message, hint: 'Check that the file is a complete ONNX model (re-export it, or open it in onnxruntime or Netron). The panel explains again when the file changes.' };
+    return {
+      kind: 'model-file',
+      title: 'Cannot load the model',
+      message: e.message,
+      hint: 'Check that the file is a complete ONNX model (re-export it, or open it in onnxruntime or Netron). The panel explains again when the file changes.',
+    };
   }
   if (e instanceof RuntimeError) {
-    return { kind: 'runtime', title: 'onnxruntime failed', message: e.message, hint: 'Check the input size and preprocessing preset (setting cnnFixations.preset) against what the model expects.' };
+    return {
+      kind: 'runtime',
+      title: 'onnxruntime failed',
+      message: e.message,
+      hint: 'Check the input size and preprocessing preset (setting cnnFixations.preset) against what the model expects.',
+    };
   }
   if (e instanceof ImageError) {
     return { kind: 'image', title: 'Cannot read the image', message: e.message, hint: `Use an image file: ${formatNames}.` };
@@ -47,10 +57,20 @@ export function toFailure(e: unknown): EngineFailure {
   if (e instanceof LimitError) return { kind: 'limit', title: 'Too large to explain', message: e.message };
   if (e instanceof NonFiniteError) return { kind: 'non-finite', title: 'The model computes NaN or Inf', message: e.message };
   if (e instanceof InputSpecError) {
-    return { kind: 'input-spec', title: 'Not an image classifier input', message: e.message, hint: 'CNN Fixations explains models with one image input (N×C×H×W or N×H×W×C) and a class-score output.' };
+    return {
+      kind: 'input-spec',
+      title: 'Not an image classifier input',
+      message: e.message,
+      hint: 'CNN Fixations explains models with one image input (N×C×H×W or N×H×W×C) and a class-score output.',
+    };
   }
   if (e instanceof UnravelError) {
-    return { kind: 'unravel', title: 'The walk failed', message: e.message, hint: 'Try another conv or flatten mode in the settings; if it persists, report it with the model.' };
+    return {
+      kind: 'unravel',
+      title: 'The walk failed',
+      message: e.message,
+      hint: 'Try another conv or flatten mode in the settings; if it persists, report it with the model.',
+    };
   }
   if (e instanceof NoHandle) return { kind: 'no-handle', title: 'Explanation gone', message: e.message, hint: 'Press Rerun to explain it again.' };
   if (e instanceof Refused) return { kind: 'refused', title: 'Request refused', message: e.message };

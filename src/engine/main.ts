@@ -7,7 +7,9 @@ import { toFailure } from './failure';
 import type { EngineRequest, FromEngine } from './protocol';
 
 if (!process.send) {
-  console.error("dist/engine.js is CNN Fixations' explanation engine: the VS Code extension starts it with an IPC channel (child_process.fork). To explain from a terminal, use dist/cli.js.");
+  console.error(
+    "dist/engine.js is CNN Fixations' explanation engine: the VS Code extension starts it with an IPC channel (child_process.fork). To explain from a terminal, use dist/cli.js.",
+  );
   process.exit(2);
 }
 

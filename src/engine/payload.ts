@@ -15,7 +15,11 @@ export function modelSummary(e: Explainer): ModelSummary {
   const g = e.model.model.graph;
   const counts = new Map<string, number>();
   for (const n of g.nodes) counts.set(n.opType, (counts.get(n.opType) ?? 0) + 1);
-  const io = (v: { name: string; dims: readonly (number | string)[] | undefined; elemType: number }) => ({ name: v.name, dims: v.dims ?? [], type: dataTypeName(v.elemType) });
+  const io = (v: { name: string; dims: readonly (number | string)[] | undefined; elemType: number }) => ({
+    name: v.name,
+    dims: v.dims ?? [],
+    type: dataTypeName(v.elemType),
+  });
   return {
     path: e.model.model.path,
     fileName: e.model.model.path.split(/[\\/]/).pop() ?? e.model.model.path,

@@ -196,7 +196,7 @@ export interface Replies {
  * (the engine holds no such explanation), refused (a request the engine does not allow), unexpected.
  */
 export type FailureKind =
-  | 'unsupported' | 'model-file' | 'runtime' | 'image' | 'input-spec' | 'unravel' | 'range' | 'limit' | 'non-finite' | 'no-handle' | 'refused' | 'unexpected';
+  'unsupported' | 'model-file' | 'runtime' | 'image' | 'input-spec' | 'unravel' | 'range' | 'limit' | 'non-finite' | 'no-handle' | 'refused' | 'unexpected';
 
 /** An error as the panel shows it (title, message, node, hint), plus its kind and, for a node without a rule, the node. */
 export interface EngineFailure {

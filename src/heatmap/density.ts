@@ -35,15 +35,20 @@ export function densityMap(points: readonly Point[], width: number, height: numb
   points.forEach(([x, y], i) => weight.set(y * width + x, (weight.get(y * width + x) ?? 0) + (weights ? weights[i] : 1)));
   const reach = 3.5 * sigma;
   const inv = 1 / (2 * sigma * sigma);
-  const gx = new Float32Array(gw), gy = new Float32Array(gh);
+  const gx = new Float32Array(gw),
+    gy = new Float32Array(gh);
   for (const [key, w] of weight) {
-    const px = key % width, py = (key - px) / width;
-    const i0 = Math.max(0, Math.ceil((px - reach) / step)), i1 = Math.min(gw - 1, Math.floor((px + reach) / step));
-    const j0 = Math.max(0, Math.ceil((py - reach) / step)), j1 = Math.min(gh - 1, Math.floor((py + reach) / step));
+    const px = key % width,
+      py = (key - px) / width;
+    const i0 = Math.max(0, Math.ceil((px - reach) / step)),
+      i1 = Math.min(gw - 1, Math.floor((px + reach) / step));
+    const j0 = Math.max(0, Math.ceil((py - reach) / step)),
+      j1 = Math.min(gh - 1, Math.floor((py + reach) / step));
     for (let i = i0; i <= i1; i++) gx[i] = Math.exp(-((i * step - px) ** 2) * inv);
     for (let j = j0; j <= j1; j++) gy[j] = w * Math.exp(-((j * step - py) ** 2) * inv);
     for (let j = j0; j <= j1; j++) {
-      const row = j * gw, b = gy[j];
+      const row = j * gw,
+        b = gy[j];
       for (let i = i0; i <= i1; i++) grid[row + i] += b * gx[i];
     }
   }
@@ -58,7 +63,8 @@ export function heatPeak(map: HeatMap): [number, number] | null {
   if (map.empty) return null;
   let best = 0;
   for (let i = 1; i < map.grid.length; i++) if (map.grid[i] > map.grid[best]) best = i;
-  const i = best % map.gridWidth, j = (best - i) / map.gridWidth;
+  const i = best % map.gridWidth,
+    j = (best - i) / map.gridWidth;
   return [Math.min(map.width - 1, i * map.step), Math.min(map.height - 1, j * map.step)];
 }
 
@@ -66,13 +72,18 @@ export function heatPeak(map: HeatMap): [number, number] | null {
 export function heatAt(map: HeatMap, x: number, y: number): number {
   const gx = Math.min(map.gridWidth - 1, Math.max(0, x / map.step));
   const gy = Math.min(map.gridHeight - 1, Math.max(0, y / map.step));
-  const i = Math.min(map.gridWidth - 2, Math.floor(gx)), j = Math.min(map.gridHeight - 2, Math.floor(gy));
+  const i = Math.min(map.gridWidth - 2, Math.floor(gx)),
+    j = Math.min(map.gridHeight - 2, Math.floor(gy));
   if (i < 0 || j < 0) {
     // A grid one node wide or high: read along the other axis only.
-    const ii = Math.round(gx), jj = Math.round(gy);
+    const ii = Math.round(gx),
+      jj = Math.round(gy);
     return map.grid[jj * map.gridWidth + ii];
   }
-  const fx = gx - i, fy = gy - j, g = map.grid, w = map.gridWidth;
+  const fx = gx - i,
+    fy = gy - j,
+    g = map.grid,
+    w = map.gridWidth;
   return (g[j * w + i] * (1 - fx) + g[j * w + i + 1] * fx) * (1 - fy) + (g[(j + 1) * w + i] * (1 - fx) + g[(j + 1) * w + i + 1] * fx) * fy;
 }
 

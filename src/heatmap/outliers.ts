@@ -41,13 +41,15 @@ export function keptByMass(points: readonly Point[], weights: ArrayLike<number> 
   }
   const neighbours = new Map<number, number>();
   for (const key of weight.keys()) {
-    const x = key % width, y = Math.floor(key / width);
+    const x = key % width,
+      y = Math.floor(key / width);
     const [cx, cy] = cellOf(x, y);
     let mass = 0;
     for (let dy = -1; dy <= 1; dy++) {
       for (let dx = -1; dx <= 1; dx++) {
         for (const other of cells.get(`${cx + dx},${cy + dy}`) ?? []) {
-          const ox = other % width, oy = Math.floor(other / width);
+          const ox = other % width,
+            oy = Math.floor(other / width);
           if ((ox - x) ** 2 + (oy - y) ** 2 <= r2) mass += weight.get(other)!;
         }
       }

@@ -11,11 +11,23 @@ export async function encodePng(width: number, height: number, rgba: Uint8Array)
 }
 
 /** The exported picture of an explanation (see overlayPicture), from the core's heat map. */
-export function composeOverlay(img: Picture, heat: HeatMap | undefined, points: readonly OverlayPoint[], box: Box | null, o?: OverlayOptions): Picture & { rgba: Uint8Array } {
+export function composeOverlay(
+  img: Picture,
+  heat: HeatMap | undefined,
+  points: readonly OverlayPoint[],
+  box: Box | null,
+  o?: OverlayOptions,
+): Picture & { rgba: Uint8Array } {
   return overlayPicture(img, heat && !heat.empty ? heatGridOf(heat) : undefined, points, box, o);
 }
 
-export async function renderOverlayPng(img: Picture, heat: HeatMap | undefined, points: readonly OverlayPoint[], box: Box | null, o?: OverlayOptions): Promise<Buffer> {
+export async function renderOverlayPng(
+  img: Picture,
+  heat: HeatMap | undefined,
+  points: readonly OverlayPoint[],
+  box: Box | null,
+  o?: OverlayOptions,
+): Promise<Buffer> {
   const pic = composeOverlay(img, heat, points, box, o);
   return encodePng(pic.width, pic.height, pic.rgba);
 }

@@ -76,21 +76,31 @@ const utf8 = new TextDecoder();
 function attrValue(a: onnx.IAttributeProto, readExternal?: ExternalDataReader): AttrValue | undefined {
   // AttributeProto.AttributeType: FLOAT=1 INT=2 STRING=3 TENSOR=4 GRAPH=5 FLOATS=6 INTS=7 STRINGS=8
   switch (a.type) {
-    case 1: return a.f ?? 0;
-    case 2: return toNumber(a.i);
-    case 3: return utf8.decode(a.s ?? new Uint8Array());
-    case 4: return a.t ? tensorFromProto(a.t, readExternal) : undefined;
-    case 6: return Array.from(a.floats ?? []);
-    case 7: return (a.ints ?? []).map(toNumber);
-    case 8: return (a.strings ?? []).map((s) => utf8.decode(s));
-    default: return undefined; // graphs and sparse tensors: ops that hold them have no rule
+    case 1:
+      return a.f ?? 0;
+    case 2:
+      return toNumber(a.i);
+    case 3:
+      return utf8.decode(a.s ?? new Uint8Array());
+    case 4:
+      return a.t ? tensorFromProto(a.t, readExternal) : undefined;
+    case 6:
+      return Array.from(a.floats ?? []);
+    case 7:
+      return (a.ints ?? []).map(toNumber);
+    case 8:
+      return (a.strings ?? []).map((s) => utf8.decode(s));
+    default:
+      return undefined; // graphs and sparse tensors: ops that hold them have no rule
   }
 }
 
 function valueInfo(v: onnx.IValueInfoProto): ValueInfo {
   const tt = v.type?.tensor_type;
-  const dims = tt?.shape?.dim?.map((d): Dim => (d.dim_value !== undefined && d.dim_value !== null && toNumber(d.dim_value) > 0 ? toNumber(d.dim_value) : (d.dim_param ?? '')));
-  return { name: v.name ?? '', elemType: tt?.elem_type ?? 0, dims: tt?.shape ? dims ?? [] : undefined };
+  const dims = tt?.shape?.dim?.map((d): Dim =>
+    d.dim_value !== undefined && d.dim_value !== null && toNumber(d.dim_value) > 0 ? toNumber(d.dim_value) : (d.dim_param ?? ''),
+  );
+  return { name: v.name ?? '', elemType: tt?.elem_type ?? 0, dims: tt?.shape ? (dims ?? []) : undefined };
 }
 
 /** The tensor a Constant node produces, from whichever of its value attributes is set. */
@@ -114,10 +124,12 @@ function topologicalOrder(nodes: readonly onnx.INodeProto[], available: Set<stri
   nodes.forEach((n, i) => n.output?.forEach((o) => o && producedBy.set(o, i)));
   const waiting = nodes.map((n) => new Set((n.input ?? []).filter((x) => x && !available.has(x) && producedBy.has(x))));
   const dependents = new Map<number, number[]>();
-  waiting.forEach((deps, i) => deps.forEach((x) => {
-    const p = producedBy.get(x)!;
-    dependents.set(p, [...(dependents.get(p) ?? []), i]);
-  }));
+  waiting.forEach((deps, i) =>
+    deps.forEach((x) => {
+      const p = producedBy.get(x)!;
+      dependents.set(p, [...(dependents.get(p) ?? []), i]);
+    }),
+  );
   const ready: number[] = [];
   waiting.forEach((d, i) => d.size === 0 && ready.push(i));
   const order: number[] = [];

@@ -32,7 +32,9 @@ export function externalDataReader(modelPath: string): ExternalDataReader {
     try {
       fd = fs.openSync(file, 'r');
     } catch {
-      throw new ModelFileError(`tensor '${tensorName}' is stored in '${ref.location}', which is missing beside the model; copy it next to ${path.basename(modelPath)}`);
+      throw new ModelFileError(
+        `tensor '${tensorName}' is stored in '${ref.location}', which is missing beside the model; copy it next to ${path.basename(modelPath)}`,
+      );
     }
     try {
       const length = ref.length ?? fs.fstatSync(fd).size - ref.offset;
@@ -62,7 +64,8 @@ export function loadModelFile(file: string): LoadedModel {
     proto = skimModelFile(file);
     graph = buildGraph(proto, reader);
   } catch (e) {
-    if (e instanceof NotOnnxError || e instanceof TruncatedModelError) throw new ModelFileError(`${file} is not a usable ONNX model: ${e.message}; it may be truncated or corrupt`);
+    if (e instanceof NotOnnxError || e instanceof TruncatedModelError)
+      throw new ModelFileError(`${file} is not a usable ONNX model: ${e.message}; it may be truncated or corrupt`);
     throw new ModelFileError(`${file} could not be read as an ONNX model: ${(e as Error).message}`);
   }
   const usesExternalData = [...graph.constants.values()].some((c) => c.external);

@@ -17,7 +17,10 @@ type Int64 = number | { toNumber(): number };
 
 // eslint-disable-next-line @typescript-eslint/no-namespace
 export declare namespace onnx {
-  interface IStringStringEntryProto { key?: string | null; value?: string | null }
+  interface IStringStringEntryProto {
+    key?: string | null;
+    value?: string | null;
+  }
   interface ITensorProto {
     dims?: Int64[] | null;
     data_type?: number | null;
@@ -52,11 +55,17 @@ export declare namespace onnx {
     domain?: string | null;
     attribute?: IAttributeProto[] | null;
   }
-  interface IDimension { dim_value?: Int64 | null; dim_param?: string | null }
+  interface IDimension {
+    dim_value?: Int64 | null;
+    dim_param?: string | null;
+  }
   interface ITypeProto {
     tensor_type?: { elem_type?: number | null; shape?: { dim?: IDimension[] | null } | null } | null;
   }
-  interface IValueInfoProto { name?: string | null; type?: ITypeProto | null }
+  interface IValueInfoProto {
+    name?: string | null;
+    type?: ITypeProto | null;
+  }
   interface IGraphProto {
     node?: INodeProto[] | null;
     name?: string | null;
@@ -65,7 +74,10 @@ export declare namespace onnx {
     output?: IValueInfoProto[] | null;
     value_info?: IValueInfoProto[] | null;
   }
-  interface IOperatorSetIdProto { domain?: string | null; version?: Int64 | null }
+  interface IOperatorSetIdProto {
+    domain?: string | null;
+    version?: Int64 | null;
+  }
   interface IModelProto {
     ir_version?: Int64 | null;
     opset_import?: IOperatorSetIdProto[] | null;

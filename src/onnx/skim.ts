@@ -15,7 +15,10 @@ export class TruncatedModelError extends Error {}
 class FileBytes {
   private window = Buffer.alloc(0);
   private start = 0;
-  constructor(private readonly fd: number, readonly size: number) {}
+  constructor(
+    private readonly fd: number,
+    readonly size: number,
+  ) {}
 
   private fill(pos: number, min: number): void {
     if (pos < 0 || pos + min > this.size) throw new TruncatedModelError(`the file ends at byte ${this.size}, inside a field that needs ${pos + min}`);
@@ -43,7 +46,8 @@ class FileBytes {
 
   /** A varint at pos: [value, position after it]. */
   varint(pos: number): [number, number] {
-    let value = 0, mul = 1;
+    let value = 0,
+      mul = 1;
     for (let i = 0; i < 10; i++) {
       const b = this.byte(pos + i);
       value += (b & 0x7f) * mul;
@@ -65,14 +69,28 @@ interface Field {
 
 function fieldAt(f: FileBytes, pos: number, limit: number): Field {
   const [tag, p] = f.varint(pos);
-  const number = Math.floor(tag / 8), wire = tag % 8;
-  let payload = p, end: number;
+  const number = Math.floor(tag / 8),
+    wire = tag % 8;
+  let payload = p,
+    end: number;
   switch (wire) {
-    case 0: end = f.varint(p)[1]; break;
-    case 1: end = p + 8; break;
-    case 2: { const [len, q] = f.varint(p); payload = q; end = q + len; break; }
-    case 5: end = p + 4; break;
-    default: throw new TruncatedModelError(`wire type ${wire} at byte ${pos} is not protobuf as ONNX writes it`);
+    case 0:
+      end = f.varint(p)[1];
+      break;
+    case 1:
+      end = p + 8;
+      break;
+    case 2: {
+      const [len, q] = f.varint(p);
+      payload = q;
+      end = q + len;
+      break;
+    }
+    case 5:
+      end = p + 4;
+      break;
+    default:
+      throw new TruncatedModelError(`wire type ${wire} at byte ${pos} is not protobuf as ONNX writes it`);
   }
   if (end > limit) throw new TruncatedModelError(`a field at byte ${pos} runs past the end of its message (byte ${limit})`);
   return { number, wire, start: pos, payload, end };
@@ -80,14 +98,16 @@ function fieldAt(f: FileBytes, pos: number, limit: number): Field {
 
 /** The fields of the message in [start, end). */
 function* fields(f: FileBytes, start: number, end: number): Generator<Field> {
-  for (let pos = start; pos < end; ) {
+  for (let pos = start; pos < end;) {
     const field = fieldAt(f, pos, end);
     yield field;
     pos = field.end;
   }
 }
 
-const MODEL_GRAPH = 7, GRAPH_INITIALIZER = 5, TENSOR_RAW_DATA = 9;
+const MODEL_GRAPH = 7,
+  GRAPH_INITIALIZER = 5,
+  TENSOR_RAW_DATA = 9;
 
 function skimTensor(f: FileBytes, start: number, end: number, location: string): onnx.ITensorProto {
   const kept: Buffer[] = [];

@@ -3,13 +3,40 @@
 import type { onnx } from './schema';
 
 export const DataType = {
-  FLOAT: 1, UINT8: 2, INT8: 3, UINT16: 4, INT16: 5, INT32: 6, INT64: 7, STRING: 8, BOOL: 9,
-  FLOAT16: 10, DOUBLE: 11, UINT32: 12, UINT64: 13, COMPLEX64: 14, COMPLEX128: 15, BFLOAT16: 16,
+  FLOAT: 1,
+  UINT8: 2,
+  INT8: 3,
+  UINT16: 4,
+  INT16: 5,
+  INT32: 6,
+  INT64: 7,
+  STRING: 8,
+  BOOL: 9,
+  FLOAT16: 10,
+  DOUBLE: 11,
+  UINT32: 12,
+  UINT64: 13,
+  COMPLEX64: 14,
+  COMPLEX128: 15,
+  BFLOAT16: 16,
 } as const;
 
 const typeNames: Record<number, string> = {
-  1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 8: 'string',
-  9: 'bool', 10: 'float16', 11: 'float64', 12: 'uint32', 13: 'uint64', 14: 'complex64', 15: 'complex128',
+  1: 'float32',
+  2: 'uint8',
+  3: 'int8',
+  4: 'uint16',
+  5: 'int16',
+  6: 'int32',
+  7: 'int64',
+  8: 'string',
+  9: 'bool',
+  10: 'float16',
+  11: 'float64',
+  12: 'uint32',
+  13: 'uint64',
+  14: 'complex64',
+  15: 'complex128',
   16: 'bfloat16',
 };
 export function dataTypeName(t: number): string {
@@ -59,7 +86,6 @@ function checked(t: ConstTensor, values: Values): Values {
   return values;
 }
 
-
 export function toNumber(v: number | { toNumber(): number } | null | undefined): number {
   if (v === null || v === undefined) return 0;
   return typeof v === 'number' ? v : v.toNumber();
@@ -88,15 +114,25 @@ export function halfToFloat(h: number): number {
 /** Decodes little-endian raw bytes of an ONNX tensor into numbers. */
 export function decodeRaw(bytes: Uint8Array, dataType: number): Values {
   switch (dataType) {
-    case DataType.FLOAT: return viewOrCopy(bytes, Float32Array);
-    case DataType.DOUBLE: return viewOrCopy(bytes, Float64Array);
-    case DataType.UINT8: case DataType.BOOL: return bytes;
-    case DataType.INT8: return new Int8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    case DataType.INT16: return viewOrCopy(bytes, Int16Array);
-    case DataType.UINT16: return viewOrCopy(bytes, Uint16Array);
-    case DataType.INT32: return viewOrCopy(bytes, Int32Array);
-    case DataType.UINT32: return viewOrCopy(bytes, Uint32Array);
-    case DataType.INT64: case DataType.UINT64: {
+    case DataType.FLOAT:
+      return viewOrCopy(bytes, Float32Array);
+    case DataType.DOUBLE:
+      return viewOrCopy(bytes, Float64Array);
+    case DataType.UINT8:
+    case DataType.BOOL:
+      return bytes;
+    case DataType.INT8:
+      return new Int8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    case DataType.INT16:
+      return viewOrCopy(bytes, Int16Array);
+    case DataType.UINT16:
+      return viewOrCopy(bytes, Uint16Array);
+    case DataType.INT32:
+      return viewOrCopy(bytes, Int32Array);
+    case DataType.UINT32:
+      return viewOrCopy(bytes, Uint32Array);
+    case DataType.INT64:
+    case DataType.UINT64: {
       const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       const out = new Float64Array(bytes.byteLength / 8);
       for (let i = 0; i < out.length; i++) {
@@ -104,7 +140,8 @@ export function decodeRaw(bytes: Uint8Array, dataType: number): Values {
       }
       return out;
     }
-    case DataType.FLOAT16: case DataType.BFLOAT16: {
+    case DataType.FLOAT16:
+    case DataType.BFLOAT16: {
       const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       const out = new Float32Array(bytes.byteLength / 2);
       const f32 = new Float32Array(1);
@@ -112,7 +149,10 @@ export function decodeRaw(bytes: Uint8Array, dataType: number): Values {
       for (let i = 0; i < out.length; i++) {
         const h = dv.getUint16(i * 2, true);
         if (dataType === DataType.FLOAT16) out[i] = halfToFloat(h);
-        else { u32[0] = h << 16; out[i] = f32[0]; }
+        else {
+          u32[0] = h << 16;
+          out[i] = f32[0];
+        }
       }
       return out;
     }
@@ -123,23 +163,37 @@ export function decodeRaw(bytes: Uint8Array, dataType: number): Values {
 
 /** Values stored in TensorProto's typed fields (float_data, int32_data, int64_data, ...). */
 function decodeFields(t: onnx.ITensorProto, dataType: number, size: number): Values {
-  const nums = (a: ArrayLike<number | { toNumber(): number }> | null | undefined): number[] =>
-    Array.from(a ?? [], (v) => toNumber(v));
+  const nums = (a: ArrayLike<number | { toNumber(): number }> | null | undefined): number[] => Array.from(a ?? [], (v) => toNumber(v));
   switch (dataType) {
-    case DataType.FLOAT: return Float32Array.from(nums(t.float_data));
-    case DataType.DOUBLE: return Float64Array.from(nums(t.double_data));
-    case DataType.INT64: return Float64Array.from(nums(t.int64_data));
-    case DataType.UINT32: case DataType.UINT64: return Float64Array.from(nums(t.uint64_data));
-    case DataType.INT32: return Int32Array.from(nums(t.int32_data));
-    case DataType.INT8: return Int8Array.from(nums(t.int32_data));
-    case DataType.UINT8: case DataType.BOOL: return Uint8Array.from(nums(t.int32_data));
-    case DataType.INT16: return Int16Array.from(nums(t.int32_data));
-    case DataType.UINT16: return Uint16Array.from(nums(t.int32_data));
-    case DataType.FLOAT16: return Float32Array.from(nums(t.int32_data), halfToFloat);
+    case DataType.FLOAT:
+      return Float32Array.from(nums(t.float_data));
+    case DataType.DOUBLE:
+      return Float64Array.from(nums(t.double_data));
+    case DataType.INT64:
+      return Float64Array.from(nums(t.int64_data));
+    case DataType.UINT32:
+    case DataType.UINT64:
+      return Float64Array.from(nums(t.uint64_data));
+    case DataType.INT32:
+      return Int32Array.from(nums(t.int32_data));
+    case DataType.INT8:
+      return Int8Array.from(nums(t.int32_data));
+    case DataType.UINT8:
+    case DataType.BOOL:
+      return Uint8Array.from(nums(t.int32_data));
+    case DataType.INT16:
+      return Int16Array.from(nums(t.int32_data));
+    case DataType.UINT16:
+      return Uint16Array.from(nums(t.int32_data));
+    case DataType.FLOAT16:
+      return Float32Array.from(nums(t.int32_data), halfToFloat);
     case DataType.BFLOAT16: {
       const f32 = new Float32Array(1);
       const u32 = new Uint32Array(f32.buffer);
-      return Float32Array.from(nums(t.int32_data), (h) => { u32[0] = h << 16; return f32[0]; });
+      return Float32Array.from(nums(t.int32_data), (h) => {
+        u32[0] = h << 16;
+        return f32[0];
+      });
     }
     default:
       if (size === 0) return new Float32Array(0);
@@ -157,20 +211,27 @@ export function tensorFromProto(t: onnx.ITensorProto, readExternal?: ExternalDat
   const size = dims.reduce((a, b) => a * b, 1);
   const external = t.data_location === EXTERNAL;
   const raw = !external && t.raw_data && t.raw_data.length > 0 ? t.raw_data : undefined;
-  const tensor: ConstTensor = new ConstTensor(name, dataType, dims, () => {
-    if (external) {
-      const entries = new Map((t.external_data ?? []).map((e) => [e.key ?? '', e.value ?? '']));
-      const location = entries.get('location');
-      if (!location) throw new Error(`tensor '${name}' is stored externally but names no location`);
-      if (!readExternal) throw new Error(`tensor '${name}' is stored in external file '${location}', which cannot be read here`);
-      const ref: ExternalRef = {
-        location,
-        offset: Number(entries.get('offset') ?? 0),
-        length: entries.has('length') ? Number(entries.get('length')) : undefined,
-      };
-      return checked(tensor, decodeRaw(readExternal(ref, name), dataType));
-    }
-    return checked(tensor, decodeFields(t, dataType, size));
-  }, external, raw);
+  const tensor: ConstTensor = new ConstTensor(
+    name,
+    dataType,
+    dims,
+    () => {
+      if (external) {
+        const entries = new Map((t.external_data ?? []).map((e) => [e.key ?? '', e.value ?? '']));
+        const location = entries.get('location');
+        if (!location) throw new Error(`tensor '${name}' is stored externally but names no location`);
+        if (!readExternal) throw new Error(`tensor '${name}' is stored in external file '${location}', which cannot be read here`);
+        const ref: ExternalRef = {
+          location,
+          offset: Number(entries.get('offset') ?? 0),
+          length: entries.has('length') ? Number(entries.get('length')) : undefined,
+        };
+        return checked(tensor, decodeRaw(readExternal(ref, name), dataType));
+      }
+      return checked(tensor, decodeFields(t, dataType, size));
+    },
+    external,
+    raw,
+  );
   return tensor;
 }

@@ -41,7 +41,12 @@ async function explainAll(services: Services, pickers: Pickers | undefined, mode
 }
 
 /** Menu and editor-title entry: images (with the model found for them), a model (asking for an image), or both selected. */
-async function explainResources(services: Services, pickers: Pickers, uri: vscode.Uri | undefined, uris: readonly vscode.Uri[] | undefined): Promise<ExplainSummary[]> {
+async function explainResources(
+  services: Services,
+  pickers: Pickers,
+  uri: vscode.Uri | undefined,
+  uris: readonly vscode.Uri[] | undefined,
+): Promise<ExplainSummary[]> {
   const chosen = uris?.length ? uris : uri ? [uri] : [activeImagePreview()].filter((u) => u !== undefined);
   if (!chosen.length) return explainImage(services, pickers);
   const remote = chosen.find((u) => u.scheme !== 'file');
@@ -49,7 +54,8 @@ async function explainResources(services: Services, pickers: Pickers, uri: vscod
   const models = chosen.filter((u) => isModelPath(u.fsPath)).map((u) => u.fsPath);
   const images = chosen.filter((u) => isImagePath(u.fsPath)).map((u) => u.fsPath);
   const other = chosen.filter((u) => !isModelPath(u.fsPath) && !isImagePath(u.fsPath));
-  if (other.length) void vscode.window.showWarningMessage(`CNN Fixations explains images with .onnx models; skipping ${other.map((u) => path.basename(u.fsPath)).join(', ')}.`);
+  if (other.length)
+    void vscode.window.showWarningMessage(`CNN Fixations explains images with .onnx models; skipping ${other.map((u) => path.basename(u.fsPath)).join(', ')}.`);
   if (models.length > 1) throw new UserError('Select one .onnx model (with or without images) to explain.');
   if (models.length === 1) return explainAll(services, pickers, models[0], images.length ? images : [await pickers.image()]);
   if (!images.length) return [];
@@ -87,7 +93,9 @@ function guarded<A extends unknown[], R>(services: Services, name: string, body:
       if (e instanceof PickCancelled) return undefined;
       if (e instanceof ModelSettingMissing) {
         const open = 'Open Settings';
-        void vscode.window.showErrorMessage(`CNN Fixations: ${e.message}`, open).then((a) => a === open && vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.model`));
+        void vscode.window
+          .showErrorMessage(`CNN Fixations: ${e.message}`, open)
+          .then((a) => a === open && vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.model`));
         return undefined;
       }
       if (!(e instanceof UserError)) services.log.error(`${name} failed: ${(e as Error)?.stack ?? String(e)}`);
@@ -100,7 +108,9 @@ function guarded<A extends unknown[], R>(services: Services, name: string, body:
 export function registerCommands(services: Services, pickers: Pickers, sweeper: Sweeper): vscode.Disposable[] {
   const reg = <A extends unknown[], R>(id: string, body: (...args: A) => Promise<R>) => vscode.commands.registerCommand(id, guarded(services, id, body));
   return [
-    reg(COMMANDS.explain, (uri?: vscode.Uri, uris?: vscode.Uri[]) => explainResources(services, pickers, uri instanceof vscode.Uri ? uri : undefined, Array.isArray(uris) ? uris : undefined)),
+    reg(COMMANDS.explain, (uri?: vscode.Uri, uris?: vscode.Uri[]) =>
+      explainResources(services, pickers, uri instanceof vscode.Uri ? uri : undefined, Array.isArray(uris) ? uris : undefined),
+    ),
     reg(COMMANDS.explainImage, () => explainImage(services, pickers)),
     reg(COMMANDS.selectModel, () => selectModel(pickers)),
     reg(COMMANDS.explainDemo, () => explainDemo(services)),

@@ -10,7 +10,18 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { EngineError, EngineFailed, type EngineApi, type EngineHandle, type LogLevel } from '../engine/client';
 import type { OverlayOptions } from '../shared/overlay';
-import type { ClassRequest, ErrorMessage, ExportKind, FromWebview, PanelExplanation, PanelState, ResultPayload, Side, SideExplanation, ToWebview } from '../shared/protocol';
+import type {
+  ClassRequest,
+  ErrorMessage,
+  ExportKind,
+  FromWebview,
+  PanelExplanation,
+  PanelState,
+  ResultPayload,
+  Side,
+  SideExplanation,
+  ToWebview,
+} from '../shared/protocol';
 import type { Prediction, Timings } from '../shared/result';
 import { defaultOf, perClassKeys, type FormSettings, type Mode, type RunOptions } from '../shared/settings';
 import { Cancelled, errorMessage, TimedOut } from './errors';
@@ -272,7 +283,8 @@ export class PanelController {
   private logSides(done: readonly SideExplanation[], ms: number): void {
     const what = done.map(({ side, explanation: x }) => {
       if (!x) return `${side} cleared`;
-      const s = x.result.settings, t = x.result.timings;
+      const s = x.result.settings,
+        t = x.result.timings;
       const versus = s.versus !== null ? ` against ${s.versus}` : '';
       return `${side}: class ${x.result.target.index} ${x.result.target.label}${versus} (unravel ${t.unravelMs.toFixed(0)} ms, heat map ${t.heatmapMs.toFixed(0)} ms)`;
     });
@@ -315,13 +327,21 @@ export class PanelController {
 
   private async fullRun(id: number | undefined): Promise<ExplainSummary> {
     const { modelPath, imagePath } = this.target;
-    const imageName = path.basename(imagePath), modelName = path.basename(modelPath);
+    const imageName = path.basename(imagePath),
+      modelName = path.basename(modelPath);
     this.setBusy(`Explaining ${imageName} with ${modelName}…`);
     let sessionCached: boolean | undefined;
     let roundTripMs: number | undefined;
     try {
       this.options = { ...this.host.settings(), ...this.overrides };
-      const params = { modelPath, imagePath, options: this.options, main: this.request('main'), compare: this.request('compare'), contrast: this.request('contrast') };
+      const params = {
+        modelPath,
+        imagePath,
+        options: this.options,
+        main: this.request('main'),
+        compare: this.request('compare'),
+        contrast: this.request('contrast'),
+      };
       const t0 = performance.now();
       // Cancel kills the engine: the only way to stop onnxruntime mid-run. The next request starts a new one.
       const running = (this.running = new AbortController());
@@ -329,7 +349,11 @@ export class PanelController {
       const seconds = this.options.timeLimit ?? defaultOf('timeLimit');
       const timer = seconds > 0 ? setTimeout(() => running.abort(new TimedOut(seconds)), seconds * 1000) : undefined;
       const opened = await this.host
-        .progress(`CNN Fixations: ${imageName}`, (report) => this.remote.open(params, { signal: running.signal, onProgress: report }), () => running.abort(new Cancelled()))
+        .progress(
+          `CNN Fixations: ${imageName}`,
+          (report) => this.remote.open(params, { signal: running.signal, onProgress: report }),
+          () => running.abort(new Cancelled()),
+        )
         .finally(() => {
           clearTimeout(timer);
           if (this.running === running) this.running = undefined;
@@ -364,7 +388,11 @@ export class PanelController {
       if (e instanceof Cancelled) this.log('info', 'cancelled');
       else if (e instanceof TimedOut) this.log('warn', e.message);
       // a failure the engine reported is data (its own stack, if any, is logged by the client); a host error gets its stack
-      else this.log('error', `${imageName} with ${modelName} failed: ${e instanceof EngineFailed || e instanceof EngineError ? e.message : ((e as Error)?.stack ?? String(e))}`);
+      else
+        this.log(
+          'error',
+          `${imageName} with ${modelName} failed: ${e instanceof EngineFailed || e instanceof EngineError ? e.message : ((e as Error)?.stack ?? String(e))}`,
+        );
       this.busy = undefined;
       this.post(id === undefined ? this.error : { ...this.error, id });
     } finally {
@@ -391,6 +419,16 @@ export class PanelController {
     const r = this.explained.main?.result;
     const base = { panelId: this.id, modelPath: this.target.modelPath, imagePath: this.target.imagePath, forwardPasses: this.remote.forwardPasses };
     if (!r) return { ...base, ok: false, error: this.error };
-    return { ...base, ok: true, target: r.target, predictions: r.predictions, timings: r.timings, layers: r.layers.length, box: r.box, sessionCached, roundTripMs };
+    return {
+      ...base,
+      ok: true,
+      target: r.target,
+      predictions: r.predictions,
+      timings: r.timings,
+      layers: r.layers.length,
+      box: r.box,
+      sessionCached,
+      roundTripMs,
+    };
   }
 }

@@ -42,11 +42,22 @@ export class ModelSettingMissing extends Error {
 export function errorMessage(e: unknown): ErrorMessage {
   if (e instanceof EngineFailed) {
     const f = e.failure;
-    return { type: 'error', title: f.title, message: f.message, ...(f.node !== undefined ? { node: f.node } : {}), ...(f.hint !== undefined ? { hint: f.hint } : {}) };
+    return {
+      type: 'error',
+      title: f.title,
+      message: f.message,
+      ...(f.node !== undefined ? { node: f.node } : {}),
+      ...(f.hint !== undefined ? { hint: f.hint } : {}),
+    };
   }
   if (e instanceof EngineUnavailable) return { type: 'error', title: 'Not available on this machine', message: e.message };
   if (e instanceof EngineError) {
-    return { type: 'error', title: 'The explanation engine stopped', message: e.message, hint: 'Press Rerun to explain again (in a new engine process). If it keeps stopping, see the "CNN Fixations" output channel.' };
+    return {
+      type: 'error',
+      title: 'The explanation engine stopped',
+      message: e.message,
+      hint: 'Press Rerun to explain again (in a new engine process). If it keeps stopping, see the "CNN Fixations" output channel.',
+    };
   }
   if (e instanceof StaleHandle) return { type: 'error', title: 'Explanation gone', message: e.message, hint: 'Press Rerun to explain again.' };
   if (e instanceof ModelSettingMissing) {
@@ -56,10 +67,17 @@ export function errorMessage(e: unknown): ErrorMessage {
     return { type: 'error', title: 'Invalid setting', message: e.message, hint: `Fix ${e.setting} in the settings, then explain again.` };
   }
   if (e instanceof TimedOut) {
-    return { type: 'error', title: 'Time limit reached', message: e.message, hint: `Press Rerun to try again, raise the setting ${SECTION}.${options.timeLimit.setting} (0: no limit), or use a smaller model or image.` };
+    return {
+      type: 'error',
+      title: 'Time limit reached',
+      message: e.message,
+      hint: `Press Rerun to try again, raise the setting ${SECTION}.${options.timeLimit.setting} (0: no limit), or use a smaller model or image.`,
+    };
   }
-  if (e instanceof Cancelled) return { type: 'error', title: 'Cancelled', message: e.message, hint: 'Press Rerun (or run "Explain with CNN Fixations" again) to start over.' };
-  if (e instanceof InvalidMessage) return { type: 'error', title: 'Invalid request from the panel', message: e.message, hint: 'Reload the panel (Developer: Reload Webviews).' };
+  if (e instanceof Cancelled)
+    return { type: 'error', title: 'Cancelled', message: e.message, hint: 'Press Rerun (or run "Explain with CNN Fixations" again) to start over.' };
+  if (e instanceof InvalidMessage)
+    return { type: 'error', title: 'Invalid request from the panel', message: e.message, hint: 'Reload the panel (Developer: Reload Webviews).' };
   if (e instanceof RangeError) return { type: 'error', title: 'Out of range', message: e.message };
   return { type: 'error', ...unexpected(e) };
 }

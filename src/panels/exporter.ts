@@ -15,6 +15,10 @@ export const exportFilters: Record<ExportKind, Record<string, string[]>> = {
 /** `eagle.jpg` + class 22 "bald eagle, American eagle, …" → `eagle.class22-bald-eagle.cnn-fixations.png` beside the image. */
 export function defaultExportPath(imagePath: string, result: ExplanationJson, kind: ExportKind): string {
   const base = path.basename(imagePath).replace(/\.[^.]+$/, '');
-  const label = result.target.label.split(',')[0].replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40);
+  const label = result.target.label
+    .split(',')[0]
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 40);
   return path.join(path.dirname(imagePath), `${base}.class${result.target.index}${label ? `-${label}` : ''}.cnn-fixations.${kind}`);
 }

@@ -22,7 +22,7 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, tit
   // Without the bundle (a source checkout before `npm run build`) the panel says so instead of staying blank.
   const missing = fs.existsSync(script.fsPath)
     ? ''
-    : '<p>The panel\'s user interface (dist/webview/main.js) is missing. Run <code>npm run build</code> and reopen the panel.</p>';
+    : "<p>The panel's user interface (dist/webview/main.js) is missing. Run <code>npm run build</code> and reopen the panel.</p>";
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

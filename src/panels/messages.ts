@@ -77,7 +77,8 @@ function formSettings(raw: unknown): FormSettings {
 function overlay(raw: unknown): OverlayOptions {
   if (!isObject(raw)) throw new InvalidMessage('export needs overlay {heat, points, box, opacity}');
   const opacity = raw.opacity;
-  if (typeof opacity !== 'number' || !(opacity >= 0 && opacity <= 1)) throw new InvalidMessage(`overlay.opacity must be a number from 0 to 1, got ${JSON.stringify(opacity)}`);
+  if (typeof opacity !== 'number' || !(opacity >= 0 && opacity <= 1))
+    throw new InvalidMessage(`overlay.opacity must be a number from 0 to 1, got ${JSON.stringify(opacity)}`);
   return { heat: flag(raw, 'heat'), points: flag(raw, 'points'), box: flag(raw, 'box'), opacity };
 }
 
@@ -110,7 +111,8 @@ const parsers: Parsers = {
   },
   export: (m, id, limits) => {
     needs(limits, 'export');
-    if (!exportKinds.includes(m.kind as ExportKind)) throw new InvalidMessage(`export kind must be one of ${exportKinds.join(', ')}, got ${JSON.stringify(m.kind)}`);
+    if (!exportKinds.includes(m.kind as ExportKind))
+      throw new InvalidMessage(`export kind must be one of ${exportKinds.join(', ')}, got ${JSON.stringify(m.kind)}`);
     return { type: 'export', id, kind: m.kind as ExportKind, overlay: overlay(m.overlay) };
   },
 };

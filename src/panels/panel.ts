@@ -63,7 +63,12 @@ export class ExplainPanel {
     }
     panel.webview.options = ExplainPanel.options(services);
     const p = new ExplainPanel(services, panel, s);
-    const shown = [`class ${s.classIndex}`, s.compareIndex !== undefined && `compared ${s.compareIndex}`, s.versusIndex !== undefined && `why not ${s.versusIndex}`, s.mode && `mode ${s.mode}`];
+    const shown = [
+      `class ${s.classIndex}`,
+      s.compareIndex !== undefined && `compared ${s.compareIndex}`,
+      s.versusIndex !== undefined && `why not ${s.versusIndex}`,
+      s.mode && `mode ${s.mode}`,
+    ];
     services.log.info(`panel ${p.id}: restored after a reload (${shown.filter(Boolean).join(', ')})`);
     p.controller.restore(s);
     await p.run();

@@ -46,7 +46,12 @@ async function pickFile(kind: FileKind, recent: string | undefined): Promise<str
   if (!found.length) return openDialog(kind);
   const files = found.map((u) => u.fsPath).sort((a, b) => Number(b === recent) - Number(a === recent) || a.localeCompare(b));
   type Item = vscode.QuickPickItem & { readonly file?: string };
-  const items = files.map((file): Item => ({ label: path.basename(file), description: vscode.workspace.asRelativePath(file), detail: file === recent ? 'last used' : undefined, file }));
+  const items = files.map((file): Item => ({
+    label: path.basename(file),
+    description: vscode.workspace.asRelativePath(file),
+    detail: file === recent ? 'last used' : undefined,
+    file,
+  }));
   const browse: Item = { label: '$(folder-opened) Browse…', alwaysShow: true };
   const choice = await vscode.window.showQuickPick([...items, browse], {
     title: `CNN Fixations: choose an ${kind.noun}`,

@@ -92,7 +92,10 @@ export function rememberPanel(store: PanelStore, title: string, state: PanelStat
   delete records[panelKey(state)]; // re-added last: among records of the same millisecond, the latest wins
   records[panelKey(state)] = { title, state, at: Date.now() };
   // newest first to keep the newest; saved oldest first, so that the file's order is the order of writing
-  const newest = Object.entries(records).reverse().sort((a, b) => b[1].at - a[1].at).slice(0, KEEP);
+  const newest = Object.entries(records)
+    .reverse()
+    .sort((a, b) => b[1].at - a[1].at)
+    .slice(0, KEEP);
   save(store, Object.fromEntries(newest.reverse()));
 }
 

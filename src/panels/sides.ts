@@ -19,21 +19,41 @@ export const noChoices: Readonly<Choices> = { main: undefined, compare: undefine
 export function planMain(shown: Choices, choice: Choice): Plan {
   const a = choice.classIndex;
   const b = shown.contrast?.versus;
-  if (b !== undefined && b !== a) return [['contrast', { classIndex: a, versus: b }], ['main', choice]];
-  return [['main', choice], ...(shown.contrast ? [['contrast', undefined] as const] : []), ...(shown.compare?.classIndex === a ? [['compare', undefined] as const] : [])];
+  if (b !== undefined && b !== a)
+    return [
+      ['contrast', { classIndex: a, versus: b }],
+      ['main', choice],
+    ];
+  return [
+    ['main', choice],
+    ...(shown.contrast ? [['contrast', undefined] as const] : []),
+    ...(shown.compare?.classIndex === a ? [['compare', undefined] as const] : []),
+  ];
 }
 
 /** Another compared class, or none: the "Why A, not B?" view ends unless the compared class stays B. */
 export function planCompare(shown: Choices, choice: Choice | undefined): Plan {
   const b = shown.contrast?.versus;
-  return b !== undefined && choice?.classIndex !== b ? [['contrast', undefined], ['compare', choice]] : [['compare', choice]];
+  return b !== undefined && choice?.classIndex !== b
+    ? [
+        ['contrast', undefined],
+        ['compare', choice],
+      ]
+    : [['compare', choice]];
 }
 
 /** "Why A, not B?": A against B (first: what may fail) and B's own map; undefined leaves the view, A alone again. */
 export function planWhyNot(shown: Choices, b: number | undefined): Plan {
   const a = shown.main?.classIndex;
-  if (b === undefined || a === undefined) return [['contrast', undefined], ['compare', undefined]];
-  return [['contrast', { classIndex: a, versus: b }], ['compare', { classIndex: b }]];
+  if (b === undefined || a === undefined)
+    return [
+      ['contrast', undefined],
+      ['compare', undefined],
+    ];
+  return [
+    ['contrast', { classIndex: a, versus: b }],
+    ['compare', { classIndex: b }],
+  ];
 }
 
 /** What a panel showed before a reload, as choices: the contrast view needs its class A and another B, whose own map is the compared one. */

@@ -51,7 +51,12 @@ export class Sweeper {
 
   async run(folder: vscode.Uri | undefined): Promise<SweepCommandResult | undefined> {
     if (!folder) {
-      const picked = await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, openLabel: 'Sweep this folder', title: 'CNN Fixations: a folder of labelled images' });
+      const picked = await vscode.window.showOpenDialog({
+        canSelectFiles: false,
+        canSelectFolders: true,
+        openLabel: 'Sweep this folder',
+        title: 'CNN Fixations: a folder of labelled images',
+      });
       if (!picked?.length) return undefined;
       folder = picked[0];
     }
@@ -72,7 +77,10 @@ export class Sweeper {
           const sub = token.onCancellationRequested(() => stop.abort(new vscode.CancellationError()));
           try {
             progress.report({ message: 'checking the folder and its labels…' });
-            return await this.services.engine.sweep({ modelPath, dir, out, options, jobs: 0 }, { signal: stop.signal, onProgress: (message) => progress.report({ message }) });
+            return await this.services.engine.sweep(
+              { modelPath, dir, out, options, jobs: 0 },
+              { signal: stop.signal, onProgress: (message) => progress.report({ message }) },
+            );
           } finally {
             sub.dispose();
           }

@@ -117,7 +117,12 @@ export class SweepView {
   }
 
   private async export(): Promise<void> {
-    const picked = await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, openLabel: 'Export here', title: 'CNN Fixations: export the sweep results' });
+    const picked = await vscode.window.showOpenDialog({
+      canSelectFiles: false,
+      canSelectFolders: true,
+      openLabel: 'Export here',
+      title: 'CNN Fixations: export the sweep results',
+    });
     if (!picked?.length) return;
     const to = picked[0].fsPath;
     for (const f of OUTPUTS) if (fs.existsSync(path.join(this.shown.out, f))) fs.copyFileSync(path.join(this.shown.out, f), path.join(to, f));

@@ -41,7 +41,9 @@ export function readImageFile(file: string, maxPixels: number): Buffer {
     throw new ImageError(`cannot read image ${file}: no such file`);
   }
   if (size > maxPixels * BYTES_PER_PIXEL) {
-    throw new ImageError(`image ${file} is a ${(size / 1024 / 1024).toFixed(0)} MB file, larger than any image within the limit of ${maxPixels / 1e6} megapixels could be`);
+    throw new ImageError(
+      `image ${file} is a ${(size / 1024 / 1024).toFixed(0)} MB file, larger than any image within the limit of ${maxPixels / 1e6} megapixels could be`,
+    );
   }
   return fs.readFileSync(file);
 }
@@ -53,7 +55,9 @@ export async function decodeBytes(bytes: Buffer, label: string, maxPixels: numbe
   try {
     header = imageSize(bytes);
   } catch {
-    throw new ImageError(`cannot read image ${label}: it is not an image file of a format read here (its header is none of them). Supported formats: ${formatNames}`);
+    throw new ImageError(
+      `cannot read image ${label}: it is not an image file of a format read here (its header is none of them). Supported formats: ${formatNames}`,
+    );
   }
   const format = decodable.find((f) => f === header.type);
   if (!format) throw new ImageError(`cannot read image ${label}: it is ${header.type ?? 'an unknown'} format; supported formats: ${formatNames}`);
@@ -63,7 +67,9 @@ export async function decodeBytes(bytes: Buffer, label: string, maxPixels: numbe
   try {
     jimp = format === 'webp' || format === 'avif' ? Jimp.fromBitmap(await decodeWasm(format, bytes)) : await Jimp.fromBuffer(bytes);
   } catch (e) {
-    throw new ImageError(`cannot read image ${label}: its ${format === 'jpg' ? 'JPEG' : format.toUpperCase()} data is truncated or corrupt (the decoder says: ${firstLine(e)})`);
+    throw new ImageError(
+      `cannot read image ${label}: its ${format === 'jpg' ? 'JPEG' : format.toUpperCase()} data is truncated or corrupt (the decoder says: ${firstLine(e)})`,
+    );
   }
   const { width, height } = jimp.bitmap;
   if (!width || !height) throw new ImageError(`image ${label} has no pixels`);
@@ -99,7 +105,10 @@ function codec(format: WasmFormat): Promise<Codec> {
   let c = codecs.get(format);
   if (!c) {
     c = (async () => {
-      const m = (format === 'webp' ? await import('@jsquash/webp/decode.js') : await import('@jsquash/avif/decode.js')) as unknown as { init: Codec['init']; default: Codec['decode'] };
+      const m = (format === 'webp' ? await import('@jsquash/webp/decode.js') : await import('@jsquash/avif/decode.js')) as unknown as {
+        init: Codec['init'];
+        default: Codec['decode'];
+      };
       await m.init(new wasm.Module(fs.readFileSync(wasmFile(format))));
       return { init: m.init, decode: m.default };
     })();

@@ -19,24 +19,45 @@ export interface CoordinateMap {
 
 /** The torchvision recipe for `shorter` (Resize(int) then CenterCrop), stretch for `exact`, fit-height for `pad`. */
 export function planGeometry(mode: ResizeMode, width: number, height: number, modelWidth: number, modelHeight: number, shorterRatio: number): CoordinateMap {
-  let rw: number, rh: number, left = 0, top = 0, cw = modelWidth;
+  let rw: number,
+    rh: number,
+    left = 0,
+    top = 0,
+    cw = modelWidth;
   const ch = modelHeight;
   if (mode === 'shorter') {
     const target = Math.round(Math.min(modelWidth, modelHeight) * shorterRatio);
-    if (width <= height) { rw = target; rh = Math.floor((target * height) / width); }
-    else { rh = target; rw = Math.floor((target * width) / height); }
+    if (width <= height) {
+      rw = target;
+      rh = Math.floor((target * height) / width);
+    } else {
+      rh = target;
+      rw = Math.floor((target * width) / height);
+    }
     rw = Math.max(rw, modelWidth);
     rh = Math.max(rh, modelHeight);
     left = roundHalfEven((rw - modelWidth) / 2);
     top = roundHalfEven((rh - modelHeight) / 2);
   } else if (mode === 'exact') {
-    rw = modelWidth; rh = modelHeight;
+    rw = modelWidth;
+    rh = modelHeight;
   } else {
     rh = modelHeight;
     rw = Math.max(1, Math.min(modelWidth, Math.ceil((modelHeight * width) / height)));
     cw = rw;
   }
-  return { originalWidth: width, originalHeight: height, modelWidth, modelHeight, resizedWidth: rw, resizedHeight: rh, cropLeft: left, cropTop: top, contentWidth: cw, contentHeight: ch };
+  return {
+    originalWidth: width,
+    originalHeight: height,
+    modelWidth,
+    modelHeight,
+    resizedWidth: rw,
+    resizedHeight: rh,
+    cropLeft: left,
+    cropTop: top,
+    contentWidth: cw,
+    contentHeight: ch,
+  };
 }
 
 /** Python's round(): halves go to the even neighbour, as torchvision's CenterCrop computes its offsets. */

@@ -21,7 +21,11 @@ export interface DecodedImage {
 export { ImageError };
 
 /** Decodes an image file or its bytes; refuses (LimitError) one over `maxPixels` before decoding it. */
-export async function decodeImage(source: string | Buffer, label = typeof source === 'string' ? source : 'image', maxPixels = defaultOf('maxMegapixels') * 1e6): Promise<DecodedImage> {
+export async function decodeImage(
+  source: string | Buffer,
+  label = typeof source === 'string' ? source : 'image',
+  maxPixels = defaultOf('maxMegapixels') * 1e6,
+): Promise<DecodedImage> {
   const bytes = typeof source === 'string' ? readImageFile(source, maxPixels) : source;
   const { jimp, oriented } = await decodeBytes(bytes, label, maxPixels);
   const { width, height, data } = jimp.bitmap;
@@ -53,7 +57,8 @@ export function resizeFor(img: DecodedImage, map: CoordinateMap): Bitmap {
 
 /** The model input for one crop of an already resized image. */
 export function cropToTensor(resized: Bitmap, map: CoordinateMap, spec: ImageInputSpec, preset: Preset): Feed {
-  const mh = map.modelHeight, mw = map.modelWidth;
+  const mh = map.modelHeight,
+    mw = map.modelWidth;
   const px = resized.data;
   const rw = map.resizedWidth;
   const c = spec.channels;
@@ -83,8 +88,14 @@ export function viewGeometries(img: { width: number; height: number }, spec: Ima
   const [mh, mw] = modelSize(spec, preset);
   const centre = planGeometry(preset.resize, img.width, img.height, mw, mh, preset.shorterRatio);
   if (views === 'single' || preset.resize !== 'shorter') return [centre];
-  const right = centre.resizedWidth - mw, bottom = centre.resizedHeight - mh;
-  const corners: [number, number][] = [[0, 0], [right, 0], [0, bottom], [right, bottom]];
+  const right = centre.resizedWidth - mw,
+    bottom = centre.resizedHeight - mh;
+  const corners: [number, number][] = [
+    [0, 0],
+    [right, 0],
+    [0, bottom],
+    [right, bottom],
+  ];
   return [centre, ...corners.map(([cropLeft, cropTop]) => ({ ...centre, cropLeft, cropTop }))];
 }
 

@@ -29,7 +29,9 @@ export function readInputTensor(file: string, spec: ImageInputSpec): Feed {
   const dims = t.dims;
   const fits = dims.length === spec.dims.length && dims.every((d, i) => typeof spec.dims[i] !== 'number' || spec.dims[i] === d) && dims[0] === 1;
   if (!fits) {
-    throw new TensorInputError(`${file} has shape [${dims.join(',')}] but input '${spec.name}' takes [${spec.dims.map((d) => (typeof d === 'number' ? d : d || '?')).join(',')}] with batch 1`);
+    throw new TensorInputError(
+      `${file} has shape [${dims.join(',')}] but input '${spec.name}' takes [${spec.dims.map((d) => (typeof d === 'number' ? d : d || '?')).join(',')}] with batch 1`,
+    );
   }
   const data = want === DataType.UINT8 ? Uint8Array.from(t.data) : Float32Array.from(t.data);
   return { name: spec.name, dims: [...dims], data };
@@ -39,8 +41,12 @@ export function readInputTensor(file: string, spec: ImageInputSpec): Feed {
 export function tensorPreview(feed: Feed, spec: ImageInputSpec): { width: number; height: number; rgba: Uint8Array } {
   const d = feed.dims;
   const [c, h, w] = spec.layout === 'NCHW' ? [d[1], d[2], d[3]] : [d[3], d[1], d[2]];
-  let lo = Infinity, hi = -Infinity;
-  for (const v of feed.data) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  let lo = Infinity,
+    hi = -Infinity;
+  for (const v of feed.data) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
   const span = hi > lo ? hi - lo : 1;
   const rgba = new Uint8Array(w * h * 4);
   for (let y = 0; y < h; y++) {

@@ -13,7 +13,11 @@ export const bytes = (b: Buffer | Uint8Array): Uint8Array => new Uint8Array(b.bu
  * A renderer of the exports of `x` over its image: PNG bytes, or the JSON and HTML text. The overlay PNG
  * is drawn once, with `overlay`'s toggles and opacity, however many exports use it.
  */
-export function exportRenderer(x: Explanation, picture: Picture & { readonly rgba: Uint8Array }, overlay: OverlayOptions): (kind: ExportKind) => Promise<Uint8Array | string> {
+export function exportRenderer(
+  x: Explanation,
+  picture: Picture & { readonly rgba: Uint8Array },
+  overlay: OverlayOptions,
+): (kind: ExportKind) => Promise<Uint8Array | string> {
   let png: Promise<Buffer> | undefined;
   const overlayPng = () => (png ??= renderOverlayPng(picture, x.heat, weighedPoints(x.keptPoints, x.keptWeights), x.box, overlay));
   return async (kind) => {

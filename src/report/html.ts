@@ -17,7 +17,10 @@ export function renderHtmlReport(r: ExplanationJson, overlayPng: Buffer, imagePn
     .map((p) => `<tr${p.index === r.target.index ? ' class="target"' : ''}><td>${p.index}</td><td>${e(p.label)}</td><td>${fmt(p.score * 100, 2)}%</td></tr>`)
     .join('');
   const layers = r.layers
-    .map((l, i) => `<tr><td>${i}</td><td>${e(l.op)}</td><td>${e(l.node)}</td><td>${e(l.tensor)}</td><td>[${l.shape.join('×')}]</td><td>${l.count}</td><td>${e((l.notes ?? []).join('; '))}</td></tr>`)
+    .map(
+      (l, i) =>
+        `<tr><td>${i}</td><td>${e(l.op)}</td><td>${e(l.node)}</td><td>${e(l.tensor)}</td><td>[${l.shape.join('×')}]</td><td>${l.count}</td><td>${e((l.notes ?? []).join('; '))}</td></tr>`,
+    )
     .join('');
   const t = r.timings;
   return `<!doctype html>

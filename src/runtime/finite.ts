@@ -13,7 +13,8 @@ export function checkFinite(graph: OnnxGraph, values: ReadonlyMap<string, { read
   for (const name of [...values.keys()].sort((a, b) => order(a) - order(b))) {
     const data = values.get(name)!.data;
     if (!(data instanceof Float32Array || data instanceof Float64Array)) continue;
-    let nan = 0, inf = 0;
+    let nan = 0,
+      inf = 0;
     for (let i = 0; i < data.length; i++) {
       const v = data[i];
       if (v !== v) nan++;
@@ -26,7 +27,9 @@ export function checkFinite(graph: OnnxGraph, values: ReadonlyMap<string, { read
     const role = name === scores ? ", the model's class scores," : '';
     throw new NonFiniteError(
       `${where}${role} holds ${what}: nothing can be explained from it. ` +
-        (node ? `The model's weights hold NaN or Inf, or its arithmetic overflows before this node: check the model (e.g. run it in onnxruntime)` : 'Check the input tensor file'),
+        (node
+          ? `The model's weights hold NaN or Inf, or its arithmetic overflows before this node: check the model (e.g. run it in onnxruntime)`
+          : 'Check the input tensor file'),
     );
   }
 }

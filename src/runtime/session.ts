@@ -88,7 +88,14 @@ export async function runForward(open: OpenModel, feed: Feed): Promise<ForwardRe
   for (const [name, t] of Object.entries(out)) {
     const tensor = t as ort.Tensor;
     const data = tensor.data;
-    if (typeof data === 'object' && data !== null && 'length' in data && !(data instanceof BigInt64Array) && !(data instanceof BigUint64Array) && !Array.isArray(data)) {
+    if (
+      typeof data === 'object' &&
+      data !== null &&
+      'length' in data &&
+      !(data instanceof BigInt64Array) &&
+      !(data instanceof BigUint64Array) &&
+      !Array.isArray(data)
+    ) {
       values.set(name, { dims: tensor.dims, data: data as Values });
     } else if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
       values.set(name, { dims: tensor.dims, data: Float64Array.from(data, Number) });

@@ -17,7 +17,8 @@ export function sharedFixations(a: readonly (readonly number[])[], b: readonly (
  */
 export function histogramIntersection(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new RangeError(`maps of different sizes (${a.length} and ${b.length}) cannot be intersected`);
-  let sa = 0, sb = 0;
+  let sa = 0,
+    sb = 0;
   for (let i = 0; i < a.length; i++) {
     sa += Math.max(0, a[i]);
     sb += Math.max(0, b[i]);

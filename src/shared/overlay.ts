@@ -63,7 +63,8 @@ export function heatGridOf(h: { readonly gridWidth: number; readonly gridHeight:
 
 /** Axis lookup: for each picture coordinate, the lower grid node and the weight of the upper one. */
 function axis(size: number, scale: number, step: number, nodes: number): { lo: Int32Array; f: Float32Array } {
-  const lo = new Int32Array(size), f = new Float32Array(size);
+  const lo = new Int32Array(size),
+    f = new Float32Array(size);
   if (nodes < 2) return { lo, f };
   for (let d = 0; d < size; d++) {
     // Picture pixel centres map to original pixel coordinates; at scale 1 pixel d is original pixel d.
@@ -80,12 +81,16 @@ export function sampleHeat(grid: HeatGrid, width: number, height: number, scale:
   const { gridWidth: gw, gridHeight: gh, data } = grid;
   const out = new Float32Array(width * height);
   if (!gw || !gh || data.length < gw * gh) return out;
-  const xs = axis(width, scale, grid.step, gw), ys = axis(height, scale, grid.step, gh);
-  const right = gw > 1 ? 1 : 0, down = gh > 1 ? gw : 0;
+  const xs = axis(width, scale, grid.step, gw),
+    ys = axis(height, scale, grid.step, gh);
+  const right = gw > 1 ? 1 : 0,
+    down = gh > 1 ? gw : 0;
   for (let y = 0; y < height; y++) {
-    const row = ys.lo[y] * gw, fy = ys.f[y];
+    const row = ys.lo[y] * gw,
+      fy = ys.f[y];
     for (let x = 0; x < width; x++) {
-      const k = row + xs.lo[x], fx = xs.f[x];
+      const k = row + xs.lo[x],
+        fx = xs.f[x];
       const top = data[k] * (1 - fx) + data[k + right] * fx;
       const bottom = data[k + down] * (1 - fx) + data[k + down + right] * fx;
       out[y * width + x] = top * (1 - fy) + bottom * fy;
@@ -130,7 +135,8 @@ function drawPoints(pic: Picture, scale: number, unit: number, points: readonly 
     else seen.w = Math.max(seen.w, w);
   }
   const marks = [...byPixel.values()];
-  let min = Infinity, max = 0;
+  let min = Infinity,
+    max = 0;
   for (const m of marks) {
     min = Math.min(min, m.w);
     max = Math.max(max, m.w);
@@ -150,7 +156,8 @@ function disc(pic: Picture, cx: number, cy: number, r: number, a: number): void 
   const reach = Math.ceil(r) + 1;
   for (let dy = -reach; dy <= reach; dy++) {
     for (let dx = -reach; dx <= reach; dx++) {
-      const x = cx + dx, y = cy + dy;
+      const x = cx + dx,
+        y = cy + dy;
       if (x < 0 || y < 0 || x >= pic.width || y >= pic.height) continue;
       const d2 = dx * dx + dy * dy;
       if (d2 <= r * r) blend(pic.rgba, (y * pic.width + x) * 4, POINT, a);
@@ -161,8 +168,10 @@ function disc(pic: Picture, cx: number, cy: number, r: number, a: number): void 
 
 /** The box's outline, 2 units thick, just outside the boxed pixels. */
 function drawBox(pic: Picture, scale: number, unit: number, box: readonly [number, number, number, number]): void {
-  const x0 = Math.floor(box[0] * scale), y0 = Math.floor(box[1] * scale);
-  const x1 = Math.ceil((box[2] + 1) * scale) - 1, y1 = Math.ceil((box[3] + 1) * scale) - 1;
+  const x0 = Math.floor(box[0] * scale),
+    y0 = Math.floor(box[1] * scale);
+  const x1 = Math.ceil((box[2] + 1) * scale) - 1,
+    y1 = Math.ceil((box[3] + 1) * scale) - 1;
   const put = (x: number, y: number) => {
     if (x >= 0 && y >= 0 && x < pic.width && y < pic.height) blend(pic.rgba, (y * pic.width + x) * 4, BOX, 1);
   };
@@ -185,13 +194,21 @@ export function renderScale(width: number, height: number): number {
 }
 
 /** The exported picture: the image enlarged by renderScale (nearest neighbour, so pixels stay visible), with the overlay. */
-export function overlayPicture(img: Picture, heat: HeatGrid | undefined, points: readonly OverlayPoint[], box: OverlayLayers['box'], o: OverlayOptions = defaultOverlay): Picture & { rgba: Uint8Array } {
+export function overlayPicture(
+  img: Picture,
+  heat: HeatGrid | undefined,
+  points: readonly OverlayPoint[],
+  box: OverlayLayers['box'],
+  o: OverlayOptions = defaultOverlay,
+): Picture & { rgba: Uint8Array } {
   const u = renderScale(img.width, img.height);
-  const w = img.width * u, h = img.height * u;
+  const w = img.width * u,
+    h = img.height * u;
   const rgba = new Uint8Array(w * h * 4);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
-      const s = (Math.floor(y / u) * img.width + Math.floor(x / u)) * 4, d = (y * w + x) * 4;
+      const s = (Math.floor(y / u) * img.width + Math.floor(x / u)) * 4,
+        d = (y * w + x) * 4;
       rgba[d] = img.rgba[s];
       rgba[d + 1] = img.rgba[s + 1];
       rgba[d + 2] = img.rgba[s + 2];

@@ -56,7 +56,7 @@ export const options = {
     setting: 'model',
     resource: true,
     description:
-      'The ONNX model that explains images: an absolute path, a path relative to the workspace folder, or one with `${workspaceFolder}`. Empty: the last model used in this workspace, else a pick of the workspace\'s `.onnx` files.',
+      "The ONNX model that explains images: an absolute path, a path relative to the workspace folder, or one with `${workspaceFolder}`. Empty: the last model used in this workspace, else a pick of the workspace's `.onnx` files.",
   },
   preset: {
     kind: 'choice',
@@ -279,7 +279,8 @@ export function readOption<K extends ChoiceKey | NumberKey>(key: K, raw: unknown
   if (raw === undefined || raw === null || raw === '') return { ok: true, value: undefined };
   if (o.kind === 'choice') {
     const allowed = choicesOf(key as ChoiceKey);
-    if (typeof raw !== 'string' || !allowed.includes(raw)) return { ok: false, problem: `${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(raw)}` };
+    if (typeof raw !== 'string' || !allowed.includes(raw))
+      return { ok: false, problem: `${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(raw)}` };
     return { ok: true, value: raw === o.auto?.[0] ? undefined : (raw as Value<K>) };
   }
   const what = `${o.integer ? 'a whole number' : 'a number'} from ${o.min} to ${o.max}${o.auto ? ` (${o.auto[0]}: ${o.auto[1]})` : ''}`;

@@ -48,7 +48,8 @@ function dequantizeValues(q: ConstTensor, scale: ArrayLike<number>, zero: ArrayL
   const out = new Float32Array(q.size);
   const data = q.data;
   if (scale.length <= 1) {
-    const s = scale[0] ?? 1, z = zero?.[0] ?? 0;
+    const s = scale[0] ?? 1,
+      z = zero?.[0] ?? 0;
     for (let i = 0; i < out.length; i++) out[i] = (data[i] - z) * s;
     return out;
   }
@@ -58,7 +59,9 @@ function dequantizeValues(q: ConstTensor, scale: ArrayLike<number>, zero: ArrayL
   if (dims[axis] !== scale.length) throw new Error(`cannot match a scale of ${scale.length} values to the weight [${dims.join(',')}]`);
   const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
   for (let i = 0, b = 0; i < out.length; b++) {
-    const c = b % scale.length, s = scale[c], z = zero?.[c] ?? 0;
+    const c = b % scale.length,
+      s = scale[c],
+      z = zero?.[c] ?? 0;
     for (const end = Math.min(out.length, i + inner); i < end; i++) out[i] = (data[i] - z) * s;
   }
   return out;
@@ -79,7 +82,9 @@ export function graphConstants(graph: OnnxGraph): Constants {
       const key = `${q}\u0000${scale}\u0000${zero}\u0000${axisAttr}`;
       if (integers.has(key)) return integers.get(key) ?? undefined;
       let result: QuantizedConstant | undefined;
-      const qt = get(q), st = scale ? get(scale) : undefined, zt = zero ? get(zero) : undefined;
+      const qt = get(q),
+        st = scale ? get(scale) : undefined,
+        zt = zero ? get(zero) : undefined;
       if (qt && (!scale || st) && (!zero || zt)) {
         const axis = scaleAxis(qt.dims, Math.max(st?.size ?? 1, zt?.size ?? 1), axisAttr);
         result = { values: integerValues(qt, zt?.data, axis), axis };
@@ -103,7 +108,9 @@ export function graphConstants(graph: OnnxGraph): Constants {
       const key = `${q}\u0000${scale}\u0000${zero}`;
       const cached = floats.get(key);
       if (cached) return cached;
-      const qt = get(q), st = scale ? get(scale) : undefined, zt = zero ? get(zero) : undefined;
+      const qt = get(q),
+        st = scale ? get(scale) : undefined,
+        zt = zero ? get(zero) : undefined;
       if (!qt || (scale && !st) || (zero && !zt)) return undefined;
       // Weights are per output channel (axis 0) for Conv; per column for MatMul is matched by size.
       const f = dequantizeValues(qt, st?.data ?? [1], zt?.data, st && st.size > 1 && qt.dims[0] === st.size ? 0 : undefined);

@@ -11,7 +11,8 @@ export function classContrast(c: Contrast, target: number, logits: ArrayLike<num
   if (!Number.isInteger(target) || target < 0 || target >= n) throw new RangeError(`class ${target} is out of range: the model has ${n} classes (0–${n - 1})`);
   if (c.kind === 'versus') {
     const b = c.versus;
-    if (!Number.isInteger(b) || b < 0 || b >= n) throw new RangeError(`the class to contrast with, ${b}, is out of range: the model has ${n} classes (0–${n - 1})`);
+    if (!Number.isInteger(b) || b < 0 || b >= n)
+      throw new RangeError(`the class to contrast with, ${b}, is out of range: the model has ${n} classes (0–${n - 1})`);
     if (b === target) throw new RangeError(`class ${target} cannot be explained against itself: pick another class to contrast with`);
     return { coefficients: new Map([[b, -1]]) };
   }
@@ -25,7 +26,9 @@ export function classContrast(c: Contrast, target: number, logits: ArrayLike<num
     z += alpha[s];
   }
   if (!Number.isFinite(max) || !Number.isFinite(z) || z <= 0) {
-    throw new Error("the model's scores are not finite numbers (NaN or infinite): the discriminative contrast needs finite logits; check the model's weights, or use mode paper");
+    throw new Error(
+      "the model's scores are not finite numbers (NaN or infinite): the discriminative contrast needs finite logits; check the model's weights, or use mode paper",
+    );
   }
   const coefficients = new Map<number, number>();
   // Classes whose share is exactly zero change nothing; any other share counts, however small.

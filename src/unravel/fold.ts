@@ -30,11 +30,15 @@ export function foldNode(node: OnnxNode, inputs: readonly (ConstTensor | undefin
     if (sig && sig.length >= node.outputs.filter(Boolean).length) {
       let outs: readonly Computed[] | undefined;
       const run = () => (outs ??= kernel.run(node, args));
-      return node.outputs.map((o, k) => new ConstTensor(o, sig[k].type, sig[k].dims, () => {
-        const t = run()[k];
-        if (!t || t.data.length !== sig[k].dims.reduce((a, b) => a * b, 1)) throw new Error(`internal error: ${node.label} computed other dims than it announced`);
-        return t.data;
-      }));
+      return node.outputs.map(
+        (o, k) =>
+          new ConstTensor(o, sig[k].type, sig[k].dims, () => {
+            const t = run()[k];
+            if (!t || t.data.length !== sig[k].dims.reduce((a, b) => a * b, 1))
+              throw new Error(`internal error: ${node.label} computed other dims than it announced`);
+            return t.data;
+          }),
+      );
     }
     const outs = kernel.run(node, args);
     if (outs.length < node.outputs.filter(Boolean).length) return undefined;
@@ -77,7 +81,10 @@ export function derivedConstants(graph: OnnxGraph): (name: string) => ConstTenso
       todo.push(...dependencies(p));
     }
     for (const p of [...pending.values()].sort((a, b) => a.index - b.index)) {
-      const outs = foldNode(p, p.inputs.map((i) => (i ? lookup(i) : undefined)));
+      const outs = foldNode(
+        p,
+        p.inputs.map((i) => (i ? lookup(i) : undefined)),
+      );
       p.outputs.forEach((o, k) => o && folded.set(o, outs?.[k] ?? null));
     }
     return lookup(name);
@@ -95,7 +102,11 @@ function dimsOnly(name: string, dims: Shape): ConstTensor {
  * Folds a node for one input shape: its inputs are constants or values computed earlier for that shape (Shape and
  * Size need only their input's dims). Undefined when some input is neither, or the kernel cannot compute it.
  */
-export function foldWithShapes(node: OnnxNode, get: (name: string) => ConstTensor | undefined, shapeOf: (name: string) => Shape | undefined): ConstTensor[] | undefined {
+export function foldWithShapes(
+  node: OnnxNode,
+  get: (name: string) => ConstTensor | undefined,
+  shapeOf: (name: string) => Shape | undefined,
+): ConstTensor[] | undefined {
   const kernel = kernelFor(node);
   if (!kernel) return undefined;
   if (kernel.dimsOnly) {

@@ -67,7 +67,8 @@ export interface ValueSource {
  * spares a copy and lets onnxruntime still fuse the QDQ pattern around it.
  */
 export function valueSource(name: string, graph: OnnxGraph, constants: Constants): ValueSource {
-  let scale = '', zero = '';
+  let scale = '',
+    zero = '';
   for (let t = name, hops = 0; hops < 32; hops++) {
     const p = graph.producer.get(t);
     if (p && views.has(p.opType) && p.outputs[0] === t && !constants.has(p.input(0))) {
@@ -120,10 +121,16 @@ export function planExposure(graph: OnnxGraph, graphConsts: Constants = graphCon
   const wanted = new Set<string>();
   const known = new Map(graph.inputs.map((i) => [i.name, representativeShape(i.dims)] as [string, Shape]));
   const values = new Map<string, ConstTensor>();
-  inferShapes(graph, graphConsts, known, (index) => {
-    const node = graph.nodes[index];
-    if (onPath.has(index) && rules.has(node.opType)) node.outputs.forEach((o) => o && wanted.add(o));
-  }, values);
+  inferShapes(
+    graph,
+    graphConsts,
+    known,
+    (index) => {
+      const node = graph.nodes[index];
+      if (onPath.has(index) && rules.has(node.opType)) node.outputs.forEach((o) => o && wanted.add(o));
+    },
+    values,
+  );
   // Values computed from shapes (a Slice's bounds from Shape → Gather → Div) are constants for the walk too.
   const constants = withShapeValues(graphConsts, values);
   const ctx = { graph, constants };
@@ -148,8 +155,6 @@ export function planExposure(graph: OnnxGraph, graphConsts: Constants = graphCon
   const already = new Set(graph.outputs.map((o) => o.name));
   const order = new Map<string, number>();
   graph.nodes.forEach((n) => n.outputs.forEach((o) => order.set(o, n.index)));
-  const expose = [...wanted]
-    .filter((t) => !fed.has(t) && !already.has(t) && !constants.has(t) && order.has(t))
-    .sort((a, b) => order.get(a)! - order.get(b)!);
+  const expose = [...wanted].filter((t) => !fed.has(t) && !already.has(t) && !constants.has(t) && order.has(t)).sort((a, b) => order.get(a)! - order.get(b)!);
   return { expose, onPath, logits };
 }

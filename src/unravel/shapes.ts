@@ -19,7 +19,7 @@ export function inferShapes(
 ): Map<string, Shape> {
   const shapes = new Map<string, Shape>(known);
   const ctx = { graph, constants: withShapeValues(constants, values) };
-  const shapeOf = (name: string): Shape | undefined => (name ? shapes.get(name) ?? ctx.constants.get(name)?.dims : undefined);
+  const shapeOf = (name: string): Shape | undefined => (name ? (shapes.get(name) ?? ctx.constants.get(name)?.dims) : undefined);
   for (const node of graph.nodes) {
     if (node.outputs.every((o) => !o || shapes.has(o) || constants.has(o))) continue;
     const folded = foldWithShapes(node, ctx.constants.get, shapeOf);

@@ -114,14 +114,20 @@ export class Unraveler {
       for (const [cls, c] of contrast.coefficients) {
         const n = neurons.get(cls)!;
         if (n.node !== node) {
-          throw new UnsupportedError(node.opType, node.name, `class ${cls}'s score comes from ${n.node.label}, not from this node: a class contrast needs one classifier node for all classes`);
+          throw new UnsupportedError(
+            node.opType,
+            node.name,
+            `class ${cls}'s score comes from ${n.node.label}, not from this node: a class contrast needs one classifier node for all classes`,
+          );
         }
         coefficients.set(n.neuron, (coefficients.get(n.neuron) ?? 0) + c);
       }
       return rule.weighted.back(node, outs, coefficients, walk.ctx);
     });
     if (contrast && !contrastNode) {
-      throw new UnravelError(`class ${index} reaches the input without passing a node with weights (Conv, Gemm, MatMul): a class contrast needs a classifier layer; use mode paper or weighted`);
+      throw new UnravelError(
+        `class ${index} reaches the input without passing a node with weights (Conv, Gemm, MatMul): a class contrast needs a classifier layer; use mode paper or weighted`,
+      );
     }
     const input = walk.result(inputName);
     return { layers: walk.layers, input, ...(contrastNode ? { contrastNode: contrastNode.label } : {}) };
@@ -156,7 +162,10 @@ export class Unraveler {
         found = { node, neuron: rule.weighted.neuron(node, walk.soleFixation(node, outs, `class ${cls}`), walk.ctx) };
         return 'stop';
       });
-      if (!found) throw new UnravelError(`class ${cls} reaches the input without passing a node with weights: a class contrast needs a classifier layer; use mode paper or weighted`);
+      if (!found)
+        throw new UnravelError(
+          `class ${cls} reaches the input without passing a node with weights: a class contrast needs a classifier layer; use mode paper or weighted`,
+        );
       // A walk that read no activation (a Gemm head behind Softmax, a bias, reshapes) depends on shapes alone.
       (walk.readActivations ? known : always).set(cls, found);
       result.set(cls, found);
@@ -192,7 +201,11 @@ class Walk {
       const p = graph.producer.get(name);
       if (!p) throw new UnravelError(`the shape of tensor '${name}' is unknown`);
       // Named after the node that made the tensor: an op without a rule is the usual reason, said as such.
-      throw new UnsupportedError(p.opType, p.name, rules.has(p.opType) ? `the shape of its output '${name}' depends on run-time values` : `no rule for ${p.domain ? `${p.domain}.` : ''}${p.opType}`);
+      throw new UnsupportedError(
+        p.opType,
+        p.name,
+        rules.has(p.opType) ? `the shape of its output '${name}' depends on run-time values` : `no rule for ${p.domain ? `${p.domain}.` : ''}${p.opType}`,
+      );
     };
     const activation = (name: string): Activation => {
       this.readActivations = true;
@@ -231,7 +244,11 @@ class Walk {
     const held = outs.filter((o) => o.index.length > 0);
     const others = [...this.pending.keys()].filter((t) => !node.outputs.includes(t) && (this.pending.get(t) ?? []).some((f) => f.index.length > 0));
     if (held.length !== 1 || held[0].index.length !== 1 || others.length > 0) {
-      throw new UnsupportedError(node.opType, node.name, `${who} reaches this node with ${held.reduce((n, o) => n + o.index.length, 0)} fixation(s)${others.length ? ` and ${others.length} other path(s)` : ''}; a class contrast needs a single path from the class to its classifier`);
+      throw new UnsupportedError(
+        node.opType,
+        node.name,
+        `${who} reaches this node with ${held.reduce((n, o) => n + o.index.length, 0)} fixation(s)${others.length ? ` and ${others.length} other path(s)` : ''}; a class contrast needs a single path from the class to its classifier`,
+      );
     }
     return held[0].index[0];
   }
@@ -268,7 +285,17 @@ class Walk {
         // Shapes read here (the record's, the parents' bounds) can fail too: for a tensor made by an op without a rule.
         node.outputs.forEach((o, i) => {
           const f = outs[i];
-          if (f.index.length) this.layers.push({ node: node.name, op: node.opType, tensor: o, shape: ctx.shape(o), count: f.index.length, fixations: f.index, mass: f.mass, notes: this.notes });
+          if (f.index.length)
+            this.layers.push({
+              node: node.name,
+              op: node.opType,
+              tensor: o,
+              shape: ctx.shape(o),
+              count: f.index.length,
+              fixations: f.index,
+              mass: f.mass,
+              notes: this.notes,
+            });
         });
         sent = this.routed(node, ins);
       } catch (e) {
@@ -304,7 +331,8 @@ class Walk {
           throw new UnravelError(`internal error: the ${node.opType} rule sent fixation ${fix.index[n]} to '${t}', which has ${size} elements`);
         }
       }
-      if (fix.mass && fix.mass.length !== fix.index.length) throw new UnravelError(`internal error: the ${node.opType} rule sent ${fix.index.length} fixations with ${fix.mass.length} masses`);
+      if (fix.mass && fix.mass.length !== fix.index.length)
+        throw new UnravelError(`internal error: the ${node.opType} rule sent ${fix.index.length} fixations with ${fix.mass.length} masses`);
       sent.push([t, fix]);
     });
     return sent;

@@ -59,20 +59,30 @@ describe('occlusion', () => {
   });
 
   it('batched forwards equal single forwards; a fixed-batch model runs one by one', async () => {
-    for (const [m, batched] of [['mobilenetv2-12-dequantized-fp32.onnx', true], ['shufflenet-v2-12-dequantized-fp32.onnx', false]] as const) {
+    for (const [m, batched] of [
+      ['mobilenetv2-12-dequantized-fp32.onnx', true],
+      ['shufflenet-v2-12-dequantized-fp32.onnx', false],
+    ] as const) {
       const e = await Explainer.create(model(m), { image: fixturePath('images/eagle.jpg') });
       const feed = e.forward.values.get(e.spec.name)!;
       const size = feed.data.length;
       const three = new Float32Array(3 * size);
       three.set(feed.data as Float32Array, 0);
-      three.set((feed.data as Float32Array).map((v) => v * 0.5), size);
+      three.set(
+        (feed.data as Float32Array).map((v) => v * 0.5),
+        size,
+      );
       three.set(feed.data as Float32Array, 2 * size);
       const r = await batchRunner(model(m));
       const outs = await r.run(three, 3, feed.dims);
       assert.equal(r.batched, batched, `${m} batched`);
       assert.equal(outs.length, 3);
-      for (const i of [0, 2]) for (let k = 0; k < 1000; k += 37) assert.ok(Math.abs(outs[i][k] - e.scores[k]) < 1e-3 * (1 + Math.abs(e.scores[k])), `${m} item ${i} logit ${k}`);
-      assert.ok(outs[1].some((v, k) => Math.abs(v - e.scores[k]) > 1e-2), 'the halved input must score differently');
+      for (const i of [0, 2])
+        for (let k = 0; k < 1000; k += 37) assert.ok(Math.abs(outs[i][k] - e.scores[k]) < 1e-3 * (1 + Math.abs(e.scores[k])), `${m} item ${i} logit ${k}`);
+      assert.ok(
+        outs[1].some((v, k) => Math.abs(v - e.scores[k]) > 1e-2),
+        'the halved input must score differently',
+      );
     }
   });
 });

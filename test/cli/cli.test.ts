@@ -46,7 +46,19 @@ describe('cnn-fixations CLI', () => {
     assert.equal(r.code, 0, r.err);
     const j = JSON.parse(fs.readFileSync(out, 'utf8'));
     assert.equal(j.version, 1);
-    assert.deepEqual(Object.keys(j).slice(0, 11), ['version', 'model', 'predictions', 'target', 'layers', 'inputFixations', 'points', 'keptPoints', 'box', 'timings', 'settings']);
+    assert.deepEqual(Object.keys(j).slice(0, 11), [
+      'version',
+      'model',
+      'predictions',
+      'target',
+      'layers',
+      'inputFixations',
+      'points',
+      'keptPoints',
+      'box',
+      'timings',
+      'settings',
+    ]);
     assert.deepEqual(j.model.input, { name: 'input', shape: [1, 3, 224, 224] });
     assert.equal(j.predictions.length, 3);
     assert.deepEqual(Object.keys(j.predictions[0]), ['index', 'label', 'score']);
@@ -76,9 +88,12 @@ describe('cnn-fixations CLI', () => {
     assert.equal(paper.pointWeights.length, paper.points.length);
     assert.equal(paper.inputFixationWeights.length, paper.inputFixations.length);
     assert.equal(paper.keptPointWeights.length, paper.keptPoints.length);
-    assert.ok(paper.pointWeights.every((w: number) => Math.abs(w - 1 / paper.points.length) < 1e-12), 'uniform in paper mode');
+    assert.ok(
+      paper.pointWeights.every((w: number) => Math.abs(w - 1 / paper.points.length) < 1e-12),
+      'uniform in paper mode',
+    );
     const weighted = read(['--mode', 'weighted', '--conv-mode', 'contribution', '--class', '249'], 'weighted.json').json;
-    assert.deepEqual(weighted.inputFixations, paper.inputFixations, 'weighted: the paper\'s fixations, with masses');
+    assert.deepEqual(weighted.inputFixations, paper.inputFixations, "weighted: the paper's fixations, with masses");
     assert.ok(Math.abs(sum(weighted.inputFixationWeights) - 1) < 1e-9 && Math.abs(sum(weighted.pointWeights) - 1) < 1e-9);
     assert.ok(new Set(weighted.pointWeights).size > 10, 'masses differ from point to point');
     const { json: versus, out } = read(['--class', 'malamute', '--versus', 'Mountain_Bike', '--conv-mode', 'center'], 'versus.json');
@@ -97,43 +112,74 @@ describe('cnn-fixations CLI', () => {
 
   describe('bad input', () => {
     it('a missing model file', () => assertCleanFailure(run(['explain', '/nope/model.onnx', pelican]), /model file not found: \/nope\/model\.onnx/));
-    it('a file that is not ONNX', () => assertCleanFailure(run(['explain', pelican, pelican]), /not a usable ONNX model|could not be read as an ONNX model|cannot be decoded/));
+    it('a file that is not ONNX', () =>
+      assertCleanFailure(run(['explain', pelican, pelican]), /not a usable ONNX model|could not be read as an ONNX model|cannot be decoded/));
     it('a truncated model', () => {
       const bytes = fs.readFileSync(fixturePath('models/mobilenetv2-12-int8.onnx'));
-      assertCleanFailure(run(['explain', tmpFile('truncated.onnx', bytes.subarray(0, bytes.length >> 1)), pelican]), /truncated or corrupt|not a usable ONNX model|cannot load/);
+      assertCleanFailure(
+        run(['explain', tmpFile('truncated.onnx', bytes.subarray(0, bytes.length >> 1)), pelican]),
+        /truncated or corrupt|not a usable ONNX model|cannot load/,
+      );
     });
     it('a corrupt model (its protobuf framing scrambled)', () => {
       const bytes = Buffer.from(fs.readFileSync(mnist));
       for (let i = 0; i < 64; i++) bytes[i] ^= 0x5a;
       assertCleanFailure(run(['explain', tmpFile('corrupt.onnx', bytes), pelican]), /ONNX|onnxruntime/);
     });
-    it('an image jimp cannot read', () => assertCleanFailure(run(['explain', mnist, tmpFile('broken.png', 'not really a png')]), /cannot read image .*broken\.png/));
+    it('an image jimp cannot read', () =>
+      assertCleanFailure(run(['explain', mnist, tmpFile('broken.png', 'not really a png')]), /cannot read image .*broken\.png/));
     it('a missing image', () => assertCleanFailure(run(['explain', mnist, '/nope/img.png']), /cannot read image \/nope\/img\.png/));
     it('a model declaring a huge input is refused before anything is allocated, with the memory it would need', () => {
       const r = run(['explain', tmpFile('huge-input.onnx', tinyClassifier([1, 3, 100000, 100000])), pelican]);
-      assertCleanFailure(r, /explaining this would take about \d+ GB of memory \(.*the model's input \[1×3×100000×100000\] 112 GB.*'r', alone takes \d+ GB\), more than the limit of .*--memory-limit, setting cnnFixations\.memoryLimitMB/);
-      assertCleanFailure(run(['explain', tmpFile('small-input.onnx', tinyClassifier([1, 3, 512, 512])), pelican, '--memory-limit', '4']), /more than the limit of 4 MB/);
+      assertCleanFailure(
+        r,
+        /explaining this would take about \d+ GB of memory \(.*the model's input \[1×3×100000×100000\] 112 GB.*'r', alone takes \d+ GB\), more than the limit of .*--memory-limit, setting cnnFixations\.memoryLimitMB/,
+      );
+      assertCleanFailure(
+        run(['explain', tmpFile('small-input.onnx', tinyClassifier([1, 3, 512, 512])), pelican, '--memory-limit', '4']),
+        /more than the limit of 4 MB/,
+      );
     });
     it('NaN or Inf weights: the first kept tensor that holds them is named, no NaN% explained', () => {
       const w = Float32Array.from({ length: 108 }, (_, i) => (i % 7) / 7 - 0.5);
       w[0] = NaN;
-      assertCleanFailure(run(['explain', tmpFile('nan.onnx', tinyClassifier(undefined, w)), pelican]), /tensor 'r' \(output of Relu node 'relu'\) holds NaN in \d+ of its 4096 values/);
+      assertCleanFailure(
+        run(['explain', tmpFile('nan.onnx', tinyClassifier(undefined, w)), pelican]),
+        /tensor 'r' \(output of Relu node 'relu'\) holds NaN in \d+ of its 4096 values/,
+      );
       w[0] = Infinity;
-      assertCleanFailure(run(['explain', tmpFile('inf.onnx', tinyClassifier(undefined, w)), pelican]), /tensor 'r' \(output of Relu node 'relu'\) holds ±Inf in \d+ of its 4096 values/);
+      assertCleanFailure(
+        run(['explain', tmpFile('inf.onnx', tinyClassifier(undefined, w)), pelican]),
+        /tensor 'r' \(output of Relu node 'relu'\) holds ±Inf in \d+ of its 4096 values/,
+      );
     });
     it('an image over the pixel limit (a decompression bomb) is refused from its header, before it is decoded', () => {
       const bomb = tmpFile('bomb.png', zeroPng(12000, 12000));
       assert.ok(fs.statSync(bomb).size < 400_000, 'a small file');
       const r = run(['explain', mnist, bomb]);
-      assertCleanFailure(r, /image .*bomb\.png is 12000×12000 \(144\.0 megapixels\), more than the limit of 100 megapixels: scale it down, or raise the limit \(--max-megapixels, setting cnnFixations\.maxImageMegapixels\)/);
+      assertCleanFailure(
+        r,
+        /image .*bomb\.png is 12000×12000 \(144\.0 megapixels\), more than the limit of 100 megapixels: scale it down, or raise the limit \(--max-megapixels, setting cnnFixations\.maxImageMegapixels\)/,
+      );
       assertCleanFailure(run(['explain', mnist, pelican, '--max-megapixels', '0.05']), /pelican\.jpeg is \d+×\d+ .* more than the limit of 0\.05 megapixels/);
     });
     it('a model with two inputs', () => {
-      const m = buildModel({ nodes: [{ op: 'Add', inputs: ['a', 'b'], outputs: ['y'] }], inputs: [{ name: 'a', dims: [1, 3, 8, 8] }, { name: 'b', dims: [1, 3, 8, 8] }], outputs: [{ name: 'y', dims: [1, 3, 8, 8] }] });
+      const m = buildModel({
+        nodes: [{ op: 'Add', inputs: ['a', 'b'], outputs: ['y'] }],
+        inputs: [
+          { name: 'a', dims: [1, 3, 8, 8] },
+          { name: 'b', dims: [1, 3, 8, 8] },
+        ],
+        outputs: [{ name: 'y', dims: [1, 3, 8, 8] }],
+      });
       assertCleanFailure(run(['explain', tmpFile('two.onnx', m), pelican]), /2 inputs \('a' \[1,3,8,8\], 'b' \[1,3,8,8\]\)/);
     });
     it('a model with no image-like input', () => {
-      const m = buildModel({ nodes: [{ op: 'Relu', inputs: ['v'], outputs: ['y'] }], inputs: [{ name: 'v', dims: [1, 10] }], outputs: [{ name: 'y', dims: [1, 10] }] });
+      const m = buildModel({
+        nodes: [{ op: 'Relu', inputs: ['v'], outputs: ['y'] }],
+        inputs: [{ name: 'v', dims: [1, 10] }],
+        outputs: [{ name: 'y', dims: [1, 10] }],
+      });
       assertCleanFailure(run(['explain', tmpFile('vec.onnx', m), pelican]), /input 'v' \[1,10\] is not image-like/);
     });
     it('a --tensor of the wrong shape', () => {
@@ -144,14 +190,24 @@ describe('cnn-fixations CLI', () => {
       const t = buildTensorProto({ dims: [1, 1, 28, 28], type: 7, values: new Float64Array(784) });
       assertCleanFailure(run(['explain', mnist, '--tensor', tmpFile('type.pb', t)]), /holds int64 values but input 'Input3' takes float32/);
     });
-    it('a class index out of range', () => assertCleanFailure(run(['explain', mnist, fixturePath('images/digit_3.jpg'), '--class', '10']), /class 10 is out of range: the model has 10 classes \(0–9\)/));
+    it('a class index out of range', () =>
+      assertCleanFailure(
+        run(['explain', mnist, fixturePath('images/digit_3.jpg'), '--class', '10']),
+        /class 10 is out of range: the model has 10 classes \(0–9\)/,
+      ));
     it('--versus the explained class, out of range, unknown or ambiguous names, with paper mode', () => {
       const model = fixturePath('models/mobilenetv2-12-dequantized-fp32.onnx');
       assertCleanFailure(run(['explain', model, pelican, '--class', '144', '--versus', 'pelican']), /class 144 cannot be explained against itself/);
       assertCleanFailure(run(['explain', model, pelican, '--versus', '1000']), /--versus 1000 is out of range: the model has 1000 classes \(0–999\)/);
-      assertCleanFailure(run(['explain', model, pelican, '--versus', 'pelicna']), /no class is named 'pelicna' \(--versus\); the nearest labels: pelican \(144\)/);
+      assertCleanFailure(
+        run(['explain', model, pelican, '--versus', 'pelicna']),
+        /no class is named 'pelicna' \(--versus\); the nearest labels: pelican \(144\)/,
+      );
       assertCleanFailure(run(['explain', model, pelican, '--versus', 'crane']), /'crane' names 2 classes: crane \(134\), crane \(517\); give the index/);
-      assertCleanFailure(run(['explain', mnist, fixturePath('images/digit_3.jpg'), '--versus', 'seven']), /'seven' is not a number, and the model's classes have no names/);
+      assertCleanFailure(
+        run(['explain', mnist, fixturePath('images/digit_3.jpg'), '--versus', 'seven']),
+        /'seven' is not a number, and the model's classes have no names/,
+      );
       const r = run(['explain', model, pelican, '--mode', 'paper', '--versus', '3']);
       assertCleanFailure(r, /--versus explains with masses: leave out --mode paper/);
       assert.equal(r.code, 2);
@@ -164,10 +220,14 @@ describe('cnn-fixations CLI', () => {
           { op: 'GlobalAveragePool', inputs: ['e'], outputs: ['g'], name: 'gap' },
           { op: 'Flatten', inputs: ['g'], outputs: ['y'], name: 'flat' },
         ],
-        inputs: [{ name: 'x', dims: [1, 3, 16, 16] }], outputs: [{ name: 'y', dims: [1, 4] }],
+        inputs: [{ name: 'x', dims: [1, 3, 16, 16] }],
+        outputs: [{ name: 'y', dims: [1, 4] }],
         initializers: [{ name: 'w', dims: [4, 3, 3, 3], values: new Float32Array(108).fill(0.1) }],
       });
-      assertCleanFailure(run(['explain', tmpFile('hardmax.onnx', m), pelican]), /Hardmax node 'odd_activation': no rule for Hardmax\n\s+path from the output: Flatten 'flat' ← GlobalAveragePool 'gap' ← Hardmax 'odd_activation'/);
+      assertCleanFailure(
+        run(['explain', tmpFile('hardmax.onnx', m), pelican]),
+        /Hardmax node 'odd_activation': no rule for Hardmax\n\s+path from the output: Flatten 'flat' ← GlobalAveragePool 'gap' ← Hardmax 'odd_activation'/,
+      );
     });
     it('an unknown option and a bad mode', () => {
       const r = run(['explain', mnist, pelican, '--frobnicate']);
@@ -180,7 +240,10 @@ describe('cnn-fixations CLI', () => {
 
 describe('cnn-fixations CLI --method', () => {
   it('cam and occlusion give the same outputs as CNN Fixations', () => {
-    for (const [method, model] of [['cam', 'mobilenetv2-12-dequantized-fp32.onnx'], ['occlusion', 'mobilenetv2-12-int8.onnx']]) {
+    for (const [method, model] of [
+      ['cam', 'mobilenetv2-12-dequantized-fp32.onnx'],
+      ['occlusion', 'mobilenetv2-12-int8.onnx'],
+    ]) {
       const out = tmpFile(`${method}.json`);
       const r = run(['explain', fixturePath(`models/${model}`), pelican, '--method', method, '--json', out, '--png', tmpFile(`${method}.png`)]);
       assert.equal(r.code, 0, r.err);

@@ -56,7 +56,10 @@ function layOut(root: string): { workdir: string; entrypoint: string[]; cmd: str
         // the build stage copies the whole context to /src and builds there: its /src/X is this checkout's X
         const source = from ? path.join(repo, path.posix.relative('/src', src)) : path.join(repo, src);
         assert.ok(fs.existsSync(source), `the Dockerfile copies ${src}, which the build has (${source})`);
-        const target = path.join(root, dest.endsWith('/') ? path.posix.join(path.posix.resolve(workdir, dest), path.basename(src)) : path.posix.resolve(workdir, dest));
+        const target = path.join(
+          root,
+          dest.endsWith('/') ? path.posix.join(path.posix.resolve(workdir, dest), path.basename(src)) : path.posix.resolve(workdir, dest),
+        );
         fs.mkdirSync(path.dirname(target), { recursive: true });
         fs.cpSync(source, target, { recursive: true });
       }
@@ -106,7 +109,9 @@ describe('sweeps beyond one machine: the deploy files', function () {
     images = subset(2);
     unsharded = path.dirname(tmpFile('deploy-unsharded/x'));
     const labels = path.join(repo, 'eval', 'models', 'fmnist_labels.txt');
-    sh(`cnn-fixations sweep "${path.join(repo, 'eval', 'models', 'fmnist-gap.onnx')}" "${images}" --labels "${labels}" --out "${unsharded}" --jobs 1`, { PATH: PATH() });
+    sh(`cnn-fixations sweep "${path.join(repo, 'eval', 'models', 'fmnist-gap.onnx')}" "${images}" --labels "${labels}" --out "${unsharded}" --jobs 1`, {
+      PATH: PATH(),
+    });
   });
 
   it('the Kubernetes Jobs pass Kubernetes’ schema; a broken one does not', () => {
@@ -138,7 +143,15 @@ describe('sweeps beyond one machine: the deploy files', function () {
     assert.equal(Number(env.SHARDS), job.spec.completions, 'SHARDS is the number of completions');
     const results = path.dirname(tmpFile('deploy-k8s/x'));
     // the volumes: the test's folder, model and labels where the Job mounts its own
-    const mounted = { ...env, PATH: PATH(), JOBS: '1', RESULTS: results, IMAGES: images, MODEL: path.join(repo, 'eval/models/fmnist-gap.onnx'), LABELS: path.join(repo, 'eval/models/fmnist_labels.txt') };
+    const mounted = {
+      ...env,
+      PATH: PATH(),
+      JOBS: '1',
+      RESULTS: results,
+      IMAGES: images,
+      MODEL: path.join(repo, 'eval/models/fmnist-gap.onnx'),
+      LABELS: path.join(repo, 'eval/models/fmnist_labels.txt'),
+    };
     assert.deepEqual(c.command, ['sh', '-c']);
     for (let i = 0; i < job.spec.completions!; i++) sh(c.args[0], { ...mounted, JOB_COMPLETION_INDEX: String(i) }, image.workdir);
     const merge = jobOf('deploy/kubernetes/merge-job.yaml').spec.template.spec.containers[0];
@@ -152,9 +165,21 @@ describe('sweeps beyond one machine: the deploy files', function () {
     const [, lo, hi] = /#SBATCH --array=(\d+)-(\d+)/.exec(script)!;
     const count = Number(hi) - Number(lo) + 1;
     const results = path.dirname(tmpFile('deploy-slurm/x'));
-    const env = { PATH: PATH(), CLI: 'cnn-fixations', MODEL: path.join(repo, 'eval/models/fmnist-gap.onnx'), LABELS: path.join(repo, 'eval/models/fmnist_labels.txt'), IMAGES: images, RESULTS: results };
+    const env = {
+      PATH: PATH(),
+      CLI: 'cnn-fixations',
+      MODEL: path.join(repo, 'eval/models/fmnist-gap.onnx'),
+      LABELS: path.join(repo, 'eval/models/fmnist_labels.txt'),
+      IMAGES: images,
+      RESULTS: results,
+    };
     for (let i = Number(lo); i <= Number(hi); i++)
-      sh(path.join(repo, 'deploy/slurm/sweep.sbatch'), { ...env, SLURM_ARRAY_TASK_ID: String(i), SLURM_ARRAY_TASK_COUNT: String(count), SLURM_CPUS_PER_TASK: '1' }, repo, 'bash');
+      sh(
+        path.join(repo, 'deploy/slurm/sweep.sbatch'),
+        { ...env, SLURM_ARRAY_TASK_ID: String(i), SLURM_ARRAY_TASK_COUNT: String(count), SLURM_CPUS_PER_TASK: '1' },
+        repo,
+        'bash',
+      );
     const shards = fs.readdirSync(results).map((d) => path.join(results, d));
     sh(`cnn-fixations merge ${shards.map((d) => `"${d}"`).join(' ')} --out "${path.join(results, 'merged')}"`, { PATH: PATH() });
     assert.equal(fs.readFileSync(path.join(results, 'merged', 'summary.json'), 'utf8'), fs.readFileSync(path.join(unsharded, 'summary.json'), 'utf8'));

@@ -32,7 +32,8 @@ describe('mnist-8 on the zoo test vectors', () => {
       const e = await Explainer.create(model('mnist-8.onnx'), { tensor: model(`mnist-8_test_data/test_data_set_${k}_input_0.pb`) });
       const stored = tensorFromProto(decodeTensorProto(fs.readFileSync(model(`mnist-8_test_data/test_data_set_${k}_output_0.pb`)))).data;
       assert.equal(e.scores.length, 10);
-      for (let i = 0; i < 10; i++) assert.ok(Math.abs(e.scores[i] - stored[i]) < 1e-3 * Math.max(1, Math.abs(stored[i])), `logit ${i}: ${e.scores[i]} vs ${stored[i]}`);
+      for (let i = 0; i < 10; i++)
+        assert.ok(Math.abs(e.scores[i] - stored[i]) < 1e-3 * Math.max(1, Math.abs(stored[i])), `logit ${i}: ${e.scores[i]} vs ${stored[i]}`);
       const x = e.explain();
       assert.equal(x.json.target.index, expected[k]);
       assert.ok(x.json.inputFixations.length >= 1);
@@ -115,14 +116,24 @@ describe('ImageNet models on bird photos', () => {
       const f = (await Explainer.create(model('mobilenetv2-12-dequantized-fp32.onnx'), { image: image(img) }, { mode: 'paper' })).explain();
       const q = (await Explainer.create(model('mobilenetv2-12-int8.onnx'), { image: image(img) }, { mode: 'paper' })).explain();
       const boxIou = iou(f.box!, q.box!);
-      const a = fullResolution(f.heat), b = fullResolution(q.heat);
+      const a = fullResolution(f.heat),
+        b = fullResolution(q.heat);
       const mean = (v: Float32Array) => v.reduce((s, t) => s + t, 0) / v.length;
-      const ma = mean(a), mb = mean(b);
-      let sab = 0, saa = 0, sbb = 0;
-      for (let i = 0; i < a.length; i++) { sab += (a[i] - ma) * (b[i] - mb); saa += (a[i] - ma) ** 2; sbb += (b[i] - mb) ** 2; }
+      const ma = mean(a),
+        mb = mean(b);
+      let sab = 0,
+        saa = 0,
+        sbb = 0;
+      for (let i = 0; i < a.length; i++) {
+        sab += (a[i] - ma) * (b[i] - mb);
+        saa += (a[i] - ma) ** 2;
+        sbb += (b[i] - mb) ** 2;
+      }
       const corr = sab / Math.sqrt(saa * sbb);
       const near = q.keptPoints.filter(([x, y]) => f.keptPoints.some(([u, v]) => Math.hypot(u - x, v - y) <= 8)).length / q.keptPoints.length;
-      console.log(`      ${img}: box IoU ${boxIou.toFixed(2)}, heat-map correlation ${corr.toFixed(2)}, int8 points within 8 px of a float point ${(near * 100).toFixed(0)}%`);
+      console.log(
+        `      ${img}: box IoU ${boxIou.toFixed(2)}, heat-map correlation ${corr.toFixed(2)}, int8 points within 8 px of a float point ${(near * 100).toFixed(0)}%`,
+      );
       assert.ok(boxIou >= 0.7, `box IoU ${boxIou}`);
       assert.ok(corr >= 0.5, `heat correlation ${corr}`);
     }
@@ -131,7 +142,8 @@ describe('ImageNet models on bird photos', () => {
 
 /** Histogram intersection of two heat maps, each scaled to sum 1: 1 for the same map, 0 for disjoint ones. */
 function overlap(a: Float32Array, b: Float32Array): number {
-  const sa = a.reduce((s, v) => s + v, 0), sb = b.reduce((s, v) => s + v, 0);
+  const sa = a.reduce((s, v) => s + v, 0),
+    sb = b.reduce((s, v) => s + v, 0);
   let s = 0;
   for (let i = 0; i < a.length; i++) s += Math.min(a[i] / sa, b[i] / sb);
   return s;
@@ -150,7 +162,10 @@ describe('masses and class contrasts on the real models', () => {
         assert.ok(Math.abs(sum(x.json.inputFixationWeights) - 1) < 1e-9, `${x.json.settings.mode}: ${sum(x.json.inputFixationWeights)}`);
         assert.ok(Math.abs(sum(x.json.pointWeights) - 1) < 1e-9);
         assert.ok(x.json.keptPointWeights.every((w) => w >= 0) && sum(x.json.keptPointWeights) <= 1 + 1e-9);
-        assert.ok(x.unravel.layers.every((l) => l.mass && l.mass.reduce((a, b) => a + b, 0) <= 1 + 1e-9), 'no tensor holds more than the whole mass');
+        assert.ok(
+          x.unravel.layers.every((l) => l.mass && l.mass.reduce((a, b) => a + b, 0) <= 1 + 1e-9),
+          'no tensor holds more than the whole mass',
+        );
         if (x.json.settings.mode !== 'weighted') assert.match(x.unravel.contrastNode ?? '', /^(QLinear)?MatMul /, 'the contrast starts at the classifier');
       }
     });
@@ -161,7 +176,8 @@ describe('masses and class contrasts on the real models', () => {
     const maps = (o: Parameters<Explainer['explain']>[1]) => [249, 671].map((k) => fullResolution(e.explain(k, o).heat));
     const [pa, pb] = maps({ mode: 'paper' });
     const [da, db] = maps({ mode: 'discriminative', convMode: 'center' });
-    const paper = overlap(pa, pb), discriminative = overlap(da, db);
+    const paper = overlap(pa, pb),
+      discriminative = overlap(da, db);
     console.log(`      histogram intersection of the two classes' maps: paper ${paper.toFixed(2)}, discriminative (center) ${discriminative.toFixed(2)}`);
     assert.ok(paper > 0.85, `paper mode draws nearly the same map for both (${paper.toFixed(2)})`);
     assert.ok(discriminative < paper - 0.15, `discriminative ${discriminative.toFixed(2)} vs paper ${paper.toFixed(2)}`);
@@ -175,7 +191,15 @@ describe('views', () => {
     assert.equal(five.views.length, 5);
     // corner crops reach the image's corners of the resized frame; the centre one is the single view
     assert.deepEqual(five.views[0].map, single.map);
-    assert.deepEqual(five.views.slice(1).map((v) => [v.map.cropLeft, v.map.cropTop]), [[0, 0], [162, 0], [0, 32], [162, 32]]);
+    assert.deepEqual(
+      five.views.slice(1).map((v) => [v.map.cropLeft, v.map.cropTop]),
+      [
+        [0, 0],
+        [162, 0],
+        [0, 32],
+        [162, 32],
+      ],
+    );
     const x = five.explain();
     assert.equal(x.json.target.index, 22);
     assert.match(x.json.settings.views!, /^five \(traced \d: /);
@@ -183,7 +207,10 @@ describe('views', () => {
     assert.ok(x.json.points.length > 2 * s.json.points.length, `${x.json.points.length} pooled points vs ${s.json.points.length}`);
     // pooled points cover more of the image than one crop can: some left of the centre crop's left edge
     const centreLeft = Math.floor(((single.map.cropLeft + 0.5) * 773) / single.map.resizedWidth);
-    assert.ok(x.json.points.some(([px]) => px < centreLeft), 'points from the left corner crops');
+    assert.ok(
+      x.json.points.some(([px]) => px < centreLeft),
+      'points from the left corner crops',
+    );
     assert.ok(iou(x.box!, birds['eagle.jpg'].box) >= 0.5);
   });
 });
@@ -196,17 +223,22 @@ describe('PaddleOCR text direction classifier', () => {
     const upright = tmpFile('line.png', await line.getBuffer('image/png'));
     const rotated = tmpFile('line180.png', await line.clone().rotate(180).getBuffer('image/png'));
     const labels = readLabels(fixturePath('labels/ppocr_cls_labels.txt'));
-    for (const [file, want] of [[upright, '0'], [rotated, '180']] as const) {
+    for (const [file, want] of [
+      [upright, '0'],
+      [rotated, '180'],
+    ] as const) {
       const e = await Explainer.create(model('ch_ppocr_mobile_v2.0_cls_infer.onnx'), { image: file }, { preset: 'ppocr', labels, mode: 'paper' });
       const x = e.explain();
       assert.equal(x.json.target.label, want);
       assert.ok(x.json.predictions[0].score > 0.9);
       // the ink is dark: most fixations sit on or next to dark pixels
       const dark = (px: number, py: number) => {
-        for (let dy = -2; dy <= 2; dy++) for (let dx = -2; dx <= 2; dx++) {
-          const xx = px + dx, yy = py + dy;
-          if (xx >= 0 && yy >= 0 && xx < e.picture.width && yy < e.picture.height && e.picture.rgba[(yy * e.picture.width + xx) * 4] < 128) return true;
-        }
+        for (let dy = -2; dy <= 2; dy++)
+          for (let dx = -2; dx <= 2; dx++) {
+            const xx = px + dx,
+              yy = py + dy;
+            if (xx >= 0 && yy >= 0 && xx < e.picture.width && yy < e.picture.height && e.picture.rgba[(yy * e.picture.width + xx) * 4] < 128) return true;
+          }
         return false;
       };
       const near = x.json.keptPoints.filter(([px, py]) => dark(px, py)).length;

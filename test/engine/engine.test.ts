@@ -59,7 +59,9 @@ describe('explanation engine: requests and answers', function () {
     assert.ok(demo.model.nodeCount > 50 && demo.model.exposedTensors > 0);
     assert.ok(demo.main.result.layers.length > 10, 'the walk went through the network');
     const t = demo.main.result.timings;
-    console.log(`      first explanation (new engine, new session): engine ${demo.engineMs.toFixed(0)} ms; load ${t.loadMs.toFixed(0)}, preprocess ${t.preprocessMs.toFixed(0)}, inference ${t.inferenceMs.toFixed(0)}, unravel ${t.unravelMs.toFixed(0)}, heat map ${t.heatmapMs.toFixed(0)} ms`);
+    console.log(
+      `      first explanation (new engine, new session): engine ${demo.engineMs.toFixed(0)} ms; load ${t.loadMs.toFixed(0)}, preprocess ${t.preprocessMs.toFixed(0)}, inference ${t.inferenceMs.toFixed(0)}, unravel ${t.unravelMs.toFixed(0)}, heat map ${t.heatmapMs.toFixed(0)} ms`,
+    );
   });
 
   it('a class switch runs no forward pass: the kept one is reused', async () => {
@@ -81,11 +83,20 @@ describe('explanation engine: requests and answers', function () {
     assert.equal(off.explanation, undefined);
     // the contrast side: the explained class against another ("Why A, not B?"), held beside the others
     const why = await client.explain(demo.handle, 'contrast', { classIndex: 22, versus: 144 });
-    assert.deepEqual([why.side, why.explanation?.result.target.index, why.explanation?.result.settings.mode, why.explanation?.result.settings.versus], ['contrast', 22, 'versus', 144]);
+    assert.deepEqual(
+      [why.side, why.explanation?.result.target.index, why.explanation?.result.settings.mode, why.explanation?.result.settings.versus],
+      ['contrast', 22, 'versus', 144],
+    );
     assert.equal((await client.explain(demo.handle, 'contrast', undefined)).explanation, undefined);
-    await assert.rejects(client.explain(demo.handle, 'contrast', { classIndex: 22, versus: 22 }), (e: unknown) => e instanceof EngineFailed && /cannot be explained against itself/.test(e.message));
+    await assert.rejects(
+      client.explain(demo.handle, 'contrast', { classIndex: 22, versus: 22 }),
+      (e: unknown) => e instanceof EngineFailed && /cannot be explained against itself/.test(e.message),
+    );
     assert.equal((await client.explain(demo.handle, 'main', { classIndex: 22 })).stats.forwardPasses, before);
-    await assert.rejects(client.explain(demo.handle, 'main', { classIndex: 1000 }), (e: unknown) => e instanceof EngineFailed && e.failure.kind === 'range' && /1000 classes/.test(e.message));
+    await assert.rejects(
+      client.explain(demo.handle, 'main', { classIndex: 1000 }),
+      (e: unknown) => e instanceof EngineFailed && e.failure.kind === 'range' && /1000 classes/.test(e.message),
+    );
   });
 
   it('a second image with the same model reuses the session: eagle.jpg is class 22', async () => {
@@ -121,17 +132,30 @@ describe('explanation engine: requests and answers', function () {
     const cellMass = d.cellMass!;
     assert.ok(cellMass instanceof Float32Array && cellMass.length === d.gridWidth * d.gridHeight);
     assert.ok(sum(cellMass) > 0.05 && sum(cellMass) <= 1 + 1e-6, `a share of the mass, at most all of it (${sum(cellMass)})`);
-    assert.ok([...cellMass].every((m, p) => (m > 0) === (d.cellCounts[p] > 0)), 'mass exactly where the fixations are');
+    assert.ok(
+      [...cellMass].every((m, p) => m > 0 === d.cellCounts[p] > 0),
+      'mass exactly where the fixations are',
+    );
     const byMass = d.topChannels.map(([, , m]) => m!);
-    assert.ok(byMass.every((m, i) => m > 0 && (i === 0 || m <= byMass[i - 1])), `channels by mass, heaviest first: ${byMass.map((m) => m.toFixed(4))}`);
+    assert.ok(
+      byMass.every((m, i) => m > 0 && (i === 0 || m <= byMass[i - 1])),
+      `channels by mass, heaviest first: ${byMass.map((m) => m.toFixed(4))}`,
+    );
     const byCount = [...d.topChannels].sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([c]) => c);
-    assert.notDeepEqual(d.topChannels.map(([c]) => c), byCount, 'which is not the order by count here');
+    assert.notDeepEqual(
+      d.topChannels.map(([c]) => c),
+      byCount,
+      'which is not the order by count here',
+    );
     assert.ok(Math.abs(sum(d.projected.map((p) => p[3]!)) - sum(cellMass)) < 1e-4, 'the discs carry the cells’ masses');
     // Paper mode has no masses: cells, channels and discs by count.
     await client.explain(demo.handle, 'main', { classIndex: 144, mode: 'paper' });
     const paper = (await client.layer(demo.handle, spatial, undefined)).detail;
     assert.equal(paper.cellMass, undefined);
-    assert.ok(paper.topChannels.every((t, i) => t.length === 2 && (i === 0 || t[1] <= paper.topChannels[i - 1][1])), 'channels by count');
+    assert.ok(
+      paper.topChannels.every((t, i) => t.length === 2 && (i === 0 || t[1] <= paper.topChannels[i - 1][1])),
+      'channels by count',
+    );
     assert.ok(paper.projected.every((p) => p.length === 3));
     await client.explain(demo.handle, 'main', { classIndex: 144 });
     await assert.rejects(client.layer(demo.handle, 9999, undefined), (e: unknown) => e instanceof EngineFailed && e.failure.kind === 'range');
@@ -184,7 +208,10 @@ describe('explanation engine: requests and answers', function () {
       compare: { classIndex: 129 },
       contrast: { classIndex: 22, versus: 129 },
     });
-    assert.deepEqual([o.main.result.target.index, o.compare?.result.target.index, o.contrast?.result.target.index, o.contrast?.result.settings.versus], [22, 129, 22, 129]);
+    assert.deepEqual(
+      [o.main.result.target.index, o.compare?.result.target.index, o.contrast?.result.target.index, o.contrast?.result.settings.versus],
+      [22, 129, 22, 129],
+    );
     assert.equal(o.compare?.result.settings.mode, 'paper', "a side without a mode of its own takes the run's");
     assert.equal(o.sessionCached, true, 'known from the one session lookup of the open');
     const sessions = o.stats.sessionsOpened;
@@ -193,7 +220,11 @@ describe('explanation engine: requests and answers', function () {
     assert.match(f.message, /class 1000 is out of range: the model has 1000 classes/);
     const g = await failure(client.open(6, { modelPath: demoModel, imagePath: pelican, options: {}, compare: { classIndex: -1 } }));
     assert.equal(g.kind, 'range');
-    await assert.rejects(client.explain({ id: 6, generation: client.generation }, 'main', { classIndex: 1 }), /no explanation 6/, 'a failed open holds nothing under its handle');
+    await assert.rejects(
+      client.explain({ id: 6, generation: client.generation }, 'main', { classIndex: 1 }),
+      /no explanation 6/,
+      'a failed open holds nothing under its handle',
+    );
     const again = await client.explain(demo.handle, 'main', { classIndex: 144 });
     assert.equal(again.stats.sessionsOpened, sessions, 'the failed opens opened no session');
   });
@@ -227,8 +258,10 @@ describe('explanation engine: requests and answers', function () {
     assert.ok(f.unsupported && f.unsupported.path.length >= 3 && /upsample_x2/.test(f.unsupported.path.at(-1)!), JSON.stringify(f.unsupported?.path));
   });
 
-  it('limits and NaN reach the panel as data with the CLI\'s messages (memory, pixels from the settings, the tensor that holds NaN)', async () => {
-    const huge = await failure(client.open(6, { modelPath: tmpFile('engine-huge.onnx', tinyClassifier([1, 3, 100000, 100000])), imagePath: pelican, options: {} }));
+  it("limits and NaN reach the panel as data with the CLI's messages (memory, pixels from the settings, the tensor that holds NaN)", async () => {
+    const huge = await failure(
+      client.open(6, { modelPath: tmpFile('engine-huge.onnx', tinyClassifier([1, 3, 100000, 100000])), imagePath: pelican, options: {} }),
+    );
     assert.equal(huge.kind, 'limit');
     assert.equal(huge.title, 'Too large to explain');
     assert.match(huge.message, /the model's input \[1×3×100000×100000\] 112 GB.*setting cnnFixations\.memoryLimitMB/);

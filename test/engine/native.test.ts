@@ -17,7 +17,10 @@ function extensionFor(name: string, targets: readonly string[]): string {
   for (const t of targets) {
     const [platform, arch] = t.split('-');
     fs.mkdirSync(path.join(bin, platform, arch), { recursive: true });
-    fs.copyFileSync(path.join(installed, 'bin', 'napi-v6', platform, arch, 'onnxruntime_binding.node'), path.join(bin, platform, arch, 'onnxruntime_binding.node'));
+    fs.copyFileSync(
+      path.join(installed, 'bin', 'napi-v6', platform, arch, 'onnxruntime_binding.node'),
+      path.join(bin, platform, arch, 'onnxruntime_binding.node'),
+    );
   }
   fs.mkdirSync(path.join(root, 'dist'), { recursive: true });
   fs.copyFileSync(path.join(repo, 'dist', 'engine.js'), path.join(root, 'dist', 'engine.js'));
@@ -45,8 +48,14 @@ describe('engine/native: the native build for this machine', () => {
     const root = extensionFor('linux-x64-vsix', ['linux-x64']);
     const ort = path.join(root, 'node_modules', 'onnxruntime-node');
     assert.equal(nativeBindingProblem(ort, 'linux', 'x64'), undefined);
-    assert.equal(nativeBindingProblem(ort, 'win32', 'x64'), 'this copy of CNN Fixations was packaged for linux-x64, and this machine is win32-x64: install the CNN Fixations build for win32-x64 (the Marketplace picks it; from a VSIX, take cnn-fixations-win32-x64.vsix).');
-    assert.match(nativeBindingProblem(path.join(tmpFile('no-ort'), 'onnxruntime-node'), 'linux', 'x64') ?? '', /no onnxruntime native build .* reinstall the extension/);
+    assert.equal(
+      nativeBindingProblem(ort, 'win32', 'x64'),
+      'this copy of CNN Fixations was packaged for linux-x64, and this machine is win32-x64: install the CNN Fixations build for win32-x64 (the Marketplace picks it; from a VSIX, take cnn-fixations-win32-x64.vsix).',
+    );
+    assert.match(
+      nativeBindingProblem(path.join(tmpFile('no-ort'), 'onnxruntime-node'), 'linux', 'x64') ?? '',
+      /no onnxruntime native build .* reinstall the extension/,
+    );
   });
 
   it('the engine client refuses to start an engine without a build for this machine, starting no process', async () => {
@@ -54,7 +63,10 @@ describe('engine/native: the native build for this machine', () => {
     const root = extensionFor('foreign-vsix', [`${process.platform}-${other}`]);
     const client = new EngineClient({ enginePath: path.join(root, 'dist', 'engine.js') });
     try {
-      await assert.rejects(client.open(1, { modelPath: demoModel, imagePath: pelican, options: {} }), (e: unknown) => e instanceof EngineUnavailable && /this machine is /.test(e.message));
+      await assert.rejects(
+        client.open(1, { modelPath: demoModel, imagePath: pelican, options: {} }),
+        (e: unknown) => e instanceof EngineUnavailable && /this machine is /.test(e.message),
+      );
       assert.equal(client.pid, undefined);
       assert.equal(client.generation, 0);
     } finally {

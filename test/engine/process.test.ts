@@ -87,7 +87,10 @@ describe('explanation engine: the process', function () {
       assert.equal(inEngine.value.main.result.target.index, inProcess.value.json.target.index, 'the same answer');
       // Relative, not absolute: a loaded machine slows both runs alike. In-process, decoding, session creation
       // and the walk stall the loop for hundreds of milliseconds; through the engine only messages arrive.
-      assert.ok(inEngine.maxGapMs < inProcess.maxGapMs / 2, `the host's longest stall: ${inEngine.maxGapMs.toFixed(0)} ms with the engine vs ${inProcess.maxGapMs.toFixed(0)} ms in-process`);
+      assert.ok(
+        inEngine.maxGapMs < inProcess.maxGapMs / 2,
+        `the host's longest stall: ${inEngine.maxGapMs.toFixed(0)} ms with the engine vs ${inProcess.maxGapMs.toFixed(0)} ms in-process`,
+      );
       assert.ok(inEngine.ticks >= 10, `the host's timers kept firing (${inEngine.ticks} ticks)`);
     } finally {
       client.dispose();
@@ -134,7 +137,9 @@ describe('explanation engine: the process', function () {
       const running = new Promise<void>((r) => (started = r));
       const reason = new Error('cancelled by the user');
       // a new fp32 session and its forward pass: seconds of native work, stopped at its first progress report
-      const cancelled = settles(client.open(2, { modelPath: fp32Shuffle, imagePath: bigImage, options: {} }, { signal: controller.signal, onProgress: () => started() }));
+      const cancelled = settles(
+        client.open(2, { modelPath: fp32Shuffle, imagePath: bigImage, options: {} }, { signal: controller.signal, onProgress: () => started() }),
+      );
       const bystander = settles(client.open(3, { modelPath: bigModel, imagePath: bigImage, options: {} }));
       await running;
       controller.abort(reason);
@@ -161,7 +166,10 @@ describe('explanation engine: the process', function () {
     const pid = client.pid!;
     client.dispose();
     await gone(pid);
-    await assert.rejects(client.open(1, { modelPath: demoModel, imagePath: pelican, options: {} }), (e: unknown) => e instanceof EngineError && /shut down/.test(e.message));
+    await assert.rejects(
+      client.open(1, { modelPath: demoModel, imagePath: pelican, options: {} }),
+      (e: unknown) => e instanceof EngineError && /shut down/.test(e.message),
+    );
   });
 
   it('an extension host that dies (SIGKILL) leaves no engine behind', async () => {

@@ -15,11 +15,20 @@ async function main(n: number): Promise<void> {
   const client = new EngineClient({ enginePath });
   const runs = [
     { modelPath: demoModel, images: [pelican, fixturePath('images/eagle.jpg'), fixturePath('images/dog.jpg')], classes: 1000 },
-    { modelPath: fixturePath('models/mnist-8.onnx'), images: ['digit_0', 'digit_3', 'digit_5', 'digit_7'].map((d) => fixturePath(`images/${d}.jpg`)), classes: 10 },
-    { modelPath: fixturePath('models/shufflenet-v2-12-qdq.onnx'), images: [fixturePath('images/giraffe.jpg'), fixturePath('images/horses.jpg')], classes: 1000 },
+    {
+      modelPath: fixturePath('models/mnist-8.onnx'),
+      images: ['digit_0', 'digit_3', 'digit_5', 'digit_7'].map((d) => fixturePath(`images/${d}.jpg`)),
+      classes: 10,
+    },
+    {
+      modelPath: fixturePath('models/shufflenet-v2-12-qdq.onnx'),
+      images: [fixturePath('images/giraffe.jpg'), fixturePath('images/horses.jpg')],
+      classes: 1000,
+    },
   ];
   const warmup = Math.min(50, n >> 2);
-  let base: { rss: number; fds: number } | undefined, peak = 0;
+  let base: { rss: number; fds: number } | undefined,
+    peak = 0;
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     const r = runs[i % runs.length];

@@ -47,8 +47,10 @@ export function writeCorpus(dir: string, mutations: number, seed = 20261130): Fu
   const formats = path.join(repo, 'test-fixtures', 'formats');
   const goodImage = file('good.png', fs.readFileSync(path.join(formats, 'squares.png')));
   const cases: FuzzCase[] = [];
-  const model = (name: string, bytes: Uint8Array, expect: FuzzCase['expect'] = 'error') => cases.push({ name, model: file(`models/${name}.onnx`, bytes), image: goodImage, expect });
-  const image = (name: string, bytes: Uint8Array | string, expect: FuzzCase['expect'] = 'error') => cases.push({ name, model: goodModel, image: file(`images/${name}`, bytes), expect });
+  const model = (name: string, bytes: Uint8Array, expect: FuzzCase['expect'] = 'error') =>
+    cases.push({ name, model: file(`models/${name}.onnx`, bytes), image: goodImage, expect });
+  const image = (name: string, bytes: Uint8Array | string, expect: FuzzCase['expect'] = 'error') =>
+    cases.push({ name, model: goodModel, image: file(`images/${name}`, bytes), expect });
 
   cases.push({ name: 'good', model: goodModel, image: photo, expect: 'ok' });
   model('empty', new Uint8Array());
@@ -56,22 +58,57 @@ export function writeCorpus(dir: string, mutations: number, seed = 20261130): Fu
   const flipped = Uint8Array.from(good);
   for (let i = 0; i < flipped.length; i += 37) flipped[i] ^= 0xff;
   model('bit-flipped', flipped, 'either');
-  model('cycle', edited(good, (m) => (m.graph.node[0].input[0] = 'y')));
-  model('missing-initializer', edited(good, (m) => (m.graph.initializer = m.graph.initializer.filter((t: Proto) => t.name !== 'fc'))));
+  model(
+    'cycle',
+    edited(good, (m) => (m.graph.node[0].input[0] = 'y')),
+  );
+  model(
+    'missing-initializer',
+    edited(good, (m) => (m.graph.initializer = m.graph.initializer.filter((t: Proto) => t.name !== 'fc'))),
+  );
   model('huge-dims', tinyClassifier([1, 3, 100000, 100000]));
-  model('negative-dims', edited(good, (m) => (m.graph.input[0].type.tensor_type.shape.dim[2] = { dim_value: -5 })), 'either');
-  model('opset-99', edited(good, (m) => (m.opset_import[0].version = 99)));
-  model('two-image-inputs', edited(good, (m) => m.graph.input.push({ ...m.graph.input[0], name: 'x2' })));
-  model('no-image-input', edited(good, (m) => (m.graph.input[0].type.tensor_type.shape.dim = [{ dim_value: 1 }, { dim_value: 10 }])));
+  model(
+    'negative-dims',
+    edited(good, (m) => (m.graph.input[0].type.tensor_type.shape.dim[2] = { dim_value: -5 })),
+    'either',
+  );
+  model(
+    'opset-99',
+    edited(good, (m) => (m.opset_import[0].version = 99)),
+  );
+  model(
+    'two-image-inputs',
+    edited(good, (m) => m.graph.input.push({ ...m.graph.input[0], name: 'x2' })),
+  );
+  model(
+    'no-image-input',
+    edited(good, (m) => (m.graph.input[0].type.tensor_type.shape.dim = [{ dim_value: 1 }, { dim_value: 10 }])),
+  );
   const w = Float32Array.from({ length: 108 }, (_, i) => (i % 7) / 7 - 0.5);
-  model('nan-weights', tinyClassifier(undefined, Float32Array.from(w, (v, i) => (i === 4 ? NaN : v))));
-  model('inf-weights', tinyClassifier(undefined, Float32Array.from(w, (v, i) => (i === 4 ? Infinity : v))));
+  model(
+    'nan-weights',
+    tinyClassifier(
+      undefined,
+      Float32Array.from(w, (v, i) => (i === 4 ? NaN : v)),
+    ),
+  );
+  model(
+    'inf-weights',
+    tinyClassifier(
+      undefined,
+      Float32Array.from(w, (v, i) => (i === 4 ? Infinity : v)),
+    ),
+  );
   const external = (location: string, length: number) =>
     edited(good, (m) => {
       const fc = m.graph.initializer.find((t: Proto) => t.name === 'fc');
       delete fc.raw_data;
       fc.data_location = 1;
-      fc.external_data = [{ key: 'location', value: location }, { key: 'offset', value: '0' }, { key: 'length', value: String(length) }];
+      fc.external_data = [
+        { key: 'location', value: location },
+        { key: 'offset', value: '0' },
+        { key: 'length', value: String(length) },
+      ];
     });
   file('outside.bin', new Uint8Array(160));
   model('external-outside-folder', external('../outside.bin', 160));
@@ -79,8 +116,25 @@ export function writeCorpus(dir: string, mutations: number, seed = 20261130): Fu
   model('external-missing', external('nowhere.bin', 160));
   file('models/short.bin', new Uint8Array(16));
   model('external-short', external('short.bin', 160));
-  model('metadata-html', edited(good, (m) => (m.metadata_props = [{ key: 'cnn_fixations.preset', value: HOSTILE }, { key: HOSTILE, value: HOSTILE }])), 'either');
-  cases.push({ name: 'labels-html', model: goodModel, image: photo, labels: file('labels-html.txt', Array.from({ length: 10 }, (_, i) => `${HOSTILE} ${i}`).join('\n')), expect: 'ok' });
+  model(
+    'metadata-html',
+    edited(
+      good,
+      (m) =>
+        (m.metadata_props = [
+          { key: 'cnn_fixations.preset', value: HOSTILE },
+          { key: HOSTILE, value: HOSTILE },
+        ]),
+    ),
+    'either',
+  );
+  cases.push({
+    name: 'labels-html',
+    model: goodModel,
+    image: photo,
+    labels: file('labels-html.txt', Array.from({ length: 10 }, (_, i) => `${HOSTILE} ${i}`).join('\n')),
+    expect: 'ok',
+  });
 
   const jpeg = fs.readFileSync(photo);
   image('empty.png', new Uint8Array());
@@ -98,7 +152,13 @@ export function writeCorpus(dir: string, mutations: number, seed = 20261130): Fu
 
   // the seeded mutation run: bytes flipped, runs overwritten, spans cut or repeated, in the model or the image
   const r = rng(seed);
-  const sources: [string, Uint8Array][] = [['onnx', good], ['png', fs.readFileSync(goodImage)], ['jpg', fs.readFileSync(path.join(formats, 'squares-exif6.jpg'))], ['webp', fs.readFileSync(path.join(formats, 'pelican.webp'))], ['gif', fs.readFileSync(path.join(formats, 'animated.gif'))]];
+  const sources: [string, Uint8Array][] = [
+    ['onnx', good],
+    ['png', fs.readFileSync(goodImage)],
+    ['jpg', fs.readFileSync(path.join(formats, 'squares-exif6.jpg'))],
+    ['webp', fs.readFileSync(path.join(formats, 'pelican.webp'))],
+    ['gif', fs.readFileSync(path.join(formats, 'animated.gif'))],
+  ];
   for (let n = 0; n < mutations; n++) {
     const [ext, src] = sources[Math.floor(r() * sources.length)];
     const b = mutate(src, r);
@@ -118,7 +178,8 @@ function mutate(src: Uint8Array, r: () => number): Uint8Array {
     else if (how === 1) b.fill(Math.floor(r() * 256), at(), at() + 1 + Math.floor(r() * 16));
     else if (how === 2) b = b.subarray(0, at());
     else if (how === 3) {
-      const i = at(), j = Math.min(b.length, i + Math.floor(r() * 64));
+      const i = at(),
+        j = Math.min(b.length, i + Math.floor(r() * 64));
       b = Uint8Array.from([...b.subarray(0, j), ...b.subarray(i, j), ...b.subarray(j)]);
     } else {
       const i = at();

@@ -30,8 +30,11 @@ const hashes = (dir: string): Map<string, string> => {
 function runAll(list: string): Promise<{ outcomes: FuzzOutcome[]; stray: string[]; died?: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--max-old-space-size=2048', path.join(__dirname, 'runner.js'), list], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const outcomes: FuzzOutcome[] = [], stray: string[] = [];
-    let current = '', buffered = '', stderr = '';
+    const outcomes: FuzzOutcome[] = [],
+      stray: string[] = [];
+    let current = '',
+      buffered = '',
+      stderr = '';
     let timer: NodeJS.Timeout | undefined;
     const arm = () => {
       clearTimeout(timer);
@@ -82,8 +85,10 @@ describe('fuzz: hostile models and images, and a seeded mutation run', function 
     for (const c of cases) {
       const o = byName.get(c.name)!;
       if (o.outcome === 'wrong') problems.push(`${c.name}: a wrong result: ${o.message}`);
-      else if (o.outcome === 'error' && (o.kind === 'unexpected' || /\n|\bat .+:\d+:\d+/.test(o.message ?? ''))) problems.push(`${c.name}: not a clear failure (${o.kind}): ${o.message}`);
-      else if (c.expect !== 'either' && o.outcome !== c.expect) problems.push(`${c.name}: expected ${c.expect}, got ${o.outcome}${o.message ? `: ${o.message}` : ''}`);
+      else if (o.outcome === 'error' && (o.kind === 'unexpected' || /\n|\bat .+:\d+:\d+/.test(o.message ?? '')))
+        problems.push(`${c.name}: not a clear failure (${o.kind}): ${o.message}`);
+      else if (c.expect !== 'either' && o.outcome !== c.expect)
+        problems.push(`${c.name}: expected ${c.expect}, got ${o.outcome}${o.message ? `: ${o.message}` : ''}`);
     }
     const after = hashes(dir);
     for (const [f, h] of before) if (after.get(f) !== h) problems.push(`${f} was changed`);

@@ -182,7 +182,8 @@ export function zeroPng(width: number, height: number): Buffer {
   };
   const chunk = (type: string, data: Buffer) => {
     const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const len = Buffer.alloc(4), sum = Buffer.alloc(4);
+    const len = Buffer.alloc(4),
+      sum = Buffer.alloc(4);
     len.writeUInt32BE(data.length);
     sum.writeUInt32BE(crc(body));
     return Buffer.concat([len, body, sum]);
@@ -192,5 +193,10 @@ export function zeroPng(width: number, height: number): Buffer {
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 8; // bit depth; colour type 0 (grey), compression, filter, interlace 0
   const raw = zlib.deflateSync(Buffer.alloc((width + 1) * height), { level: 9 });
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', raw), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', raw),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }

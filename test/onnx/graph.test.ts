@@ -21,13 +21,20 @@ describe('ONNX parsing', () => {
         { op: 'Sigmoid', inputs: ['a'], outputs: ['b'], name: 'sig' },
         { op: 'Identity', inputs: ['x'], outputs: ['a'], name: 'id' },
       ],
-      inputs: [{ name: 'x', dims: [1, 3] }], outputs: [{ name: 'y', dims: [1, 3] }],
+      inputs: [{ name: 'x', dims: [1, 3] }],
+      outputs: [{ name: 'y', dims: [1, 3] }],
     });
     const g = parseModel(bytes);
-    assert.deepEqual(g.nodes.map((n) => n.opType), ['Identity', 'Sigmoid', 'Relu']);
+    assert.deepEqual(
+      g.nodes.map((n) => n.opType),
+      ['Identity', 'Sigmoid', 'Relu'],
+    );
     assert.equal(g.nodes[2].name, 'Relu_0');
     assert.equal(g.producer.get('b')!.name, 'sig');
-    assert.deepEqual(g.consumers.get('a')!.map((n) => n.name), ['sig']);
+    assert.deepEqual(
+      g.consumers.get('a')!.map((n) => n.name),
+      ['sig'],
+    );
   });
 
   it('reads Constant nodes, typed fields and raw bytes alike', () => {
@@ -37,8 +44,12 @@ describe('ONNX parsing', () => {
         { op: 'Constant', inputs: [], outputs: ['s'], attrs: { value_ints: [3, 4] } },
         { op: 'Mul', inputs: ['x', 'k'], outputs: ['y'] },
       ],
-      inputs: [{ name: 'x', dims: [1, 2] }], outputs: [{ name: 'y', dims: [1, 2] }],
-      initializers: [{ name: 'raw', dims: [3], type: 7, values: [7, -1, 9] }, { name: 'typed', dims: [2], type: 7, values: [5, 6], typed: true }],
+      inputs: [{ name: 'x', dims: [1, 2] }],
+      outputs: [{ name: 'y', dims: [1, 2] }],
+      initializers: [
+        { name: 'raw', dims: [3], type: 7, values: [7, -1, 9] },
+        { name: 'typed', dims: [2], type: 7, values: [5, 6], typed: true },
+      ],
     });
     const g = parseModel(bytes);
     assert.deepEqual(Array.from(g.constants.get('k')!.data), [1.5, -2]);
@@ -96,12 +107,18 @@ describe('ONNX parsing', () => {
       graph: {
         name: 'ext',
         node: [{ op_type: 'Conv', name: 'conv', input: ['x', 'w'], output: ['y'], attribute: [] }],
-        initializer: [{
-          ...tensorObject({ name: 'w', dims: [2, 3, 1, 1], values: [] }),
-          raw_data: undefined,
-          data_location: 1,
-          external_data: [{ key: 'location', value: 'weights.bin' }, { key: 'offset', value: '16' }, { key: 'length', value: String(w.byteLength) }],
-        }],
+        initializer: [
+          {
+            ...tensorObject({ name: 'w', dims: [2, 3, 1, 1], values: [] }),
+            raw_data: undefined,
+            data_location: 1,
+            external_data: [
+              { key: 'location', value: 'weights.bin' },
+              { key: 'offset', value: '16' },
+              { key: 'length', value: String(w.byteLength) },
+            ],
+          },
+        ],
         input: [{ name: 'x', type: { tensor_type: { elem_type: 1, shape: { dim: [1, 3, 2, 2].map((d) => ({ dim_value: d })) } } } }],
         output: [{ name: 'y', type: { tensor_type: { elem_type: 1, shape: { dim: [1, 2, 2, 2].map((d) => ({ dim_value: d })) } } } }],
       },
@@ -114,10 +131,11 @@ describe('ONNX parsing', () => {
     const x = Float32Array.from({ length: 12 }, (_, i) => i);
     const out = (await runForward(open, { name: 'x', dims: [1, 3, 2, 2], data: x })).outputs.get('y')!;
     // y[c, p] = Σ_ci w[c, ci] x[ci, p]
-    for (let c = 0; c < 2; c++) for (let p = 0; p < 4; p++) {
-      const want = w[c * 3] * x[p] + w[c * 3 + 1] * x[4 + p] + w[c * 3 + 2] * x[8 + p];
-      assert.ok(Math.abs(out.data[c * 4 + p] - want) < 1e-5);
-    }
+    for (let c = 0; c < 2; c++)
+      for (let p = 0; p < 4; p++) {
+        const want = w[c * 3] * x[p] + w[c * 3 + 1] * x[4 + p] + w[c * 3 + 2] * x[8 + p];
+        assert.ok(Math.abs(out.data[c * 4 + p] - want) < 1e-5);
+      }
     // a missing external file is a clear error
     fs.rmSync(path.join(dir, 'weights.bin'));
     const again = loadModelFile(file);

@@ -42,7 +42,8 @@ class RestartingEngine extends InProcessEngine {
 }
 
 /** Each side a showClass changed: [side, class, the class it is explained against (null: none)], undefined for a side cleared. */
-const sidesOf = (m: ShowClassMessage) => m.sides.map((s) => [s.side, s.explanation && [s.explanation.result.target.index, s.explanation.result.settings.versus]]);
+const sidesOf = (m: ShowClassMessage) =>
+  m.sides.map((s) => [s.side, s.explanation && [s.explanation.result.target.index, s.explanation.result.settings.versus]]);
 
 describe('panel controller (in-process engine, real models)', function () {
   this.timeout(60_000);
@@ -103,7 +104,11 @@ describe('panel controller (in-process engine, real models)', function () {
     assert.equal(rerun.state.mode, 'paper', 'the mode stays');
     assert.equal(rerun.compare?.result.target.index, 129, 'the compared class stays');
     assert.equal(c.info().forwardPasses, 2, 'a conv rule change runs the model');
-    assert.equal(only(await c.receive({ type: 'rerun', id: 5 }), 'showResult').main.result.settings.convMode, 'center', 'a bare rerun keeps the panel settings');
+    assert.equal(
+      only(await c.receive({ type: 'rerun', id: 5 }), 'showResult').main.result.settings.convMode,
+      'center',
+      'a bare rerun keeps the panel settings',
+    );
     assert.equal(c.info().forwardPasses, 3);
   });
 
@@ -113,34 +118,54 @@ describe('panel controller (in-process engine, real models)', function () {
     await c.receive({ type: 'ready', id: 1 });
     const show = async (m: object) => only(await c.receive(m), 'showClass') as ShowClassMessage;
     let m = await show({ type: 'whyNot', id: 2, classIndex: 129 });
-    assert.deepEqual(sidesOf(m), [['contrast', [144, 129]], ['compare', [129, null]]]);
+    assert.deepEqual(sidesOf(m), [
+      ['contrast', [144, 129]],
+      ['compare', [129, null]],
+    ]);
     const contrast = m.sides[0].explanation!.result;
     assert.deepEqual([contrast.settings.mode, contrast.settings.versusLabel], ['versus', 'spoonbill']);
     assert.equal(m.sides[1].explanation?.result.settings.mode, 'discriminative', "B's own map, in the panel's mode");
     assert.deepEqual([m.id, m.state.classIndex, m.state.compareIndex, m.state.versusIndex], [2, 144, 129, 129]);
     // another explained class: the contrast follows it, against the same B (asked first: if it fails, nothing changed)
     m = await show({ type: 'explainClass', id: 3, classIndex: 22 });
-    assert.deepEqual(sidesOf(m), [['contrast', [22, 129]], ['main', [22, null]]]);
+    assert.deepEqual(sidesOf(m), [
+      ['contrast', [22, 129]],
+      ['main', [22, null]],
+    ]);
     assert.deepEqual([m.state.classIndex, m.state.compareIndex, m.state.versusIndex], [22, 129, 129]);
     // a mode explains every side again; the contrast stays A against B
     const moded = only(await c.receive({ type: 'rerun', id: 4, settings: { mode: 'paper' } }), 'showResult') as ShowResultMessage;
     assert.deepEqual(
       (['main', 'contrast', 'compare'] as const).map((s) => [moded[s]?.result.target.index, moded[s]?.result.settings.mode]),
-      [[22, 'paper'], [22, 'versus'], [129, 'paper']],
+      [
+        [22, 'paper'],
+        [22, 'versus'],
+        [129, 'paper'],
+      ],
     );
     // B becomes the explained class: nothing left to contrast or compare
     m = await show({ type: 'explainClass', id: 5, classIndex: 129 });
-    assert.deepEqual(sidesOf(m), [['main', [129, null]], ['contrast', undefined], ['compare', undefined]]);
+    assert.deepEqual(sidesOf(m), [
+      ['main', [129, null]],
+      ['contrast', undefined],
+      ['compare', undefined],
+    ]);
     assert.deepEqual([m.state.compareIndex, m.state.versusIndex], [undefined, undefined]);
     // another compared class ends the view; comparing B keeps it; leaving clears both
     await show({ type: 'whyNot', id: 6, classIndex: 144 });
     assert.deepEqual(sidesOf(await show({ type: 'compare', id: 7, classIndex: 144 })), [['compare', [144, null]]]);
     assert.equal(c.state.versusIndex, 144);
-    assert.deepEqual(sidesOf(await show({ type: 'compare', id: 8, classIndex: 22 })), [['contrast', undefined], ['compare', [22, null]]]);
+    assert.deepEqual(sidesOf(await show({ type: 'compare', id: 8, classIndex: 22 })), [
+      ['contrast', undefined],
+      ['compare', [22, null]],
+    ]);
     assert.equal(c.state.versusIndex, undefined);
     await show({ type: 'whyNot', id: 9, classIndex: 144 });
     m = await show({ type: 'whyNot', id: 10 });
-    assert.deepEqual(sidesOf(m), [['contrast', undefined], ['compare', undefined]]);
+    assert.deepEqual(sidesOf(m), [
+      ['contrast', undefined],
+      ['compare', undefined],
+    ]);
     assert.deepEqual([m.state.classIndex, m.state.compareIndex, m.state.versusIndex], [129, undefined, undefined]);
     const refused = only(await c.receive({ type: 'whyNot', id: 11, classIndex: 129 }), 'error') as ErrorMessage;
     assert.match(refused.message, /classIndex 129 is the explained class/);
@@ -154,13 +179,28 @@ describe('panel controller (in-process engine, real models)', function () {
     assert.ok(s.ok, JSON.stringify(s.error));
     const r = only(await c.receive({ type: 'ready', id: 1 }), 'showResult') as ShowResultMessage;
     const at = (x: PanelExplanation | undefined) => x && [x.result.target.index, x.result.settings.mode, x.result.settings.versus];
-    assert.deepEqual([at(r.main), at(r.contrast), at(r.compare)], [[22, 'weighted', null], [22, 'versus', 144], [144, 'weighted', null]], 'the compared class is B');
+    assert.deepEqual(
+      [at(r.main), at(r.contrast), at(r.compare)],
+      [
+        [22, 'weighted', null],
+        [22, 'versus', 144],
+        [144, 'weighted', null],
+      ],
+      'the compared class is B',
+    );
     assert.deepEqual<Partial<PanelState>>({ compareIndex: r.state.compareIndex, versusIndex: r.state.versusIndex }, { compareIndex: 144, versusIndex: 144 });
     engine.restart();
     const layer = only(await c.receive({ type: 'selectLayer', id: 2, layerIndex: 0 }), 'showLayer');
     assert.equal(layer.detail.classIndex, 22);
     const reopened = engine.opens.at(-1)!;
-    assert.deepEqual([reopened.main, reopened.compare, reopened.contrast], [{ classIndex: 22, mode: 'weighted' }, { classIndex: 144, mode: 'weighted' }, { classIndex: 22, versus: 144, mode: 'weighted' }]);
+    assert.deepEqual(
+      [reopened.main, reopened.compare, reopened.contrast],
+      [
+        { classIndex: 22, mode: 'weighted' },
+        { classIndex: 144, mode: 'weighted' },
+        { classIndex: 22, versus: 144, mode: 'weighted' },
+      ],
+    );
     assert.equal(c.info().forwardPasses, 2, 'the reopen is the one forward pass after the first');
   });
 
@@ -220,7 +260,14 @@ describe('panel controller (in-process engine, real models)', function () {
       }
     }
     const hung = new HungEngine();
-    const host: PanelHost = { post: () => undefined, log: () => undefined, settings: () => ({ timeLimit: 1 }), progress: (_t, work) => work(() => undefined), saveAs: async () => undefined, remember: () => undefined };
+    const host: PanelHost = {
+      post: () => undefined,
+      log: () => undefined,
+      settings: () => ({ timeLimit: 1 }),
+      progress: (_t, work) => work(() => undefined),
+      saveAs: async () => undefined,
+      remember: () => undefined,
+    };
     const c = new PanelController(nextId++, { modelPath: demoModel, imagePath: pelican }, hung, host);
     const t0 = performance.now();
     const s = await c.run();

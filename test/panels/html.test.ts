@@ -24,7 +24,12 @@ const render = (title = 'pelican.jpeg · mobilenetv2-12-int8') => panelHtml(webv
 function csp(html: string): Map<string, string[]> {
   const metas = [...html.matchAll(/<meta http-equiv="Content-Security-Policy" content="([^"]*)">/g)];
   assert.equal(metas.length, 1, 'one CSP');
-  return new Map(metas[0][1].split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values]));
+  return new Map(
+    metas[0][1]
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .map(([name, ...values]) => [name, values]),
+  );
 }
 
 describe('panel HTML: the webview security audit', () => {
@@ -56,7 +61,7 @@ describe('panel HTML: the webview security audit', () => {
     assert.doesNotMatch(html, /https?:\/\/(?!webview\.test)/, 'no remote origin anywhere');
   });
 
-  it('escapes the title (file names are the user\'s)', () => {
+  it("escapes the title (file names are the user's)", () => {
     const html = render('<img src=x onerror=alert(1)>.png · m');
     assert.match(html, /<title>&lt;img src=x onerror=alert\(1\)&gt;\.png · m<\/title>/);
   });

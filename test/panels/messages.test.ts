@@ -18,12 +18,22 @@ describe('panel messages', () => {
   it('accepts each well-formed message and returns only the known fields, with its id', () => {
     assert.deepEqual(parseMessage({ type: 'ready', id: 1, extra: 1 }, undefined), { type: 'ready', id: 1 });
     assert.deepEqual(parseMessage({ type: 'explainClass', id: 2, classIndex: 9 }, limits), { type: 'explainClass', id: 2, classIndex: 9 });
-    assert.deepEqual(parseMessage({ type: 'explainClass', id: 2, classIndex: 9, versus: 3 }, limits), { type: 'explainClass', id: 2, classIndex: 9, versus: 3 });
+    assert.deepEqual(parseMessage({ type: 'explainClass', id: 2, classIndex: 9, versus: 3 }, limits), {
+      type: 'explainClass',
+      id: 2,
+      classIndex: 9,
+      versus: 3,
+    });
     assert.deepEqual(parseMessage({ type: 'compare', id: 3, classIndex: 0 }, limits), { type: 'compare', id: 3, classIndex: 0 });
     assert.deepEqual(parseMessage({ type: 'compare', id: 4 }, limits), { type: 'compare', id: 4, classIndex: undefined });
     assert.deepEqual(parseMessage({ type: 'whyNot', id: 4, classIndex: 3, versus: 1 }, limits), { type: 'whyNot', id: 4, classIndex: 3 });
     assert.deepEqual(parseMessage({ type: 'whyNot', id: 4, classIndex: null }, limits), { type: 'whyNot', id: 4, classIndex: undefined });
-    assert.deepEqual(parseMessage({ type: 'selectLayer', id: 5, layerIndex: 0, channel: 7 }, limits), { type: 'selectLayer', id: 5, layerIndex: 0, channel: 7 });
+    assert.deepEqual(parseMessage({ type: 'selectLayer', id: 5, layerIndex: 0, channel: 7 }, limits), {
+      type: 'selectLayer',
+      id: 5,
+      layerIndex: 0,
+      channel: 7,
+    });
     assert.deepEqual(parseMessage({ type: 'selectLayer', id: 6, layerIndex: 1 }, limits), { type: 'selectLayer', id: 6, layerIndex: 1 });
     assert.deepEqual(parseMessage({ type: 'export', id: 7, kind: 'html', overlay }, limits), { type: 'export', id: 7, kind: 'html', overlay });
     assert.deepEqual(parseMessage({ type: 'rerun', id: 8 }, undefined), { type: 'rerun', id: 8 });
@@ -56,12 +66,18 @@ describe('panel messages', () => {
     rejects({ type: 'explainClass', classIndex: 1, versus: 10 }, /versus 10 is out of range/);
     rejects({ type: 'compare', classIndex: 1, versus: 'all' }, /versus must be a whole number/);
     // channels as the drill-down lays the tensor out: a vector's units are its channels
-    assert.deepEqual(parseMessage({ type: 'selectLayer', id: 1, layerIndex: 1, channel: 9 }, limits), { type: 'selectLayer', id: 1, layerIndex: 1, channel: 9 });
+    assert.deepEqual(parseMessage({ type: 'selectLayer', id: 1, layerIndex: 1, channel: 9 }, limits), {
+      type: 'selectLayer',
+      id: 1,
+      layerIndex: 1,
+      channel: 9,
+    });
     rejects({ type: 'selectLayer', layerIndex: 1, channel: 10 }, /channel 10 is out of range: layer 1 has 10 channels/);
   });
 
   it('refuses requests that need a result before there is one', () => {
-    for (const type of ['explainClass', 'compare', 'whyNot', 'selectLayer', 'export']) rejects({ type, classIndex: 0, layerIndex: 0, kind: 'png', overlay }, /before there is a result/, 'no result');
+    for (const type of ['explainClass', 'compare', 'whyNot', 'selectLayer', 'export'])
+      rejects({ type, classIndex: 0, layerIndex: 0, kind: 'png', overlay }, /before there is a result/, 'no result');
   });
 
   it('checks export kinds, overlay toggles and opacity', () => {

@@ -40,7 +40,10 @@ describe('panel restore', () => {
     rememberPanel(s, 'pelican.jpeg · m', pelican);
     rememberPanel(s, 'pelican.jpeg · m', other);
     assert.deepEqual(stateToRestore(s, undefined, 'pelican.jpeg · m', none), other);
-    assert.deepEqual(stateToRestore(s, undefined, 'pelican.jpeg · m', (t) => t.modelPath === other.modelPath), pelican);
+    assert.deepEqual(
+      stateToRestore(s, undefined, 'pelican.jpeg · m', (t) => t.modelPath === other.modelPath),
+      pelican,
+    );
     assert.equal(stateToRestore(s, undefined, 'nothing · here', none), undefined);
   });
 
@@ -66,13 +69,45 @@ describe('panel restore', () => {
 
   it('checks saved states: paths must be strings, classes whole numbers, the mode a declared one', () => {
     assert.equal(restoredState({ host: { modelPath: 3, imagePath: 'x' } }), undefined);
-    assert.deepEqual(restoredState({ host: { modelPath: 'm', imagePath: 'i', classIndex: 2.5, compareIndex: 4 } }), { modelPath: 'm', imagePath: 'i', classIndex: -1, compareIndex: 4 });
-    assert.deepEqual(restoredState({ host: { modelPath: 'm', imagePath: 'i', classIndex: 3, mode: 'paper' } }), { modelPath: 'm', imagePath: 'i', classIndex: 3, mode: 'paper' });
-    assert.deepEqual(restoredState({ host: { modelPath: 'm', imagePath: 'i', classIndex: 3, mode: 'sideways' } }), { modelPath: 'm', imagePath: 'i', classIndex: 3 }, 'an unknown mode is dropped');
+    assert.deepEqual(restoredState({ host: { modelPath: 'm', imagePath: 'i', classIndex: 2.5, compareIndex: 4 } }), {
+      modelPath: 'm',
+      imagePath: 'i',
+      classIndex: -1,
+      compareIndex: 4,
+    });
+    assert.deepEqual(restoredState({ host: { modelPath: 'm', imagePath: 'i', classIndex: 3, mode: 'paper' } }), {
+      modelPath: 'm',
+      imagePath: 'i',
+      classIndex: 3,
+      mode: 'paper',
+    });
+    assert.deepEqual(
+      restoredState({ host: { modelPath: 'm', imagePath: 'i', classIndex: 3, mode: 'sideways' } }),
+      { modelPath: 'm', imagePath: 'i', classIndex: 3 },
+      'an unknown mode is dropped',
+    );
     // "Why A, not B?": B another whole class, and only with A
-    assert.deepEqual(restoredState({ host: { modelPath: 'm', imagePath: 'i', classIndex: 3, compareIndex: 5, versusIndex: 5 } }), { modelPath: 'm', imagePath: 'i', classIndex: 3, compareIndex: 5, versusIndex: 5 });
-    assert.deepEqual(restoredState({ host: { modelPath: 'm', imagePath: 'i', classIndex: 3, versusIndex: 3 } }), { modelPath: 'm', imagePath: 'i', classIndex: 3 }, 'not A against itself');
-    assert.deepEqual(restoredState({ host: { modelPath: 'm', imagePath: 'i', versusIndex: 5 } }), { modelPath: 'm', imagePath: 'i', classIndex: -1 }, 'not without A');
-    assert.deepEqual(restoredState({ host: { modelPath: 'm', imagePath: 'i', classIndex: 3, versusIndex: -5 } }), { modelPath: 'm', imagePath: 'i', classIndex: 3 });
+    assert.deepEqual(restoredState({ host: { modelPath: 'm', imagePath: 'i', classIndex: 3, compareIndex: 5, versusIndex: 5 } }), {
+      modelPath: 'm',
+      imagePath: 'i',
+      classIndex: 3,
+      compareIndex: 5,
+      versusIndex: 5,
+    });
+    assert.deepEqual(
+      restoredState({ host: { modelPath: 'm', imagePath: 'i', classIndex: 3, versusIndex: 3 } }),
+      { modelPath: 'm', imagePath: 'i', classIndex: 3 },
+      'not A against itself',
+    );
+    assert.deepEqual(
+      restoredState({ host: { modelPath: 'm', imagePath: 'i', versusIndex: 5 } }),
+      { modelPath: 'm', imagePath: 'i', classIndex: -1 },
+      'not without A',
+    );
+    assert.deepEqual(restoredState({ host: { modelPath: 'm', imagePath: 'i', classIndex: 3, versusIndex: -5 } }), {
+      modelPath: 'm',
+      imagePath: 'i',
+      classIndex: 3,
+    });
   });
 });

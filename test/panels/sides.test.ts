@@ -9,22 +9,55 @@ const whyNot: Choices = { main: { classIndex: 1 }, compare: { classIndex: 2 }, c
 
 describe('panel sides', () => {
   it('"why not B": A against B first (what may fail), then B\'s own map; leaving clears both', () => {
-    assert.deepEqual(planWhyNot(alone, 2), [['contrast', { classIndex: 1, versus: 2 }], ['compare', { classIndex: 2 }]]);
-    assert.deepEqual(planWhyNot(whyNot, 5), [['contrast', { classIndex: 1, versus: 5 }], ['compare', { classIndex: 5 }]], 'another B');
-    assert.deepEqual(planWhyNot(whyNot, undefined), [['contrast', undefined], ['compare', undefined]]);
+    assert.deepEqual(planWhyNot(alone, 2), [
+      ['contrast', { classIndex: 1, versus: 2 }],
+      ['compare', { classIndex: 2 }],
+    ]);
+    assert.deepEqual(
+      planWhyNot(whyNot, 5),
+      [
+        ['contrast', { classIndex: 1, versus: 5 }],
+        ['compare', { classIndex: 5 }],
+      ],
+      'another B',
+    );
+    assert.deepEqual(planWhyNot(whyNot, undefined), [
+      ['contrast', undefined],
+      ['compare', undefined],
+    ]);
   });
 
   it('another explained class: the contrast follows it against the same B; it ends when A becomes B', () => {
     assert.deepEqual(planMain(alone, { classIndex: 3 }), [['main', { classIndex: 3 }]]);
-    assert.deepEqual(planMain(whyNot, { classIndex: 3 }), [['contrast', { classIndex: 3, versus: 2 }], ['main', { classIndex: 3 }]]);
-    assert.deepEqual(planMain(whyNot, { classIndex: 2 }), [['main', { classIndex: 2 }], ['contrast', undefined], ['compare', undefined]]);
-    assert.deepEqual(planMain(comparing, { classIndex: 2 }), [['main', { classIndex: 2 }], ['compare', undefined]], 'nothing left to compare');
+    assert.deepEqual(planMain(whyNot, { classIndex: 3 }), [
+      ['contrast', { classIndex: 3, versus: 2 }],
+      ['main', { classIndex: 3 }],
+    ]);
+    assert.deepEqual(planMain(whyNot, { classIndex: 2 }), [
+      ['main', { classIndex: 2 }],
+      ['contrast', undefined],
+      ['compare', undefined],
+    ]);
+    assert.deepEqual(
+      planMain(comparing, { classIndex: 2 }),
+      [
+        ['main', { classIndex: 2 }],
+        ['compare', undefined],
+      ],
+      'nothing left to compare',
+    );
   });
 
   it('another compared class, or none, ends "why not"; comparing B again keeps it', () => {
     assert.deepEqual(planCompare(comparing, { classIndex: 4 }), [['compare', { classIndex: 4 }]]);
-    assert.deepEqual(planCompare(whyNot, { classIndex: 4 }), [['contrast', undefined], ['compare', { classIndex: 4 }]]);
-    assert.deepEqual(planCompare(whyNot, undefined), [['contrast', undefined], ['compare', undefined]]);
+    assert.deepEqual(planCompare(whyNot, { classIndex: 4 }), [
+      ['contrast', undefined],
+      ['compare', { classIndex: 4 }],
+    ]);
+    assert.deepEqual(planCompare(whyNot, undefined), [
+      ['contrast', undefined],
+      ['compare', undefined],
+    ]);
     assert.deepEqual(planCompare(whyNot, { classIndex: 2 }), [['compare', { classIndex: 2 }]]);
   });
 

@@ -77,13 +77,23 @@ describe('image decoding: formats, orientation, broken files', function () {
       ['text.jpg', Buffer.from('hello, not an image\n'), /cannot read image .*text\.jpg: .*Supported formats: PNG, JPEG, GIF, BMP, TIFF, WebP, AVIF/],
       ['cut.webp', webp.subarray(0, webp.length >> 1), /cannot read image .*cut\.webp: its WEBP data is truncated or corrupt/],
       ['cut.avif', avif.subarray(0, avif.length >> 1), /cannot read image .*cut\.avif: its AVIF data is truncated or corrupt/],
-      ['icon.ico', Buffer.from('AAABAAEAAQEAAAEAIAAwAAAAFgAAACgAAAABAAAAAgAAAAEAIAAAAAAABAAAAAAAAAAAAAAAAAAAAAAAAAAAAP8A/wAAAAA=', 'base64'), /cannot read image .*icon\.ico: it is ico format; supported formats/],
+      [
+        'icon.ico',
+        Buffer.from('AAABAAEAAQEAAAEAIAAwAAAAFgAAACgAAAABAAAAAgAAAAEAIAAAAAAABAAAAAAAAAAAAAAAAAAAAAAAAAAAAP8A/wAAAAA=', 'base64'),
+        /cannot read image .*icon\.ico: it is ico format; supported formats/,
+      ],
     ];
     for (const [name, bytes, re] of cases) {
-      const e = await decodeImage(tmpFile(`decode-${name}`, bytes)).then(() => undefined, (err: unknown) => err);
+      const e = await decodeImage(tmpFile(`decode-${name}`, bytes)).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
       assert.ok(e instanceof ImageError, `${name}: an ImageError, got ${String(e)}`);
       assert.match(e.message, re);
     }
-    await assert.rejects(decodeImage(path.join(formats, 'pelican.avif'), 'pelican.avif', 10_000), (e) => e instanceof LimitError && /160×120 \(0\.02 megapixels\), more than the limit of 0\.01 megapixels/.test(e.message));
+    await assert.rejects(
+      decodeImage(path.join(formats, 'pelican.avif'), 'pelican.avif', 10_000),
+      (e) => e instanceof LimitError && /160×120 \(0\.02 megapixels\), more than the limit of 0\.01 megapixels/.test(e.message),
+    );
   });
 });

@@ -7,7 +7,16 @@ import { decodeImage, imageToTensor } from '../../src/preprocess/image';
 import type { ImageInputSpec } from '../../src/preprocess/input-spec';
 import { presetNamed } from '../../src/preprocess/presets';
 
-const spec = (over: Partial<ImageInputSpec>): ImageInputSpec => ({ name: 'x', layout: 'NCHW', channels: 3, height: 4, width: 4, elemType: 1, dims: [1, 3, 4, 4], ...over });
+const spec = (over: Partial<ImageInputSpec>): ImageInputSpec => ({
+  name: 'x',
+  layout: 'NCHW',
+  channels: 3,
+  height: 4,
+  width: 4,
+  elemType: 1,
+  dims: [1, 3, 4, 4],
+  ...over,
+});
 
 describe('geometry', () => {
   it('follows torchvision: Resize(256) keeps the aspect with int(), CenterCrop rounds half to even', () => {
@@ -75,7 +84,10 @@ describe('presets', () => {
     assert.deepEqual(sym.dims, [1, 4, 4, 3]);
     assert.deepEqual(Array.from(sym.data.slice(0, 3)), [1, -1, -1]);
     const unit = imageToTensor(await image(), nhwc, presetNamed('unit')).feed;
-    assert.deepEqual(Array.from(unit.data.slice(9, 12)).map((v) => +v.toFixed(3)), [0, +(128 / 255).toFixed(3), 1]);
+    assert.deepEqual(
+      Array.from(unit.data.slice(9, 12)).map((v) => +v.toFixed(3)),
+      [0, +(128 / 255).toFixed(3), 1],
+    );
   });
 
   it('ppocr: BGR, [-1,1], right padding is 0', async () => {

@@ -23,7 +23,10 @@ async function run(spec: ModelSpec, input: Float32Array) {
 function distinct(n: number, seed: number): Float32Array {
   const r = rng(seed);
   const v = Float32Array.from({ length: n }, (_, i) => i + 1);
-  for (let i = n - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [v[i], v[j]] = [v[j], v[i]]; }
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [v[i], v[j]] = [v[j], v[i]];
+  }
   return v;
 }
 
@@ -36,27 +39,97 @@ const single = (node: NodeSpec, dims: number[], extra: Partial<ModelSpec> = {}):
 
 describe('single-op models in onnxruntime: index remapping', () => {
   const cases: [string, ModelSpec][] = [
-    ['MaxPool 3×3 s2 p1', single({ op: 'MaxPool', inputs: ['x'], outputs: ['y'], attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] } }, [1, 2, 7, 8])],
-    ['MaxPool ceil_mode', single({ op: 'MaxPool', inputs: ['x'], outputs: ['y'], attrs: { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 } }, [1, 2, 8, 7])],
-    ['MaxPool SAME_UPPER', single({ op: 'MaxPool', inputs: ['x'], outputs: ['y'], attrs: { kernel_shape: [2, 3], strides: [2, 2], auto_pad: 'SAME_UPPER' } }, [1, 1, 7, 7])],
+    [
+      'MaxPool 3×3 s2 p1',
+      single({ op: 'MaxPool', inputs: ['x'], outputs: ['y'], attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] } }, [1, 2, 7, 8]),
+    ],
+    [
+      'MaxPool ceil_mode',
+      single({ op: 'MaxPool', inputs: ['x'], outputs: ['y'], attrs: { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 } }, [1, 2, 8, 7]),
+    ],
+    [
+      'MaxPool SAME_UPPER',
+      single({ op: 'MaxPool', inputs: ['x'], outputs: ['y'], attrs: { kernel_shape: [2, 3], strides: [2, 2], auto_pad: 'SAME_UPPER' } }, [1, 1, 7, 7]),
+    ],
     ['MaxPool dilations', single({ op: 'MaxPool', inputs: ['x'], outputs: ['y'], attrs: { kernel_shape: [2, 2], dilations: [2, 2] } }, [1, 2, 6, 6])],
     ['GlobalMaxPool', single({ op: 'GlobalMaxPool', inputs: ['x'], outputs: ['y'] }, [1, 3, 4, 5])],
     ['ReduceMax over space', single({ op: 'ReduceMax', inputs: ['x'], outputs: ['y'], attrs: { axes: [2, 3], keepdims: 0 } }, [1, 3, 4, 5])],
     ['Transpose NHWC→NCHW', single({ op: 'Transpose', inputs: ['x'], outputs: ['y'], attrs: { perm: [0, 3, 1, 2] } }, [1, 4, 5, 3])],
-    ['Concat axis 1', { nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['r'] }, { op: 'Concat', inputs: ['x', 'r', 'x'], outputs: ['y'], attrs: { axis: 1 } }], inputs: [{ name: 'x', dims: [1, 2, 3, 3] }], outputs: [{ name: 'y', dims: ['?'] }] }],
-    ['Split (opset 13 input)', { nodes: [{ op: 'Split', inputs: ['x', 'sp'], outputs: ['a', 'b'], attrs: { axis: 1 } }, { op: 'Concat', inputs: ['b', 'a'], outputs: ['y'], attrs: { axis: 1 } }], inputs: [{ name: 'x', dims: [1, 5, 2, 3] }], outputs: [{ name: 'y', dims: ['?'] }], initializers: [{ name: 'sp', dims: [2], type: 7, values: [2, 3] }] }],
-    ['Slice with steps', single({ op: 'Slice', inputs: ['x', 's', 'e', 'ax', 'st'], outputs: ['y'] }, [1, 3, 8, 9], { initializers: [
-      { name: 's', dims: [2], type: 7, values: [1, -2] }, { name: 'e', dims: [2], type: 7, values: [7, 0] },
-      { name: 'ax', dims: [2], type: 7, values: [2, 3] }, { name: 'st', dims: [2], type: 7, values: [2, -3] }] })],
-    ['Pad edge', single({ op: 'Pad', inputs: ['x', 'p'], outputs: ['y'], attrs: { mode: 'edge' } }, [1, 2, 3, 4], { initializers: [{ name: 'p', dims: [8], type: 7, values: [0, 0, 1, 2, 0, 0, 2, 1] }] })],
-    ['Pad reflect', single({ op: 'Pad', inputs: ['x', 'p'], outputs: ['y'], attrs: { mode: 'reflect' } }, [1, 1, 4, 5], { initializers: [{ name: 'p', dims: [8], type: 7, values: [0, 0, 2, 1, 0, 0, 1, 3] }] })],
-    ['ShuffleNet channel shuffle', { nodes: [
-      { op: 'Reshape', inputs: ['x', 's1'], outputs: ['r1'] }, { op: 'Transpose', inputs: ['r1'], outputs: ['t'], attrs: { perm: [0, 2, 1, 3, 4] } },
-      { op: 'Reshape', inputs: ['t', 's2'], outputs: ['y'] }], inputs: [{ name: 'x', dims: [1, 6, 2, 2] }], outputs: [{ name: 'y', dims: ['?'] }],
-      initializers: [{ name: 's1', dims: [5], type: 7, values: [1, 2, 3, 2, 2] }, { name: 's2', dims: [4], type: 7, values: [1, -1, 2, 2] }] }],
-    ['Flatten + Unsqueeze + Squeeze', { nodes: [
-      { op: 'Flatten', inputs: ['x'], outputs: ['f'] }, { op: 'Unsqueeze', inputs: ['f', 'ax'], outputs: ['u'] }, { op: 'Squeeze', inputs: ['u', 'ax'], outputs: ['y'] }],
-      inputs: [{ name: 'x', dims: [1, 3, 2, 2] }], outputs: [{ name: 'y', dims: ['?'] }], initializers: [{ name: 'ax', dims: [1], type: 7, values: [2] }] }],
+    [
+      'Concat axis 1',
+      {
+        nodes: [
+          { op: 'Relu', inputs: ['x'], outputs: ['r'] },
+          { op: 'Concat', inputs: ['x', 'r', 'x'], outputs: ['y'], attrs: { axis: 1 } },
+        ],
+        inputs: [{ name: 'x', dims: [1, 2, 3, 3] }],
+        outputs: [{ name: 'y', dims: ['?'] }],
+      },
+    ],
+    [
+      'Split (opset 13 input)',
+      {
+        nodes: [
+          { op: 'Split', inputs: ['x', 'sp'], outputs: ['a', 'b'], attrs: { axis: 1 } },
+          { op: 'Concat', inputs: ['b', 'a'], outputs: ['y'], attrs: { axis: 1 } },
+        ],
+        inputs: [{ name: 'x', dims: [1, 5, 2, 3] }],
+        outputs: [{ name: 'y', dims: ['?'] }],
+        initializers: [{ name: 'sp', dims: [2], type: 7, values: [2, 3] }],
+      },
+    ],
+    [
+      'Slice with steps',
+      single({ op: 'Slice', inputs: ['x', 's', 'e', 'ax', 'st'], outputs: ['y'] }, [1, 3, 8, 9], {
+        initializers: [
+          { name: 's', dims: [2], type: 7, values: [1, -2] },
+          { name: 'e', dims: [2], type: 7, values: [7, 0] },
+          { name: 'ax', dims: [2], type: 7, values: [2, 3] },
+          { name: 'st', dims: [2], type: 7, values: [2, -3] },
+        ],
+      }),
+    ],
+    [
+      'Pad edge',
+      single({ op: 'Pad', inputs: ['x', 'p'], outputs: ['y'], attrs: { mode: 'edge' } }, [1, 2, 3, 4], {
+        initializers: [{ name: 'p', dims: [8], type: 7, values: [0, 0, 1, 2, 0, 0, 2, 1] }],
+      }),
+    ],
+    [
+      'Pad reflect',
+      single({ op: 'Pad', inputs: ['x', 'p'], outputs: ['y'], attrs: { mode: 'reflect' } }, [1, 1, 4, 5], {
+        initializers: [{ name: 'p', dims: [8], type: 7, values: [0, 0, 2, 1, 0, 0, 1, 3] }],
+      }),
+    ],
+    [
+      'ShuffleNet channel shuffle',
+      {
+        nodes: [
+          { op: 'Reshape', inputs: ['x', 's1'], outputs: ['r1'] },
+          { op: 'Transpose', inputs: ['r1'], outputs: ['t'], attrs: { perm: [0, 2, 1, 3, 4] } },
+          { op: 'Reshape', inputs: ['t', 's2'], outputs: ['y'] },
+        ],
+        inputs: [{ name: 'x', dims: [1, 6, 2, 2] }],
+        outputs: [{ name: 'y', dims: ['?'] }],
+        initializers: [
+          { name: 's1', dims: [5], type: 7, values: [1, 2, 3, 2, 2] },
+          { name: 's2', dims: [4], type: 7, values: [1, -1, 2, 2] },
+        ],
+      },
+    ],
+    [
+      'Flatten + Unsqueeze + Squeeze',
+      {
+        nodes: [
+          { op: 'Flatten', inputs: ['x'], outputs: ['f'] },
+          { op: 'Unsqueeze', inputs: ['f', 'ax'], outputs: ['u'] },
+          { op: 'Squeeze', inputs: ['u', 'ax'], outputs: ['y'] },
+        ],
+        inputs: [{ name: 'x', dims: [1, 3, 2, 2] }],
+        outputs: [{ name: 'y', dims: ['?'] }],
+        initializers: [{ name: 'ax', dims: [1], type: 7, values: [2] }],
+      },
+    ],
   ];
   for (const [name, spec] of cases) {
     it(`${name}: inferred shape = onnxruntime's; each output element holds the value at its fixation's parent`, async () => {
@@ -100,15 +173,22 @@ describe('single-op models in onnxruntime: Conv geometry', () => {
       const node = new OnnxNode(0, 'c', 'Conv', '', ['x', 'w'], ['y'], new Map(Object.entries(attrs)));
       const win = window2D(node, xd, wd.slice(2));
       const [, cout, oh, ow] = y.dims;
-      const G = (attrs.group as number) ?? 1, cinG = xd[1] / G;
+      const G = (attrs.group as number) ?? 1,
+        cinG = xd[1] / G;
       for (let f = 0; f < y.data.length; f++) {
-        const c = Math.floor(f / (oh * ow)), oy = Math.floor(f / ow) % oh, ox = f % ow, g = Math.floor(c / (cout / G));
+        const c = Math.floor(f / (oh * ow)),
+          oy = Math.floor(f / ow) % oh,
+          ox = f % ow,
+          g = Math.floor(c / (cout / G));
         let s = 0;
-        for (let ci = 0; ci < cinG; ci++) for (let u = 0; u < win.h.kernel; u++) for (let v = 0; v < win.w.kernel; v++) {
-          const yy = oy * win.h.stride - win.h.padBegin + u * win.h.dilation, xx = ox * win.w.stride - win.w.padBegin + v * win.w.dilation;
-          if (yy < 0 || xx < 0 || yy >= xd[2] || xx >= xd[3]) continue;
-          s += x[((g * cinG + ci) * xd[2] + yy) * xd[3] + xx] * w[((c * cinG + ci) * wd[2] + u) * wd[3] + v];
-        }
+        for (let ci = 0; ci < cinG; ci++)
+          for (let u = 0; u < win.h.kernel; u++)
+            for (let v = 0; v < win.w.kernel; v++) {
+              const yy = oy * win.h.stride - win.h.padBegin + u * win.h.dilation,
+                xx = ox * win.w.stride - win.w.padBegin + v * win.w.dilation;
+              if (yy < 0 || xx < 0 || yy >= xd[2] || xx >= xd[3]) continue;
+              s += x[((g * cinG + ci) * xd[2] + yy) * xd[3] + xx] * w[((c * cinG + ci) * wd[2] + u) * wd[3] + v];
+            }
         assert.ok(Math.abs(s - y.data[f]) < 1e-4, `element ${f}: ours ${s}, onnxruntime ${y.data[f]}`);
       }
     });
@@ -116,8 +196,11 @@ describe('single-op models in onnxruntime: Conv geometry', () => {
 
   it('Gemm with transA, transB and alpha: our index maths reproduce onnxruntime', async () => {
     const r = rng(3);
-    const a = randomTensor(6, r), b = randomTensor(12, r);
-    const spec = single({ op: 'Gemm', inputs: ['x', 'b'], outputs: ['y'], attrs: { transA: 1, transB: 1, alpha: -0.5 } }, [6, 1], { initializers: [{ name: 'b', dims: [2, 6], values: b }] });
+    const a = randomTensor(6, r),
+      b = randomTensor(12, r);
+    const spec = single({ op: 'Gemm', inputs: ['x', 'b'], outputs: ['y'], attrs: { transA: 1, transB: 1, alpha: -0.5 } }, [6, 1], {
+      initializers: [{ name: 'b', dims: [2, 6], values: b }],
+    });
     const { forward, shapes } = await run(spec, a);
     const y = forward.outputs.get('y')!;
     assert.deepEqual([...shapes.get('y')!], [...y.dims]);

@@ -29,8 +29,19 @@ describe('overlap of two explanations', () => {
   });
 
   it('counts the input fixations of one explanation that the other has too', () => {
-    const a = [[0, 1, 2], [1, 1, 2], [0, 5, 5]];
-    assert.equal(sharedFixations(a, [[0, 1, 2], [0, 5, 5], [2, 0, 0]]), 2);
+    const a = [
+      [0, 1, 2],
+      [1, 1, 2],
+      [0, 5, 5],
+    ];
+    assert.equal(
+      sharedFixations(a, [
+        [0, 1, 2],
+        [0, 5, 5],
+        [2, 0, 0],
+      ]),
+      2,
+    );
     assert.equal(sharedFixations(a, []), 0);
   });
 });

@@ -33,23 +33,66 @@ describe('overlay compositor', () => {
     assert.deepEqual(px(one, 10, 10), POINT);
     assert.deepEqual(px(one, 12, 10), RIM);
     assert.deepEqual(px(one, 13, 10), [GREY, GREY, GREY]);
-    assert.deepEqual(points([[10, 10], [10, 10], [10, 10]]).rgba, one.rgba, 'multiplicity does not change the picture');
+    assert.deepEqual(
+      points([
+        [10, 10],
+        [10, 10],
+        [10, 10],
+      ]).rgba,
+      one.rgba,
+      'multiplicity does not change the picture',
+    );
   });
 
   it('equal weights draw the picture of no weights; different ones scale radius and opacity by weight / max weight', () => {
-    const plain = points([[4, 4], [14, 14]]);
-    assert.deepEqual(points([[4, 4, 3], [14, 14, 3]]).rgba, plain.rgba);
-    const weighted = points([[4, 4, 1], [14, 14, 4]]);
+    const plain = points([
+      [4, 4],
+      [14, 14],
+    ]);
+    assert.deepEqual(
+      points([
+        [4, 4, 3],
+        [14, 14, 3],
+      ]).rgba,
+      plain.rgba,
+    );
+    const weighted = points([
+      [4, 4, 1],
+      [14, 14, 4],
+    ]);
     // the heaviest: radius 1.4 (d² ≤ 1.96) and its rim out to 2.4, opaque
-    for (const [dx, dy] of [[0, 0], [1, 0], [0, -1]]) assert.deepEqual(px(weighted, 14 + dx, 14 + dy), POINT);
-    for (const [dx, dy] of [[1, 1], [2, 0], [-2, 1]]) assert.deepEqual(px(weighted, 14 + dx, 14 + dy), RIM);
+    for (const [dx, dy] of [
+      [0, 0],
+      [1, 0],
+      [0, -1],
+    ])
+      assert.deepEqual(px(weighted, 14 + dx, 14 + dy), POINT);
+    for (const [dx, dy] of [
+      [1, 1],
+      [2, 0],
+      [-2, 1],
+    ])
+      assert.deepEqual(px(weighted, 14 + dx, 14 + dy), RIM);
     // the lightest (weight 1 of 4): radius 0.69, so one pixel, at opacity 0.35 + 0.65 · 0.25 over the grey
     const a = 0.35 + 0.65 * 0.25;
-    assert.deepEqual(px(weighted, 4, 4), POINT.map((c) => Math.round(GREY * (1 - a) + c * a)));
-    assert.deepEqual(px(weighted, 5, 4), RIM.map((c) => Math.round(GREY * (1 - a) + c * a)), 'its rim, at the same opacity');
+    assert.deepEqual(
+      px(weighted, 4, 4),
+      POINT.map((c) => Math.round(GREY * (1 - a) + c * a)),
+    );
+    assert.deepEqual(
+      px(weighted, 5, 4),
+      RIM.map((c) => Math.round(GREY * (1 - a) + c * a)),
+      'its rim, at the same opacity',
+    );
     // weight 0 is still a fixation: the smallest disc at the lowest opacity, 0.35
-    const zero = points([[4, 4, 0], [14, 14, 2]]);
-    assert.deepEqual(px(zero, 4, 4), POINT.map((c) => Math.round(GREY * 0.65 + c * 0.35)));
+    const zero = points([
+      [4, 4, 0],
+      [14, 14, 2],
+    ]);
+    assert.deepEqual(
+      px(zero, 4, 4),
+      POINT.map((c) => Math.round(GREY * 0.65 + c * 0.35)),
+    );
   });
 
   it('blends the heat in inferno, its opacity growing with the heat, and frames the box just outside its pixels', () => {
@@ -58,8 +101,14 @@ describe('overlay compositor', () => {
     assert.deepEqual(px(pic, 0, 0), [GREY, GREY, GREY], 'no heat, no colour');
     assert.deepEqual(px(pic, 1, 0), [GREY, GREY, GREY], 'below the visible threshold');
     const c = 128 * 3; // inferno at 0.5 (round(0.5 · 255) = 128), blended at 0.5 · min(1, 0.75)
-    assert.deepEqual(px(pic, 2, 0), [0, 1, 2].map((i) => Math.round(GREY * 0.625 + inferno[c + i] * 0.375)));
-    assert.deepEqual(px(pic, 3, 0), [0, 1, 2].map((i) => Math.round(GREY * 0.5 + inferno[765 + i] * 0.5)));
+    assert.deepEqual(
+      px(pic, 2, 0),
+      [0, 1, 2].map((i) => Math.round(GREY * 0.625 + inferno[c + i] * 0.375)),
+    );
+    assert.deepEqual(
+      px(pic, 3, 0),
+      [0, 1, 2].map((i) => Math.round(GREY * 0.5 + inferno[765 + i] * 0.5)),
+    );
 
     const boxed = grey(20, 20);
     drawOverlay(boxed, 1, { heat: undefined, points: [], box: [5, 5, 9, 9] }, all);

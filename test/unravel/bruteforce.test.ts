@@ -12,8 +12,16 @@ import { walkModel } from '../helpers/walk';
 
 interface ConvCase {
   name: string;
-  cin: number; cout: number; h: number; w: number; k: [number, number];
-  strides?: [number, number]; pads?: [number, number, number, number]; dilations?: [number, number]; group?: number; autoPad?: string;
+  cin: number;
+  cout: number;
+  h: number;
+  w: number;
+  k: [number, number];
+  strides?: [number, number];
+  pads?: [number, number, number, number];
+  dilations?: [number, number];
+  group?: number;
+  autoPad?: string;
 }
 
 /** Output size and leading pad per axis, computed from first principles for the reference. */
@@ -34,20 +42,26 @@ function refConv(c: ConvCase, x: Float32Array, wt: Float32Array, f: number, mode
   const p = c.pads ?? [0, 0, 0, 0];
   const G = c.group ?? 1;
   const ap = c.autoPad ?? 'NOTSET';
-  const ah = refAxis(c.h, c.k[0], sh, dh, p[0], p[2], ap), aw = refAxis(c.w, c.k[1], sw, dw, p[1], p[3], ap);
-  const co = Math.floor(f / (ah.out * aw.out)), oy = Math.floor(f / aw.out) % ah.out, ox = f % aw.out;
-  const cinG = c.cin / G, g = Math.floor(co / (c.cout / G));
+  const ah = refAxis(c.h, c.k[0], sh, dh, p[0], p[2], ap),
+    aw = refAxis(c.w, c.k[1], sw, dw, p[1], p[3], ap);
+  const co = Math.floor(f / (ah.out * aw.out)),
+    oy = Math.floor(f / aw.out) % ah.out,
+    ox = f % aw.out;
+  const cinG = c.cin / G,
+    g = Math.floor(co / (c.cout / G));
   // taps[ci] = list of (yy, xx, u, v) in row-major input order that this output reads
   const sums: number[] = [];
   const taps: { yy: number; xx: number; q: number; a: number }[][] = [];
   for (let ci = 0; ci < cinG; ci++) {
     const list: { yy: number; xx: number; q: number; a: number }[] = [];
-    for (let yy = 0; yy < c.h; yy++) for (let xx = 0; xx < c.w; xx++) {
-      const u = (yy - oy * sh + ah.pb) / dh, v = (xx - ox * sw + aw.pb) / dw;
-      if (!Number.isInteger(u) || !Number.isInteger(v) || u < 0 || v < 0 || u >= c.k[0] || v >= c.k[1]) continue;
-      const a = x[(g * cinG + ci) * c.h * c.w + yy * c.w + xx];
-      list.push({ yy, xx, a, q: a * wt[((co * cinG + ci) * c.k[0] + u) * c.k[1] + v] });
-    }
+    for (let yy = 0; yy < c.h; yy++)
+      for (let xx = 0; xx < c.w; xx++) {
+        const u = (yy - oy * sh + ah.pb) / dh,
+          v = (xx - ox * sw + aw.pb) / dw;
+        if (!Number.isInteger(u) || !Number.isInteger(v) || u < 0 || v < 0 || u >= c.k[0] || v >= c.k[1]) continue;
+        const a = x[(g * cinG + ci) * c.h * c.w + yy * c.w + xx];
+        list.push({ yy, xx, a, q: a * wt[((co * cinG + ci) * c.k[0] + u) * c.k[1] + v] });
+      }
     taps.push(list);
     sums.push(list.reduce((s, t) => s + t.q, 0));
   }
@@ -103,7 +117,9 @@ describe('Conv rule against brute force', () => {
           const spec = convSpec(c, w);
           // every output element, one walk each
           const [sh, sw] = c.strides ?? [1, 1];
-          const ap = c.autoPad ?? 'NOTSET', p = c.pads ?? [0, 0, 0, 0], [dh, dw] = c.dilations ?? [1, 1];
+          const ap = c.autoPad ?? 'NOTSET',
+            p = c.pads ?? [0, 0, 0, 0],
+            [dh, dw] = c.dilations ?? [1, 1];
           const outN = c.cout * refAxis(c.h, c.k[0], sh, dh, p[0], p[2], ap).out * refAxis(c.w, c.k[1], sw, dw, p[1], p[3], ap).out;
           for (let f = 0; f < outN; f++) {
             const got = walkModel(spec, { x: { dims: [1, c.cin, c.h, c.w], data: x } }, 'y', f, 'x', { convMode: mode }).input.fixations;
@@ -115,7 +131,17 @@ describe('Conv rule against brute force', () => {
   }
 });
 
-interface PoolCase { name: string; op: string; h: number; w: number; k: [number, number]; strides?: [number, number]; pads?: [number, number, number, number]; ceil?: number; dilations?: [number, number] }
+interface PoolCase {
+  name: string;
+  op: string;
+  h: number;
+  w: number;
+  k: [number, number];
+  strides?: [number, number];
+  pads?: [number, number, number, number];
+  ceil?: number;
+  dilations?: [number, number];
+}
 const poolCases: PoolCase[] = [
   { name: 'MaxPool 2×2 stride 2', op: 'MaxPool', h: 6, w: 6, k: [2, 2], strides: [2, 2] },
   { name: 'MaxPool 3×3 stride 2 pad 1', op: 'MaxPool', h: 7, w: 8, k: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] },
@@ -135,16 +161,25 @@ function refPool(c: PoolCase, x: Float32Array, channels: number, f: number): num
     if (c.ceil && (out - 1) * s >= n + pb) out--;
     return out;
   };
-  const oh = outAxis(c.h, c.k[0], sh, dh, p[0], p[2]), ow = outAxis(c.w, c.k[1], sw, dw, p[1], p[3]);
+  const oh = outAxis(c.h, c.k[0], sh, dh, p[0], p[2]),
+    ow = outAxis(c.w, c.k[1], sw, dw, p[1], p[3]);
   void channels;
-  const plane = Math.floor(f / (oh * ow)), oy = Math.floor(f / ow) % oh, ox = f % ow;
-  let best = -1, top = -Infinity;
-  for (let yy = 0; yy < c.h; yy++) for (let xx = 0; xx < c.w; xx++) {
-    const u = (yy - oy * sh + p[0]) / dh, v = (xx - ox * sw + p[1]) / dw;
-    if (!Number.isInteger(u) || !Number.isInteger(v) || u < 0 || v < 0 || u >= c.k[0] || v >= c.k[1]) continue;
-    const i = plane * c.h * c.w + yy * c.w + xx;
-    if (x[i] > top) { top = x[i]; best = i; }
-  }
+  const plane = Math.floor(f / (oh * ow)),
+    oy = Math.floor(f / ow) % oh,
+    ox = f % ow;
+  let best = -1,
+    top = -Infinity;
+  for (let yy = 0; yy < c.h; yy++)
+    for (let xx = 0; xx < c.w; xx++) {
+      const u = (yy - oy * sh + p[0]) / dh,
+        v = (xx - ox * sw + p[1]) / dw;
+      if (!Number.isInteger(u) || !Number.isInteger(v) || u < 0 || v < 0 || u >= c.k[0] || v >= c.k[1]) continue;
+      const i = plane * c.h * c.w + yy * c.w + xx;
+      if (x[i] > top) {
+        top = x[i];
+        best = i;
+      }
+    }
   return best;
 }
 
@@ -159,9 +194,13 @@ describe('pool rules against brute force', () => {
       if (c.pads) attrs.pads = c.pads;
       if (c.ceil) attrs.ceil_mode = c.ceil;
       if (c.dilations) attrs.dilations = c.dilations;
-      const spec: ModelSpec = { nodes: [{ op: c.op, inputs: ['x'], outputs: ['y'], attrs }], inputs: [{ name: 'x', dims: [1, channels, c.h, c.w] }], outputs: [{ name: 'y', dims: ['?'] }] };
+      const spec: ModelSpec = {
+        nodes: [{ op: c.op, inputs: ['x'], outputs: ['y'], attrs }],
+        inputs: [{ name: 'x', dims: [1, channels, c.h, c.w] }],
+        outputs: [{ name: 'y', dims: ['?'] }],
+      };
       let f = 0;
-      for (;; f++) {
+      for (; ; f++) {
         let got: number[];
         try {
           got = Array.from(walkModel(spec, { x: { dims: [1, channels, c.h, c.w], data: x } }, 'y', f, 'x').input.fixations);
@@ -193,15 +232,20 @@ describe('pool rules against brute force', () => {
 });
 
 describe('fully connected rule against brute force', () => {
-  for (const [name, transB, mode] of [['Gemm transB, positive', 1, 'positive'], ['Gemm, positive', 0, 'positive']] as const) {
+  for (const [name, transB, mode] of [
+    ['Gemm transB, positive', 1, 'positive'],
+    ['Gemm, positive', 0, 'positive'],
+  ] as const) {
     it(name, () => {
       const r = rng(transB * 11 + 3);
-      const k = 12, n = 5;
+      const k = 12,
+        n = 5;
       const a = randomTensor(k, r, -2, 2, true);
       const w = randomTensor(k * n, r, -2, 2, true);
       const spec: ModelSpec = {
         nodes: [{ op: 'Gemm', inputs: ['a', 'w'], outputs: ['y'], attrs: { transB } }],
-        inputs: [{ name: 'a', dims: [1, k] }], outputs: [{ name: 'y', dims: [1, n] }],
+        inputs: [{ name: 'a', dims: [1, k] }],
+        outputs: [{ name: 'y', dims: [1, n] }],
         initializers: [{ name: 'w', dims: transB ? [n, k] : [k, n], values: w }],
       };
       for (let j = 0; j < n; j++) {
@@ -223,7 +267,8 @@ describe('fully connected rule against brute force', () => {
         { op: 'Flatten', inputs: ['x'], outputs: ['f'] },
         { op: 'Gemm', inputs: ['f', 'w'], outputs: ['y'], attrs: { transB: 1 } },
       ],
-      inputs: [{ name: 'x', dims: [1, 2, 3, 3] }], outputs: [{ name: 'y', dims: [1, 4] }],
+      inputs: [{ name: 'x', dims: [1, 2, 3, 3] }],
+      outputs: [{ name: 'y', dims: [1, 4] }],
       initializers: [{ name: 'w', dims: [4, 18], values: w }],
     };
     for (let j = 0; j < 4; j++) {
@@ -231,7 +276,10 @@ describe('fully connected rule against brute force', () => {
       const argmax = walkModel(spec, { x: { dims: [1, 2, 3, 3], data: x } }, 'y', j, 'x').input.fixations;
       assert.deepEqual(Array.from(argmax), [q.indexOf(Math.max(...q))]);
       const positive = walkModel(spec, { x: { dims: [1, 2, 3, 3], data: x } }, 'y', j, 'x', { flattenMode: 'positive' }).input.fixations;
-      assert.deepEqual(Array.from(positive), q.map((v, i) => (v > 0 ? i : -1)).filter((i) => i >= 0));
+      assert.deepEqual(
+        Array.from(positive),
+        q.map((v, i) => (v > 0 ? i : -1)).filter((i) => i >= 0),
+      );
     }
   });
   // Many neurons at once, sparse (post-ReLU-like) and small-integer inputs so that zeros, ties, neurons with
@@ -239,18 +287,23 @@ describe('fully connected rule against brute force', () => {
   it('many neurons over sparse inputs: the union and the argmax of the plain double loop', () => {
     for (let seed = 1; seed <= 40; seed++) {
       const r = rng(seed * 7919);
-      const m = 1 + (seed % 3), k = 5 + Math.floor(r() * 40), n = 2 + Math.floor(r() * 12);
-      const transB = seed % 2, sign = seed % 5 === 0 ? -1 : 1;
+      const m = 1 + (seed % 3),
+        k = 5 + Math.floor(r() * 40),
+        n = 2 + Math.floor(r() * 12);
+      const transB = seed % 2,
+        sign = seed % 5 === 0 ? -1 : 1;
       const x = randomTensor(m * k, r, -2, 3, true).map((v) => (r() < 0.5 ? 0 : v));
       const w = randomTensor(k * n, r, seed % 4 === 0 ? -3 : -2, seed % 4 === 0 ? 0 : 2, true);
-      const zero = seed % 3 === 0 ? 1 : 0, scale = seed % 3 === 0 ? 0.25 : 1;
+      const zero = seed % 3 === 0 ? 1 : 0,
+        scale = seed % 3 === 0 ? 0.25 : 1;
       const p: Product = { m, k, n, sign, aM: k, aI: 1, ...(transB ? { bI: 1, bJ: k } : { bI: n, bJ: 1 }) };
       const fix = Int32Array.from({ length: m * n }, (_, f) => f).filter(() => r() < 0.6);
       for (const mode of ['positive', 'argmax'] as const) {
         const want = new Set<number>();
         let wantFallbacks = 0;
         for (const f of fix) {
-          const row = Math.floor(f / n), j = f % n;
+          const row = Math.floor(f / n),
+            j = f % n;
           const q = Array.from({ length: k }, (_, i) => sign * (x[row * k + i] - zero) * scale * w[transB ? j * k + i : i * n + j]);
           const pos = q.map((v, i) => (v > 0 ? i : -1)).filter((i) => i >= 0);
           if (mode === 'positive' && pos.length) pos.forEach((i) => want.add(row * k + i));
@@ -260,7 +313,11 @@ describe('fully connected rule against brute force', () => {
           }
         }
         const got = backProduct(p, { dims: [m, k], data: x, zero, scale }, w, fix, mode);
-        assert.deepEqual(Array.from(got.parents), [...want].sort((u, v) => u - v), `seed ${seed} ${mode}`);
+        assert.deepEqual(
+          Array.from(got.parents),
+          [...want].sort((u, v) => u - v),
+          `seed ${seed} ${mode}`,
+        );
         if (mode === 'positive') assert.equal(got.fallbacks, wantFallbacks, `seed ${seed} fallbacks`);
       }
     }
@@ -276,7 +333,8 @@ describe('element-wise rules', () => {
         { op: 'Mul', inputs: ['x', 's'], outputs: ['m'] },
         { op: 'Add', inputs: ['m', 'bias'], outputs: ['y'] },
       ],
-      inputs: [{ name: 'x', dims: [1, 2, 2, 2] }], outputs: [{ name: 'y', dims: [1, 2, 2, 2] }],
+      inputs: [{ name: 'x', dims: [1, 2, 2, 2] }],
+      outputs: [{ name: 'y', dims: [1, 2, 2, 2] }],
       initializers: [{ name: 'bias', dims: [1, 2, 1, 1], values: [5, -5] }],
     };
     const x = Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
@@ -287,8 +345,12 @@ describe('element-wise rules', () => {
 
   it('Mul of two same-shape activations (swish) passes to both', () => {
     const spec: ModelSpec = {
-      nodes: [{ op: 'Sigmoid', inputs: ['x'], outputs: ['s'] }, { op: 'Mul', inputs: ['x', 's'], outputs: ['y'] }],
-      inputs: [{ name: 'x', dims: [1, 4] }], outputs: [{ name: 'y', dims: [1, 4] }],
+      nodes: [
+        { op: 'Sigmoid', inputs: ['x'], outputs: ['s'] },
+        { op: 'Mul', inputs: ['x', 's'], outputs: ['y'] },
+      ],
+      inputs: [{ name: 'x', dims: [1, 4] }],
+      outputs: [{ name: 'y', dims: [1, 4] }],
     };
     const r = walkModel(spec, { x: { dims: [1, 4], data: Float32Array.from([1, 2, 3, 4]) } }, 'y', 2, 'x');
     assert.deepEqual(Array.from(r.input.fixations), [2]);
@@ -297,8 +359,13 @@ describe('element-wise rules', () => {
 
   it('Sub of two activations is an error naming the op, node and path', () => {
     const spec: ModelSpec = {
-      nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['r'] }, { op: 'Sub', inputs: ['x', 'r'], outputs: ['d'], name: 'diff' }, { op: 'Relu', inputs: ['d'], outputs: ['y'], name: 'head' }],
-      inputs: [{ name: 'x', dims: [1, 4] }], outputs: [{ name: 'y', dims: [1, 4] }],
+      nodes: [
+        { op: 'Relu', inputs: ['x'], outputs: ['r'] },
+        { op: 'Sub', inputs: ['x', 'r'], outputs: ['d'], name: 'diff' },
+        { op: 'Relu', inputs: ['d'], outputs: ['y'], name: 'head' },
+      ],
+      inputs: [{ name: 'x', dims: [1, 4] }],
+      outputs: [{ name: 'y', dims: [1, 4] }],
     };
     assert.throws(
       () => walkModel(spec, { x: { dims: [1, 4], data: Float32Array.from([1, 2, 3, 4]) } }, 'y', 0, 'x'),
@@ -308,8 +375,12 @@ describe('element-wise rules', () => {
 
   it('an operator without a rule stops the walk with its name and path', () => {
     const spec: ModelSpec = {
-      nodes: [{ op: 'Hardmax', inputs: ['x'], outputs: ['e'], name: 'mystery' }, { op: 'Relu', inputs: ['e'], outputs: ['y'], name: 'out' }],
-      inputs: [{ name: 'x', dims: [1, 4] }], outputs: [{ name: 'y', dims: [1, 4] }],
+      nodes: [
+        { op: 'Hardmax', inputs: ['x'], outputs: ['e'], name: 'mystery' },
+        { op: 'Relu', inputs: ['e'], outputs: ['y'], name: 'out' },
+      ],
+      inputs: [{ name: 'x', dims: [1, 4] }],
+      outputs: [{ name: 'y', dims: [1, 4] }],
     };
     assert.throws(
       () => walkModel(spec, { x: { dims: [1, 4], data: Float32Array.from([1, 2, 3, 4]) }, e: { dims: [1, 4], data: new Float32Array(4) } }, 'y', 1, 'x'),
@@ -325,7 +396,10 @@ describe('layout rules with sizes known only at run time', () => {
         { op: 'Split', inputs: ['x', 'sizes'], outputs: ['a', 'b'], attrs: { axis: 1 }, name: 'split' },
         { op: 'Concat', inputs: ['b', 'a'], outputs: ['y'], attrs: { axis: 1 } },
       ],
-      inputs: [{ name: 'x', dims: [1, 5, 1, 2] }, { name: 'sizes', dims: [2], type: 7 }],
+      inputs: [
+        { name: 'x', dims: [1, 5, 1, 2] },
+        { name: 'sizes', dims: [2], type: 7 },
+      ],
       outputs: [{ name: 'y', dims: [1, 5, 1, 2] }],
     };
     const x = Float32Array.from({ length: 10 }, (_, i) => i);
@@ -363,7 +437,11 @@ describe('layout rules with sizes known only at run time', () => {
       inputs: [{ name: 'x', dims: [1, 6, 2, 2] }],
       outputs: [{ name: 'y', dims: [1, 1, 2, 2] }],
       initializers: [
-        i64('one', [1], []), i64('two', [2], []), i64('zeroAxis', [0]), i64('zero', [0]), i64('axis1', [1]),
+        i64('one', [1], []),
+        i64('two', [2], []),
+        i64('zeroAxis', [0]),
+        i64('zero', [0]),
+        i64('axis1', [1]),
         { name: 'w', dims: [1, 6, 1, 1], values: [0, 0, 0, 0, 0, 1] },
       ],
     };
@@ -372,7 +450,18 @@ describe('layout rules with sizes known only at run time', () => {
     // c = concat(r[:, 3:6], r[:, 0:3]); w picks c's last channel = r's channel 2; at y = (0, 1, 1).
     const x = Float32Array.from({ length: 24 }, (_, i) => i + 1);
     const c = Float32Array.from([...x.subarray(12), ...x.subarray(0, 12)]);
-    const walk = new Unraveler(graph).unravel({ values: new Map([['x', { dims: [1, 6, 2, 2], data: x }], ['c', { dims: [1, 6, 2, 2], data: c }]]) }, 'y', 3, 'x', defaultUnravelOptions);
+    const walk = new Unraveler(graph).unravel(
+      {
+        values: new Map([
+          ['x', { dims: [1, 6, 2, 2], data: x }],
+          ['c', { dims: [1, 6, 2, 2], data: c }],
+        ]),
+      },
+      'y',
+      3,
+      'x',
+      defaultUnravelOptions,
+    );
     assert.deepEqual(Array.from(walk.input.fixations), [2 * 4 + 3]);
     assert.deepEqual(walk.layers.find((l) => l.op === 'Slice')?.shape, [1, 3, 2, 2]);
   });

@@ -21,7 +21,10 @@ function torchPad(x: string, y: string, torchPads: number[], rank: number, mode:
     { op: 'Concat', inputs: [`${p}given`, `${p}zeros`], outputs: [`${p}cat`], attrs: { axis: 0 } },
     constant(`${p}pairs`, i64([-1, 2])),
     { op: 'Reshape', inputs: [`${p}cat`, `${p}pairs`], outputs: [`${p}r`] },
-    constant(`${p}ax`, i64([0])), constant(`${p}st`, i64([-1])), constant(`${p}en`, i64([-(2 ** 63) + 1])), constant(`${p}step`, i64([-1])),
+    constant(`${p}ax`, i64([0])),
+    constant(`${p}st`, i64([-1])),
+    constant(`${p}en`, i64([-(2 ** 63) + 1])),
+    constant(`${p}step`, i64([-1])),
     { op: 'Slice', inputs: [`${p}r`, `${p}st`, `${p}en`, `${p}ax`, `${p}step`], outputs: [`${p}rev`] },
     { op: 'Transpose', inputs: [`${p}rev`], outputs: [`${p}t`], attrs: { perm: [1, 0] } },
     constant(`${p}flat`, i64([-1])),
@@ -37,10 +40,12 @@ function torchChunk(x: string, a: string, b: string): NodeSpec[] {
     { op: 'Shape', inputs: [x], outputs: ['c_shape'] },
     constant('c_one', i64([1], [])),
     { op: 'Gather', inputs: ['c_shape', 'c_one'], outputs: ['c_dim'], attrs: { axis: 0 } },
-    constant('c_add', i64([1], [1])), constant('c_div', i64([2], [1])),
+    constant('c_add', i64([1], [1])),
+    constant('c_div', i64([2], [1])),
     { op: 'Add', inputs: ['c_dim', 'c_add'], outputs: ['c_plus'] },
     { op: 'Div', inputs: ['c_plus', 'c_div'], outputs: ['c_size'] },
-    constant('c_zero', i64([0])), constant('c_axes', i64([1])),
+    constant('c_zero', i64([0])),
+    constant('c_axes', i64([1])),
     { op: 'Slice', inputs: [x, 'c_zero', 'c_size', 'c_axes'], outputs: [a] },
     constant('c_two', i64([2])),
     { op: 'Mul', inputs: ['c_size', 'c_two'], outputs: ['c_end'] },
@@ -52,7 +57,9 @@ function torchChunk(x: string, a: string, b: string): NodeSpec[] {
 function torchView(x: string, y: string): NodeSpec[] {
   return [
     { op: 'Shape', inputs: [x], outputs: ['v_shape'] },
-    constant('v_0', i64([0], [])), constant('v_1', i64([1], [])), constant('v_ax', i64([0])),
+    constant('v_0', i64([0], [])),
+    constant('v_1', i64([1], [])),
+    constant('v_ax', i64([0])),
     { op: 'Gather', inputs: ['v_shape', 'v_0'], outputs: ['v_n'], attrs: { axis: 0 } },
     { op: 'Gather', inputs: ['v_shape', 'v_1'], outputs: ['v_c'], attrs: { axis: 0 } },
     { op: 'Unsqueeze', inputs: ['v_n', 'v_ax'], outputs: ['v_n1'] },
@@ -71,7 +78,8 @@ function tfSamePad(x: string, y: string, k: number, s: number): NodeSpec[] {
   const f = (values: number[], dims = [values.length]): TensorSpec => ({ dims, values });
   return [
     { op: 'Shape', inputs: [x], outputs: ['s_shape'] },
-    constant('s_from', i64([2])), constant('s_to', i64([4])),
+    constant('s_from', i64([2])),
+    constant('s_to', i64([4])),
     { op: 'Slice', inputs: ['s_shape', 's_from', 's_to'], outputs: ['s_hw'] },
     { op: 'Cast', inputs: ['s_hw'], outputs: ['s_hwf'], attrs: { to: 1 } },
     constant('s_stride', f([s])),
@@ -103,7 +111,10 @@ interface Idiom {
 }
 
 const model = (nodes: NodeSpec[], dims: number[], outputs: string[], opset = 13): ModelSpec => ({
-  opset, nodes, inputs: [{ name: 'x', dims }], outputs: outputs.map((name) => ({ name })),
+  opset,
+  nodes,
+  inputs: [{ name: 'x', dims }],
+  outputs: outputs.map((name) => ({ name })),
 });
 
 const idioms: Idiom[] = [
@@ -112,8 +123,16 @@ const idioms: Idiom[] = [
     spec: model(torchPad('x', 'y', [1, 2, 0, 1], 4, 'constant', 'p_'), [1, 2, 3, 4], ['y'], opset),
     folded: ['p_pads', 'p_rev'],
   })),
-  { name: 'F.pad reflect, then F.pad again', spec: model([...torchPad('x', 'm', [2, 1, 1, 0], 4, 'reflect', 'p_'), ...torchPad('m', 'y', [0, 0, 1, 1], 4, 'constant', 'q_')], [1, 1, 4, 5], ['y']), folded: ['p_pads', 'q_pads'] },
-  { name: 'chunk(2, dim=1) by computed Slice bounds', spec: model([...torchChunk('x', 'a', 'b'), { op: 'Concat', inputs: ['b', 'a'], outputs: ['y'], attrs: { axis: 1 } }], [1, 6, 2, 3], ['y']), folded: ['c_size', 'c_end'] },
+  {
+    name: 'F.pad reflect, then F.pad again',
+    spec: model([...torchPad('x', 'm', [2, 1, 1, 0], 4, 'reflect', 'p_'), ...torchPad('m', 'y', [0, 0, 1, 1], 4, 'constant', 'q_')], [1, 1, 4, 5], ['y']),
+    folded: ['p_pads', 'q_pads'],
+  },
+  {
+    name: 'chunk(2, dim=1) by computed Slice bounds',
+    spec: model([...torchChunk('x', 'a', 'b'), { op: 'Concat', inputs: ['b', 'a'], outputs: ['y'], attrs: { axis: 1 } }], [1, 6, 2, 3], ['y']),
+    folded: ['c_size', 'c_end'],
+  },
   { name: 'view(n, c, -1) with a computed shape', spec: model(torchView('x', 'y'), [1, 3, 4, 5], ['y']), folded: ['v_target'] },
   { name: 'TF SAME padding computed from the input size', spec: model(tfSamePad('x', 'y', 3, 2), [1, 2, 7, 6], ['y']), folded: ['s_pads'] },
 ];

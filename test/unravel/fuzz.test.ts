@@ -29,7 +29,14 @@ class Builder {
   }
   weight(dims: Dims): string {
     const name = this.name('w');
-    this.inits.push({ name, dims, values: randomTensor(dims.reduce((a, b) => a * b, 1), this.r) });
+    this.inits.push({
+      name,
+      dims,
+      values: randomTensor(
+        dims.reduce((a, b) => a * b, 1),
+        this.r,
+      ),
+    });
     return name;
   }
   ints(values: number[], dims = [values.length]): string {
@@ -49,14 +56,18 @@ type Step = (b: Builder, x: string, d: Dims) => [string, Dims] | undefined;
 
 const steps: Record<string, Step> = {
   conv(b, x, [n, c, h, w]) {
-    const k = b.pick([1, 3]), s = b.pick([1, 2]), g = c % 2 === 0 && b.r() < 0.3 ? 2 : 1, co = b.pick([2, 4]);
+    const k = b.pick([1, 3]),
+      s = b.pick([1, 2]),
+      g = c % 2 === 0 && b.r() < 0.3 ? 2 : 1,
+      co = b.pick([2, 4]);
     const p = k === 3 ? 1 : 0;
     const [y] = b.node('Conv', [x, b.weight([co * g, c / g, k, k])], { kernel_shape: [k, k], strides: [s, s], pads: [p, p, p, p], group: g });
     return [y, [n, co * g, Math.floor((h + 2 * p - k) / s) + 1, Math.floor((w + 2 * p - k) / s) + 1]];
   },
   relu: (b, x, d) => [b.node(b.pick(['Relu', 'Sigmoid', 'Erf', 'Neg', 'Abs', 'Tanh']), [x])[0], d],
   relu6(b, x, d) {
-    const zero = b.name('z'), six = b.name('s');
+    const zero = b.name('z'),
+      six = b.name('s');
     b.inits.push({ name: zero, dims: [], values: [0] }, { name: six, dims: [], values: [6] });
     const [m] = b.node('Max', [x, zero]);
     return [b.node('Min', [m, six])[0], d];
@@ -182,10 +193,20 @@ describe('fuzz: the walk never crashes, on generated graphs', () => {
       let open, forward;
       try {
         open = await openModel(tmpFile(`fuzz-${seed}.onnx`, buildModel(spec)));
-        forward = await runForward(open, { name: 'x', dims: spec.inputs[0].dims as number[], data: randomTensor((spec.inputs[0].dims as number[]).reduce((a, b) => a * b, 1), rng(seed), -1, 1) });
+        forward = await runForward(open, {
+          name: 'x',
+          dims: spec.inputs[0].dims as number[],
+          data: randomTensor(
+            (spec.inputs[0].dims as number[]).reduce((a, b) => a * b, 1),
+            rng(seed),
+            -1,
+            1,
+          ),
+        });
       } catch (e) {
         // onnxruntime refusing a generated graph is the generator's problem, not the walk's: counted, and kept rare below.
-        if (e instanceof UnsupportedError || e instanceof UnravelError) throw new Error(`${where}: opening the model threw the walk's error ${(e as Error).message}`);
+        if (e instanceof UnsupportedError || e instanceof UnravelError)
+          throw new Error(`${where}: opening the model threw the walk's error ${(e as Error).message}`);
         tally.rejectedByOnnxruntime++;
         continue;
       }
@@ -203,7 +224,11 @@ describe('fuzz: the walk never crashes, on generated graphs', () => {
             const message = (e as Error).message;
             assert.ok(e instanceof UnsupportedError, `${where}: class ${cls} threw ${(e as Error).name}: ${message}`);
             assert.doesNotMatch(message, internal, `${where}: class ${cls}: the error is not the walk's own account: ${message}`);
-            assert.match(message, /^cannot backtrack through \S+ node '[^']+': .+\n {2}path from the output: .+/s, `${where}: names op, node and path: ${message}`);
+            assert.match(
+              message,
+              /^cannot backtrack through \S+ node '[^']+': .+\n {2}path from the output: .+/s,
+              `${where}: names op, node and path: ${message}`,
+            );
             assert.ok(message.endsWith(`${e.opType} '${e.nodeName}'`), `${where}: the path ends at the node named: ${message}`);
             refusedOps.add(e.opType);
             tally.refused++;
@@ -213,6 +238,7 @@ describe('fuzz: the walk never crashes, on generated graphs', () => {
     }
     assert.ok(tally.rejectedByOnnxruntime <= seeds.length / 10, `onnxruntime rejected ${tally.rejectedByOnnxruntime} generated graphs`);
     assert.ok(tally.explained > 0 && tally.refused > 0, `both outcomes occur: ${JSON.stringify(tally)}`);
-    for (const op of ['Hardmax', 'Conv', 'Gather', 'MatMul', 'ReduceMean']) assert.ok(refusedOps.has(op), `some graph is refused at ${op} (refused: ${[...refusedOps].join(', ')})`);
+    for (const op of ['Hardmax', 'Conv', 'Gather', 'MatMul', 'ReduceMean'])
+      assert.ok(refusedOps.has(op), `some graph is refused at ${op} (refused: ${[...refusedOps].join(', ')})`);
   });
 });

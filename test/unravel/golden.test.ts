@@ -13,14 +13,50 @@ import { flatIndex, inputValues, multiIndex, walkModel } from '../helpers/walk';
 const dir = path.join(__dirname, '..', '..', '..', 'test', 'fixtures', 'golden');
 
 /** Walk options as data: conv/flatten modes, masses, and a class contrast ('others' with the logits, or 'versus' a class). */
-interface WalkOptions { convMode?: UnravelOptions['convMode']; flattenMode?: UnravelOptions['flattenMode']; masses?: boolean; contrast?: 'others' | 'versus'; logits?: number[]; versus?: number }
-interface WalkCase { kind: 'walk'; why: string; model: ModelSpec; values: Record<string, number[]>; intermediates?: Record<string, { dims: number[]; values: number[] }>; target: { output: string; index: number[] }; options?: WalkOptions; expect: { input: string; fixations: number[][]; masses?: number[]; tolerance?: number } }
-interface OutlierCase { kind: 'outliers'; why: string; width: number; height: number; points: Point[]; weights?: number[]; expectRemoved: Point[] }
-interface HeatCase { kind: 'heatmap'; why: string; width: number; height: number; sigma: number; points: Point[]; expect: [number, number, number][]; tolerance: number }
+interface WalkOptions {
+  convMode?: UnravelOptions['convMode'];
+  flattenMode?: UnravelOptions['flattenMode'];
+  masses?: boolean;
+  contrast?: 'others' | 'versus';
+  logits?: number[];
+  versus?: number;
+}
+interface WalkCase {
+  kind: 'walk';
+  why: string;
+  model: ModelSpec;
+  values: Record<string, number[]>;
+  intermediates?: Record<string, { dims: number[]; values: number[] }>;
+  target: { output: string; index: number[] };
+  options?: WalkOptions;
+  expect: { input: string; fixations: number[][]; masses?: number[]; tolerance?: number };
+}
+interface OutlierCase {
+  kind: 'outliers';
+  why: string;
+  width: number;
+  height: number;
+  points: Point[];
+  weights?: number[];
+  expectRemoved: Point[];
+}
+interface HeatCase {
+  kind: 'heatmap';
+  why: string;
+  width: number;
+  height: number;
+  sigma: number;
+  points: Point[];
+  expect: [number, number, number][];
+  tolerance: number;
+}
 type Case = WalkCase | OutlierCase | HeatCase;
 
 describe('golden cases (ALGORITHM.md hand checks)', () => {
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   it('finds the case files', () => assert.ok(files.length >= 10, `only ${files.length} cases in ${dir}`));
   for (const file of files) {
     const c = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Case;
@@ -34,7 +70,9 @@ describe('golden cases (ALGORITHM.md hand checks)', () => {
         const options: Partial<UnravelOptions> = {
           ...rest,
           ...(contrast === 'others' ? { contrast: classContrast({ kind: 'others' }, target, logits!) } : {}),
-          ...(contrast === 'versus' ? { contrast: classContrast({ kind: 'versus', versus: versus! }, target, new Float64Array(outDims.reduce((a, b) => a * b, 1))) } : {}),
+          ...(contrast === 'versus'
+            ? { contrast: classContrast({ kind: 'versus', versus: versus! }, target, new Float64Array(outDims.reduce((a, b) => a * b, 1))) }
+            : {}),
         };
         const r = walkModel(c.model, values, c.target.output, target, c.expect.input, options);
         const got = Array.from(r.input.fixations, (f) => multiIndex(r.input.shape, f));
@@ -42,7 +80,9 @@ describe('golden cases (ALGORITHM.md hand checks)', () => {
         if (c.expect.masses) {
           assert.ok(r.input.mass, 'the walk carried masses');
           const tol = c.expect.tolerance ?? 1e-9;
-          c.expect.masses.forEach((m, i) => assert.ok(Math.abs(r.input.mass![i] - m) <= tol, `mass of ${JSON.stringify(got[i])}: ${r.input.mass![i]}, expected ${m} ± ${tol}`));
+          c.expect.masses.forEach((m, i) =>
+            assert.ok(Math.abs(r.input.mass![i] - m) <= tol, `mass of ${JSON.stringify(got[i])}: ${r.input.mass![i]}, expected ${m} ± ${tol}`),
+          );
         } else {
           assert.equal(r.input.mass, undefined, 'no masses unless asked for');
         }

@@ -35,8 +35,28 @@ const x234 = f([2, 3, 4], range(24, 0.5, -11));
 const i234 = i64([2, 3, 4], range(24, 1, -7));
 
 const unaryCases: Case[] = [
-  ...['Abs', 'Neg', 'Floor', 'Ceil', 'Round', 'Sign', 'Erf', 'Relu', 'Sigmoid', 'Tanh', 'Softplus', 'Softsign', 'Identity', 'Sin', 'Cos', 'Atan', 'Sinh', 'Asinh', 'Exp', 'Tan']
-    .map((op) => ({ op, inputs: [x23] })),
+  ...[
+    'Abs',
+    'Neg',
+    'Floor',
+    'Ceil',
+    'Round',
+    'Sign',
+    'Erf',
+    'Relu',
+    'Sigmoid',
+    'Tanh',
+    'Softplus',
+    'Softsign',
+    'Identity',
+    'Sin',
+    'Cos',
+    'Atan',
+    'Sinh',
+    'Asinh',
+    'Exp',
+    'Tan',
+  ].map((op) => ({ op, inputs: [x23] })),
   ...['Asin', 'Acos', 'Atanh'].map((op) => ({ op, inputs: [unit] })),
   ...['Sqrt', 'Reciprocal', 'Log', 'Cosh'].map((op) => ({ op, inputs: [pos] })),
   { op: 'Acosh', inputs: [big] },
@@ -150,8 +170,9 @@ const reduceCases: Case[] = [
   { op: 'Range', what: 'float', inputs: [f([], [1]), f([], [4]), f([], [0.7])] },
   { op: 'Range', what: 'int64, negative delta', inputs: [i64([], [10]), i64([], [1]), i64([], [-3])] },
   { op: 'NonZero', inputs: [f([2, 3], [0, 1, 0, 2, 0, 3])] },
-  ...['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceSumSquare', 'ReduceLogSum', 'ReduceLogSumExp']
-    .map((op) => ({ op, inputs: [op === 'ReduceLogSum' ? f([2, 3], [1, 2, 3, 4, 5, 6]) : x234, i64([2], [0, -1])], attrs: { keepdims: 0 }, opset: 18 })),
+  ...['ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceSumSquare', 'ReduceLogSum', 'ReduceLogSumExp'].map(
+    (op) => ({ op, inputs: [op === 'ReduceLogSum' ? f([2, 3], [1, 2, 3, 4, 5, 6]) : x234, i64([2], [0, -1])], attrs: { keepdims: 0 }, opset: 18 }),
+  ),
   { op: 'ReduceSum', what: 'axes input (opset 13), keepdims', inputs: [i234, i64([1], [1])] },
   { op: 'ReduceMean', what: 'axes attribute (opset 13)', inputs: [x234], attrs: { axes: [1, 2] } },
   { op: 'ReduceProd', what: 'every axis', inputs: [f([3], [2, 3, 4])] },
@@ -164,7 +185,11 @@ const reduceCases: Case[] = [
   { op: 'Trilu', what: 'lower', inputs: [x234], attrs: { upper: 0 }, opset: 14 },
   { op: 'MatMul', what: 'batched, broadcast', inputs: [x234, f([4, 2], range(8, 0.25))] },
   { op: 'MatMul', what: 'vector', inputs: [f([3], [1, 2, 3]), f([2, 3, 2], range(12))] },
-  { op: 'Gemm', inputs: [f([3, 2], range(6)), f([4, 3], range(12, 0.5)), f([4], [1, 2, 3, 4])], attrs: { transA: 1, transB: 1, alpha: 0.5, beta: { float: -2 } } },
+  {
+    op: 'Gemm',
+    inputs: [f([3, 2], range(6)), f([4, 3], range(12, 0.5)), f([4], [1, 2, 3, 4])],
+    attrs: { transA: 1, transB: 1, alpha: 0.5, beta: { float: -2 } },
+  },
 ];
 
 const cases = [...unaryCases, ...binaryCases, ...otherCases, ...layoutCases, ...reduceCases];
@@ -189,9 +214,12 @@ async function runOrt(c: Case): Promise<{ dims: readonly number[]; data: ArrayLi
   await session.release();
   return names.map((n) => {
     const t = out[n];
-    const data = t.type === 'float16' ? Array.from(t.data as Uint16Array, halfToFloat)
-      : t.data instanceof BigInt64Array || t.data instanceof BigUint64Array ? Array.from(t.data, Number)
-        : Array.from(t.data as ArrayLike<number | boolean>, Number);
+    const data =
+      t.type === 'float16'
+        ? Array.from(t.data as Uint16Array, halfToFloat)
+        : t.data instanceof BigInt64Array || t.data instanceof BigUint64Array
+          ? Array.from(t.data, Number)
+          : Array.from(t.data as ArrayLike<number | boolean>, Number);
     return { dims: t.dims, data };
   });
 }
@@ -202,7 +230,10 @@ describe('constant folding: every kernel against onnxruntime', () => {
       const expected = await runOrt(c);
       const model = buildModel({
         opset: c.opset ?? 13,
-        nodes: [{ op: c.op, inputs: c.inputs.map((t, k) => (t ? `in${k}` : '')), outputs: expected.map((_, k) => `y${k}`), attrs: c.attrs }, { op: 'Relu', inputs: ['x'], outputs: ['r'] }],
+        nodes: [
+          { op: c.op, inputs: c.inputs.map((t, k) => (t ? `in${k}` : '')), outputs: expected.map((_, k) => `y${k}`), attrs: c.attrs },
+          { op: 'Relu', inputs: ['x'], outputs: ['r'] },
+        ],
         inputs: [{ name: 'x', dims: [1] }],
         outputs: [{ name: 'r', dims: [1] }],
         initializers: c.inputs.flatMap((t, k) => (t ? [{ ...t, name: `in${k}` }] : [])),
@@ -225,16 +256,26 @@ describe('constant folding: every kernel against onnxruntime', () => {
   it('leaves a training-mode Dropout with a ratio above 0 unfolded: its mask is random', () => {
     const model = buildModel({
       opset: 13,
-      nodes: [{ op: 'Dropout', inputs: ['in0', 'ratio', 'train'], outputs: ['y0'] }, { op: 'Relu', inputs: ['x'], outputs: ['r'] }],
+      nodes: [
+        { op: 'Dropout', inputs: ['in0', 'ratio', 'train'], outputs: ['y0'] },
+        { op: 'Relu', inputs: ['x'], outputs: ['r'] },
+      ],
       inputs: [{ name: 'x', dims: [1] }],
       outputs: [{ name: 'r', dims: [1] }],
-      initializers: [{ ...x23, name: 'in0' }, { ...f([], [0.5]), name: 'ratio' }, { ...b([], [1]), name: 'train' }],
+      initializers: [
+        { ...x23, name: 'in0' },
+        { ...f([], [0.5]), name: 'ratio' },
+        { ...b([], [1]), name: 'train' },
+      ],
     });
     assert.equal(graphConstants(parseModel(model)).get('y0'), undefined);
   });
 
   it('has a case for every kernel', () => {
     const tested = new Set(cases.map((c) => c.op));
-    assert.deepEqual(kernelOps.filter((op) => !tested.has(op)), []);
+    assert.deepEqual(
+      kernelOps.filter((op) => !tested.has(op)),
+      [],
+    );
   });
 });

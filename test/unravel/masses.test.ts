@@ -52,7 +52,14 @@ function recordingMasses<T>(fn: () => T): { result: T; calls: Call[] } {
 }
 
 const r = seededRandom(20261130);
-const weight = (name: string, dims: number[]) => ({ name, dims, values: randomTensor(dims.reduce((a, b) => a * b, 1), r) });
+const weight = (name: string, dims: number[]) => ({
+  name,
+  dims,
+  values: randomTensor(
+    dims.reduce((a, b) => a * b, 1),
+    r,
+  ),
+});
 const i64 = (name: string, values: number[]) => ({ name, dims: [values.length], type: 7, values });
 
 /** Every float rule family on one path: conv (padded, grouped, 1×1), pools, residual Add, swish Mul, SE gate, Concat, Split, Slice, Pad, Transpose, views, Gemm. */
@@ -83,9 +90,17 @@ const families: ModelSpec = {
     { op: 'Gemm', inputs: ['f', 'wf', 'bf'], outputs: ['y'], attrs: { transB: 1 } },
   ],
   initializers: [
-    weight('w1', [4, 3, 3, 3]), weight('b1', [4]), weight('w2', [4, 2, 3, 3]), weight('w3', [2, 4, 1, 1]),
-    i64('split', [3, 3]), i64('pads', [0, 0, 1, 1, 0, 0, 1, 1]), i64('st', [1]), i64('en', [3]), i64('ax', [1]),
-    weight('wf', [5, 2]), weight('bf', [5]),
+    weight('w1', [4, 3, 3, 3]),
+    weight('b1', [4]),
+    weight('w2', [4, 2, 3, 3]),
+    weight('w3', [2, 4, 1, 1]),
+    i64('split', [3, 3]),
+    i64('pads', [0, 0, 1, 1, 0, 0, 1, 1]),
+    i64('st', [1]),
+    i64('en', [3]),
+    i64('ax', [1]),
+    weight('wf', [5, 2]),
+    weight('bf', [5]),
   ],
 };
 
@@ -158,10 +173,18 @@ const newer: ModelSpec = {
     { op: 'Gemm', inputs: ['f', 'wf'], outputs: ['y'], attrs: { transB: 1 } },
   ],
   initializers: [
-    weight('wt', [2, 2, 3, 3]), { name: 'zero', dims: [], values: [0] }, { name: 'six', dims: [], values: [6] },
-    weight('w1', [8, 8, 3, 3]), { name: 'sqrt2', dims: [], values: [Math.SQRT2] }, { name: 'one', dims: [], values: [1] },
-    weight('gamma', [2]), weight('beta', [2]), weight('wp', [2, 4]), i64('pick', [3, 1, 0]),
-    { name: 'eps', dims: [], values: [1e-5] }, weight('wf', [3, 3]),
+    weight('wt', [2, 2, 3, 3]),
+    { name: 'zero', dims: [], values: [0] },
+    { name: 'six', dims: [], values: [6] },
+    weight('w1', [8, 8, 3, 3]),
+    { name: 'sqrt2', dims: [], values: [Math.SQRT2] },
+    { name: 'one', dims: [], values: [1] },
+    weight('gamma', [2]),
+    weight('beta', [2]),
+    weight('wp', [2, 4]),
+    i64('pick', [3, 1, 0]),
+    { name: 'eps', dims: [], values: [1e-5] },
+    weight('wf', [3, 3]),
   ],
 };
 
@@ -170,7 +193,12 @@ async function forwardOf(spec: ModelSpec, seed: number): Promise<{ open: OpenMod
   const open = await openModel(tmpFile(`masses-${counter++}.onnx`, buildModel(spec)));
   const inp = spec.inputs[0];
   const dims = inp.dims as number[];
-  const data = randomTensor(dims.reduce((a, b) => a * b, 1), seededRandom(seed), 0, 1);
+  const data = randomTensor(
+    dims.reduce((a, b) => a * b, 1),
+    seededRandom(seed),
+    0,
+    1,
+  );
   return { open, forward: await runForward(open, { name: inp.name, dims, data }) };
 }
 
@@ -178,18 +206,19 @@ function checkConserved(calls: readonly Call[], allowLoss: ReadonlySet<string>):
   assert.ok(calls.length > 0, 'rules ran');
   for (const c of calls) {
     assert.ok(c.sent <= c.received * (1 + 1e-12) + 1e-15, `${c.op} '${c.node}' created mass: received ${c.received}, sent ${c.sent}`);
-    if (!allowLoss.has(c.op)) assert.ok(Math.abs(c.sent - c.received) <= 1e-12 * Math.max(1, c.received), `${c.op} '${c.node}' lost mass: received ${c.received}, sent ${c.sent}`);
+    if (!allowLoss.has(c.op))
+      assert.ok(Math.abs(c.sent - c.received) <= 1e-12 * Math.max(1, c.received), `${c.op} '${c.node}' lost mass: received ${c.received}, sent ${c.sent}`);
   }
 }
 
 const sum = (m: Float64Array | undefined) => (m ? m.reduce((a, b) => a + b, 0) : NaN);
 
-describe('masses: conserved by every rule family, on the paper\'s fixations', () => {
+describe("masses: conserved by every rule family, on the paper's fixations", () => {
   const cases: [string, ModelSpec, string[]][] = [
     ['conv, pools, residual Add, swish and SE Mul, Concat, Split, Slice, Pad, Transpose, Gemm', families, ['Pad']],
     ['FC over a flattened map (argmax), FC → FC (positive), MatMul head', flattened, []],
     ['a grouped 1×1 conv classifier behind GAP and Softmax', convHead, []],
-    ['ConvTranspose, ReLU6, GELU, PixelShuffle, SpaceToDepth, ConvNeXt\'s NHWC block, Gather, a written-out normalization', newer, []],
+    ["ConvTranspose, ReLU6, GELU, PixelShuffle, SpaceToDepth, ConvNeXt's NHWC block, Gather, a written-out normalization", newer, []],
   ];
   for (const [name, spec, lossy] of cases) {
     for (const convMode of ['contribution', 'center', 'activation'] as ConvMode[]) {
@@ -199,14 +228,28 @@ describe('masses: conserved by every rule family, on the paper\'s fixations', ()
         const classes = (out.dims as number[])[1];
         for (let k = 0; k < classes; k++) {
           const paper = open.unraveler.unravel(forward, out.name, k, 'x', { ...defaultUnravelOptions, convMode });
-          const { result: weighted, calls } = recordingMasses(() => open.unraveler.unravel(forward, out.name, k, 'x', { ...defaultUnravelOptions, convMode, masses: true }));
+          const { result: weighted, calls } = recordingMasses(() =>
+            open.unraveler.unravel(forward, out.name, k, 'x', { ...defaultUnravelOptions, convMode, masses: true }),
+          );
           checkConserved(calls, new Set(lossy));
-          if (spec === newer) for (const op of ['ConvTranspose', 'Max', 'Min', 'SpaceToDepth', 'Erf', 'DepthToSpace', 'LayerNormalization', 'MatMul', 'Gather', 'Sub']) assert.ok(calls.some((c) => c.op === op), `the walk went through ${op}`);
+          if (spec === newer)
+            for (const op of ['ConvTranspose', 'Max', 'Min', 'SpaceToDepth', 'Erf', 'DepthToSpace', 'LayerNormalization', 'MatMul', 'Gather', 'Sub'])
+              assert.ok(
+                calls.some((c) => c.op === op),
+                `the walk went through ${op}`,
+              );
           assert.deepEqual([...weighted.input.fixations], [...paper.input.fixations], `class ${k}: the set is the paper's`);
-          assert.deepEqual(weighted.layers.map((l) => [l.tensor, [...l.fixations]]), paper.layers.map((l) => [l.tensor, [...l.fixations]]), `class ${k}: every layer's set is the paper's`);
+          assert.deepEqual(
+            weighted.layers.map((l) => [l.tensor, [...l.fixations]]),
+            paper.layers.map((l) => [l.tensor, [...l.fixations]]),
+            `class ${k}: every layer's set is the paper's`,
+          );
           assert.equal(weighted.input.mass!.length, weighted.input.fixations.length);
           assert.ok(Math.abs(sum(weighted.input.mass) - 1) < 1e-9, `class ${k}: input masses sum to ${sum(weighted.input.mass)}`);
-          assert.ok(weighted.input.mass!.every((m) => m >= 0), 'masses are never negative');
+          assert.ok(
+            weighted.input.mass!.every((m) => m >= 0),
+            'masses are never negative',
+          );
           assert.equal(paper.input.mass, undefined);
           // a layer record's masses are the share of the target's mass that passed through that tensor
           for (const l of weighted.layers) assert.ok(sum(l.mass) <= 1 + 1e-9, `${l.tensor} holds ${sum(l.mass)}`);
@@ -220,7 +263,10 @@ describe('masses: conserved by every rule family, on the paper\'s fixations', ()
     const b: Fixations = { index: Int32Array.of(3, 9), mass: Float64Array.of(0.2, 0.4) };
     const m = merge([a, b]);
     assert.deepEqual([...m.index], [3, 7, 9]);
-    assert.deepEqual([...m.mass!].map((v) => +v.toFixed(12)), [0.3, 0.3, 0.4]);
+    assert.deepEqual(
+      [...m.mass!].map((v) => +v.toFixed(12)),
+      [0.3, 0.3, 0.4],
+    );
     assert.deepEqual([...merge([{ index: Int32Array.of(5, 1, 5), mass: undefined }]).index], [1, 5]);
   });
 
@@ -234,17 +280,26 @@ describe('masses: conserved by every rule family, on the paper\'s fixations', ()
         { op: 'Gemm', inputs: ['f', 'w'], outputs: ['y'], attrs: { transB: 1 } },
       ],
       // the padded map is 4×4: the 12 border elements are padding (0), the 4 inside the input
-      initializers: [i64('pads', [0, 0, 1, 1, 0, 0, 1, 1]), { name: 'w', dims: [2, 16], values: Float32Array.from({ length: 32 }, (_, i) => (i < 16 ? 1 : -1)) }],
+      initializers: [
+        i64('pads', [0, 0, 1, 1, 0, 0, 1, 1]),
+        { name: 'w', dims: [2, 16], values: Float32Array.from({ length: 32 }, (_, i) => (i < 16 ? 1 : -1)) },
+      ],
     };
     const open = await openModel(tmpFile(`masses-pad.onnx`, buildModel(spec)));
     const forward = await runForward(open, { name: 'x', dims: [1, 1, 2, 2], data: Float32Array.of(1, 2, 3, 4) });
     const u = open.unraveler.unravel(forward, 'y', 0, 'x', { ...defaultUnravelOptions, flattenMode: 'positive', masses: true });
     // positive contributions only from the 4 inner elements (padding contributes 0): nothing is lost here
-    assert.deepEqual([...u.input.mass!].map((m) => +m.toFixed(6)), [0.1, 0.2, 0.3, 0.4]);
+    assert.deepEqual(
+      [...u.input.mass!].map((m) => +m.toFixed(6)),
+      [0.1, 0.2, 0.3, 0.4],
+    );
     // class 1 has no positive contribution: the fallback argmax is the first padded element, which has no parent
     const lost = open.unraveler.unravel(forward, 'y', 1, 'x', { ...defaultUnravelOptions, flattenMode: 'positive', masses: true });
     assert.equal(lost.input.fixations.length, 0, 'nothing reaches the input');
-    assert.ok(lost.layers.some((l) => l.notes.some((n) => /no parent/.test(n))), 'the Pad says its fixations had no parent');
+    assert.ok(
+      lost.layers.some((l) => l.notes.some((n) => /no parent/.test(n))),
+      'the Pad says its fixations had no parent',
+    );
   });
 });
 
@@ -261,11 +316,13 @@ describe('class contrast: where it starts and what it refuses', () => {
     assert.ok(Math.abs(sum(others.input.mass) - 1) < 1e-9);
   });
 
-  it('a conv classifier (SqueezeNet) contrasts its output channels at the target\'s position, within the group', async () => {
+  it("a conv classifier (SqueezeNet) contrasts its output channels at the target's position, within the group", async () => {
     const { open, forward } = await forwardOf(convHead, 3);
     const logits = open.unraveler.values(forward, 'f');
     const base: UnravelOptions = { ...defaultUnravelOptions, masses: true };
-    const { result, calls } = recordingMasses(() => open.unraveler.unravel(forward, 'y', 1, 'x', { ...base, contrast: classContrast({ kind: 'versus', versus: 2 }, 1, logits) }));
+    const { result, calls } = recordingMasses(() =>
+      open.unraveler.unravel(forward, 'y', 1, 'x', { ...base, contrast: classContrast({ kind: 'versus', versus: 2 }, 1, logits) }),
+    );
     checkConserved(calls, new Set());
     assert.equal(result.contrastNode, "Conv 'Conv_2'");
     assert.equal(result.input.fixations.length > 0, true);
@@ -282,7 +339,7 @@ describe('class contrast: where it starts and what it refuses', () => {
     assert.throws(() => classContrast({ kind: 'others' }, 0, Float64Array.of(1, NaN, 2)), /not finite/);
   });
 
-  it('alpha is the softmax of the other classes\' logits; a class with a zero share is left out', () => {
+  it("alpha is the softmax of the other classes' logits; a class with a zero share is left out", () => {
     const c = classContrast({ kind: 'others' }, 0, Float64Array.of(9.5, 7, 4, -1e9));
     assert.deepEqual([...c.coefficients.keys()], [1, 2]);
     assert.ok(Math.abs(c.coefficients.get(1)! + 0.952574) < 1e-6 && Math.abs(c.coefficients.get(2)! + 0.047426) < 1e-6);
@@ -302,8 +359,10 @@ describe('class contrast: where it starts and what it refuses', () => {
         { op: 'ReduceMax', inputs: ['both'], outputs: ['y'], attrs: { axes: [0], keepdims: 1 } },
       ],
       initializers: [
-        weight('w1', [c, 6]), { name: 'b1', dims: [c], values: Float32Array.of(0, 50, 50, 50) },
-        weight('w2', [c, 6]), { name: 'b2', dims: [c], values: Float32Array.of(100, -100, -100, -100) },
+        weight('w1', [c, 6]),
+        { name: 'b1', dims: [c], values: Float32Array.of(0, 50, 50, 50) },
+        weight('w2', [c, 6]),
+        { name: 'b2', dims: [c], values: Float32Array.of(100, -100, -100, -100) },
       ],
     };
     const open = await openModel(tmpFile('masses-ensemble.onnx', buildModel(spec)));
@@ -314,7 +373,11 @@ describe('class contrast: where it starts and what it refuses', () => {
       () => open.unraveler.unravel(forward, 'y', 1, 'x', { ...defaultUnravelOptions, masses: true, contrast: classContrast({ kind: 'others' }, 1, logits) }),
       /Gemm node 'g1'.*class 0's score comes from Gemm 'g2'.*one classifier node/s,
     );
-    const versus = open.unraveler.unravel(forward, 'y', 1, 'x', { ...defaultUnravelOptions, masses: true, contrast: classContrast({ kind: 'versus', versus: 2 }, 1, logits) });
+    const versus = open.unraveler.unravel(forward, 'y', 1, 'x', {
+      ...defaultUnravelOptions,
+      masses: true,
+      contrast: classContrast({ kind: 'versus', versus: 2 }, 1, logits),
+    });
     assert.equal(versus.contrastNode, "Gemm 'g1'", 'two classes of the same head can be contrasted');
   });
 });

@@ -81,12 +81,16 @@ describe('CNN Fixations in VS Code', function () {
     const ms = loop.max / 1e6;
     const busy = performance.eventLoopUtilization(elu).utilization;
     worst.push(ms);
-    console.log(`      (extension host event loop: longest delay ${ms.toFixed(0)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(0)} ms, utilization ${(busy * 100).toFixed(0)}%)`);
+    console.log(
+      `      (extension host event loop: longest delay ${ms.toFixed(0)} ms, p99 ${(loop.percentile(99) / 1e6).toFixed(0)} ms, utilization ${(busy * 100).toFixed(0)}%)`,
+    );
   });
   after(() => {
     loop.disable();
     const sorted = [...worst].sort((a, b) => a - b);
-    console.log(`      extension host event loop over ${worst.length} tests: median of the longest delays ${sorted[sorted.length >> 1]?.toFixed(0)} ms, worst ${sorted.at(-1)?.toFixed(0)} ms`);
+    console.log(
+      `      extension host event loop over ${worst.length} tests: median of the longest delays ${sorted[sorted.length >> 1]?.toFixed(0)} ms, worst ${sorted.at(-1)?.toFixed(0)} ms`,
+    );
   });
 
   it('activates in the Node extension host and registers its commands', async () => {
@@ -101,14 +105,20 @@ describe('CNN Fixations in VS Code', function () {
   it("VS Code reads the manifest's strings from package.nls.json, and every command the walkthrough names exists", async () => {
     const pkg = vscode.extensions.getExtension(EXT_ID)!.packageJSON as {
       displayName: string;
-      contributes: { commands: { title: string }[]; walkthroughs: { title: string; steps: { id: string; title: string; description: string; completionEvents?: string[] }[] }[] };
+      contributes: {
+        commands: { title: string }[];
+        walkthroughs: { title: string; steps: { id: string; title: string; description: string; completionEvents?: string[] }[] }[];
+      };
     };
     const unresolved = JSON.stringify(pkg).match(/"%[\w.]+%"/g);
     assert.equal(unresolved, null, `placeholders VS Code did not resolve: ${unresolved?.join(', ')}`);
     assert.equal(pkg.displayName, 'CNN Fixations');
     assert.ok(pkg.contributes.commands.some((c) => c.title === 'Open Demo'));
     const [walk] = pkg.contributes.walkthroughs;
-    assert.deepEqual(walk.steps.map((s) => s.id), ['demo', 'image', 'model', 'folder']);
+    assert.deepEqual(
+      walk.steps.map((s) => s.id),
+      ['demo', 'image', 'model', 'folder'],
+    );
     const cmds = await vscode.commands.getCommands(false);
     const named = walk.steps.flatMap((s) => [
       ...[...s.description.matchAll(/\(command:([\w.]+)/g)].map((m) => m[1]),
@@ -186,7 +196,10 @@ describe('CNN Fixations in VS Code', function () {
     const m = only(await send(pelican.panelId, { type: 'whyNot', classIndex: 144 }), 'showClass') as ShowClassMessage;
     const sides = Object.fromEntries(m.sides.map((s) => [s.side, s.explanation?.result]));
     assert.deepEqual(Object.keys(sides), ['contrast', 'compare']);
-    assert.deepEqual([sides.contrast?.target.index, sides.contrast?.settings.mode, sides.contrast?.settings.versus, sides.contrast?.settings.versusLabel], [22, 'versus', 144, 'pelican']);
+    assert.deepEqual(
+      [sides.contrast?.target.index, sides.contrast?.settings.mode, sides.contrast?.settings.versus, sides.contrast?.settings.versusLabel],
+      [22, 'versus', 144, 'pelican'],
+    );
     assert.deepEqual([sides.compare?.target.index, sides.compare?.settings.versus], [144, null], "B's own map");
     assert.deepEqual([m.state.classIndex, m.state.compareIndex, m.state.versusIndex], [22, 144, 144]);
     assert.notDeepEqual(sides.contrast?.keptPointWeights, sides.compare?.keptPointWeights);
@@ -196,9 +209,18 @@ describe('CNN Fixations in VS Code', function () {
     assert.equal(api.engine().stats?.forwardPasses, passes, 'the engine ran no inference');
     assert.equal(api.panels().find((p) => p.id === pelican.panelId)?.forwardPasses, 1);
     // the explained class is no answer to "why not"; leaving the view clears both sides
-    assert.match((only(await send(pelican.panelId, { type: 'whyNot', classIndex: 22 }), 'error') as ErrorMessage).message, /classIndex 22 is the explained class/);
+    assert.match(
+      (only(await send(pelican.panelId, { type: 'whyNot', classIndex: 22 }), 'error') as ErrorMessage).message,
+      /classIndex 22 is the explained class/,
+    );
     const left = only(await send(pelican.panelId, { type: 'whyNot' }), 'showClass') as ShowClassMessage;
-    assert.deepEqual(left.sides.map((s) => [s.side, s.explanation]), [['contrast', undefined], ['compare', undefined]]);
+    assert.deepEqual(
+      left.sides.map((s) => [s.side, s.explanation]),
+      [
+        ['contrast', undefined],
+        ['compare', undefined],
+      ],
+    );
     assert.deepEqual([left.state.compareIndex, left.state.versusIndex], [undefined, undefined]);
   });
 
@@ -224,7 +246,10 @@ describe('CNN Fixations in VS Code', function () {
       ['ready', /object/],
     ];
     for (const [msg, why] of bad) {
-      const e = only(await (typeof msg === 'object' && msg !== null ? send(pelican.panelId, msg as Record<string, unknown>) : api.send(pelican.panelId, msg)), 'error') as ErrorMessage;
+      const e = only(
+        await (typeof msg === 'object' && msg !== null ? send(pelican.panelId, msg as Record<string, unknown>) : api.send(pelican.panelId, msg)),
+        'error',
+      ) as ErrorMessage;
       assert.equal(e.title, 'Invalid request from the panel');
       assert.match(e.message, why);
       if (typeof msg === 'object') assert.equal(e.id, requestId, 'the error answers the request by its id');
@@ -265,7 +290,9 @@ describe('CNN Fixations in VS Code', function () {
     assert.equal(s.target?.index, 22);
     assert.equal(s.sessionCached, true);
     const t = s.timings!;
-    console.log(`      second image, cached session: ${s.roundTripMs?.toFixed(0)} ms round trip; load ${t.loadMs.toFixed(0)} ms, preprocess ${t.preprocessMs.toFixed(0)} ms, inference ${t.inferenceMs.toFixed(0)} ms, unravel ${t.unravelMs.toFixed(0)} ms, heat map ${t.heatmapMs.toFixed(0)} ms`);
+    console.log(
+      `      second image, cached session: ${s.roundTripMs?.toFixed(0)} ms round trip; load ${t.loadMs.toFixed(0)} ms, preprocess ${t.preprocessMs.toFixed(0)} ms, inference ${t.inferenceMs.toFixed(0)} ms, unravel ${t.unravelMs.toFixed(0)} ms, heat map ${t.heatmapMs.toFixed(0)} ms`,
+    );
   });
 
   it('reruns with settings from the panel: a new forward pass, the class kept', async () => {
@@ -342,7 +369,9 @@ describe('CNN Fixations in VS Code', function () {
     // and back: a working model again
     fs.copyFileSync(path.join(folder(), 'models', 'mobilenetv2-12-int8.onnx'), model);
     // (a large copy may arrive as several change events: one run or more, each a forward pass)
-    const fixed = await until('the panel to re-explain the restored model', () => api.panels().find((p) => p.id === s.panelId && !p.error && !p.busy && p.forwardPasses >= 2));
+    const fixed = await until('the panel to re-explain the restored model', () =>
+      api.panels().find((p) => p.id === s.panelId && !p.error && !p.busy && p.forwardPasses >= 2),
+    );
     assert.equal(fixed.state.classIndex, 22);
   });
 
@@ -438,7 +467,10 @@ describe('CNN Fixations in VS Code', function () {
 
   it('explains each image of a multi-selection in its own panel', async () => {
     const all = await explain(file('images', 'pelican.jpeg'), file('images', 'eagle.jpg'));
-    assert.deepEqual(all.map((s) => s.target?.index), [144, 22]);
+    assert.deepEqual(
+      all.map((s) => s.target?.index),
+      [144, 22],
+    );
     assert.notEqual(all[0].panelId, all[1].panelId);
   });
 });

@@ -74,7 +74,15 @@ export function launchBrowser() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -123,10 +131,13 @@ export async function openPanel(browser, sink, host, { width = 1280, height = 90
     return file ? route.fulfill({ status: 200, contentType: file.contentType, body: file.body }) : route.fulfill({ status: 404, body: 'not found' });
   });
   // Everything else (remote content) is refused: the panel must not need the network.
-  await page.route((url) => !url.href.startsWith(ORIGIN), (route) => {
-    problems.push(`network request outside the panel: ${route.request().url()}`);
-    return route.abort();
-  });
+  await page.route(
+    (url) => !url.href.startsWith(ORIGIN),
+    (route) => {
+      problems.push(`network request outside the panel: ${route.request().url()}`);
+      return route.abort();
+    },
+  );
   const deliver = async (message) => {
     if (!page.isClosed()) await page.evaluate((m) => window.postMessage(m, '*'), message).catch(() => undefined);
   };
@@ -145,7 +156,9 @@ export async function pageProblems(panel) {
 /** JSON with typed arrays as base64 (the stub's reviver turns them back). */
 function encode(messages) {
   return JSON.stringify(messages, (_key, v) =>
-    ArrayBuffer.isView(v) && !(v instanceof DataView) ? { $typed: v.constructor.name, base64: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') } : v,
+    ArrayBuffer.isView(v) && !(v instanceof DataView)
+      ? { $typed: v.constructor.name, base64: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') }
+      : v,
   );
 }
 
@@ -179,7 +192,8 @@ export async function startDevServer({ port = 5173, model, image } = {}) {
       });
       return;
     }
-    if (url.pathname === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end(renderPage({ origin, nonce: 'dev', cspExtra: "; connect-src 'self'" }));
+    if (url.pathname === '/')
+      return void res.writeHead(200, { 'content-type': 'text/html' }).end(renderPage({ origin, nonce: 'dev', cspExtra: "; connect-src 'self'" }));
     if (url.pathname === '/favicon.ico') return void res.writeHead(204).end();
     const file = staticFile(url.pathname);
     if (file) res.writeHead(200, { 'content-type': file.contentType, 'cache-control': 'no-store' }).end(file.body);

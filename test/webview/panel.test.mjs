@@ -50,7 +50,8 @@ function pixelsOf(img, rgb) {
 }
 function countDifferent(a, b, tol = 8) {
   let n = 0;
-  for (let i = 0; i < a.data.length; i += 4) if (Math.abs(a.data[i] - b.data[i]) > tol || Math.abs(a.data[i + 1] - b.data[i + 1]) > tol || Math.abs(a.data[i + 2] - b.data[i + 2]) > tol) n++;
+  for (let i = 0; i < a.data.length; i += 4)
+    if (Math.abs(a.data[i] - b.data[i]) > tol || Math.abs(a.data[i + 1] - b.data[i + 1]) > tol || Math.abs(a.data[i + 2] - b.data[i + 2]) > tol) n++;
   return n;
 }
 
@@ -82,7 +83,8 @@ function changedAround(a, b, x, y, r = 5) {
 
 /** Histogram intersection of two heat grids, each scaled to sum 1 (worked out here, apart from src/shared/overlap.ts). */
 function intersection(a, b) {
-  const sa = a.heat.data.reduce((t, v) => t + v, 0), sb = b.heat.data.reduce((t, v) => t + v, 0);
+  const sa = a.heat.data.reduce((t, v) => t + v, 0),
+    sb = b.heat.data.reduce((t, v) => t + v, 0);
   let t = 0;
   for (let i = 0; i < a.heat.data.length; i++) t += Math.min(a.heat.data[i] / sa, b.heat.data[i] / sb);
   return t;
@@ -182,7 +184,8 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     assert.ok(countDifferent(withPoints, img, 0) > 50, 'the points change the picture');
     assert.equal(host.main.result.settings.mode, 'discriminative');
     const marks = pointMarks(host.main.result).filter((m) => m.isolated);
-    const heavy = marks.reduce((a, b) => (b.w > a.w ? b : a)), light = marks.reduce((a, b) => (b.w < a.w ? b : a));
+    const heavy = marks.reduce((a, b) => (b.w > a.w ? b : a)),
+      light = marks.reduce((a, b) => (b.w < a.w ? b : a));
     assert.ok(light.w < heavy.w / 2, `graded masses among the isolated points (${light.w} vs ${heavy.w})`);
     for (const m of [heavy, light]) {
       const blended = px(img, m.x, m.y).map((v, i) => Math.round(v * (1 - m.opacity) + POINT[i] * m.opacity));
@@ -238,7 +241,8 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     await page.locator('[data-compare="129"]').click();
     await page.locator(`${COMPARE}[data-class-index="129"]`).waitFor();
     assert.deepEqual(lastReceived('compare'), { type: 'compare', classIndex: 129 });
-    const a = await page.locator(MAIN).boundingBox(), b = await page.locator(COMPARE).boundingBox();
+    const a = await page.locator(MAIN).boundingBox(),
+      b = await page.locator(COMPARE).boundingBox();
     assert.ok(Math.abs(a.y - b.y) < 2 && b.x >= a.x + a.width, 'the two overlays sit side by side');
     assert.ok(countDifferent(await readCanvas(page, MAIN), await readCanvas(page, COMPARE)) > 1000, 'and show different explanations');
     assert.match(await page.locator('figure[data-side=compare] .fig-head').innerText(), /spoonbill/);
@@ -298,7 +302,8 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     assert.deepEqual(px(cells, heaviest % d.gridWidth, Math.floor(heaviest / d.gridWidth)), INFERNO_TOP, 'the heaviest cell is the hottest');
     let most = 0;
     for (let i = 1; i < d.cellCounts.length; i++) if (d.cellCounts[i] > d.cellCounts[most]) most = i;
-    if (d.cellMass[most] < 0.9 * d.cellMass[heaviest]) assert.notDeepEqual(px(cells, most % d.gridWidth, Math.floor(most / d.gridWidth)), INFERNO_TOP, 'not the cell with the most fixations');
+    if (d.cellMass[most] < 0.9 * d.cellMass[heaviest])
+      assert.notDeepEqual(px(cells, most % d.gridWidth, Math.floor(most / d.gridWidth)), INFERNO_TOP, 'not the cell with the most fixations');
     assert.match(await page.locator('.layer-detail').innerText(), /Mass on the \d+×\d+ grid[\s\S]*Channels holding the most mass/);
     assert.equal(await page.locator('.chip-btn').first().getAttribute('data-channel'), String(d.topChannels[0][0]));
     assert.ok(d.activation, 'the float model keeps this tensor');
@@ -397,7 +402,12 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
   });
 
   it('shows an error with its title, message and node, from a real walk that has no rule', async () => {
-    host.open({ model: path.join(ROOT, 'test', 'webview', 'fixtures', 'resize-no-rule.onnx'), image: PELICAN, options: { preset: 'unit' }, exportDir: EXPORTS });
+    host.open({
+      model: path.join(ROOT, 'test', 'webview', 'fixtures', 'resize-no-rule.onnx'),
+      image: PELICAN,
+      options: { preset: 'unit' },
+      exportDir: EXPORTS,
+    });
     try {
       panel = await openPanel(browser, sink, host);
       const { page } = panel;
@@ -595,7 +605,10 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     assert.deepEqual(lastOf(dog, 'whyNot'), { type: 'whyNot', classIndex: 671 });
     assert.deepEqual(await figures(), ['main', 'contrast', 'compare'], 'A, A rather than B, B');
     const boxes = await Promise.all([MAIN, CONTRAST, COMPARE].map((c) => page.locator(c).boundingBox()));
-    assert.ok(boxes.every((b) => Math.abs(b.y - boxes[0].y) < 2) && boxes[0].x + boxes[0].width <= boxes[1].x && boxes[1].x + boxes[1].width <= boxes[2].x, 'side by side, in that order');
+    assert.ok(
+      boxes.every((b) => Math.abs(b.y - boxes[0].y) < 2) && boxes[0].x + boxes[0].width <= boxes[1].x && boxes[1].x + boxes[1].width <= boxes[2].x,
+      'side by side, in that order',
+    );
     assert.deepEqual([dog.contrast.result.settings.mode, dog.contrast.result.settings.versus, dog.compare.result.settings.versus], ['versus', 671, null]);
     // the contrast's caption names both classes and says how far its map is from each class's own
     const contrastHead = await page.locator('figure[data-side=contrast] .fig-head').innerText();
@@ -603,7 +616,10 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     const contrastFoot = await page.locator('figure[data-side=contrast] .fig-foot').innerText();
     const [withA, withB] = [dog.main, dog.compare].map((y) => intersection(y, dog.contrast).toFixed(2));
     assert.match(contrastFoot, new RegExp(`map overlap ${withA} with malamute, ${withB} with mountain bike`));
-    assert.match(await page.locator('figure[data-side=compare] .fig-foot').innerText(), new RegExp(`shared with malamute · map overlap ${intersection(dog.main, dog.compare).toFixed(2)} with malamute`));
+    assert.match(
+      await page.locator('figure[data-side=compare] .fig-foot').innerText(),
+      new RegExp(`shared with malamute · map overlap ${intersection(dog.main, dog.compare).toFixed(2)} with malamute`),
+    );
     assert.ok(Number(withA) > Number(withB), `A rather than B looks more like A's map (${withA}) than B's (${withB})`);
     assert.match(await page.locator('.mode-legend').innerText(), /Why malamute rather than mountain bike: what puts malamute's score above mountain bike's/);
     assert.match(await page.locator('.subtitle').innerText(), /why not mountain bike \(class 671\)/);
@@ -617,7 +633,11 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     await page.screenshot({ path: path.join(SHOTS, 'why-not-1280-dark.png'), fullPage: true });
     // the README's picture (webview-ui/screenshots/panel-why-not-dark.png is a copy): the panel down to the class picker
     const layout = await page.locator('main.layout').boundingBox();
-    await page.screenshot({ path: path.join(SHOTS, 'readme-why-not.png'), fullPage: true, clip: { x: 0, y: 0, width: 1280, height: Math.ceil(layout.y + layout.height + 14) } });
+    await page.screenshot({
+      path: path.join(SHOTS, 'readme-why-not.png'),
+      fullPage: true,
+      clip: { x: 0, y: 0, width: 1280, height: Math.ceil(layout.y + layout.height + 14) },
+    });
 
     // From a prediction row: one click, and the button says it is on.
     const tandem = page.getByRole('button', { name: 'Why malamute rather than bicycle-built-for-two?' });
@@ -676,14 +696,22 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     await page.getByRole('button', { name: 'Why bicycle-built-for-two rather than malamute?' }).click();
     await page.locator(`${CONTRAST}[data-versus="249"]`).waitFor();
     await panel.context.close();
-    for (const [width, theme] of [[800, 'light'], [1280, 'light'], [1600, 'dark'], [800, 'dark']]) {
+    for (const [width, theme] of [
+      [800, 'light'],
+      [1280, 'light'],
+      [1600, 'dark'],
+      [800, 'dark'],
+    ]) {
       panel = await openPanel(browser, dogSink, dog, { width, theme });
       await panel.page.locator(`${CONTRAST}[data-versus="249"]`).waitFor();
       await panel.page.locator(`${COMPARE}[data-class-index="249"]`).waitFor();
       const overflow = await panel.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       assert.equal(overflow, 0, `no horizontal scrolling at ${width}px`);
       const tops = await Promise.all([MAIN, CONTRAST, COMPARE].map(async (sel) => (await panel.page.locator(sel).boundingBox()).y));
-      assert.ok(tops.every((y) => Math.abs(y - tops[0]) < 2), `the three side by side at ${width}px`);
+      assert.ok(
+        tops.every((y) => Math.abs(y - tops[0]) < 2),
+        `the three side by side at ${width}px`,
+      );
       await panel.page.screenshot({ path: path.join(SHOTS, `why-not-${width}-${theme}.png`), fullPage: true });
       const problems = await pageProblems(panel);
       await panel.context.close();
@@ -733,21 +761,24 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     const seen = [];
     for (let i = 0; i < 40; i++) {
       await page.keyboard.press('Tab');
-      seen.push(await page.evaluate(() => {
-        const e = document.activeElement;
-        return (
-          e.dataset.export ??
-          e.dataset.toggle ??
-          (e.dataset.mode ? 'mode' : undefined) ??
-          (e.dataset.whyNot ? `why-not-${e.dataset.whyNot}` : undefined) ??
-          (e.type === 'range' ? 'opacity' : undefined) ??
-          (e.classList.contains('pred') ? `pred-${e.dataset.class}` : undefined) ??
-          e.getAttribute('role') ??
-          e.tagName
-        );
-      }));
+      seen.push(
+        await page.evaluate(() => {
+          const e = document.activeElement;
+          return (
+            e.dataset.export ??
+            e.dataset.toggle ??
+            (e.dataset.mode ? 'mode' : undefined) ??
+            (e.dataset.whyNot ? `why-not-${e.dataset.whyNot}` : undefined) ??
+            (e.type === 'range' ? 'opacity' : undefined) ??
+            (e.classList.contains('pred') ? `pred-${e.dataset.class}` : undefined) ??
+            e.getAttribute('role') ??
+            e.tagName
+          );
+        }),
+      );
     }
-    for (const want of ['png', 'json', 'html', 'mode', 'heat', 'points', 'box', 'opacity', 'pred-129', 'why-not-129', 'combobox', 'tab']) assert.ok(seen.includes(want), `${want} is reachable with Tab (saw ${seen.join(', ')})`);
+    for (const want of ['png', 'json', 'html', 'mode', 'heat', 'points', 'box', 'opacity', 'pred-129', 'why-not-129', 'combobox', 'tab'])
+      assert.ok(seen.includes(want), `${want} is reachable with Tab (saw ${seen.join(', ')})`);
     // Focus is visible.
     await page.locator('.pred[data-class="129"]').focus();
     assert.notEqual(await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle), 'none');
@@ -762,7 +793,12 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
   });
 
   it('looks right from 800 to 1600 px and in a light theme', async () => {
-    for (const [width, theme] of [[800, 'dark'], [1600, 'dark'], [1280, 'light'], [800, 'light']]) {
+    for (const [width, theme] of [
+      [800, 'dark'],
+      [1600, 'dark'],
+      [1280, 'light'],
+      [800, 'light'],
+    ]) {
       panel = await openPanel(browser, sink, host, { width, theme });
       const { page } = panel;
       await ready();
@@ -779,9 +815,22 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
   });
 
   it('works as a plain page without VS Code and never renders labels or metadata as markup', async () => {
-    const labels = ['<img src=x onerror="window.__pwned=1">zero', '<b>one</b>', 'two', '<script>window.__pwned=2</script>three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+    const labels = [
+      '<img src=x onerror="window.__pwned=1">zero',
+      '<b>one</b>',
+      'two',
+      '<script>window.__pwned=2</script>three',
+      'four',
+      'five',
+      'six',
+      'seven',
+      'eight',
+      'nine',
+    ];
     const mnistSink = {};
-    const mnist = new DevHost({ model: fixture('models/mnist-8.onnx'), image: fixture('images/digit_3.jpg'), options: { labels }, exportDir: EXPORTS }, (m) => mnistSink.post(m));
+    const mnist = new DevHost({ model: fixture('models/mnist-8.onnx'), image: fixture('images/digit_3.jpg'), options: { labels }, exportDir: EXPORTS }, (m) =>
+      mnistSink.post(m),
+    );
     panel = await openPanel(browser, mnistSink, mnist, { stub: false });
     const { page } = panel;
     await page.locator('#title', { hasText: 'class 3' }).waitFor();
@@ -815,7 +864,10 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
       await page.locator('[data-map=activation]').waitFor();
       const d = dev.host.lastLayer;
       assert.match(d.op, /^QLinear/, 'the int8 model walks through QOperator nodes');
-      assert.ok(d.activation.some((v) => v !== Math.round(v)), 'its activations arrive dequantized (real numbers, not uint8 codes)');
+      assert.ok(
+        d.activation.some((v) => v !== Math.round(v)),
+        'its activations arrive dequantized (real numbers, not uint8 codes)',
+      );
       await page.screenshot({ path: path.join(SHOTS, 'dev-page-int8-demo.png'), fullPage: true });
       assert.deepEqual(problems, []);
     } finally {

@@ -13,7 +13,13 @@ import Mocha from 'mocha';
 import { HOST_BUNDLE, ROOT, SHOTS, startDevServer } from './harness.mjs';
 
 const { values: args } = parseArgs({
-  options: { serve: { type: 'boolean' }, port: { type: 'string', default: '5173' }, model: { type: 'string' }, image: { type: 'string' }, grep: { type: 'string' } },
+  options: {
+    serve: { type: 'boolean' },
+    port: { type: 'string', default: '5173' },
+    model: { type: 'string' },
+    image: { type: 'string' },
+    grep: { type: 'string' },
+  },
   allowPositionals: true,
 });
 

@@ -34,7 +34,9 @@ describe('sweep report and view in Chromium', function () {
       for (const f of readdirSync(path.join(DEMO, c)).sort().slice(0, 4)) copyFileSync(path.join(DEMO, c, f), path.join(dir, c, f));
     }
     out = path.join(tmp, 'out');
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'sweep', MODEL, dir, '--labels', LABELS, '--out', out, '--jobs', '2'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'sweep', MODEL, dir, '--labels', LABELS, '--out', out, '--jobs', '2'], {
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0, r.stderr);
     summary = JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8'));
     assert.ok(summary.mistakes.length > 0, 'the classifier gets some wrong');
@@ -51,7 +53,9 @@ describe('sweep report and view in Chromium', function () {
     const page = await context.newPage();
     const problems = watch(page);
     const file = `file://${path.join(out, 'report.html')}`;
-    await page.route('**/*', (route) => (route.request().url() === file ? route.continue() : (problems.push(`request: ${route.request().url()}`), route.abort())));
+    await page.route('**/*', (route) =>
+      route.request().url() === file ? route.continue() : (problems.push(`request: ${route.request().url()}`), route.abort()),
+    );
     await page.goto(file);
     const seen = await page.evaluate(() => ({
       stats: [...document.querySelectorAll('.stat')].map((s) => [s.querySelector('.what').textContent, s.querySelector('.value').textContent]),
@@ -77,7 +81,10 @@ describe('sweep report and view in Chromium', function () {
 
   it('as the VS Code view: under its CSP, the script posts open-this-mistake and export', async () => {
     const { renderSweepReport, thumbnailsOf } = loadHostModule();
-    const lines = readFileSync(path.join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(path.join(out, 'results.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const thumbs = await thumbnailsOf(summary.dataset.root, summary.mistakes, new Map(lines.map((l) => [l.path, l])));
     const nonce = 'n0nce';
     const csp = `default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'`;
@@ -95,7 +102,8 @@ describe('sweep report and view in Chromium', function () {
     await page.route('**/*', (route) => {
       const url = route.request().url();
       if (url === `${ORIGIN}/`) return route.fulfill({ status: 200, contentType: 'text/html', body: html });
-      if (url === `${ORIGIN}/sweep.js`) return route.fulfill({ status: 200, contentType: 'text/javascript', body: readFileSync(path.join(ROOT, 'dist', 'webview', 'sweep.js')) });
+      if (url === `${ORIGIN}/sweep.js`)
+        return route.fulfill({ status: 200, contentType: 'text/javascript', body: readFileSync(path.join(ROOT, 'dist', 'webview', 'sweep.js')) });
       problems.push(`request: ${url}`);
       return route.abort();
     });

@@ -60,8 +60,13 @@ const LOSS_FLOOR = 1e-6;
 /** The queries for one fixture: the paper's walks as before, and the same classes with masses and contrasts. */
 function queriesFor(classes: readonly number[], all: boolean): Query[] {
   const [top, second] = classes;
-  const q = (index: number, mode: Mode, convMode: ConvMode = 'contribution', flattenMode: FlattenMode = 'argmax', versus?: number): Query =>
-    ({ index, convMode, flattenMode, mode, ...(versus !== undefined ? { versus } : {}) });
+  const q = (index: number, mode: Mode, convMode: ConvMode = 'contribution', flattenMode: FlattenMode = 'argmax', versus?: number): Query => ({
+    index,
+    convMode,
+    flattenMode,
+    mode,
+    ...(versus !== undefined ? { versus } : {}),
+  });
   const queries: Query[] = classes.map((k) => q(k, 'paper'));
   queries.push(q(top, 'paper', 'center'), q(top, 'paper', 'activation', 'positive'), q(second, 'paper', 'contribution', 'positive'));
   for (const mode of ['weighted', 'discriminative'] as const) {
@@ -69,7 +74,11 @@ function queriesFor(classes: readonly number[], all: boolean): Query[] {
     queries.push(q(top, mode, 'center'), q(top, mode, 'activation', 'positive'), q(second, mode, 'contribution', 'positive'));
   }
   // versus: the top class against the second in every conv mode, and back; the rule books every class against the next.
-  queries.push(q(top, 'versus', 'contribution', 'argmax', second), q(top, 'versus', 'center', 'argmax', second), q(top, 'versus', 'activation', 'positive', second));
+  queries.push(
+    q(top, 'versus', 'contribution', 'argmax', second),
+    q(top, 'versus', 'center', 'argmax', second),
+    q(top, 'versus', 'activation', 'positive', second),
+  );
   queries.push(q(second, 'versus', 'contribution', 'argmax', top));
   if (all) classes.slice(1).forEach((k, i) => queries.push(q(k, 'versus', 'contribution', 'argmax', classes[(i + 2) % classes.length])));
   return queries;
@@ -111,7 +120,12 @@ const spreadNote = (notes: readonly string[]): number | undefined => {
 };
 
 /** The rule-family features a node exercises when fixations pass through it (for the coverage check). */
-function features(node: OnnxNode, graph: OnnxGraph, constants: Explainer['model']['unraveler']['constants'], shape: (t: string) => readonly number[]): string[] {
+function features(
+  node: OnnxNode,
+  graph: OnnxGraph,
+  constants: Explainer['model']['unraveler']['constants'],
+  shape: (t: string) => readonly number[],
+): string[] {
   const f: string[] = [];
   const ints = (n: string) => node.ints(n) ?? [];
   switch (node.opType) {
@@ -126,24 +140,37 @@ function features(node: OnnxNode, graph: OnnxGraph, constants: Explainer['model'
       if (p.length === 4 && (p[0] !== p[2] || p[1] !== p[3])) f.push('conv asymmetric pads');
       if (node.string('auto_pad', 'NOTSET') !== 'NOTSET') f.push('conv auto_pad');
       const users = graph.consumers.get(node.outputs[0]) ?? [];
-      if (users.length === 1 && users[0].opType === 'BatchNormalization' && constants.float(users[0].input(1))?.some((g) => g < 0)) f.push('conv + BatchNormalization with negative scales');
+      if (users.length === 1 && users[0].opType === 'BatchNormalization' && constants.float(users[0].input(1))?.some((g) => g < 0))
+        f.push('conv + BatchNormalization with negative scales');
       if (graph.producer.get(node.input(1))?.opType === 'DequantizeLinear') f.push('conv QDQ int8 weights');
       break;
     }
     case 'MaxPool':
       f.push(node.int('ceil_mode', 0) ? 'MaxPool ceil_mode' : 'MaxPool');
       break;
-    case 'Add': case 'Sum': case 'Mul': {
+    case 'Add':
+    case 'Sum':
+    case 'Mul': {
       const full = node.inputs.filter((i) => !constants.has(i) && shape(i).join() === shape(node.outputs[0]).join());
-      f.push(`${node.opType} of ${full.length} activation(s)${node.opType !== 'Sum' && node.inputs.length > full.length ? ' and a constant or broadcast operand' : ''}`);
+      f.push(
+        `${node.opType} of ${full.length} activation(s)${node.opType !== 'Sum' && node.inputs.length > full.length ? ' and a constant or broadcast operand' : ''}`,
+      );
       break;
     }
-    case 'Gemm': case 'MatMul': {
-      let t = node.input(0), spatial = false;
+    case 'Gemm':
+    case 'MatMul': {
+      let t = node.input(0),
+        spatial = false;
       for (let hops = 0; hops < 16; hops++) {
         const p = graph.producer.get(t);
         if (!p) break;
-        if (p.opType === 'Flatten' || p.opType === 'Reshape') { spatial = shape(p.input(0)).slice(2).reduce((a, b) => a * b, 1) > 1; break; }
+        if (p.opType === 'Flatten' || p.opType === 'Reshape') {
+          spatial =
+            shape(p.input(0))
+              .slice(2)
+              .reduce((a, b) => a * b, 1) > 1;
+          break;
+        }
         if (!['Relu', 'Dropout', 'Identity', 'DequantizeLinear', 'QuantizeLinear', 'Clip', 'HardSwish'].includes(p.opType)) break;
         t = p.input(0);
       }
@@ -208,7 +235,7 @@ describe('zoo reference: the walk agrees with a brute-force numpy reference', fu
   const pics = photos();
   const count = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
 
-  it('the reference reproduces ALGORITHM.md\'s hand checks (FC masses, contrasts others and versus, conv modes, merge)', async () => {
+  it("the reference reproduces ALGORITHM.md's hand checks (FC masses, contrasts others and versus, conv modes, merge)", async () => {
     const { stdout } = await run(python, [referenceScript, '--self-test']);
     assert.match(stdout, /hand checks pass/);
   });
@@ -223,11 +250,17 @@ describe('zoo reference: the walk agrees with a brute-force numpy reference', fu
         const classes = f.kind === 'handmade' ? topK(e.probs, e.classCount) : topK(e.probs, 3);
         const queries = queriesFor(classes, f.kind === 'handmade');
         dumpValues(e.forward.values, tmp);
-        fs.writeFileSync(path.join(tmp, 'queries.json'), JSON.stringify({ output: e.outputName, input: e.spec.name, logits: Array.from(e.views[0].logits), queries }));
+        fs.writeFileSync(
+          path.join(tmp, 'queries.json'),
+          JSON.stringify({ output: e.outputName, input: e.spec.name, logits: Array.from(e.views[0].logits), queries }),
+        );
         const { stdout } = await run(python, [referenceScript, path.join(dir!, f.file!), tmp, path.join(tmp, 'queries.json')], { maxBuffer: 1 << 28 });
         const answer = JSON.parse(stdout) as ReferenceAnswer;
         const scale = Math.max(...Array.from(e.views[0].logits, Math.abs));
-        assert.ok(answer.logitsDiff <= 1e-6 * scale, `the product's logits differ from the reference's own (input of a final Softmax, or the output) by ${answer.logitsDiff}`);
+        assert.ok(
+          answer.logitsDiff <= 1e-6 * scale,
+          `the product's logits differ from the reference's own (input of a final Softmax, or the output) by ${answer.logitsDiff}`,
+        );
         const { graph } = e.model.model;
         const shapes = e.model.unraveler.shapesFor(e.forward);
         const shape = (t: string) => shapes.get(t) ?? e.model.unraveler.constants.get(t)?.dims ?? [];
@@ -237,7 +270,12 @@ describe('zoo reference: the walk agrees with a brute-force numpy reference', fu
           const what = `mode ${q.mode}${q.versus !== undefined ? ` ${q.versus}` : ''}, class ${q.index}, conv mode ${q.convMode}, flatten mode ${q.flattenMode}`;
           let u: UnravelResult;
           try {
-            u = e.explain(q.index, { convMode: q.convMode, flattenMode: q.flattenMode, mode: q.mode === 'versus' ? 'weighted' : q.mode, versus: q.versus }).unravel;
+            u = e.explain(q.index, {
+              convMode: q.convMode,
+              flattenMode: q.flattenMode,
+              mode: q.mode === 'versus' ? 'weighted' : q.mode,
+              versus: q.versus,
+            }).unravel;
           } catch (err) {
             assert.ok(answer.errors[k], `${what}: the walk failed (${(err as Error).message}) where the reference did not`);
             return;
@@ -249,20 +287,26 @@ describe('zoo reference: the walk agrees with a brute-force numpy reference', fu
           // Walk order: the first tensor that differs points at the step (one of its consumers) that diverged.
           let diverged = false;
           for (const l of [...u.layers.map((x) => x.tensor), u.input.name]) {
-            const a = ours.get(l)!, b = theirs.get(l) ?? [];
+            const a = ours.get(l)!,
+              b = theirs.get(l) ?? [];
             if (a.length === b.length && a.every((v, j) => v === b[j])) continue;
-            const onlyOurs = a.filter((v) => !b.includes(v)), onlyTheirs = b.filter((v) => !a.includes(v));
+            const onlyOurs = a.filter((v) => !b.includes(v)),
+              onlyTheirs = b.filter((v) => !a.includes(v));
             const users = (graph.consumers.get(l) ?? []).map((n) => n.label).join(', ');
             const tied = new Set(ties[l] ?? []);
             if ([...onlyOurs, ...onlyTheirs].every((v) => tied.has(v))) {
               // Contributions that tie exactly (integers of a quantized model), resolved differently: the walks
               // legitimately part here, so the rest of this query is not compared. Reported, see tieBreaks.
-              tieBreaks.push(`${f.name}, ${what}: '${l}' (read by ${users}): ours ${onlyOurs.slice(0, 3)}, reference ${onlyTheirs.slice(0, 3)}, exact tie among ${[...tied].slice(0, 6)}`);
+              tieBreaks.push(
+                `${f.name}, ${what}: '${l}' (read by ${users}): ours ${onlyOurs.slice(0, 3)}, reference ${onlyTheirs.slice(0, 3)}, exact tie among ${[...tied].slice(0, 6)}`,
+              );
               diverged = true;
               break;
             }
-            assert.fail(`${what}: tensor '${l}' (read by ${users}) has ${a.length} fixations, the reference ${b.length}; `
-              + `first differences: ours ${onlyOurs.slice(0, 5)} theirs ${onlyTheirs.slice(0, 5)}`);
+            assert.fail(
+              `${what}: tensor '${l}' (read by ${users}) has ${a.length} fixations, the reference ${b.length}; ` +
+                `first differences: ours ${onlyOurs.slice(0, 5)} theirs ${onlyTheirs.slice(0, 5)}`,
+            );
           }
           if (diverged) return;
           const extra = [...theirs.keys()].filter((t) => !ours.has(t) && theirs.get(t)!.length > 0);
@@ -288,7 +332,11 @@ describe('zoo reference: the walk agrees with a brute-force numpy reference', fu
               assert.ok(Math.abs(pct - 100 * lost[node]) <= 0.05 + 1e-9, `${what}: '${node}' lost ${pct}% of its mass, the reference ${100 * lost[node]}%`);
             }
             for (const [node, frac] of Object.entries(lost)) {
-              if (frac > LOSS_FLOOR) assert.ok(spread.has(node), `${what}: ${(100 * frac).toFixed(3)}% of the mass at '${node}' had no parent in the reference, and the walk's notes do not say so`);
+              if (frac > LOSS_FLOOR)
+                assert.ok(
+                  spread.has(node),
+                  `${what}: ${(100 * frac).toFixed(3)}% of the mass at '${node}' had no parent in the reference, and the walk's notes do not say so`,
+                );
             }
             for (const node of spread.keys()) count(massCovered, `mass spread at ${byName.get(node)?.opType}`);
             if (u.contrastNode) count(massCovered, `contrast (${q.mode}) at ${contrastKind(byName.get(start!)!, graph, e, shape)}`);
@@ -312,12 +360,40 @@ describe('zoo reference: the walk agrees with a brute-force numpy reference', fu
   it('compared every rule family on the path of some fixation', function () {
     if (fixtures.length === 0) this.skip();
     const required = [
-      'conv depthwise', 'conv grouped', 'conv stride', 'conv dilation', 'conv asymmetric pads', 'conv auto_pad',
-      'conv + BatchNormalization with negative scales', 'conv QDQ int8 weights', 'MaxPool', 'MaxPool ceil_mode', 'AveragePool',
-      'GlobalAveragePool', 'ReduceMean', 'ReduceMax', 'Concat', 'Add of 2 activation(s)', 'Add of 1 activation(s) and a constant or broadcast operand',
-      'Sum of 3 activation(s)', 'Mul of 2 activation(s)', 'Mul of 1 activation(s) and a constant or broadcast operand',
-      'Gemm on a flattened map', 'Gemm on a vector', 'MatMul on a vector', 'Flatten', 'Reshape', 'Transpose', 'Split', 'Slice', 'Pad',
-      'Squeeze', 'Unsqueeze', 'BatchNormalization', 'DequantizeLinear', 'QuantizeLinear',
+      'conv depthwise',
+      'conv grouped',
+      'conv stride',
+      'conv dilation',
+      'conv asymmetric pads',
+      'conv auto_pad',
+      'conv + BatchNormalization with negative scales',
+      'conv QDQ int8 weights',
+      'MaxPool',
+      'MaxPool ceil_mode',
+      'AveragePool',
+      'GlobalAveragePool',
+      'ReduceMean',
+      'ReduceMax',
+      'Concat',
+      'Add of 2 activation(s)',
+      'Add of 1 activation(s) and a constant or broadcast operand',
+      'Sum of 3 activation(s)',
+      'Mul of 2 activation(s)',
+      'Mul of 1 activation(s) and a constant or broadcast operand',
+      'Gemm on a flattened map',
+      'Gemm on a vector',
+      'MatMul on a vector',
+      'Flatten',
+      'Reshape',
+      'Transpose',
+      'Split',
+      'Slice',
+      'Pad',
+      'Squeeze',
+      'Unsqueeze',
+      'BatchNormalization',
+      'DequantizeLinear',
+      'QuantizeLinear',
     ];
     assert.deepEqual(tieBreaks, [], 'exact (integer) ties the walk resolved differently from the first-index rule');
     const missing = required.filter((r) => !covered.has(r));
@@ -327,16 +403,29 @@ describe('zoo reference: the walk agrees with a brute-force numpy reference', fu
   it('compared masses through every rule that splits, spreads or contrasts them', function () {
     if (fixtures.length === 0) this.skip();
     const required = [
-      'Gemm on a vector', 'Gemm on a flattened map', 'MatMul on a vector', 'Mul of 2 activation(s)', 'Add of 2 activation(s)', 'Sum of 3 activation(s)',
-      'Concat', 'conv QDQ int8 weights', 'mass spread at Pad', 'mass spread at Concat',
+      'Gemm on a vector',
+      'Gemm on a flattened map',
+      'MatMul on a vector',
+      'Mul of 2 activation(s)',
+      'Add of 2 activation(s)',
+      'Sum of 3 activation(s)',
+      'Concat',
+      'conv QDQ int8 weights',
+      'mass spread at Pad',
+      'mass spread at Concat',
       ...(['discriminative', 'versus'] as const).flatMap((m) => [
-        `contrast (${m}) at Gemm on a vector`, `contrast (${m}) at Gemm on a flattened map`, `contrast (${m}) at QDQ Gemm on a vector`,
-        `contrast (${m}) at Conv`, `contrast (${m}) at Conv + BatchNormalization`, `contrast (${m}) at QDQ Conv`,
+        `contrast (${m}) at Gemm on a vector`,
+        `contrast (${m}) at Gemm on a flattened map`,
+        `contrast (${m}) at QDQ Gemm on a vector`,
+        `contrast (${m}) at Conv`,
+        `contrast (${m}) at Conv + BatchNormalization`,
+        `contrast (${m}) at QDQ Conv`,
       ]),
     ];
     const missing = required.filter((r) => !massCovered.has(r));
     assert.deepEqual(missing, [], `no walk with masses compared to the end went through these (covered: ${[...massCovered.keys()].join('; ')})`);
-    for (const mode of ['paper', 'weighted', 'discriminative', 'versus'] as const) assert.ok((agreed.get(mode) ?? 0) > 0, `no ${mode} walk was compared to the end`);
+    for (const mode of ['paper', 'weighted', 'discriminative', 'versus'] as const)
+      assert.ok((agreed.get(mode) ?? 0) > 0, `no ${mode} walk was compared to the end`);
     console.log(`      compared to the end: ${[...agreed].map(([m, n]) => `${n} ${m}`).join(', ')} walks`);
   });
 });

@@ -124,11 +124,13 @@ function checkMassesOf(x: Explanation): void {
 /** Only constant padding may lose mass (the rest of that node's fixations take it, and the notes say so). */
 function checkSpread(x: Explanation, mode: string): void {
   for (const l of x.unravel.layers) {
-    if (l.notes.some((n) => SPREAD.test(n))) assert.equal(l.op, 'Pad', `mode ${mode}: mass had no parent at ${l.op} '${l.node}' (${l.notes.join('; ')}); only constant padding may lose it`);
+    if (l.notes.some((n) => SPREAD.test(n)))
+      assert.equal(l.op, 'Pad', `mode ${mode}: mass had no parent at ${l.op} '${l.node}' (${l.notes.join('; ')}); only constant padding may lose it`);
   }
 }
 
-const sameFixations = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.prototype.every.call(a, (v: number, j: number) => v === b[j]);
+const sameFixations = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+  a.length === b.length && Array.prototype.every.call(a, (v: number, j: number) => v === b[j]);
 
 /** Mode weighted: the paper's sets exactly, masses summing to 1, mass lost only at Pad nodes. */
 function checkWeighted(w: Explanation, paper: Explanation): void {
@@ -150,8 +152,12 @@ function checkDiscriminative(d: Explanation, paper: Explanation): void {
   assert.ok(at >= 0, `the contrast node ${start} holds no fixation`);
   assert.ok(weightedOps.has(d.unravel.layers[at].op), `the contrast started at ${start}, which has no weights`);
   for (let k = 0; k <= at; k++) {
-    const l = d.unravel.layers[k], p = paper.unravel.layers[k];
-    assert.ok(p && l.tensor === p.tensor && sameFixations(l.fixations, p.fixations), `above the classifier the walk must be the paper's; it differs at ${l.op} '${l.node}'`);
+    const l = d.unravel.layers[k],
+      p = paper.unravel.layers[k];
+    assert.ok(
+      p && l.tensor === p.tensor && sameFixations(l.fixations, p.fixations),
+      `above the classifier the walk must be the paper's; it differs at ${l.op} '${l.node}'`,
+    );
     if (k < at) assert.ok(!weightedOps.has(l.op), `${l.op} '${l.node}' has weights and comes before the contrast node ${start}`);
   }
   checkSpread(d, 'discriminative');
@@ -159,14 +165,26 @@ function checkDiscriminative(d: Explanation, paper: Explanation): void {
 }
 
 /** Explains the argmax again in a mode with masses; failures are recorded, then thrown by the caller. */
-function inMode(e: Explainer, mode: 'weighted' | 'discriminative', check: (x: Explanation) => void, convMode?: ConvMode): { result: ModeResult; error?: Error } {
+function inMode(
+  e: Explainer,
+  mode: 'weighted' | 'discriminative',
+  check: (x: Explanation) => void,
+  convMode?: ConvMode,
+): { result: ModeResult; error?: Error } {
   const t0 = performance.now();
   try {
     const x = e.explain(undefined, { mode, ...(convMode ? { convMode } : {}) });
     checkLayers(x, e);
     checkInput(x, e);
     check(x);
-    return { result: { status: 'supported', inputFixations: x.json.inputFixations.length, ms: Math.round(performance.now() - t0), ...(x.unravel.contrastNode ? { contrastNode: x.unravel.contrastNode } : {}) } };
+    return {
+      result: {
+        status: 'supported',
+        inputFixations: x.json.inputFixations.length,
+        ms: Math.round(performance.now() - t0),
+        ...(x.unravel.contrastNode ? { contrastNode: x.unravel.contrastNode } : {}),
+      },
+    };
   } catch (err) {
     return { result: { status: 'error', error: (err as Error).message.split('\n')[0] }, error: err as Error };
   }
@@ -261,7 +279,11 @@ describe('zoo sweep: every architecture family explains correctly', function () 
         if (fileBytes(f) <= cliLimit) {
           const cli = await viaCli(file, photo);
           assert.equal(cli.target.index, x.json.target.index, 'the CLI explains another class');
-          assert.deepEqual(cli.layers.map((l) => [l.tensor, l.count]), x.json.layers.map((l) => [l.tensor, l.count]), 'the CLI run walked differently');
+          assert.deepEqual(
+            cli.layers.map((l) => [l.tensor, l.count]),
+            x.json.layers.map((l) => [l.tensor, l.count]),
+            'the CLI run walked differently',
+          );
           assert.deepEqual(cli.inputFixations, x.json.inputFixations, 'the CLI run found other input fixations');
         }
       } catch (err) {
@@ -270,8 +292,14 @@ describe('zoo sweep: every architecture family explains correctly', function () 
         throw err;
       }
       results.push({
-        ...base, status: 'supported', photo: path.basename(photo), target: x.json.target.index, layers: x.json.layers.length,
-        inputFixations: x.json.inputFixations.length, ms: Math.round(performance.now() - t0), ...modes(),
+        ...base,
+        status: 'supported',
+        photo: path.basename(photo),
+        target: x.json.target.index,
+        layers: x.json.layers.length,
+        inputFixations: x.json.inputFixations.length,
+        ms: Math.round(performance.now() - t0),
+        ...modes(),
       });
       if (weighted?.error) throw new Error(`mode weighted: ${weighted.error.message}`);
       if (discriminative?.error) throw new Error(`mode discriminative: ${discriminative.error.message}`);

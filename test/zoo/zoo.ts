@@ -47,8 +47,10 @@ export const repoRoot = path.resolve(__dirname, '..', '..', '..');
 /** The zoo folder, or a message saying how to make it. */
 export function zooDir(): { dir?: string; problem?: string } {
   const dir = process.env.CNN_FIXATIONS_ZOO;
-  if (!dir) return { problem: 'CNN_FIXATIONS_ZOO is not set: run the zoo through `npm run test:zoo`, which generates the fixtures (or finds them cached) and sets it' };
-  if (!fs.existsSync(path.join(dir, 'manifest.json'))) return { problem: `${dir} has no manifest.json: the zoo is incomplete; run \`npm run test:zoo\` to regenerate it` };
+  if (!dir)
+    return { problem: 'CNN_FIXATIONS_ZOO is not set: run the zoo through `npm run test:zoo`, which generates the fixtures (or finds them cached) and sets it' };
+  if (!fs.existsSync(path.join(dir, 'manifest.json')))
+    return { problem: `${dir} has no manifest.json: the zoo is incomplete; run \`npm run test:zoo\` to regenerate it` };
   return { dir };
 }
 
@@ -59,7 +61,11 @@ export function loadManifest(dir: string): Manifest {
 /** The real photos the sweep feeds, in a fixed order (digits are not photos). */
 export function photos(): string[] {
   const imagesDir = fixtureImages();
-  return fs.readdirSync(imagesDir).filter((f) => /\.(jpe?g)$/i.test(f) && !f.startsWith('digit')).sort().map((f) => path.join(imagesDir, f));
+  return fs
+    .readdirSync(imagesDir)
+    .filter((f) => /\.(jpe?g)$/i.test(f) && !f.startsWith('digit'))
+    .sort()
+    .map((f) => path.join(imagesDir, f));
 }
 
 /** What one step of the walk sent to each of its non-constant inputs (distinct fixations). */
@@ -101,8 +107,23 @@ export function recordingSends<T>(fn: () => T): { result: T; steps: StepSends[] 
 
 /** Op types whose steps may not grow the fixation count (ISSUE 3: conv, pool, concat, add families). */
 export const nonGrowingOps = new Set([
-  'Conv', 'QLinearConv', 'ConvInteger', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'ReduceMean', 'ReduceMax',
-  'QLinearGlobalAveragePool', 'QLinearAveragePool', 'QLinearReduceMean', 'Concat', 'QLinearConcat', 'Add', 'Sum', 'QLinearAdd',
+  'Conv',
+  'QLinearConv',
+  'ConvInteger',
+  'MaxPool',
+  'AveragePool',
+  'GlobalAveragePool',
+  'GlobalMaxPool',
+  'ReduceMean',
+  'ReduceMax',
+  'QLinearGlobalAveragePool',
+  'QLinearAveragePool',
+  'QLinearReduceMean',
+  'Concat',
+  'QLinearConcat',
+  'Add',
+  'Sum',
+  'QLinearAdd',
 ]);
 
 /** Fully connected steps: the only ones allowed to send more fixations than they received. */

@@ -79,12 +79,23 @@ export class App implements Actions {
     showResult: (m) => {
       const first = this.restoring;
       this.restoring = false;
-      this.data = { model: m.model, image: m.image, classCount: m.classCount, labels: m.labels, main: m.main, compare: m.compare, contrast: m.contrast, hostState: m.state, layer: undefined };
+      this.data = {
+        model: m.model,
+        image: m.image,
+        classCount: m.classCount,
+        labels: m.labels,
+        main: m.main,
+        compare: m.compare,
+        contrast: m.contrast,
+        hostState: m.state,
+        layer: undefined,
+      };
       this.save({});
       this.banner.showError(undefined);
       this.loadPhoto();
       // A host that lost what the panel showed (an older record after a reload) is asked for it again from the view's own state.
-      const v = this.view, a = m.main.result.target.index;
+      const v = this.view,
+        a = m.main.result.target.index;
       const ask = (k: number | undefined): k is number => first && k !== undefined && k < m.classCount && k !== a;
       if (m.contrast) this.save({ versusIndex: m.contrast.result.settings.versus ?? undefined, compareIndex: m.compare?.result.target.index });
       else if (ask(v.versusIndex)) this.whyNot(v.versusIndex);
@@ -273,7 +284,13 @@ export class App implements Actions {
         this.viewer.setPhoto(photo);
         this.layerDetail.setPhoto(photo);
       },
-      (e: unknown) => this.banner.showError({ type: 'error', title: 'Cannot show the image', message: (e as Error).message, hint: 'The explanation is still valid; export the overlay PNG to see it.' }),
+      (e: unknown) =>
+        this.banner.showError({
+          type: 'error',
+          title: 'Cannot show the image',
+          message: (e as Error).message,
+          hint: 'The explanation is still valid; export the overlay PNG to see it.',
+        }),
     );
   }
 

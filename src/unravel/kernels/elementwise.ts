@@ -12,7 +12,8 @@ export function erf(x: number): number {
   if (Number.isNaN(x)) return NaN;
   const a = Math.abs(x);
   if (a < 2.5) {
-    let term = a, sum = a;
+    let term = a,
+      sum = a;
     for (let n = 1; n < 80 && Math.abs(term) > 1e-17 * Math.abs(sum); n++) {
       term *= (-a * a) / n;
       sum += term / (2 * n + 1);
@@ -48,33 +49,78 @@ function unary(f: (node: OnnxNode) => (x: number) => number, outType?: number): 
 const plain = (g: (x: number) => number) => unary(() => g);
 
 export const unaryKernels: Record<string, Kernel> = {
-  Abs: plain(Math.abs), Neg: plain((x) => -x), Floor: plain(Math.floor), Ceil: plain(Math.ceil), Round: plain(roundEven),
-  Sqrt: plain(Math.sqrt), Reciprocal: plain((x) => 1 / x), Exp: plain(Math.exp), Log: plain(Math.log),
-  Sin: plain(Math.sin), Cos: plain(Math.cos), Tan: plain(Math.tan), Asin: plain(Math.asin), Acos: plain(Math.acos),
-  Atan: plain(Math.atan), Sinh: plain(Math.sinh), Cosh: plain(Math.cosh), Asinh: plain(Math.asinh), Acosh: plain(Math.acosh),
-  Atanh: plain(Math.atanh), Sign: plain((x) => (Number.isNaN(x) ? NaN : Math.sign(x))), Erf: plain(erf),
-  Relu: plain((x) => Math.max(0, x)), Sigmoid: plain((x) => 1 / (1 + Math.exp(-x))), Tanh: plain(Math.tanh),
-  Softplus: plain(softplus), Softsign: plain((x) => x / (1 + Math.abs(x))), Identity: plain((x) => x),
+  Abs: plain(Math.abs),
+  Neg: plain((x) => -x),
+  Floor: plain(Math.floor),
+  Ceil: plain(Math.ceil),
+  Round: plain(roundEven),
+  Sqrt: plain(Math.sqrt),
+  Reciprocal: plain((x) => 1 / x),
+  Exp: plain(Math.exp),
+  Log: plain(Math.log),
+  Sin: plain(Math.sin),
+  Cos: plain(Math.cos),
+  Tan: plain(Math.tan),
+  Asin: plain(Math.asin),
+  Acos: plain(Math.acos),
+  Atan: plain(Math.atan),
+  Sinh: plain(Math.sinh),
+  Cosh: plain(Math.cosh),
+  Asinh: plain(Math.asinh),
+  Acosh: plain(Math.acosh),
+  Atanh: plain(Math.atanh),
+  Sign: plain((x) => (Number.isNaN(x) ? NaN : Math.sign(x))),
+  Erf: plain(erf),
+  Relu: plain((x) => Math.max(0, x)),
+  Sigmoid: plain((x) => 1 / (1 + Math.exp(-x))),
+  Tanh: plain(Math.tanh),
+  Softplus: plain(softplus),
+  Softsign: plain((x) => x / (1 + Math.abs(x))),
+  Identity: plain((x) => x),
   Mish: plain((x) => x * Math.tanh(softplus(x))),
   HardSwish: plain((x) => x * Math.max(0, Math.min(1, x / 6 + 0.5))),
-  LeakyRelu: unary((n) => { const a = n.float('alpha', 0.01); return (x) => (x < 0 ? a * x : x); }),
-  Elu: unary((n) => { const a = n.float('alpha', 1); return (x) => (x < 0 ? a * (Math.exp(x) - 1) : x); }),
-  Celu: unary((n) => { const a = n.float('alpha', 1); return (x) => Math.max(0, x) + Math.min(0, a * (Math.exp(x / a) - 1)); }),
+  LeakyRelu: unary((n) => {
+    const a = n.float('alpha', 0.01);
+    return (x) => (x < 0 ? a * x : x);
+  }),
+  Elu: unary((n) => {
+    const a = n.float('alpha', 1);
+    return (x) => (x < 0 ? a * (Math.exp(x) - 1) : x);
+  }),
+  Celu: unary((n) => {
+    const a = n.float('alpha', 1);
+    return (x) => Math.max(0, x) + Math.min(0, a * (Math.exp(x / a) - 1));
+  }),
   Selu: unary((n) => {
-    const a = n.float('alpha', 1.67326319217681884765625), g = n.float('gamma', 1.05070102214813232421875);
+    const a = n.float('alpha', 1.67326319217681884765625),
+      g = n.float('gamma', 1.05070102214813232421875);
     return (x) => (x <= 0 ? g * (a * Math.exp(x) - a) : g * x);
   }),
-  HardSigmoid: unary((n) => { const a = n.float('alpha', 0.2), b = n.float('beta', 0.5); return (x) => Math.max(0, Math.min(1, a * x + b)); }),
-  ThresholdedRelu: unary((n) => { const a = n.float('alpha', 1); return (x) => (x > a ? x : 0); }),
-  Shrink: unary((n) => { const b = n.float('bias', 0), l = n.float('lambd', 0.5); return (x) => (x < -l ? x + b : x > l ? x - b : 0); }),
-  Gelu: unary((n) => n.string('approximate', 'none') === 'tanh'
-    ? (x) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)))
-    : (x) => 0.5 * x * (1 + erf(x / Math.SQRT2))),
+  HardSigmoid: unary((n) => {
+    const a = n.float('alpha', 0.2),
+      b = n.float('beta', 0.5);
+    return (x) => Math.max(0, Math.min(1, a * x + b));
+  }),
+  ThresholdedRelu: unary((n) => {
+    const a = n.float('alpha', 1);
+    return (x) => (x > a ? x : 0);
+  }),
+  Shrink: unary((n) => {
+    const b = n.float('bias', 0),
+      l = n.float('lambd', 0.5);
+    return (x) => (x < -l ? x + b : x > l ? x - b : 0);
+  }),
+  Gelu: unary((n) =>
+    n.string('approximate', 'none') === 'tanh'
+      ? (x) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)))
+      : (x) => 0.5 * x * (1 + erf(x / Math.SQRT2)),
+  ),
   Not: plain((x) => (x ? 0 : 1)),
   BitwiseNot: plain((x) => ~x),
   IsNaN: unary(() => (x) => (Number.isNaN(x) ? 1 : 0), DataType.BOOL),
   IsInf: unary((n) => {
-    const neg = n.int('detect_negative', 1) === 1, pos = n.int('detect_positive', 1) === 1;
+    const neg = n.int('detect_negative', 1) === 1,
+      pos = n.int('detect_positive', 1) === 1;
     return (x) => ((x === Infinity && pos) || (x === -Infinity && neg) ? 1 : 0);
   }, DataType.BOOL),
 };
@@ -117,10 +163,14 @@ export const binaryKernels: Record<string, Kernel> = {
   Add: two((a, b) => a + b),
   Sub: two((a, b) => a - b),
   Mul: two((a, b) => a * b),
-  Div: nary((_n, integer) => (integer ? (a, b) => {
-    if (b === 0) throw new Error('integer division by zero');
-    return Math.trunc(a / b);
-  } : (a, b) => a / b)),
+  Div: nary((_n, integer) =>
+    integer
+      ? (a, b) => {
+          if (b === 0) throw new Error('integer division by zero');
+          return Math.trunc(a / b);
+        }
+      : (a, b) => a / b,
+  ),
   Pow: two((a, b) => a ** b),
   Mod: nary((n, integer) => {
     if (n.int('fmod', 0) === 1 || !integer) return (a, b) => a % b;
@@ -131,15 +181,46 @@ export const binaryKernels: Record<string, Kernel> = {
     };
   }),
   BitShift: nary((n) => (n.string('direction', 'LEFT') === 'LEFT' ? (a, b) => a * 2 ** b : (a, b) => Math.floor(a / 2 ** b))),
-  BitwiseAnd: two((a, b) => a & b), BitwiseOr: two((a, b) => a | b), BitwiseXor: two((a, b) => a ^ b),
-  And: two((a, b) => (a && b ? 1 : 0), bool), Or: two((a, b) => (a || b ? 1 : 0), bool), Xor: two((a, b) => (!a !== !b ? 1 : 0), bool),
-  Equal: two((a, b) => (a === b ? 1 : 0), bool), Less: two((a, b) => (a < b ? 1 : 0), bool), Greater: two((a, b) => (a > b ? 1 : 0), bool),
-  LessOrEqual: two((a, b) => (a <= b ? 1 : 0), bool), GreaterOrEqual: two((a, b) => (a >= b ? 1 : 0), bool),
+  BitwiseAnd: two((a, b) => a & b),
+  BitwiseOr: two((a, b) => a | b),
+  BitwiseXor: two((a, b) => a ^ b),
+  And: two((a, b) => (a && b ? 1 : 0), bool),
+  Or: two((a, b) => (a || b ? 1 : 0), bool),
+  Xor: two((a, b) => (!a !== !b ? 1 : 0), bool),
+  Equal: two((a, b) => (a === b ? 1 : 0), bool),
+  Less: two((a, b) => (a < b ? 1 : 0), bool),
+  Greater: two((a, b) => (a > b ? 1 : 0), bool),
+  LessOrEqual: two((a, b) => (a <= b ? 1 : 0), bool),
+  GreaterOrEqual: two((a, b) => (a >= b ? 1 : 0), bool),
   PRelu: two((x, s) => (x < 0 ? s * x : x)),
-  Max: nary(() => (...v) => (v.some(Number.isNaN) ? NaN : Math.max(...v)), undefined, 1),
-  Min: nary(() => (...v) => (v.some(Number.isNaN) ? NaN : Math.min(...v)), undefined, 1),
-  Sum: nary(() => (...v) => v.reduce((a, b) => a + b, 0), undefined, 1),
-  Mean: nary(() => (...v) => v.reduce((a, b) => a + b, 0) / v.length, undefined, 1),
+  Max: nary(
+    () =>
+      (...v) =>
+        v.some(Number.isNaN) ? NaN : Math.max(...v),
+    undefined,
+    1,
+  ),
+  Min: nary(
+    () =>
+      (...v) =>
+        v.some(Number.isNaN) ? NaN : Math.min(...v),
+    undefined,
+    1,
+  ),
+  Sum: nary(
+    () =>
+      (...v) =>
+        v.reduce((a, b) => a + b, 0),
+    undefined,
+    1,
+  ),
+  Mean: nary(
+    () =>
+      (...v) =>
+        v.reduce((a, b) => a + b, 0) / v.length,
+    undefined,
+    1,
+  ),
   Where: {
     run(_node, [c, x, y]) {
       const [cond, a, b] = [need(c, 'condition'), need(x, 'X'), need(y, 'Y')];
@@ -198,12 +279,16 @@ export const otherElementwise: Record<string, Kernel> = {
     },
     infer(_node, [x, ratio, training]) {
       const t = inferenceDropout(need(x, 'input'), ratio, training);
-      return [{ type: t.type, dims: t.dims }, { type: DataType.BOOL, dims: t.dims }];
+      return [
+        { type: t.type, dims: t.dims },
+        { type: DataType.BOOL, dims: t.dims },
+      ];
     },
   },
   DequantizeLinear: {
     run(node, [x, s, z]) {
-      const q = need(x, 'input'), scale = need(s, 'scale');
+      const q = need(x, 'input'),
+        scale = need(s, 'scale');
       const ops: Computed[] = [q, alongAxisOf(q, scale, node)];
       if (z) ops.push(alongAxisOf(q, z, node));
       const f = z ? (v: number, sc: number, zp: number) => (v - zp) * sc : (v: number, sc: number) => v * sc;
@@ -213,7 +298,8 @@ export const otherElementwise: Record<string, Kernel> = {
   },
   QuantizeLinear: {
     run(node, [x, s, z]) {
-      const v = need(x, 'input'), scale = need(s, 'scale');
+      const v = need(x, 'input'),
+        scale = need(s, 'scale');
       const type = z ? z.type : DataType.UINT8;
       const [lo, hi] = type === DataType.INT8 ? [-128, 127] : type === DataType.UINT8 ? [0, 255] : type === DataType.INT16 ? [-32768, 32767] : [0, 65535];
       const ops: Computed[] = [v, alongAxisOf(v, scale, node)];

@@ -10,7 +10,9 @@ import { reduceKernels } from './reduce';
 
 export type { Kernel } from './kernel';
 
-const table: ReadonlyMap<string, Kernel> = new Map(Object.entries({ ...unaryKernels, ...binaryKernels, ...otherElementwise, ...layoutKernels, ...reduceKernels }));
+const table: ReadonlyMap<string, Kernel> = new Map(
+  Object.entries({ ...unaryKernels, ...binaryKernels, ...otherElementwise, ...layoutKernels, ...reduceKernels }),
+);
 
 /** The kernel computing `node` (default domain only), or undefined. */
 export function kernelFor(node: OnnxNode): Kernel | undefined {

@@ -79,9 +79,13 @@ function mapCoords(dims: Shape, at: (c: readonly number[]) => number): IndexMap 
 
 export function transposeMap(x: Shape, perm: readonly number[] | undefined): IndexMap {
   const p = perm ?? x.map((_, i) => x.length - 1 - i);
-  if (p.length !== x.length || new Set(p).size !== p.length || p.some((a) => a < 0 || a >= x.length)) throw new Error(`perm [${p.join(',')}] is not a permutation of rank ${x.length}`);
+  if (p.length !== x.length || new Set(p).size !== p.length || p.some((a) => a < 0 || a >= x.length))
+    throw new Error(`perm [${p.join(',')}] is not a permutation of rank ${x.length}`);
   const st = rowMajorStrides(x);
-  return mapCoords(p.map((a) => x[a]), (c) => c.reduce((s, v, k) => s + v * st[p[k]], 0));
+  return mapCoords(
+    p.map((a) => x[a]),
+    (c) => c.reduce((s, v, k) => s + v * st[p[k]], 0),
+  );
 }
 
 export interface SliceAxis {
@@ -103,7 +107,13 @@ export function sliceGeometry(x: Shape, starts: readonly number[], ends: readonl
     const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
     let s = starts[i] < 0 ? starts[i] + d : starts[i];
     let e = ends[i] < 0 ? ends[i] + d : ends[i];
-    if (step > 0) { s = clamp(s, 0, d); e = clamp(e, 0, d); } else { s = clamp(s, 0, d - 1); e = clamp(e, -1, d - 1); }
+    if (step > 0) {
+      s = clamp(s, 0, d);
+      e = clamp(e, 0, d);
+    } else {
+      s = clamp(s, 0, d - 1);
+      e = clamp(e, -1, d - 1);
+    }
     result[a] = { start: s, step, size: Math.max(0, Math.ceil((e - s) / step)) };
   });
   return result;
@@ -111,7 +121,10 @@ export function sliceGeometry(x: Shape, starts: readonly number[], ends: readonl
 
 export function sliceMap(x: Shape, g: readonly SliceAxis[]): IndexMap {
   const st = rowMajorStrides(x);
-  return mapCoords(g.map((a) => a.size), (c) => c.reduce((s, v, k) => s + (g[k].start + v * g[k].step) * st[k], 0));
+  return mapCoords(
+    g.map((a) => a.size),
+    (c) => c.reduce((s, v, k) => s + (g[k].start + v * g[k].step) * st[k], 0),
+  );
 }
 
 /** Per-axis [begin, end] pads for all axes (Pad's `axes` input, opset 18, picks some). */
@@ -144,17 +157,21 @@ export function padSource(i: number, size: number, mode: string): number {
 }
 
 export function padMap(x: Shape, pads: readonly number[], mode: string): IndexMap {
-  const r = x.length, st = rowMajorStrides(x);
+  const r = x.length,
+    st = rowMajorStrides(x);
   if (mode !== 'constant' && x.some((d, k) => d === 0 && pads[k] + pads[k + r] > 0)) throw new Error(`cannot ${mode}-pad an empty axis`);
-  return mapCoords(x.map((d, k) => d + pads[k] + pads[k + r]), (c) => {
-    let s = 0;
-    for (let k = 0; k < r; k++) {
-      const i = padSource(c[k] - pads[k], x[k], mode);
-      if (i < 0) return -1;
-      s += i * st[k];
-    }
-    return s;
-  });
+  return mapCoords(
+    x.map((d, k) => d + pads[k] + pads[k + r]),
+    (c) => {
+      let s = 0;
+      for (let k = 0; k < r; k++) {
+        const i = padSource(c[k] - pads[k], x[k], mode);
+        if (i < 0) return -1;
+        s += i * st[k];
+      }
+      return s;
+    },
+  );
 }
 
 export function gatherMap(x: Shape, indices: Computed, axis: number): IndexMap {
@@ -162,7 +179,8 @@ export function gatherMap(x: Shape, indices: Computed, axis: number): IndexMap {
   const idx = ints(indices).map((i) => (i < 0 ? i + x[a] : i));
   const bad = idx.find((i) => !(i >= 0 && i < x[a]));
   if (bad !== undefined) throw new Error(`Gather index ${bad} is out of range for an axis of ${x[a]}`);
-  const inner = numel(x.slice(a + 1)), k = idx.length;
+  const inner = numel(x.slice(a + 1)),
+    k = idx.length;
   const dims = [...x.slice(0, a), ...indices.dims, ...x.slice(a + 1)];
   const from = new Int32Array(numel(dims));
   for (let o = 0; o < from.length; o++) {
@@ -174,8 +192,9 @@ export function gatherMap(x: Shape, indices: Computed, axis: number): IndexMap {
 
 export function gatherElementsMap(x: Shape, indices: Computed, axis: number): IndexMap {
   const a = axisIn(axis, x.length);
-  if (indices.dims.length !== x.length) throw new Error('GatherElements indices must have the data\'s rank');
-  const idx = ints(indices), st = rowMajorStrides(x);
+  if (indices.dims.length !== x.length) throw new Error("GatherElements indices must have the data's rank");
+  const idx = ints(indices),
+    st = rowMajorStrides(x);
   let o = 0;
   return mapCoords(indices.dims, (c) => {
     let i = idx[o++];
@@ -187,14 +206,18 @@ export function gatherElementsMap(x: Shape, indices: Computed, axis: number): In
 
 export function expandMap(x: Shape, shape: readonly number[]): IndexMap {
   const dims = broadcastDims([x, shape]);
-  const st = rowMajorStrides(x), off = dims.length - x.length;
+  const st = rowMajorStrides(x),
+    off = dims.length - x.length;
   return mapCoords(dims, (c) => x.reduce((s, d, i) => s + (d === 1 ? 0 : c[i + off] * st[i]), 0));
 }
 
 export function tileMap(x: Shape, repeats: readonly number[]): IndexMap {
   if (repeats.length !== x.length) throw new Error(`Tile has ${repeats.length} repeats for rank ${x.length}`);
   const st = rowMajorStrides(x);
-  return mapCoords(x.map((d, i) => d * repeats[i]), (c) => c.reduce((s, v, k) => s + (v % x[k]) * st[k], 0));
+  return mapCoords(
+    x.map((d, i) => d * repeats[i]),
+    (c) => c.reduce((s, v, k) => s + (v % x[k]) * st[k], 0),
+  );
 }
 
 export function depthToSpaceMap(x: Shape, b: number, mode: string): IndexMap {
@@ -203,7 +226,8 @@ export function depthToSpaceMap(x: Shape, b: number, mode: string): IndexMap {
   const cOut = c / (b * b);
   const st = rowMajorStrides(x);
   return mapCoords([n, cOut, h * b, w * b], ([nn, cc, yy, xx]) => {
-    const i = yy % b, j = xx % b;
+    const i = yy % b,
+      j = xx % b;
     const ci = mode === 'CRD' ? cc * b * b + i * b + j : (i * b + j) * cOut + cc;
     return nn * st[0] + ci * st[1] + Math.floor(yy / b) * st[2] + Math.floor(xx / b);
   });
@@ -214,7 +238,10 @@ export function spaceToDepthMap(x: Shape, b: number): IndexMap {
   const [n, c, h, w] = x;
   const st = rowMajorStrides(x);
   return mapCoords([n, c * b * b, h / b, w / b], ([nn, co, yy, xx]) => {
-    const cc = co % c, k = Math.floor(co / c), i = Math.floor(k / b), j = k % b;
+    const cc = co % c,
+      k = Math.floor(co / c),
+      i = Math.floor(k / b),
+      j = k % b;
     return nn * st[0] + cc * st[1] + (yy * b + i) * st[2] + xx * b + j;
   });
 }
@@ -238,7 +265,8 @@ const mapped = (m: (node: OnnxNode, x: Computed, inputs: readonly Input[]) => In
 
 /** Slice's arguments: attributes before opset 10, inputs after. */
 export function sliceArgs(node: OnnxNode, x: Shape, inputs: readonly Input[]): SliceAxis[] {
-  const starts = intsArg(node, 'starts', inputs[1]), ends = intsArg(node, 'ends', inputs[2]);
+  const starts = intsArg(node, 'starts', inputs[1]),
+    ends = intsArg(node, 'ends', inputs[2]);
   if (!starts || !ends) throw new Error('its starts and ends are not known');
   return sliceGeometry(x, starts, ends, intsArg(node, 'axes', inputs[3]), inputs[4] ? ints(inputs[4]) : undefined);
 }
@@ -277,7 +305,8 @@ export const layoutKernels: Record<string, Kernel> = {
   Transpose: {
     ...mapped((node, x) => transposeMap(x.dims, node.ints('perm'))),
     infer(node, [x]) {
-      const t = need(x, 'data'), p = node.ints('perm') ?? t.dims.map((_, i) => t.dims.length - 1 - i);
+      const t = need(x, 'data'),
+        p = node.ints('perm') ?? t.dims.map((_, i) => t.dims.length - 1 - i);
       return [{ type: t.type, dims: p.map((a) => t.dims[a]) }];
     },
   },
@@ -304,13 +333,16 @@ export const layoutKernels: Record<string, Kernel> = {
       const axis = axisIn(node.int('axis', 0), rank);
       const dims = [...parts[0].dims];
       dims[axis] = parts.reduce((s, t) => s + t.dims[axis], 0);
-      for (const t of parts) if (t.dims.length !== rank || t.dims.some((d, i) => i !== axis && d !== dims[i])) throw new Error('its inputs\' shapes do not match');
+      for (const t of parts)
+        if (t.dims.length !== rank || t.dims.some((d, i) => i !== axis && d !== dims[i])) throw new Error("its inputs' shapes do not match");
       const out = allocate(parts[0].type, numel(dims));
-      const inner = numel(dims.slice(axis + 1)), outer = numel(dims.slice(0, axis));
+      const inner = numel(dims.slice(axis + 1)),
+        outer = numel(dims.slice(0, axis));
       let o = 0;
       for (let b = 0; b < outer; b++) {
         for (const t of parts) {
-          const block = t.dims[axis] * inner, data = t.data;
+          const block = t.dims[axis] * inner,
+            data = t.data;
           for (let i = 0; i < block; i++) out[o++] = data[b * block + i];
         }
       }

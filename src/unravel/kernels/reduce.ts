@@ -47,7 +47,8 @@ function reduce(x: Computed, axes: readonly number[], keep: boolean, fold: Fold,
   const kept = x.dims.map((d, i) => (axes.includes(i) ? 1 : d));
   const out = new Float64Array(numel(kept)).fill(fold.init);
   const counts = numel(x.dims) / Math.max(1, out.length);
-  const inSt = rowMajorStrides(x.dims), outSt = rowMajorStrides(kept);
+  const inSt = rowMajorStrides(x.dims),
+    outSt = rowMajorStrides(kept);
   const data = x.data;
   for (let f = 0; f < data.length; f++) {
     let o = 0;
@@ -79,14 +80,20 @@ function argKernel(better: (v: number, best: number) => boolean): Kernel {
       const t = need(x, 'data');
       const axis = axisIn(node.int('axis', 0), t.dims.length);
       const last = node.int('select_last_index', 0) === 1;
-      const size = t.dims[axis], inner = numel(t.dims.slice(axis + 1)), outer = numel(t.dims.slice(0, axis));
+      const size = t.dims[axis],
+        inner = numel(t.dims.slice(axis + 1)),
+        outer = numel(t.dims.slice(0, axis));
       const out = new Float64Array(outer * inner);
       for (let b = 0; b < outer; b++) {
         for (let r = 0; r < inner; r++) {
-          let best = 0, top = t.data[b * size * inner + r];
+          let best = 0,
+            top = t.data[b * size * inner + r];
           for (let i = 1; i < size; i++) {
             const v = t.data[(b * size + i) * inner + r];
-            if (better(v, top) || (last && v === top)) { best = i; top = v; }
+            if (better(v, top) || (last && v === top)) {
+              best = i;
+              top = v;
+            }
           }
           out[b * inner + r] = best;
         }
@@ -99,16 +106,22 @@ function argKernel(better: (v: number, best: number) => boolean): Kernel {
 
 /** MatMul with numpy's rules: 1-D operands promoted, batch dims broadcast. */
 function matmul(a: Computed, b: Computed): Computed {
-  const ad = a.dims.length === 1 ? [1, a.dims[0]] : a.dims, bd = b.dims.length === 1 ? [b.dims[0], 1] : b.dims;
-  const m = ad[ad.length - 2], k = ad[ad.length - 1], n = bd[bd.length - 1];
+  const ad = a.dims.length === 1 ? [1, a.dims[0]] : a.dims,
+    bd = b.dims.length === 1 ? [b.dims[0], 1] : b.dims;
+  const m = ad[ad.length - 2],
+    k = ad[ad.length - 1],
+    n = bd[bd.length - 1];
   if (bd[bd.length - 2] !== k) throw new Error(`MatMul inner sizes differ (${k} and ${bd[bd.length - 2]})`);
   const batch = broadcastDims([ad.slice(0, -2), bd.slice(0, -2)]);
   const out = allocate(a.type, numel(batch) * m * n);
-  const aSt = rowMajorStrides(ad.slice(0, -2)), bSt = rowMajorStrides(bd.slice(0, -2)), outSt = rowMajorStrides(batch);
+  const aSt = rowMajorStrides(ad.slice(0, -2)),
+    bSt = rowMajorStrides(bd.slice(0, -2)),
+    outSt = rowMajorStrides(batch);
   const offset = (c: number[], dims: readonly number[], st: number[]) => dims.reduce((s, d, i) => s + (d === 1 ? 0 : c[i + c.length - dims.length] * st[i]), 0);
   for (let p = 0; p < numel(batch); p++) {
     const c = outSt.map((s, i) => Math.floor(p / s) % batch[i]);
-    const ab = offset(c, ad.slice(0, -2), aSt) * m * k, bb = offset(c, bd.slice(0, -2), bSt) * k * n;
+    const ab = offset(c, ad.slice(0, -2), aSt) * m * k,
+      bb = offset(c, bd.slice(0, -2), bSt) * k * n;
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         let s = 0;
@@ -155,7 +168,8 @@ export const reduceKernels: Record<string, Kernel> = {
   NonZero: {
     run(_node, [x]) {
       const t = need(x, 'input');
-      const st = rowMajorStrides(t.dims), hits: number[] = [];
+      const st = rowMajorStrides(t.dims),
+        hits: number[] = [];
       for (let f = 0; f < t.data.length; f++) if (t.data[f]) hits.push(f);
       const out = new Float64Array(t.dims.length * hits.length);
       hits.forEach((f, j) => st.forEach((s, k) => (out[k * hits.length + j] = Math.floor(f / s) % t.dims[k])));
@@ -169,8 +183,11 @@ export const reduceKernels: Record<string, Kernel> = {
     run(node, [x, ax]) {
       const t = need(x, 'x');
       const axis = axisIn(Number(need(ax, 'axis').data[0]), t.dims.length);
-      const exclusive = node.int('exclusive', 0) === 1, reverse = node.int('reverse', 0) === 1;
-      const size = t.dims[axis], inner = numel(t.dims.slice(axis + 1)), outer = numel(t.dims.slice(0, axis));
+      const exclusive = node.int('exclusive', 0) === 1,
+        reverse = node.int('reverse', 0) === 1;
+      const size = t.dims[axis],
+        inner = numel(t.dims.slice(axis + 1)),
+        outer = numel(t.dims.slice(0, axis));
       const out = allocate(t.type, t.data.length);
       for (let b = 0; b < outer; b++) {
         for (let r = 0; r < inner; r++) {
@@ -178,7 +195,13 @@ export const reduceKernels: Record<string, Kernel> = {
           for (let s = 0; s < size; s++) {
             const i = reverse ? size - 1 - s : s;
             const f = (b * size + i) * inner + r;
-            if (exclusive) { out[f] = acc; acc += t.data[f]; } else { acc += t.data[f]; out[f] = acc; }
+            if (exclusive) {
+              out[f] = acc;
+              acc += t.data[f];
+            } else {
+              acc += t.data[f];
+              out[f] = acc;
+            }
           }
         }
       }
@@ -188,11 +211,13 @@ export const reduceKernels: Record<string, Kernel> = {
   Trilu: {
     run(node, [x, kIn]) {
       const t = need(x, 'input');
-      const k = kIn ? Number(kIn.data[0]) : 0, upper = node.int('upper', 1) === 1;
+      const k = kIn ? Number(kIn.data[0]) : 0,
+        upper = node.int('upper', 1) === 1;
       const [h, w] = t.dims.slice(-2);
       const out = allocate(t.type, t.data.length);
       for (let f = 0; f < out.length; f++) {
-        const i = Math.floor(f / w) % h, j = f % w;
+        const i = Math.floor(f / w) % h,
+          j = f % w;
         out[f] = (upper ? j - i >= k : j - i <= k) ? t.data[f] : 0;
       }
       return [computed(t.type, t.dims, out)];
@@ -203,14 +228,17 @@ export const reduceKernels: Record<string, Kernel> = {
     run(node, [a, b, c]) {
       const tr = (t: Computed, yes: boolean): Computed => {
         if (!yes) return t;
-        const [r, q] = t.dims, out = allocate(t.type, r * q);
+        const [r, q] = t.dims,
+          out = allocate(t.type, r * q);
         for (let i = 0; i < r; i++) for (let j = 0; j < q; j++) out[j * r + i] = t.data[i * q + j];
         return { type: t.type, dims: [q, r], data: out };
       };
       const p = matmul(tr(need(a, 'A'), node.int('transA', 0) === 1), tr(need(b, 'B'), node.int('transB', 0) === 1));
-      const alpha = node.float('alpha', 1), beta = node.float('beta', 1);
+      const alpha = node.float('alpha', 1),
+        beta = node.float('beta', 1);
       const out = allocate(p.type, p.data.length);
-      const cData = c?.data, cDims = c?.dims ?? [];
+      const cData = c?.data,
+        cDims = c?.dims ?? [];
       const [m, n] = p.dims;
       for (let i = 0; i < m; i++) {
         for (let j = 0; j < n; j++) {

@@ -17,11 +17,25 @@ export type Input = Computed | undefined;
 
 /** A constant as kernels read it; its values are decoded only when a kernel reads `data`. */
 export function fromConst(c: ConstTensor): Computed {
-  return { type: c.dataType, dims: c.dims, get data() { return c.data; } };
+  return {
+    type: c.dataType,
+    dims: c.dims,
+    get data() {
+      return c.data;
+    },
+  };
 }
 
 export const integerTypes = new Set<number>([
-  DataType.INT8, DataType.INT16, DataType.INT32, DataType.INT64, DataType.UINT8, DataType.UINT16, DataType.UINT32, DataType.UINT64, DataType.BOOL,
+  DataType.INT8,
+  DataType.INT16,
+  DataType.INT32,
+  DataType.INT64,
+  DataType.UINT8,
+  DataType.UINT16,
+  DataType.UINT32,
+  DataType.UINT64,
+  DataType.BOOL,
 ]);
 
 export const isInteger = (type: number): boolean => integerTypes.has(type);
@@ -29,15 +43,29 @@ export const isInteger = (type: number): boolean => integerTypes.has(type);
 /** A typed array for `n` values of ONNX type `type`. */
 export function allocate(type: number, n: number): Values {
   switch (type) {
-    case DataType.FLOAT: case DataType.FLOAT16: case DataType.BFLOAT16: return new Float32Array(n);
-    case DataType.DOUBLE: case DataType.INT64: case DataType.UINT64: return new Float64Array(n);
-    case DataType.INT32: return new Int32Array(n);
-    case DataType.UINT32: return new Uint32Array(n);
-    case DataType.INT16: return new Int16Array(n);
-    case DataType.UINT16: return new Uint16Array(n);
-    case DataType.INT8: return new Int8Array(n);
-    case DataType.UINT8: case DataType.BOOL: return new Uint8Array(n);
-    default: throw new Error(`cannot compute on tensors of type ${dataTypeName(type)}`);
+    case DataType.FLOAT:
+    case DataType.FLOAT16:
+    case DataType.BFLOAT16:
+      return new Float32Array(n);
+    case DataType.DOUBLE:
+    case DataType.INT64:
+    case DataType.UINT64:
+      return new Float64Array(n);
+    case DataType.INT32:
+      return new Int32Array(n);
+    case DataType.UINT32:
+      return new Uint32Array(n);
+    case DataType.INT16:
+      return new Int16Array(n);
+    case DataType.UINT16:
+      return new Uint16Array(n);
+    case DataType.INT8:
+      return new Int8Array(n);
+    case DataType.UINT8:
+    case DataType.BOOL:
+      return new Uint8Array(n);
+    default:
+      throw new Error(`cannot compute on tensors of type ${dataTypeName(type)}`);
   }
 }
 
@@ -113,7 +141,9 @@ function alignedStrides(dims: Shape, out: Shape): number[] {
  * incremental counters, so a per-channel scale on a large weight costs no index array.
  */
 export function eachBroadcast(out: Shape, operands: readonly Shape[], fn: (o: number, offsets: Int32Array | Float64Array) => void): void {
-  const n = numel(out), r = out.length, m = operands.length;
+  const n = numel(out),
+    r = out.length,
+    m = operands.length;
   const strides = operands.map((d) => alignedStrides(d, out));
   const idx = new Array<number>(r).fill(0);
   const off = new Float64Array(m);
@@ -140,9 +170,17 @@ export function mapBroadcast(type: number, operands: readonly NonNullable<Input>
     else for (let i = 0; i < out.length; i++) out[i] = f(...data.map((d) => d[i]));
   } else if (data.length === 2) {
     const [a, b] = data;
-    eachBroadcast(dims, operands.map((t) => t.dims), (o, off) => (out[o] = f(a[off[0]], b[off[1]])));
+    eachBroadcast(
+      dims,
+      operands.map((t) => t.dims),
+      (o, off) => (out[o] = f(a[off[0]], b[off[1]])),
+    );
   } else {
-    eachBroadcast(dims, operands.map((t) => t.dims), (o, off) => (out[o] = f(...data.map((d, j) => d[off[j]]))));
+    eachBroadcast(
+      dims,
+      operands.map((t) => t.dims),
+      (o, off) => (out[o] = f(...data.map((d, j) => d[off[j]]))),
+    );
   }
   return computed(type, dims, out);
 }

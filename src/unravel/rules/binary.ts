@@ -20,13 +20,7 @@ function fullInputs(node: OnnxNode, ins: readonly number[], ctx: WalkContext): n
  * Routes fixations of an element-wise node whose operands sit at input positions `ins`.
  * Operand values are read only to choose between activations (Combine 'larger' and 'smaller').
  */
-export function backElementwise(
-  node: OnnxNode,
-  ins: readonly number[],
-  combine: Combine,
-  fix: Fixations,
-  ctx: WalkContext,
-): (Fixations | undefined)[] {
+export function backElementwise(node: OnnxNode, ins: readonly number[], combine: Combine, fix: Fixations, ctx: WalkContext): (Fixations | undefined)[] {
   const full = fullInputs(node, ins, ctx);
   const result: (Fixations | undefined)[] = node.inputs.map(() => undefined);
   if (full.length === 0) return result;
@@ -47,15 +41,26 @@ export function backElementwise(
   const picks = full.map(() => [] as number[]);
   for (let n = 0; n < fix.index.length; n++) {
     const f = fix.index[n];
-    let best = 0, top = -Infinity;
+    let best = 0,
+      top = -Infinity;
     for (let k = 0; k < acts.length; k++) {
       const a = acts[k];
       const v = (a.data[f] - a.zero) * a.scale * sign;
-      if (v > top) { top = v; best = k; }
+      if (v > top) {
+        top = v;
+        best = k;
+      }
     }
     picks[best].push(n);
   }
-  full.forEach((i, k) => (result[i] = parentsOf(fix, picks[k], picks[k].map((n) => fix.index[n]))));
+  full.forEach(
+    (i, k) =>
+      (result[i] = parentsOf(
+        fix,
+        picks[k],
+        picks[k].map((n) => fix.index[n]),
+      )),
+  );
   return result;
 }
 
@@ -73,6 +78,13 @@ export function elementwiseRule(combine: Combine): Rule {
       if (shapes.some((s) => !s)) return undefined;
       return [broadcastShapes(shapes as Shape[])];
     },
-    back: (node, [fix], ctx) => backElementwise(node, node.inputs.map((_, i) => i), combine, fix, ctx),
+    back: (node, [fix], ctx) =>
+      backElementwise(
+        node,
+        node.inputs.map((_, i) => i),
+        combine,
+        fix,
+        ctx,
+      ),
   };
 }

@@ -33,7 +33,8 @@ export interface TransposedGeometry {
  */
 export function transposedGeometry(node: OnnxNode, x: Shape, w: Shape): TransposedGeometry {
   const rank = x.length - 2;
-  if (rank < 1 || rank > 3 || w.length !== x.length) throw new Error(`only 1-D to 3-D transposed convolutions are supported (input rank ${x.length}, weight rank ${w.length})`);
+  if (rank < 1 || rank > 3 || w.length !== x.length)
+    throw new Error(`only 1-D to 3-D transposed convolutions are supported (input rank ${x.length}, weight rank ${w.length})`);
   if (x[1] !== w[0]) throw new Error(`the input has ${x[1]} channels, the weight ${w[0]}`);
   const autoPad = node.string('auto_pad', 'NOTSET');
   const group = node.int('group', 1);
@@ -63,12 +64,16 @@ export function transposedGeometry(node: OnnxNode, x: Shape, w: Shape): Transpos
 
 /** The input rows (or columns) and kernel taps that reach output row `o`: in = (o + padBegin − u·dilation) / stride. */
 export function tapsAt(a: TransposedAxis, o: number): { input: number[]; tap: number[] } {
-  const input: number[] = [], tap: number[] = [];
+  const input: number[] = [],
+    tap: number[] = [];
   for (let u = 0; u < a.kernel; u++) {
     const t = o + a.padBegin - u * a.dilation;
     if (t < 0 || t % a.stride) continue;
     const i = t / a.stride;
-    if (i < a.size) { input.push(i); tap.push(u); }
+    if (i < a.size) {
+      input.push(i);
+      tap.push(u);
+    }
   }
   return { input, tap };
 }
@@ -86,43 +91,71 @@ export function backConvTranspose(geo: TransposedGeometry, x: Activation, w: Arr
   const [D, H, W] = [ad.size, ah.size, aw.size];
   const [OD, OH, OW] = [ad.out, ah.out, aw.out];
   const cout = geo.outDims[1];
-  const cinG = cin / geo.group, coutG = cout / geo.group;
-  const kd = ad.kernel, kh = ah.kernel, kw = aw.kernel;
+  const cinG = cin / geo.group,
+    coutG = cout / geo.group;
+  const kd = ad.kernel,
+    kh = ah.kernel,
+    kw = aw.kernel;
   const plane = OD * OH * OW;
   const parents = new Int32Array(fix.length);
   for (let n = 0; n < fix.length; n++) {
     const f = fix[n];
-    const ox = f % OW, oy = Math.floor(f / OW) % OH, oz = Math.floor(f / (OW * OH)) % OD;
-    const c = Math.floor(f / plane) % cout, b = Math.floor(f / (plane * cout));
-    const g = Math.floor(c / coutG), co = c % coutG;
-    const deps = tapsAt(ad, oz), rows = tapsAt(ah, oy), cols = tapsAt(aw, ox);
-    if (deps.input.length === 0 || rows.input.length === 0 || cols.input.length === 0) { parents[n] = -1; continue; }
-    // every in-bounds tap reaching (oz, oy, ox): its input offset within a channel and its weight offset within a kernel
-    const at: number[] = [], tap: number[] = [];
-    for (let p = 0; p < deps.input.length; p++) for (let r = 0; r < rows.input.length; r++) for (let q = 0; q < cols.input.length; q++) {
-      at.push((deps.input[p] * H + rows.input[r]) * W + cols.input[q]);
-      tap.push((deps.tap[p] * kh + rows.tap[r]) * kw + cols.tap[q]);
+    const ox = f % OW,
+      oy = Math.floor(f / OW) % OH,
+      oz = Math.floor(f / (OW * OH)) % OD;
+    const c = Math.floor(f / plane) % cout,
+      b = Math.floor(f / (plane * cout));
+    const g = Math.floor(c / coutG),
+      co = c % coutG;
+    const deps = tapsAt(ad, oz),
+      rows = tapsAt(ah, oy),
+      cols = tapsAt(aw, ox);
+    if (deps.input.length === 0 || rows.input.length === 0 || cols.input.length === 0) {
+      parents[n] = -1;
+      continue;
     }
+    // every in-bounds tap reaching (oz, oy, ox): its input offset within a channel and its weight offset within a kernel
+    const at: number[] = [],
+      tap: number[] = [];
+    for (let p = 0; p < deps.input.length; p++)
+      for (let r = 0; r < rows.input.length; r++)
+        for (let q = 0; q < cols.input.length; q++) {
+          at.push((deps.input[p] * H + rows.input[r]) * W + cols.input[q]);
+          tap.push((deps.tap[p] * kh + rows.tap[r]) * kw + cols.tap[q]);
+        }
     const kernelSize = kd * kh * kw;
-    let bestC = -1, bestSum = -Infinity;
+    let bestC = -1,
+      bestSum = -Infinity;
     for (let k = 0; k < cinG; k++) {
-      const ci = g * cinG + k, base = (b * cin + ci) * D * H * W, wBase = (ci * coutG + co) * kernelSize;
+      const ci = g * cinG + k,
+        base = (b * cin + ci) * D * H * W,
+        wBase = (ci * coutG + co) * kernelSize;
       let s = 0;
       for (let t = 0; t < at.length; t++) s += (x.data[base + at[t]] - x.zero) * x.scale * w[wBase + tap[t]];
-      if (s > bestSum) { bestSum = s; bestC = ci; }
+      if (s > bestSum) {
+        bestSum = s;
+        bestC = ci;
+      }
     }
-    const base = (b * cin + bestC) * D * H * W, wBase = (bestC * coutG + co) * kernelSize;
+    const base = (b * cin + bestC) * D * H * W,
+      wBase = (bestC * coutG + co) * kernelSize;
     if (mode === 'center') {
-      const cz = Math.min(D - 1, Math.floor(oz / ad.stride)), cy = Math.min(H - 1, Math.floor(oy / ah.stride)), cx = Math.min(W - 1, Math.floor(ox / aw.stride));
+      const cz = Math.min(D - 1, Math.floor(oz / ad.stride)),
+        cy = Math.min(H - 1, Math.floor(oy / ah.stride)),
+        cx = Math.min(W - 1, Math.floor(ox / aw.stride));
       parents[n] = base + (cz * H + cy) * W + cx;
       continue;
     }
-    let best = -1, top = -Infinity;
+    let best = -1,
+      top = -Infinity;
     for (let t = 0; t < at.length; t++) {
       const i = base + at[t];
       const a = (x.data[i] - x.zero) * x.scale;
       const v = mode === 'activation' ? a : a * w[wBase + tap[t]];
-      if (v > top) { top = v; best = i; }
+      if (v > top) {
+        top = v;
+        best = i;
+      }
     }
     parents[n] = best;
   }
@@ -143,8 +176,14 @@ export const convTransposeRule: Rule = {
     const x = ctx.activation(node.input(0));
     const geo = transposedGeometry(node, x.dims, ctx.shape(wName));
     const all = backConvTranspose(geo, x, w, fix.index, ctx.options.convMode);
-    const from: number[] = [], parents: number[] = [];
-    all.forEach((p, n) => { if (p >= 0) { from.push(n); parents.push(p); } });
+    const from: number[] = [],
+      parents: number[] = [];
+    all.forEach((p, n) => {
+      if (p >= 0) {
+        from.push(n);
+        parents.push(p);
+      }
+    });
     if (from.length < all.length) ctx.flag(`${all.length - from.length} fixation(s) lie where no tap reaches (the bias alone) and have no parent`);
     return [parentsOf(fix, from, parents)];
   },

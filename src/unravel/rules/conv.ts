@@ -51,11 +51,14 @@ export function backConv(
   const { h, w: wa } = geo.win;
   const cinG = cin / geo.group;
   const coutG = cout / geo.group;
-  const kh = h.kernel, kw = wa.kernel;
+  const kh = h.kernel,
+    kw = wa.kernel;
   const taps = kh * kw;
   const field = cinG * taps;
   const plane = H * W;
-  const data = x.data, zero = x.zero, scale = x.scale;
+  const data = x.data,
+    zero = x.zero,
+    scale = x.scale;
   const n = fix.length;
   const parents = new Int32Array(n);
   // Group fixations by receptive field: key = (group, oy, ox).
@@ -80,8 +83,10 @@ export function backConv(
     const bn = Math.min(block, groups - b0);
     for (let j = 0; j < bn; j++) {
       const f0 = fix[order[starts[b0 + j]]];
-      const oy = Math.floor(f0 / OW) % OH, ox = f0 % OW;
-      const y0 = oy * h.stride - h.padBegin, x0 = ox * wa.stride - wa.padBegin;
+      const oy = Math.floor(f0 / OW) % OH,
+        ox = f0 % OW;
+      const y0 = oy * h.stride - h.padBegin,
+        x0 = ox * wa.stride - wa.padBegin;
       let m = 0;
       for (let u = 0; u < kh; u++) {
         const yy = y0 + u * h.dilation;
@@ -102,10 +107,13 @@ export function backConv(
     const dense = h.dilation === 1 && wa.dilation === 1;
     for (let ci = 0; ci < (taps > 1 ? cinG : 0); ci++) {
       for (let j = 0; j < bn; j++) {
-        const xBase = planeBase[j] + ci * plane, pBase = j * field + ci * taps, tBase = j * taps;
+        const xBase = planeBase[j] + ci * plane,
+          pBase = j * field + ci * taps,
+          tBase = j * taps;
         if (dense && nIn[j] === taps) {
           // A window wholly inside the input: kh rows of kw consecutive values.
-          let src = xBase + tapAt[tBase], dst = pBase;
+          let src = xBase + tapAt[tBase],
+            dst = pBase;
           for (let u = 0; u < kh; u++, src += W) for (let v = 0; v < kw; v++) patch[dst++] = (data[src + v] - zero) * scale;
         } else {
           for (let q = 0; q < nIn[j]; q++) patch[pBase + inTap[tBase + q]] = (data[xBase + tapAt[tBase + q]] - zero) * scale;
@@ -113,14 +121,17 @@ export function backConv(
       }
     }
     for (let j = 0; j < bn; j++) {
-      const pField = j * field, tBase = j * taps, m = nIn[j];
+      const pField = j * field,
+        tBase = j * taps,
+        m = nIn[j];
       for (let k = starts[b0 + j]; k < starts[b0 + j + 1]; k++) {
         const f = fix[order[k]];
         const c = Math.floor(f / (OH * OW)) % cout;
         const g = Math.floor(c / coutG);
         const sign = channelSign && channelSign[c] < 0 ? -1 : 1;
         const wBase = c * field;
-        let best = 0, top = -Infinity;
+        let best = 0,
+          top = -Infinity;
         if (taps === 1) {
           // 1×1 convolutions (most of the work in modern nets): one product per channel, read in place; the
           // chosen channel's value is stored where the position step reads it.
@@ -128,42 +139,68 @@ export function backConv(
             const xb = planeBase[j] + tapAt[tBase];
             for (let ci = 0; ci < cinG; ci++) {
               const s = (data[xb + ci * plane] - zero) * scale * w[wBase + ci] * sign;
-              if (s > top) { top = s; best = ci; }
+              if (s > top) {
+                top = s;
+                best = ci;
+              }
             }
             patch[pField + best] = (data[xb + best * plane] - zero) * scale;
           } else {
             for (let ci = 0; ci < cinG; ci++) {
               const s = 0 * w[wBase + ci] * sign;
-              if (s > top) { top = s; best = ci; }
+              if (s > top) {
+                top = s;
+                best = ci;
+              }
             }
           }
         } else if (taps === 9) {
           // 3×3 kernels, unrolled: the rest of the work in ResNets and VGG.
           for (let ci = 0; ci < cinG; ci++) {
-            const pb = pField + ci * 9, wb = wBase + ci * 9;
-            const s = (patch[pb] * w[wb] + patch[pb + 1] * w[wb + 1] + patch[pb + 2] * w[wb + 2] +
-              patch[pb + 3] * w[wb + 3] + patch[pb + 4] * w[wb + 4] + patch[pb + 5] * w[wb + 5] +
-              patch[pb + 6] * w[wb + 6] + patch[pb + 7] * w[wb + 7] + patch[pb + 8] * w[wb + 8]) * sign;
-            if (s > top) { top = s; best = ci; }
+            const pb = pField + ci * 9,
+              wb = wBase + ci * 9;
+            const s =
+              (patch[pb] * w[wb] +
+                patch[pb + 1] * w[wb + 1] +
+                patch[pb + 2] * w[wb + 2] +
+                patch[pb + 3] * w[wb + 3] +
+                patch[pb + 4] * w[wb + 4] +
+                patch[pb + 5] * w[wb + 5] +
+                patch[pb + 6] * w[wb + 6] +
+                patch[pb + 7] * w[wb + 7] +
+                patch[pb + 8] * w[wb + 8]) *
+              sign;
+            if (s > top) {
+              top = s;
+              best = ci;
+            }
           }
         } else {
           for (let ci = 0; ci < cinG; ci++) {
             let s = 0;
-            const pBase = pField + ci * taps, wc = wBase + ci * taps;
+            const pBase = pField + ci * taps,
+              wc = wBase + ci * taps;
             for (let t = 0; t < taps; t++) s += patch[pBase + t] * w[wc + t];
             s *= sign;
-            if (s > top) { top = s; best = ci; }
+            if (s > top) {
+              top = s;
+              best = ci;
+            }
           }
         }
         // Only in-bounds taps compete for the position: padding never wins.
         let q = -1;
         if (m > 0 && mode !== 'center') {
           let tv = -Infinity;
-          const pBase = pField + best * taps, wc = wBase + best * taps;
+          const pBase = pField + best * taps,
+            wc = wBase + best * taps;
           for (let r = 0; r < m; r++) {
             const t = inTap[tBase + r];
             const val = mode === 'activation' ? patch[pBase + t] : patch[pBase + t] * w[wc + t] * sign;
-            if (val > tv) { tv = val; q = r; }
+            if (val > tv) {
+              tv = val;
+              q = r;
+            }
           }
         }
         let offset: number;
@@ -171,7 +208,8 @@ export function backConv(
         else {
           // `center` mode, or a window with no in-bounds tap: the stride-scaled position, kept in bounds.
           if (m === 0) fallbacks++;
-          const oy = Math.floor(f / OW) % OH, ox = f % OW;
+          const oy = Math.floor(f / OW) % OH,
+            ox = f % OW;
           offset = Math.min(H - 1, Math.max(0, oy * h.stride)) * W + Math.min(W - 1, Math.max(0, ox * wa.stride));
         }
         parents[order[k]] = (g * cinG + best) * plane + offset;
@@ -238,7 +276,8 @@ function convContrast(): WeightedRule {
       const geo = convGeometry(node, act.dims, ctx.shape(wName));
       const [, cin, H, W] = act.dims;
       const [, cout, OH, OW] = geo.outDims;
-      const cinG = cin / geo.group, coutG = cout / geo.group;
+      const cinG = cin / geo.group,
+        coutG = cout / geo.group;
       const field = cinG * geo.win.h.kernel * geo.win.w.kernel;
       const f = fix.index[0];
       const g = Math.floor((Math.floor(f / (OH * OW)) % cout) / coutG);
@@ -246,7 +285,8 @@ function convContrast(): WeightedRule {
       const filter = new Float64Array(field);
       for (const [n, c] of coefficients) {
         if (n < 0 || n >= cout) throw new Error(`class contrast: output channel ${n} is outside the conv's ${cout} channels`);
-        if (Math.floor(n / coutG) !== g) throw new Error(`class contrast: channels ${n} and ${Math.floor(f / (OH * OW)) % cout} of this grouped conv read different input groups`);
+        if (Math.floor(n / coutG) !== g)
+          throw new Error(`class contrast: channels ${n} and ${Math.floor(f / (OH * OW)) % cout} of this grouped conv read different input groups`);
         const k = c * (scale ? scale[n] : 1);
         for (let t = 0; t < field; t++) filter[t] += k * w[n * field + t];
       }

@@ -42,7 +42,8 @@ export function backProduct(
   const { data, zero, scale } = a;
   const { aI, bI, bJ, sign } = p;
   const rows = new Map<number, number[]>();
-  let lo = Infinity, hi = -1;
+  let lo = Infinity,
+    hi = -1;
   for (let n = 0; n < fix.length; n++) {
     const m = Math.floor(fix[n] / p.n);
     let ns = rows.get(m);
@@ -66,14 +67,22 @@ export function backProduct(
     let nLive = 0;
     for (let i = 0; i < p.k; i++) {
       const v = (data[a0 + i * aI] - zero) * scale * sign;
-      if (v !== 0) { liveB[nLive] = i * bI; liveA[nLive] = a0 + i * aI - lo; liveV[nLive++] = v; }
+      if (v !== 0) {
+        liveB[nLive] = i * bI;
+        liveA[nLive] = a0 + i * aI - lo;
+        liveV[nLive++] = v;
+      }
     }
     /** The rule's plain argmax over every input (zeros and negatives included; first index on ties). */
     const fullArgmax = (b0: number): number => {
-      let best = -1, top = -Infinity;
+      let best = -1,
+        top = -Infinity;
       for (let i = 0; i < p.k; i++) {
         const c = (data[a0 + i * aI] - zero) * scale * b[b0 + i * bI] * sign;
-        if (c > top) { top = c; best = a0 + i * aI - lo; }
+        if (c > top) {
+          top = c;
+          best = a0 + i * aI - lo;
+        }
       }
       return best;
     };
@@ -84,7 +93,10 @@ export function backProduct(
         let top = 0;
         for (let t = 0; t < nLive; t++) {
           const c = liveV[t] * b[b0 + liveB[t]];
-          if (c > top) { top = c; best = liveA[t]; }
+          if (c > top) {
+            top = c;
+            best = liveA[t];
+          }
         }
       } else if (q && acc && mass) {
         let sum = 0;
@@ -96,12 +108,19 @@ export function backProduct(
         if (sum > 0) {
           const share = mass[n] / sum;
           for (let t = 0; t < nLive; t++) {
-            if (q[t] > 0) { marks[liveA[t]] = 1; acc[liveA[t]] += q[t] * share; }
+            if (q[t] > 0) {
+              marks[liveA[t]] = 1;
+              acc[liveA[t]] += q[t] * share;
+            }
           }
           continue;
         }
       } else {
-        for (let t = 0; t < nLive; t++) if (liveV[t] * b[b0 + liveB[t]] > 0) { best = liveA[t]; break; }
+        for (let t = 0; t < nLive; t++)
+          if (liveV[t] * b[b0 + liveB[t]] > 0) {
+            best = liveA[t];
+            break;
+          }
         if (best >= 0) continue;
       }
       if (best < 0) {
@@ -116,8 +135,13 @@ export function backProduct(
     if (mode === 'positive' && !mass) {
       for (let t = 0; t < nLive; t++) {
         if (marks[liveA[t]]) continue;
-        const v = liveV[t], bi = liveB[t];
-        for (const n of ns) if (v * b[(fix[n] % p.n) * bJ + bi] > 0) { marks[liveA[t]] = 1; break; }
+        const v = liveV[t],
+          bi = liveB[t];
+        for (const n of ns)
+          if (v * b[(fix[n] % p.n) * bJ + bi] > 0) {
+            marks[liveA[t]] = 1;
+            break;
+          }
       }
     }
   }
@@ -220,7 +244,8 @@ function fcContrast(product: (node: OnnxNode, ctx: WalkContext) => { aName: stri
         }
       } else {
         for (let t = 0; t < ns.length; t++) {
-          const c = cs[t], base = ns[t] * p.bJ;
+          const c = cs[t],
+            base = ns[t] * p.bJ;
           for (let i = 0; i < p.k; i++) column[i] += c * w[base + i * p.bI];
         }
       }
@@ -277,7 +302,9 @@ export function gemmProduct(node: OnnxNode, aDims: Shape, bDims: Shape): Product
   const [m, k] = transA ? [aDims[1], aDims[0]] : [aDims[0], aDims[1]];
   const n = transB ? bDims[0] : bDims[1];
   return {
-    m, k, n,
+    m,
+    k,
+    n,
     sign: Math.sign(node.float('alpha', 1)) || 1,
     ...(transA ? { aM: 1, aI: m } : { aM: k, aI: 1 }),
     ...(transB ? { bI: 1, bJ: k } : { bI: n, bJ: 1 }),

@@ -4,7 +4,20 @@ import { elementwiseRule } from './binary';
 import { convRule } from './conv';
 import { convTransposeRule } from './conv-transpose';
 import { gemmRule, matMulRule } from './fc';
-import { concatRule, depthToSpaceRule, flattenRule, gatherRule, padRule, reshapeRule, sliceRule, spaceToDepthRule, splitRule, squeezeRule, transposeRule, unsqueezeRule } from './layout';
+import {
+  concatRule,
+  depthToSpaceRule,
+  flattenRule,
+  gatherRule,
+  padRule,
+  reshapeRule,
+  sliceRule,
+  spaceToDepthRule,
+  splitRule,
+  squeezeRule,
+  transposeRule,
+  unsqueezeRule,
+} from './layout';
 import { passThroughOps, passThroughRule } from './passthrough';
 import { reduceRule, windowPoolRule } from './pool';
 import { quantSpecs, quantizedRule } from './quantized';

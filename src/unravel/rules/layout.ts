@@ -85,7 +85,8 @@ export const transposeRule: Rule = {
     const inStrides = stridesOf(x);
     const parents = new Int32Array(fix.index.length);
     for (let n = 0; n < parents.length; n++) {
-      let rest = fix.index[n], idx = 0;
+      let rest = fix.index[n],
+        idx = 0;
       for (let k = 0; k < out.length; k++) {
         const c = Math.floor(rest / outStrides[k]);
         rest -= c * outStrides[k];
@@ -179,7 +180,11 @@ export const splitRule: Rule = {
 
 // ---- Slice and Pad: per-axis offsets ------------------------------------------------------------
 
-interface SliceAxis { start: number; step: number; size: number }
+interface SliceAxis {
+  start: number;
+  step: number;
+  size: number;
+}
 
 /**
  * `runtime` supplies the values of non-constant starts / ends / axes / steps from the forward pass: torch
@@ -203,8 +208,13 @@ function sliceAxes(node: OnnxNode, x: Shape, ctx: ShapeContext, runtime?: (name:
     const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
     let s = starts[i] < 0 ? starts[i] + d : starts[i];
     let e = ends[i] < 0 ? ends[i] + d : ends[i];
-    if (step > 0) { s = clamp(s, 0, d); e = clamp(e, 0, d); }
-    else { s = clamp(s, 0, d - 1); e = clamp(e, -1, d - 1); }
+    if (step > 0) {
+      s = clamp(s, 0, d);
+      e = clamp(e, 0, d);
+    } else {
+      s = clamp(s, 0, d - 1);
+      e = clamp(e, -1, d - 1);
+    }
     const size = Math.max(0, Math.ceil((e - s) / step));
     result[a] = { start: s, step, size };
   });
@@ -225,7 +235,8 @@ export const sliceRule: Rule = {
     const inStrides = stridesOf(x);
     const parents = new Int32Array(fix.index.length);
     for (let n = 0; n < parents.length; n++) {
-      let rest = fix.index[n], idx = 0;
+      let rest = fix.index[n],
+        idx = 0;
       for (let k = 0; k < x.length; k++) {
         const c = Math.floor(rest / outStrides[k]);
         rest -= c * outStrides[k];
@@ -273,15 +284,20 @@ export const padRule: Rule = {
     const from: number[] = [];
     let dropped = 0;
     for (let n = 0; n < fix.index.length; n++) {
-      let rest = fix.index[n], idx = 0, inside = true;
+      let rest = fix.index[n],
+        idx = 0,
+        inside = true;
       for (let k = 0; k < r; k++) {
         const c = Math.floor(rest / outStrides[k]);
         rest -= c * outStrides[k];
         let i = c - p[k];
         if (i < 0 || i >= x[k]) {
           if (mode === 'edge') i = Math.min(x[k] - 1, Math.max(0, i));
-          else if (mode === 'reflect') { const period = 2 * (x[k] - 1) || 1; i = ((i % period) + period) % period; if (i >= x[k]) i = period - i; }
-          else inside = false;
+          else if (mode === 'reflect') {
+            const period = 2 * (x[k] - 1) || 1;
+            i = ((i % period) + period) % period;
+            if (i >= x[k]) i = period - i;
+          } else inside = false;
         }
         idx += i * inStrides[k];
       }
@@ -330,9 +346,15 @@ export const gatherRule: Rule = {
  */
 function depthToSpaceParent(f: number, x: Shape, b: number, crd: boolean): number {
   const [, C, H, W] = x;
-  const c2 = C / (b * b), OH = H * b, OW = W * b;
-  const ox = f % OW, oy = Math.floor(f / OW) % OH, c = Math.floor(f / (OW * OH)) % c2, n = Math.floor(f / (OW * OH * c2));
-  const i = oy % b, j = ox % b;
+  const c2 = C / (b * b),
+    OH = H * b,
+    OW = W * b;
+  const ox = f % OW,
+    oy = Math.floor(f / OW) % OH,
+    c = Math.floor(f / (OW * OH)) % c2,
+    n = Math.floor(f / (OW * OH * c2));
+  const i = oy % b,
+    j = ox % b;
   const ci = crd ? c * b * b + i * b + j : (i * b + j) * c2 + c;
   return ((n * C + ci) * H + Math.floor(oy / b)) * W + Math.floor(ox / b);
 }
@@ -340,9 +362,17 @@ function depthToSpaceParent(f: number, x: Shape, b: number, crd: boolean): numbe
 /** SpaceToDepth (x = [N, C, H, W], block b): output channel (i·b + j)·C + c at (y, x) reads input (c, y·b + i, x·b + j). */
 function spaceToDepthParent(f: number, x: Shape, b: number): number {
   const [, C, H, W] = x;
-  const OH = H / b, OW = W / b, OC = C * b * b;
-  const ox = f % OW, oy = Math.floor(f / OW) % OH, oc = Math.floor(f / (OW * OH)) % OC, n = Math.floor(f / (OW * OH * OC));
-  const c = oc % C, ij = Math.floor(oc / C), i = Math.floor(ij / b), j = ij % b;
+  const OH = H / b,
+    OW = W / b,
+    OC = C * b * b;
+  const ox = f % OW,
+    oy = Math.floor(f / OW) % OH,
+    oc = Math.floor(f / (OW * OH)) % OC,
+    n = Math.floor(f / (OW * OH * OC));
+  const c = oc % C,
+    ij = Math.floor(oc / C),
+    i = Math.floor(ij / b),
+    j = ij % b;
   return ((n * C + c) * H + oy * b + i) * W + ox * b + j;
 }
 
@@ -364,7 +394,12 @@ export const depthToSpaceRule: Rule = {
     const x = ctx.shape(node.input(0));
     const b = blockSize(node, x);
     const crd = node.string('mode', 'DCR') === 'CRD';
-    return [oneParentEach(fix, fix.index.map((f) => depthToSpaceParent(f, x, b, crd)))];
+    return [
+      oneParentEach(
+        fix,
+        fix.index.map((f) => depthToSpaceParent(f, x, b, crd)),
+      ),
+    ];
   },
 };
 
@@ -378,6 +413,11 @@ export const spaceToDepthRule: Rule = {
   back(node, [fix], ctx) {
     const x = ctx.shape(node.input(0));
     const b = blockSize(node, x);
-    return [oneParentEach(fix, fix.index.map((f) => spaceToDepthParent(f, x, b)))];
+    return [
+      oneParentEach(
+        fix,
+        fix.index.map((f) => spaceToDepthParent(f, x, b)),
+      ),
+    ];
   },
 };

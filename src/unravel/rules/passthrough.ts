@@ -5,12 +5,48 @@ import type { Rule } from '../types';
 
 /** The ops that pass fixations straight through (ALGORITHM.md, "Element-wise, shape-preserving"). */
 export const passThroughOps = [
-  'Relu', 'LeakyRelu', 'PRelu', 'Clip', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Tanh', 'Elu', 'Selu', 'Celu',
-  'Softplus', 'Softsign', 'ThresholdedRelu', 'Mish', 'Gelu', 'Shrink',
+  'Relu',
+  'LeakyRelu',
+  'PRelu',
+  'Clip',
+  'Sigmoid',
+  'HardSigmoid',
+  'HardSwish',
+  'Tanh',
+  'Elu',
+  'Selu',
+  'Celu',
+  'Softplus',
+  'Softsign',
+  'ThresholdedRelu',
+  'Mish',
+  'Gelu',
+  'Shrink',
   // unary arithmetic: GELU's decomposition (Erf), normalization written out (Sqrt, Reciprocal), and the rest
-  'Erf', 'Neg', 'Abs', 'Sqrt', 'Reciprocal', 'Exp', 'Log', 'Floor', 'Ceil', 'Round', 'Sign', 'Sin', 'Cos',
-  'BatchNormalization', 'InstanceNormalization', 'LayerNormalization', 'Dropout', 'Identity', 'LRN', 'Softmax', 'LogSoftmax', 'Cast',
-  'QuantizeLinear', 'DequantizeLinear',
+  'Erf',
+  'Neg',
+  'Abs',
+  'Sqrt',
+  'Reciprocal',
+  'Exp',
+  'Log',
+  'Floor',
+  'Ceil',
+  'Round',
+  'Sign',
+  'Sin',
+  'Cos',
+  'BatchNormalization',
+  'InstanceNormalization',
+  'LayerNormalization',
+  'Dropout',
+  'Identity',
+  'LRN',
+  'Softmax',
+  'LogSoftmax',
+  'Cast',
+  'QuantizeLinear',
+  'DequantizeLinear',
 ] as const;
 
 const passThroughSet = new Set<string>(passThroughOps);
@@ -29,7 +65,8 @@ export const passThroughRule: Rule = {
       if (i === 0 || node.opType === 'Dropout') return x;
       if (node.opType === 'BatchNormalization') return ins[i + 2];
       if (node.opType === 'LayerNormalization') {
-        const axis = node.int('axis', -1), from = axis < 0 ? axis + x.length : axis;
+        const axis = node.int('axis', -1),
+          from = axis < 0 ? axis + x.length : axis;
         return x.map((d, k) => (k < from ? d : 1));
       }
       return undefined;

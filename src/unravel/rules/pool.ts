@@ -33,7 +33,8 @@ export function backWindowArgmax(win: readonly Axis[], outDims: Shape, x: Activa
     const z0 = oz * d.stride - d.padBegin;
     const y0 = oy * h.stride - h.padBegin;
     const x0 = ox * w.stride - w.padBegin;
-    let best = -1, top = -Infinity;
+    let best = -1,
+      top = -Infinity;
     for (let s = 0; s < d.kernel; s++) {
       const zz = z0 + s * d.dilation;
       if (zz < 0 || zz >= D) continue;
@@ -46,7 +47,10 @@ export function backWindowArgmax(win: readonly Axis[], outDims: Shape, x: Activa
           const i = base + (zz * H + yy) * W + xx;
           // Quantization is monotonic (positive scale), so comparing stored values is enough.
           const a = data[i] - x.zero;
-          if (a > top) { top = a; best = i; }
+          if (a > top) {
+            top = a;
+            best = i;
+          }
         }
       }
     }
@@ -125,15 +129,20 @@ export function backReduceArgmax(x: Activation, axes: readonly number[], keep: b
       const inAxis = keep ? k : kept[k];
       if (!axes.includes(inAxis)) base += idx * inStrides[inAxis];
     }
-    let best = base, top = -Infinity;
+    let best = base,
+      top = -Infinity;
     for (let r = 0; r < count; r++) {
-      let off = 0, q = r;
+      let off = 0,
+        q = r;
       for (let k = reduced.length - 1; k >= 0; k--) {
         off += (q % reduced[k]) * rStrides[k];
         q = Math.floor(q / reduced[k]);
       }
       const v = data[base + off] - x.zero;
-      if (v > top) { top = v; best = base + off; }
+      if (v > top) {
+        top = v;
+        best = base + off;
+      }
     }
     parents[n] = best;
   }

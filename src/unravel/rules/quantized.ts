@@ -19,15 +19,25 @@ export interface QuantSpec {
 
 const fixed = (op: string, operands: QuantOperand[]): QuantSpec => ({ op, operands: () => operands });
 const unary = (op: string) => fixed(op, [{ input: 0, scale: 1, zero: 2 }]);
-const binary = (op: string) => fixed(op, [{ input: 0, scale: 1, zero: 2 }, { input: 3, scale: 4, zero: 5 }]);
+const binary = (op: string) =>
+  fixed(op, [
+    { input: 0, scale: 1, zero: 2 },
+    { input: 3, scale: 4, zero: 5 },
+  ]);
 
 /** The quantized ops with a rule, keyed by op type. */
 export const quantSpecs: Readonly<Record<string, QuantSpec>> = {
   QLinearConv: fixed('Conv', [{ input: 0, scale: 1, zero: 2 }, { input: 3, scale: 4, zero: 5 }, { input: 8 }]),
   QLinearMatMul: binary('MatMul'),
   QGemm: fixed('Gemm', [{ input: 0, scale: 1, zero: 2 }, { input: 3, scale: 4, zero: 5 }, { input: 6 }]),
-  ConvInteger: fixed('Conv', [{ input: 0, zero: 2 }, { input: 1, zero: 3 }]),
-  MatMulInteger: fixed('MatMul', [{ input: 0, zero: 2 }, { input: 1, zero: 3 }]),
+  ConvInteger: fixed('Conv', [
+    { input: 0, zero: 2 },
+    { input: 1, zero: 3 },
+  ]),
+  MatMulInteger: fixed('MatMul', [
+    { input: 0, zero: 2 },
+    { input: 1, zero: 3 },
+  ]),
   QLinearAdd: binary('Add'),
   QLinearMul: binary('Mul'),
   QLinearGlobalAveragePool: unary('GlobalAveragePool'),
@@ -49,7 +59,15 @@ interface Prepared {
 
 function prepare(node: OnnxNode, spec: QuantSpec): Prepared {
   const operands = spec.operands(node);
-  const floatNode = new OnnxNode(node.index, node.name, spec.op, '', operands.map((o) => node.input(o.input)), node.outputs, node.attrs);
+  const floatNode = new OnnxNode(
+    node.index,
+    node.name,
+    spec.op,
+    '',
+    operands.map((o) => node.input(o.input)),
+    node.outputs,
+    node.attrs,
+  );
   return { floatNode, operands };
 }
 
@@ -127,7 +145,11 @@ export function quantizedRule(spec: QuantSpec, float: Rule): Rule {
     reads: float.reads ? (node, ctx) => positions(node, ctx, float.reads) : undefined,
     shape(node, inputs, ctx) {
       const { floatNode, operands } = prepare(node, spec);
-      return float.shape(floatNode, operands.map((o) => inputs[o.input]), shapeContext(ctx, node, operands));
+      return float.shape(
+        floatNode,
+        operands.map((o) => inputs[o.input]),
+        shapeContext(ctx, node, operands),
+      );
     },
     back(node, outs, ctx) {
       const { floatNode, operands } = prepare(node, spec);

@@ -12,7 +12,8 @@ function interpolate(anchors: readonly string[]): Uint8Array {
   const lut = new Uint8Array(256 * 3);
   for (let i = 0; i < 256; i++) {
     const t = (i / 255) * (rgb.length - 1);
-    const k = Math.min(rgb.length - 2, Math.floor(t)), f = t - k;
+    const k = Math.min(rgb.length - 2, Math.floor(t)),
+      f = t - k;
     for (let c = 0; c < 3; c++) lut[i * 3 + c] = Math.round(rgb[k][c] * (1 - f) + rgb[k + 1][c] * f);
   }
   return lut;

@@ -37,7 +37,8 @@ export function drawCells(canvas: HTMLCanvasElement, d: LayerDetail): number {
 export function drawActivation(canvas: HTMLCanvasElement, d: LayerDetail, act: Float32Array): { min: number; max: number; lut: Uint8Array } {
   const { gridWidth: w, gridHeight: h } = d;
   const ctx = sized(canvas, w, h);
-  let min = Infinity, max = -Infinity;
+  let min = Infinity,
+    max = -Infinity;
   for (const v of act) {
     if (v < min) min = v;
     if (v > max) max = v;
@@ -54,7 +55,8 @@ export function drawActivation(canvas: HTMLCanvasElement, d: LayerDetail, act: F
 /** The photo (at most `long` px on its long side) with a disc at each fixated cell's receptive-field centre. */
 export function drawProjected(canvas: HTMLCanvasElement, photo: Photo, d: LayerDetail, long = 420): void {
   const s = Math.min(long / Math.max(photo.width, photo.height), 8);
-  const w = Math.max(1, Math.round(photo.width * s)), h = Math.max(1, Math.round(photo.height * s));
+  const w = Math.max(1, Math.round(photo.width * s)),
+    h = Math.max(1, Math.round(photo.height * s));
   const ctx = sized(canvas, w, h);
   ctx.imageSmoothingEnabled = s < 1;
   ctx.drawImage(photo.bitmap, 0, 0, w, h);

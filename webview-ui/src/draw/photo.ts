@@ -25,9 +25,11 @@ export async function decodePhoto(image: PanelImage): Promise<Photo> {
   }
   // The host's numbers are the image's true size (points and the heat grid use them); the bitmap agrees
   // unless the file carries an EXIF rotation, in which case the host's size wins.
-  const width = image.width || bitmap.width, height = image.height || bitmap.height;
+  const width = image.width || bitmap.width,
+    height = image.height || bitmap.height;
   const scale = displayScale(width, height);
-  const displayWidth = Math.max(1, Math.round(width * scale)), displayHeight = Math.max(1, Math.round(height * scale));
+  const displayWidth = Math.max(1, Math.round(width * scale)),
+    displayHeight = Math.max(1, Math.round(height * scale));
   const canvas = new OffscreenCanvas(displayWidth, displayHeight);
   const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
   // Upscaled tiny images keep square pixels (a 28×28 digit should look like one); photos are smoothed.

@@ -5,7 +5,8 @@
  * (MNIST's 28×28) at a whole multiple so the short side reaches 256 px and pixels stay square.
  */
 export function displayScale(width: number, height: number): number {
-  const long = Math.max(width, height), short = Math.min(width, height);
+  const long = Math.max(width, height),
+    short = Math.min(width, height);
   if (long > 1600) return 1600 / long;
   if (short < 256) return Math.max(1, Math.min(Math.ceil(256 / short), Math.floor(1600 / long)));
   return 1;

@@ -46,7 +46,17 @@ export class ClassPicker {
     this.listbox = h('ul', { class: 'listbox', attrs: { id: listId, role: 'listbox', 'aria-label': 'Matching classes', hidden: true } });
     this.input = h('input', {
       class: 'combo-input',
-      attrs: { type: 'text', role: 'combobox', 'aria-autocomplete': 'list', 'aria-expanded': 'false', 'aria-controls': listId, placeholder: 'Class index or name, e.g. 129 or spoonbill', autocomplete: 'off', spellcheck: 'false', 'aria-label': 'Find a class' },
+      attrs: {
+        type: 'text',
+        role: 'combobox',
+        'aria-autocomplete': 'list',
+        'aria-expanded': 'false',
+        'aria-controls': listId,
+        placeholder: 'Class index or name, e.g. 129 or spoonbill',
+        autocomplete: 'off',
+        spellcheck: 'false',
+        'aria-label': 'Find a class',
+      },
       on: {
         input: () => this.search(),
         keydown: (ev) => this.key(ev),
@@ -69,7 +79,8 @@ export class ClassPicker {
 
   update(data: HostData | undefined): void {
     this.data = data;
-    if (data) this.info.textContent = `${data.classCount} classes${data.labels ? '' : ' (no labels: type an index)'}. Compare shows a class beside the explained one, e.g. the class you expected; Why not? shows why the explained class rather than that one.`;
+    if (data)
+      this.info.textContent = `${data.classCount} classes${data.labels ? '' : ' (no labels: type an index)'}. Compare shows a class beside the explained one, e.g. the class you expected; Why not? shows why the explained class rather than that one.`;
     this.refreshButtons();
   }
 
@@ -147,14 +158,16 @@ export class ClassPicker {
   }
 
   private refreshButtons(): void {
-    const d = this.data, k = this.chosen;
+    const d = this.data,
+      k = this.chosen;
     const ok = k !== undefined && !!d;
     const other = ok && k !== d.main.result.target.index;
     this.explainBtn.disabled = !ok;
     this.compareBtn.disabled = !other;
     this.whyBtn.disabled = !other;
     if (other) {
-      const a = splitLabel(d.main.result.target.label).name, b = splitLabel(labelOf(d, k)).name;
+      const a = splitLabel(d.main.result.target.label).name,
+        b = splitLabel(labelOf(d, k)).name;
       this.whyBtn.title = `Why ${a}, not ${b}? ${a} explained against ${b}, between the two classes' own maps (no new forward pass)`;
       this.whyBtn.setAttribute('aria-label', `Why ${a} rather than ${b}?`);
     } else {

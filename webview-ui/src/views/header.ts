@@ -18,12 +18,19 @@ export class Header {
       ['json', 'JSON', 'Save the explanation as JSON (the versioned result contract)'],
       ['html', 'HTML report', 'Save a self-contained HTML report'],
     ];
-    this.exports = kinds.map(([kind, label, tip]) => button(label, () => actions.exportAs(kind), { class: 'secondary', title: tip, attrs: { 'data-export': kind, disabled: true } }));
+    this.exports = kinds.map(([kind, label, tip]) =>
+      button(label, () => actions.exportAs(kind), { class: 'secondary', title: tip, attrs: { 'data-export': kind, disabled: true } }),
+    );
     this.el = h(
       'header',
       { class: 'top' },
       h('div', { class: 'heading' }, h('div', { class: 'eyebrow', text: 'CNN Fixations' }), this.title, this.subtitle),
-      h('div', { class: 'actions' }, this.busyLabel, h('div', { class: 'export', attrs: { role: 'group', 'aria-label': 'Export' } }, h('span', { class: 'muted', text: 'Export' }), ...this.exports)),
+      h(
+        'div',
+        { class: 'actions' },
+        this.busyLabel,
+        h('div', { class: 'export', attrs: { role: 'group', 'aria-label': 'Export' } }, h('span', { class: 'muted', text: 'Export' }), ...this.exports),
+      ),
     );
   }
 
@@ -33,7 +40,11 @@ export class Header {
     const t = data.main.result.target;
     const p = data.main.result.predictions.find((q) => q.index === t.index);
     const { name, rest } = splitLabel(t.label);
-    fill(this.title, h('span', { class: 'title-name', text: name, title: rest ? `${name}, ${rest}` : undefined }), h('span', { class: 'title-index', text: `class ${t.index}` }));
+    fill(
+      this.title,
+      h('span', { class: 'title-name', text: name, title: rest ? `${name}, ${rest}` : undefined }),
+      h('span', { class: 'title-index', text: `class ${t.index}` }),
+    );
     const img = data.image;
     const cmp = data.compare?.result.target;
     const why = data.contrast ? cmp : undefined;

@@ -50,7 +50,14 @@ export class LayerDetailView {
     const head = h(
       'div',
       { class: 'detail-head' },
-      h('h3', {}, h('span', { class: 'muted', text: `Layer ${d.layerIndex} · ` }), h('span', { class: 'op-tag', text: d.op }), ' ', h('span', { class: 'detail-node', text: d.node || '(unnamed node)' })),
+      h(
+        'h3',
+        {},
+        h('span', { class: 'muted', text: `Layer ${d.layerIndex} · ` }),
+        h('span', { class: 'op-tag', text: d.op }),
+        ' ',
+        h('span', { class: 'detail-node', text: d.node || '(unnamed node)' }),
+      ),
       h(
         'dl',
         { class: 'kv inline' },
@@ -64,39 +71,85 @@ export class LayerDetailView {
       ),
       layer?.notes?.length ? h('p', { class: 'warn', text: `Fall-back: ${layer.notes.join('; ')}` }) : null,
     );
-    const maps = spatial ? this.maps(d) : h('p', { class: 'placeholder', text: `A vector of ${count(d.shape.reduce((a, b) => a * b, 1))} values: no spatial grid to draw. The units holding fixations are listed below.` });
+    const maps = spatial
+      ? this.maps(d)
+      : h('p', {
+          class: 'placeholder',
+          text: `A vector of ${count(d.shape.reduce((a, b) => a * b, 1))} values: no spatial grid to draw. The units holding fixations are listed below.`,
+        });
     fill(this.el, head, maps, this.channels(d, spatial));
   }
 
   private maps(d: LayerDetail): HTMLElement {
     const byMass = !!d.cellMass;
-    const cells = h('canvas', { class: 'grid-map', attrs: { 'data-map': 'cells', role: 'img', 'aria-label': `${byMass ? 'Mass' : 'Fixations'} per cell of the ${d.gridHeight}×${d.gridWidth} grid` } });
+    const cells = h('canvas', {
+      class: 'grid-map',
+      attrs: { 'data-map': 'cells', role: 'img', 'aria-label': `${byMass ? 'Mass' : 'Fixations'} per cell of the ${d.gridHeight}×${d.gridWidth} grid` },
+    });
     const max = drawCells(cells, d);
     const most = byMass ? `max ${percent(max)} of the mass per cell` : `max ${max} per cell`;
     const cellInfo = h('span', { class: 'muted', text: most });
     cells.addEventListener('mousemove', (ev) => {
       const r = cells.getBoundingClientRect();
-      const x = Math.floor(((ev.clientX - r.left) / r.width) * d.gridWidth), y = Math.floor(((ev.clientY - r.top) / r.height) * d.gridHeight);
+      const x = Math.floor(((ev.clientX - r.left) / r.width) * d.gridWidth),
+        y = Math.floor(((ev.clientY - r.top) / r.height) * d.gridHeight);
       if (x < 0 || y < 0 || x >= d.gridWidth || y >= d.gridHeight) return;
       const p = y * d.gridWidth + x;
       cellInfo.textContent = `cell (${y}, ${x}): ${d.cellCounts[p]} fixations${d.cellMass ? `, ${percent(d.cellMass[p])} of the mass` : ''}`;
     });
     cells.addEventListener('mouseleave', () => (cellInfo.textContent = most));
     const title = `${byMass ? 'Mass' : 'Fixations'} on the ${d.gridHeight}×${d.gridWidth} grid`;
-    const figCells = h('figure', { class: 'map' }, h('div', { class: 'map-frame' }, cells), h('figcaption', {}, h('strong', { text: title }), h('span', { class: 'scale' }, colorbar(inferno, 64, 6), cellInfo)));
+    const figCells = h(
+      'figure',
+      { class: 'map' },
+      h('div', { class: 'map-frame' }, cells),
+      h('figcaption', {}, h('strong', { text: title }), h('span', { class: 'scale' }, colorbar(inferno, 64, 6), cellInfo)),
+    );
 
-    const projected = h('canvas', { class: 'projected', attrs: { 'data-map': 'projected', role: 'img', 'aria-label': 'Receptive-field centres of the fixated cells on the image' } });
+    const projected = h('canvas', {
+      class: 'projected',
+      attrs: { 'data-map': 'projected', role: 'img', 'aria-label': 'Receptive-field centres of the fixated cells on the image' },
+    });
     if (this.photo) drawProjected(projected, this.photo, d);
-    const figProjected = h('figure', { class: 'map' }, h('div', { class: 'map-frame' }, projected), h('figcaption', {}, h('strong', { text: 'Projected onto the image' }), h('span', { class: 'muted', text: `${d.projected.length} receptive-field centres, disc area ∝ ${byMass ? 'mass' : 'fixations'}` })));
+    const figProjected = h(
+      'figure',
+      { class: 'map' },
+      h('div', { class: 'map-frame' }, projected),
+      h(
+        'figcaption',
+        {},
+        h('strong', { text: 'Projected onto the image' }),
+        h('span', { class: 'muted', text: `${d.projected.length} receptive-field centres, disc area ∝ ${byMass ? 'mass' : 'fixations'}` }),
+      ),
+    );
 
     let figAct: HTMLElement;
     if (d.activation) {
       const act = h('canvas', { class: 'grid-map', attrs: { 'data-map': 'activation', role: 'img', 'aria-label': `Activation map of channel ${d.channel}` } });
       const { min, max: hi, lut } = drawActivation(act, d, d.activation);
       const range = lut === diverging ? `${fmt(min)} … ${fmt(hi)}, white = 0` : `0 … ${fmt(hi)}`;
-      figAct = h('figure', { class: 'map' }, h('div', { class: 'map-frame' }, act), h('figcaption', {}, h('strong', { text: `Activation of channel ${d.channel}` }), h('span', { class: 'scale' }, colorbar(lut, 64, 6), h('span', { class: 'muted', text: range }))));
+      figAct = h(
+        'figure',
+        { class: 'map' },
+        h('div', { class: 'map-frame' }, act),
+        h(
+          'figcaption',
+          {},
+          h('strong', { text: `Activation of channel ${d.channel}` }),
+          h('span', { class: 'scale' }, colorbar(lut, 64, 6), h('span', { class: 'muted', text: range })),
+        ),
+      );
     } else {
-      figAct = h('figure', { class: 'map' }, h('div', { class: 'map-frame empty', attrs: { 'data-map': 'activation-note' } }, h('p', { text: d.activationNote ?? 'No activation map for this layer.' })), h('figcaption', {}, h('strong', { text: d.channel !== undefined ? `Activation of channel ${d.channel}` : 'Activation' })));
+      figAct = h(
+        'figure',
+        { class: 'map' },
+        h(
+          'div',
+          { class: 'map-frame empty', attrs: { 'data-map': 'activation-note' } },
+          h('p', { text: d.activationNote ?? 'No activation map for this layer.' }),
+        ),
+        h('figcaption', {}, h('strong', { text: d.channel !== undefined ? `Activation of channel ${d.channel}` : 'Activation' })),
+      );
     }
     return h('div', { class: 'maps' }, figCells, figProjected, figAct);
   }
@@ -123,7 +176,11 @@ export class LayerDetailView {
           });
           const bar = h('span', { class: 'fill' });
           bar.style.width = `${(100 * size(t)) / top}%`;
-          b.append(h('span', { class: 'chip-c', text: `ch ${c}` }), h('span', { class: 'chip-n', text: byMass ? percent(m ?? 0) : count(n) }), h('span', { class: 'bar', attrs: { 'aria-hidden': 'true' } }, bar));
+          b.append(
+            h('span', { class: 'chip-c', text: `ch ${c}` }),
+            h('span', { class: 'chip-n', text: byMass ? percent(m ?? 0) : count(n) }),
+            h('span', { class: 'bar', attrs: { 'aria-hidden': 'true' } }, bar),
+          );
           return b;
         }),
       ),

@@ -47,7 +47,18 @@ export class LayerList {
       'div',
       { class: 'layer-list' },
       h('div', { class: 'list-head' }, this.filter, this.summary),
-      h('div', { class: 'chart-wrap' }, this.chart, h('div', { class: 'chart-axis muted' }, h('span', { text: '← output' }), h('span', { text: 'fixations per layer (log scale)' }), h('span', { text: 'input →' }))),
+      h(
+        'div',
+        { class: 'chart-wrap' },
+        this.chart,
+        h(
+          'div',
+          { class: 'chart-axis muted' },
+          h('span', { text: '← output' }),
+          h('span', { text: 'fixations per layer (log scale)' }),
+          h('span', { text: 'input →' }),
+        ),
+      ),
       this.tableWrap,
     );
   }
@@ -77,7 +88,9 @@ export class LayerList {
     this.rows = this.layers.map((l, i) => {
       const bar = h('span', { class: 'fill' });
       bar.style.width = `${(100 * Math.log1p(l.count)) / Math.log1p(max)}%`;
-      const notes = l.notes?.length ? h('span', { class: 'note-mark', text: '⚠', title: l.notes.join('\n'), attrs: { 'aria-label': `fall-back: ${l.notes.join('; ')}` } }) : null;
+      const notes = l.notes?.length
+        ? h('span', { class: 'note-mark', text: '⚠', title: l.notes.join('\n'), attrs: { 'aria-label': `fall-back: ${l.notes.join('; ')}` } })
+        : null;
       return h(
         'tr',
         { attrs: { tabindex: -1, 'data-index': i, 'aria-selected': 'false' }, on: { click: () => this.actions.selectLayer(i) } },
@@ -85,7 +98,12 @@ export class LayerList {
         h('td', { class: 'op' }, h('span', { class: 'op-tag', text: l.op }), notes),
         h('td', { class: 'node', text: l.node || '(unnamed)', title: `node ${l.node}\ntensor ${l.tensor}` }),
         h('td', { class: 'shape', text: shape(l.shape) }),
-        h('td', { class: 'count' }, h('span', { class: 'count-num', text: count(l.count) }), h('span', { class: 'bar', attrs: { 'aria-hidden': 'true' } }, bar)),
+        h(
+          'td',
+          { class: 'count' },
+          h('span', { class: 'count-num', text: count(l.count) }),
+          h('span', { class: 'bar', attrs: { 'aria-hidden': 'true' } }, bar),
+        ),
       );
     });
     this.haystack = this.layers.map((l) => `${l.op} ${l.node} ${l.tensor}`.toLowerCase());
@@ -124,7 +142,8 @@ export class LayerList {
   private reveal(row: HTMLElement): void {
     const wrap = this.tableWrap;
     const head = wrap.querySelector('thead')?.getBoundingClientRect().height ?? 0;
-    const top = row.offsetTop, bottom = top + row.offsetHeight;
+    const top = row.offsetTop,
+      bottom = top + row.offsetHeight;
     if (top - head < wrap.scrollTop) wrap.scrollTop = top - head;
     else if (bottom > wrap.scrollTop + wrap.clientHeight) wrap.scrollTop = bottom - wrap.clientHeight;
   }
@@ -155,7 +174,8 @@ export class LayerList {
   private drawChart(): void {
     const n = this.layers.length;
     const c = this.chart;
-    const cssW = c.clientWidth, cssH = c.clientHeight;
+    const cssW = c.clientWidth,
+      cssH = c.clientHeight;
     if (!cssW || !cssH) return; // hidden (another tab): the resize observer draws it when shown
     const dpr = window.devicePixelRatio || 1;
     c.width = Math.round(cssW * dpr);
@@ -164,7 +184,8 @@ export class LayerList {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, cssW, cssH);
     if (!n) return;
-    const bw = cssW / n, gap = bw > 4 ? 1 : 0;
+    const bw = cssW / n,
+      gap = bw > 4 ? 1 : 0;
     const max = Math.log1p(Math.max(1, ...this.layers.map((l) => l.count)));
     if (this.selected !== undefined && this.selected < n) {
       ctx.fillStyle = 'rgba(0, 229, 255, 0.22)';

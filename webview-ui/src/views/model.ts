@@ -19,7 +19,11 @@ export class ModelView {
           'table',
           { class: 'plain' },
           h('thead', {}, h('tr', {}, h('th', { text: 'name' }), h('th', { text: 'shape' }), h('th', { text: 'type' }))),
-          h('tbody', {}, ...rows.map((r) => h('tr', {}, h('td', {}, h('code', { text: r.name })), h('td', { text: shape(r.dims) }), h('td', { text: r.type })))),
+          h(
+            'tbody',
+            {},
+            ...rows.map((r) => h('tr', {}, h('td', {}, h('code', { text: r.name })), h('td', { text: shape(r.dims) }), h('td', { text: r.type }))),
+          ),
         ),
       );
     const top = m.opCounts[0]?.[1] ?? 1;
@@ -29,7 +33,13 @@ export class ModelView {
       ...m.opCounts.map(([op, n]) => {
         const bar = h('span', { class: 'fill' });
         bar.style.width = `${(100 * n) / top}%`;
-        return h('li', {}, h('span', { class: 'op-tag', text: op }), h('span', { class: 'bar', attrs: { 'aria-hidden': 'true' } }, bar), h('span', { class: 'num', text: count(n) }));
+        return h(
+          'li',
+          {},
+          h('span', { class: 'op-tag', text: op }),
+          h('span', { class: 'bar', attrs: { 'aria-hidden': 'true' } }, bar),
+          h('span', { class: 'num', text: count(n) }),
+        );
       }),
     );
     fill(

@@ -76,7 +76,8 @@ export class SettingsView {
   update(r: ExplanationJson | undefined, state: PanelState | undefined): void {
     if (!r) return;
     // What the result says it was made with, else what the host says it holds (the mode).
-    const current = (key: FormKey): unknown => (r.settings as Readonly<Record<string, unknown>>)[key] ?? (state as Readonly<Record<string, unknown>> | undefined)?.[key];
+    const current = (key: FormKey): unknown =>
+      (r.settings as Readonly<Record<string, unknown>>)[key] ?? (state as Readonly<Record<string, unknown>> | undefined)?.[key];
     const values = formKeys.map((k) => [k, current(k)] as const);
     const key = JSON.stringify(values);
     if (key !== this.shown) {
@@ -101,7 +102,8 @@ export class SettingsView {
   }
 
   private factsFor(r: ExplanationJson, state: PanelState | undefined): HTMLElement[] {
-    const s = r.settings, t = r.timings;
+    const s = r.settings,
+      t = r.timings;
     const kv = (pairs: [string, string][]) => h('dl', { class: 'kv' }, ...pairs.flatMap(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })]));
     const mode = state?.mode ? ` · mode ${state.mode}` : '';
     return [

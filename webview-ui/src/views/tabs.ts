@@ -12,7 +12,11 @@ export class Tabs<Id extends string> {
   ) {
     const panels = h('div', { class: 'tabpanels' });
     for (const [id, label, content] of entries) {
-      const tab = h('button', { class: 'tab', text: label, attrs: { type: 'button', role: 'tab', id: `tab-${id}`, 'aria-controls': `panel-${id}`, 'data-tab': id } });
+      const tab = h('button', {
+        class: 'tab',
+        text: label,
+        attrs: { type: 'button', role: 'tab', id: `tab-${id}`, 'aria-controls': `panel-${id}`, 'data-tab': id },
+      });
       tab.addEventListener('click', () => this.onSelect(id));
       tab.addEventListener('keydown', (ev) => this.key(ev, id));
       const panel = h('div', { class: 'tabpanel', attrs: { role: 'tabpanel', id: `panel-${id}`, 'aria-labelledby': `tab-${id}` } }, content);

@@ -25,7 +25,8 @@ interface Figure {
 /** The order of the figures: the explained class first, the contrast between it and the compared class. */
 const order: readonly Side[] = ['main', 'contrast', 'compare'];
 
-const overlapTip = "The maps' weighted overlap: the histogram intersection of the two heat maps, each scaled to sum 1 (1: the same map, 0: no place in common).";
+const overlapTip =
+  "The maps' weighted overlap: the histogram intersection of the two heat maps, each scaled to sum 1 (1: the same map, 0: no place in common).";
 
 const name = (x: PanelExplanation) => splitLabel(x.result.target.label).name;
 
@@ -47,7 +48,10 @@ export class Viewer {
     const toggle = (key: 'heat' | 'points' | 'box', label: string, swatch: string) => {
       const id = uid(`toggle-${key}`);
       const input = h('input', { attrs: { type: 'checkbox', id, 'data-toggle': key }, on: { change: () => actions.setOverlay({ [key]: input.checked }) } });
-      return [input, h('label', { class: 'toggle', attrs: { for: id } }, input, h('span', { class: `swatch ${swatch}`, attrs: { 'aria-hidden': 'true' } }), label)] as const;
+      return [
+        input,
+        h('label', { class: 'toggle', attrs: { for: id } }, input, h('span', { class: `swatch ${swatch}`, attrs: { 'aria-hidden': 'true' } }), label),
+      ] as const;
     };
     const [heat, heatLabel] = toggle('heat', 'Heat map', 'swatch-heat');
     const [points, pointsLabel] = toggle('points', 'Points', 'swatch-points');
@@ -58,7 +62,13 @@ export class Viewer {
       attrs: { type: 'range', id: opacityId, min: 0, max: 100, step: 1, 'aria-label': 'Heat map opacity' },
       on: { input: () => actions.setOverlay({ opacity: Number(this.opacity.value) / 100 }) },
     });
-    const heatScale = h('span', { class: 'legend', attrs: { 'aria-hidden': 'true' } }, h('span', { class: 'muted', text: 'cold' }), colorbar(inferno, 96, 8), h('span', { class: 'muted', text: 'hot' }));
+    const heatScale = h(
+      'span',
+      { class: 'legend', attrs: { 'aria-hidden': 'true' } },
+      h('span', { class: 'muted', text: 'cold' }),
+      colorbar(inferno, 96, 8),
+      h('span', { class: 'muted', text: 'hot' }),
+    );
     this.modeSwitch = new ModeSwitch(actions);
     this.figures = { main: this.figure('main'), contrast: this.figure('contrast'), compare: this.figure('compare') };
     this.el = h(
@@ -68,7 +78,14 @@ export class Viewer {
         'div',
         { class: 'toolbar' },
         this.modeSwitch.el,
-        h('div', { class: 'overlay-controls', attrs: { role: 'group', 'aria-label': 'Overlay' } }, heatLabel, pointsLabel, boxLabel, h('label', { class: 'opacity', attrs: { for: opacityId } }, 'Opacity', this.opacity, this.opacityValue)),
+        h(
+          'div',
+          { class: 'overlay-controls', attrs: { role: 'group', 'aria-label': 'Overlay' } },
+          heatLabel,
+          pointsLabel,
+          boxLabel,
+          h('label', { class: 'opacity', attrs: { for: opacityId } }, 'Opacity', this.opacity, this.opacityValue),
+        ),
         heatScale,
       ),
       this.grid,
@@ -159,7 +176,11 @@ export class Viewer {
   /** The compared figure's ×: stops comparing, or leaves "why not" (whose compared class it is). */
   private close(d: HostData): HTMLButtonElement {
     return d.contrast
-      ? button('×', () => this.actions.whyNot(undefined), { class: 'icon', title: 'Leave "why not" (the explained class alone again)', attrs: { 'aria-label': 'Leave why not' } })
+      ? button('×', () => this.actions.whyNot(undefined), {
+          class: 'icon',
+          title: 'Leave "why not" (the explained class alone again)',
+          attrs: { 'aria-label': 'Leave why not' },
+        })
       : button('×', () => this.actions.compare(undefined), { class: 'icon', title: 'Stop comparing', attrs: { 'aria-label': 'Stop comparing' } });
   }
 
@@ -175,7 +196,11 @@ export class Viewer {
     return [
       h('span', { class: 'shared', text: ` · ${count(sharedFixations(d.main.result.inputFixations, x.result.inputFixations))} shared with ${name(d.main)}` }),
       figures.length
-        ? h('span', { class: 'overlap', title: overlapTip, text: ` · map overlap ${figures.map(({ y, overlap }) => `${overlap!.toFixed(2)} with ${name(y)}`).join(', ')}` })
+        ? h('span', {
+            class: 'overlap',
+            title: overlapTip,
+            text: ` · map overlap ${figures.map(({ y, overlap }) => `${overlap!.toFixed(2)} with ${name(y)}`).join(', ')}`,
+          })
         : null,
     ].filter((e): e is HTMLElement => e !== null);
   }
@@ -190,10 +215,21 @@ export class Viewer {
       ? h(
           'span',
           { class: 'points-key' },
-          h('span', { class: 'key-discs', attrs: { 'aria-hidden': 'true' } }, h('span', { class: 'key-disc small' }), h('span', { class: 'key-disc medium' }), h('span', { class: 'key-disc large' })),
+          h(
+            'span',
+            { class: 'key-discs', attrs: { 'aria-hidden': 'true' } },
+            h('span', { class: 'key-disc small' }),
+            h('span', { class: 'key-disc medium' }),
+            h('span', { class: 'key-disc large' }),
+          ),
           "Point size and opacity: the fixation's share of the mass.",
         )
-      : h('span', { class: 'points-key' }, h('span', { class: 'key-discs', attrs: { 'aria-hidden': 'true' } }, h('span', { class: 'key-disc large' })), 'Paper mode: every point counts 1.');
+      : h(
+          'span',
+          { class: 'points-key' },
+          h('span', { class: 'key-discs', attrs: { 'aria-hidden': 'true' } }, h('span', { class: 'key-disc large' })),
+          'Paper mode: every point counts 1.',
+        );
     fill(this.legend, ...sentences.map((t) => h('p', { class: 'legend-line', text: t })), key);
   }
 
@@ -223,7 +259,8 @@ export class Viewer {
     const dy = Math.floor(((ev.clientY - rect.top) / rect.height) * photo.displayHeight);
     if (dx < 0 || dy < 0 || dx >= photo.displayWidth || dy >= photo.displayHeight) return;
     const v = heatValues(x, photo)[dy * photo.displayWidth + dx];
-    const versus = x.result.settings.versus !== null ? ` rather than ${splitLabel(x.result.settings.versusLabel ?? `class ${x.result.settings.versus}`).name}` : '';
+    const versus =
+      x.result.settings.versus !== null ? ` rather than ${splitLabel(x.result.settings.versusLabel ?? `class ${x.result.settings.versus}`).name}` : '';
     this.readout.textContent = `x ${Math.floor(dx / photo.scale)}, y ${Math.floor(dy / photo.scale)} · heat ${v.toFixed(2)} (${name(x)}${versus})`;
   }
 }
