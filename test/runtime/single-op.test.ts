@@ -3,32 +3,13 @@
 // layout op must hold exactly the input value at the index our rule sends its fixation to.
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import { SessionCache, openModel, runForward } from '../../src/runtime/session';
+import { SessionCache } from '../../src/runtime/session';
 import { window2D } from '../../src/unravel/rules/spatial';
 import { OnnxNode } from '../../src/onnx/graph';
 import { numel } from '../../src/unravel/tensor';
 import { buildModel, randomTensor, rng, type ModelSpec, type NodeSpec } from '../helpers/onnx-build';
 import { tmpFile } from '../helpers/tmp';
-
-let counter = 0;
-async function run(spec: ModelSpec, input: Float32Array) {
-  const file = tmpFile(`single-${counter++}.onnx`, buildModel(spec));
-  const open = await openModel(file);
-  const inp = spec.inputs[0];
-  const forward = await runForward(open, { name: inp.name, dims: inp.dims as number[], data: input });
-  return { open, forward, shapes: open.unraveler.shapesFor(forward) };
-}
-
-/** Distinct values, so that "same value" means "same element". */
-function distinct(n: number, seed: number): Float32Array {
-  const r = rng(seed);
-  const v = Float32Array.from({ length: n }, (_, i) => i + 1);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(r() * (i + 1));
-    [v[i], v[j]] = [v[j], v[i]];
-  }
-  return v;
-}
+import { distinct, runSpec } from '../helpers/single-op';
 
 const single = (node: NodeSpec, dims: number[], extra: Partial<ModelSpec> = {}): ModelSpec => ({
   nodes: [node],
@@ -135,7 +116,7 @@ describe('single-op models in onnxruntime: index remapping', () => {
     it(`${name}: inferred shape = onnxruntime's; each output element holds the value at its fixation's parent`, async () => {
       const dims = spec.inputs[0].dims as number[];
       const x = distinct(numel(dims), dims.length * 7 + name.length);
-      const { open, forward, shapes } = await run(spec, x);
+      const { open, forward, shapes } = await runSpec(spec, x);
       for (const o of spec.outputs) {
         const got = forward.outputs.get(o.name)!;
         assert.deepEqual([...shapes.get(o.name)!], [...got.dims], 'shape');
@@ -167,7 +148,7 @@ describe('single-op models in onnxruntime: Conv geometry', () => {
       const x = randomTensor(numel(xd), r);
       const w = randomTensor(numel(wd), r);
       const spec = single({ op: 'Conv', inputs: ['x', 'w'], outputs: ['y'], attrs }, xd, { initializers: [{ name: 'w', dims: wd, values: w }] });
-      const { forward, shapes } = await run(spec, x);
+      const { forward, shapes } = await runSpec(spec, x);
       const y = forward.outputs.get('y')!;
       assert.deepEqual([...shapes.get('y')!], [...y.dims], 'shape');
       const node = new OnnxNode(0, 'c', 'Conv', '', ['x', 'w'], ['y'], new Map(Object.entries(attrs)));
@@ -201,7 +182,7 @@ describe('single-op models in onnxruntime: Conv geometry', () => {
     const spec = single({ op: 'Gemm', inputs: ['x', 'b'], outputs: ['y'], attrs: { transA: 1, transB: 1, alpha: -0.5 } }, [6, 1], {
       initializers: [{ name: 'b', dims: [2, 6], values: b }],
     });
-    const { forward, shapes } = await run(spec, a);
+    const { forward, shapes } = await runSpec(spec, a);
     const y = forward.outputs.get('y')!;
     assert.deepEqual([...shapes.get('y')!], [...y.dims]);
     for (let j = 0; j < 2; j++) {

@@ -2,32 +2,12 @@
 // onnxruntime: index remaps send every output element to the input element holding its value, element-wise ops
 // to the same element, ConvTranspose's taps reproduce onnxruntime's output and its parents a brute-force search.
 import { strict as assert } from 'node:assert';
-import { openModel, runForward } from '../../src/runtime/session';
 import { OnnxNode } from '../../src/onnx/graph';
 import { tapsAt, transposedGeometry } from '../../src/unravel/rules/conv-transpose';
 import { numel } from '../../src/unravel/tensor';
 import { defaultUnravelOptions, type ConvMode } from '../../src/unravel/types';
-import { buildModel, randomTensor, rng, type ModelSpec, type NodeSpec } from '../helpers/onnx-build';
-import { tmpFile } from '../helpers/tmp';
-
-let counter = 0;
-async function run(spec: ModelSpec, x: Float32Array) {
-  const open = await openModel(tmpFile(`cnn-ops-${counter++}.onnx`, buildModel(spec)));
-  const dims = spec.inputs[0].dims as number[];
-  const forward = await runForward(open, { name: 'x', dims, data: x });
-  return { open, forward, shapes: open.unraveler.shapesFor(forward) };
-}
-
-/** Distinct values 1..n in a seeded order, so that "same value" means "same element". */
-function distinct(n: number, seed: number): Float32Array {
-  const r = rng(seed);
-  const v = Float32Array.from({ length: n }, (_, i) => i + 1);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(r() * (i + 1));
-    [v[i], v[j]] = [v[j], v[i]];
-  }
-  return v;
-}
+import { randomTensor, rng, type ModelSpec, type NodeSpec } from '../helpers/onnx-build';
+import { distinct, runSpec } from '../helpers/single-op';
 
 const model = (nodes: NodeSpec[], dims: number[], extra: Partial<ModelSpec> = {}): ModelSpec => ({
   nodes,
@@ -83,7 +63,7 @@ describe('index remapping of Gather, DepthToSpace, SpaceToDepth, Max and Min in 
     it(`${name}: inferred shape = onnxruntime's; each output element holds the value at its one parent`, async () => {
       const dims = spec.inputs[0].dims as number[];
       const x = distinct(numel(dims), name.length);
-      const { open, forward, shapes } = await run(spec, x);
+      const { open, forward, shapes } = await runSpec(spec, x);
       const y = forward.outputs.get('y')!;
       assert.deepEqual([...shapes.get('y')!], [...y.dims], 'shape');
       for (let f = 0; f < y.data.length; f++) {
@@ -107,7 +87,7 @@ describe('index remapping of Gather, DepthToSpace, SpaceToDepth, Max and Min in 
       { initializers: [i64('one', [1], [1]), i64('zeros', [7], [0, 0, 0, 0, 0, 0, 0])] },
     );
     const x = distinct(12, 4);
-    const { open, forward } = await run(spec, x);
+    const { open, forward } = await runSpec(spec, x);
     const y = forward.outputs.get('y')!;
     assert.ok(y.dims[3] > 2, 'the input pads its last axis');
     for (let f = 0; f < y.data.length; f++) {
@@ -126,7 +106,7 @@ describe('index remapping of Gather, DepthToSpace, SpaceToDepth, Max and Min in 
       inputs: [{ name: 'x', dims: [1, 3, 2] }],
       outputs: [{ name: 'y', dims: ['?'] }],
     };
-    const { open, forward } = await run(spec, distinct(6, 1));
+    const { open, forward } = await runSpec(spec, distinct(6, 1));
     assert.throws(() => open.unraveler.unravel(forward, 'y', 0, 'x'), /Gather node 'pick'.*computed at run time/s);
   });
 });
@@ -209,7 +189,7 @@ describe('element-wise ops of newer CNNs pass each fixation to the same element'
   ];
   for (const [name, spec] of cases) {
     it(name, async () => {
-      const { open, forward, shapes } = await run(spec, x);
+      const { open, forward, shapes } = await runSpec(spec, x);
       const y = forward.outputs.get('y')!;
       assert.deepEqual([...shapes.get('y')!], [...y.dims], 'shape');
       for (let f = 0; f < y.data.length; f++) {
@@ -246,7 +226,7 @@ describe('ConvTranspose in onnxruntime', () => {
       const x = randomTensor(numel(xd), r);
       const w = randomTensor(numel(wd), r);
       const spec = model([{ op: 'ConvTranspose', inputs: ['x', 'w'], outputs: ['y'], attrs }], xd, { initializers: [f32('w', wd, w)] });
-      const { open, forward, shapes } = await run(spec, x);
+      const { open, forward, shapes } = await runSpec(spec, x);
       const y = forward.outputs.get('y')!;
       assert.deepEqual([...shapes.get('y')!], [...y.dims], 'shape');
       const geo = transposedGeometry(new OnnxNode(0, 't', 'ConvTranspose', '', ['x', 'w'], ['y'], new Map(Object.entries(attrs))), xd, wd);
@@ -329,7 +309,7 @@ describe('ConvTranspose in onnxruntime', () => {
       const spec = model([{ op: 'ConvTranspose', inputs: ['x', 'w'], outputs: ['y'], attrs: { strides: [...strides] } }], [...xd], {
         initializers: [f32('w', [...wd], w)],
       });
-      const { open, forward, shapes } = await run(spec, x);
+      const { open, forward, shapes } = await runSpec(spec, x);
       const y = forward.outputs.get('y')!;
       assert.deepEqual([...shapes.get('y')!], [...y.dims], `${xd.length - 2}-D shape`);
       for (let f = 0; f < y.data.length; f++) {

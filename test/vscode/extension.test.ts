@@ -13,21 +13,11 @@ import type { CnnFixationsApi } from '../../src/extension';
 import { resizeOnPathModel } from '../helpers/onnx-build';
 import type { ExplainSummary } from '../../src/panels/controller';
 import type { ErrorMessage, ShowClassMessage, ShowLayerMessage, ShowResultMessage, SideExplanation, ToWebview } from '../../src/shared/protocol';
+import { until } from './until';
 
 const EXT_ID = 'cnn-fixations.cnn-fixations';
 const folder = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
 const file = (...p: string[]) => vscode.Uri.file(path.join(folder(), ...p));
-
-/** Waits for a condition the extension reaches asynchronously (a webview loading, a watcher firing). */
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 45000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function only<T extends ToWebview['type']>(sent: ToWebview[], type: T): Extract<ToWebview, { type: T }> {
   const hits = sent.filter((m) => m.type === type);

@@ -10,20 +10,11 @@ import * as vscode from 'vscode';
 import type { CnnFixationsApi } from '../../src/extension';
 import type { SweepCommandResult } from '../../src/panels/sweep-command';
 import type { SweepSummary } from '../../src/sweep/summary';
+import { until } from './until';
 
 const EXT_ID = 'cnn-fixations.cnn-fixations';
 const COMMAND = 'cnnFixations.findMisclassifications';
 const folder = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
-
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 60000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Every file under `dir`, relative. */
 const listing = (dir: string): string[] => (fs.readdirSync(dir, { recursive: true }) as string[]).sort();

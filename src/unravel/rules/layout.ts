@@ -7,6 +7,7 @@ import { axisOf, numel, stridesOf, type Shape } from '../tensor';
 import { merge, oneParentEach, parentsOf } from '../fixations';
 import type { Fixations, Rule, ShapeContext } from '../types';
 import { UnsupportedError } from '../types';
+import { sliceGeometry, type SliceAxis } from '../kernels/layout';
 
 function constInts(name: string, ctx: ShapeContext): number[] | undefined {
   if (!name) return undefined;
@@ -180,12 +181,6 @@ export const splitRule: Rule = {
 
 // ---- Slice and Pad: per-axis offsets ------------------------------------------------------------
 
-interface SliceAxis {
-  start: number;
-  step: number;
-  size: number;
-}
-
 /**
  * `runtime` supplies the values of non-constant starts / ends / axes / steps from the forward pass: torch
  * exports `chunk` (ShuffleNetV2) as Shape → Gather → Div → Slice, so the bounds are only known at run time.
@@ -198,27 +193,7 @@ function sliceAxes(node: OnnxNode, x: Shape, ctx: ShapeContext, runtime?: (name:
   const givenAxes = arg('axes', 3);
   const givenSteps = constInts(node.input(4), ctx) ?? (node.input(4) && runtime ? runtime(node.input(4)) : undefined);
   if ((!givenAxes && node.input(3)) || (!givenSteps && node.input(4))) return undefined;
-  const axes = givenAxes ?? starts.map((_, i) => i);
-  const steps = givenSteps ?? starts.map(() => 1);
-  const result: SliceAxis[] = x.map((d) => ({ start: 0, step: 1, size: d }));
-  axes.forEach((ax, i) => {
-    const a = axisOf(ax, x.length);
-    const d = x[a];
-    const step = steps[i];
-    const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
-    let s = starts[i] < 0 ? starts[i] + d : starts[i];
-    let e = ends[i] < 0 ? ends[i] + d : ends[i];
-    if (step > 0) {
-      s = clamp(s, 0, d);
-      e = clamp(e, 0, d);
-    } else {
-      s = clamp(s, 0, d - 1);
-      e = clamp(e, -1, d - 1);
-    }
-    const size = Math.max(0, Math.ceil((e - s) / step));
-    result[a] = { start: s, step, size };
-  });
-  return result;
+  return sliceGeometry(x, starts, ends, givenAxes, givenSteps);
 }
 
 export const sliceRule: Rule = {
