@@ -18,7 +18,7 @@ export const ORIGIN = 'http://cnnf.test';
 /** The page, as the extension serves it: same markup, same CSP (cspSource = the origin), one nonce. */
 export function renderPage({ origin = ORIGIN, nonce = 'cnnf-test-nonce', stub = true, cspExtra = '', bodyClass = 'vscode-dark' } = {}) {
   let html = readFileSync(path.join(ROOT, 'webview-ui', 'index.html'), 'utf8');
-  if (!stub) html = html.replace(/^<script[^>]*vscode-stub\.js[^>]*><\/script>\n/m, '');
+  if (!stub) html = html.replace(/^[ \t]*<script[^>]*vscode-stub\.js[^>]*><\/script>\n/m, '');
   return html.replaceAll('%CSP_SOURCE%', origin).replaceAll('%NONCE%', nonce).replaceAll('%CSP_EXTRA%', cspExtra).replaceAll('%BODY_CLASS%', bodyClass);
 }
 
