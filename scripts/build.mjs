@@ -14,6 +14,8 @@ const node = {
   external: ['vscode', 'onnxruntime-node'],
   logLevel: 'warning',
 };
+/** The webviews' scripts: one self-contained file each, loaded under the panel's CSP. */
+const browser = { bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: true, logLevel: 'warning' };
 const builds = [
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
@@ -25,28 +27,9 @@ const builds = [
   { ...node, entryPoints: ['src/eval/main.ts'], outfile: 'dist/eval.js' },
   // the tests' real models and photos, for the .mjs scripts (src/fixtures: the manifest, made files)
   { ...node, entryPoints: ['src/fixtures/main.ts'], outfile: 'dist/fixtures.js' },
-  {
-    bundle: true,
-    platform: 'browser',
-    target: 'es2022',
-    format: 'iife',
-    sourcemap: true,
-    logLevel: 'warning',
-    entryPoints: ['webview-ui/src/main.ts'],
-    outfile: 'dist/webview/main.js',
-    loader: { '.css': 'css' },
-  },
+  { ...browser, entryPoints: ['webview-ui/src/main.ts'], outfile: 'dist/webview/main.js', loader: { '.css': 'css' } },
   // the sweep view's script: its page is the sweep report, rendered by the host
-  {
-    bundle: true,
-    platform: 'browser',
-    target: 'es2022',
-    format: 'iife',
-    sourcemap: true,
-    logLevel: 'warning',
-    entryPoints: ['webview-ui/src/sweep.ts'],
-    outfile: 'dist/webview/sweep.js',
-  },
+  { ...browser, entryPoints: ['webview-ui/src/sweep.ts'], outfile: 'dist/webview/sweep.js' },
 ].filter((b) => existsSync(b.entryPoints[0]));
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();
