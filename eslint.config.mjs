@@ -12,6 +12,24 @@ const pureCore = {
   })),
 };
 
+// src/unravel is a walk over the ONNX graph and nothing else: it imports only from itself and from the parsed
+// graph and its tensors (src/onnx/graph.ts, tensor.ts), and the settings' types. No protobufjs, no Node built-ins,
+// no onnxruntime: what is not an import path inside src/unravel is refused, whatever its name (a list of names to
+// refuse would miss the next one). One pattern per folder depth, since the paths are relative.
+const unravelOnly = (up) => {
+  const root = up ? '\\.\\./'.repeat(up + 1) : '\\.\\./';
+  const inside = up ? '\\./|\\.\\./(?!\\.\\./)' : '\\./';
+  return {
+    patterns: [
+      {
+        regex: `^(?!${inside}|${root}onnx/(graph|tensor)$|${root}shared/settings$)`,
+        message: 'src/unravel imports only from itself and the ONNX graph and tensor types (src/onnx/graph, src/onnx/tensor).',
+      },
+      { regex: `^${root}shared/settings$`, allowTypeImports: true, message: 'src/unravel takes only the types of the settings.' },
+    ],
+  };
+};
+
 // The extension host stays light and survives the pipeline: explain, onnxruntime, jimp, the decoders and
 // renderers run in the engine process (src/engine/main.ts). Panels and activate() may import their types only.
 const hostSide = {
@@ -69,6 +87,8 @@ export default tseslint.config(
     },
   },
   { files: ['src/unravel/**/*.ts', 'src/shared/**/*.ts'], rules: { 'no-restricted-imports': ['error', pureCore] } },
+  { files: ['src/unravel/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': ['error', unravelOnly(0)] } },
+  { files: ['src/unravel/*/*.ts'], rules: { '@typescript-eslint/no-restricted-imports': ['error', unravelOnly(1)] } },
   { files: ['src/panels/**/*.ts', 'src/extension.ts'], rules: { '@typescript-eslint/no-restricted-imports': ['error', hostSide] } },
   {
     files: ['src/panels/controller.ts', 'src/panels/messages.ts', 'src/panels/errors.ts', 'src/panels/remote.ts', 'src/panels/exporter.ts'],

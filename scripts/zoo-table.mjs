@@ -1,7 +1,7 @@
 // Writes the README's architecture support table from the zoo sweep's results (results.json, written by
 // test/zoo/sweep.test.ts into the zoo folder), so the table says what the tests saw, not what someone
 // remembered. Also lists the ONNX operators the walk has no rule for (the ONNX operator set minus the op
-// table in src/unravel/rules/index.ts, read from the compiled tests in out/).
+// table in src/unravel/ops.ts, read from the compiled tests in out/).
 //
 //   node scripts/zoo-table.mjs            print the section
 //   node scripts/zoo-table.mjs --write    replace it in README.md (between <!-- zoo:start --> and <!-- zoo:end -->)
@@ -22,9 +22,10 @@ function load() {
   if (!existsSync(file)) throw new Error(`no sweep results in ${dir}; run npm run test:zoo first`);
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
   const { results } = JSON.parse(readFileSync(file, 'utf8'));
-  const compiled = join(repo, 'out', 'src', 'unravel', 'rules', 'index.js');
+  const compiled = join(repo, 'out', 'src', 'unravel', 'ops.js');
   if (!existsSync(compiled)) throw new Error('out/ is missing: run npm run compile-tests first');
-  const { rules } = createRequire(import.meta.url)(compiled);
+  const { defaultOps } = createRequire(import.meta.url)(compiled);
+  const rules = new Set(defaultOps.all.filter((d) => d.domain === '' && d.rule).map((d) => d.opType));
   return { manifest, results, rules };
 }
 

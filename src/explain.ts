@@ -146,7 +146,7 @@ export class Explainer {
       // before the resize and the input tensors are allocated: a model may declare any input size
       const { modelWidth: mw, modelHeight: mh, resizedWidth, resizedHeight } = maps[0];
       const dims = spec.layout === 'NCHW' ? [1, spec.channels, mh, mw] : [1, mh, mw, spec.channels];
-      const kept = keptTensors(model.model.graph, model.unraveler.constants, spec.name, dims, model.plan.expose);
+      const kept = keptTensors(model.model.graph, model.unraveler.ops, model.unraveler.constants, spec.name, dims, model.plan.expose);
       checkMemory(
         explanationNeed({ width: resizedWidth, height: resizedHeight }, { dims, bytesPerElement: spec.elemType === 2 ? 1 : 4 }, kept, maps.length),
         memoryBudget(options),

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import type { OnnxGraph } from './onnx/graph';
 import { defaultOf, options, SECTION, type RunOptions } from './shared/settings';
 import { inferShapes } from './unravel/shapes';
-import type { Constants } from './unravel/types';
+import type { Constants, OpTable } from './unravel/types';
 
 /** Something is larger than a limit: the message says what, by how much, and how to raise the limit. */
 export class LimitError extends Error {}
@@ -72,12 +72,13 @@ const count = (dims: readonly number[]): number => dims.reduce((a, d) => a * d, 
  */
 export function keptTensors(
   graph: OnnxGraph,
+  ops: OpTable,
   constants: Constants,
   input: string,
   dims: readonly number[],
   kept: readonly string[],
 ): { name: string; bytes: number }[] {
-  const shapes = inferShapes(graph, constants, new Map([[input, [...dims]]]));
+  const shapes = inferShapes(graph, ops, constants, new Map([[input, [...dims]]]));
   return kept.flatMap((name) => {
     const s = shapes.get(name);
     return s ? [{ name, bytes: count(s) * elemBytes(graph.valueInfo.get(name)?.elemType || undefined) }] : [];

@@ -16,37 +16,6 @@ export interface TensorValues {
 
 type ValueMap = ReadonlyMap<string, { readonly dims: Shape; readonly data: Values }>;
 
-/** Where the output scale and zero point of a quantizing op sit among its inputs. */
-const outputQuant: Readonly<Record<string, readonly [number, number]>> = {
-  QuantizeLinear: [1, 2],
-  QLinearConv: [6, 7],
-  QLinearMatMul: [6, 7],
-  QLinearAdd: [6, 7],
-  QLinearMul: [6, 7],
-  QLinearGlobalAveragePool: [3, 4],
-  QLinearAveragePool: [3, 4],
-  QLinearSigmoid: [3, 4],
-  QLinearLeakyRelu: [3, 4],
-  QLinearConcat: [0, 1],
-};
-/** Ops that move quantized values without changing their scale. */
-const keepsQuant = new Set([
-  'MaxPool',
-  'Reshape',
-  'Flatten',
-  'Squeeze',
-  'Unsqueeze',
-  'Transpose',
-  'Identity',
-  'Split',
-  'Slice',
-  'Pad',
-  'Concat',
-  'Gather',
-  'DepthToSpace',
-  'SpaceToDepth',
-]);
-
 export class Activations {
   private inspected: Promise<ValueMap> | undefined;
   /** Inspection runs started (a failed one is retried on the next request, so this can exceed one). */
@@ -57,7 +26,7 @@ export class Activations {
   /** Whether `tensor` can be had without a new run. */
   kept(tensor: string): boolean {
     const e = this.explainer;
-    return e.forward.values.has(valueSource(tensor, e.model.model.graph, e.model.unraveler.constants).name);
+    return e.forward.values.has(valueSource(tensor, e.model.model.graph, e.model.unraveler.constants, e.model.unraveler.ops).name);
   }
 
   /** Makes sure the values of `tensor` are available (running the inspection session once if needed). */
@@ -77,10 +46,10 @@ export class Activations {
   async lookup(): Promise<(tensor: string) => TensorValues | undefined> {
     const e = this.explainer;
     const graph = e.model.model.graph;
-    const constants = e.model.unraveler.constants;
+    const { constants, ops } = e.model.unraveler;
     const inspected = this.inspected ? await this.inspected.catch(() => undefined) : undefined;
     return (tensor) => {
-      const src = valueSource(tensor, graph, constants);
+      const src = valueSource(tensor, graph, constants, ops);
       const kept = e.forward.values.get(src.name);
       if (kept) {
         if (src.scale) return { data: kept.data, scale: constants.float(src.scale)![0], zero: src.zero ? constants.float(src.zero)![0] : 0 };
@@ -91,23 +60,24 @@ export class Activations {
     };
   }
 
-  /** Scale and zero point of an integer tensor, from the op that quantized it; identity for floats. */
+  /** Scale and zero point of an integer tensor, from the op that quantized it (through ops that keep the scale); identity for floats. */
   private quant(tensor: string, data: Values): { scale: number; zero: number } {
     if (data instanceof Float32Array || data instanceof Float64Array) return { scale: 1, zero: 0 };
     const { graph } = this.explainer.model.model;
-    const constants = this.explainer.model.unraveler.constants;
+    const { constants, ops } = this.explainer.model.unraveler;
     let t = tensor;
     for (let hops = 0; hops < 64; hops++) {
       const p: OnnxNode | undefined = graph.producer.get(t);
       if (!p) break;
-      const at = outputQuant[p.opType];
+      const d = ops.get(p);
+      const at = d?.outputQuant;
       if (at) {
         const scale = constants.float(p.input(at[0]))?.[0];
         const zero = p.input(at[1]) ? constants.float(p.input(at[1]))?.[0] : 0;
         if (scale !== undefined) return { scale, zero: zero ?? 0 };
         break;
       }
-      if (!keepsQuant.has(p.opType)) break;
+      if (!d?.keepsScale) break;
       t = p.input(0);
     }
     return { scale: 1, zero: 0 };

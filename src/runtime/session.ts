@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { externalDataFolder, loadModelFile, ModelFileError, sessionBytes, type LoadedModel } from '../onnx/load';
 import type { Values } from '../onnx/tensor';
+import { defaultOps, type OpTable } from '../unravel/ops';
 import { planExposure, type ExposurePlan } from '../unravel/plan';
 import type { Shape } from '../unravel/tensor';
 import type { ForwardValues } from '../unravel/walk';
@@ -53,11 +54,11 @@ export async function sessionOptions(model: LoadedModel, tuning: SessionTuning =
   };
 }
 
-export async function openModel(file: string, tuning: SessionTuning = {}): Promise<OpenModel> {
+export async function openModel(file: string, tuning: SessionTuning = {}, ops: OpTable = defaultOps): Promise<OpenModel> {
   const t0 = performance.now();
   const model = loadModelFile(file);
-  const plan = planExposure(model.graph);
-  const unraveler = new Unraveler(model.graph);
+  const plan = planExposure(model.graph, ops);
+  const unraveler = new Unraveler(model.graph, ops);
   const t1 = performance.now();
   let session: ort.InferenceSession;
   try {
@@ -109,7 +110,11 @@ export async function runForward(open: OpenModel, feed: Feed): Promise<ForwardRe
 export class SessionCache {
   private readonly open = new Map<string, { key: string; model: Promise<OpenModel> }>();
 
-  constructor(private readonly tuning: SessionTuning = {}) {}
+  /** `ops`: the op table the models' walks run on (tests pass one whose rules record their steps). */
+  constructor(
+    private readonly tuning: SessionTuning = {},
+    private readonly ops: OpTable = defaultOps,
+  ) {}
 
   async get(file: string, stat: { size: number; mtimeMs: number }): Promise<{ model: OpenModel; cached: boolean }> {
     const abs = path.resolve(file);
@@ -117,7 +122,7 @@ export class SessionCache {
     const hit = this.open.get(abs);
     if (hit && hit.key === key) return { model: await hit.model, cached: true };
     if (hit) void hit.model.then((m) => m.session.release()).catch(() => undefined);
-    const model = openModel(abs, this.tuning);
+    const model = openModel(abs, this.tuning, this.ops);
     this.open.set(abs, { key, model });
     model.catch(() => this.open.delete(abs));
     return { model: await model, cached: false };

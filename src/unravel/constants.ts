@@ -4,7 +4,7 @@
 import type { OnnxGraph } from '../onnx/graph';
 import type { ConstTensor } from '../onnx/tensor';
 import { derivedConstants } from './fold';
-import type { Constants, QuantizedConstant } from './types';
+import type { Constants, OpTable, QuantizedConstant } from './types';
 
 function toFloat(data: ArrayLike<number>): Float32Array {
   return data instanceof Float32Array ? data : Float32Array.from(data);
@@ -67,9 +67,9 @@ function dequantizeValues(q: ConstTensor, scale: ArrayLike<number>, zero: ArrayL
   return out;
 }
 
-export function graphConstants(graph: OnnxGraph): Constants {
+export function graphConstants(graph: OnnxGraph, ops: OpTable): Constants {
   const floats = new Map<string, Float32Array>();
-  const get = derivedConstants(graph);
+  const get = derivedConstants(graph, ops);
 
   const integers = new Map<string, QuantizedConstant | null>();
   const self: Constants = {

@@ -1,28 +1,27 @@
 // Constant folding, one mechanism for every op: a node whose inputs are all known (initializers, Constant
 // nodes, outputs of nodes folded before it, and, per input shape, the shapes of tensors read by Shape or Size)
-// is computed by its kernel (src/unravel/kernels), whatever its op type. Exporters' attribute-like inputs (F.pad's
+// is computed by its kernel (src/unravel/kernels, found through the op table), whatever its op type. Exporters' attribute-like inputs (F.pad's
 // pads through ConstantOfShape → Concat → Reshape → Slice → Transpose → Cast, chunk's Slice bounds from Shape →
 // Gather → Div, a view's computed shape, interpolate's scales) thus reach the rules as constants, and no tensor
 // is kept by the forward pass just to learn one. Where a kernel can tell its outputs' dims without computing them
 // (element-wise ops, views), the values stay lazy: a dequantized weight is only computed when a rule reads it.
 import type { OnnxGraph, OnnxNode } from '../onnx/graph';
 import { ConstTensor } from '../onnx/tensor';
-import { kernelFor } from './kernels/index';
 import { fromConst, type Computed } from './kernels/values';
 import type { Shape } from './tensor';
-import type { Constants } from './types';
+import type { Constants, OpTable } from './types';
 
 /** The inputs the node's value depends on: Shape and Size read only their input's dims. */
-function dependencies(node: OnnxNode): string[] {
-  return kernelFor(node)?.dimsOnly ? [node.input(0)] : node.inputs.filter((i) => i !== '');
+function dependencies(node: OnnxNode, ops: OpTable): string[] {
+  return ops.get(node)?.kernel?.dimsOnly ? [node.input(0)] : node.inputs.filter((i) => i !== '');
 }
 
 /**
  * The node's outputs computed from its inputs (undefined for omitted optional ones), or undefined when the node
  * has no kernel or its kernel cannot compute it (an error in the graph: the walk will report what it needs).
  */
-export function foldNode(node: OnnxNode, inputs: readonly (ConstTensor | undefined)[]): ConstTensor[] | undefined {
-  const kernel = kernelFor(node);
+export function foldNode(node: OnnxNode, inputs: readonly (ConstTensor | undefined)[], ops: OpTable): ConstTensor[] | undefined {
+  const kernel = ops.get(node)?.kernel;
   if (!kernel) return undefined;
   const args = inputs.map((t) => (t ? fromConst(t) : undefined));
   try {
@@ -49,11 +48,11 @@ export function foldNode(node: OnnxNode, inputs: readonly (ConstTensor | undefin
 }
 
 /** The tensors whose values follow from the graph's constants alone, in topological order. */
-export function constantTensors(graph: OnnxGraph): Set<string> {
+export function constantTensors(graph: OnnxGraph, ops: OpTable): Set<string> {
   const known = new Set<string>(graph.constants.keys());
   for (const node of graph.nodes) {
-    const deps = dependencies(node);
-    if (kernelFor(node) && deps.length > 0 && deps.every((i) => known.has(i))) for (const o of node.outputs) if (o) known.add(o);
+    const deps = dependencies(node, ops);
+    if (ops.get(node)?.kernel && deps.length > 0 && deps.every((i) => known.has(i))) for (const o of node.outputs) if (o) known.add(o);
   }
   return known;
 }
@@ -62,8 +61,8 @@ export function constantTensors(graph: OnnxGraph): Set<string> {
  * The graph's derived constants, computed on first use: `get(name)` folds the chain of nodes `name` depends on
  * (in topological order, no recursion) and caches every output (null: the kernel could not compute it).
  */
-export function derivedConstants(graph: OnnxGraph): (name: string) => ConstTensor | undefined {
-  const known = constantTensors(graph);
+export function derivedConstants(graph: OnnxGraph, ops: OpTable): (name: string) => ConstTensor | undefined {
+  const known = constantTensors(graph, ops);
   const folded = new Map<string, ConstTensor | null>();
   const lookup = (name: string) => graph.constants.get(name) ?? folded.get(name) ?? undefined;
   return (name) => {
@@ -78,12 +77,13 @@ export function derivedConstants(graph: OnnxGraph): (name: string) => ConstTenso
       const p = graph.producer.get(t);
       if (!p || pending.has(p.index)) continue;
       pending.set(p.index, p);
-      todo.push(...dependencies(p));
+      todo.push(...dependencies(p, ops));
     }
     for (const p of [...pending.values()].sort((a, b) => a.index - b.index)) {
       const outs = foldNode(
         p,
         p.inputs.map((i) => (i ? lookup(i) : undefined)),
+        ops,
       );
       p.outputs.forEach((o, k) => o && folded.set(o, outs?.[k] ?? null));
     }
@@ -106,16 +106,17 @@ export function foldWithShapes(
   node: OnnxNode,
   get: (name: string) => ConstTensor | undefined,
   shapeOf: (name: string) => Shape | undefined,
+  ops: OpTable,
 ): ConstTensor[] | undefined {
-  const kernel = kernelFor(node);
+  const kernel = ops.get(node)?.kernel;
   if (!kernel) return undefined;
   if (kernel.dimsOnly) {
     const s = shapeOf(node.input(0));
-    return s ? foldNode(node, [dimsOnly(node.input(0), s)]) : undefined;
+    return s ? foldNode(node, [dimsOnly(node.input(0), s)], ops) : undefined;
   }
   const inputs = node.inputs.map((i) => (i ? get(i) : undefined));
   if (node.inputs.some((i, k) => i !== '' && !inputs[k])) return undefined;
-  return foldNode(node, inputs);
+  return foldNode(node, inputs, ops);
 }
 
 /** The graph's constants with the values computed for one input shape added: what rules see for that shape. */

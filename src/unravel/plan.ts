@@ -3,12 +3,11 @@
 // its graph optimizations (fusions, layouts) keep working.
 import type { OnnxGraph, OnnxNode } from '../onnx/graph';
 import { graphConstants } from './constants';
-import { rules } from './rules/index';
 import type { ConstTensor } from '../onnx/tensor';
 import { withShapeValues } from './fold';
 import { inferShapes } from './shapes';
 import type { Shape } from './tensor';
-import type { Constants } from './types';
+import type { Constants, OpTable } from './types';
 
 export interface ExposurePlan {
   /** Tensors to add as graph outputs, in graph order. */
@@ -26,32 +25,27 @@ export interface Logits {
   readonly zero: string;
 }
 
-/** Ops that end a classifier after its scores: the logits are their input (LogSoftmax's output would do too). */
-const softmaxes = new Set(['Softmax', 'LogSoftmax', 'QLinearSoftmax']);
-
 /**
  * The logits of `output`: the input of a final Softmax / LogSoftmax (through views and a DequantizeLinear), or the
  * output itself when the model ends without one.
  */
-export function logitsOf(graph: OnnxGraph, output: string): Logits {
+export function logitsOf(graph: OnnxGraph, output: string, ops: OpTable): Logits {
   for (let t = output, hops = 0; hops < 32; hops++) {
     const p = graph.producer.get(t);
     if (!p || p.outputs[0] !== t) break;
-    if (views.has(p.opType) || p.opType === 'DequantizeLinear') {
+    const d = ops.get(p);
+    if (d?.view || p.opType === 'DequantizeLinear') {
       t = p.input(0);
       continue;
     }
-    if (softmaxes.has(p.opType)) {
-      const quantized = p.opType === 'QLinearSoftmax';
+    if (d?.softmax) {
+      const quantized = d.quantized !== undefined;
       return { tensor: p.input(0), scale: quantized ? p.input(1) : '', zero: quantized ? p.input(2) : '' };
     }
     break;
   }
   return { tensor: output, scale: '', zero: '' };
 }
-
-/** Ops whose output holds the same elements in the same order as their input (only the dims differ). */
-const views = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Dropout']);
 
 export interface ValueSource {
   /** The tensor whose data is read. */
@@ -66,12 +60,12 @@ export interface ValueSource {
  * constant per-tensor parameters (the walk redoes the dequantization). Keeping the source instead of the tensor
  * spares a copy and lets onnxruntime still fuse the QDQ pattern around it.
  */
-export function valueSource(name: string, graph: OnnxGraph, constants: Constants): ValueSource {
+export function valueSource(name: string, graph: OnnxGraph, constants: Constants, ops: OpTable): ValueSource {
   let scale = '',
     zero = '';
   for (let t = name, hops = 0; hops < 32; hops++) {
     const p = graph.producer.get(t);
-    if (p && views.has(p.opType) && p.outputs[0] === t && !constants.has(p.input(0))) {
+    if (p && ops.get(p)?.view && p.outputs[0] === t && !constants.has(p.input(0))) {
       t = p.input(0);
       continue;
     }
@@ -90,15 +84,15 @@ export function valueSource(name: string, graph: OnnxGraph, constants: Constants
   return { name, scale: '', zero: '' };
 }
 
-function nodesOnPath(graph: OnnxGraph, constants: Constants): Set<number> {
-  const ctx = { graph, constants };
+function nodesOnPath(graph: OnnxGraph, constants: Constants, ops: OpTable): Set<number> {
+  const ctx = { graph, constants, ops };
   const onPath = new Set<number>();
   const todo = graph.outputs.map((o) => o.name);
   while (todo.length) {
     const p = graph.producer.get(todo.pop()!);
     if (!p || onPath.has(p.index)) continue;
     onPath.add(p.index);
-    const rule = rules.get(p.opType);
+    const rule = ops.get(p)?.rule;
     if (!rule) continue;
     let routes: readonly number[] = [0];
     try {
@@ -116,27 +110,28 @@ function representativeShape(dims: readonly (number | string)[] | undefined): Sh
   return (dims ?? []).map((d, i) => (typeof d === 'number' ? d : i === 0 ? 1 : 64));
 }
 
-export function planExposure(graph: OnnxGraph, graphConsts: Constants = graphConstants(graph)): ExposurePlan {
-  const onPath = nodesOnPath(graph, graphConsts);
+export function planExposure(graph: OnnxGraph, ops: OpTable, graphConsts: Constants = graphConstants(graph, ops)): ExposurePlan {
+  const onPath = nodesOnPath(graph, graphConsts, ops);
   const wanted = new Set<string>();
   const known = new Map(graph.inputs.map((i) => [i.name, representativeShape(i.dims)] as [string, Shape]));
   const values = new Map<string, ConstTensor>();
   inferShapes(
     graph,
+    ops,
     graphConsts,
     known,
     (index) => {
       const node = graph.nodes[index];
-      if (onPath.has(index) && rules.has(node.opType)) node.outputs.forEach((o) => o && wanted.add(o));
+      if (onPath.has(index) && ops.get(node)?.rule) node.outputs.forEach((o) => o && wanted.add(o));
     },
     values,
   );
   // Values computed from shapes (a Slice's bounds from Shape → Gather → Div) are constants for the walk too.
   const constants = withShapeValues(graphConsts, values);
-  const ctx = { graph, constants };
+  const ctx = { graph, constants, ops };
   for (const index of onPath) {
     const node: OnnxNode = graph.nodes[index];
-    const rule = rules.get(node.opType);
+    const rule = ops.get(node)?.rule;
     let reads: readonly number[] = [];
     try {
       reads = rule?.reads?.(node, ctx) ?? [];
@@ -146,11 +141,11 @@ export function planExposure(graph: OnnxGraph, graphConsts: Constants = graphCon
     for (const i of reads) {
       const t = node.input(i);
       if (!t || constants.has(t)) continue;
-      wanted.add(valueSource(t, graph, constants).name);
+      wanted.add(valueSource(t, graph, constants, ops).name);
     }
   }
-  const logits = logitsOf(graph, graph.outputs[0]?.name ?? '');
-  if (logits.tensor && !constants.has(logits.tensor)) wanted.add(logits.scale ? logits.tensor : valueSource(logits.tensor, graph, constants).name);
+  const logits = logitsOf(graph, graph.outputs[0]?.name ?? '', ops);
+  if (logits.tensor && !constants.has(logits.tensor)) wanted.add(logits.scale ? logits.tensor : valueSource(logits.tensor, graph, constants, ops).name);
   const fed = new Set(graph.inputs.map((i) => i.name));
   const already = new Set(graph.outputs.map((o) => o.name));
   const order = new Map<string, number>();

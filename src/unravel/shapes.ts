@@ -6,23 +6,23 @@
 import type { OnnxGraph } from '../onnx/graph';
 import type { ConstTensor } from '../onnx/tensor';
 import { foldWithShapes, withShapeValues } from './fold';
-import { rules } from './rules/index';
 import type { Shape } from './tensor';
-import type { Constants } from './types';
+import type { Constants, OpTable } from './types';
 
 export function inferShapes(
   graph: OnnxGraph,
+  ops: OpTable,
   constants: Constants,
   known: ReadonlyMap<string, Shape>,
   onFailure?: (nodeIndex: number) => void,
   values = new Map<string, ConstTensor>(),
 ): Map<string, Shape> {
   const shapes = new Map<string, Shape>(known);
-  const ctx = { graph, constants: withShapeValues(constants, values) };
+  const ctx = { graph, ops, constants: withShapeValues(constants, values) };
   const shapeOf = (name: string): Shape | undefined => (name ? (shapes.get(name) ?? ctx.constants.get(name)?.dims) : undefined);
   for (const node of graph.nodes) {
     if (node.outputs.every((o) => !o || shapes.has(o) || constants.has(o))) continue;
-    const folded = foldWithShapes(node, ctx.constants.get, shapeOf);
+    const folded = foldWithShapes(node, ctx.constants.get, shapeOf, ops);
     if (folded) {
       for (const t of folded) {
         if (!t.name || shapes.has(t.name)) continue;
@@ -31,7 +31,7 @@ export function inferShapes(
       }
       continue;
     }
-    const rule = rules.get(node.opType);
+    const rule = ops.get(node)?.rule;
     let out: readonly (Shape | undefined)[] | undefined;
     if (rule) {
       try {

@@ -3,6 +3,7 @@
 import type { OnnxGraph, OnnxNode } from '../onnx/graph';
 import type { ConstTensor } from '../onnx/tensor';
 import type { Fixations } from './fixations';
+import type { Kernel } from './kernels/kernel';
 import type { Activation, Shape } from './tensor';
 
 export type { Fixations } from './fixations';
@@ -60,6 +61,8 @@ export interface QuantizedConstant {
 export interface ShapeContext {
   readonly graph: OnnxGraph;
   readonly constants: Constants;
+  /** The op table the walk runs on, for a rule that asks about a neighbouring node's op. */
+  readonly ops: OpTable;
 }
 
 export interface WalkContext extends ShapeContext {
@@ -117,4 +120,50 @@ export class UnsupportedError extends Error {
   withPath(path: readonly string[]): UnsupportedError {
     return new UnsupportedError(this.opType, this.nodeName, this.detail, path);
   }
+}
+
+/**
+ * One operator as the core knows it (the table is src/unravel/ops.ts): its backtrack rule (with its shape function
+ * and the inputs it reads), its kernel for constant folding, its quantized form, and the facts other parts ask of it.
+ */
+export interface OpDescriptor {
+  /** '' for the default ONNX domain (also spelt 'ai.onnx' in models). */
+  readonly domain: string;
+  readonly opType: string;
+  /** How fixations cross it: routes, reads, shape, back (undefined: no rule, the walk stops here naming the op). */
+  readonly rule?: Rule;
+  /** Computes the op on known values (constant folding; default domain only). */
+  readonly kernel?: Kernel;
+  /** Element-wise and shape-preserving: output element i comes from element i of input 0. */
+  readonly elementwise?: true;
+  /** The output holds input 0's elements in the same order (only the dims differ). */
+  readonly view?: true;
+  /** Turns class scores into probabilities: its input holds the logits. */
+  readonly softmax?: true;
+  /** A quantized op: the float op it computes and where its operands, scales and zero points sit. */
+  readonly quantized?: QuantSpec;
+  /** Where the output's scale and zero point sit among the inputs of an op that quantizes its output. */
+  readonly outputQuant?: readonly [scale: number, zero: number];
+  /** Moves quantized values without changing their scale (the scale is the input's). */
+  readonly keepsScale?: true;
+}
+
+/** What every consumer of op facts receives: shape inference, folding, the plan, the walk, the drill-down. */
+export interface OpTable {
+  /** The descriptor of a node's op ('' and 'ai.onnx' are one domain), or undefined for an op the core does not know. */
+  get(node: { readonly domain: string; readonly opType: string }): OpDescriptor | undefined;
+  readonly all: readonly OpDescriptor[];
+}
+
+/** Operand k of a quantized op's float op: the quantized node's input position, and those of its scale and zero point. */
+export interface QuantOperand {
+  readonly input: number;
+  readonly scale?: number;
+  readonly zero?: number;
+}
+
+/** A quantized op (QOperator format) as data: the float op it computes and where its operands sit. */
+export interface QuantSpec {
+  readonly op: string;
+  operands(node: OnnxNode): readonly QuantOperand[];
 }

@@ -8,11 +8,10 @@ import type { ConstTensor, Values } from '../onnx/tensor';
 import { graphConstants } from './constants';
 import { merge, totalMass, type Fixations } from './fixations';
 import { valueSource } from './plan';
-import { rules } from './rules/index';
 import { withShapeValues } from './fold';
 import { inferShapes } from './shapes';
 import { floatActivation, numel, type Activation, type Shape } from './tensor';
-import { defaultUnravelOptions, UnsupportedError, type Constants, type Rule, type UnravelOptions, type WalkContext } from './types';
+import { defaultUnravelOptions, UnsupportedError, type Constants, type OpTable, type Rule, type UnravelOptions, type WalkContext } from './types';
 
 /** What one forward pass left behind: the fed input(s) and the tensors the runtime kept. */
 export interface ForwardValues {
@@ -62,8 +61,11 @@ export class Unraveler {
   private staticNeurons = new Map<string, Map<number, ClassNeuron>>();
   private byForward = new WeakMap<ForwardValues, { shapes: Map<string, Shape>; constants: Constants }>();
 
-  constructor(readonly graph: OnnxGraph) {
-    this.constants = graphConstants(graph);
+  constructor(
+    readonly graph: OnnxGraph,
+    readonly ops: OpTable,
+  ) {
+    this.constants = graphConstants(graph, ops);
   }
 
   shapesFor(forward: ForwardValues): Map<string, Shape> {
@@ -86,7 +88,7 @@ export class Unraveler {
     let hit = this.shapeCache.get(key);
     if (!hit) {
       const values = new Map<string, ConstTensor>();
-      const shapes = inferShapes(this.graph, this.constants, known, undefined, values);
+      const shapes = inferShapes(this.graph, this.ops, this.constants, known, undefined, values);
       hit = { shapes, constants: withShapeValues(this.constants, values) };
       this.shapeCache.set(key, hit);
     }
@@ -95,13 +97,13 @@ export class Unraveler {
 
   /** The values of a tensor the forward pass kept (or a constant), dequantized, as the rules read them. */
   values(forward: ForwardValues, name: string): Float64Array {
-    const a = new Walk(this.graph, this.inferred(forward), forward, defaultUnravelOptions).ctx.activation(name);
+    const a = new Walk(this.graph, this.ops, this.inferred(forward), forward, defaultUnravelOptions).ctx.activation(name);
     return Float64Array.from(a.data, (v) => (v - a.zero) * a.scale);
   }
 
   /** Traces the fixations of element `index` (flat, batch 0) of tensor `output`. */
   unravel(forward: ForwardValues, output: string, index: number, inputName: string, options: UnravelOptions = defaultUnravelOptions): UnravelResult {
-    const walk = new Walk(this.graph, this.inferred(forward), forward, options);
+    const walk = new Walk(this.graph, this.ops, this.inferred(forward), forward, options);
     walk.start(output, index);
     const contrast = options.contrast;
     let contrastNode: OnnxNode | undefined;
@@ -154,7 +156,7 @@ export class Unraveler {
         result.set(cls, hit);
         continue;
       }
-      const walk = new Walk(this.graph, inferred, forward, plain);
+      const walk = new Walk(this.graph, this.ops, inferred, forward, plain);
       walk.start(output, cls);
       let found: ClassNeuron | undefined;
       walk.run((node, rule, outs) => {
@@ -189,6 +191,7 @@ class Walk {
 
   constructor(
     private readonly graph: OnnxGraph,
+    private readonly ops: OpTable,
     inferred: { shapes: Map<string, Shape>; constants: Constants },
     forward: ForwardValues,
     private readonly options: UnravelOptions,
@@ -204,14 +207,14 @@ class Walk {
       throw new UnsupportedError(
         p.opType,
         p.name,
-        rules.has(p.opType) ? `the shape of its output '${name}' depends on run-time values` : `no rule for ${p.domain ? `${p.domain}.` : ''}${p.opType}`,
+        ops.get(p)?.rule ? `the shape of its output '${name}' depends on run-time values` : `no rule for ${p.domain ? `${p.domain}.` : ''}${p.opType}`,
       );
     };
     const activation = (name: string): Activation => {
       this.readActivations = true;
       let a = activations.get(name);
       if (a) return a;
-      const src = valueSource(name, graph, constants);
+      const src = valueSource(name, graph, constants, ops);
       const v = forward.values.get(src.name);
       if (v) {
         const dims = src.name === name ? v.dims : shape(name);
@@ -226,7 +229,7 @@ class Walk {
       activations.set(name, a);
       return a;
     };
-    this.ctx = { graph, constants, options, shape, activation, flag: (m) => this.notes.push(m) };
+    this.ctx = { graph, ops, constants, options, shape, activation, flag: (m) => this.notes.push(m) };
   }
 
   /** Puts the target element, with mass 1, on `output`. */
@@ -272,7 +275,7 @@ class Walk {
       const node = graph.nodes[k];
       if (!node.outputs.some((o) => this.pending.has(o))) continue;
       const outs = node.outputs.map((o) => merge(this.pending.get(o) ?? []));
-      const rule = rules.get(node.opType);
+      const rule = this.ops.get(node)?.rule;
       if (!rule) {
         throw new UnsupportedError(node.opType, node.name, `no rule for ${node.domain ? `${node.domain}.` : ''}${node.opType}`, this.pathTo(node));
       }

@@ -5,9 +5,8 @@
 import type { OnnxGraph, OnnxNode } from '../../src/onnx/graph';
 import { ConstTensor } from '../../src/onnx/tensor';
 import { graphConstants } from '../../src/unravel/constants';
-import { kernelFor } from '../../src/unravel/kernels/index';
 import { fromConst } from '../../src/unravel/kernels/values';
-import { rules } from '../../src/unravel/rules/index';
+import { defaultOps as ops } from '../../src/unravel/ops';
 import { inferShapes } from '../../src/unravel/shapes';
 import { floatActivation, numel, type Shape } from '../../src/unravel/tensor';
 import { defaultUnravelOptions, type Fixations, type WalkContext } from '../../src/unravel/types';
@@ -41,9 +40,9 @@ function activationInputs(test: NodeTest): Set<string> {
   const { graph } = test;
   if (graph.nodes.length !== 1) return new Set(graph.inputs.map((v) => v.name));
   const node = graph.nodes[0];
-  const rule = rules.get(node.opType);
+  const rule = ops.get(node)?.rule;
   if (!rule) return new Set();
-  const routes = rule.routes?.(node, { graph, constants: graphConstants(graph) }) ?? [0];
+  const routes = rule.routes?.(node, { graph, ops, constants: graphConstants(graph, ops) }) ?? [0];
   return new Set(routes.map((i) => node.input(i)).filter(Boolean));
 }
 
@@ -57,11 +56,11 @@ function split(set: DataSet, active: Set<string>): { active: Map<string, ConstTe
 export function checkShapes(test: NodeTest, set: DataSet): Outcome | null {
   const { graph } = test;
   const single = graph.nodes.length === 1;
-  if (!graph.nodes.every((n) => rules.has(n.opType) || (single && kernelFor(n)))) return null;
+  if (!graph.nodes.every((n) => ops.get(n)?.rule || (single && ops.get(n)?.kernel))) return null;
   const parts = split(set, activationInputs(test));
   const g = withConstants(graph, parts.constant);
-  const constants = graphConstants(g);
-  const shapes = inferShapes(g, constants, new Map([...parts.active].map(([n, t]) => [n, t.dims])));
+  const constants = graphConstants(g, ops);
+  const shapes = inferShapes(g, ops, constants, new Map([...parts.active].map(([n, t]) => [n, t.dims])));
   for (const [name, want] of set.outputs) {
     const got = shapes.get(name) ?? constants.get(name)?.dims;
     if (!got) return fail(`no shape inferred for output '${name}' (expected ${dims(want.dims)})`);
@@ -91,9 +90,9 @@ export function sameTensor(got: ConstTensor, want: ConstTensor): string | undefi
 /** Constant evaluation: every input a constant, the outputs folded as the walk folds constant subgraphs. */
 export function checkConstant(test: NodeTest, set: DataSet): Outcome | null {
   const { graph } = test;
-  if (!graph.nodes.every((n) => kernelFor(n))) return null;
+  if (!graph.nodes.every((n) => ops.get(n)?.kernel)) return null;
   const g = withConstants(graph, set.inputs);
-  const constants = graphConstants(g);
+  const constants = graphConstants(g, ops);
   for (const [name, want] of set.outputs) {
     let got: ConstTensor | undefined;
     let why = 'the kernel could not compute it';
@@ -115,7 +114,7 @@ export function checkConstant(test: NodeTest, set: DataSet): Outcome | null {
 /** Why the node's kernel refuses (folding swallows the error: an unfoldable node is left to the walk). */
 function kernelError(node: OnnxNode, g: OnnxGraph): string | undefined {
   try {
-    kernelFor(node)!.run(node, node.inputs.map((i) => (i && g.constants.get(i) ? fromConst(g.constants.get(i)!) : undefined)));
+    ops.get(node)!.kernel!.run(node, node.inputs.map((i) => (i && g.constants.get(i) ? fromConst(g.constants.get(i)!) : undefined)));
   } catch (e) {
     return (e as Error).message;
   }
@@ -135,15 +134,16 @@ export function checkMapping(test: NodeTest, set: DataSet): Outcome | null {
   const { graph } = test;
   if (graph.nodes.length !== 1) return null;
   const node = graph.nodes[0];
-  const rule = rules.get(node.opType);
+  const rule = ops.get(node)?.rule;
   const kind = mappingKind(node);
   if (!rule || !kind) return null;
   const parts = split(set, activationInputs(test));
   const g = withConstants(graph, parts.constant);
-  const constants = graphConstants(g);
+  const constants = graphConstants(g, ops);
   const shapes = new Map<string, Shape>([...[...set.inputs, ...set.outputs].map(([n, t]) => [n, t.dims] as const)]);
   const ctx: WalkContext = {
     graph: g,
+    ops,
     constants,
     options: defaultUnravelOptions,
     shape: (n) => {

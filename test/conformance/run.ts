@@ -5,8 +5,7 @@
 // Usage: node out/test/conformance/run.js [substring of test names]
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { kernelFor, kernelOps } from '../../src/unravel/kernels/index';
-import { rules } from '../../src/unravel/rules/index';
+import { defaultOps as opTable } from '../../src/unravel/ops';
 import { checkConstant, checkMapping, checkShapes, type Outcome } from './checks';
 import { mappingKind } from './reference';
 import { defaultSuiteDir, exclusion, listTests, loadTest, type DataSet, type NodeTest } from './suite';
@@ -23,6 +22,9 @@ interface Entry {
   readonly excluded?: string;
 }
 
+/** The op's descriptor in any domain (the report lists ops by name). */
+const named = (op: string) => opTable.all.find((d) => d.opType === op);
+
 /** The rows of the totals table: what part of the core a test exercises. */
 const groups = ['data movement (rules)', 'windows (rules): pools, reductions, Conv', 'other ops with a rule', 'ops with a kernel only', 'functions expanded into known ops'] as const;
 type Group = (typeof groups)[number];
@@ -31,7 +33,7 @@ function groupOf(test: NodeTest): Group {
   const nodes = test.graph.nodes;
   if (nodes.length !== 1) return groups[4];
   const kind = mappingKind(nodes[0]);
-  if (!rules.has(nodes[0].opType)) return groups[3];
+  if (!opTable.get(nodes[0])?.rule) return groups[3];
   return kind === 'move' ? groups[0] : kind ? groups[1] : groups[2];
 }
 
@@ -67,7 +69,7 @@ function evaluate(dir: string, name: string, grouped: Map<Entry, Group>): Entry 
   const ops = [...new Set(test.graph.nodes.map((n) => n.opType))];
   const op = test.graph.nodes.length === 1 ? ops[0] : `expanded: ${ops.join(' ')}`;
   const nulls = { shape: null, constant: null, mapping: null };
-  const unknown = test.graph.nodes.filter((n) => !rules.has(n.opType) && !kernelFor(n)).map((n) => n.opType);
+  const unknown = test.graph.nodes.filter((n) => !opTable.get(n)).map((n) => n.opType);
   if (unknown.length) return { name, op, checks: nulls, pass: null, notes: [`no rule or kernel for ${[...new Set(unknown)].join(', ')}`] };
   const excluded = exclusion(name, test.graph);
   if (excluded) return { name, op, checks: nulls, pass: null, excluded };
@@ -108,10 +110,10 @@ function summary(entries: readonly Entry[], grouped: ReadonlyMap<Entry, Group>):
   const byOp = new Map<string, Entry[]>();
   for (const e of entries) if (e.pass !== null && !e.op.startsWith('expanded')) byOp.set(e.op, [...(byOp.get(e.op) ?? []), e]);
   const applicable = entries.filter((e) => e.pass !== null);
-  const known = [...new Set([...rules.keys(), ...kernelOps])];
+  const known = [...new Set(opTable.all.map((d) => d.opType))];
   const tested = new Set(entries.map((e) => e.op));
   const untested = known.filter((op) => !tested.has(op)).sort();
-  const what = (op: string) => [rules.has(op) ? 'rule' : '', kernelOps.includes(op) ? 'kernel' : ''].filter(Boolean).join(' + ');
+  const what = (op: string) => [named(op)?.rule ? 'rule' : '', named(op)?.kernel ? 'kernel' : ''].filter(Boolean).join(' + ');
   const rows = [...byOp].sort(([a], [b]) => a.localeCompare(b)).map(([op, es]) => row(`${op} | ${what(op)}`, es));
   const excluded = entries.filter((e) => e.excluded);
   return [

@@ -4,6 +4,7 @@ import { parseModel } from '../../src/onnx/graph';
 import type { Values } from '../../src/onnx/tensor';
 import { numel, stridesOf, type Shape } from '../../src/unravel/tensor';
 import type { UnravelOptions } from '../../src/unravel/types';
+import { defaultOps } from '../../src/unravel/ops';
 import { defaultUnravelOptions } from '../../src/unravel/types';
 import { Unraveler, type UnravelResult } from '../../src/unravel/walk';
 import { buildModel, type ModelSpec } from './onnx-build';
@@ -26,7 +27,7 @@ export function walkModel(
   options: Partial<UnravelOptions> = {},
 ): UnravelResult {
   const graph = parseModel(buildModel(spec));
-  const u = new Unraveler(graph);
+  const u = new Unraveler(graph, defaultOps);
   return u.unravel({ values: new Map(Object.entries(values)) }, output, index, inputName, { ...defaultUnravelOptions, ...options });
 }
 

@@ -3,6 +3,7 @@
 // Integer-valued tensors make ties frequent, so tie-breaking is exercised.
 import { strict as assert } from 'node:assert';
 import { parseModel } from '../../src/onnx/graph';
+import { defaultOps } from '../../src/unravel/ops';
 import { planExposure } from '../../src/unravel/plan';
 import { backProduct, type Product } from '../../src/unravel/rules/fc';
 import { defaultUnravelOptions, type ConvMode } from '../../src/unravel/types';
@@ -446,11 +447,11 @@ describe('layout rules with sizes known only at run time', () => {
       ],
     };
     const graph = parseModel(buildModel(spec));
-    assert.deepEqual([...planExposure(graph).expose], ['c'], 'only the Conv input is kept: no Slice output, no bound');
+    assert.deepEqual([...planExposure(graph, defaultOps).expose], ['c'], 'only the Conv input is kept: no Slice output, no bound');
     // c = concat(r[:, 3:6], r[:, 0:3]); w picks c's last channel = r's channel 2; at y = (0, 1, 1).
     const x = Float32Array.from({ length: 24 }, (_, i) => i + 1);
     const c = Float32Array.from([...x.subarray(12), ...x.subarray(0, 12)]);
-    const walk = new Unraveler(graph).unravel(
+    const walk = new Unraveler(graph, defaultOps).unravel(
       {
         values: new Map([
           ['x', { dims: [1, 6, 2, 2], data: x }],

@@ -7,8 +7,9 @@ import { seededRandom } from '../../src/eval/metrics';
 import { openModel, runForward, type ForwardResult, type OpenModel } from '../../src/runtime/session';
 import { merge, totalMass, type Fixations } from '../../src/unravel/fixations';
 import { classContrast } from '../../src/unravel/contrast';
-import { rules } from '../../src/unravel/rules/index';
-import { defaultUnravelOptions, type ConvMode, type Rule, type UnravelOptions } from '../../src/unravel/types';
+import { defaultOps, wrapRules } from '../../src/unravel/ops';
+import { defaultUnravelOptions, type ConvMode, type UnravelOptions } from '../../src/unravel/types';
+import { Unraveler } from '../../src/unravel/walk';
 import { buildModel, randomTensor, type ModelSpec } from '../helpers/onnx-build';
 import { tmpFile } from '../helpers/tmp';
 
@@ -19,36 +20,31 @@ interface Call {
   readonly sent: number;
 }
 
-/** Runs `fn` with every rule wrapped to record the mass each call received and sent (to non-constant inputs). */
-function recordingMasses<T>(fn: () => T): { result: T; calls: Call[] } {
-  const table = rules as Map<string, Rule>;
-  const originals = new Map(table);
+/**
+ * Runs `fn` on a walker of `open`'s graph whose op table has every rule wrapped to record the mass each call
+ * received and sent (to non-constant inputs).
+ */
+function recordingMasses<T>(open: OpenModel, fn: (u: Unraveler) => T): { result: T; calls: Call[] } {
   const calls: Call[] = [];
   const sentBy = (node: { input(i: number): string }, ins: readonly (Fixations | undefined)[], isConst: (t: string) => boolean) =>
     ins.reduce((s, f, i) => s + (f && node.input(i) && !isConst(node.input(i)) ? totalMass(f) : 0), 0);
-  for (const [op, rule] of originals) {
-    table.set(op, {
-      ...rule,
-      back(node, outputs, ctx) {
-        const ins = rule.back(node, outputs, ctx);
+  const ops = wrapRules(defaultOps, (rule, { opType: op }) => ({
+    ...rule,
+    back(node, outputs, ctx) {
+      const ins = rule.back(node, outputs, ctx);
+      calls.push({ op, node: node.name, received: outputs.reduce((s, o) => s + totalMass(o), 0), sent: sentBy(node, ins, (t) => ctx.constants.has(t)) });
+      return ins;
+    },
+    weighted: rule.weighted && {
+      neuron: rule.weighted.neuron,
+      back(node, outputs, coefficients, ctx) {
+        const ins = rule.weighted!.back(node, outputs, coefficients, ctx);
         calls.push({ op, node: node.name, received: outputs.reduce((s, o) => s + totalMass(o), 0), sent: sentBy(node, ins, (t) => ctx.constants.has(t)) });
         return ins;
       },
-      weighted: rule.weighted && {
-        neuron: rule.weighted.neuron,
-        back(node, outputs, coefficients, ctx) {
-          const ins = rule.weighted!.back(node, outputs, coefficients, ctx);
-          calls.push({ op, node: node.name, received: outputs.reduce((s, o) => s + totalMass(o), 0), sent: sentBy(node, ins, (t) => ctx.constants.has(t)) });
-          return ins;
-        },
-      },
-    });
-  }
-  try {
-    return { result: fn(), calls };
-  } finally {
-    for (const [op, rule] of originals) table.set(op, rule);
-  }
+    },
+  }));
+  return { result: fn(new Unraveler(open.model.graph, ops)), calls };
 }
 
 const r = seededRandom(20261130);
@@ -228,8 +224,8 @@ describe("masses: conserved by every rule family, on the paper's fixations", () 
         const classes = (out.dims as number[])[1];
         for (let k = 0; k < classes; k++) {
           const paper = open.unraveler.unravel(forward, out.name, k, 'x', { ...defaultUnravelOptions, convMode });
-          const { result: weighted, calls } = recordingMasses(() =>
-            open.unraveler.unravel(forward, out.name, k, 'x', { ...defaultUnravelOptions, convMode, masses: true }),
+          const { result: weighted, calls } = recordingMasses(open, (u) =>
+            u.unravel(forward, out.name, k, 'x', { ...defaultUnravelOptions, convMode, masses: true }),
           );
           checkConserved(calls, new Set(lossy));
           if (spec === newer)
@@ -320,8 +316,8 @@ describe('class contrast: where it starts and what it refuses', () => {
     const { open, forward } = await forwardOf(convHead, 3);
     const logits = open.unraveler.values(forward, 'f');
     const base: UnravelOptions = { ...defaultUnravelOptions, masses: true };
-    const { result, calls } = recordingMasses(() =>
-      open.unraveler.unravel(forward, 'y', 1, 'x', { ...base, contrast: classContrast({ kind: 'versus', versus: 2 }, 1, logits) }),
+    const { result, calls } = recordingMasses(open, (u) =>
+      u.unravel(forward, 'y', 1, 'x', { ...base, contrast: classContrast({ kind: 'versus', versus: 2 }, 1, logits) }),
     );
     checkConserved(calls, new Set());
     assert.equal(result.contrastNode, "Conv 'Conv_2'");

@@ -19,7 +19,7 @@ import { SessionCache } from '../../src/runtime/session';
 import type { ExplanationJson } from '../../src/shared/result';
 import { numel } from '../../src/unravel/tensor';
 import { UnsupportedError, type ConvMode } from '../../src/unravel/types';
-import { argmax, fullyConnectedOps, loadManifest, nonGrowingOps, photos, recordingSends, repoRoot, zooDir, type Fixture, type StepSends } from './zoo';
+import { argmax, fullyConnectedOps, loadManifest, nonGrowingOps, photos, repoRoot, stepRecorder, zooDir, type Fixture, type StepSends } from './zoo';
 
 const run = promisify(execFile);
 
@@ -238,13 +238,14 @@ describe('zoo sweep: every architecture family explains correctly', function () 
       const file = path.join(dir!, f.file!);
       const photo = pics[i % pics.length];
       const t0 = performance.now();
-      const cache = new SessionCache();
+      const recorder = stepRecorder();
+      const cache = new SessionCache({}, recorder.ops);
       let e: Explainer, x: Explanation, steps: StepSends[];
       let weighted: ReturnType<typeof inMode> | undefined, discriminative: ReturnType<typeof inMode> | undefined;
       const modes = () => ({ ...(weighted ? { weighted: weighted.result } : {}), ...(discriminative ? { discriminative: discriminative.result } : {}) });
       try {
         e = await Explainer.create(file, { image: photo }, {}, cache);
-        ({ result: x, steps } = recordingSends(() => e.explain()));
+        ({ result: x, steps } = recorder.during(() => e.explain()));
       } catch (err) {
         await cache.dispose();
         const message = (err as Error).message;

@@ -5,8 +5,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { imagesDir as fixtureImages } from '../../src/fixtures';
 import type { OnnxNode } from '../../src/onnx/graph';
-import { rules } from '../../src/unravel/rules/index';
-import type { Rule } from '../../src/unravel/types';
+import { defaultOps, wrapRules } from '../../src/unravel/ops';
+import type { OpTable } from '../../src/unravel/types';
 
 export interface Variant {
   readonly bnUnfolded: boolean;
@@ -75,34 +75,42 @@ export interface StepSends {
   readonly sends: readonly { readonly input: string; readonly count: number }[];
 }
 
+/** The op table with every rule recording its sends, and how to collect what one call recorded. */
+export interface StepRecorder {
+  readonly ops: OpTable;
+  during<T>(fn: () => T): { result: T; steps: StepSends[] };
+}
+
 /**
- * Runs `fn` with every rule of the op table wrapped so that each step's sends are recorded. The table is
- * the walk's single dispatch point, so wrapping it observes the real walk (its own context, activations
- * and options) without copying any of it; the original rules are put back afterwards.
+ * An op table whose rules record each step's sends while `during` runs. Sessions opened on it (SessionCache's
+ * `ops`) walk the real walk, with its own context, activations and options, and nothing shared is changed.
  */
-export function recordingSends<T>(fn: () => T): { result: T; steps: StepSends[] } {
-  const table = rules as Map<string, Rule>;
-  const originals = new Map(table);
-  const steps: StepSends[] = [];
-  for (const [op, rule] of originals) {
-    table.set(op, {
-      ...rule,
-      back(node, outputs, ctx) {
-        const ins = rule.back(node, outputs, ctx);
-        const sends = ins.flatMap((fix, i) => {
-          const t = node.input(i);
-          return fix && t && !ctx.constants.has(t) ? [{ input: t, count: new Set(fix.index).size }] : [];
-        });
-        steps.push({ node, held: outputs.reduce((a, o) => a + o.index.length, 0), sends });
-        return ins;
-      },
-    });
-  }
-  try {
-    return { result: fn(), steps };
-  } finally {
-    for (const [op, rule] of originals) table.set(op, rule);
-  }
+export function stepRecorder(): StepRecorder {
+  let steps: StepSends[] | undefined;
+  const ops = wrapRules(defaultOps, (rule) => ({
+    ...rule,
+    back(node, outputs, ctx) {
+      const ins = rule.back(node, outputs, ctx);
+      const sends = ins.flatMap((fix, i) => {
+        const t = node.input(i);
+        return fix && t && !ctx.constants.has(t) ? [{ input: t, count: new Set(fix.index).size }] : [];
+      });
+      steps?.push({ node, held: outputs.reduce((a, o) => a + o.index.length, 0), sends });
+      return ins;
+    },
+  }));
+  return {
+    ops,
+    during(fn) {
+      const mine: StepSends[] = [];
+      steps = mine;
+      try {
+        return { result: fn(), steps: mine };
+      } finally {
+        steps = undefined;
+      }
+    },
+  };
 }
 
 /** Op types whose steps may not grow the fixation count (ISSUE 3: conv, pool, concat, add families). */

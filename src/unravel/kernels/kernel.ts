@@ -1,5 +1,6 @@
 // A kernel computes one ONNX op on known values: how constant subgraphs (exporters' shape arithmetic, pads,
-// scales, reshaped or dequantized weights) are folded, whatever the op. The table is in kernels/index.ts.
+// scales, reshaped or dequantized weights) are folded, whatever the op. Each is an op's
+// descriptor's `kernel` in the op table (src/unravel/ops.ts).
 import type { OnnxNode } from '../../onnx/graph';
 import type { Computed, Input } from './values';
 

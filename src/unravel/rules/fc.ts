@@ -5,7 +5,6 @@ import type { OnnxNode } from '../../onnx/graph';
 import type { Activation, Shape } from '../tensor';
 import type { FlattenMode, Fixations, Rule, ShapeContext, WalkContext, WeightedRule } from '../types';
 import { UnsupportedError } from '../types';
-import { isPassThrough } from './passthrough';
 
 /** A matrix product Y[m, j] = alpha · Σ_i A[m, i] · B[i, j], with A an activation and B constant. */
 export interface Product {
@@ -169,7 +168,7 @@ export function isFlattenedSpatial(tensor: string, ctx: WalkContext): boolean {
       const s = ctx.shape(p.input(0));
       return s.length >= 3 && s.slice(2).reduce((x, y) => x * y, 1) > 1;
     }
-    if (!isPassThrough(p.opType)) return false;
+    if (!ctx.ops.get(p)?.elementwise) return false;
     t = p.input(0);
   }
   return false;

@@ -3,57 +3,7 @@
 // quantization scales) are constants.
 import type { Rule } from '../types';
 
-/** The ops that pass fixations straight through (ALGORITHM.md, "Element-wise, shape-preserving"). */
-export const passThroughOps = [
-  'Relu',
-  'LeakyRelu',
-  'PRelu',
-  'Clip',
-  'Sigmoid',
-  'HardSigmoid',
-  'HardSwish',
-  'Tanh',
-  'Elu',
-  'Selu',
-  'Celu',
-  'Softplus',
-  'Softsign',
-  'ThresholdedRelu',
-  'Mish',
-  'Gelu',
-  'Shrink',
-  // unary arithmetic: GELU's decomposition (Erf), normalization written out (Sqrt, Reciprocal), and the rest
-  'Erf',
-  'Neg',
-  'Abs',
-  'Sqrt',
-  'Reciprocal',
-  'Exp',
-  'Log',
-  'Floor',
-  'Ceil',
-  'Round',
-  'Sign',
-  'Sin',
-  'Cos',
-  'BatchNormalization',
-  'InstanceNormalization',
-  'LayerNormalization',
-  'Dropout',
-  'Identity',
-  'LRN',
-  'Softmax',
-  'LogSoftmax',
-  'Cast',
-  'QuantizeLinear',
-  'DequantizeLinear',
-] as const;
-
-const passThroughSet = new Set<string>(passThroughOps);
-export function isPassThrough(opType: string): boolean {
-  return passThroughSet.has(opType);
-}
-
+/** The rule of the element-wise, shape-preserving ops (ALGORITHM.md, "Element-wise, shape-preserving"); ops.ts lists them. */
 export const passThroughRule: Rule = {
   // Dropout's mask is shaped like its input; BatchNormalization's training-mode running mean and variance like its
   // input mean and variance (inputs 3, 4); LayerNormalization's Mean and InvStdDev like its input with the

@@ -1,56 +1,13 @@
 // Quantized operators (QOperator format: QLinearConv, QLinearMatMul, com.microsoft QLinearAdd, ...):
 // dequantize weights and activations, (q - zero_point) * scale, and apply the float rule of the op they
-// quantize. Each is described as data: the float op and where its operands and their scales sit.
+// quantize. Each is described as data in the op table (src/unravel/ops.ts): the float op and where its operands and
+// their scales sit.
 import { OnnxNode } from '../../onnx/graph';
 import type { Activation } from '../tensor';
-import type { Constants, Rule, ShapeContext, WalkContext, WeightedRule } from '../types';
+import type { Constants, QuantOperand, QuantSpec, Rule, ShapeContext, WalkContext, WeightedRule } from '../types';
 
-/** Operand k of the float op: the quantized node's input position, and those of its scale and zero point. */
-export interface QuantOperand {
-  readonly input: number;
-  readonly scale?: number;
-  readonly zero?: number;
-}
-
-export interface QuantSpec {
-  readonly op: string;
-  operands(node: OnnxNode): readonly QuantOperand[];
-}
-
-const fixed = (op: string, operands: QuantOperand[]): QuantSpec => ({ op, operands: () => operands });
-const unary = (op: string) => fixed(op, [{ input: 0, scale: 1, zero: 2 }]);
-const binary = (op: string) =>
-  fixed(op, [
-    { input: 0, scale: 1, zero: 2 },
-    { input: 3, scale: 4, zero: 5 },
-  ]);
-
-/** The quantized ops with a rule, keyed by op type. */
-export const quantSpecs: Readonly<Record<string, QuantSpec>> = {
-  QLinearConv: fixed('Conv', [{ input: 0, scale: 1, zero: 2 }, { input: 3, scale: 4, zero: 5 }, { input: 8 }]),
-  QLinearMatMul: binary('MatMul'),
-  QGemm: fixed('Gemm', [{ input: 0, scale: 1, zero: 2 }, { input: 3, scale: 4, zero: 5 }, { input: 6 }]),
-  ConvInteger: fixed('Conv', [
-    { input: 0, zero: 2 },
-    { input: 1, zero: 3 },
-  ]),
-  MatMulInteger: fixed('MatMul', [
-    { input: 0, zero: 2 },
-    { input: 1, zero: 3 },
-  ]),
-  QLinearAdd: binary('Add'),
-  QLinearMul: binary('Mul'),
-  QLinearGlobalAveragePool: unary('GlobalAveragePool'),
-  QLinearAveragePool: unary('AveragePool'),
-  QLinearReduceMean: unary('ReduceMean'),
-  QLinearSigmoid: unary('Sigmoid'),
-  QLinearLeakyRelu: unary('LeakyRelu'),
-  QLinearSoftmax: unary('Softmax'),
-  QLinearConcat: {
-    op: 'Concat',
-    operands: (node) => Array.from({ length: (node.inputs.length - 2) / 3 }, (_, k) => ({ input: 2 + 3 * k, scale: 3 + 3 * k, zero: 4 + 3 * k })),
-  },
-};
+/** A quantized op whose operands sit at fixed input positions (the op table in ops.ts lists them). */
+export const quantOperands = (op: string, operands: QuantOperand[]): QuantSpec => ({ op, operands: () => operands });
 
 interface Prepared {
   readonly floatNode: OnnxNode;
@@ -106,7 +63,7 @@ function param(node: OnnxNode, o: QuantOperand, which: 'scale' | 'zero'): string
 }
 
 function shapeContext(ctx: ShapeContext, node: OnnxNode, operands: readonly QuantOperand[]): ShapeContext {
-  return { graph: ctx.graph, constants: dequantizingConstants(ctx, node, operands) };
+  return { graph: ctx.graph, ops: ctx.ops, constants: dequantizingConstants(ctx, node, operands) };
 }
 
 /** The walk's context with this node's activations carrying their scale and zero point. */
@@ -114,6 +71,7 @@ function walkContext(ctx: WalkContext, node: OnnxNode, operands: readonly QuantO
   const byName = new Map(operands.map((o) => [node.input(o.input), o]));
   return {
     graph: ctx.graph,
+    ops: ctx.ops,
     options: ctx.options,
     constants: dequantizingConstants(ctx, node, operands),
     shape: (n) => ctx.shape(n),
