@@ -358,6 +358,28 @@ describe('element-wise rules', () => {
     assert.equal(r.layers.filter((l) => l.op === 'Sigmoid').length, 1);
   });
 
+  it('an operand with the output’s element count is full-shape whatever its rank (a [8] gate on a [1, 8] map)', () => {
+    // s = Reshape(Sigmoid(x), [8]) has 8 elements like y = x · s ([1, 8]): both operands are followed (halves),
+    // where a comparison of shapes would call s broadcast and send it nothing.
+    const spec: ModelSpec = {
+      nodes: [
+        { op: 'Sigmoid', inputs: ['x'], outputs: ['s'] },
+        { op: 'Reshape', inputs: ['s', 'flat'], outputs: ['r'] },
+        { op: 'Mul', inputs: ['x', 'r'], outputs: ['y'] },
+      ],
+      inputs: [{ name: 'x', dims: [1, 8] }],
+      outputs: [{ name: 'y', dims: [1, 8] }],
+      initializers: [{ name: 'flat', dims: [1], type: 7, values: [8] }],
+    };
+    const r = walkModel(spec, { x: { dims: [1, 8], data: Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8]) } }, 'y', 5, 'x', { masses: true });
+    const sig = r.layers.find((l) => l.op === 'Sigmoid');
+    assert.ok(sig, 'the rank-1 operand received fixations');
+    assert.deepEqual([...sig.fixations], [5]);
+    assert.deepEqual([...sig.mass!], [0.5]);
+    assert.deepEqual([...r.input.fixations], [5]);
+    assert.deepEqual([...r.input.mass!], [1]);
+  });
+
   it('Sub of two activations is an error naming the op, node and path', () => {
     const spec: ModelSpec = {
       nodes: [

@@ -442,8 +442,10 @@ class Reference:
         return {node.input[0]: parents}
 
     def elementwise(self, node, fix):
-        out_shape = self.shape(node.output[0])
-        full = [i for i in node.input if i and not self.is_const(i) and tuple(self.shape(i)) == tuple(out_shape)]
+        # Full-shape by element count, as the walk: an operand of the output's size whatever its rank ([8] on [1, 8])
+        # is followed; under broadcasting equal counts mean equal dims but for leading 1s.
+        n_out = int(np.prod(self.shape(node.output[0])))
+        full = [i for i in node.input if i and not self.is_const(i) and int(np.prod(self.shape(i))) == n_out]
         if not full:
             return {}
         if len(full) == 1:
@@ -696,12 +698,13 @@ def self_test():
     import tempfile
     from onnx import TensorProto, helper
 
-    def run(nodes, inits, inputs, output, out_shape, queries):
+    def run(nodes, inits, inputs, output, out_shape, queries, part=1):
         with tempfile.TemporaryDirectory() as d:
             (xname, x), = inputs.items()
             graph = helper.make_graph(nodes, 'check', [helper.make_tensor_value_info(xname, TensorProto.FLOAT, list(x.shape))],
                                       [helper.make_tensor_value_info(output, TensorProto.FLOAT, out_shape)],
-                                      [numpy_helper.from_array(np.asarray(v, np.float32), k) for k, v in inits.items()])
+                                      [numpy_helper.from_array(v if getattr(v, 'dtype', None) == np.int64 else np.asarray(v, np.float32), k)
+                                       for k, v in inits.items()])
             onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid('', 13)]), os.path.join(d, 'm.onnx'))
             index = {}
             values = dict(inputs, **{output: queries.pop('outputValue')})
@@ -711,7 +714,7 @@ def self_test():
             json.dump(index, open(os.path.join(d, 'values.json'), 'w'))
             ref = Reference(os.path.join(d, 'm.onnx'), d)
             logits = ref.logits(output)
-            return [ref.walk(output, q['index'], q.get('convMode', 'contribution'), 'argmax', contrast_for(q, logits))[1]
+            return [ref.walk(output, q['index'], q.get('convMode', 'contribution'), 'argmax', contrast_for(q, logits))[part]
                     for q in queries['queries']]
 
     def close(got, want, what):
@@ -750,6 +753,15 @@ def self_test():
     got, = run([helper.make_node('MatMul', ['x', 'w'], ['y'])], {'w': w}, {'x': x}, 'y', [1, 2, 2, 4],
                {'outputValue': x @ w, 'queries': [{'index': 4 * 3 + 2, 'mode': 'weighted'}]})
     close(got, {3 * 3 + 1: 1.0}, 'per-position MatMul')
+    # Element-wise by element count: y = x * Reshape(Sigmoid(x), [8]) on x [1, 8]; the rank-1 gate has the output's
+    # 8 elements, so both operands are followed (halves), and both halves come back to x[5].
+    x = np.arange(1, 9, dtype=np.float32).reshape(1, 8)
+    gate = [helper.make_node('Sigmoid', ['x'], ['s']), helper.make_node('Reshape', ['s', 'flat'], ['r']),
+            helper.make_node('Mul', ['x', 'r'], ['y'])]
+    record, = run(gate, {'flat': np.array([8], np.int64)}, {'x': x}, 'y', [1, 8],
+                  {'outputValue': x * (1 / (1 + np.exp(-x))), 'queries': [{'index': 5, 'mode': 'weighted'}]}, part=0)
+    close(record.get('s', {}), {5: 0.5}, 'element-wise by element count: the rank-1 gate')
+    close(record.get('r', {}), {5: 0.5}, 'element-wise by element count: the reshaped gate')
     # Merge: two fixations with masses 0.3 and 0.2 on one element -> one fixation with 0.5.
     d = {}
     give(d, 7, 0.3)

@@ -20,6 +20,7 @@ import { Explainer, topK } from '../../src/explain';
 import type { OnnxGraph, OnnxNode } from '../../src/onnx/graph';
 import type { Values } from '../../src/onnx/tensor';
 import { SessionCache } from '../../src/runtime/session';
+import { numel } from '../../src/unravel/tensor';
 import type { ConvMode, FlattenMode } from '../../src/unravel/types';
 import type { UnravelResult } from '../../src/unravel/walk';
 import { loadManifest, photos, repoRoot, zooDir } from './zoo';
@@ -151,7 +152,7 @@ function features(
     case 'Add':
     case 'Sum':
     case 'Mul': {
-      const full = node.inputs.filter((i) => !constants.has(i) && shape(i).join() === shape(node.outputs[0]).join());
+      const full = node.inputs.filter((i) => !constants.has(i) && numel(shape(i)) === numel(shape(node.outputs[0])));
       f.push(
         `${node.opType} of ${full.length} activation(s)${node.opType !== 'Sum' && node.inputs.length > full.length ? ' and a constant or broadcast operand' : ''}`,
       );
