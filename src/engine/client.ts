@@ -68,6 +68,8 @@ export interface EngineClientOptions {
   readonly log?: (level: LogLevel, message: string) => void;
   /** Added to the engine's environment (tests: CNN_FIXATIONS_ENGINE_TEST=1). */
   readonly env?: Readonly<Record<string, string>>;
+  /** Node's flags for the engine (default none: the host's own, such as inspector ports, must not reach it; the soak: --trace-gc). */
+  readonly execArgv?: readonly string[];
 }
 
 export type OpenParams = Pick<OpenRequest, 'modelPath' | 'imagePath' | 'options' | Side>;
@@ -258,7 +260,7 @@ export class EngineClient extends EngineApi {
     // execArgv []: none of the host's flags (inspector ports, VS Code's loaders) go to the engine.
     const child = fork(file, [], {
       serialization: 'advanced',
-      execArgv: [],
+      execArgv: [...(this.options.execArgv ?? [])],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, ...this.options.env },
     });
