@@ -23,6 +23,8 @@ export interface CnnFixationsApi {
   engine(): { pid: number | undefined; generation: number; stats: EngineStats | undefined };
   /** Tests (CNN_FIXATIONS_ENGINE_TEST=1): makes the engine abort as a native crash would; resolves once it is gone. */
   crashEngine(): Promise<string>;
+  /** Tests: makes the engine stop answering (a loop that never returns), as a runaway native call would. */
+  hangEngine(): void;
   /** Does what the progress notification's Cancel does for panel `id`; false when it runs nothing. */
   cancel(id: number): boolean;
   /** The open sweep views. */
@@ -76,6 +78,7 @@ export function activate(context: vscode.ExtensionContext): CnnFixationsApi | un
         () => Promise.reject(new Error('the engine answered a crash request')),
         (e: unknown) => (e instanceof EngineError ? e.message : Promise.reject(e)),
       ),
+    hangEngine: () => void client.crash('hang').catch(() => undefined),
     cancel: (id) => panel(id)?.controller.cancel() ?? false,
     sweepViews: () => SweepView.all().map((v) => v.info()),
     sendSweepView: async (dir, message) => {

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { OverlayOptions } from '../shared/overlay';
 import type { ClassRequest, ExportKind, Side } from '../shared/protocol';
 import { nativeBindingProblem } from './native';
-import type { EngineFailure, EngineRequest, EngineResponse, EngineStats, FromEngine, OpenedResponse, OpenRequest, Replies } from './protocol';
+import type { CrashKind, EngineFailure, EngineRequest, EngineResponse, EngineStats, FromEngine, OpenedResponse, OpenRequest, Replies } from './protocol';
 
 /** The engine process stopped (crashed, was killed to cancel a run, or is shut down) before answering. */
 export class EngineError extends Error {
@@ -21,6 +21,13 @@ export class EngineError extends Error {
     readonly retryable: boolean,
   ) {
     super(message);
+  }
+}
+
+/** The engine died of memory: V8's heap limit (it says so on stderr) or, likely, the system's OOM killer (SIGKILL from outside). */
+export class EngineOutOfMemory extends EngineError {
+  constructor(message: string) {
+    super(message, false);
   }
 }
 
@@ -61,6 +68,8 @@ export interface EngineClientOptions {
   readonly log?: (level: LogLevel, message: string) => void;
   /** Added to the engine's environment (tests: CNN_FIXATIONS_ENGINE_TEST=1). */
   readonly env?: Readonly<Record<string, string>>;
+  /** Node's flags for the engine (default none: the host's own, such as inspector ports, must not reach it; the soak: --trace-gc). */
+  readonly execArgv?: readonly string[];
 }
 
 export type OpenParams = Pick<OpenRequest, 'modelPath' | 'imagePath' | 'options' | Side>;
@@ -125,6 +134,20 @@ export abstract class EngineApi {
   }
 }
 
+/** What V8 prints when the heap limit is reached (then it aborts, printing its native stack). */
+const heapOutOfMemory = /JavaScript heap out of memory|Reached heap limit|Fatal JavaScript out of memory|Fatal process out of memory/;
+
+/** Why an engine that nobody stopped died, as the user should read it: out of memory when V8 said so or the kernel killed it. */
+function deathError(why: string, said: string, heapExhausted: boolean, signal: NodeJS.Signals | null): EngineError {
+  if (heapExhausted)
+    return new EngineOutOfMemory(`the explanation engine ran out of memory (its JavaScript heap is full; ${why}); the next request restarts it`);
+  if (signal === 'SIGKILL')
+    return new EngineOutOfMemory(
+      `the explanation engine was killed from outside (signal SIGKILL), most often by the system when memory runs out; the next request restarts it`,
+    );
+  return new EngineError(`the explanation engine stopped unexpectedly (${why}${said}); the next request restarts it`, false);
+}
+
 interface Pending {
   readonly child: ChildProcess;
   resolve(reply: unknown): void;
@@ -141,6 +164,8 @@ export class EngineClient extends EngineApi {
   private lastStats: EngineStats | undefined;
   /** The engine's last lines on stderr: the reason when it dies before it could say anything else. */
   private stderrTail: string[] = [];
+  /** V8 said on stderr that the engine's heap is exhausted (its last words before the abort). */
+  private heapExhausted = false;
 
   constructor(private readonly options: EngineClientOptions) {
     super();
@@ -164,9 +189,9 @@ export class EngineClient extends EngineApi {
     return !!h && !!this.child && h.generation === this.gen;
   }
 
-  /** Tests only: asks the engine to abort (it does only with CNN_FIXATIONS_ENGINE_TEST=1 in its environment). */
-  crash(): Promise<never> {
-    return this.request({ type: 'crash' });
+  /** Tests only: asks the engine to abort, run out of memory or hang (it does only with CNN_FIXATIONS_ENGINE_TEST=1 in its environment). */
+  crash(how: CrashKind = 'abort', o?: RequestOptions): Promise<never> {
+    return this.request({ type: 'crash', how }, o);
   }
 
   /** Kills the engine now: what it was doing stops, pending requests reject with a retryable EngineError. */
@@ -235,19 +260,21 @@ export class EngineClient extends EngineApi {
     // execArgv []: none of the host's flags (inspector ports, VS Code's loaders) go to the engine.
     const child = fork(file, [], {
       serialization: 'advanced',
-      execArgv: [],
+      execArgv: [...(this.options.execArgv ?? [])],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, ...this.options.env },
     });
     this.gen++;
     this.child = child;
     this.stderrTail = [];
+    this.heapExhausted = false;
     child.on('message', (m: FromEngine) => this.onMessage(child, m));
     child.on('exit', (code, signal) => this.onExit(child, code, signal));
     child.on('error', (e) => this.log('error', `engine process: ${e.message}`));
     // Read both pipes (a full pipe would block the engine); onnxruntime's own warnings land here.
     child.stdout?.setEncoding('utf8').on('data', (d: string) => this.lines(d, 'info'));
     child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+      if (child === this.child && heapOutOfMemory.test(d)) this.heapExhausted = true;
       this.stderrTail = [...this.stderrTail, ...d.split('\n').filter((l) => l.trim())].slice(-3);
       this.lines(d, 'warn');
     });
@@ -298,7 +325,7 @@ export class EngineClient extends EngineApi {
     const why = signal ? `signal ${signal}` : `exit code ${code}`;
     const said = this.stderrTail.length ? `: ${this.stderrTail[this.stderrTail.length - 1].trim().slice(0, 300)}` : '';
     this.log('error', `engine (pid ${child.pid}) stopped unexpectedly (${why})${said}`);
-    this.rejectAll(child, new EngineError(`the explanation engine stopped unexpectedly (${why}${said}); the next request restarts it`, false));
+    this.rejectAll(child, deathError(why, said, this.heapExhausted, signal));
   }
 
   private stop(e: EngineError): void {

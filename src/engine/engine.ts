@@ -16,6 +16,7 @@ import { Activations } from './activations';
 import { NoHandle, Refused, toFailure } from './failure';
 import { layerDetail, modelSummary, panelExplanation } from './payload';
 import type {
+  CrashKind,
   EngineRequest,
   EngineResponse,
   EngineStats,
@@ -44,8 +45,8 @@ interface Held {
 export interface EngineHooks {
   log(level: 'info' | 'warn' | 'error', message: string): void;
   progress(id: number, message: string): void;
-  /** The test-only crash (process.abort in the real process); undefined refuses it. */
-  crash?: () => never;
+  /** The test-only faults (main.ts: a real abort, out-of-memory or hang); undefined refuses them. */
+  crash?: (how: CrashKind) => never;
 }
 
 /** Image types webviews decode themselves: their bytes go as they are; other files go as a PNG of the decoded pixels. */
@@ -111,7 +112,7 @@ export class Engine {
       case 'crash':
         if (!this.hooks.crash)
           throw new Refused('the crash request is for tests: the engine honours it only with CNN_FIXATIONS_ENGINE_TEST=1 in its environment');
-        return this.hooks.crash();
+        return this.hooks.crash(r.how ?? 'abort');
       default: {
         const never: never = r;
         throw new Refused(`unknown request ${JSON.stringify(never)}`);

@@ -4,6 +4,7 @@
 // this process, and killing it really stops an onnxruntime run (the progress notification's Cancel).
 import { Engine } from './engine';
 import { toFailure } from './failure';
+import { fault } from './faults';
 import type { EngineRequest, FromEngine } from './protocol';
 
 if (!process.send) {
@@ -20,8 +21,8 @@ function send(m: FromEngine): void {
 const engine = new Engine({
   log: (level, message) => send({ type: 'log', level, message }),
   progress: (id, message) => send({ type: 'progress', id, message }),
-  // Only under test: a real abort, as a native crash inside onnxruntime would end the process.
-  crash: process.env.CNN_FIXATIONS_ENGINE_TEST === '1' ? () => process.abort() : undefined,
+  // Only under test: a real abort, out-of-memory or hang, as a native crash, a too large run or a runaway call would.
+  crash: process.env.CNN_FIXATIONS_ENGINE_TEST === '1' ? fault : undefined,
 });
 
 async function answer(r: EngineRequest): Promise<void> {

@@ -87,10 +87,14 @@ export interface SweepRequest {
   /** Worker processes; 0: one per core. */
   readonly jobs: number;
 }
-/** Tests only: the engine aborts (as a native crash would), when its environment has CNN_FIXATIONS_ENGINE_TEST=1. */
+/** How the test-only crash request ends the engine: a native abort, V8's heap running out, or a loop that never answers. */
+export type CrashKind = 'abort' | 'oom' | 'hang';
+
+/** Tests only: the engine fails as `how` says (default abort), when its environment has CNN_FIXATIONS_ENGINE_TEST=1. */
 export interface CrashRequest {
   readonly type: 'crash';
   readonly id: number;
+  readonly how?: CrashKind;
 }
 
 export type EngineRequest = OpenRequest | ExplainRequest | LayerRequest | ExportRequest | ReleaseRequest | SweepRequest | CrashRequest;

@@ -2,7 +2,7 @@
 // a hint of what to do. Failures of the pipeline come from the engine already as data (src/engine/failure.ts
 // classifies the core's errors); this adds the host's own: settings, messages, the engine's death, Cancel.
 // No vscode here: the panel's controller, which runs in the browser tests too, maps its errors with it.
-import { EngineError, EngineFailed, EngineUnavailable, StaleHandle } from '../engine/client';
+import { EngineError, EngineFailed, EngineOutOfMemory, EngineUnavailable, StaleHandle } from '../engine/client';
 import type { ErrorMessage } from '../shared/protocol';
 import { options, SECTION } from '../shared/settings';
 import { unexpected } from '../shared/unexpected';
@@ -51,6 +51,14 @@ export function errorMessage(e: unknown): ErrorMessage {
     };
   }
   if (e instanceof EngineUnavailable) return { type: 'error', title: 'Not available on this machine', message: e.message };
+  if (e instanceof EngineOutOfMemory) {
+    return {
+      type: 'error',
+      title: 'The explanation engine ran out of memory',
+      message: e.message,
+      hint: `Press Rerun to try again in a new engine. Close other panels (each holds its explanation), use a smaller image or model, or lower ${SECTION}.${options.memoryLimit.setting} so that runs too large are refused before they start.`,
+    };
+  }
   if (e instanceof EngineError) {
     return {
       type: 'error',

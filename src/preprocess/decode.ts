@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { imageSize } from 'image-size';
 import { Jimp } from 'jimp';
+import { decoderChatterToStderr } from './quiet';
 import { checkPixels } from '../limits';
 
 export type JimpImage = Awaited<ReturnType<typeof Jimp.read>>;
@@ -65,7 +66,10 @@ export async function decodeBytes(bytes: Buffer, label: string, maxPixels: numbe
   for (const s of [header, ...(header.images ?? [])]) checkPixels(label, s.width, s.height, maxPixels);
   let jimp: JimpImage;
   try {
-    jimp = format === 'webp' || format === 'avif' ? Jimp.fromBitmap(await decodeWasm(format, bytes)) : await Jimp.fromBuffer(bytes);
+    jimp =
+      format === 'webp' || format === 'avif'
+        ? Jimp.fromBitmap(await decodeWasm(format, bytes))
+        : await decoderChatterToStderr(label, () => Jimp.fromBuffer(bytes));
   } catch (e) {
     throw new ImageError(
       `cannot read image ${label}: its ${format === 'jpg' ? 'JPEG' : format.toUpperCase()} data is truncated or corrupt (the decoder says: ${firstLine(e)})`,

@@ -2,6 +2,7 @@
 // walk needs are appended as graph outputs, and the session is kept for every later image and class.
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { ortText } from './ort-message';
 import { externalDataFolder, loadModelFile, ModelFileError, sessionBytes, type LoadedModel } from '../onnx/load';
 import type { Values } from '../onnx/tensor';
 import { defaultOps, type OpTable } from '../unravel/ops';
@@ -34,10 +35,9 @@ export interface ForwardResult extends ForwardValues {
 /** onnxruntime could not load or run the model: the message is onnxruntime's, with what to do. */
 export class RuntimeError extends Error {}
 
-/** onnxruntime's message for the user: its first line, without the [file:line] prefix. */
+/** onnxruntime's message for the user: its first line, without C++ source paths and functions (ort-message.ts). */
 export function ortMessage(e: unknown): string {
-  const m = (e as Error)?.message ?? String(e);
-  return m.split('\n')[0].replace(/^\[[^\]]*\]\s*/, '');
+  return ortText((e as Error)?.message ?? String(e));
 }
 
 /** How a session uses the machine: threads for one operator (default: onnxruntime's, one per core). Sweeps that run a session per core set 1. */

@@ -261,4 +261,18 @@ describe('cnn-fixations CLI --method', () => {
     assert.match(r.err, /CAM/);
     assert.doesNotMatch(r.err, /\n\s+at .+:\d+:\d+/);
   });
+
+  it("a decoder's chatter stays off stdout: a GIF whose frame holds more data than its size goes to stderr as a warning", () => {
+    // animated.gif with its first frame's height halved in the image descriptor (byte 52 + 7): omggif decodes it
+    // and says 'Warning, gif stream longer than expected.' with console.log
+    const gif = Buffer.from(fs.readFileSync(path.join(repo, 'test-fixtures', 'formats', 'animated.gif')));
+    assert.equal(gif[52], 0x2c, 'the first image descriptor');
+    gif.writeUInt16LE(40, 52 + 7);
+    const image = tmpFile('long-frame.gif', gif);
+    const r = run(['explain', mnist, image]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^model {4}.*mnist-8\.onnx/, "stdout starts with the CLI's own output");
+    assert.doesNotMatch(r.out, /Warning/);
+    assert.match(r.err, /^warning: decoding .*long-frame\.gif: Warning, gif stream longer than expected\.$/m);
+  });
 });

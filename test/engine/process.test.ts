@@ -6,7 +6,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { EngineClient, EngineError, StaleHandle } from '../../src/engine/client';
+import { EngineClient, EngineError, EngineOutOfMemory, StaleHandle } from '../../src/engine/client';
+import { errorMessage } from '../../src/panels/errors';
 import { Explainer } from '../../src/explain';
 import { SessionCache } from '../../src/runtime/session';
 import { fixturePath } from '../../src/fixtures';
@@ -122,6 +123,88 @@ describe('explanation engine: the process', function () {
       assert.equal(client.generation, generation + 1);
       assert.equal(again.sessionCached, false, 'a new engine opens the session anew');
       assert.equal((await client.explain(again.handle, 'main', { classIndex: 144 })).explanation?.result.target.index, 144);
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('an engine out of memory (V8 heap limit) says so, not its native stack; the next request starts a new engine', async () => {
+    // a 64 MB heap so that the test-only fault fills it in a moment (the same abort a too large run would meet)
+    const logs: string[] = [];
+    const client = new EngineClient({
+      enginePath,
+      env: { CNN_FIXATIONS_ENGINE_TEST: '1', NODE_OPTIONS: '--max-old-space-size=64' },
+      log: (_, m) => logs.push(m),
+    });
+    try {
+      const held = await client.open(1, { modelPath: demoModel, imagePath: pelican, options: {} });
+      const pid = client.pid!;
+      const fault = settles(client.crash('oom'));
+      const pending = settles(client.explain(held.handle, 'main', { classIndex: 22 }));
+      const e = await fault;
+      assert.ok(e instanceof EngineOutOfMemory, String(e));
+      assert.match(
+        e.message,
+        /^the explanation engine ran out of memory \(its JavaScript heap is full; (signal SIGABRT|exit code \d+)\); the next request restarts it$/,
+      );
+      assert.doesNotMatch(e.message, /0x[0-9a-f]+|node::|FATAL/, 'no native stack in the message');
+      // a request queued behind the fault is answered too (with the same reason, not left waiting)
+      assert.ok((await pending) instanceof EngineOutOfMemory);
+      assert.ok(
+        logs.some((l) => /JavaScript heap out of memory/.test(l)),
+        "V8's own words stay in the log",
+      );
+      const shown = errorMessage(e);
+      assert.equal(shown.title, 'The explanation engine ran out of memory');
+      assert.match(shown.hint ?? '', /Rerun.*memoryLimitMB/);
+      await gone(pid);
+      const again = await client.open(1, { modelPath: demoModel, imagePath: pelican, options: {} });
+      assert.equal(again.main.result.target.index, 144);
+      assert.notEqual(client.pid, pid);
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('an engine killed from outside (SIGKILL, as the system OOM killer does) is reported as likely out of memory', async () => {
+    const client = new EngineClient({ enginePath });
+    try {
+      await client.open(1, { modelPath: demoModel, imagePath: pelican, options: {} });
+      const pid = client.pid!;
+      const pending = settles(client.open(2, { modelPath: bigModel, imagePath: bigImage, options: {} }));
+      process.kill(pid, 'SIGKILL');
+      const e = await pending;
+      assert.ok(e instanceof EngineOutOfMemory, String(e));
+      assert.match(e.message, /killed from outside \(signal SIGKILL\), most often by the system when memory runs out/);
+      assert.equal((await client.open(1, { modelPath: demoModel, imagePath: pelican, options: {} })).main.result.target.index, 144);
+    } finally {
+      client.dispose();
+    }
+  });
+
+  it('a hung engine (answers nothing, not even its channel) is stopped by the time limit; the next request starts a new engine', async () => {
+    const client = new EngineClient({ enginePath, env: { CNN_FIXATIONS_ENGINE_TEST: '1' } });
+    try {
+      const held = await client.open(1, { modelPath: demoModel, imagePath: pelican, options: {} });
+      const pid = client.pid!;
+      void settles(client.crash('hang'));
+      // what the panel does: its run carries the time limit's signal (cnnFixations.timeLimitSeconds)
+      const limit = AbortSignal.timeout(2000);
+      const t0 = performance.now();
+      const e = await settles(client.explain(held.handle, 'main', { classIndex: 22 }, { signal: limit }));
+      assert.equal(e, limit.reason, 'the request rejects with the time limit');
+      assert.ok(performance.now() - t0 >= 1900, 'it was waiting, not refused');
+      await gone(pid); // killed: a hung engine does not exit of itself
+      assert.equal(client.isCurrent(held.handle), false);
+      const again = await client.open(1, { modelPath: demoModel, imagePath: pelican, options: {} });
+      assert.equal(again.main.result.target.index, 144);
+      assert.notEqual(client.pid, pid);
+      // dispose kills a hung engine too (SIGKILL, no goodbye needed)
+      void settles(client.crash('hang'));
+      const hung = client.pid!;
+      await new Promise((r) => setTimeout(r, 200));
+      client.dispose();
+      await gone(hung);
     } finally {
       client.dispose();
     }

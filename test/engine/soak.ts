@@ -12,7 +12,17 @@ const rssMB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/pr
 const fds = (pid: number) => fs.readdirSync(`/proc/${pid}/fd`).length;
 
 async function main(n: number): Promise<void> {
-  const client = new EngineClient({ enginePath });
+  // --trace-gc: V8's heap after each full collection (Mark-Compact), what the JS objects really hold
+  const heapAfterGc: number[] = [];
+  const client = new EngineClient({
+    enginePath,
+    execArgv: ['--trace-gc'],
+    log: (_, m) => {
+      const g = /Mark-Compact[^\n]*?-> ([\d.]+) \(/.exec(m);
+      if (g) heapAfterGc.push(Number(g[1]));
+    },
+  });
+  let heapBase = 0;
   const runs = [
     { modelPath: demoModel, images: [pelican, fixturePath('images/eagle.jpg'), fixturePath('images/dog.jpg')], classes: 1000 },
     {
@@ -38,7 +48,10 @@ async function main(n: number): Promise<void> {
     await client.release(opened.handle);
     const pid = client.pid!;
     peak = Math.max(peak, rssMB(pid));
-    if (i + 1 === warmup) base = { rss: rssMB(pid), fds: fds(pid) };
+    if (i + 1 === warmup) {
+      base = { rss: rssMB(pid), fds: fds(pid) };
+      heapBase = heapAfterGc.length;
+    }
   }
   const pid = client.pid!;
   const end = { rss: rssMB(pid), fds: fds(pid) };
@@ -46,7 +59,8 @@ async function main(n: number): Promise<void> {
   console.log(
     `${n} explanations (${n * 3} class explanations) in ${((performance.now() - t0) / 1000).toFixed(0)} s, one engine (pid ${pid}, ${s?.sessionsOpened} sessions opened, ${s?.forwardPasses} forward passes, ${s?.handles} held at the end)\n` +
       `RSS after ${warmup} (warm-up) ${base!.rss.toFixed(0)} MB → at the end ${end.rss.toFixed(0)} MB: ${(((end.rss - base!.rss) / base!.rss) * 100).toFixed(1)}% (peak ${peak.toFixed(0)} MB)\n` +
-      `open file descriptors ${base!.fds} → ${end.fds}`,
+      `open file descriptors ${base!.fds} → ${end.fds}\n` +
+      `V8 heap after full collections: the first after warm-up ${heapAfterGc[heapBase]?.toFixed(1)} MB, the last ${heapAfterGc.at(-1)?.toFixed(1)} MB (${heapAfterGc.length - heapBase} collections; min ${Math.min(...heapAfterGc.slice(heapBase)).toFixed(1)}, max ${Math.max(...heapAfterGc.slice(heapBase)).toFixed(1)})`,
   );
   await client.dispose();
 }

@@ -437,6 +437,30 @@ describe('CNN Fixations in VS Code', function () {
     assert.equal(p.error, undefined);
   });
 
+  it('a hung engine: the time limit stops the run and the panel says so; Rerun works in a new engine', async () => {
+    const cfg = () => vscode.workspace.getConfiguration('cnnFixations');
+    await cfg().update('timeLimitSeconds', 3, vscode.ConfigurationTarget.Workspace);
+    try {
+      assert.equal(oneSide(await send(pelican.panelId, { type: 'explainClass', classIndex: 144 })).explanation?.result.target.index, 144);
+      const pid = api.engine().pid;
+      api.hangEngine(); // the engine now answers nothing, not even a closed channel
+      const t0 = performance.now();
+      const [s] = await explain(file('images', 'eagle.jpg'));
+      assert.equal(s.ok, false);
+      assert.equal(s.error?.title, 'Time limit reached');
+      assert.match(s.error?.message ?? '', /longer than the time limit of 3 s/);
+      assert.match(s.error?.hint ?? '', /Rerun.*timeLimitSeconds/);
+      assert.ok(performance.now() - t0 >= 2900, 'the panel waited for its time limit');
+      assert.notEqual(api.engine().pid, pid, 'the hung engine was killed');
+      await cfg().update('timeLimitSeconds', undefined, vscode.ConfigurationTarget.Workspace);
+      const again = only(await send(s.panelId, { type: 'rerun' }), 'showResult') as ShowResultMessage;
+      assert.equal(again.main.result.target.index, 22);
+      assert.equal(oneSide(await send(pelican.panelId, { type: 'explainClass', classIndex: 144 })).explanation?.result.target.index, 144);
+    } finally {
+      await cfg().update('timeLimitSeconds', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
   it("cancelling a run kills the engine; the cancelled panel says so, another panel's next request still works", async () => {
     const model = path.join(folder(), 'models', 'cancel-me.onnx');
     fs.copyFileSync(path.join(folder(), 'models', 'shufflenet-v2-12-qdq.onnx'), model);
