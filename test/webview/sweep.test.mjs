@@ -1,4 +1,4 @@
-/* global describe, it, before, after, document, window */
+/* global describe, it, before, after, document, window, Image, getComputedStyle */
 // The sweep's page in headless Chromium: the CLI's self-contained report.html from a real sweep (the
 // committed Fashion-MNIST classifier over part of the demo folder) opened as a file that loads nothing, and
 // the same page as the VS Code view renders it, under the view's CSP with its script (dist/webview/sweep.js),
