@@ -6,14 +6,23 @@
 import type { SweepSummary } from '../sweep/summary';
 import { escapeHtml as e } from './html';
 
-/** A mistake's three pictures (encoded bytes), all of one size. */
+/** A map as layers over the image (data: URIs): its heat map (none when it has no heat), drawn smaller and stretched, and its points and box. */
+export interface MapPictures {
+  readonly heat: string | null;
+  readonly marks: string;
+}
+
+/**
+ * A mistake's pictures: its image once (a data: URI, shown at width × height, enlarged pixel for pixel when
+ * smaller) and each map's layers of width × height laid over it.
+ */
 export interface Thumbnail {
-  readonly mime: string;
   readonly width: number;
   readonly height: number;
-  readonly predicted: Uint8Array;
-  readonly versus: Uint8Array;
-  readonly expected: Uint8Array;
+  readonly base: string;
+  readonly predicted: MapPictures;
+  readonly versus: MapPictures;
+  readonly expected: MapPictures;
 }
 
 /** Per listed mistake (by path): its pictures, or why there are none. */
@@ -31,7 +40,6 @@ const MATRIX_CLASSES = 30;
 
 const pct = (v: number | null, d = 1) => (v === null ? '–' : `${(v * 100).toFixed(d)}%`);
 const first = (label: string) => label.split(',')[0].trim();
-const dataUri = (mime: string, b: Uint8Array) => `data:${mime};base64,${Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64')}`;
 const base = (p: string) => p.split(/[\\/]/).filter(Boolean).pop() ?? p;
 
 function matrix(s: SweepSummary): string {
@@ -79,11 +87,11 @@ function mistakes(s: SweepSummary, thumbs: MistakeThumbnails, clickable: boolean
     const t = thumbs.get(m.path);
     const fig = (which: keyof Pick<Thumbnail, 'predicted' | 'versus' | 'expected'>, caption: string) =>
       typeof t === 'object'
-        ? `<figure><img alt="${e(caption)}" width="${t.width}" height="${t.height}" src="${dataUri(t.mime, t[which])}"><figcaption>${e(caption)}</figcaption></figure>`
+        ? `<figure><div class="pic">${t[which].heat ? `<img class="heat" alt="" width="${t.width}" height="${t.height}" src="${e(t[which].heat)}">` : ''}<img alt="${e(caption)}" width="${t.width}" height="${t.height}" src="${e(t[which].marks)}"></div><figcaption>${e(caption)}</figcaption></figure>`
         : '';
     const figures =
       typeof t === 'object'
-        ? `<div class="maps">${fig('predicted', `${p}: its own map`)}${fig('versus', `why ${p}, not ${x}`)}${fig('expected', `${x}: its own map`)}</div>`
+        ? `<div class="maps" style="--image:url(&quot;${e(t.base)}&quot;)">${fig('predicted', `${p}: its own map`)}${fig('versus', `why ${p}, not ${x}`)}${fig('expected', `${x}: its own map`)}</div>`
         : `<p class="note">No pictures: ${e(t ?? 'none were drawn')}.</p>`;
     const open = clickable
       ? `<button type="button" data-open="${e(m.path)}" title="${e(`Open ${m.path} in the explanation panel on why ${p}, not ${x}`)}">Why ${e(p)}, not ${e(x)}?</button>`
@@ -134,7 +142,9 @@ table.confusion{border-collapse:collapse;font-variant-numeric:tabular-nums}
 .mistake{border:1px solid var(--vscode-panel-border,#ddd);border-radius:6px;padding:10px 12px;margin:10px 0}
 .mistake header{display:flex;flex-wrap:wrap;gap:6px 12px;align-items:baseline;margin-bottom:8px}
 .mistake .rank{color:var(--vscode-descriptionForeground,#555)} .verdict{flex:1}
-.maps{display:flex;gap:12px;flex-wrap:wrap} figure{margin:0} figure img{display:block;image-rendering:pixelated;border:1px solid var(--vscode-panel-border,#ddd)}
+.maps{display:flex;gap:12px;flex-wrap:wrap} figure{margin:0}
+.pic{position:relative;border:1px solid var(--vscode-panel-border,#ddd);width:max-content;background:var(--image) 0 0/100% 100% no-repeat;image-rendering:pixelated}
+.pic img{display:block;position:relative} .pic img.heat{position:absolute;left:0;top:0;image-rendering:auto}
 figcaption{font-size:12px;color:var(--vscode-descriptionForeground,#555);margin-top:3px;max-width:192px}
 button{font:inherit;color:var(--vscode-button-foreground,#fff);background:var(--vscode-button-background,#005fb8);border:0;border-radius:3px;padding:4px 10px;cursor:pointer}
 button:hover{background:var(--vscode-button-hoverBackground,#0258a8)} button:focus-visible{outline:1px solid var(--vscode-focusBorder,#005fb8);outline-offset:2px}

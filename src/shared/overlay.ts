@@ -29,6 +29,12 @@ export interface Picture {
   readonly width: number;
   readonly height: number;
   readonly rgba: Uint8Array | Uint8ClampedArray;
+  /**
+   * A transparent layer to lay over the image (the sweep's pictures), not the image: each mark is composed
+   * on it "source over", so the layer over the image is the overlay drawn on it. Otherwise colours mix into
+   * the image's and the result is opaque.
+   */
+  readonly layer?: boolean;
 }
 
 /**
@@ -101,27 +107,37 @@ export function sampleHeat(grid: HeatGrid, width: number, height: number, scale:
 
 /** Draws the overlay onto `pic` (the image at `scale` picture pixels per original pixel), in place. */
 export function drawOverlay(pic: Picture, scale: number, layers: OverlayLayers, o: OverlayOptions): void {
-  if (o.heat && layers.heat && o.opacity > 0) blendHeat(pic.rgba, layers.heat, o.opacity);
+  if (o.heat && layers.heat && o.opacity > 0) blendHeat(pic.rgba, layers.heat, o.opacity, !!pic.layer);
   // Marks grow with the picture, so they read the same on a thumbnail and on a large photo.
   const unit = Math.max(1, Math.round(Math.min(pic.width, pic.height) / 250));
   if (o.points) drawPoints(pic, scale, unit, layers.points);
   if (o.box && layers.box) drawBox(pic, scale, unit, layers.box);
 }
 
-function blend(rgba: Picture['rgba'], i: number, c: readonly number[], a: number): void {
-  rgba[i] = Math.round(rgba[i] * (1 - a) + c[0] * a);
-  rgba[i + 1] = Math.round(rgba[i + 1] * (1 - a) + c[1] * a);
-  rgba[i + 2] = Math.round(rgba[i + 2] * (1 - a) + c[2] * a);
-  rgba[i + 3] = 255;
+/** Colour c at opacity a over the pixel at i: a plain mix on the image; composed "source over" on a layer (Picture.layer). */
+function blend(rgba: Picture['rgba'], i: number, c: readonly number[], a: number, layer = false): void {
+  const below = rgba[i + 3];
+  if (!layer || below === 255) {
+    rgba[i] = Math.round(rgba[i] * (1 - a) + c[0] * a);
+    rgba[i + 1] = Math.round(rgba[i + 1] * (1 - a) + c[1] * a);
+    rgba[i + 2] = Math.round(rgba[i + 2] * (1 - a) + c[2] * a);
+    rgba[i + 3] = 255;
+    return;
+  }
+  const b = (below / 255) * (1 - a),
+    out = a + b;
+  if (out <= 0) return;
+  for (let k = 0; k < 3; k++) rgba[i + k] = Math.round((c[k] * a + rgba[i + k] * b) / out);
+  rgba[i + 3] = Math.round(out * 255);
 }
 
-function blendHeat(rgba: Picture['rgba'], heat: Float32Array, opacity: number): void {
+function blendHeat(rgba: Picture['rgba'], heat: Float32Array, opacity: number, layer: boolean): void {
   for (let p = 0; p < heat.length; p++) {
     const v = heat[p];
     const a = opacity * Math.min(1, v * 1.5);
     if (a <= 0.003) continue;
     const c = Math.max(0, Math.min(255, Math.round(v * 255))) * 3;
-    blend(rgba, p * 4, [inferno[c], inferno[c + 1], inferno[c + 2]], a);
+    blend(rgba, p * 4, [inferno[c], inferno[c + 1], inferno[c + 2]], a, layer);
   }
 }
 
@@ -160,8 +176,8 @@ function disc(pic: Picture, cx: number, cy: number, r: number, a: number): void 
         y = cy + dy;
       if (x < 0 || y < 0 || x >= pic.width || y >= pic.height) continue;
       const d2 = dx * dx + dy * dy;
-      if (d2 <= r * r) blend(pic.rgba, (y * pic.width + x) * 4, POINT, a);
-      else if (d2 <= (r + 1) * (r + 1)) blend(pic.rgba, (y * pic.width + x) * 4, RIM, a);
+      if (d2 <= r * r) blend(pic.rgba, (y * pic.width + x) * 4, POINT, a, pic.layer);
+      else if (d2 <= (r + 1) * (r + 1)) blend(pic.rgba, (y * pic.width + x) * 4, RIM, a, pic.layer);
     }
   }
 }
@@ -173,7 +189,7 @@ function drawBox(pic: Picture, scale: number, unit: number, box: readonly [numbe
   const x1 = Math.ceil((box[2] + 1) * scale) - 1,
     y1 = Math.ceil((box[3] + 1) * scale) - 1;
   const put = (x: number, y: number) => {
-    if (x >= 0 && y >= 0 && x < pic.width && y < pic.height) blend(pic.rgba, (y * pic.width + x) * 4, BOX, 1);
+    if (x >= 0 && y >= 0 && x < pic.width && y < pic.height) blend(pic.rgba, (y * pic.width + x) * 4, BOX, 1, pic.layer);
   };
   for (let t = 0; t < 2 * unit; t++) {
     for (let x = x0 - t; x <= x1 + t; x++) {

@@ -1,6 +1,7 @@
 // One image of a sweep, explained: read it once (its bytes give both the digest and the picture), one
 // forward pass, the predicted class's map in the run's mode and, when the model is wrong, why the predicted
-// class rather than the expected one (mode versus) and the expected class's own map, all from that pass.
+// class rather than the expected one (mode versus) and the expected class's own map, all from that pass,
+// and the mistake's pictures for the report from the pixels already decoded (thumbnails.ts).
 // What cannot be read or explained becomes a line with its error; the sweep goes on.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -8,7 +9,9 @@ import { Explainer, type Explanation, type ExplainOptions } from '../explain';
 import { toFailure } from '../engine/failure';
 import type { SessionCache } from '../runtime/session';
 import type { SweepItem } from './dataset';
+import type { Thumbnail } from '../report/sweep';
 import { rankOf, roundMass, type MapSummary, type SweepLine } from './record';
+import { drawMistake } from './thumbnails';
 
 const ref = (e: Explainer, k: number) => ({ index: k, label: e.label(k) });
 
@@ -34,9 +37,10 @@ export function mapSummary(e: Explainer, x: Explanation): MapSummary {
 /** Failures that are the model's, not the image's: every image would fail the same way, so the sweep stops. */
 export const fatalKinds: readonly string[] = ['model-file', 'input-spec'];
 
-/** An image's line; `fatal` when its failure is the model's (fatalKinds). */
+/** An image's line, and a mistake's pictures; `fatal` when its failure is the model's (fatalKinds). */
 export interface ItemResult {
   readonly line: SweepLine;
+  readonly pictures?: Thumbnail;
   readonly fatal?: true;
 }
 
@@ -76,7 +80,9 @@ export async function explainItem(model: string, item: SweepItem, options: Expla
       ...(expectedMap ? { expectedMap: mapSummary(e, expectedMap) } : {}),
       timings: { readMs: t1 - t0, forwardMs: t2 - t1, explainMs: t3 - t2, totalMs: t3 - t0 },
     };
-    return { line };
+    // Pictures that cannot be drawn here are drawn (or said why not) by the finishing step.
+    const pictures = wrong ? await drawMistake(e.picture, line).catch(() => undefined) : undefined;
+    return { line, ...(pictures ? { pictures } : {}) };
   } catch (e) {
     const f = toFailure(e);
     return { line: { ...base, sha256, error: f.message }, ...(fatalKinds.includes(f.kind) ? { fatal: true as const } : {}) };

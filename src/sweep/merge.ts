@@ -62,5 +62,6 @@ export async function mergeSweeps(inputs: readonly string[], out: string): Promi
   fs.mkdirSync(out, { recursive: true });
   writeWhole(path.join(out, files.meta), JSON.stringify(meta, null, 1) + '\n');
   writeWhole(path.join(out, files.results), lines.map((l) => JSON.stringify(l) + '\n').join(''));
-  return { summary: (await finishResults(out, meta, lines)).summary, lines: lines.length, missing, warnings };
+  // The shards' pictures of their mistakes: the merge draws only those missing, from the images.
+  return { summary: (await finishResults(out, meta, lines, inputs)).summary, lines: lines.length, missing, warnings };
 }

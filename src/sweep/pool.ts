@@ -80,7 +80,7 @@ export function runPool(
         const i = inFlight.findIndex((x) => x.seq === m.seq);
         if (i >= 0) inFlight.splice(i, 1);
         left--;
-        onResult({ line: m.line, ...(m.fatal ? { fatal: true as const } : {}) });
+        onResult({ line: m.line, ...(m.pictures ? { pictures: m.pictures } : {}), ...(m.fatal ? { fatal: true as const } : {}) });
         if (!left) return finish(false);
         feed();
       });

@@ -11,15 +11,15 @@ import { imagenetLabels } from '../labels';
 import { loadModelFile } from '../onnx/load';
 import { imageExtensions } from '../preprocess/formats';
 import { imageInputSpec } from '../preprocess/input-spec';
-import { renderSweepReport, type MistakeThumbnails } from '../report/sweep';
+import { renderSweepReport, type MistakeThumbnails, type Thumbnail } from '../report/sweep';
 import type { RunOptions } from '../shared/settings';
 import { DatasetError, imageFolderItems, manifestItems, type SweepItem } from './dataset';
 import { defaultWorkerPath, runPool } from './pool';
 import { SWEEP_VERSION, type Shard, type SweepLine, type SweepMeta } from './record';
 import { files, metaDifference, readLines, readMeta, ResultsError, writeWhole } from './results';
 import { inShard } from './shard';
-import { summarize, type SweepSummary } from './summary';
-import { thumbnailsOf } from './thumbnails';
+import { MISTAKES_LISTED, summarize, type SweepSummary } from './summary';
+import { pictureKey, PICTURES, removePictures, thumbnailsOf, writePictures } from './thumbnails';
 
 export interface SweepConfig {
   readonly model: string;
@@ -140,7 +140,7 @@ export function prepareSweep(c: SweepConfig, log: (message: string) => void = ()
       throw new ResultsError(`cannot resume the sweep in ${c.out}: ${differs}. Resume with the same model, folder and options, or choose another --out`);
     resume = c.existing === 'resume' || (c.existing === 'resume-or-replace' && !differs);
     if (!resume) {
-      for (const f of Object.values(files)) fs.rmSync(path.join(c.out, f), { force: true });
+      for (const f of [...Object.values(files), PICTURES]) fs.rmSync(path.join(c.out, f), { force: true, recursive: true });
       log(`replacing the results in ${c.out}${differs && c.existing === 'resume-or-replace' ? ` (${differs})` : ''}`);
     }
   }
@@ -181,14 +181,18 @@ export function standingLines(lines: readonly SweepLine[], paths?: ReadonlySet<s
   return [...last.values()];
 }
 
-/** summary.json and report.html from the lines (and the images, for the mistakes' pictures, which it returns too). */
+/**
+ * summary.json and report.html from the lines, and the listed mistakes' pictures (which it returns too): those
+ * the workers drew, from `stored` results folders' pictures (`out`'s by default), the others from the images.
+ */
 export async function finishResults(
   out: string,
   meta: SweepMeta,
   lines: readonly SweepLine[],
+  stored: readonly string[] = [out],
 ): Promise<{ readonly summary: SweepSummary; readonly thumbs: MistakeThumbnails }> {
   const summary = summarize(lines, meta);
-  const thumbs = await thumbnailsOf(meta.dataset.root, summary.mistakes, new Map(lines.map((l) => [l.path, l])));
+  const thumbs = await thumbnailsOf(meta.dataset.root, summary.mistakes, new Map(lines.map((l) => [l.path, l])), stored, out);
   writeWhole(path.join(out, files.summary), JSON.stringify(summary, null, 1) + '\n');
   writeWhole(path.join(out, files.report), renderSweepReport(summary, thumbs));
   return { summary, thumbs };
@@ -204,6 +208,17 @@ export async function runSweep(c: SweepConfig, hooks: SweepHooks = {}, signal?: 
     wrong = 0,
     errors = 0;
   let fatal: string | undefined;
+  // This run's most confident mistakes, as the summary orders them: only they can be listed in the end, so the
+  // pictures of any other are removed as soon as it drops out (a resume's earlier lines only push more out).
+  const listed: { readonly confidence: number; readonly path: string; readonly key: string }[] = [];
+  const keepPictures = (line: SweepLine, pictures: Thumbnail) => {
+    const m = { confidence: line.predictions![0].score, path: line.path, key: pictureKey(line) };
+    const at = listed.findIndex((x) => x.confidence < m.confidence || (x.confidence === m.confidence && x.path > m.path));
+    if (at < 0 && listed.length >= MISTAKES_LISTED) return;
+    writePictures(c.out, line, pictures);
+    listed.splice(at < 0 ? listed.length : at, 0, m);
+    if (listed.length > MISTAKES_LISTED) removePictures(c.out, listed.pop()!.key);
+  };
   const progress = (): SweepProgress => ({ done, total: todo.length, skipped: kept, wrong, errors, elapsedMs: performance.now() - t0 });
   const stop = new AbortController();
   const onAbort = () => stop.abort();
@@ -221,12 +236,13 @@ export async function runSweep(c: SweepConfig, hooks: SweepHooks = {}, signal?: 
         options: c.options,
         threads: Math.max(1, Math.floor(defaultJobs() / jobs)),
       },
-      ({ line, fatal: isFatal }) => {
+      ({ line, pictures, fatal: isFatal }) => {
         if (isFatal) {
           fatal ??= line.error;
           return stop.abort();
         }
         // One write of one whole line: an interrupted sweep leaves whole lines only.
+        if (pictures) keepPictures(line, pictures);
         fs.writeSync(fd, JSON.stringify(line) + '\n');
         done++;
         if (line.error) errors++;

@@ -1,47 +1,128 @@
 // The pictures of a mistake: its image with the predicted class's map, with "predicted rather than expected",
-// and with the expected class's map, side by side in the report and the VS Code view. Drawn again from the
-// results line (kept points, their masses, sigma, box), with the one compositor (src/shared/overlay.ts), so
-// a merge on another machine draws the same pictures from the same lines and images.
+// and with the expected class's map, side by side in the report and the VS Code view. The image is stored
+// once (at most SIDE pixels a side, never enlarged: the page enlarges a small one pixel for pixel) and each
+// map as transparent layers laid over it (heat; points and box), drawn with the one compositor (src/shared/overlay.ts) from the
+// results line alone (kept points, their masses, sigma, box). The worker that explained the image draws them
+// from the pixels it decoded (pictures/KEY.json in the results folder); the finishing step and a merge read
+// them there and draw only what is missing, from the image, the same way, so every run gives the same pictures.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Jimp, PNGColorType, PNGFilterType, ResizeStrategy } from 'jimp';
 import { densityMap } from '../heatmap/density';
 import { decodeImage } from '../preprocess/image';
-import { defaultOverlay, drawOverlay, heatGridOf, sampleHeat, weighedPoints } from '../shared/overlay';
-import type { MistakeThumbnails, Thumbnail } from '../report/sweep';
+import { defaultOverlay, drawOverlay, heatGridOf, sampleHeat, weighedPoints, type Picture } from '../shared/overlay';
+import type { MapPictures, MistakeThumbnails, Thumbnail } from '../report/sweep';
 import type { MapSummary, SweepLine } from './record';
+import { writeWhole } from './results';
 import type { Mistake } from './summary';
 
-/** The longer side of a thumbnail, in pixels; small images are enlarged by a whole factor up to it (pixels stay sharp). */
+/** The longer side of a mistake's pictures, in pixels; a small image is enlarged by a whole factor up to it (pixels stay sharp). */
 const SIDE = 192;
+/** Pixels of a heat layer per sigma: stretched bilinearly, a Gaussian sampled every sigma/3 is off by about 1% of its peak. */
+const HEAT_PER_SIGMA = 3;
+/** The folder of a results folder holding the listed mistakes' pictures, one KEY.json each. */
+export const PICTURES = 'pictures';
 
-type Rgba = { width: number; height: number; rgba: Uint8Array };
+const dataUri = (mime: string, b: Buffer) => `data:${mime};base64,${b.toString('base64')}`;
 
-async function png(pic: Rgba): Promise<Uint8Array> {
-  const img = new Jimp({ width: pic.width, height: pic.height });
-  img.bitmap.data.set(pic.rgba);
-  // RGB, each row against the one above: a small image enlarged by a whole factor repeats its rows, so its
-  // pictures shrink to about JPEG's size (canvas noise makes other filters' PNGs 2-3× larger), 50× faster than jimp's JPEG.
-  return new Uint8Array(await img.getBuffer('image/png', { colorType: PNGColorType.COLOR, filterType: PNGFilterType.UP }));
+const isGrey = (rgba: Uint8Array): boolean => {
+  for (let i = 0; i < rgba.length; i += 4) if (rgba[i] !== rgba[i + 1] || rgba[i] !== rgba[i + 2]) return false;
+  return true;
+};
+
+/** The image as stored once per mistake: a grey image as 8-bit grey PNG (the demo's canvases: about their file's size), a colour one as JPEG. */
+async function baseImage(img: InstanceType<typeof Jimp>): Promise<string> {
+  const rgba = new Uint8Array(img.bitmap.data.buffer, img.bitmap.data.byteOffset, img.bitmap.data.byteLength);
+  if (isGrey(rgba)) return dataUri('image/png', await img.getBuffer('image/png', { colorType: PNGColorType.GRAYSCALE, filterType: PNGFilterType.AUTO }));
+  return dataUri('image/jpeg', await img.getBuffer('image/jpeg', { quality: 85 }));
 }
 
-/** One map over the scaled picture. */
-function drawn(base: Rgba, scale: number, image: { width: number; height: number }, m: MapSummary): Rgba {
-  const pic = { width: base.width, height: base.height, rgba: Uint8Array.from(base.rgba) };
+/**
+ * A layer as PNG with one row filter for all its rows: pngjs's per-row choice (AUTO) halves a layer's bytes but
+ * costs 5× the time (12 ms for a 192-pixel layer of points, a third of a mistake's explaining), in the worker.
+ */
+async function png(pic: Picture, filterType: PNGFilterType): Promise<string> {
+  const j = new Jimp({ width: pic.width, height: pic.height });
+  j.bitmap.data.set(pic.rgba);
+  return dataUri('image/png', await j.getBuffer('image/png', { colorType: PNGColorType.COLOR_ALPHA, filterType }));
+}
+
+const clear = (width: number, height: number): Picture => ({ width, height, rgba: new Uint8Array(width * height * 4), layer: true });
+
+/**
+ * One map as two transparent layers over the width × height picture (`scale` of its pixels per image pixel):
+ * the heat map, smooth at the scale of sigma, with HEAT_PER_SIGMA pixels a sigma (the page stretches it:
+ * a quarter of the full size's bytes on the demo), and the points and box at full size.
+ */
+async function layers(width: number, height: number, scale: number, image: { width: number; height: number }, m: MapSummary): Promise<MapPictures> {
   const paper = m.mode === 'paper';
-  const heat = m.keptPoints.length
+  const density = m.keptPoints.length
     ? densityMap(m.keptPoints as [number, number][], image.width, image.height, m.sigma, paper ? undefined : m.keptWeights)
     : undefined;
-  const grid = heat && !heat.empty ? sampleHeat(heatGridOf(heat), pic.width, pic.height, scale) : undefined;
-  drawOverlay(pic, scale, { heat: grid, points: weighedPoints(m.keptPoints, paper ? undefined : m.keptWeights), box: m.box }, defaultOverlay);
-  return pic;
+  let heat: string | null = null;
+  if (density && !density.empty) {
+    const hw = Math.max(1, Math.min(width, Math.ceil((image.width * HEAT_PER_SIGMA) / m.sigma)));
+    const s = hw / image.width;
+    const pic = clear(hw, Math.max(1, Math.min(height, Math.round(image.height * s))));
+    drawOverlay(pic, s, { heat: sampleHeat(heatGridOf(density), pic.width, pic.height, s), points: [], box: null }, defaultOverlay);
+    heat = await png(pic, PNGFilterType.UP); // smooth: each row is nearly the one above
+  }
+  const marks = clear(width, height);
+  drawOverlay(marks, scale, { heat: undefined, points: weighedPoints(m.keptPoints, paper ? undefined : m.keptWeights), box: m.box }, defaultOverlay);
+  return { heat, marks: await png(marks, PNGFilterType.NONE) }; // mostly runs of transparent pixels
 }
 
-/** The three pictures of one mistake, or why there are none (the image is gone, or changed since the sweep). */
-export async function mistakeThumbnails(root: string, line: SweepLine): Promise<Thumbnail | string> {
+/** The pictures of a mistake from its decoded image (RGBA as the user sees it) and its results line. */
+export async function drawMistake(img: { readonly width: number; readonly height: number; readonly rgba: Uint8Array }, line: SweepLine): Promise<Thumbnail> {
   const { predicted, versus, expectedMap } = line;
-  if (!predicted || !versus || !expectedMap) return 'no maps in its results line';
+  if (!predicted || !versus || !expectedMap) throw new Error('no maps in its results line');
+  const s = SIDE / Math.max(img.width, img.height);
+  const factor = s >= 1 ? Math.floor(s) : s;
+  const width = Math.max(1, Math.round(img.width * factor)),
+    height = Math.max(1, Math.round(img.height * factor));
+  const j = new Jimp({ width: img.width, height: img.height });
+  j.bitmap.data.set(img.rgba);
+  if (s < 1) j.resize({ w: width, h: height, mode: ResizeStrategy.BILINEAR });
+  const scale = width / img.width;
+  const [base, p, v, e] = await Promise.all([baseImage(j), ...[predicted, versus, expectedMap].map((m) => layers(width, height, scale, img, m))]);
+  return { width, height, base, predicted: p, versus: v, expected: e };
+}
+
+/** The name of a mistake's pictures: of its path and bytes (the same image swept again keeps its name; a changed one gets another). */
+export function pictureKey(line: Pick<SweepLine, 'path' | 'sha256'>): string {
+  return createHash('sha256')
+    .update(`${line.path}\0${line.sha256 ?? ''}`)
+    .digest('hex')
+    .slice(0, 32);
+}
+
+const pictureFile = (out: string, key: string) => path.join(out, PICTURES, `${key}.json`);
+
+export function writePictures(out: string, line: SweepLine, t: Thumbnail): void {
+  fs.mkdirSync(path.join(out, PICTURES), { recursive: true });
+  writeWhole(pictureFile(out, pictureKey(line)), JSON.stringify(t));
+}
+
+export function removePictures(out: string, key: string): void {
+  fs.rmSync(pictureFile(out, key), { force: true });
+}
+
+function readPictures(dirs: readonly string[], key: string): Thumbnail | undefined {
+  for (const dir of dirs) {
+    try {
+      const t = JSON.parse(fs.readFileSync(pictureFile(dir, key), 'utf8')) as Thumbnail;
+      if (typeof t?.base === 'string' && typeof t.versus?.marks === 'string') return t;
+    } catch {
+      // not there (or unreadable): drawn again from the image
+    }
+  }
+  return undefined;
+}
+
+/** The three pictures of one mistake drawn from its image, or why there are none (the image is gone, or changed since the sweep). */
+export async function mistakeThumbnails(root: string, line: SweepLine): Promise<Thumbnail | string> {
+  if (!line.predicted || !line.versus || !line.expectedMap) return 'no maps in its results line';
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(path.join(root, line.path));
@@ -49,28 +130,46 @@ export async function mistakeThumbnails(root: string, line: SweepLine): Promise<
     return `the image is not at ${path.join(root, line.path)} any more`;
   }
   if (line.sha256 && createHash('sha256').update(bytes).digest('hex') !== line.sha256) return 'the image changed since it was swept';
-  const img = await decodeImage(bytes, line.path);
-  const s = SIDE / Math.max(img.width, img.height);
-  const factor = s >= 1 ? Math.floor(s) : s;
-  const width = Math.max(1, Math.round(img.width * factor)),
-    height = Math.max(1, Math.round(img.height * factor));
-  const resized = img.jimp.clone().resize({ w: width, h: height, mode: s >= 1 ? ResizeStrategy.NEAREST_NEIGHBOR : ResizeStrategy.BILINEAR }).bitmap;
-  const base = { width, height, rgba: new Uint8Array(resized.data.buffer, resized.data.byteOffset, resized.data.byteLength) };
-  const scale = width / img.width;
-  const [p, v, e] = await Promise.all([predicted, versus, expectedMap].map((m) => png(drawn(base, scale, img, m))));
-  return { mime: 'image/png', width, height, predicted: p, versus: v, expected: e };
+  return drawMistake(await decodeImage(bytes, line.path), line);
 }
 
-/** The pictures of the listed mistakes, by path. */
-export async function thumbnailsOf(root: string, mistakes: readonly Mistake[], lines: ReadonlyMap<string, SweepLine>): Promise<MistakeThumbnails> {
-  const out = new Map<string, Thumbnail | string>();
+/**
+ * The pictures of the listed mistakes, by path: read from `stored` results folders (the workers drew them), else
+ * drawn from the images under `root`. With `out`, the results folder keeps exactly the listed mistakes' pictures.
+ */
+export async function thumbnailsOf(
+  root: string,
+  mistakes: readonly Mistake[],
+  lines: ReadonlyMap<string, SweepLine>,
+  stored: readonly string[] = [],
+  out?: string,
+): Promise<MistakeThumbnails> {
+  const result = new Map<string, Thumbnail | string>();
+  const keep = new Set<string>();
   for (const m of mistakes) {
     const line = lines.get(m.path);
-    try {
-      out.set(m.path, line ? await mistakeThumbnails(root, line) : 'no results line');
-    } catch (e) {
-      out.set(m.path, `cannot draw it: ${(e as Error).message}`);
+    if (!line) {
+      result.set(m.path, 'no results line');
+      continue;
+    }
+    const key = pictureKey(line);
+    let t: Thumbnail | string | undefined = readPictures(stored, key);
+    if (!t) {
+      try {
+        t = await mistakeThumbnails(root, line);
+      } catch (e) {
+        t = `cannot draw it: ${(e as Error).message}`;
+      }
+    }
+    result.set(m.path, t);
+    if (out && typeof t === 'object') {
+      keep.add(`${key}.json`);
+      if (!fs.existsSync(pictureFile(out, key))) writePictures(out, line, t);
     }
   }
-  return out;
+  if (out) {
+    const dir = path.join(out, PICTURES);
+    for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) if (!keep.has(f)) fs.rmSync(path.join(dir, f), { force: true });
+  }
+  return result;
 }

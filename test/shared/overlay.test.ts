@@ -127,4 +127,29 @@ describe('overlay compositor', () => {
     const heat = sampleHeat({ gridWidth: 2, gridHeight: 1, step: 4, data: Float32Array.from([0, 1]) }, 5, 1, 1);
     assert.deepEqual([...heat], [0, 0.25, 0.5, 0.75, 1]);
   });
+
+  it('draws on a transparent picture a layer that, laid over the image, is the overlay drawn on the image', () => {
+    const heat = Float32Array.from({ length: 400 }, (_, i) => (i % 20) / 19);
+    const layers = {
+      heat,
+      points: [
+        [10, 10, 1],
+        [4, 12, 0.3],
+      ] as OverlayPoint[],
+      box: [3, 3, 15, 15] as const,
+    };
+    const direct = grey(20, 20);
+    drawOverlay(direct, 1, layers, all);
+    const layer = { width: 20, height: 20, rgba: new Uint8Array(20 * 20 * 4), layer: true };
+    drawOverlay(layer, 1, layers, all);
+    let worst = 0,
+      covered = 0;
+    for (let i = 0; i < layer.rgba.length; i += 4) {
+      const a = layer.rgba[i + 3] / 255;
+      if (a > 0) covered++;
+      for (let k = 0; k < 3; k++) worst = Math.max(worst, Math.abs(layer.rgba[i + k] * a + GREY * (1 - a) - direct.rgba[i + k]));
+    }
+    assert.ok(covered > 200, `the layer covers what the overlay changes (${covered} pixels)`);
+    assert.ok(worst <= 1.5, `source-over of the layer is the direct drawing within rounding (off by ${worst.toFixed(2)})`);
+  });
 });

@@ -98,7 +98,17 @@ describe('cnn-fixations sweep', function () {
     const html = read(whole, 'report.html');
     assert.doesNotMatch(html, /(src|href)="(https?:|\/\/)/, 'self-contained');
     assert.equal((html.match(/<article class="mistake">/g) ?? []).length, s.mistakes.length);
-    assert.equal((html.match(/src="data:image\/png;base64,/g) ?? []).length, 3 * s.mistakes.length, 'three pictures per mistake');
+    assert.equal(
+      (html.match(/<div class="maps" style="--image:url\(&quot;data:image\/(png|jpeg);base64,/g) ?? []).length,
+      s.mistakes.length,
+      'the image once per mistake',
+    );
+    assert.equal(
+      (html.match(/<img alt="[^"]+" width="\d+" height="\d+" src="data:image\/png;base64,/g) ?? []).length,
+      3 * s.mistakes.length,
+      'three maps per mistake',
+    );
+    assert.equal(fs.readdirSync(path.join(whole, 'pictures')).length, s.mistakes.length, "the workers' pictures of the listed mistakes, and no others");
     assert.match(html, /<table class="confusion">/);
   });
 
@@ -138,6 +148,12 @@ describe('cnn-fixations sweep', function () {
     assert.equal(read(merged, 'summary.json'), read(whole, 'summary.json'));
     assert.equal(read(merged, 'report.html'), read(whole, 'report.html'));
     assert.deepEqual(comparable(merged), comparable(whole));
+    // Without the workers' pictures, the merge draws them from the images: the same pictures.
+    const bare = outDir('sweep-bare');
+    fs.mkdirSync(bare, { recursive: true });
+    for (const f of ['sweep.json', 'results.jsonl', 'summary.json']) fs.copyFileSync(path.join(whole, f), path.join(bare, f));
+    assert.equal(run(['merge', bare, '--out', outDir('sweep-redrawn')]).code, 0);
+    assert.equal(read(outDir('sweep-redrawn'), 'report.html'), read(whole, 'report.html'));
     assertCleanFailure(run(['merge', shards[0], shards[0], '--out', outDir('sweep-twice')]), 1, /shard 0\/3 is in more than one of the folders/);
     assertCleanFailure(run(['merge', shards[0], '--out', shards[0]]), 1, /is one of the folders to merge/);
   });

@@ -1,4 +1,4 @@
-/* global describe, it, before, after, document, window */
+/* global describe, it, before, after, document, window, Image, getComputedStyle */
 // The sweep's page in headless Chromium: the CLI's self-contained report.html from a real sweep (the
 // committed Fashion-MNIST classifier over part of the demo folder) opened as a file that loads nothing, and
 // the same page as the VS Code view renders it, under the view's CSP with its script (dist/webview/sweep.js),
@@ -57,11 +57,20 @@ describe('sweep report and view in Chromium', function () {
       route.request().url() === file ? route.continue() : (problems.push(`request: ${route.request().url()}`), route.abort()),
     );
     await page.goto(file);
-    const seen = await page.evaluate(() => ({
+    const seen = await page.evaluate(async () => ({
       stats: [...document.querySelectorAll('.stat')].map((s) => [s.querySelector('.what').textContent, s.querySelector('.value').textContent]),
       rows: document.querySelectorAll('table.confusion tbody tr, table.confusion tr:has(th[scope=row])').length,
       mistakes: document.querySelectorAll('article.mistake').length,
-      images: [...document.querySelectorAll('article.mistake img')].map((i) => [i.complete, i.naturalWidth, i.naturalHeight]),
+      images: [...document.querySelectorAll('article.mistake img:not(.heat)')].map((i) => [i.complete, i.naturalWidth, i.naturalHeight]),
+      heat: [...document.querySelectorAll('article.mistake img.heat')].map((i) => i.complete && i.naturalWidth > 0),
+      bases: await Promise.all(
+        [...document.querySelectorAll('article.mistake .maps')].map(async (m) => {
+          const img = new Image();
+          img.src = /url\("(.*)"\)/.exec(getComputedStyle(m).getPropertyValue('--image'))?.[1] ?? '';
+          await img.decode().catch(() => undefined);
+          return img.naturalWidth;
+        }),
+      ),
       buttons: document.querySelectorAll('button').length,
       scripts: document.querySelectorAll('script').length,
     }));
@@ -72,7 +81,10 @@ describe('sweep report and view in Chromium', function () {
     assert.equal(seen.rows, summary.perClass.length, 'a row per class');
     assert.equal(seen.mistakes, summary.mistakes.length);
     assert.equal(seen.images.length, 3 * summary.mistakes.length);
-    for (const [complete, w, h] of seen.images) assert.ok(complete && w >= 96 && h >= 96, `a decoded picture (${w}×${h})`);
+    for (const [complete, w, h] of seen.images) assert.ok(complete && w >= 96 && h >= 96, `a decoded map (${w}×${h})`);
+    assert.ok(seen.heat.length > 0 && seen.heat.every(Boolean), 'heat layers decoded');
+    assert.equal(seen.bases.length, summary.mistakes.length);
+    for (const w of seen.bases) assert.ok(w >= 28, `each mistake's image decoded once (${w} px wide)`);
     assert.equal(seen.buttons + seen.scripts, 0, 'the file has no script and nothing to click');
     assert.deepEqual(problems, []);
     await page.screenshot({ path: path.join(SHOTS, 'sweep-report.png') });
