@@ -1,0 +1,222 @@
+// The conv rule's inner loops: per output fixation, the sum over the receptive field's in-bounds taps of
+// input × filter for every input channel of its group, the channel with the largest sum, then the tap within it.
+// Reads the input channel-last (the receptive field's channels side by side) when enough fixations share it.
+import type { Values } from '../../onnx/tensor';
+import type { Activation } from '../tensor';
+import type { ConvMode } from '../types';
+import type { ConvGeometry } from './conv';
+
+/** In-bounds taps of one fixation: t = u·kw + v, the input offset y·W + x it reads, and its channel-last row (kept between calls: the walk is synchronous). */
+let inTap = new Int32Array(0);
+let tapAt = new Int32Array(0);
+let rows = new Int32Array(0);
+
+/** How many planar reads cost as much as copying one value channel-last (measured on ResNet-50's layers). */
+const CHANNEL_LAST_GAIN = 8;
+/** Channels copied together: the writes of one position fill a cache line. */
+const CHANNEL_TILE = 16;
+
+/** The input's dequantized values, channel-last, per forward tensor: a class switch reads them again. */
+const channelLastCache = new WeakMap<Values, { zero: number; scale: number; values: Float32Array | Float64Array }>();
+
+/**
+ * One parent per output fixation. `w` holds the filters [Cout, Cin/G, kh, kw]; `channelSign` (optional, per
+ * output channel) flips the products where a following BatchNormalization scales by a negative.
+ *
+ * The sums are those of the plain rule, term for term: value (data − zero)·scale times weight, added in tap
+ * order (u, then v) in double precision, then multiplied by the sign. Out-of-bounds taps (zero padding) are
+ * skipped, which changes at most the sign of a zero sum: no comparison sees it. Ties go to the lowest channel,
+ * then the first tap, as ALGORITHM.md says.
+ */
+export function backConv(
+  geo: ConvGeometry,
+  x: Activation,
+  w: ArrayLike<number>,
+  fix: Int32Array,
+  mode: ConvMode,
+  channelSign?: ArrayLike<number>,
+): { parents: Int32Array; fallbacks: number } {
+  const [, cin, H, W] = x.dims;
+  const [, cout, OH, OW] = geo.outDims;
+  const { h, w: wa } = geo.win;
+  const cinG = cin / geo.group;
+  const coutG = cout / geo.group;
+  const kh = h.kernel,
+    kw = wa.kernel;
+  const taps = kh * kw;
+  const plane = H * W;
+  const n = fix.length;
+  const parents = new Int32Array(n);
+  if (inTap.length < taps) {
+    inTap = new Int32Array(taps);
+    tapAt = new Int32Array(taps);
+    rows = new Int32Array(taps);
+  }
+  // Reading a plane per channel misses the cache on every value; one channel-last copy (a sequential read and
+  // block-wise writes, kept for the next walk on this forward) pays for itself well before the fixations read
+  // as many values as the tensor holds.
+  const last = n * taps * cinG * CHANNEL_LAST_GAIN >= cin * plane ? channelLast(x) : undefined;
+  let fallbacks = 0;
+  for (let k = 0; k < n; k++) {
+    const f = fix[k];
+    const c = Math.floor(f / (OH * OW)) % cout;
+    const g = Math.floor(c / coutG);
+    const sign = channelSign && channelSign[c] < 0 ? -1 : 1;
+    const oy = Math.floor(f / OW) % OH,
+      ox = f % OW;
+    const y0 = oy * h.stride - h.padBegin,
+      x0 = ox * wa.stride - wa.padBegin;
+    let m = 0;
+    for (let u = 0; u < kh; u++) {
+      const yy = y0 + u * h.dilation;
+      if (yy < 0 || yy >= H) continue;
+      for (let v = 0; v < kw; v++) {
+        const xx = x0 + v * wa.dilation;
+        if (xx < 0 || xx >= W) continue;
+        inTap[m] = u * kw + v;
+        tapAt[m++] = yy * W + xx;
+      }
+    }
+    const wBase = c * cinG * taps;
+    const best = last
+      ? bestChannelLast(last, cin, g * cinG, cinG, w, wBase, taps, m, sign)
+      : bestChannelPlanar(x, plane, g * cinG, cinG, w, wBase, taps, m, sign);
+    const ch = g * cinG + best;
+    // Only in-bounds taps compete for the position: padding never wins.
+    let q = -1;
+    if (m > 0 && mode !== 'center') {
+      let tv = -Infinity;
+      const wc = wBase + best * taps;
+      for (let r = 0; r < m; r++) {
+        const p = last ? last[tapAt[r] * cin + ch] : (x.data[ch * plane + tapAt[r]] - x.zero) * x.scale;
+        const val = mode === 'activation' ? p : p * w[wc + inTap[r]] * sign;
+        if (val > tv) {
+          tv = val;
+          q = r;
+        }
+      }
+    }
+    let offset: number;
+    if (q >= 0) offset = tapAt[q];
+    else {
+      // `center` mode, or a window with no in-bounds tap: the stride-scaled position, kept in bounds.
+      if (m === 0) fallbacks++;
+      offset = Math.min(H - 1, Math.max(0, oy * h.stride)) * W + Math.min(W - 1, Math.max(0, ox * wa.stride));
+    }
+    parents[k] = ch * plane + offset;
+  }
+  return { parents, fallbacks };
+}
+
+/**
+ * The first channel with the largest sum, reading the channel-last copy: tap r's values for channel ci sit at
+ * rows[r] + ci. Each channel's sum stays in a register, its taps added in order.
+ */
+function bestChannelLast(
+  last: Float32Array | Float64Array,
+  cin: number,
+  c0: number,
+  cinG: number,
+  w: ArrayLike<number>,
+  wBase: number,
+  taps: number,
+  m: number,
+  sign: number,
+): number {
+  for (let r = 0; r < m; r++) rows[r] = tapAt[r] * cin + c0;
+  let best = 0,
+    top = -Infinity;
+  if (m === 9 && taps === 9) {
+    // A 3×3 window wholly inside the input: most of the work in ResNets and VGG, unrolled.
+    const [r0, r1, r2, r3, r4, r5, r6, r7, r8] = rows;
+    for (let ci = 0, wi = wBase; ci < cinG; ci++, wi += 9) {
+      const v =
+        (last[r0 + ci] * w[wi] +
+          last[r1 + ci] * w[wi + 1] +
+          last[r2 + ci] * w[wi + 2] +
+          last[r3 + ci] * w[wi + 3] +
+          last[r4 + ci] * w[wi + 4] +
+          last[r5 + ci] * w[wi + 5] +
+          last[r6 + ci] * w[wi + 6] +
+          last[r7 + ci] * w[wi + 7] +
+          last[r8 + ci] * w[wi + 8]) *
+        sign;
+      if (v > top) {
+        top = v;
+        best = ci;
+      }
+    }
+  } else if (m === 1) {
+    // 1×1 kernels (most of the work in modern nets), or a window with one tap inside: a dot product's terms.
+    const r0 = rows[0];
+    for (let ci = 0, wi = wBase + inTap[0]; ci < cinG; ci++, wi += taps) {
+      const v = last[r0 + ci] * w[wi] * sign;
+      if (v > top) {
+        top = v;
+        best = ci;
+      }
+    }
+  } else {
+    for (let ci = 0, wc = wBase; ci < cinG; ci++, wc += taps) {
+      let acc = 0;
+      for (let r = 0; r < m; r++) acc += last[rows[r] + ci] * w[wc + inTap[r]];
+      const v = acc * sign;
+      if (v > top) {
+        top = v;
+        best = ci;
+      }
+    }
+  }
+  return best;
+}
+
+/** The same choice read from the planar (N, C, H, W) input, dequantized as read. */
+function bestChannelPlanar(
+  x: Activation,
+  plane: number,
+  c0: number,
+  cinG: number,
+  w: ArrayLike<number>,
+  wBase: number,
+  taps: number,
+  m: number,
+  sign: number,
+): number {
+  const { data, zero, scale } = x;
+  let best = 0,
+    top = -Infinity;
+  for (let ci = 0, xc = c0 * plane, wc = wBase; ci < cinG; ci++, xc += plane, wc += taps) {
+    let acc = 0;
+    for (let r = 0; r < m; r++) acc += (data[xc + tapAt[r]] - zero) * scale * w[wc + inTap[r]];
+    const v = acc * sign;
+    if (v > top) {
+      top = v;
+      best = ci;
+    }
+  }
+  return best;
+}
+
+/**
+ * The activation's values (data − zero)·scale laid out [H·W, C] (batch 0). Float32 when that is exact (float
+ * data as is, or integers with scale 1), else Float64: the sums see the same doubles either way.
+ */
+function channelLast(x: Activation): Float32Array | Float64Array {
+  const hit = channelLastCache.get(x.data);
+  if (hit && hit.zero === x.zero && hit.scale === x.scale) return hit.values;
+  const [, c, H, W] = x.dims;
+  const plane = H * W;
+  const { data, zero, scale } = x;
+  const exact =
+    scale === 1 && (data instanceof Float32Array ? zero === 0 : Number.isInteger(zero) && (data instanceof Uint8Array || data instanceof Int8Array));
+  const out = exact ? new Float32Array(c * plane) : new Float64Array(c * plane);
+  for (let c0 = 0; c0 < c; c0 += CHANNEL_TILE) {
+    const c1 = Math.min(c, c0 + CHANNEL_TILE);
+    for (let p = 0; p < plane; p++) {
+      const d = p * c;
+      for (let ch = c0; ch < c1; ch++) out[d + ch] = (data[ch * plane + p] - zero) * scale;
+    }
+  }
+  channelLastCache.set(x.data, { zero, scale, values: out });
+  return out;
+}

@@ -1,0 +1,117 @@
+// The conv rule's kernel (src/unravel/rules/conv-kernel.ts: channel-last reads, sums in registers) against the
+// rule as first written (test/helpers/conv-reference.ts: gathered patches): the same parent for every fixation,
+// on seeded tensors with integer values (ties everywhere) and on real models' whole walks, masses included.
+import { strict as assert } from 'node:assert';
+import { Explainer, topK } from '../../src/explain';
+import { fixturePath } from '../../src/fixtures';
+import { SessionCache } from '../../src/runtime/session';
+import * as kernel from '../../src/unravel/rules/conv-kernel';
+import { backConv } from '../../src/unravel/rules/conv-kernel';
+import type { ConvGeometry } from '../../src/unravel/rules/conv';
+import type { Activation } from '../../src/unravel/tensor';
+import type { ConvMode } from '../../src/unravel/types';
+import { backConvReference } from '../helpers/conv-reference';
+import { rng } from '../helpers/onnx-build';
+
+interface Case {
+  cin: number;
+  cout: number;
+  h: number;
+  w: number;
+  k: [number, number];
+  stride: number;
+  pad: number;
+  dilation: number;
+  group: number;
+}
+
+function geometry(c: Case): ConvGeometry {
+  const axis = (n: number, k: number) => {
+    const out = Math.floor((n + 2 * c.pad - (c.dilation * (k - 1) + 1)) / c.stride) + 1;
+    return { kernel: k, stride: c.stride, dilation: c.dilation, padBegin: c.pad, padEnd: c.pad, out };
+  };
+  const h = axis(c.h, c.k[0]),
+    w = axis(c.w, c.k[1]);
+  return { win: { h, w }, group: c.group, outDims: [1, c.cout, h.out, w.out] };
+}
+
+function outSize(geo: ConvGeometry): number {
+  return geo.outDims.reduce((a, b) => a * b, 1);
+}
+
+const cases: Case[] = [
+  { cin: 8, cout: 6, h: 7, w: 9, k: [3, 3], stride: 1, pad: 1, dilation: 1, group: 1 },
+  { cin: 6, cout: 4, h: 8, w: 8, k: [3, 3], stride: 2, pad: 1, dilation: 1, group: 2 },
+  { cin: 16, cout: 16, h: 6, w: 6, k: [3, 3], stride: 1, pad: 1, dilation: 1, group: 16 },
+  { cin: 12, cout: 5, h: 5, w: 5, k: [1, 1], stride: 1, pad: 0, dilation: 1, group: 1 },
+  { cin: 3, cout: 4, h: 11, w: 10, k: [7, 7], stride: 2, pad: 3, dilation: 1, group: 1 },
+  { cin: 4, cout: 3, h: 9, w: 9, k: [3, 2], stride: 1, pad: 2, dilation: 2, group: 1 },
+  { cin: 2, cout: 2, h: 2, w: 2, k: [5, 5], stride: 1, pad: 3, dilation: 1, group: 1 },
+  // Planes large enough that a single fixation reads the input in place (no channel-last copy).
+  { cin: 4, cout: 3, h: 24, w: 24, k: [3, 3], stride: 1, pad: 1, dilation: 1, group: 1 },
+  { cin: 6, cout: 4, h: 16, w: 16, k: [1, 1], stride: 1, pad: 0, dilation: 1, group: 2 },
+];
+
+const modes: ConvMode[] = ['contribution', 'activation', 'center'];
+
+describe('conv kernel against the rule as first written', () => {
+  for (const [i, c] of cases.entries()) {
+    for (const quantized of [false, true]) {
+      it(`${c.k.join('×')} kernel, ${c.cin}→${c.cout} channels, group ${c.group}, stride ${c.stride}, pad ${c.pad}, dilation ${c.dilation}${quantized ? ', uint8 with a zero point' : ''}`, () => {
+        const r = rng(100 + i);
+        const geo = geometry(c);
+        const n = c.cin * c.h * c.w;
+        const ints = (len: number, lo: number, hi: number) => Array.from({ length: len }, () => lo + Math.floor(r() * (hi - lo + 1)));
+        const x: Activation = quantized
+          ? { dims: [1, c.cin, c.h, c.w], data: Uint8Array.from(ints(n, 0, 6)), zero: 3, scale: 1 }
+          : { dims: [1, c.cin, c.h, c.w], data: Float32Array.from(ints(n, -2, 3)), zero: 0, scale: 1 };
+        const w = (quantized ? Int8Array : Float32Array).from(ints((c.cout * c.cin * c.k[0] * c.k[1]) / c.group, -2, 2));
+        const sign = Float32Array.from({ length: c.cout }, () => (r() < 0.3 ? -1 : 1));
+        const outs = outSize(geo);
+        // Every output (read from the channel-last copy) and one (read in place on large planes), with and without the signs.
+        const few = Int32Array.of(Math.floor(r() * outs));
+        const all = Int32Array.from({ length: outs }, (_, k) => k);
+        for (const fix of [all, few])
+          for (const mode of modes)
+            for (const s of [undefined, sign]) {
+              const data = x.data.slice(); // a fresh tensor: no channel-last copy from an earlier call
+              const want = backConvReference(geo, { ...x, data }, w, fix, mode, s);
+              const got = backConv(geo, { ...x, data }, w, fix, mode, s);
+              assert.deepEqual(got, want, `${mode}, ${fix.length} fixations${s ? ', signed' : ''}`);
+            }
+      });
+    }
+  }
+
+  // The rule module calls the kernel through its CommonJS exports: swapping the export runs whole walks on the
+  // reference, so every conv of a real model is compared with its real activations and fixations.
+  const models = ['shufflenet-v2-12-qdq', 'mobilenetv2-12-dequantized-fp32'];
+  for (const name of models) {
+    it(`whole walks on ${name}: the same fixations and masses in every mode`, async function () {
+      this.timeout(120_000);
+      const e = await Explainer.create(fixturePath(`models/${name}.onnx`), { image: fixturePath('images/pelican.jpeg') }, { labels: [] }, new SessionCache());
+      const exports = kernel as { backConv: typeof backConv };
+      const fast = exports.backConv;
+      let referenceCalls = 0;
+      const reference: typeof backConv = (...args) => (referenceCalls++, backConvReference(...args));
+      for (const cls of topK(e.probs, 2))
+        for (const mode of ['paper', 'weighted', 'discriminative'] as const) {
+          const got = e.explain(cls, { mode }).unravel;
+          exports.backConv = reference;
+          let want;
+          try {
+            want = e.explain(cls, { mode }).unravel;
+          } finally {
+            exports.backConv = fast;
+          }
+          assert.equal(got.layers.length, want.layers.length);
+          got.layers.forEach((l, k) => {
+            assert.deepEqual(l.fixations, want.layers[k].fixations, `${mode}, class ${cls}, ${l.node}`);
+            assert.deepEqual(l.mass, want.layers[k].mass, `${mode}, class ${cls}, ${l.node} masses`);
+          });
+          assert.deepEqual(got.input, want.input);
+        }
+      assert.ok(referenceCalls > 0, 'the walks ran on the reference');
+    });
+  }
+});
