@@ -54,7 +54,8 @@ export async function mistakeThumbnails(root: string, line: SweepLine): Promise<
   const factor = s >= 1 ? Math.floor(s) : s;
   const width = Math.max(1, Math.round(img.width * factor)),
     height = Math.max(1, Math.round(img.height * factor));
-  const resized = img.jimp.clone().resize({ w: width, h: height, mode: s >= 1 ? ResizeStrategy.NEAREST_NEIGHBOR : ResizeStrategy.BILINEAR }).bitmap;
+  const source = Jimp.fromBitmap({ width: img.width, height: img.height, data: Buffer.from(img.rgba.buffer, img.rgba.byteOffset, img.rgba.byteLength) });
+  const resized = source.resize({ w: width, h: height, mode: s >= 1 ? ResizeStrategy.NEAREST_NEIGHBOR : ResizeStrategy.BILINEAR }).bitmap;
   const base = { width, height, rgba: new Uint8Array(resized.data.buffer, resized.data.byteOffset, resized.data.byteLength) };
   const scale = width / img.width;
   const [p, v, e] = await Promise.all([predicted, versus, expectedMap].map((m) => png(drawn(base, scale, img, m))));
