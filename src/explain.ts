@@ -151,7 +151,7 @@ export class Explainer {
         explanationNeed({ width: resizedWidth, height: resizedHeight }, { dims, bytesPerElement: spec.elemType === 2 ? 1 : 4 }, kept, maps.length),
         memoryBudget(options),
       );
-      const resized = resizeFor(img, maps[0]);
+      const resized = resizeFor(img, maps);
       for (const map of maps) prepared.push({ feed: cropToTensor(resized, map, spec, preset), map });
       picture = { width: img.width, height: img.height, rgba: img.rgba, path: label };
     }

@@ -1,17 +1,23 @@
 // npm run bench [-- --json FILE] [--models a,b] [--runs N]: speed and memory of explanations against a plain
 // onnxruntime-node forward of the same model, measured in one process per model (so each model's peak
-// resident memory is its own), warm, as medians with their spread. Prints a markdown table and writes it
-// with the JSON (machine, versions, ratios) to bench/results/latest.{md,json} (partial.{md,json} for --models).
+// resident memory is its own), warm, as medians with their spread; beside it, the peer: Grad-CAM in PyTorch on
+// the same architecture against torch's own forward (gradcam.ts; skipped with a note where torch is absent),
+// and the preprocessing of a 12-megapixel photo made from the shipped ones. Prints a markdown table and writes
+// it with the JSON (machine, versions, ratios) to bench/results/latest.{md,json} (partial.{md,json} for --models).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { Jimp } from 'jimp';
 import { Explainer } from '../explain';
 import { fixturePath } from '../fixtures';
 import { SessionCache, openModel, runForward } from '../runtime/session';
 import { topK } from '../explain';
 import type { PresetName } from '../shared/settings';
+import { cropToTensor, decodeImage, resizeFor, viewGeometries } from '../preprocess/image';
+import { presets } from '../preprocess/presets';
+import { gradcamLane, torchArchitecture, type GradcamResult } from './gradcam';
 
 interface BenchModel {
   readonly name: string;
@@ -30,7 +36,11 @@ export interface ModelResult {
   classSwitchMs: number;
   sessionCreateMs: number;
   coldOpenMs: number;
+  /** Decode + resize + crop + normalize of the bench photo, warm (median of the Explainer's own timing). */
   preprocessMs: number;
+  /** Grad-CAM (forward + backward + map) ÷ torch's plain forward, same architecture and threads; null when skipped. */
+  gradcamRatio: number | null;
+  gradcam: GradcamResult | null;
   peakRssMb: number;
   exposedTensors: number;
   /** [p10, p90] of the main timings. */
@@ -131,6 +141,8 @@ async function measure(m: BenchModel, runs: number): Promise<ModelResult> {
     sessionCreateMs: median(creates),
     coldOpenMs: median(opens),
     preprocessMs: median(prep),
+    gradcamRatio: null, // measured by the parent, after this process has ended (gradcam.ts)
+    gradcam: null,
     peakRssMb: 0, // measured in a process of its own (memoryChild)
     exposedTensors: open.plan.expose.length,
     spread,
@@ -144,17 +156,55 @@ async function memoryChild(m: BenchModel): Promise<number> {
   return process.resourceUsage().maxRSS / 1024;
 }
 
+/**
+ * Preprocessing of a 12-megapixel photo: the shipped photos tiled at their own size into 4000×3000 and saved as a
+ * JPEG (quality 92, about 4.7 MB, real photographic detail for the entropy decoder) in the temp folder, then decoded
+ * and turned into ImageNet's input, warm medians of 3.
+ */
+async function bigPhoto(): Promise<{ width: number; height: number; fileMb: number; decodeMs: number; tensorMs: number }> {
+  const file = path.join(os.tmpdir(), 'cnn-fixations-bench-12mp.jpg');
+  if (!fs.existsSync(file)) {
+    const names = ['bald_eagle.jpeg', 'dog.jpg', 'eagle.jpg', 'horses.jpg', 'person.jpg', 'giraffe.jpg', 'pelican.jpeg'];
+    const tiles = await Promise.all(names.map((n) => Jimp.read(fixturePath(`images/${n}`))));
+    const out = new Jimp({ width: 4000, height: 3000, color: 0x000000ff });
+    let k = 0;
+    for (let y = 0; y < 3000; y += 500)
+      for (let x = 0; x < 4000;) {
+        const t = tiles[k++ % tiles.length];
+        out.composite(t, x, y);
+        x += t.bitmap.width;
+      }
+    fs.writeFileSync(file, await out.getBuffer('image/jpeg', { quality: 92 }));
+  }
+  const spec = { name: 'x', layout: 'NCHW', channels: 3, height: 224, width: 224, elemType: 1, dims: [1, 3, 224, 224] } as const;
+  const d: number[] = [],
+    p: number[] = [];
+  let size = { width: 0, height: 0 };
+  for (let i = 0; i < 3; i++) {
+    const [td, img] = await time(() => decodeImage(file));
+    const [tp] = await time(() => {
+      const maps = viewGeometries(img, spec, presets.imagenet, 'single');
+      return cropToTensor(resizeFor(img, maps), maps[0], spec, presets.imagenet);
+    });
+    d.push(td);
+    p.push(tp);
+    size = img;
+  }
+  return { width: size.width, height: size.height, fileMb: fs.statSync(file).size / 2 ** 20, decodeMs: median(d), tensorMs: median(p) };
+}
+
 const f1 = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
 
 export function markdownTable(results: readonly ModelResult[]): string {
   const head =
-    '| model | plain forward ms | forward + intermediates ms | unravel ms | heat map ms | explain ms (× plain) | unravel × plain | class switch ms | ORT session ms | cold open ms (× ORT) | peak RSS MB (goal 2×file+300) |';
-  const rule = '|---|---|---|---|---|---|---|---|---|---|---|';
+    '| model | plain forward ms | forward + intermediates ms | unravel ms | heat map ms | explain ms (× plain) | Grad-CAM ÷ torch forward | unravel × plain | class switch ms | preprocess ms | ORT session ms | cold open ms (× ORT) | peak RSS MB (goal 2×file+300) |';
+  const rule = '|---|---|---|---|---|---|---|---|---|---|---|---|---|';
   const rows = results.map(
     (r) =>
       `| ${r.name} | ${f1(r.plainForwardMs)} | ${f1(r.forwardWithIntermediatesMs)} (${r.exposedTensors} kept) | ${f1(r.unravelMs)} | ${f1(r.heatmapMs)} | ` +
-      `${f1(r.explainMs)} (${ratio(r.explainMs, r.plainForwardMs)}) | ${ratio(r.unravelMs, r.plainForwardMs)} | ${f1(r.classSwitchMs)} | ` +
+      `${f1(r.explainMs)} (${ratio(r.explainMs, r.plainForwardMs)}) | ${r.gradcamRatio === null ? 'skipped' : `${r.gradcamRatio.toFixed(2)}×`} | ` +
+      `${ratio(r.unravelMs, r.plainForwardMs)} | ${f1(r.classSwitchMs)} | ${f1(r.preprocessMs)} | ` +
       `${f1(r.sessionCreateMs)} | ${f1(r.coldOpenMs)} (${ratio(r.coldOpenMs, r.sessionCreateMs)}) | ${r.peakRssMb.toFixed(0)} (${(2 * r.fileMb + 300).toFixed(0)}) |`,
   );
   return [head, rule, ...rows].join('\n');
@@ -197,8 +247,14 @@ async function main(argv: string[]): Promise<void> {
     const result: ModelResult = JSON.parse(r.stdout.trim().split('\n').pop()!);
     const mem = spawnSync(process.execPath, [__filename, '--memory', m.name], { encoding: 'utf8' });
     if (mem.status === 0) result.peakRssMb = JSON.parse(mem.stdout.trim().split('\n').pop()!).peakRssMb;
+    // the peer runs alone too, at the threads onnxruntime uses (one per core by default)
+    const arch = torchArchitecture(m.name);
+    result.gradcam = arch ? gradcamLane(arch, runs, os.cpus().length) : { skipped: `no torchvision architecture for ${m.name}` };
+    result.gradcamRatio = 'ratio' in result.gradcam ? result.gradcam.ratio : null;
+    if ('skipped' in result.gradcam) process.stderr.write(`bench: Grad-CAM skipped for ${m.name}: ${result.gradcam.skipped}\n`);
     results.push(result);
   }
+  const big = await bigPhoto();
   const machine = {
     date: new Date().toISOString(),
     cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`,
@@ -207,9 +263,11 @@ async function main(argv: string[]): Promise<void> {
     node: process.version,
     onnxruntime: ort.env.versions.common,
     runs,
+    torchThreads: os.cpus().length,
   };
   const json = {
     machine,
+    preprocess12Mp: big,
     models: results.map((r) => ({
       ...r,
       ratios: {
@@ -222,6 +280,8 @@ async function main(argv: string[]): Promise<void> {
   };
   const table = markdownTable(results);
   console.log(table);
+  const bigLine = `12-megapixel JPEG (${big.width}×${big.height}, ${big.fileMb.toFixed(1)} MB): decode ${f1(big.decodeMs)} ms + resize, crop and normalize ${f1(big.tensorMs)} ms, warm medians`;
+  console.log(`\n${bigLine}`);
   console.log(
     `\n${machine.cpus}, ${machine.memoryGb} GB, Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}, ${runs} warm runs, load ${machine.loadAverage.join(' ')}`,
   );
@@ -232,7 +292,7 @@ async function main(argv: string[]): Promise<void> {
   fs.writeFileSync(path.join(dir, `${stem}.json`), JSON.stringify(json, null, 1) + '\n');
   fs.writeFileSync(
     path.join(dir, `${stem}.md`),
-    `${table}\n\n${machine.cpus}, Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}, ${runs} warm runs, ${machine.date}\n`,
+    `${table}\n\n${bigLine}\n\n${machine.cpus}, Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}, ${runs} warm runs, ${machine.date}\n`,
   );
   console.log(`wrote bench/results/${stem}.{md,json}`);
   const out = arg('--json');

@@ -10,8 +10,6 @@ import { Jimp } from 'jimp';
 import { decoderChatterToStderr } from './quiet';
 import { checkPixels } from '../limits';
 
-export type JimpImage = Awaited<ReturnType<typeof Jimp.read>>;
-
 /** The image cannot be read: the message says which file and why. */
 export class ImageError extends Error {}
 
@@ -23,8 +21,15 @@ export const formatNames = 'PNG, JPEG, GIF, BMP, TIFF, WebP, AVIF';
 /** An image file's bytes: compressed, at most this many bytes per pixel of the limit (a 100 MP limit reads files up to 800 MB). */
 const BYTES_PER_PIXEL = 8;
 
+/** RGBA pixels, row-major. */
+export interface Bitmap {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8Array;
+}
+
 export interface Decoded {
-  readonly jimp: JimpImage;
+  readonly bitmap: Bitmap;
   readonly format: Format;
   /** The pixels were turned or mirrored by the file's EXIF orientation (what the user sees is not the stored raster). */
   readonly oriented: boolean;
@@ -64,22 +69,22 @@ export async function decodeBytes(bytes: Buffer, label: string, maxPixels: numbe
   if (!format) throw new ImageError(`cannot read image ${label}: it is ${header.type ?? 'an unknown'} format; supported formats: ${formatNames}`);
   // every frame or page a decoder might allocate (GIF and TIFF hold several), not just the first the header names
   for (const s of [header, ...(header.images ?? [])]) checkPixels(label, s.width, s.height, maxPixels);
-  let jimp: JimpImage;
+  let bitmap: Bitmap;
   try {
-    jimp =
+    bitmap =
       format === 'webp' || format === 'avif'
-        ? Jimp.fromBitmap(await decodeWasm(format, bytes))
-        : await decoderChatterToStderr(label, () => Jimp.fromBuffer(bytes));
+        ? await decodeWasm(format, bytes)
+        : (await decoderChatterToStderr(label, () => Jimp.fromBuffer(bytes))).bitmap;
   } catch (e) {
     throw new ImageError(
       `cannot read image ${label}: its ${format === 'jpg' ? 'JPEG' : format.toUpperCase()} data is truncated or corrupt (the decoder says: ${firstLine(e)})`,
     );
   }
-  const { width, height } = jimp.bitmap;
+  const { width, height } = bitmap;
   if (!width || !height) throw new ImageError(`image ${label} has no pixels`);
   // the decoder's own idea of the size (a header can lie) must be within the limit too
   checkPixels(label, width, height, maxPixels);
-  return { jimp, format, oriented: format === 'jpg' && (header.orientation ?? 1) > 1 };
+  return { bitmap, format, oriented: format === 'jpg' && (header.orientation ?? 1) > 1 };
 }
 
 const firstLine = (e: unknown) => ((e as Error)?.message ?? String(e)).split('\n')[0].replace(/\.$/, '');
@@ -122,9 +127,9 @@ function codec(format: WasmFormat): Promise<Codec> {
   return c;
 }
 
-async function decodeWasm(format: WasmFormat, bytes: Buffer): Promise<{ data: Buffer; width: number; height: number }> {
+async function decodeWasm(format: WasmFormat, bytes: Buffer): Promise<Bitmap> {
   const { decode } = await codec(format);
   const input = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   const r = await decode(input);
-  return { data: Buffer.from(r.data.buffer, r.data.byteOffset, r.data.byteLength), width: r.width, height: r.height };
+  return { data: new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength), width: r.width, height: r.height };
 }

@@ -1,19 +1,19 @@
-// Image file → model input tensor with jimp: decode (decode.ts: header first, within the pixel limit), resize
-// (shorter side, exact, or fit-and-pad), centre crop, channel order, grayscale, scaling and mean/std, NCHW or
-// NHWC. Keeps the coordinate map.
+// Image file → model input tensor: decode (decode.ts: header first, within the pixel limit), resize (shorter
+// side, exact, or fit-and-pad; resize.ts: jimp's filter, only the region the crops keep), centre crop, channel
+// order, grayscale, scaling and mean/std, NCHW or NHWC, in typed-array loops. Keeps the coordinate map.
 import { defaultOf, type Views } from '../shared/settings';
 import type { Feed } from '../runtime/session';
-import { decodeBytes, ImageError, readImageFile, type JimpImage } from './decode';
+import { decodeBytes, ImageError, readImageFile, type Bitmap } from './decode';
 import { planGeometry, type CoordinateMap } from './geometry';
 import type { ImageInputSpec } from './input-spec';
 import type { Preset } from './presets';
+import { resizeRgba } from './resize';
 
 export interface DecodedImage {
   readonly width: number;
   readonly height: number;
   /** RGBA, row-major, as the user sees the image (a JPEG's EXIF orientation applied). */
   readonly rgba: Uint8Array;
-  readonly jimp: JimpImage;
   /** The stored raster was turned or mirrored by the file's EXIF orientation. */
   readonly oriented: boolean;
 }
@@ -27,9 +27,8 @@ export async function decodeImage(
   maxPixels = defaultOf('maxMegapixels') * 1e6,
 ): Promise<DecodedImage> {
   const bytes = typeof source === 'string' ? readImageFile(source, maxPixels) : source;
-  const { jimp, oriented } = await decodeBytes(bytes, label, maxPixels);
-  const { width, height, data } = jimp.bitmap;
-  return { width, height, rgba: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), jimp, oriented };
+  const { bitmap, oriented } = await decodeBytes(bytes, label, maxPixels);
+  return { width: bitmap.width, height: bitmap.height, rgba: bitmap.data, oriented };
 }
 
 /** The model's input size for this image: fixed by the model, or the preset's default. */
@@ -42,17 +41,17 @@ export interface Prepared {
   readonly map: CoordinateMap;
 }
 
-export interface Bitmap {
-  readonly width: number;
-  readonly height: number;
-  /** RGBA, row-major. */
-  readonly data: Uint8Array;
-}
-
-/** The image resized for a geometry (shared by every crop of the same size). */
-export function resizeFor(img: DecodedImage, map: CoordinateMap): Bitmap {
-  const { width, height, data } = img.jimp.clone().resize({ w: map.resizedWidth, h: map.resizedHeight }).bitmap;
-  return { width, height, data };
+/**
+ * The image resized for the geometries of its views (all of one size, as viewGeometries makes them): only the
+ * pixels their crops keep are computed.
+ */
+export function resizeFor(img: DecodedImage, maps: readonly CoordinateMap[]): Bitmap {
+  const { resizedWidth: rw, resizedHeight: rh } = maps[0];
+  const left = Math.min(...maps.map((m) => m.cropLeft)),
+    top = Math.min(...maps.map((m) => m.cropTop));
+  const right = Math.min(rw, Math.max(...maps.map((m) => m.cropLeft + Math.min(m.modelWidth, m.contentWidth)))),
+    bottom = Math.min(rh, Math.max(...maps.map((m) => m.cropTop + Math.min(m.modelHeight, m.contentHeight))));
+  return resizeRgba({ width: img.width, height: img.height, data: img.rgba }, rw, rh, { left, top, width: right - left, height: bottom - top });
 }
 
 /** The model input for one crop of an already resized image. */
@@ -63,23 +62,34 @@ export function cropToTensor(resized: Bitmap, map: CoordinateMap, spec: ImageInp
   const rw = map.resizedWidth;
   const c = spec.channels;
   const plane = mh * mw;
-  const out = spec.elemType === 2 ? new Uint8Array(c * plane) : new Float32Array(c * plane);
+  const bytes = spec.elemType === 2;
+  const out = bytes ? new Uint8Array(c * plane) : new Float32Array(c * plane);
   const [lo, hi] = preset.range;
   const order = preset.channelOrder === 'BGR' ? [2, 1, 0] : [0, 1, 2];
-  const norm = (v: number, ch: number) => (out instanceof Uint8Array ? v : ((v / 255) * (hi - lo) + lo - preset.mean[ch]) / preset.std[ch]);
-  for (let y = 0; y < mh; y++) {
-    for (let x = 0; x < mw; x++) {
-      const inside = x < map.contentWidth && y < map.contentHeight;
-      const s = ((y + map.cropTop) * rw + (x + map.cropLeft)) * 4;
-      for (let ch = 0; ch < c; ch++) {
-        const i = spec.layout === 'NCHW' ? ch * plane + y * mw + x : (y * mw + x) * c + ch;
-        // Padding (PaddleOCR's right margin) is 0 after normalization, as Paddle pads.
-        if (!inside) out[i] = 0;
-        else out[i] = norm(c === 1 ? (px[s] * 299 + px[s + 1] * 587 + px[s + 2] * 114) / 1000 : px[s + order[ch]], ch);
+  const norm = (v: number, ch: number) => (bytes ? v : ((v / 255) * (hi - lo) + lo - preset.mean[ch]) / preset.std[ch]);
+  // each channel's 256 values, computed once as the formula gives them (a colour pixel is a whole byte)
+  const table = order.map((_, ch) => Float64Array.from({ length: 256 }, (_, v) => norm(v, ch)));
+  // channel ch of pixel (x, y) lands at base(ch) + (y·mw + x)·step: planes (NCHW) or interleaved (NHWC)
+  const nchw = spec.layout === 'NCHW';
+  const step = nchw ? 1 : c;
+  // Padding (PaddleOCR's right margin) stays 0 after normalization, as Paddle pads: the array starts at 0.
+  const cw = Math.min(mw, map.contentWidth),
+    chh = Math.min(mh, map.contentHeight);
+  for (let ch = 0; ch < c; ch++) {
+    const base = nchw ? ch * plane : ch;
+    const lut = table[ch],
+      k = order[ch];
+    for (let y = 0; y < chh; y++) {
+      let s = ((y + map.cropTop) * rw + map.cropLeft) * 4;
+      let i = base + y * mw * step;
+      if (c === 1) {
+        for (let x = 0; x < cw; x++, s += 4, i += step) out[i] = norm((px[s] * 299 + px[s + 1] * 587 + px[s + 2] * 114) / 1000, 0);
+      } else {
+        for (let x = 0; x < cw; x++, s += 4, i += step) out[i] = lut[px[s + k]];
       }
     }
   }
-  const dims = spec.layout === 'NCHW' ? [1, c, mh, mw] : [1, mh, mw, c];
+  const dims = nchw ? [1, c, mh, mw] : [1, mh, mw, c];
   return { name: spec.name, dims, data: out };
 }
 
@@ -101,5 +111,5 @@ export function viewGeometries(img: { width: number; height: number }, spec: Ima
 
 export function imageToTensor(img: DecodedImage, spec: ImageInputSpec, preset: Preset): Prepared {
   const [map] = viewGeometries(img, spec, preset, 'single');
-  return { feed: cropToTensor(resizeFor(img, map), map, spec, preset), map };
+  return { feed: cropToTensor(resizeFor(img, [map]), map, spec, preset), map };
 }
