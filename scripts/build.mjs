@@ -37,6 +37,11 @@ if (watch) {
   await Promise.all(builds.map((b) => esbuild.build(b)));
   chmodSync('dist/cli.js', 0o755);
 }
-// The WebP and AVIF decoders' WebAssembly, beside the bundles that load it (src/preprocess/decode.ts)
+// The JPEG, WebP and AVIF decoders' WebAssembly, beside the bundles that load it (src/preprocess/decode.ts)
 mkdirSync('dist/codecs', { recursive: true });
-for (const f of ['webp', 'avif']) copyFileSync(`node_modules/@jsquash/${f}/codec/dec/${f}_dec.wasm`, `dist/codecs/${f}_dec.wasm`);
+for (const [pkg, f] of [
+  ['webp', 'webp'],
+  ['avif', 'avif'],
+  ['jpeg', 'mozjpeg'],
+])
+  copyFileSync(`node_modules/@jsquash/${pkg}/codec/dec/${f}_dec.wasm`, `dist/codecs/${f}_dec.wasm`);
