@@ -27,6 +27,8 @@ import {
 } from './rules/layout';
 import { passThroughRule } from './rules/passthrough';
 import { reduceRule, windowPoolRule } from './rules/pool';
+import { resizeRule } from './rules/resize';
+import { resizeKernel } from './kernels/resize';
 import { quantizedRule, quantOperands } from './rules/quantized';
 import type { OpDescriptor, OpTable, QuantSpec, Rule } from './types';
 
@@ -73,6 +75,9 @@ const defaultDomain: Readonly<Record<string, Facts>> = {
   Gather: layout(gatherRule),
   DepthToSpace: layout(depthToSpaceRule),
   SpaceToDepth: layout(spaceToDepthRule),
+  // resampling: nearest copies an element, linear and cubic weigh a few taps (keeping the input's scale)
+  Resize: layout(resizeRule),
+  Upsample: layout(resizeRule),
   // element-wise, shape-preserving: each fixation to the same element of input 0
   Relu: passThrough,
   LeakyRelu: passThrough,
@@ -168,7 +173,15 @@ const quantizedOps: readonly (readonly [domain: string, opType: string, spec: Qu
 // value is not a function of known tensors (random generators), that hold subgraphs (If, Loop, Scan), work on
 // sequences, strings or optional values, or are the heavy layers of a network (Conv, pools, normalizations,
 // recurrent cells), which never sit on a path of constants.
-const kernels: Readonly<Record<string, Kernel>> = { ...unaryKernels, ...binaryKernels, ...otherElementwise, ...layoutKernels, ...reduceKernels };
+const kernels: Readonly<Record<string, Kernel>> = {
+  ...unaryKernels,
+  ...binaryKernels,
+  ...otherElementwise,
+  ...layoutKernels,
+  ...reduceKernels,
+  Resize: resizeKernel,
+  Upsample: resizeKernel,
+};
 
 const key = (domain: string, opType: string) => `${domain === 'ai.onnx' ? '' : domain}\u0000${opType}`;
 

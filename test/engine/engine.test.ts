@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { EngineClient, EngineFailed, type EngineHandle } from '../../src/engine/client';
 import type { OpenedResponse } from '../../src/engine/protocol';
 import { fixturePath } from '../../src/fixtures';
-import { resizeOnPathModel, tinyClassifier } from '../helpers/onnx-build';
+import { lpPoolOnPathModel, tinyClassifier } from '../helpers/onnx-build';
 import { tmpFile } from '../helpers/tmp';
 import { demoModel, enginePath, pelican } from './paths';
 
@@ -246,16 +246,16 @@ describe('explanation engine: requests and answers', function () {
   });
 
   it('an operator without a rule fails with its op type, node and path from the output', async () => {
-    const model = tmpFile('engine-upsample.onnx', resizeOnPathModel());
+    const model = tmpFile('engine-lppool.onnx', lpPoolOnPathModel());
     const f = await failure(client.open(5, { modelPath: model, imagePath: pelican, options: {} }));
     assert.equal(f.kind, 'unsupported');
-    assert.equal(f.title, 'Cannot explain through Resize');
-    assert.equal(f.node, 'upsample_x2');
-    assert.match(f.message, /Path from the output: .*Gemm.*upsample_x2/);
+    assert.equal(f.title, 'Cannot explain through LpPool');
+    assert.equal(f.node, 'lppool_2x2');
+    assert.match(f.message, /Path from the output: .*Gemm.*lppool_2x2/);
     assert.match(f.hint ?? '', /no rule/);
-    assert.equal(f.unsupported?.opType, 'Resize');
-    assert.equal(f.unsupported?.nodeName, 'upsample_x2');
-    assert.ok(f.unsupported && f.unsupported.path.length >= 3 && /upsample_x2/.test(f.unsupported.path.at(-1)!), JSON.stringify(f.unsupported?.path));
+    assert.equal(f.unsupported?.opType, 'LpPool');
+    assert.equal(f.unsupported?.nodeName, 'lppool_2x2');
+    assert.ok(f.unsupported && f.unsupported.path.length >= 3 && /lppool_2x2/.test(f.unsupported.path.at(-1)!), JSON.stringify(f.unsupported?.path));
   });
 
   it("limits and NaN reach the panel as data with the CLI's messages (memory, pixels from the settings, the tensor that holds NaN)", async () => {

@@ -124,20 +124,19 @@ export function randomTensor(n: number, r: () => number, lo = -1, hi = 1, intege
   return Float32Array.from({ length: n }, () => (integers ? Math.floor(lo + r() * (hi - lo + 1)) : lo + r() * (hi - lo)));
 }
 
-/** conv → Resize (no backtrack rule) → global average pool → fully connected: the walk stops at 'upsample_x2'. */
-export function resizeOnPathModel(): Uint8Array {
+/** conv → LpPool (no backtrack rule) → global average pool → fully connected: the walk stops at 'lppool_2x2'. */
+export function lpPoolOnPathModel(): Uint8Array {
   const r = seededRandom(7);
   return buildModel({
     inputs: [{ name: 'x', dims: [1, 3, 16, 16] }],
     outputs: [{ name: 'logits', dims: [1, 3] }],
     initializers: [
       { name: 'w', dims: [4, 3, 3, 3], values: randomTensor(108, r) },
-      { name: 'scales', dims: [4], values: [1, 1, 2, 2] },
       { name: 'fc', dims: [3, 4], values: randomTensor(12, r) },
     ],
     nodes: [
       { op: 'Conv', inputs: ['x', 'w'], outputs: ['c'], attrs: { pads: [1, 1, 1, 1] } },
-      { op: 'Resize', name: 'upsample_x2', inputs: ['c', '', 'scales'], outputs: ['up'], attrs: { mode: 'nearest' } },
+      { op: 'LpPool', name: 'lppool_2x2', inputs: ['c'], outputs: ['up'], attrs: { kernel_shape: [2, 2], strides: [2, 2], p: 2 } },
       { op: 'GlobalAveragePool', inputs: ['up'], outputs: ['g'] },
       { op: 'Flatten', inputs: ['g'], outputs: ['f'] },
       { op: 'Gemm', inputs: ['f', 'fc'], outputs: ['logits'], attrs: { transB: 1 } },

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import * as vscode from 'vscode';
 import type { CnnFixationsApi } from '../../src/extension';
-import { resizeOnPathModel } from '../helpers/onnx-build';
+import { lpPoolOnPathModel } from '../helpers/onnx-build';
 import type { ExplainSummary } from '../../src/panels/controller';
 import type { ErrorMessage, ShowClassMessage, ShowLayerMessage, ShowResultMessage, SideExplanation, ToWebview } from '../../src/shared/protocol';
 import { until } from './until';
@@ -335,14 +335,14 @@ describe('CNN Fixations in VS Code', function () {
   });
 
   it('an operator without a rule is reported in the panel with its node and the path from the output', async () => {
-    // conv → Resize (no backtrack rule) → global average pool → fully connected: the walk stops at the Resize
-    const model = path.join(folder(), 'models', 'upsample.onnx');
-    fs.writeFileSync(model, resizeOnPathModel());
+    // conv → LpPool (no backtrack rule) → global average pool → fully connected: the walk stops at the LpPool
+    const model = path.join(folder(), 'models', 'lppool.onnx');
+    fs.writeFileSync(model, lpPoolOnPathModel());
     const [s] = await explain(vscode.Uri.file(model), file('images', 'pelican.jpeg'));
     assert.equal(s.ok, false);
-    assert.equal(s.error?.title, 'Cannot explain through Resize');
-    assert.equal(s.error?.node, 'upsample_x2');
-    assert.match(s.error?.message ?? '', /Path from the output: .*Gemm.*upsample_x2/);
+    assert.equal(s.error?.title, 'Cannot explain through LpPool');
+    assert.equal(s.error?.node, 'lppool_2x2');
+    assert.match(s.error?.message ?? '', /Path from the output: .*Gemm.*lppool_2x2/);
     assert.match(s.error?.hint ?? '', /no rule/);
   });
 

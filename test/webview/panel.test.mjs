@@ -403,7 +403,7 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
 
   it('shows an error with its title, message and node, from a real walk that has no rule', async () => {
     host.open({
-      model: path.join(ROOT, 'test', 'webview', 'fixtures', 'resize-no-rule.onnx'),
+      model: path.join(ROOT, 'test', 'webview', 'fixtures', 'lppool-no-rule.onnx'),
       image: PELICAN,
       options: { preset: 'unit' },
       exportDir: EXPORTS,
@@ -414,9 +414,9 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
       const banner = page.getByRole('alert');
       await banner.waitFor();
       // the engine's failure as the extension shows it (src/engine/failure.ts, src/panels/errors.ts)
-      assert.equal(await banner.locator('.error-title').innerText(), 'Cannot explain through Resize');
-      assert.match(await banner.locator('.error-message').innerText(), /Path from the output: .*upsample_x2/);
-      assert.equal(await banner.locator('.error-node code').innerText(), 'upsample_x2');
+      assert.equal(await banner.locator('.error-title').innerText(), 'Cannot explain through LpPool');
+      assert.match(await banner.locator('.error-message').innerText(), /Path from the output: .*lppool_2x2/);
+      assert.equal(await banner.locator('.error-node code').innerText(), 'lppool_2x2');
       assert.match(await banner.locator('.error-hint').innerText(), /The walk has no rule for this node/);
       assert.equal(await page.locator('.busy-label').innerText(), '', 'busy ends with the error');
       assert.equal(await page.locator('#title').innerText(), 'No explanation');
@@ -429,9 +429,9 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
       await until(() => errors() === 1, 'the rerun message');
       assert.deepEqual(lastReceived('rerun'), { type: 'rerun' });
       await until(() => host.info().error && !host.info().busy, 'the rerun to fail again');
-      assert.equal(host.info().error.node, 'upsample_x2');
+      assert.equal(host.info().error.node, 'lppool_2x2');
       assert.equal(host.info().forwardPasses, passes, 'a failed run keeps no forward pass');
-      await banner.locator('.error-node code', { hasText: 'upsample_x2' }).waitFor();
+      await banner.locator('.error-node code', { hasText: 'lppool_2x2' }).waitFor();
       await banner.getByRole('button', { name: 'Dismiss' }).click();
       await banner.waitFor({ state: 'hidden' });
     } finally {

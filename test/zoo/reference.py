@@ -331,6 +331,54 @@ class Reference:
             give(parents, int(np.ravel_multi_index((0, c, ys[yok][u], xs[xok][v]), (1,) + x.shape)), mass)
         return {node.input[0]: parents}
 
+    def resize_weights(self, node, axis, n_in, n_out):
+        """Resize / Upsample along one axis: W[o, i], the weight output coordinate o gives input coordinate i,
+        from ONNX's own reference interpolation (onnx.backend.test.case.node.resize) of one-hot rows."""
+        from onnx.backend.test.case.node import resize as onnx_resize
+        a = attrs(node)
+        mode = text(a.get('mode'), 'nearest')
+        legacy = node.op_type == 'Upsample' or len(node.input) <= 2
+        if mode == 'nearest':
+            near = 'floor' if legacy else text(a.get('nearest_mode'), 'round_prefer_floor')
+            coeffs = lambda r, *_: onnx_resize.nearest_coeffs(r, mode=near)
+        elif mode in ('linear', 'bilinear'):
+            coeffs = lambda r, *_: onnx_resize.linear_coeffs(r)
+        else:
+            coeffs = lambda r, *_: onnx_resize.cubic_coeffs(r, A=a.get('cubic_coeff_a', -0.75))
+        if node.op_type == 'Upsample':
+            scales = a.get('scales') or self.consts[node.input[1]].tolist()
+        else:
+            given = [self.consts[i] if i and i in self.consts and self.consts[i].size else None for i in list(node.input[1:]) + [''] * 3]
+            scales = (given[0] if legacy else given[1])
+            scales = scales.tolist() if scales is not None else None
+        kw = dict(coordinate_transformation_mode='asymmetric' if legacy else text(a.get('coordinate_transformation_mode'), 'half_pixel'),
+                  exclude_outside=bool(a.get('exclude_outside', 0)))
+        w = np.zeros((n_out, n_in))
+        for i in range(n_in):
+            one = np.eye(n_in)[i]
+            if scales is not None:
+                w[:, i] = onnx_resize.interpolate_nd(one, coeffs, scale_factors=[scales[axis]], **kw)
+            else:
+                w[:, i] = onnx_resize.interpolate_nd(one, coeffs, output_size=[n_out], **kw)
+        return w
+
+    def resize(self, node, fix):
+        """ALGORITHM.md, Resize: nearest → the source element; linear / cubic → among the taps (nonzero weights) the
+        largest weight × activation, the first in row-major order on ties. One parent: the whole mass."""
+        x_shape = self.shape(node.input[0])
+        out_shape = self.shape(node.output[0])
+        ws = [self.resize_weights(node, k, x_shape[k], out_shape[k]) for k in range(len(x_shape))]
+        x = None if text(attrs(node).get('mode'), 'nearest') == 'nearest' else self.value(node.input[0])
+        parents = {}
+        for f, mass in fix.items():
+            o = np.unravel_index(f, out_shape)
+            w = ws[0][o[0]]
+            for k in range(1, len(ws)):
+                w = np.multiply.outer(w, ws[k][o[k]])
+            score = np.where(w != 0, w * (x if x is not None else 1.0), -np.inf).ravel()
+            give(parents, int(np.argmax(score)), mass)
+        return {node.input[0]: parents}
+
     def reduce(self, node, fix):
         a = attrs(node)
         x = self.value(node.input[0])
@@ -592,6 +640,8 @@ class Reference:
             return self.elementwise(node, fix)
         if op == 'Concat':
             return self.concat(node, fix)
+        if op in ('Resize', 'Upsample'):
+            return self.resize(node, fix)
         if op in ('Transpose', 'Slice', 'Pad', 'Split'):
             maps = self.index_map(node)[node.input[0]]
             parents = {}
