@@ -76,8 +76,8 @@ const defaultDomain: Readonly<Record<string, Facts>> = {
   DepthToSpace: layout(depthToSpaceRule),
   SpaceToDepth: layout(spaceToDepthRule),
   // resampling: nearest copies an element, linear and cubic weigh a few taps (keeping the input's scale)
-  Resize: layout(resizeRule),
-  Upsample: layout(resizeRule),
+  Resize: layout(resizeRule, { opsets: [10, 21] }), // Resize-19 is the newest form (half_pixel_symmetric); 21 the newest opset checked
+  Upsample: layout(resizeRule, { opsets: [7, 9] }), // Upsample-1 held width_scale / height_scale; removed at 10
   // element-wise, shape-preserving: each fixation to the same element of input 0
   Relu: passThrough,
   LeakyRelu: passThrough,
@@ -149,15 +149,16 @@ const quantizedOps: readonly (readonly [domain: string, opType: string, spec: Qu
       { input: 1, zero: 3 },
     ]),
   ],
-  ['com.microsoft', 'QGemm', quantOperands('Gemm', [{ input: 0, scale: 1, zero: 2 }, { input: 3, scale: 4, zero: 5 }, { input: 6 }])],
+  // QGemm's y_scale and y_zero_point are optional: without them its output is float, and the scale is not asked for
+  ['com.microsoft', 'QGemm', quantOperands('Gemm', [{ input: 0, scale: 1, zero: 2 }, { input: 3, scale: 4, zero: 5 }, { input: 6 }]), [7, 8]],
   ['com.microsoft', 'QLinearAdd', two('Add'), [6, 7]],
   ['com.microsoft', 'QLinearMul', two('Mul'), [6, 7]],
   ['com.microsoft', 'QLinearGlobalAveragePool', one('GlobalAveragePool'), [3, 4]],
   ['com.microsoft', 'QLinearAveragePool', one('AveragePool'), [3, 4]],
-  ['com.microsoft', 'QLinearReduceMean', one('ReduceMean')],
+  ['com.microsoft', 'QLinearReduceMean', one('ReduceMean'), [3, 4]],
   ['com.microsoft', 'QLinearSigmoid', one('Sigmoid'), [3, 4]],
   ['com.microsoft', 'QLinearLeakyRelu', one('LeakyRelu'), [3, 4]],
-  ['com.microsoft', 'QLinearSoftmax', one('Softmax')],
+  ['com.microsoft', 'QLinearSoftmax', one('Softmax'), [3, 4]],
   [
     'com.microsoft',
     'QLinearConcat',
@@ -209,6 +210,30 @@ function build(): OpDescriptor[] {
     });
   }
   return out.map((d) => Object.freeze(Object.fromEntries(Object.entries(d).filter(([, v]) => v !== undefined)) as unknown as OpDescriptor));
+}
+
+/**
+ * The table as a model of these opsets (domain → version) sees it: an op whose descriptor was written for other
+ * opsets keeps no rule and no kernel, and says why, so the walk stops there with that reason instead of reading an
+ * attribute form it does not know.
+ */
+export function forOpsets(table: OpTable, opsets: ReadonlyMap<string, number>): OpTable {
+  const refused = new Map<OpDescriptor, OpDescriptor>();
+  for (const d of table.all) {
+    const v = opsets.get(d.domain === 'ai.onnx' ? '' : d.domain);
+    if (!d.opsets || v === undefined || (v >= d.opsets[0] && v <= d.opsets[1])) continue;
+    const domain = d.domain ? `${d.domain} ` : '';
+    const why = `the model's ${domain}opset ${v} is outside the opsets ${d.opsets[0]}–${d.opsets[1]} its rule was written for (ONNX's operator changelog): re-export at an opset in that range, or report the op with the model`;
+    refused.set(d, Object.freeze({ domain: d.domain, opType: d.opType, opsets: d.opsets, refused: why }));
+  }
+  if (!refused.size) return table;
+  return {
+    get: (node) => {
+      const d = table.get(node);
+      return d && (refused.get(d) ?? d);
+    },
+    all: table.all.map((d) => refused.get(d) ?? d),
+  };
 }
 
 /** The core's op table. */

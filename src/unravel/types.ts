@@ -132,6 +132,13 @@ export interface OpDescriptor {
   readonly opType: string;
   /** How fixations cross it: routes, reads, shape, back (undefined: no rule, the walk stops here naming the op). */
   readonly rule?: Rule;
+  /**
+   * The opsets of its domain its rule and kernel were written for (from ONNX's operator changelog; absent: every
+   * opset). A model whose opset is outside gets a table where the op has neither (`refused` says why).
+   */
+  readonly opsets?: readonly [from: number, to: number];
+  /** Why the op has no rule in this model: its opset is outside `opsets` (set by `forOpsets`). */
+  readonly refused?: string;
   /** Computes the op on known values (constant folding; default domain only). */
   readonly kernel?: Kernel;
   /** Element-wise and shape-preserving: output element i comes from element i of input 0. */

@@ -9,6 +9,7 @@ import { graphConstants } from './constants';
 import { merge, totalMass, type Fixations } from './fixations';
 import { valueSource } from './plan';
 import { withShapeValues } from './fold';
+import { forOpsets } from './ops';
 import { inferShapes } from './shapes';
 import { floatActivation, numel, type Activation, type Shape } from './tensor';
 import { defaultUnravelOptions, UnsupportedError, type Constants, type OpTable, type Rule, type UnravelOptions, type WalkContext } from './types';
@@ -61,11 +62,15 @@ export class Unraveler {
   private staticNeurons = new Map<string, Map<number, ClassNeuron>>();
   private byForward = new WeakMap<ForwardValues, { shapes: Map<string, Shape>; constants: Constants }>();
 
+  /** The table as the model's opsets see it (ops.ts, forOpsets). */
+  readonly ops: OpTable;
+
   constructor(
     readonly graph: OnnxGraph,
-    readonly ops: OpTable,
+    ops: OpTable,
   ) {
-    this.constants = graphConstants(graph, ops);
+    this.ops = forOpsets(ops, graph.opsets);
+    this.constants = graphConstants(graph, this.ops);
   }
 
   shapesFor(forward: ForwardValues): Map<string, Shape> {
@@ -207,7 +212,9 @@ class Walk {
       throw new UnsupportedError(
         p.opType,
         p.name,
-        ops.get(p)?.rule ? `the shape of its output '${name}' depends on run-time values` : `no rule for ${p.domain ? `${p.domain}.` : ''}${p.opType}`,
+        ops.get(p)?.rule
+          ? `the shape of its output '${name}' depends on run-time values`
+          : (ops.get(p)?.refused ?? `no rule for ${p.domain ? `${p.domain}.` : ''}${p.opType}`),
       );
     };
     const activation = (name: string): Activation => {
@@ -275,9 +282,15 @@ class Walk {
       const node = graph.nodes[k];
       if (!node.outputs.some((o) => this.pending.has(o))) continue;
       const outs = node.outputs.map((o) => merge(this.pending.get(o) ?? []));
-      const rule = this.ops.get(node)?.rule;
+      const descriptor = this.ops.get(node);
+      const rule = descriptor?.rule;
       if (!rule) {
-        throw new UnsupportedError(node.opType, node.name, `no rule for ${node.domain ? `${node.domain}.` : ''}${node.opType}`, this.pathTo(node));
+        throw new UnsupportedError(
+          node.opType,
+          node.name,
+          descriptor?.refused ?? `no rule for ${node.domain ? `${node.domain}.` : ''}${node.opType}`,
+          this.pathTo(node),
+        );
       }
       this.notes = [];
       let sent: [string, Fixations][];

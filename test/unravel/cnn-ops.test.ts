@@ -32,6 +32,13 @@ describe('index remapping of Gather, DepthToSpace, SpaceToDepth, Max and Min in 
       'Gather of a scalar index (the class token x[:, 0])',
       model([{ op: 'Gather', inputs: ['x', 'i'], outputs: ['y'], attrs: { axis: 1 } }], [1, 3, 4], { initializers: [i64('i', [], [0])] }),
     ],
+    [
+      'Pad in mode wrap (opset 19)',
+      model([{ op: 'Pad', inputs: ['x', 'p'], outputs: ['y'], attrs: { mode: 'wrap' } }], [1, 2, 3, 4], {
+        opset: 19,
+        initializers: [i64('p', [8], [0, 0, 2, 1, 0, 0, 1, 3])],
+      }),
+    ],
     ['DepthToSpace DCR', model([{ op: 'DepthToSpace', inputs: ['x'], outputs: ['y'], attrs: { blocksize: 2 } }], [1, 8, 2, 3])],
     ['DepthToSpace CRD (PixelShuffle)', model([{ op: 'DepthToSpace', inputs: ['x'], outputs: ['y'], attrs: { blocksize: 2, mode: 'CRD' } }], [1, 8, 3, 2])],
     ['SpaceToDepth', model([{ op: 'SpaceToDepth', inputs: ['x'], outputs: ['y'], attrs: { blocksize: 2 } }], [1, 3, 4, 6])],

@@ -27,6 +27,30 @@ describe('op table', () => {
     }
   });
 
+  it("knows where every quantizing op's output scale and zero point sit (onnxruntime's contrib schemas), so the drill-down dequantizes them", () => {
+    // input positions of y_scale and y_zero_point, from onnxruntime's ContribOperators.md and ONNX's Operators.md
+    const outputScale: Record<string, [number, number]> = {
+      QLinearConv: [6, 7],
+      QLinearMatMul: [6, 7],
+      QuantizeLinear: [1, 2],
+      QGemm: [7, 8],
+      QLinearAdd: [6, 7],
+      QLinearMul: [6, 7],
+      QLinearGlobalAveragePool: [3, 4],
+      QLinearAveragePool: [3, 4],
+      QLinearReduceMean: [3, 4],
+      QLinearSigmoid: [3, 4],
+      QLinearLeakyRelu: [3, 4],
+      QLinearSoftmax: [3, 4],
+      QLinearConcat: [0, 1],
+    };
+    for (const d of defaultOps.all) {
+      if (!d.quantized && d.opType !== 'QuantizeLinear') continue;
+      const integerOutput = !['ConvInteger', 'MatMulInteger'].includes(d.opType); // int32 accumulators: scale 1 is right
+      assert.deepEqual(d.outputQuant, integerOutput ? outputScale[d.opType] : undefined, d.opType);
+    }
+  });
+
   it('wraps rules into a new table and leaves the core’s as it was', () => {
     const before = defaultOps.get({ domain: '', opType: 'Conv' })!.rule;
     const wrapped = wrapRules(defaultOps, (rule) => ({ ...rule, back: () => [] }));

@@ -154,4 +154,12 @@ describe('Resize rule: hand checks', () => {
       (e: Error) => e instanceof UnsupportedError && /Resize/.test(e.message) && /antialias/.test(e.message),
     );
   });
+  it('an Upsample in a model of opset 10 (where Upsample is deprecated) is refused naming the node, the opset and the range', () => {
+    const spec = { ...resize(10, ['s'], { mode: 'nearest' }, [f32('s', [4], [1, 1, 1, 2])], [1, 1, 1, 4], 'Upsample') };
+    spec.nodes[0].name = 'up';
+    assert.throws(
+      () => walkModel(spec, values, 'y', 0, 'x'),
+      (e: Error) => e instanceof UnsupportedError && e.opType === 'Upsample' && e.nodeName === 'up' && /opset 10/.test(e.message) && /7–9/.test(e.message),
+    );
+  });
 });

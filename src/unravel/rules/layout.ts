@@ -7,7 +7,7 @@ import { axisOf, numel, stridesOf, type Shape } from '../tensor';
 import { merge, oneParentEach, parentsOf } from '../fixations';
 import type { Fixations, Rule, ShapeContext } from '../types';
 import { UnsupportedError } from '../types';
-import { sliceGeometry, type SliceAxis } from '../kernels/layout';
+import { padSource, sliceGeometry, type SliceAxis } from '../kernels/layout';
 
 function constInts(name: string, ctx: ShapeContext): number[] | undefined {
   if (!name) return undefined;
@@ -265,15 +265,9 @@ export const padRule: Rule = {
       for (let k = 0; k < r; k++) {
         const c = Math.floor(rest / outStrides[k]);
         rest -= c * outStrides[k];
-        let i = c - p[k];
-        if (i < 0 || i >= x[k]) {
-          if (mode === 'edge') i = Math.min(x[k] - 1, Math.max(0, i));
-          else if (mode === 'reflect') {
-            const period = 2 * (x[k] - 1) || 1;
-            i = ((i % period) + period) % period;
-            if (i >= x[k]) i = period - i;
-          } else inside = false;
-        }
+        // edge, reflect and wrap (opset 19) read an input element; constant padding has none (the kernel's own map)
+        const i = padSource(c - p[k], x[k], mode);
+        if (i < 0) inside = false;
         idx += i * inStrides[k];
       }
       if (inside) {
