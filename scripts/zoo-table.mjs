@@ -41,15 +41,30 @@ function discriminativeCell(r) {
   return op ? `❌ ${op}` : '❌';
 }
 
-function cell(r) {
+/** Why torch would not export a fixture, numbered in order of first appearance (the table's footnotes). */
+function exportNotes() {
+  const notes = new Map();
+  return {
+    mark(error) {
+      if (!notes.has(error)) notes.set(error, notes.size + 1);
+      return `—<sup>${notes.get(error)}</sup>`;
+    },
+    notes,
+  };
+}
+
+function cell(r, refused) {
   if (!r) return '—';
   if (r.status === 'supported') return '✅';
-  if (r.status === 'export-error') return '⚠️ export';
+  if (r.status === 'export-error') return refused.mark(r.error);
   const op = opOf(r.error);
   return op ? `❌ ${op}` : '❌';
 }
 
+const plain = (v) => !v.bnUnfolded && !v.dynamicBatch && !v.qdq && !v.externalData;
 const columns = [
+  ['opset 9', (v, o) => o === 9 && plain(v)],
+  ['opset 11', (v, o) => o === 11 && plain(v)],
   ['opset 13', (v, o) => o === 13 && !v.bnUnfolded && !v.dynamicBatch && !v.qdq && !v.externalData],
   ['opset 17', (v, o) => o === 17 && !v.bnUnfolded && !v.dynamicBatch && !v.qdq],
   ['opset 17, BN kept', (v, o) => o === 17 && v.bnUnfolded],
@@ -62,6 +77,7 @@ export function section({ manifest, results, rules }) {
   const byName = new Map(results.map((r) => [r.name, r]));
   const sweep = manifest.fixtures.filter((f) => f.role === 'sweep');
   const families = [...new Set(sweep.filter((f) => f.kind === 'torchvision').map((f) => f.family))];
+  const refused = exportNotes();
   const lines = [
     START,
     '## Architecture support',
@@ -70,8 +86,11 @@ export function section({ manifest, results, rules }) {
     'classification family with random weights, exported by torch ' + manifest.torch.replace(/a0.*/, '') + ', explained on a real photo; a cell is',
     '✅ when the explanation passed every check (target = argmax, fixations inside every tensor and the image,',
     'counts never growing through conv / pool / concat / add, the same result from a second forward pass and, for',
-    'models under 150 MB, from the CLI in a fresh process), ❌ OP when',
-    'the walk stopped at an operator it cannot backtrack, — when the zoo does not make that variant.',
+    'models under 150 MB exported at opset 13 or 17, from the CLI in a fresh process: the opset 9 and 11 columns skip that',
+    'check, to keep the lane short), ❌ OP when the walk stopped at an operator it cannot backtrack, — when the zoo does',
+    'not make that variant, —<sup>n</sup> when torch refuses to export it (note n below says why).',
+    'Rows ending in *_quantized* are torchvision.models.quantization models quantized by torch itself (eager mode,',
+    "qnnpack's config, observed on the photos) and exported by torch as QuantizeLinear / DequantizeLinear around float ops.",
     "Every fixture that explains is also explained with masses: mode weighted must keep the paper's fixations at every",
     'layer with masses summing to 1 (lost only on constant padding); the column *discriminative* is mode',
     'discriminative on the opset 13 export: ✅ and the classifier the contrast started at (the first node with',
@@ -90,9 +109,17 @@ export function section({ manifest, results, rules }) {
   ];
   for (const family of families) {
     const mine = sweep.filter((f) => f.family === family);
-    const cells = columns.map(([, match]) => cell(byName.get(mine.find((f) => match(f.variant, f.opset))?.name)));
-    cells.push(discriminativeCell(byName.get(mine.find((f) => columns[0][1](f.variant, f.opset))?.name)));
+    const cells = columns.map(([, match]) => cell(byName.get(mine.find((f) => match(f.variant, f.opset))?.name), refused));
+    const opset13 = columns.find(([title]) => title === 'opset 13')[1];
+    cells.push(discriminativeCell(byName.get(mine.find((f) => opset13(f.variant, f.opset))?.name)));
     lines.push(`| ${family} | ${cells.join(' | ')} |`);
+  }
+  if (refused.notes.size) {
+    lines.push('', 'Where torch 1.13 refuses to export (—<sup>n</sup>), as its exporter says:', '');
+    for (const [error, n] of refused.notes) {
+      const which = results.filter((r) => r.status === 'export-error' && r.error === error).map((r) => `\`${r.name}\``);
+      lines.push(`${n}. ${error.replace(/`/g, "'")} (${which.join(', ')})`);
+    }
   }
   const hand = sweep.filter((f) => f.kind === 'handmade');
   if (hand.length) {
@@ -106,7 +133,7 @@ export function section({ manifest, results, rules }) {
     for (const f of hand) lines.push(`| ${f.name} | ${f.doc} | ${cell(byName.get(f.name))} | ${discriminativeCell(byName.get(f.name))} |`);
   }
   const failures = results.flatMap((r) => [
-    ...(r.status !== 'supported' ? [[`\`${r.name}\``, r.error]] : []),
+    ...(r.status === 'error' ? [[`\`${r.name}\``, r.error]] : []),
     ...['weighted', 'discriminative'].filter((m) => r[m]?.status === 'error').map((m) => [`\`${r.name}\` (mode ${m})`, r[m].error]),
   ]);
   if (failures.length) {

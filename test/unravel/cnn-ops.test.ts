@@ -65,6 +65,25 @@ describe('index remapping of Gather, DepthToSpace, SpaceToDepth, Max and Min in 
         { initializers: [i64('sp', [2], [2, 2])] },
       ),
     ],
+    [
+      // What torch 1.13 writes at opset 9 (the zoo's opset 9 column): every argument an attribute, none an input;
+      // the Slice cuts exactly the padding away again, so every element has one parent.
+      'opset 9 attribute forms: Pad, Slice, Split, Unsqueeze, Squeeze, Clip and Dropout',
+      model(
+        [
+          { op: 'Pad', inputs: ['x'], outputs: ['p'], attrs: { pads: [0, 0, 1, 2, 0, 0, 0, 1], mode: 'constant', value: { float: 0 } } },
+          { op: 'Slice', inputs: ['p'], outputs: ['s'], attrs: { starts: [1, 2], ends: [100, 6], axes: [2, 3] } },
+          { op: 'Split', inputs: ['s'], outputs: ['a', 'b'], attrs: { axis: 1, split: [1, 2] } },
+          { op: 'Unsqueeze', inputs: ['b'], outputs: ['u'], attrs: { axes: [0] } },
+          { op: 'Squeeze', inputs: ['u'], outputs: ['q'], attrs: { axes: [0] } },
+          { op: 'Clip', inputs: ['q'], outputs: ['c'], attrs: { min: { float: -1 }, max: { float: 100 } } },
+          { op: 'Dropout', inputs: ['a'], outputs: ['d'], attrs: { ratio: { float: 0.5 } } },
+          { op: 'Concat', inputs: ['c', 'd'], outputs: ['y'], attrs: { axis: 1 } },
+        ],
+        [1, 3, 3, 4],
+        { opset: 9 },
+      ),
+    ],
   ];
   for (const [name, spec] of cases) {
     it(`${name}: inferred shape = onnxruntime's; each output element holds the value at its one parent`, async () => {

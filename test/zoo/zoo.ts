@@ -30,6 +30,8 @@ export interface Fixture {
   readonly doc?: string;
   /** Set when torch.onnx.export (or the quantizer) failed for this fixture. */
   readonly exportError?: string;
+  /** The Python module of the exception export raised: torch.onnx.* when torch's exporter refused the model. */
+  readonly exportErrorModule?: string;
 }
 
 export interface Manifest {
