@@ -11,7 +11,9 @@ import { modeLegend } from '../shared/mode';
 import { defaultOverlay } from '../shared/overlay';
 import type { ExportKind } from '../shared/protocol';
 import { mergeMain, sweepMain } from '../sweep/cli';
+import { fault } from '../engine/faults';
 import { optionFlags, optionsHelp, runOptions, UsageError } from './options';
+import { CHILD, superviseSelf } from './supervise';
 
 const usage = `Usage: cnn-fixations explain [MODEL IMAGE] [options]
        cnn-fixations sweep [MODEL DIR] [options]     every image of a labelled folder: the mistakes and why (sweep --help)
@@ -138,6 +140,8 @@ export async function main(argv: string[]): Promise<number> {
   if (values.versus !== undefined && options.mode === 'paper')
     throw new UsageError("--versus explains with masses: leave out --mode paper (the paper's method has no contrast)");
   if (values.versus !== undefined && method !== 'fixations') throw new UsageError(`--versus explains with CNN Fixations: leave out --method ${method}`);
+  // tests only: the explanation dies as one too large for the heap would (the supervisor's one line is tested on it)
+  if (process.env.CNN_FIXATIONS_CLI_FAULT === 'oom' && process.env[CHILD]) fault('oom');
   const input: InputSource = values.tensor ? { tensor: values.tensor } : { image: image! };
   const explainer = await Explainer.create(model, input, options);
   const named = (v: string | undefined, flag: string) => (v === undefined ? undefined : resolveClass(v, explainer.labels, explainer.classCount, flag));
@@ -157,7 +161,11 @@ export async function main(argv: string[]): Promise<number> {
 
 if (require.main === module) {
   const debug = process.argv.includes('--debug');
-  main(process.argv.slice(2)).then(
+  const args = process.argv.slice(2);
+  // explain runs supervised (supervise.ts: V8's out-of-memory becomes one line); sweep has its own workers and a
+  // progress line that needs the terminal; --debug wants V8's own words
+  const supervised = !process.env[CHILD] && !debug && !['sweep', 'merge'].includes(args[0]);
+  (supervised ? superviseSelf(args) : main(args)).then(
     (code) => process.exit(code),
     (e: unknown) => {
       const err = e as Error;

@@ -134,8 +134,8 @@ export abstract class EngineApi {
   }
 }
 
-/** What V8 prints when the heap limit is reached (then it aborts, printing its native stack). */
-const heapOutOfMemory = /JavaScript heap out of memory|Reached heap limit|Fatal JavaScript out of memory|Fatal process out of memory/;
+/** What V8 prints when the heap limit is reached (then it aborts, printing its native stack). The CLI's supervisor reads it too. */
+export const heapOutOfMemory = /JavaScript heap out of memory|Reached heap limit|Fatal JavaScript out of memory|Fatal process out of memory/;
 
 /** Why an engine that nobody stopped died, as the user should read it: out of memory when V8 said so or the kernel killed it. */
 function deathError(why: string, said: string, heapExhausted: boolean, signal: NodeJS.Signals | null): EngineError {

@@ -6,6 +6,7 @@ import { Engine } from './engine';
 import { toFailure } from './failure';
 import { fault } from './faults';
 import type { EngineRequest, FromEngine } from './protocol';
+import { watchParent } from './watchdog';
 
 if (!process.send) {
   console.error(
@@ -43,6 +44,8 @@ process.on('message', (m: unknown) => {
   }
   void answer(r as EngineRequest);
 });
-// The extension host went away (closed, reloaded, crashed): no orphaned engine.
+// The extension host went away (closed, reloaded, crashed): no orphaned engine. The channel's disconnect says so
+// when the engine is idle; the watchdog's thread when it is busy (or hung) and hears nothing.
 process.on('disconnect', () => process.exit(0));
+watchParent();
 send({ type: 'started', pid: process.pid, node: process.version });

@@ -5,13 +5,15 @@
 // trained and evaluated with; jimp's jpeg-js differs by up to 30 levels at colour edges) in a tenth of the time;
 // it turns the pixels by the file's EXIF orientation, so points land where the user sees the object. A JPEG it
 // will not read (CMYK, damaged) goes to jimp, whose message a damaged file gets. PNG, GIF, BMP and TIFF decode
-// with jimp.
+// with jimp. PNG, WebP and AVIF say their orientation in the container (orientation.ts): the pixels are turned by
+// it here, as mozjpeg does for JPEG.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { imageSize } from 'image-size';
 import { Jimp } from 'jimp';
 import { decoderChatterToStderr } from './quiet';
 import { checkPixels } from '../limits';
+import { applyOrientations, orientationsOf } from './orientation';
 
 /** The image cannot be read: the message says which file and why. */
 export class ImageError extends Error {}
@@ -82,11 +84,13 @@ export async function decodeBytes(bytes: Buffer, label: string, maxPixels: numbe
       `cannot read image ${label}: its ${format === 'jpg' ? 'JPEG' : format.toUpperCase()} data is truncated or corrupt (the decoder says: ${firstLine(e)})`,
     );
   }
+  const turns = orientationsOf(format, bytes);
+  bitmap = applyOrientations(bitmap, turns);
   const { width, height } = bitmap;
   if (!width || !height) throw new ImageError(`image ${label} has no pixels`);
   // the decoder's own idea of the size (a header can lie) must be within the limit too
   checkPixels(label, width, height, maxPixels);
-  return { bitmap, format, oriented: format === 'jpg' && (header.orientation ?? 1) > 1 };
+  return { bitmap, format, oriented: turns.length > 0 || (format === 'jpg' && (header.orientation ?? 1) > 1) };
 }
 
 const firstLine = (e: unknown) => ((e as Error)?.message ?? String(e)).split('\n')[0].replace(/\.$/, '');

@@ -229,6 +229,21 @@ describe('cnn-fixations CLI', () => {
         /Hardmax node 'odd_activation': no rule for Hardmax\n\s+path from the output: Flatten 'flat' ← GlobalAveragePool 'gap' ← Hardmax 'odd_activation'/,
       );
     });
+    it('running out of JavaScript heap (a real V8 heap exhaustion in the explaining process) is one line that says what to do, exit 1, no V8 log or stack', () => {
+      const r = spawnSync(process.execPath, [cli, 'explain', mnist, pelican], {
+        cwd: repo,
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=32', CNN_FIXATIONS_CLI_FAULT: 'oom' },
+      });
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(
+        r.stderr,
+        /^cnn-fixations: out of memory: the explanation filled Node's JavaScript heap \(\d+ MB\) and was stopped\. Use a smaller image or model, keep --max-megapixels and --memory-limit at their defaults, or give Node a larger heap: NODE_OPTIONS=--max-old-space-size=\d+\n$/,
+      );
+      assert.doesNotMatch(r.stderr, /FATAL ERROR|Last few GCs|Native stack/);
+      assert.equal(r.stdout, '');
+    });
     it('an unknown option and a bad mode', () => {
       const r = run(['explain', mnist, pelican, '--frobnicate']);
       assertCleanFailure(r, /Unknown option '--frobnicate'/);

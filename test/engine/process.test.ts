@@ -54,6 +54,17 @@ async function gone(pid: number): Promise<void> {
   }
 }
 
+/** Whether process `pid` runs (a zombie left unreaped by the container's init counts as gone). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  const stat = fs.existsSync(`/proc/${pid}/stat`) ? fs.readFileSync(`/proc/${pid}/stat`, 'utf8') : '';
+  return !/^\d+ \(.*\) Z/.test(stat);
+}
+
 function settles(p: Promise<unknown>): Promise<unknown> {
   return p.then(
     () => assert.fail('expected a rejection'),
@@ -209,6 +220,29 @@ describe('explanation engine: the process', function () {
       client.dispose();
     }
   });
+
+  for (const hang of [false, true]) {
+    it(`the host killed with SIGKILL: ${hang ? 'a hung engine (its thread stuck, deaf to its channel) is ended by its watchdog thread' : 'an idle engine exits on its channel closing'} within seconds`, async () => {
+      const host = spawn(process.execPath, [path.join(repo, 'out', 'test', 'engine', 'orphan-host.js'), ...(hang ? ['hang'] : [])], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      try {
+        const line = await new Promise<string>((resolve, reject) => {
+          let out = '';
+          host.stdout.setEncoding('utf8').on('data', (d: string) => (out += d).includes('\n') && resolve(out));
+          host.on('exit', (code) => reject(new Error(`the host exited (${code}) before starting the engine`)));
+        });
+        const engine = Number(/^engine (\d+)/.exec(line)![1]);
+        assert.ok(alive(engine), 'the engine runs');
+        host.kill('SIGKILL');
+        const t0 = performance.now();
+        while (alive(engine) && performance.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 50));
+        assert.equal(alive(engine), false, `engine ${engine} still runs ${((performance.now() - t0) / 1000).toFixed(1)} s after its host was killed`);
+      } finally {
+        host.kill('SIGKILL');
+      }
+    });
+  }
 
   it('cancelling kills in-flight work (onnxruntime and all); other requests reject as retryable; the next request works', async () => {
     const client = new EngineClient({ enginePath });

@@ -45,6 +45,7 @@ export function writeCorpus(dir: string, mutations: number, seed = 20261130): Fu
   const goodModel = file('good.onnx', good);
   const photo = fixturePath('images/pelican.jpeg');
   const formats = path.join(repo, 'test-fixtures', 'formats');
+  const turned = path.join(repo, 'test-fixtures', 'orientation');
   const goodImage = file('good.png', fs.readFileSync(path.join(formats, 'squares.png')));
   const cases: FuzzCase[] = [];
   const model = (name: string, bytes: Uint8Array, expect: FuzzCase['expect'] = 'error') =>
@@ -144,6 +145,7 @@ export function writeCorpus(dir: string, mutations: number, seed = 20261130): Fu
   for (const f of ['cmyk.jpg', 'grey16.png', 'palette.png', 'animated.gif', 'one-pixel.png', 'grey-alpha.png', 'pelican.avif', 'squares-exif6.jpg']) {
     image(f, fs.readFileSync(path.join(formats, f)), 'ok');
   }
+  for (const f of ['png-exif5.png', 'webp-exif6.webp', 'avif-irot1-imir0.avif']) image(f, fs.readFileSync(path.join(turned, f)), 'ok');
   image('bomb.png', zeroPng(12000, 12000));
   const gif = Buffer.from(fs.readFileSync(path.join(formats, 'animated.gif')));
   gif.writeUInt16LE(65535, 6); // logical screen 65535×65535
@@ -157,6 +159,8 @@ export function writeCorpus(dir: string, mutations: number, seed = 20261130): Fu
     ['png', fs.readFileSync(goodImage)],
     ['jpg', fs.readFileSync(path.join(formats, 'squares-exif6.jpg'))],
     ['webp', fs.readFileSync(path.join(formats, 'pelican.webp'))],
+    ['png', fs.readFileSync(path.join(turned, 'png-exif6.png'))],
+    ['avif', fs.readFileSync(path.join(turned, 'avif-irot1-imir0.avif'))],
     ['gif', fs.readFileSync(path.join(formats, 'animated.gif'))],
   ];
   for (let n = 0; n < mutations; n++) {

@@ -1,5 +1,6 @@
 // Image files → pixels (src/preprocess/decode.ts) on real files made by scripts/fixtures/formats.mjs: WebP and
-// AVIF give the photo they were encoded from, a JPEG's EXIF orientation turns the pixels as the user sees them
+// AVIF give the photo they were encoded from, the orientation a JPEG, PNG, WebP or AVIF file declares turns the
+// pixels as the user sees them
 // (and the explanation's picture and points with them), and files that are not images, or not whole, say so.
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
@@ -57,6 +58,20 @@ describe('image decoding: formats, orientation, broken files', function () {
     const r = x.explain().json;
     assert.deepEqual([r.image.width, r.image.height], [120, 80]);
     for (const [px, py] of r.points) assert.ok(px >= 0 && px < 120 && py >= 0 && py < 80, `point (${px}, ${py}) in the picture as seen`);
+  });
+
+  it("PNG's eXIf, WebP's EXIF and AVIF's irot/imir orientation give exactly the upright picture's pixels (every PNG orientation; lossless files made by scripts/fixtures/orientation.py)", async () => {
+    const dir = path.join(repo, 'test-fixtures', 'orientation');
+    const upright = await decodeImage(path.join(dir, 'upright.png'));
+    assert.equal(upright.oriented, false);
+    const turned = fs.readdirSync(dir).filter((f) => f !== 'upright.png' && imageExtensions.some((e) => f.endsWith(`.${e}`)));
+    assert.equal(turned.length, 15);
+    for (const f of turned) {
+      const d = await decodeImage(path.join(dir, f));
+      assert.equal(d.oriented, true, f);
+      assert.deepEqual([d.width, d.height], [120, 80], `${f}: seen 120×80`);
+      assert.equal(meanDiff(d, { width: 120, height: 80, data: upright.rgba }), 0, `${f}: pixels as seen`);
+    }
   });
 
   it('every extension offered is one the decoders read, and the explorer menus offer them all', async () => {

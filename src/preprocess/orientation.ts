@@ -1,0 +1,157 @@
+// How a PNG, WebP or AVIF file says its stored raster is to be turned to be seen upright, read from the container,
+// and the turn applied to decoded pixels. PNG keeps EXIF in an eXIf chunk, WebP in an EXIF chunk of its RIFF;
+// AVIF (MIAF) says it with the primary item's irot and imir properties, applied in the order the file lists them,
+// and its Exif must not say it (MIAF 7.3.6.7; Chrome ignores it), so it is not read. JPEG needs none of this:
+// mozjpeg turns the pixels itself. Anything unreadable here means "upright": the decoder has the last word on
+// whether the file is whole.
+import type { Bitmap } from './decode';
+
+/** EXIF orientation 1..8 (TIFF tag 0x0112): 1 upright, 2 mirrored left-right, 3 turned 180°, 4 mirrored top-bottom,
+ *  5 transposed, 6 to be turned 90° clockwise, 7 transversed, 8 to be turned 90° anticlockwise. */
+type Orientation = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
+
+/** The turns that show the stored raster upright, in order (none when it is upright or the file says nothing). */
+export function orientationsOf(format: string, bytes: Uint8Array): Orientation[] {
+  try {
+    const o = format === 'png' ? pngOrientation(bytes) : format === 'webp' ? webpOrientation(bytes) : format === 'avif' ? avifTransforms(bytes) : [];
+    return o.filter((t) => t !== 1);
+  } catch {
+    return []; // a container cut short: the decoder says what is wrong with it
+  }
+}
+
+/** The pixels as seen: `bitmap` turned by each orientation in turn. */
+export function applyOrientations(bitmap: Bitmap, orientations: readonly Orientation[]): Bitmap {
+  return orientations.reduce(orient, bitmap);
+}
+
+function orient(b: Bitmap, o: Orientation): Bitmap {
+  const { width: w, height: h } = b;
+  const swap = o >= 5;
+  const W = swap ? h : w;
+  const H = swap ? w : h;
+  // for each pixel (x, y) seen, the stored pixel it shows
+  const source: Record<Orientation, (x: number, y: number) => number> = {
+    1: (x, y) => y * w + x,
+    2: (x, y) => y * w + (w - 1 - x),
+    3: (x, y) => (h - 1 - y) * w + (w - 1 - x),
+    4: (x, y) => (h - 1 - y) * w + x,
+    5: (x, y) => x * w + y,
+    6: (x, y) => (h - 1 - x) * w + y,
+    7: (x, y) => (h - 1 - x) * w + (w - 1 - y),
+    8: (x, y) => x * w + (w - 1 - y),
+  };
+  const at = source[o];
+  const pixels = b.data.byteOffset % 4 === 0 ? b.data : b.data.slice(); // a Uint32Array view needs 4-byte alignment
+  const src = new Uint32Array(pixels.buffer, pixels.byteOffset, w * h);
+  const data = new Uint8Array(W * H * 4);
+  const dst = new Uint32Array(data.buffer);
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) dst[y * W + x] = src[at(x, y)];
+  return { width: W, height: H, data };
+}
+
+const ascii = (b: Uint8Array, at: number, n = 4) => String.fromCharCode(...b.subarray(at, at + n));
+const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+
+/** PNG: chunks of (length, type, data, crc) after the 8-byte signature, until IEND. */
+function pngOrientation(b: Uint8Array): Orientation[] {
+  const v = view(b);
+  for (let at = 8; at + 8 <= b.length;) {
+    const length = v.getUint32(at);
+    const type = ascii(b, at + 4);
+    if (type === 'eXIf') return [tiffOrientation(b.subarray(at + 8, at + 8 + length))];
+    if (type === 'IEND') break;
+    at += 12 + length;
+  }
+  return [];
+}
+
+/** WebP: RIFF chunks of (fourcc, little-endian length, data padded to even) after 'RIFF' size 'WEBP'. */
+function webpOrientation(b: Uint8Array): Orientation[] {
+  const v = view(b);
+  for (let at = 12; at + 8 <= b.length;) {
+    const length = v.getUint32(at + 4, true);
+    if (ascii(b, at) === 'EXIF') return [tiffOrientation(b.subarray(at + 8, at + 8 + length))];
+    at += 8 + length + (length & 1);
+  }
+  return [];
+}
+
+/** The Orientation entry of an Exif block's IFD0 (the block may start with the JPEG APP1 prefix "Exif\0\0"). */
+function tiffOrientation(exif: Uint8Array): Orientation {
+  const t = ascii(exif, 0, 6) === 'Exif\0\0' ? exif.subarray(6) : exif;
+  const v = view(t);
+  const little = ascii(t, 0, 2) === 'II';
+  if (!little && ascii(t, 0, 2) !== 'MM') return 1;
+  const ifd = v.getUint32(4, little);
+  const entries = v.getUint16(ifd, little);
+  for (let i = 0; i < entries; i++) {
+    const e = ifd + 2 + i * 12;
+    if (v.getUint16(e, little) === 0x0112) {
+      const o = v.getUint16(e + 8, little);
+      return o >= 1 && o <= 8 ? (o as Orientation) : 1;
+    }
+  }
+  return 1;
+}
+
+interface Box {
+  readonly type: string;
+  /** The box's payload, after its header. */
+  readonly body: Uint8Array;
+}
+
+/** ISO BMFF boxes laid end to end in `b`. */
+function boxes(b: Uint8Array): Box[] {
+  const v = view(b);
+  const out: Box[] = [];
+  for (let at = 0; at + 8 <= b.length;) {
+    let size = v.getUint32(at);
+    let header = 8;
+    if (size === 1) {
+      size = Number(v.getBigUint64(at + 8));
+      header = 16;
+    } else if (size === 0) size = b.length - at;
+    if (size < header) break;
+    out.push({ type: ascii(b, at + 4), body: b.subarray(at + header, at + size) });
+    at += size;
+  }
+  return out;
+}
+
+/** AVIF: the irot and imir properties the primary item is associated with (meta → pitm, iprp → ipco + ipma), as
+ *  EXIF orientations in the file's order. irot turns anticlockwise by 90° × angle; imir mode 0 exchanges top and
+ *  bottom, 1 left and right (HEIF's 2022 wording, as libavif and Chrome read it). */
+function avifTransforms(b: Uint8Array): Orientation[] {
+  const meta = boxes(b).find((x) => x.type === 'meta');
+  if (!meta) return [];
+  const inMeta = boxes(meta.body.subarray(4)); // a full box: version and flags first
+  const pitm = inMeta.find((x) => x.type === 'pitm');
+  const iprp = inMeta.find((x) => x.type === 'iprp');
+  if (!pitm || !iprp) return [];
+  const primary = pitm.body[0] === 0 ? view(pitm.body).getUint16(4) : view(pitm.body).getUint32(4);
+  const inIprp = boxes(iprp.body);
+  const properties = boxes(inIprp.find((x) => x.type === 'ipco')?.body ?? new Uint8Array());
+  const out: Orientation[] = [];
+  for (const ipma of inIprp.filter((x) => x.type === 'ipma')) {
+    const v = view(ipma.body);
+    const version = ipma.body[0];
+    const wideIndex = (ipma.body[3] & 1) === 1;
+    const count = v.getUint32(4);
+    let at = 8;
+    for (let i = 0; i < count; i++) {
+      const item = version < 1 ? v.getUint16(at) : v.getUint32(at);
+      at += version < 1 ? 2 : 4;
+      const n = ipma.body[at++];
+      for (let j = 0; j < n; j++) {
+        const index = wideIndex ? v.getUint16(at) & 0x7fff : ipma.body[at] & 0x7f;
+        at += wideIndex ? 2 : 1;
+        const p = properties[index - 1];
+        if (item !== primary || !p) continue;
+        if (p.type === 'irot') out.push(([1, 8, 3, 6] as const)[p.body[0] & 3]);
+        if (p.type === 'imir') out.push((p.body[0] & 1) === 0 ? 4 : 2);
+      }
+    }
+  }
+  return out;
+}
