@@ -13,16 +13,14 @@ import { densityMap } from '../heatmap/density';
 import { decodeImage } from '../preprocess/image';
 import { defaultOverlay, drawOverlay, heatGridOf, sampleHeat, weighedPoints, type Picture } from '../shared/overlay';
 import type { MapPictures, MistakeThumbnails, Thumbnail } from '../report/sweep';
+import { PICTURES, pictureFile, pictureKey, readPictures, writePictures } from './pictures';
 import type { MapSummary, SweepLine } from './record';
-import { writeWhole } from './results';
 import type { Mistake } from './summary';
 
 /** The longer side of a mistake's pictures, in pixels; a small image is enlarged by a whole factor up to it (pixels stay sharp). */
 const SIDE = 192;
 /** Pixels of a heat layer per sigma: stretched bilinearly, a Gaussian sampled every sigma/3 is off by about 1% of its peak. */
 const HEAT_PER_SIGMA = 3;
-/** The folder of a results folder holding the listed mistakes' pictures, one KEY.json each. */
-export const PICTURES = 'pictures';
 
 const dataUri = (mime: string, b: Buffer) => `data:${mime};base64,${b.toString('base64')}`;
 
@@ -87,37 +85,6 @@ export async function drawMistake(img: { readonly width: number; readonly height
   const scale = width / img.width;
   const [base, p, v, e] = await Promise.all([baseImage(j), ...[predicted, versus, expectedMap].map((m) => layers(width, height, scale, img, m))]);
   return { width, height, base, predicted: p, versus: v, expected: e };
-}
-
-/** The name of a mistake's pictures: of its path and bytes (the same image swept again keeps its name; a changed one gets another). */
-export function pictureKey(line: Pick<SweepLine, 'path' | 'sha256'>): string {
-  return createHash('sha256')
-    .update(`${line.path}\0${line.sha256 ?? ''}`)
-    .digest('hex')
-    .slice(0, 32);
-}
-
-const pictureFile = (out: string, key: string) => path.join(out, PICTURES, `${key}.json`);
-
-export function writePictures(out: string, line: SweepLine, t: Thumbnail): void {
-  fs.mkdirSync(path.join(out, PICTURES), { recursive: true });
-  writeWhole(pictureFile(out, pictureKey(line)), JSON.stringify(t));
-}
-
-export function removePictures(out: string, key: string): void {
-  fs.rmSync(pictureFile(out, key), { force: true });
-}
-
-function readPictures(dirs: readonly string[], key: string): Thumbnail | undefined {
-  for (const dir of dirs) {
-    try {
-      const t = JSON.parse(fs.readFileSync(pictureFile(dir, key), 'utf8')) as Thumbnail;
-      if (typeof t?.base === 'string' && typeof t.versus?.marks === 'string') return t;
-    } catch {
-      // not there (or unreadable): drawn again from the image
-    }
-  }
-  return undefined;
 }
 
 /** The three pictures of one mistake drawn from its image, or why there are none (the image is gone, or changed since the sweep). */
