@@ -1,4 +1,4 @@
-// The VS Code entry point: registers commands and the panel serializer. Thin; the work lives in src/panels,
+// The VS Code entry point: registers commands and the panels' serializers. Thin; the work lives in src/panels,
 // and the pipeline in the engine process (src/engine), started on the first explanation.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -10,7 +10,7 @@ import type { PanelInfo } from './panels/controller';
 import { ExplainPanel, VIEW_TYPE, type SaveDialog, type Services } from './panels/panel';
 import { Pickers } from './panels/pickers';
 import { Sweeper } from './panels/sweep-command';
-import { SweepView, type SweepViewInfo } from './panels/sweep-view';
+import { SWEEP_VIEW_TYPE, SweepView, type SweepViewInfo } from './panels/sweep-view';
 
 /** What activate() returns in the extension's test mode only: a window for the integration tests onto the open panels. */
 export interface CnnFixationsApi {
@@ -33,6 +33,8 @@ export interface CnnFixationsApi {
   sendSweepView(dir: string, message: unknown): Promise<PanelInfo | undefined>;
   /** Does what the sweep's progress notification's Cancel does; false when no sweep runs. */
   cancelSweep(): boolean;
+  /** Does what VS Code's serializer does after a reload: a sweep view panel titled `title` brought back with `state`. */
+  reviveSweepView(title: string, state: unknown): SweepViewInfo | undefined;
 }
 
 let engine: EngineClient | undefined;
@@ -55,6 +57,16 @@ export function activate(context: vscode.ExtensionContext): CnnFixationsApi | un
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
       deserializeWebviewPanel: (panel, state: unknown) =>
         ExplainPanel.revive(services, panel, state).catch((e: unknown) => log.error(`restoring a panel failed: ${String(e)}`)),
+    }),
+    vscode.window.registerWebviewPanelSerializer(SWEEP_VIEW_TYPE, {
+      deserializeWebviewPanel: (panel, state: unknown) => {
+        try {
+          SweepView.revive(services, sweeper, panel, state);
+        } catch (e) {
+          log.error(`restoring a sweep view failed: ${String(e)}`);
+        }
+        return Promise.resolve();
+      },
     }),
     { dispose: () => ExplainPanel.disposeAll() },
     { dispose: () => SweepView.all().forEach((v) => v.dispose()) },
@@ -87,6 +99,10 @@ export function activate(context: vscode.ExtensionContext): CnnFixationsApi | un
       return (await view.receive(message))?.info();
     },
     cancelSweep: () => sweeper.cancel(),
+    reviveSweepView: (title, state) => {
+      const panel = vscode.window.createWebviewPanel(SWEEP_VIEW_TYPE, title, vscode.ViewColumn.Active);
+      return SweepView.revive(services, sweeper, panel, state)?.info();
+    },
   };
 }
 

@@ -13,7 +13,7 @@ import type { SweptResponse } from '../engine/protocol';
 import type { Services } from './panel';
 import type { Pickers } from './pickers';
 import { runOptions } from './settings';
-import { SweepView } from './sweep-view';
+import { SweepView, type SweepStore } from './sweep-view';
 
 const FOLDER_MODELS = 'cnnFixations.sweepModels';
 
@@ -22,7 +22,7 @@ export type SweepCommandResult =
   | { readonly status: 'done'; readonly out: string; readonly modelPath: string; readonly images: number; readonly wrong: number; readonly top1: number | null }
   | { readonly status: 'cancelled' };
 
-export class Sweeper {
+export class Sweeper implements SweepStore {
   private running: AbortController | undefined;
 
   constructor(
@@ -47,6 +47,11 @@ export class Sweeper {
   outFor(dir: string): string {
     const key = createHash('sha256').update(dir).digest('hex').slice(0, 16);
     return path.join(this.storage, 'sweeps', `${path.basename(dir).replace(/[^\w.-]+/g, '_')}-${key}`);
+  }
+
+  all(): string[] {
+    const root = path.join(this.storage, 'sweeps');
+    return fs.existsSync(root) ? fs.readdirSync(root).map((f) => path.join(root, f)) : [];
   }
 
   async run(folder: vscode.Uri | undefined): Promise<SweepCommandResult | undefined> {

@@ -31,8 +31,10 @@ export type MistakeThumbnails = ReadonlyMap<string, Thumbnail | string>;
 export interface SweepPage {
   /** The Content-Security-Policy; default: a file that loads nothing (images inline, no script). */
   readonly csp?: string;
-  /** The VS Code view's script and its nonce: mistakes get a button that opens them in the explanation panel, the page an Export button. */
-  readonly script?: { readonly src: string; readonly nonce: string };
+  /**
+   * The VS Code view's script, its nonce and the state it keeps for VS Code to restore the view after a reload:
+   * mistakes get a button that opens them in the explanation panel, the page an Export button. */
+  readonly script?: { readonly src: string; readonly nonce: string; readonly state?: unknown };
 }
 
 /** Above this many classes the confusion table is listed pair by pair (the most frequent), not drawn as a matrix. */
@@ -107,6 +109,10 @@ function errors(s: SweepSummary): string {
   return `<h2>Images that could not be explained (${s.counts.errors})</h2>${more}<ul class="errors">${s.errors.map((x) => `<li><code>${e(x.path)}</code>: ${e(x.error)}</li>`).join('')}</ul>`;
 }
 
+/** The view's script tag, with the state it hands VS Code (JSON in an attribute). */
+export const viewScript = (script: NonNullable<SweepPage['script']>): string =>
+  `<script nonce="${e(script.nonce)}" src="${e(script.src)}"${script.state === undefined ? '' : ` data-state="${e(JSON.stringify(script.state))}"`}></script>`;
+
 export function renderSweepReport(s: SweepSummary, thumbs: MistakeThumbnails, page: SweepPage = {}): string {
   const csp = page.csp ?? "default-src 'none'; img-src data:; style-src 'unsafe-inline'";
   const model = base(s.model.path),
@@ -161,7 +167,7 @@ ${confusions(s)}
 <p class="note">Each mistake: the predicted class's own map, why the predicted class rather than the expected one (the predicted class's score above the expected's: mode versus), and the expected class's own map.</p>
 ${mistakes(s, thumbs, !!page.script)}
 ${errors(s)}
-${page.script ? `<script nonce="${e(page.script.nonce)}" src="${e(page.script.src)}"></script>` : ''}
+${page.script ? viewScript(page.script) : ''}
 </body></html>
 `;
 }

@@ -19,7 +19,8 @@ import { SWEEP_VERSION, type Shard, type SweepLine, type SweepMeta } from './rec
 import { files, metaDifference, readLines, readMeta, ResultsError, writeWhole } from './results';
 import { inShard } from './shard';
 import { MISTAKES_LISTED, summarize, type SweepSummary } from './summary';
-import { pictureKey, PICTURES, removePictures, thumbnailsOf, writePictures } from './thumbnails';
+import { pictureKey, PICTURES, removePictures, writePictures } from './pictures';
+import { thumbnailsOf } from './thumbnails';
 
 export interface SweepConfig {
   readonly model: string;

@@ -8,21 +8,20 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Jimp, PNGColorType, PNGFilterType, ResizeStrategy } from 'jimp';
+import { Jimp, ResizeStrategy } from 'jimp';
 import { densityMap } from '../heatmap/density';
 import { decodeImage } from '../preprocess/image';
 import { defaultOverlay, drawOverlay, heatGridOf, sampleHeat, weighedPoints, type Picture } from '../shared/overlay';
 import type { MapPictures, MistakeThumbnails, Thumbnail } from '../report/sweep';
 import type { MapSummary, SweepLine } from './record';
-import { writeWhole } from './results';
+import { encodePng, type RowFilter } from './png';
+import { PICTURES, pictureFile, pictureKey, readPictures, writePictures } from './pictures';
 import type { Mistake } from './summary';
 
 /** The longer side of a mistake's pictures, in pixels; a small image is enlarged by a whole factor up to it (pixels stay sharp). */
 const SIDE = 192;
 /** Pixels of a heat layer per sigma: stretched bilinearly, a Gaussian sampled every sigma/3 is off by about 1% of its peak. */
 const HEAT_PER_SIGMA = 3;
-/** The folder of a results folder holding the listed mistakes' pictures, one KEY.json each. */
-export const PICTURES = 'pictures';
 
 const dataUri = (mime: string, b: Buffer) => `data:${mime};base64,${b.toString('base64')}`;
 
@@ -34,19 +33,16 @@ const isGrey = (rgba: Uint8Array): boolean => {
 /** The image as stored once per mistake: a grey image as 8-bit grey PNG (the demo's canvases: about their file's size), a colour one as JPEG. */
 async function baseImage(img: InstanceType<typeof Jimp>): Promise<string> {
   const rgba = new Uint8Array(img.bitmap.data.buffer, img.bitmap.data.byteOffset, img.bitmap.data.byteLength);
-  if (isGrey(rgba)) return dataUri('image/png', await img.getBuffer('image/png', { colorType: PNGColorType.GRAYSCALE, filterType: PNGFilterType.AUTO }));
+  if (isGrey(rgba)) {
+    const grey = new Uint8Array(rgba.length / 4);
+    for (let i = 0; i < grey.length; i++) grey[i] = rgba[4 * i];
+    return dataUri('image/png', encodePng(img.bitmap.width, img.bitmap.height, 1, grey, 'up'));
+  }
   return dataUri('image/jpeg', await img.getBuffer('image/jpeg', { quality: 85 }));
 }
 
-/**
- * A layer as PNG with one row filter for all its rows: pngjs's per-row choice (AUTO) halves a layer's bytes but
- * costs 5× the time (12 ms for a 192-pixel layer of points, a third of a mistake's explaining), in the worker.
- */
-async function png(pic: Picture, filterType: PNGFilterType): Promise<string> {
-  const j = new Jimp({ width: pic.width, height: pic.height });
-  j.bitmap.data.set(pic.rgba);
-  return dataUri('image/png', await j.getBuffer('image/png', { colorType: PNGColorType.COLOR_ALPHA, filterType }));
-}
+/** A layer as PNG (png.ts: one row filter for all rows, a fast deflate; jimp's encoder took most of a mistake's drawing). */
+const png = (pic: Picture, filter: RowFilter): string => dataUri('image/png', encodePng(pic.width, pic.height, 4, pic.rgba, filter));
 
 const clear = (width: number, height: number): Picture => ({ width, height, rgba: new Uint8Array(width * height * 4), layer: true });
 
@@ -66,11 +62,11 @@ async function layers(width: number, height: number, scale: number, image: { wid
     const s = hw / image.width;
     const pic = clear(hw, Math.max(1, Math.min(height, Math.round(image.height * s))));
     drawOverlay(pic, s, { heat: sampleHeat(heatGridOf(density), pic.width, pic.height, s), points: [], box: null }, defaultOverlay);
-    heat = await png(pic, PNGFilterType.UP); // smooth: each row is nearly the one above
+    heat = png(pic, 'up'); // smooth: each row is nearly the one above
   }
   const marks = clear(width, height);
   drawOverlay(marks, scale, { heat: undefined, points: weighedPoints(m.keptPoints, paper ? undefined : m.keptWeights), box: m.box }, defaultOverlay);
-  return { heat, marks: await png(marks, PNGFilterType.NONE) }; // mostly runs of transparent pixels
+  return { heat, marks: png(marks, 'none') }; // mostly runs of transparent pixels
 }
 
 /** The pictures of a mistake from its decoded image (RGBA as the user sees it) and its results line. */
@@ -87,37 +83,6 @@ export async function drawMistake(img: { readonly width: number; readonly height
   const scale = width / img.width;
   const [base, p, v, e] = await Promise.all([baseImage(j), ...[predicted, versus, expectedMap].map((m) => layers(width, height, scale, img, m))]);
   return { width, height, base, predicted: p, versus: v, expected: e };
-}
-
-/** The name of a mistake's pictures: of its path and bytes (the same image swept again keeps its name; a changed one gets another). */
-export function pictureKey(line: Pick<SweepLine, 'path' | 'sha256'>): string {
-  return createHash('sha256')
-    .update(`${line.path}\0${line.sha256 ?? ''}`)
-    .digest('hex')
-    .slice(0, 32);
-}
-
-const pictureFile = (out: string, key: string) => path.join(out, PICTURES, `${key}.json`);
-
-export function writePictures(out: string, line: SweepLine, t: Thumbnail): void {
-  fs.mkdirSync(path.join(out, PICTURES), { recursive: true });
-  writeWhole(pictureFile(out, pictureKey(line)), JSON.stringify(t));
-}
-
-export function removePictures(out: string, key: string): void {
-  fs.rmSync(pictureFile(out, key), { force: true });
-}
-
-function readPictures(dirs: readonly string[], key: string): Thumbnail | undefined {
-  for (const dir of dirs) {
-    try {
-      const t = JSON.parse(fs.readFileSync(pictureFile(dir, key), 'utf8')) as Thumbnail;
-      if (typeof t?.base === 'string' && typeof t.versus?.marks === 'string') return t;
-    } catch {
-      // not there (or unreadable): drawn again from the image
-    }
-  }
-  return undefined;
 }
 
 /** The three pictures of one mistake drawn from its image, or why there are none (the image is gone, or changed since the sweep). */

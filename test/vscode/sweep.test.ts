@@ -83,7 +83,10 @@ describe('CNN Fixations in VS Code: Find Misclassifications', function () {
     assert.match(view.html, /<table class="confusion">/);
     assert.match(view.html, new RegExp(`${(s.accuracy.top1! * 100).toFixed(1)}%`));
     assert.equal((view.html.match(/data-open="/g) ?? []).length, s.mistakes.length, 'a button per mistake');
-    assert.match(view.html, /<script nonce="[\w-]+" src="[^"]*sweep\.js"><\/script>/);
+    // the script keeps which folder's sweep this is, for VS Code to hand back after a reload
+    const state = /<script nonce="[\w-]+" src="[^"]*sweep\.js" data-state="([^"]+)"><\/script>/.exec(view.html);
+    assert.ok(state, 'the view script with its state');
+    assert.deepEqual(JSON.parse(state[1].replace(/&quot;/g, '"')), { dir: fashion });
   });
 
   it('opens a mistake in the explanation panel on why the predicted class, not the expected one', async () => {
@@ -103,6 +106,52 @@ describe('CNN Fixations in VS Code: Find Misclassifications', function () {
     assert.equal(await api.sendSweepView(fashion, { type: 'openMistake', path: '../models/fmnist-gap.onnx' }), undefined);
     assert.equal(await api.sendSweepView(fashion, { type: 'nonsense' }), undefined);
     assert.equal(api.panels().length, panels);
+  });
+
+  it("comes back after a reload from the extension's storage (by its state, else its title), or says its results are gone", async () => {
+    const [before] = api.sweepViews();
+    const html = (h: string) => h.replace(/nonce-[\w-]+|nonce="[\w-]+"/g, 'NONCE');
+    const closeAll = async () => {
+      await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+      await until('the views to close', () => api.sweepViews().length === 0 && api.panels().length === 0);
+    };
+    await closeAll();
+    const title = 'Misclassifications: fashion';
+    for (const state of [{ dir: fashion }, undefined]) {
+      const back = api.reviveSweepView(title, state);
+      assert.ok(back, `restored from ${JSON.stringify(state)}`);
+      assert.equal(back.gone, undefined);
+      assert.equal(back.dir, fashion);
+      assert.equal(back.modelPath, before.modelPath);
+      assert.equal(html(back.html), html(before.html), 'the same page, pictures and all');
+      assert.ok((back.html.match(/data:image\/png;base64,/g) ?? []).length >= 4 * before.mistakes, 'each mistake with its image and maps');
+      await closeAll();
+    }
+    // clicking a mistake of the restored view still opens it on why predicted, not expected
+    api.reviveSweepView(title, { dir: fashion });
+    const s = JSON.parse(fs.readFileSync(path.join(before.out, 'summary.json'), 'utf8')) as SweepSummary;
+    const m = s.mistakes[1] ?? s.mistakes[0];
+    const info = await api.sendSweepView(fashion, { type: 'openMistake', path: m.path });
+    assert.ok(info, 'a panel opened');
+    assert.equal(info.state.classIndex, m.predicted.index);
+    assert.equal(info.state.versusIndex, m.expected.index);
+    await closeAll();
+    // the results removed from the extension's storage: the view says so, and opens nothing
+    const away = `${before.out}.away`;
+    fs.renameSync(before.out, away);
+    try {
+      const gone = api.reviveSweepView(title, { dir: fashion });
+      assert.ok(gone);
+      assert.match(gone.gone ?? '', /no longer in the extension's storage/);
+      assert.match(gone.html, /The results of this sweep are gone/);
+      assert.match(gone.html, /Find Misclassifications with CNN Fixations/);
+      assert.ok(gone.html.includes(fashion), 'it names the folder');
+      assert.equal(await api.sendSweepView(fashion, { type: 'openMistake', path: m.path }), undefined);
+      assert.equal(api.panels().length, 0);
+      await closeAll();
+    } finally {
+      fs.renameSync(away, before.out);
+    }
   });
 
   it('remembers the model chosen for the folder, and resumes its sweep', async () => {

@@ -91,7 +91,7 @@ describe('sweep report and view in Chromium', function () {
     await context.close();
   });
 
-  it('as the VS Code view: under its CSP, the script posts open-this-mistake and export', async () => {
+  it('as the VS Code view: under its CSP, the script keeps its state for a reload and posts open-this-mistake and export', async () => {
     const { renderSweepReport, thumbnailsOf } = loadHostModule();
     const lines = readFileSync(path.join(out, 'results.jsonl'), 'utf8')
       .trim()
@@ -100,16 +100,18 @@ describe('sweep report and view in Chromium', function () {
     const thumbs = await thumbnailsOf(summary.dataset.root, summary.mistakes, new Map(lines.map((l) => [l.path, l])));
     const nonce = 'n0nce';
     const csp = `default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'`;
-    const html = renderSweepReport(summary, thumbs, { csp, script: { src: `${ORIGIN}/sweep.js`, nonce } });
+    const state = { dir: summary.dataset.root };
+    const html = renderSweepReport(summary, thumbs, { csp, script: { src: `${ORIGIN}/sweep.js`, nonce, state } });
     const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, deviceScaleFactor: 1 });
     const page = await context.newPage();
     const problems = watch(page);
     await page.addInitScript(() => {
       window.posted = [];
+      window.states = [];
       window.csp = [];
       document.addEventListener('securitypolicyviolation', (e) => window.csp.push(`${e.violatedDirective} ${e.blockedURI || 'inline'}`));
       // VS Code's webview API, as the view's script gets it
-      window.acquireVsCodeApi = () => ({ postMessage: (m) => window.posted.push(m), getState: () => undefined, setState: () => undefined });
+      window.acquireVsCodeApi = () => ({ postMessage: (m) => window.posted.push(m), getState: () => undefined, setState: (s) => window.states.push(s) });
     });
     await page.route('**/*', (route) => {
       const url = route.request().url();
@@ -122,6 +124,8 @@ describe('sweep report and view in Chromium', function () {
     await page.goto(`${ORIGIN}/`);
     const buttons = page.locator('button[data-open]');
     assert.equal(await buttons.count(), summary.mistakes.length);
+    // what VS Code hands back to the host after a reload: which folder's sweep this is
+    assert.deepEqual(await page.evaluate(() => window.states), [state]);
     await buttons.nth(1).click();
     await page.locator('button[data-export]').click();
     const posted = await page.evaluate(() => window.posted);

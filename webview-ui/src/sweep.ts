@@ -3,9 +3,11 @@
 // explanation panel on "why predicted, not expected", the Export button asks where to copy the results.
 import type { FromSweepView } from '../../src/shared/sweep-view';
 
-declare function acquireVsCodeApi(): { postMessage(message: FromSweepView): void };
+declare function acquireVsCodeApi(): { postMessage(message: FromSweepView): void; setState(state: unknown): void };
 
 const vscode = acquireVsCodeApi();
+const state = (document.currentScript as HTMLScriptElement | null)?.dataset.state;
+if (state) vscode.setState(JSON.parse(state));
 
 document.addEventListener('click', (event) => {
   const button = (event.target as Element | null)?.closest('button');
