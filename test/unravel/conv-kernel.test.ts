@@ -1,6 +1,8 @@
 // The conv rule's kernel (src/unravel/rules/conv-kernel.ts: channel-last reads, sums in registers) against the
 // rule as first written (test/helpers/conv-reference.ts: gathered patches): the same parent for every fixation,
-// on seeded tensors with integer values (ties everywhere) and on real models' whole walks, masses included.
+// on seeded tensors with integer values (ties everywhere) and on real models' whole walks, masses included. Float32
+// layers with 8 or more input channels per group run in WebAssembly SIMD (src/unravel/wasm/conv.wat): the seeded
+// cases run with it and without it.
 import { strict as assert } from 'node:assert';
 import { Explainer, topK } from '../../src/explain';
 import { fixturePath } from '../../src/fixtures';
@@ -50,6 +52,10 @@ const cases: Case[] = [
   // Planes large enough that a single fixation reads the input in place (no channel-last copy).
   { cin: 4, cout: 3, h: 24, w: 24, k: [3, 3], stride: 1, pad: 1, dilation: 1, group: 1 },
   { cin: 6, cout: 4, h: 16, w: 16, k: [1, 1], stride: 1, pad: 0, dilation: 1, group: 2 },
+  // Channels enough for the WebAssembly kernel: an odd count (a last channel outside the lane pairs), groups, 1×1.
+  { cin: 33, cout: 5, h: 6, w: 7, k: [3, 3], stride: 1, pad: 1, dilation: 1, group: 1 },
+  { cin: 18, cout: 4, h: 5, w: 5, k: [3, 3], stride: 2, pad: 1, dilation: 1, group: 2 },
+  { cin: 40, cout: 6, h: 4, w: 5, k: [1, 1], stride: 1, pad: 0, dilation: 1, group: 1 },
 ];
 
 const modes: ConvMode[] = ['contribution', 'activation', 'center'];
@@ -71,17 +77,28 @@ describe('conv kernel against the rule as first written', () => {
         // Every output (read from the channel-last copy) and one (read in place on large planes), with and without the signs.
         const few = Int32Array.of(Math.floor(r() * outs));
         const all = Int32Array.from({ length: outs }, (_, k) => k);
-        for (const fix of [all, few])
-          for (const mode of modes)
-            for (const s of [undefined, sign]) {
-              const data = x.data.slice(); // a fresh tensor: no channel-last copy from an earlier call
-              const want = backConvReference(geo, { ...x, data }, w, fix, mode, s);
-              const got = backConv(geo, { ...x, data }, w, fix, mode, s);
-              assert.deepEqual(got, want, `${mode}, ${fix.length} fixations${s ? ', signed' : ''}`);
-            }
+        try {
+          for (const simd of [true, false]) {
+            kernel.useConvSimd(simd);
+            for (const fix of [all, few])
+              for (const mode of modes)
+                for (const s of [undefined, sign]) {
+                  const data = x.data.slice(); // a fresh tensor: no channel-last copy from an earlier call
+                  const want = backConvReference(geo, { ...x, data }, w, fix, mode, s);
+                  const got = backConv(geo, { ...x, data }, w, fix, mode, s);
+                  assert.deepEqual(got, want, `${mode}, ${fix.length} fixations${s ? ', signed' : ''}${simd ? '' : ', TypeScript only'}`);
+                }
+          }
+        } finally {
+          kernel.useConvSimd(true);
+        }
       });
     }
   }
+
+  it('the WebAssembly SIMD kernel loads here (Node 20 has SIMD): the float models run on it', () => {
+    assert.equal(kernel.useConvSimd(true), true);
+  });
 
   // The rule module calls the kernel through its CommonJS exports: swapping the export runs whole walks on the
   // reference, so every conv of a real model is compared with its real activations and fixations.

@@ -4,6 +4,7 @@
 import type { Values } from '../../onnx/tensor';
 import type { Activation } from '../tensor';
 import type { ConvMode } from '../types';
+import { convChannelKernel } from '../wasm/conv';
 import type { ConvGeometry } from './conv';
 
 /** In-bounds taps of one fixation: t = u·kw + v, the input offset y·W + x it reads, and its channel-last row (kept between calls: the walk is synchronous). */
@@ -15,6 +16,17 @@ let rows = new Int32Array(0);
 const CHANNEL_LAST_GAIN = 8;
 /** Channels copied together: the writes of one position fill a cache line. */
 const CHANNEL_TILE = 16;
+
+/** Input channels per group from which the WebAssembly kernel pays for copying the receptive field into its memory. */
+const SIMD_MIN_CHANNELS = 8;
+/** Whether float32 layers use the WebAssembly kernel when it loaded (the tests compare both ways). */
+let simdEnabled = true;
+
+/** Turns the WebAssembly channel choice off or on; returns whether it is available at all. */
+export function useConvSimd(enabled: boolean): boolean {
+  simdEnabled = enabled;
+  return convChannelKernel !== undefined;
+}
 
 /** The input's dequantized values, channel-last, per forward tensor: a class switch reads them again. */
 const channelLastCache = new WeakMap<Values, { zero: number; scale: number; values: Float32Array | Float64Array }>();
@@ -56,6 +68,9 @@ export function backConv(
   // block-wise writes, kept for the next walk on this forward) pays for itself well before the fixations read
   // as many values as the tensor holds.
   const last = n * taps * cinG * CHANNEL_LAST_GAIN >= cin * plane ? channelLast(x) : undefined;
+  // Float32 values and filters (the float models) go to the WebAssembly kernel: the same sums, two channels at once.
+  const simd = simdEnabled && last instanceof Float32Array && w instanceof Float32Array && cinG >= SIMD_MIN_CHANNELS ? convChannelKernel : undefined;
+  simd?.layer(last as Float32Array, cinG, taps);
   let fallbacks = 0;
   for (let k = 0; k < n; k++) {
     const f = fix[k];
@@ -78,9 +93,12 @@ export function backConv(
       }
     }
     const wBase = c * cinG * taps;
-    const best = last
-      ? bestChannelLast(last, cin, g * cinG, cinG, w, wBase, taps, m, sign)
-      : bestChannelPlanar(x, plane, g * cinG, cinG, w, wBase, taps, m, sign);
+    let best: number;
+    if (simd) {
+      for (let r = 0; r < m; r++) rows[r] = tapAt[r] * cin + g * cinG;
+      best = simd.best(rows, inTap, m, cinG, w as Float32Array, wBase, taps, sign);
+    } else
+      best = last ? bestChannelLast(last, cin, g * cinG, cinG, w, wBase, taps, m, sign) : bestChannelPlanar(x, plane, g * cinG, cinG, w, wBase, taps, m, sign);
     const ch = g * cinG + best;
     // Only in-bounds taps compete for the position: padding never wins.
     let q = -1;

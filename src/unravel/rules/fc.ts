@@ -222,32 +222,7 @@ function fcContrast(product: (node: OnnxNode, ctx: WalkContext) => { aName: stri
       const ns = Int32Array.from(coefficients.keys());
       const cs = Float64Array.from(coefficients.values());
       for (const n of ns) if (n < 0 || n >= p.n) throw new Error(`class contrast: neuron ${n} is outside the layer's ${p.n} outputs`);
-      const column = new Float64Array(p.k);
-      // Along the weight's contiguous axis in the inner loop: a [K, N] MatMul weight is read row by row, with the
-      // coefficients dense when most neurons have one (contrast `others`), so the inner loop reads straight through.
-      if (p.bJ === 1 && ns.length > p.n / 4) {
-        const dense = new Float64Array(p.n);
-        for (let t = 0; t < ns.length; t++) dense[ns[t]] += cs[t];
-        for (let i = 0; i < p.k; i++) {
-          let s = 0;
-          const row = i * p.bI;
-          for (let n = 0; n < p.n; n++) s += dense[n] * w[row + n];
-          column[i] = s;
-        }
-      } else if (p.bJ === 1) {
-        for (let i = 0; i < p.k; i++) {
-          let s = 0;
-          const row = i * p.bI;
-          for (let t = 0; t < ns.length; t++) s += cs[t] * w[row + ns[t]];
-          column[i] = s;
-        }
-      } else {
-        for (let t = 0; t < ns.length; t++) {
-          const c = cs[t],
-            base = ns[t] * p.bJ;
-          for (let i = 0; i < p.k; i++) column[i] += c * w[base + i * p.bI];
-        }
-      }
+      const column = contrastColumn(w, p, ns, cs);
       const one: Product = { ...p, n: 1, bI: 1, bJ: 0 };
       const m = Math.floor(fix.index[0] / p.n);
       const act = ctx.activation(aName);
@@ -256,6 +231,56 @@ function fcContrast(product: (node: OnnxNode, ctx: WalkContext) => { aName: stri
       return [{ index: parents, mass: fix.mass ? masses : undefined }];
     },
   };
+}
+
+/** Contrast columns computed lately, per weight: a class switch back, a mode change or a re-explanation reuses them. */
+const columnCache = new WeakMap<ArrayLike<number>, { k: number; bI: number; bJ: number; ns: Int32Array; cs: Float64Array; column: Float64Array }[]>();
+/** Columns kept per weight (a 2048-input classifier's column is 16 KB). */
+const COLUMNS_KEPT = 8;
+
+/**
+ * Σ_t cs[t]·W[:, ns[t]] of the product's weight, in this order, or the same column computed for the same
+ * neurons and coefficients before (compared value for value: the very same doubles).
+ */
+function contrastColumn(w: ArrayLike<number>, p: Product, ns: Int32Array, cs: Float64Array): Float64Array {
+  const kept = columnCache.get(w) ?? [];
+  const same = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+    return true;
+  };
+  const hit = kept.find((e) => e.k === p.k && e.bI === p.bI && e.bJ === p.bJ && same(e.ns, ns) && same(e.cs, cs));
+  if (hit) return hit.column;
+  const column = new Float64Array(p.k);
+  // Along the weight's contiguous axis in the inner loop: a [K, N] MatMul weight is read row by row, with the
+  // coefficients dense when most neurons have one (contrast `others`), so the inner loop reads straight through.
+  if (p.bJ === 1 && ns.length > p.n / 4) {
+    const dense = new Float64Array(p.n);
+    for (let t = 0; t < ns.length; t++) dense[ns[t]] += cs[t];
+    for (let i = 0; i < p.k; i++) {
+      let s = 0;
+      const row = i * p.bI;
+      for (let n = 0; n < p.n; n++) s += dense[n] * w[row + n];
+      column[i] = s;
+    }
+  } else if (p.bJ === 1) {
+    for (let i = 0; i < p.k; i++) {
+      let s = 0;
+      const row = i * p.bI;
+      for (let t = 0; t < ns.length; t++) s += cs[t] * w[row + ns[t]];
+      column[i] = s;
+    }
+  } else {
+    for (let t = 0; t < ns.length; t++) {
+      const c = cs[t],
+        base = ns[t] * p.bJ;
+      for (let i = 0; i < p.k; i++) column[i] += c * w[base + i * p.bI];
+    }
+  }
+  kept.unshift({ k: p.k, bI: p.bI, bJ: p.bJ, ns, cs, column });
+  if (kept.length > COLUMNS_KEPT) kept.pop();
+  columnCache.set(w, kept);
+  return column;
 }
 
 function matmulShape(a: Shape, b: Shape): Shape {
