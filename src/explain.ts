@@ -16,6 +16,7 @@ import { imagenetLabels } from './labels';
 import { RESULT_VERSION, type ExplanationJson, type Prediction, type Timings } from './shared/result';
 import { defaultOf, type ClassOptions, type ConvMode, type Mode, type RunOptions } from './shared/settings';
 import { classContrast } from './unravel/contrast';
+import { convInputs } from './unravel/plan';
 import { defaultUnravelOptions, type ClassContrast } from './unravel/types';
 import type { UnravelResult } from './unravel/walk';
 
@@ -146,9 +147,17 @@ export class Explainer {
       // before the resize and the input tensors are allocated: a model may declare any input size
       const { modelWidth: mw, modelHeight: mh, resizedWidth, resizedHeight } = maps[0];
       const dims = spec.layout === 'NCHW' ? [1, spec.channels, mh, mw] : [1, mh, mw, spec.channels];
-      const kept = keptTensors(model.model.graph, model.unraveler.ops, model.unraveler.constants, spec.name, dims, model.plan.expose);
+      const { graph } = model.model;
+      const { ops, constants } = model.unraveler;
+      const kept = keptTensors(graph, ops, constants, spec.name, dims, model.plan.expose);
+      const copyBytesPerElement = convInputs(graph, ops, constants, [spec.name]).get(spec.name) ?? 0;
       checkMemory(
-        explanationNeed({ width: resizedWidth, height: resizedHeight }, { dims, bytesPerElement: spec.elemType === 2 ? 1 : 4 }, kept, maps.length),
+        explanationNeed(
+          { width: resizedWidth, height: resizedHeight },
+          { dims, bytesPerElement: spec.elemType === 2 ? 1 : 4, copyBytesPerElement },
+          kept,
+          maps.length,
+        ),
         memoryBudget(options),
       );
       const resized = resizeFor(img, maps);

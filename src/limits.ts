@@ -5,6 +5,7 @@
 import * as os from 'node:os';
 import type { OnnxGraph } from './onnx/graph';
 import { defaultOf, options, SECTION, type RunOptions } from './shared/settings';
+import { convInputs } from './unravel/plan';
 import { inferShapes } from './unravel/shapes';
 import type { Constants, OpTable } from './unravel/types';
 
@@ -66,9 +67,17 @@ const elemBytes = (type: number | undefined): number => ({ 2: 1, 3: 1, 4: 2, 5: 
 
 const count = (dims: readonly number[]): number => dims.reduce((a, d) => a * d, 1);
 
+/** A tensor one forward pass keeps: its bytes, and those of the channel-last copy a conv rule may make of it (else 0). */
+export interface KeptTensor {
+  readonly name: string;
+  readonly bytes: number;
+  readonly copyBytes: number;
+}
+
 /**
  * What one forward pass of `graph` on an input of `dims` would keep: the tensors the walk needs (`kept`, the
- * exposure plan's), with shapes inferred from the input's. Tensors whose shape cannot be inferred count 0.
+ * exposure plan's), with shapes inferred from the input's. Tensors whose shape cannot be inferred count 0. A conv's
+ * input may also be copied channel-last by its rule (plan.ts, convInputs).
  */
 export function keptTensors(
   graph: OnnxGraph,
@@ -77,28 +86,40 @@ export function keptTensors(
   input: string,
   dims: readonly number[],
   kept: readonly string[],
-): { name: string; bytes: number }[] {
+): KeptTensor[] {
   const shapes = inferShapes(graph, ops, constants, new Map([[input, [...dims]]]));
+  const copied = convInputs(graph, ops, constants, kept);
   return kept.flatMap((name) => {
     const s = shapes.get(name);
-    return s ? [{ name, bytes: count(s) * elemBytes(graph.valueInfo.get(name)?.elemType || undefined) }] : [];
+    if (!s) return [];
+    return [{ name, bytes: count(s) * elemBytes(graph.valueInfo.get(name)?.elemType || undefined), copyBytes: count(s) * (copied.get(name) ?? 0) }];
   });
 }
 
-/** The memory an explanation of `views` crops of a `resized` image would need: the resized image, the inputs, the kept tensors. */
+/**
+ * The memory an explanation of `views` crops of a `resized` image would need: the resized image, the inputs, the
+ * kept tensors, and the channel-last copies a conv rule may make of them and of the input (`copyBytesPerElement`: 0
+ * when no conv reads the input).
+ */
 export function explanationNeed(
   resized: { width: number; height: number },
-  input: { dims: readonly number[]; bytesPerElement: number },
-  kept: readonly { name: string; bytes: number }[],
+  input: { dims: readonly number[]; bytesPerElement: number; copyBytesPerElement?: number },
+  kept: readonly KeptTensor[],
   views: number,
 ): MemoryNeed {
-  const largest = kept.reduce<{ name: string; bytes: number } | undefined>((a, t) => (!a || t.bytes > a.bytes ? t : a), undefined);
+  const largest = kept.reduce<KeptTensor | undefined>((a, t) => (!a || t.bytes > a.bytes ? t : a), undefined);
+  const copies = kept.filter((t) => t.copyBytes > 0);
+  const inputCopy = count(input.dims) * (input.copyBytesPerElement ?? 0);
   return {
     parts: [
       { what: `the image resized to ${resized.width}×${resized.height}`, bytes: resized.width * resized.height * 4 },
       { what: `the model's input [${input.dims.join('×')}]${views > 1 ? ` ×${views} views` : ''}`, bytes: count(input.dims) * input.bytesPerElement * views },
       { what: `${kept.length} kept tensors${views > 1 ? ` ×${views} views` : ''}`, bytes: kept.reduce((a, t) => a + t.bytes, 0) * views },
+      {
+        what: `the conv rule's channel-last copies of ${copies.length} of them${inputCopy ? ' and of the input' : ''}${views > 1 ? ` ×${views} views` : ''}`,
+        bytes: (copies.reduce((a, t) => a + t.copyBytes, 0) + inputCopy) * views,
+      },
     ],
-    largest,
+    largest: largest && { name: largest.name, bytes: largest.bytes },
   };
 }

@@ -30,6 +30,8 @@ export interface ModelResult {
   fileMb: number;
   plainForwardMs: number;
   forwardWithIntermediatesMs: number;
+  /** The same session's forward fetching only the model's own outputs: the kept tensors still shape the graph (lost fusions), none is copied into JavaScript. */
+  forwardKeptUncopiedMs: number;
   unravelMs: number;
   heatmapMs: number;
   explainMs: number;
@@ -101,7 +103,15 @@ async function measure(m: BenchModel, runs: number): Promise<ModelResult> {
   const plain = await ort.InferenceSession.create(m.path);
   const plainFeed = { [feed.name]: new ort.Tensor(feed.data instanceof Uint8Array ? 'uint8' : 'float32', feed.data, feed.dims as number[]) };
   const [first, second] = topK(e.probs, 2);
-  const t = { plain: [] as number[], fwd: [] as number[], unravel: [] as number[], heat: [] as number[], explain: [] as number[], sw: [] as number[] };
+  const t = {
+    plain: [] as number[],
+    fwd: [] as number[],
+    uncopied: [] as number[],
+    unravel: [] as number[],
+    heat: [] as number[],
+    explain: [] as number[],
+    sw: [] as number[],
+  };
   // Each measurement runs as a block: onnxruntime's worker threads spin for a while after a run, so
   // interleaving two sessions' runs on two cores would slow whichever comes second.
   const warm = 3;
@@ -112,6 +122,10 @@ async function measure(m: BenchModel, runs: number): Promise<ModelResult> {
   for (let i = 0; i < runs + warm; i++) {
     const [tf] = await time(() => runForward(open, feed));
     if (i >= warm) t.fwd.push(tf);
+  }
+  for (let i = 0; i < runs + warm; i++) {
+    const [tu] = await time(() => open.session.run(plainFeed, open.outputNames as string[]));
+    if (i >= warm) t.uncopied.push(tu);
   }
   // The whole explanation as a user gets it: a forward pass keeping the tensors, then the walk and the map.
   for (let i = 0; i < runs + warm; i++) {
@@ -134,6 +148,7 @@ async function measure(m: BenchModel, runs: number): Promise<ModelResult> {
     fileMb: fs.statSync(m.path).size / 2 ** 20,
     plainForwardMs: median(t.plain),
     forwardWithIntermediatesMs: median(t.fwd),
+    forwardKeptUncopiedMs: median(t.uncopied),
     unravelMs: median(t.unravel),
     heatmapMs: median(t.heat),
     explainMs: median(t.explain),
@@ -211,6 +226,7 @@ export function markdownTable(results: readonly ModelResult[]): string {
 }
 
 async function main(argv: string[]): Promise<void> {
+  const loadAtStart = os.loadavg().map((v) => +v.toFixed(2));
   const arg = (name: string) => {
     const i = argv.indexOf(name);
     return i >= 0 ? argv[i + 1] : undefined;
@@ -259,6 +275,8 @@ async function main(argv: string[]): Promise<void> {
     date: new Date().toISOString(),
     cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`,
     memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    /** 1-, 5- and 15-minute load averages when the run started and when it ended: the machine may be shared. */
+    loadAverageAtStart: loadAtStart,
     loadAverage: os.loadavg().map((v) => +v.toFixed(2)),
     node: process.version,
     onnxruntime: ort.env.versions.common,
@@ -283,7 +301,7 @@ async function main(argv: string[]): Promise<void> {
   const bigLine = `12-megapixel JPEG (${big.width}×${big.height}, ${big.fileMb.toFixed(1)} MB): decode ${f1(big.decodeMs)} ms + resize, crop and normalize ${f1(big.tensorMs)} ms, warm medians`;
   console.log(`\n${bigLine}`);
   console.log(
-    `\n${machine.cpus}, ${machine.memoryGb} GB, Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}, ${runs} warm runs, load ${machine.loadAverage.join(' ')}`,
+    `\n${machine.cpus}, ${machine.memoryGb} GB, Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}, ${runs} warm runs, load ${loadAtStart.join(' ')} → ${machine.loadAverage.join(' ')}`,
   );
   const dir = path.join(repo, 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
@@ -292,7 +310,8 @@ async function main(argv: string[]): Promise<void> {
   fs.writeFileSync(path.join(dir, `${stem}.json`), JSON.stringify(json, null, 1) + '\n');
   fs.writeFileSync(
     path.join(dir, `${stem}.md`),
-    `${table}\n\n${bigLine}\n\n${machine.cpus}, Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}, ${runs} warm runs, ${machine.date}\n`,
+    `${table}\n\n${bigLine}\n\n${machine.cpus}, Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}, ${runs} warm runs, ${machine.date}, ` +
+      `load average ${loadAtStart.join(' ')} at the start, ${machine.loadAverage.join(' ')} at the end\n`,
   );
   console.log(`wrote bench/results/${stem}.{md,json}`);
   const out = arg('--json');

@@ -84,6 +84,23 @@ export function valueSource(name: string, graph: OnnxGraph, constants: Constants
   return { name, scale: '', zero: '' };
 }
 
+/**
+ * The kept tensors a conv rule reads as its input (a Conv, or a quantized op computing one), with the bytes per
+ * value of the channel-last copy its kernel may make of each once per forward pass (rules/conv-kernel.ts): 4 for
+ * float data read as is, 8 (float64, the larger it may take) for quantized values the walk dequantizes.
+ */
+export function convInputs(graph: OnnxGraph, ops: OpTable, constants: Constants, kept: readonly string[]): Map<string, number> {
+  const wanted = new Set(kept);
+  const found = new Map<string, number>();
+  for (const node of graph.nodes) {
+    const d = ops.get(node);
+    if (!d?.rule || (node.opType !== 'Conv' && d.quantized?.op !== 'Conv') || !node.input(0) || constants.has(node.input(0))) continue;
+    const src = valueSource(node.input(0), graph, constants, ops);
+    if (wanted.has(src.name)) found.set(src.name, Math.max(found.get(src.name) ?? 0, src.scale || d.quantized ? 8 : 4));
+  }
+  return found;
+}
+
 function nodesOnPath(graph: OnnxGraph, constants: Constants, ops: OpTable): Set<number> {
   const ctx = { graph, constants, ops };
   const onPath = new Set<number>();
