@@ -77,6 +77,7 @@ describe('resize and tensor without jimp: the same bytes as jimp', function () {
       const centre = viewGeometries(img, spec(), presetNamed('imagenet'), 'single')[0];
       const sizes: [number, number][] = [
         [centre.resizedWidth, centre.resizedHeight],
+        [img.width, img.height],
         [192, 48],
         [img.width, Math.max(1, img.height >> 1)],
         [Math.max(1, img.width >> 1), img.height],
@@ -91,6 +92,10 @@ describe('resize and tensor without jimp: the same bytes as jimp', function () {
           continue;
         }
         assert.deepEqual(maxDiff(mine.data, await jimpResize(img, w, h), w), [0, 0, 0, 0], `${path.basename(f)} → ${w}×${h}`);
+        if (w === img.width && h === img.height) {
+          assert.deepEqual(maxDiff(mine.data, img.rgba, w), [0, 0, 0, 0], `${path.basename(f)}: its own size is itself`);
+          assert.notEqual(mine.data, img.rgba, 'a copy, not the decoded buffer');
+        }
       }
     }
   });
