@@ -24,7 +24,7 @@ import type {
 } from '../shared/protocol';
 import type { Prediction, Timings } from '../shared/result';
 import { defaultOf, perClassKeys, type FormSettings, type Mode, type RunOptions } from '../shared/settings';
-import { Cancelled, errorMessage, TimedOut } from './errors';
+import { Cancelled, errorMessage, PanelClosed, TimedOut } from './errors';
 import { defaultExportPath } from './exporter';
 import { parseMessage, requestId, type Limits } from './messages';
 import { RemoteExplanation } from './remote';
@@ -172,7 +172,8 @@ export class PanelController {
       try {
         await this.route(parseMessage(raw, this.limits()));
       } catch (e) {
-        this.log('warn', (e as Error)?.message ?? String(e));
+        if (e instanceof PanelClosed) this.log('info', `'${String((raw as { type?: unknown } | null)?.type)}' dropped: the panel was closed`);
+        else this.log('warn', (e as Error)?.message ?? String(e));
         const id = requestId(raw);
         this.post({ ...errorMessage(e), ...(id !== undefined ? { id } : {}) });
       } finally {
@@ -182,7 +183,10 @@ export class PanelController {
     });
   }
 
-  /** The panel closed. A run still going is left to finish (killing the engine would cost other panels their explanations); its result is then released. */
+  /**
+   * The panel closed. A run still going is left to finish (killing the engine would cost other panels their explanations); its result is then
+   * released. Work still queued (a webview message that came with the close) opens nothing again: the remote refuses it (PanelClosed).
+   */
   dispose(): void {
     this.disposed = true;
     this.remote.release();
@@ -361,7 +365,7 @@ export class PanelController {
       roundTripMs = performance.now() - t0;
       if (this.disposed) {
         this.remote.release();
-        throw new Cancelled();
+        throw new PanelClosed();
       }
       sessionCached = opened.sessionCached;
       const { main, compare, contrast, model, image, classCount, labels } = opened;
@@ -385,7 +389,8 @@ export class PanelController {
         this.choices = { ...noChoices };
         this.error = { ...this.error, hint: 'Press Rerun to explain the top-1 class.' };
       }
-      if (e instanceof Cancelled) this.log('info', 'cancelled');
+      if (e instanceof PanelClosed) this.log('info', 'the panel was closed during the run; its result is released');
+      else if (e instanceof Cancelled) this.log('info', 'cancelled');
       else if (e instanceof TimedOut) this.log('warn', e.message);
       // a failure the engine reported is data (its own stack, if any, is logged by the client); a host error gets its stack
       else

@@ -10,8 +10,15 @@ import { InvalidMessage } from './messages';
 
 /** The user stopped the work (progress notification's Cancel). */
 export class Cancelled extends Error {
+  constructor(message = 'the explanation was cancelled') {
+    super(message);
+  }
+}
+
+/** The panel closed: work of it still queued or in flight then is dropped (nothing is opened or kept in the engine for it). */
+export class PanelClosed extends Cancelled {
   constructor() {
-    super('the explanation was cancelled');
+    super('the panel was closed');
   }
 }
 

@@ -5,6 +5,7 @@
 import { EngineError, StaleHandle, type EngineApi, type EngineHandle, type OpenParams, type RequestOptions } from '../engine/client';
 import type { ExportRequest, LayerResponse, OpenedResponse } from '../engine/protocol';
 import type { ClassRequest, PanelExplanation, Side } from '../shared/protocol';
+import { PanelClosed } from './errors';
 
 export interface RemoteHooks {
   log(message: string): void;
@@ -19,6 +20,13 @@ export class RemoteExplanation {
   forwardPasses = 0;
   private handle: EngineHandle | undefined;
   private params: OpenParams | undefined;
+  /**
+   * The panel closed (release()): nothing opens or keeps an explanation for it any more. A request still in
+   * flight then (a layer the webview asked for just before the close, a run its file watcher started) would
+   * otherwise open one again (its handle is gone: a stale handle, reopened) or adopt one an open returns late,
+   * and the engine would hold it with nobody left to release it.
+   */
+  private closed = false;
 
   constructor(
     private readonly engine: EngineApi,
@@ -34,13 +42,14 @@ export class RemoteExplanation {
 
   /** A new forward pass in the engine, replacing what this panel held; asked once more if the engine was stopped under it on purpose. */
   async open(params: OpenParams, o: RequestOptions): Promise<OpenedResponse> {
+    this.refuseClosed();
     // Whatever happens, the engine no longer holds what this handle held when the open began.
     this.handle = undefined;
     let opened: OpenedResponse & { readonly handle: EngineHandle };
     try {
       opened = await this.engine.open(this.id, params, o);
     } catch (e) {
-      if (!(e instanceof EngineError && e.retryable) || o.signal?.aborted) throw e;
+      if (!(e instanceof EngineError && e.retryable) || o.signal?.aborted || this.closed) throw e;
       this.hooks.log(`${e.message}; asking again`);
       opened = await this.engine.open(this.id, params, o);
     }
@@ -62,8 +71,9 @@ export class RemoteExplanation {
     return this.ask((h) => this.engine.exportData(h, kind, overlay));
   }
 
-  /** Forgets the explanation in the engine (never starts one to do so). */
+  /** The panel closed: forgets the explanation in the engine (never starts one to do so); later requests are refused, and an open still in flight is released when it lands. */
   release(): void {
+    this.closed = true;
     void this.engine.release(this.handle);
     this.handle = undefined;
   }
@@ -71,10 +81,11 @@ export class RemoteExplanation {
   private async ask<T>(request: (h: EngineHandle) => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
+        this.refuseClosed();
         if (!this.engine.isCurrent(this.handle)) await this.reopen();
         return await request(this.handle!);
       } catch (e) {
-        const again = e instanceof StaleHandle || (e instanceof EngineError && e.retryable);
+        const again = !this.closed && (e instanceof StaleHandle || (e instanceof EngineError && e.retryable));
         if (!again || attempt > 0) throw e;
         this.handle = undefined;
       }
@@ -92,8 +103,17 @@ export class RemoteExplanation {
     }
   }
 
+  /** Takes up what an open returned; one that lands after the panel closed is released at once. */
   private adopt(o: OpenedResponse & { readonly handle: EngineHandle }): void {
     this.forwardPasses += o.forwardPasses;
+    if (this.closed) {
+      void this.engine.release(o.handle);
+      throw new PanelClosed();
+    }
     this.handle = o.handle;
+  }
+
+  private refuseClosed(): void {
+    if (this.closed) throw new PanelClosed();
   }
 }
