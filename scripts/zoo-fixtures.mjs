@@ -1,8 +1,9 @@
 // Finds or makes the architecture zoo. The fixtures are too big to commit (VGG-16 alone is 528 MB), so
 // they live in a cache folder outside the repository, one subfolder per hash of the generator's sources:
 // editing the generator makes a new zoo; an unchanged generator reuses the one already made. A zoo is
-// complete when its manifest.json exists (the generator writes it last). Older zoos are removed once a new
-// one is complete, so the cache does not grow without bound.
+// complete when its manifest.json exists (the generator writes it last). Once a new one is complete, only the
+// newest three complete zoos are kept (parallel checkouts on different generators keep theirs), so the cache
+// does not grow without bound.
 //
 //   node scripts/zoo-fixtures.mjs            prints the zoo folder, generating it first if needed
 //   node scripts/zoo-fixtures.mjs --check    prints it, or exits 1 if it is not generated yet
@@ -13,7 +14,7 @@
 // machine without a persistent cache; it gets its own folder).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -69,11 +70,27 @@ export function ensureZoo({ generate = true, log = (m) => process.stderr.write(m
   });
   if (r.error) throw new Error(`cannot run ${python}: ${r.error.message}. The generator needs Debian's python3-torch, python3-torchvision and python3-onnx.`);
   if (r.status !== 0 || !existsSync(join(dir, 'manifest.json'))) throw new Error(`the zoo generator failed (exit ${r.status}); see its output above`);
-  const current = generatorHash().replace(/-only-.*/, '');
-  for (const old of readdirSync(zooRoot())) {
-    if (!old.startsWith(current)) rmSync(join(zooRoot(), old), { recursive: true, force: true });
-  }
+  evictOldZoos(dir);
   return dir;
+}
+
+/**
+ * Keeps the cache bounded without evicting a zoo that another checkout (a worktree on another generator) still
+ * uses: the newest `KEEP` complete zoos stay, with the one just made; an incomplete folder (a generation that
+ * died, or one still running elsewhere) goes once it is a day old.
+ */
+const KEEP = 3;
+function evictOldZoos(made) {
+  const root = zooRoot();
+  const entries = readdirSync(root).map((name) => {
+    const path = join(root, name);
+    const manifest = join(path, 'manifest.json');
+    const complete = existsSync(manifest);
+    return { path, complete, mtime: statSync(complete ? manifest : path).mtimeMs };
+  });
+  const complete = entries.filter((e) => e.complete && e.path !== made).sort((a, b) => b.mtime - a.mtime);
+  const stale = [...complete.slice(KEEP - 1), ...entries.filter((e) => !e.complete && Date.now() - e.mtime > 86_400_000)];
+  for (const e of stale) rmSync(e.path, { recursive: true, force: true });
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
