@@ -14,6 +14,7 @@ import { mergeMain, sweepMain } from '../sweep/cli';
 import { fault } from '../engine/faults';
 import { optionFlags, optionsHelp, runOptions, UsageError } from './options';
 import { CHILD, superviseSelf } from './supervise';
+import { mark } from '../sweep/timeline';
 
 const usage = `Usage: cnn-fixations explain [MODEL IMAGE] [options]
        cnn-fixations sweep [MODEL DIR] [options]     every image of a labelled folder: the mistakes and why (sweep --help)
@@ -160,13 +161,17 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  mark('cli loaded');
   const debug = process.argv.includes('--debug');
   const args = process.argv.slice(2);
   // explain runs supervised (supervise.ts: V8's out-of-memory becomes one line); sweep has its own workers and a
   // progress line that needs the terminal; --debug wants V8's own words
   const supervised = !process.env[CHILD] && !debug && !['sweep', 'merge'].includes(args[0]);
   (supervised ? superviseSelf(args) : main(args)).then(
-    (code) => process.exit(code),
+    (code) => {
+      mark('exit');
+      process.exit(code);
+    },
     (e: unknown) => {
       const err = e as Error;
       if (debug) console.error(err.stack ?? err);

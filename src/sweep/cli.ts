@@ -12,6 +12,7 @@ import { files } from './results';
 import { defaultJobs, runSweep, type SweepConfig } from './run';
 import { parseShard } from './shard';
 import type { SweepSummary } from './summary';
+import { mark } from './timeline';
 
 const sweepUsage = `Usage: cnn-fixations sweep [MODEL DIR] [options]
 
@@ -111,6 +112,7 @@ export async function sweepMain(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
     },
   });
+  mark('cli parsed');
   if (values.help) {
     console.log(sweepUsage);
     return 0;

@@ -1,6 +1,6 @@
 // A sweep from start to end, the same in the CLI and in the engine process (VS Code): check everything before
-// any work (the model, the folder or manifest, every class name, the results folder), explain the images on
-// the worker pool, append each line to results.jsonl as it finishes, then make summary.json and report.html
+// any work (the model, the folder or manifest, every class name, the results folder) while the worker pool
+// starts (its workers load onnxruntime and the model meanwhile), explain the images on it, append each line to results.jsonl as it finishes, then make summary.json and report.html
 // from the lines. A stopped sweep keeps its lines; a resume skips every image already there (same path, same
 // bytes). Merging shards (merge.ts) ends with the same finishing step, so its outputs are an unsharded run's.
 import { createHash } from 'node:crypto';
@@ -14,13 +14,15 @@ import { imageInputSpec } from '../preprocess/input-spec';
 import { renderSweepReport, type MistakeThumbnails, type Thumbnail } from '../report/sweep';
 import type { RunOptions } from '../shared/settings';
 import { DatasetError, imageFolderItems, manifestItems, type SweepItem } from './dataset';
-import { defaultWorkerPath, runPool } from './pool';
+import type { ListedBar } from './item';
+import { defaultWorkerPath, startPool, type Pool } from './pool';
 import { SWEEP_VERSION, type Shard, type SweepLine, type SweepMeta } from './record';
 import { files, metaDifference, readLines, readMeta, ResultsError, writeWhole } from './results';
 import { inShard } from './shard';
 import { MISTAKES_LISTED, summarize, type SweepSummary } from './summary';
 import { pictureKey, PICTURES, removePictures, writePictures } from './pictures';
 import { thumbnailsOf } from './thumbnails';
+import { mark } from './timeline';
 
 export interface SweepConfig {
   readonly model: string;
@@ -107,6 +109,7 @@ export function prepareSweep(c: SweepConfig, log: (message: string) => void = ()
   const dir = path.resolve(c.dir);
   if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new DatasetError(`not a folder: ${c.dir}`);
   const classCount = classCountOf(c.model, c.options.labels);
+  mark('model parsed');
   const labels = c.options.labels ?? (classCount === 1000 ? imagenetLabels() : undefined);
   const all = c.manifest ? manifestItems(c.manifest, dir, labels, classCount) : imageFolderItems(dir, labels, classCount);
   if (!all.length)
@@ -116,6 +119,7 @@ export function prepareSweep(c: SweepConfig, log: (message: string) => void = ()
         : `no images under ${dir} (looked for ${imageExtensions.join(', ')} files in it and its sub-folders)`,
     );
   const items = all.filter((i) => inShard(i.rel, c.shard ?? null));
+  mark(`dataset scanned: ${items.length} images`);
   const options = Object.fromEntries(Object.entries(c.options).filter(([k]) => k !== 'labels')) as SweepMeta['options'];
   const meta: SweepMeta = {
     version: SWEEP_VERSION,
@@ -146,6 +150,7 @@ export function prepareSweep(c: SweepConfig, log: (message: string) => void = ()
     }
   }
   writeWhole(path.join(c.out, files.meta), JSON.stringify(meta, null, 1) + '\n');
+  mark('model hashed, results folder ready');
   if (!resume) return { meta, items, todo: items, kept: 0 };
   const { lines, validBytes, torn } = readLines(resultsFile);
   if (torn) {
@@ -193,14 +198,40 @@ export async function finishResults(
   stored: readonly string[] = [out],
 ): Promise<{ readonly summary: SweepSummary; readonly thumbs: MistakeThumbnails }> {
   const summary = summarize(lines, meta);
+  mark('summary');
   const thumbs = await thumbnailsOf(meta.dataset.root, summary.mistakes, new Map(lines.map((l) => [l.path, l])), stored, out);
   writeWhole(path.join(out, files.summary), JSON.stringify(summary, null, 1) + '\n');
+  mark('pictures');
   writeWhole(path.join(out, files.report), renderSweepReport(summary, thumbs));
+  mark('report written');
   return { summary, thumbs };
 }
 
 export async function runSweep(c: SweepConfig, hooks: SweepHooks = {}, signal?: AbortSignal): Promise<SweepOutcome> {
-  const prepared = prepareSweep(c, (m) => hooks.log?.(m));
+  // The workers start first: their start (onnxruntime, the model, a session) is most of a small sweep's time.
+  const pool = startPool({
+    workerPath: c.workerPath ?? defaultWorkerPath(),
+    jobs: c.jobs,
+    model: path.resolve(c.model),
+    options: c.options,
+    threads: Math.max(1, Math.floor(defaultJobs() / c.jobs)),
+  });
+  let prepared: PreparedSweep;
+  try {
+    prepared = prepareSweep(c, (m) => hooks.log?.(m));
+  } catch (e) {
+    await pool.close('kill');
+    throw e;
+  }
+  const outcome = await sweepOn(pool, c, prepared, hooks, signal).catch(async (e: unknown) => {
+    await pool.close('kill');
+    throw e;
+  });
+  await pool.close(); // long since done: the workers were let go before the finishing step
+  return outcome;
+}
+
+async function sweepOn(pool: Pool, c: SweepConfig, prepared: PreparedSweep, hooks: SweepHooks, signal?: AbortSignal): Promise<SweepOutcome> {
   const { meta, items, todo, kept } = prepared;
   const resultsFile = path.join(c.out, files.results);
   const fd = fs.openSync(resultsFile, 'a');
@@ -212,6 +243,10 @@ export async function runSweep(c: SweepConfig, hooks: SweepHooks = {}, signal?: 
   // This run's most confident mistakes, as the summary orders them: only they can be listed in the end, so the
   // pictures of any other are removed as soon as it drops out (a resume's earlier lines only push more out).
   const listed: { readonly confidence: number; readonly path: string; readonly key: string }[] = [];
+  const bar = (): ListedBar => {
+    const last = listed.length >= MISTAKES_LISTED ? listed[listed.length - 1] : undefined;
+    return last ? { confidence: last.confidence, path: last.path } : null;
+  };
   const keepPictures = (line: SweepLine, pictures: Thumbnail) => {
     const m = { confidence: line.predictions![0].score, path: line.path, key: pictureKey(line) };
     const at = listed.findIndex((x) => x.confidence < m.confidence || (x.confidence === m.confidence && x.path > m.path));
@@ -227,31 +262,27 @@ export async function runSweep(c: SweepConfig, hooks: SweepHooks = {}, signal?: 
   let stopped: boolean;
   try {
     hooks.progress?.(progress());
-    const jobs = Math.max(1, Math.min(c.jobs, todo.length || 1));
-    ({ stopped } = await runPool(
+    ({ stopped } = await pool.run(
       todo,
       {
-        workerPath: c.workerPath ?? defaultWorkerPath(),
-        jobs,
-        model: meta.model.path,
-        options: c.options,
-        threads: Math.max(1, Math.floor(defaultJobs() / jobs)),
-      },
-      ({ line, pictures, fatal: isFatal }) => {
-        if (isFatal) {
-          fatal ??= line.error;
-          return stop.abort();
-        }
-        // One write of one whole line: an interrupted sweep leaves whole lines only.
-        if (pictures) keepPictures(line, pictures);
-        fs.writeSync(fd, JSON.stringify(line) + '\n');
-        done++;
-        if (line.error) errors++;
-        else if (line.correct === false) wrong++;
-        hooks.progress?.(progress());
+        onResult: ({ line, pictures, fatal: isFatal }) => {
+          if (isFatal) {
+            fatal ??= line.error;
+            return stop.abort();
+          }
+          // One write of one whole line: an interrupted sweep leaves whole lines only.
+          if (pictures) keepPictures(line, pictures);
+          fs.writeSync(fd, JSON.stringify(line) + '\n');
+          done++;
+          if (line.error) errors++;
+          else if (line.correct === false) wrong++;
+          hooks.progress?.(progress());
+        },
+        bar,
       },
       stop.signal,
     ));
+    if (!stopped) void pool.close(); // they exit while the summary and report are made
   } finally {
     fs.closeSync(fd);
     signal?.removeEventListener('abort', onAbort);
