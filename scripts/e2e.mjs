@@ -6,7 +6,7 @@
 // sweep a labelled folder, open a mistake from its view, reload with Developer: Reload Window and then with the
 // browser's own reload (the sweep's view comes back with its results each time), open a mistake from it.
 // Screenshots go to test-results/e2e/. Closing line: "N passed, N failed"; exit code 1 on any failure.
-/* global document -- used inside frame.evaluate(), which runs in the webview */
+/* global document, indexedDB -- used inside frame.evaluate() and page.evaluate(), which run in the browser */
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
