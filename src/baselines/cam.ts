@@ -6,6 +6,8 @@
 import type { OnnxGraph, OnnxNode } from '../onnx/graph';
 import type { Values } from '../onnx/tensor';
 import type { Shape } from '../unravel/tensor';
+import type { Schema } from '../unravel/attrs';
+import { gemmAttrs, poolAttrs, reduceAttrs } from '../unravel/op-attrs';
 import type { Constants } from '../unravel/types';
 
 export class CamError extends Error {}
@@ -26,6 +28,13 @@ const scoreSide = new Set(['Identity', 'Softmax', 'LogSoftmax', 'Dropout', 'Quan
 /** Ops between the linear layer and the pool that only reshape (or requantize) a [N, C, 1, 1] vector. */
 const vectorSide = new Set(['Identity', 'Dropout', 'Flatten', 'Reshape', 'Squeeze', 'QuantizeLinear', 'DequantizeLinear']);
 
+/** A node's attributes as the core parses them (src/unravel/op-attrs.ts); a refusal is CAM's error. */
+function camAttrs<A>(schema: Schema<A>, node: OnnxNode): A {
+  const why = schema.problem(node);
+  if (why) throw new CamError(`${node.label}: ${why}`);
+  return schema.of(node);
+}
+
 function describe(path: readonly OnnxNode[]): string {
   return path.map((n) => n.opType).join(' ← ') || 'the graph input';
 }
@@ -33,7 +42,7 @@ function describe(path: readonly OnnxNode[]): string {
 function spatialMean(node: OnnxNode, constants: Constants): boolean {
   if (node.opType === 'GlobalAveragePool') return true;
   if (node.opType === 'ReduceMean') {
-    const axes = node.ints('axes') ?? (node.input(1) ? Array.from(constants.float(node.input(1)) ?? []) : undefined);
+    const axes = camAttrs(reduceAttrs, node).axes ?? (node.input(1) ? Array.from(constants.float(node.input(1)) ?? []) : undefined);
     if (!axes) return false;
     const norm = axes.map((a) => (a < 0 ? a + 4 : a)).sort();
     return norm.length === 2 && norm[0] === 2 && norm[1] === 3;
@@ -80,10 +89,8 @@ export function findCamHead(graph: OnnxGraph, constants: Constants, output: stri
   const w = constants.get(fc.input(1))!;
   const wf = constants.float(fc.input(1))!;
   if (w.dims.length !== 2) throw fail(`the weights of ${fc.label} are not a matrix`);
-  const transA = fc.opType === 'Gemm' ? fc.int('transA', 0) : 0;
+  const { transA, transB, alpha } = fc.opType === 'Gemm' ? camAttrs(gemmAttrs, fc) : { transA: false, transB: false, alpha: 1 };
   if (transA) throw fail(`${fc.label} transposes its input`);
-  const transB = fc.opType === 'Gemm' ? fc.int('transB', 0) : 0;
-  const alpha = fc.opType === 'Gemm' ? fc.float('alpha', 1) : 1;
   const [channels, classes] = transB ? [w.dims[1], w.dims[0]] : [w.dims[0], w.dims[1]];
   const weights = new Float32Array(classes * channels);
   for (let k = 0; k < classes; k++) {
@@ -117,7 +124,7 @@ export function camMap(
   const [, c, h, w] = d;
   if (c !== head.channels) throw new CamError(`the pooled tensor '${head.features}' has ${c} channels but ${head.fc.label} takes ${head.channels}`);
   if (head.pool.opType === 'AveragePool') {
-    const ks = head.pool.ints('kernel_shape') ?? [];
+    const ks = camAttrs(poolAttrs, head.pool).kernel_shape;
     if (ks[0] !== h || ks[1] !== w)
       throw new CamError(`${head.pool.label} averages ${ks.join('×')} windows of a ${h}×${w} map: not a global average, so CAM does not apply`);
   }

@@ -23,6 +23,12 @@ export class OnnxNode {
     readonly inputs: readonly string[],
     readonly outputs: readonly string[],
     readonly attrs: ReadonlyMap<string, AttrValue>,
+    /**
+     * The model's opset of the default ONNX domain: the version of ONNX's operators, which decides an attribute's
+     * form and default (the quantized com.microsoft ops compute a default-domain op and follow it too).
+     * Undefined for a node built outside a model: the newest forms.
+     */
+    readonly opset?: number,
   ) {}
 
   /** "Conv 'conv1'": how messages name a node. */
@@ -165,6 +171,11 @@ export function buildGraph(model: onnx.IModelProto, readExternal?: ExternalDataR
   const inputs = (g.input ?? []).filter((i) => !constants.has(i.name ?? '')).map(valueInfo);
   const available = new Set<string>([...constants.keys(), ...inputs.map((i) => i.name)]);
   const order = topologicalOrder(g.node, available);
+  const opsets = new Map<string, number>();
+  for (const o of model.opset_import) {
+    const d = o.domain ?? '';
+    opsets.set(d === 'ai.onnx' ? '' : d, toNumber(o.version));
+  }
   const nodes: OnnxNode[] = [];
   const usedNames = new Set<string>();
   for (const i of order) {
@@ -178,7 +189,7 @@ export function buildGraph(model: onnx.IModelProto, readExternal?: ExternalDataR
     let name = n.name || `${opType}_${i}`;
     if (usedNames.has(name)) name = `${name}#${i}`;
     usedNames.add(name);
-    const node = new OnnxNode(nodes.length, name, opType, n.domain ?? '', n.input ?? [], n.output ?? [], attrs);
+    const node = new OnnxNode(nodes.length, name, opType, n.domain ?? '', n.input ?? [], n.output ?? [], attrs, opsets.get(''));
     nodes.push(node);
     if (opType === 'Constant' && (node.domain === '' || node.domain === 'ai.onnx')) {
       const c = constantValue(node);
@@ -190,11 +201,6 @@ export function buildGraph(model: onnx.IModelProto, readExternal?: ExternalDataR
   for (const n of nodes) {
     for (const o of n.outputs) if (o) producer.set(o, n);
     for (const x of new Set(n.inputs)) if (x) consumers.set(x, [...(consumers.get(x) ?? []), n]);
-  }
-  const opsets = new Map<string, number>();
-  for (const o of model.opset_import) {
-    const d = o.domain ?? '';
-    opsets.set(d === 'ai.onnx' ? '' : d, toNumber(o.version));
   }
   return {
     nodes,

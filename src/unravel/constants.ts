@@ -5,6 +5,7 @@ import type { OnnxGraph } from '../onnx/graph';
 import type { ConstTensor } from '../onnx/tensor';
 import { derivedConstants } from './fold';
 import type { Constants, OpTable, QuantizedConstant } from './types';
+import { quantizeAttrs } from './op-attrs';
 
 function toFloat(data: ArrayLike<number>): Float32Array {
   return data instanceof Float32Array ? data : Float32Array.from(data);
@@ -76,7 +77,7 @@ export function graphConstants(graph: OnnxGraph, ops: OpTable): Constants {
     quantized(name) {
       const p = graph.producer.get(name);
       if (!p || p.opType !== 'DequantizeLinear' || p.outputs[0] !== name) return undefined;
-      return self.integer(p.input(0), p.input(1), p.input(2), p.attrs.has('axis') ? p.int('axis', 1) : undefined);
+      return self.integer(p.input(0), p.input(1), p.input(2), quantizeAttrs.of(p).axis);
     },
     integer(q, scale, zero, axisAttr) {
       const key = `${q}\u0000${scale}\u0000${zero}\u0000${axisAttr}`;

@@ -31,6 +31,7 @@ import { resizeRule } from './rules/resize';
 import { resizeKernel } from './kernels/resize';
 import { quantizedRule, quantOperands } from './rules/quantized';
 import type { OpDescriptor, OpTable, QuantSpec, Rule } from './types';
+import { attrSchemas } from './op-attrs';
 
 export type { OpDescriptor, OpTable } from './types';
 
@@ -66,7 +67,7 @@ const defaultDomain: Readonly<Record<string, Facts>> = {
   Concat: layout(concatRule),
   Split: layout(splitRule),
   Slice: layout(sliceRule),
-  Pad: layout(padRule),
+  Pad: layout(padRule, { opsets: [2, Infinity] }), // Pad-1 named its amounts `paddings`
   Reshape: layout(reshapeRule, { view: true }),
   Flatten: layout(flattenRule, { view: true }),
   Squeeze: layout(squeezeRule, { view: true }),
@@ -194,9 +195,8 @@ export function opTable(descriptors: readonly OpDescriptor[]): OpTable {
 
 function build(): OpDescriptor[] {
   const out: OpDescriptor[] = [];
-  for (const [opType, facts] of Object.entries(defaultDomain))
-    out.push({ domain: '', opType, ...facts, ...(kernels[opType] ? { kernel: kernels[opType] } : {}) });
-  for (const [opType, kernel] of Object.entries(kernels)) if (!defaultDomain[opType]) out.push({ domain: '', opType, kernel });
+  for (const [opType, facts] of Object.entries(defaultDomain)) out.push({ domain: '', opType, ...facts, kernel: kernels[opType], attrs: attrSchemas[opType] });
+  for (const [opType, kernel] of Object.entries(kernels)) if (!defaultDomain[opType]) out.push({ domain: '', opType, kernel, attrs: attrSchemas[opType] });
   for (const [domain, opType, spec, outputQuant] of quantizedOps) {
     const float = defaultDomain[spec.op]?.rule;
     if (!float) throw new Error(`internal error: ${opType} computes ${spec.op}, which has no rule`);
@@ -223,7 +223,8 @@ export function forOpsets(table: OpTable, opsets: ReadonlyMap<string, number>): 
     const v = opsets.get(d.domain === 'ai.onnx' ? '' : d.domain);
     if (!d.opsets || v === undefined || (v >= d.opsets[0] && v <= d.opsets[1])) continue;
     const domain = d.domain ? `${d.domain} ` : '';
-    const why = `the model's ${domain}opset ${v} is outside the opsets ${d.opsets[0]}–${d.opsets[1]} its rule was written for (ONNX's operator changelog): re-export at an opset in that range, or report the op with the model`;
+    const range = d.opsets[1] === Infinity ? `${d.opsets[0]} and later` : `${d.opsets[0]}–${d.opsets[1]}`;
+    const why = `the model's ${domain}opset ${v} is outside the opsets ${range} its rule was written for (ONNX's operator changelog): re-export at an opset in that range, or report the op with the model`;
     refused.set(d, Object.freeze({ domain: d.domain, opType: d.opType, opsets: d.opsets, refused: why }));
   }
   if (!refused.size) return table;

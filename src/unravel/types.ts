@@ -4,6 +4,7 @@ import type { OnnxGraph, OnnxNode } from '../onnx/graph';
 import type { ConstTensor } from '../onnx/tensor';
 import type { Fixations } from './fixations';
 import type { Kernel } from './kernels/kernel';
+import type { Schema } from './attrs';
 import type { Activation, Shape } from './tensor';
 
 export type { Fixations } from './fixations';
@@ -139,6 +140,11 @@ export interface OpDescriptor {
   readonly opsets?: readonly [from: number, to: number];
   /** Why the op has no rule in this model: its opset is outside `opsets` (set by `forOpsets`). */
   readonly refused?: string;
+  /**
+   * The attributes its rule and kernel read (op-attrs.ts): types, defaults, the values handled, the opsets of each
+   * form. Parsed once per node; the walk checks them before the rule runs, so a bad one is refused by name.
+   */
+  readonly attrs?: Schema<unknown>;
   /** Computes the op on known values (constant folding; default domain only). */
   readonly kernel?: Kernel;
   /** Element-wise and shape-preserving: output element i comes from element i of input 0. */

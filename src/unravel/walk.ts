@@ -213,7 +213,7 @@ class Walk {
         p.opType,
         p.name,
         ops.get(p)?.rule
-          ? `the shape of its output '${name}' depends on run-time values`
+          ? (ops.get(p)?.attrs?.problem(p) ?? `the shape of its output '${name}' depends on run-time values`)
           : (ops.get(p)?.refused ?? `no rule for ${p.domain ? `${p.domain}.` : ''}${p.opType}`),
       );
     };
@@ -295,6 +295,7 @@ class Walk {
       this.notes = [];
       let sent: [string, Fixations][];
       try {
+        descriptor.attrs?.of(node); // a bad attribute is refused here, by name, before any rule reads it
         const own = visit(node, rule, outs);
         if (own === 'stop') return;
         const ins = own ?? rule.back(node, outs, ctx);

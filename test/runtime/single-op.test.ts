@@ -5,6 +5,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import { SessionCache } from '../../src/runtime/session';
 import { window2D } from '../../src/unravel/rules/spatial';
+import { convAttrs } from '../../src/unravel/op-attrs';
 import { OnnxNode } from '../../src/onnx/graph';
 import { numel } from '../../src/unravel/tensor';
 import { buildModel, randomTensor, rng, type ModelSpec, type NodeSpec } from '../helpers/onnx-build';
@@ -152,7 +153,7 @@ describe('single-op models in onnxruntime: Conv geometry', () => {
       const y = forward.outputs.get('y')!;
       assert.deepEqual([...shapes.get('y')!], [...y.dims], 'shape');
       const node = new OnnxNode(0, 'c', 'Conv', '', ['x', 'w'], ['y'], new Map(Object.entries(attrs)));
-      const win = window2D(node, xd, wd.slice(2));
+      const win = window2D(convAttrs.of(node), xd, wd.slice(2));
       const [, cout, oh, ow] = y.dims;
       const G = (attrs.group as number) ?? 1,
         cinG = xd[1] / G;

@@ -5,6 +5,7 @@ import type { OnnxNode } from '../../onnx/graph';
 import { DataType } from '../../onnx/tensor';
 import { numel } from '../tensor';
 import type { Kernel } from './kernel';
+import { castAttrs, clipAttrs, quantizeAttrs } from '../op-attrs';
 import { allocate, broadcastDims, computed, isInteger, mapBroadcast, need, type Computed, type Input } from './values';
 
 /** erf to about 1e-14: its Taylor series near 0, the continued fraction of erfc beyond 2.5. */
@@ -232,8 +233,9 @@ export const binaryKernels: Record<string, Kernel> = {
 
 /** Clip's bounds: attributes before opset 11, optional inputs after. */
 function clipBounds(node: OnnxNode, lo: Input, hi: Input): [number, number] {
-  const min = lo ? Number(lo.data[0]) : node.float('min', -Infinity);
-  const max = hi ? Number(hi.data[0]) : node.float('max', Infinity);
+  const a = clipAttrs.of(node);
+  const min = lo ? Number(lo.data[0]) : a.min;
+  const max = hi ? Number(hi.data[0]) : a.max;
   return [min, max];
 }
 
@@ -247,8 +249,7 @@ function inferenceDropout(x: Computed, ratio: Input, training: Input): Computed 
 
 function alongAxisOf(x: Computed, p: Computed, node: OnnxNode): Computed {
   if (numel(p.dims) <= 1) return { ...p, dims: [] };
-  if (node.int('block_size', 0) > 0) throw new Error('blocked quantization (block_size) is not supported');
-  const axis = node.int('axis', 1);
+  const axis = quantizeAttrs.of(node).axis ?? 1;
   const a = axis < 0 ? axis + x.dims.length : axis;
   if (x.dims[a] !== numel(p.dims)) throw new Error(`a scale of ${numel(p.dims)} values does not match axis ${axis} of [${x.dims.join(',')}]`);
   return { ...p, dims: x.dims.map((d, i) => (i === a ? d : 1)) };
@@ -256,8 +257,8 @@ function alongAxisOf(x: Computed, p: Computed, node: OnnxNode): Computed {
 
 export const otherElementwise: Record<string, Kernel> = {
   Cast: {
-    run: (node, [x]) => [cast(need(x, 'input'), node.int('to', DataType.FLOAT))],
-    infer: (node, [x]) => [{ type: node.int('to', DataType.FLOAT), dims: need(x, 'input').dims }],
+    run: (node, [x]) => [cast(need(x, 'input'), castAttrs.of(node).to)],
+    infer: (node, [x]) => [{ type: castAttrs.of(node).to, dims: need(x, 'input').dims }],
   },
   CastLike: {
     run: (_node, [x, like]) => [cast(need(x, 'input'), need(like, 'target_type').type)],

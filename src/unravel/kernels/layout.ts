@@ -6,6 +6,19 @@
 import type { OnnxNode } from '../../onnx/graph';
 import { numel, type Shape } from '../tensor';
 import type { Kernel } from './kernel';
+import {
+  concatAttrs,
+  depthToSpaceAttrs,
+  flattenAttrs,
+  gatherAttrs,
+  padAttrs,
+  reshapeAttrs,
+  sliceAttrs,
+  spaceToDepthAttrs,
+  splitAttrs,
+  squeezeAttrs,
+  transposeAttrs,
+} from '../op-attrs';
 import { allocate, alongAxis, axisIn, broadcastDims, computed, ints, intsArg, need, rowMajorStrides, type Computed, type Input } from './values';
 
 // ---- shapes of views ------------------------------------------------------------------------------
@@ -265,48 +278,52 @@ const mapped = (m: (node: OnnxNode, x: Computed, inputs: readonly Input[]) => In
 
 /** Slice's arguments: attributes before opset 10, inputs after. */
 export function sliceArgs(node: OnnxNode, x: Shape, inputs: readonly Input[]): SliceAxis[] {
-  const starts = intsArg(node, 'starts', inputs[1]),
-    ends = intsArg(node, 'ends', inputs[2]);
+  const a = sliceAttrs.of(node);
+  const starts = intsArg(a.starts, inputs[1]),
+    ends = intsArg(a.ends, inputs[2]);
   if (!starts || !ends) throw new Error('its starts and ends are not known');
-  return sliceGeometry(x, starts, ends, intsArg(node, 'axes', inputs[3]), inputs[4] ? ints(inputs[4]) : undefined);
+  return sliceGeometry(x, starts, ends, intsArg(a.axes, inputs[3]), inputs[4] ? ints(inputs[4]) : undefined);
 }
 
 /** Pad's amounts for every axis and mode: attributes before opset 11, inputs after (axes from opset 18). */
 export function padArgs(node: OnnxNode, rank: number, inputs: readonly Input[]): { pads: number[]; mode: string } {
-  const pads = intsArg(node, 'pads', inputs[1]);
+  const a = padAttrs.of(node);
+  const pads = intsArg(a.pads, inputs[1]);
   if (!pads) throw new Error('its pads are not known');
-  return { pads: fullPads(pads, rank, inputs[3] ? ints(inputs[3]) : undefined), mode: node.string('mode', 'constant') };
+  return { pads: fullPads(pads, rank, inputs[3] ? ints(inputs[3]) : undefined), mode: a.mode };
 }
 
 export function splitSizes(node: OnnxNode, x: Shape, axis: number, split: Input): number[] {
-  const given = intsArg(node, 'split', split);
+  const a = splitAttrs.of(node);
+  const given = intsArg(a.split, split);
   if (given) {
     if (given.reduce((s, v) => s + v, 0) !== x[axis]) throw new Error(`split sizes [${given.join(',')}] do not add up to ${x[axis]}`);
-    return given;
+    return [...given];
   }
-  const parts = node.int('num_outputs', node.outputs.length);
+  const parts = a.num_outputs || node.outputs.length;
   const chunk = Math.ceil(x[axis] / parts);
   return Array.from({ length: parts }, (_, i) => Math.max(0, Math.min(chunk, x[axis] - i * chunk)));
 }
 
 export const layoutKernels: Record<string, Kernel> = {
   Reshape: view((node, x, [, shape]) => {
-    const target = node.ints('shape') ?? (shape ? ints(shape) : undefined);
+    const a = reshapeAttrs.of(node);
+    const target = a.shape ?? (shape ? ints(shape) : undefined);
     if (!target) throw new Error('its target shape is not known');
-    return reshapeDims(x.dims, target, node.int('allowzero', 0) === 1);
+    return reshapeDims(x.dims, target, a.allowzero);
   }),
-  Flatten: view((node, x) => flattenDims(x.dims, node.int('axis', 1))),
-  Squeeze: view((node, x, [, axes]) => squeezeDims(x.dims, intsArg(node, 'axes', axes))),
+  Flatten: view((node, x) => flattenDims(x.dims, flattenAttrs.of(node).axis)),
+  Squeeze: view((node, x, [, axes]) => squeezeDims(x.dims, intsArg(squeezeAttrs.of(node).axes, axes))),
   Unsqueeze: view((node, x, [, axes]) => {
-    const a = intsArg(node, 'axes', axes);
+    const a = intsArg(squeezeAttrs.of(node).axes, axes);
     if (!a) throw new Error('its axes are not known');
     return unsqueezeDims(x.dims, a);
   }),
   Transpose: {
-    ...mapped((node, x) => transposeMap(x.dims, node.ints('perm'))),
+    ...mapped((node, x) => transposeMap(x.dims, transposeAttrs.of(node).perm)),
     infer(node, [x]) {
       const t = need(x, 'data'),
-        p = node.ints('perm') ?? t.dims.map((_, i) => t.dims.length - 1 - i);
+        p = transposeAttrs.of(node).perm ?? t.dims.map((_, i) => t.dims.length - 1 - i);
       return [{ type: t.type, dims: p.map((a) => t.dims[a]) }];
     },
   },
@@ -315,22 +332,25 @@ export const layoutKernels: Record<string, Kernel> = {
     run(node, inputs) {
       const x = need(inputs[0], 'data');
       const { pads, mode } = padArgs(node, x.dims.length, inputs);
-      const fill = inputs[2] && inputs[2].data.length ? Number(inputs[2].data[0]) : node.float('value', 0);
+      const fill = inputs[2] && inputs[2].data.length ? Number(inputs[2].data[0]) : padAttrs.of(node).value;
       return [gathered(x, padMap(x.dims, pads, mode), fill)];
     },
   },
-  Gather: mapped((node, x, [, idx]) => gatherMap(x.dims, need(idx, 'indices'), node.int('axis', 0))),
-  GatherElements: mapped((node, x, [, idx]) => gatherElementsMap(x.dims, need(idx, 'indices'), node.int('axis', 0))),
+  Gather: mapped((node, x, [, idx]) => gatherMap(x.dims, need(idx, 'indices'), gatherAttrs.of(node).axis)),
+  GatherElements: mapped((node, x, [, idx]) => gatherElementsMap(x.dims, need(idx, 'indices'), gatherAttrs.of(node).axis)),
   Expand: mapped((_node, x, [, shape]) => expandMap(x.dims, ints(need(shape, 'shape')))),
   Tile: mapped((_node, x, [, reps]) => tileMap(x.dims, ints(need(reps, 'repeats')))),
-  DepthToSpace: mapped((node, x) => depthToSpaceMap(x.dims, node.int('blocksize', 0), node.string('mode', 'DCR'))),
-  SpaceToDepth: mapped((node, x) => spaceToDepthMap(x.dims, node.int('blocksize', 0))),
+  DepthToSpace: mapped((node, x) => {
+    const a = depthToSpaceAttrs.of(node);
+    return depthToSpaceMap(x.dims, a.blocksize, a.mode);
+  }),
+  SpaceToDepth: mapped((node, x) => spaceToDepthMap(x.dims, spaceToDepthAttrs.of(node).blocksize)),
   Concat: {
     run(node, inputs) {
       const parts = inputs.filter((t): t is Computed => t !== undefined);
       if (!parts.length) throw new Error('it has no inputs');
       const rank = parts[0].dims.length;
-      const axis = axisIn(node.int('axis', 0), rank);
+      const axis = axisIn(concatAttrs.of(node).axis, rank);
       const dims = [...parts[0].dims];
       dims[axis] = parts.reduce((s, t) => s + t.dims[axis], 0);
       for (const t of parts)
@@ -352,7 +372,7 @@ export const layoutKernels: Record<string, Kernel> = {
   Split: {
     run(node, [x, split]) {
       const t = need(x, 'input');
-      const axis = axisIn(node.int('axis', 0), t.dims.length);
+      const axis = axisIn(splitAttrs.of(node).axis, t.dims.length);
       const sizes = splitSizes(node, t.dims, axis, split);
       let start = 0;
       return sizes.map((size) => {

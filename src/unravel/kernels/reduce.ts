@@ -4,6 +4,7 @@ import type { OnnxNode } from '../../onnx/graph';
 import { DataType } from '../../onnx/tensor';
 import { numel, type Shape } from '../tensor';
 import type { Kernel } from './kernel';
+import { argAttrs, constantOfShapeAttrs, cumSumAttrs, gemmAttrs, reduceAttrs, reduceSumAttrs, shapeAttrs, triluAttrs } from '../op-attrs';
 import { allocate, axisIn, broadcastDims, computed, ints, isInteger, need, rowMajorStrides, type Computed, type Input } from './values';
 
 const int64 = DataType.INT64;
@@ -11,15 +12,20 @@ const int64 = DataType.INT64;
 /** Shape's optional start and end (opset 15), clamped as the spec says. */
 function shapeSlice(node: OnnxNode, rank: number): [number, number] {
   const clamp = (v: number) => Math.min(rank, Math.max(0, v < 0 ? v + rank : v));
-  const start = clamp(node.int('start', 0));
-  const end = node.attrs.has('end') ? clamp(node.int('end', rank)) : rank;
+  const a = shapeAttrs.of(node);
+  const start = clamp(a.start);
+  const end = a.end !== undefined ? clamp(a.end) : rank;
   return [start, Math.max(start, end)];
 }
 
+/** ReduceSum moved its axes to an input at opset 13, the other reductions at 18. */
+export const reduceAttrsOf = (node: OnnxNode) => (node.opType === 'ReduceSum' ? reduceSumAttrs : reduceAttrs).of(node);
+
 /** The reduced axes: attribute (most reductions before opset 18), input (ReduceSum from 13, the rest from 18), or all. */
 export function reduceAxes(node: OnnxNode, rank: number, axesInput: Input): number[] {
-  const axes = node.ints('axes') ?? (axesInput ? ints(axesInput) : undefined);
-  if (!axes || axes.length === 0) return node.int('noop_with_empty_axes', 0) === 1 ? [] : Array.from({ length: rank }, (_, i) => i);
+  const a = reduceAttrsOf(node);
+  const axes = a.axes ?? (axesInput ? ints(axesInput) : undefined);
+  if (!axes || axes.length === 0) return a.noop_with_empty_axes ? [] : Array.from({ length: rank }, (_, i) => i);
   return [...new Set(axes.map((a) => axisIn(a, rank)))].sort((a, b) => a - b);
 }
 
@@ -69,7 +75,7 @@ function reduceKernel(fold: Fold): Kernel {
       const t = need(x, 'data');
       const axes = reduceAxes(node, t.dims.length, axesIn);
       if (axes.length === 0) return [t];
-      return [reduce(t, axes, node.int('keepdims', 1) === 1, fold, isInteger(t.type))];
+      return [reduce(t, axes, reduceAttrsOf(node).keepdims, fold, isInteger(t.type))];
     },
   };
 }
@@ -78,8 +84,9 @@ function argKernel(better: (v: number, best: number) => boolean): Kernel {
   return {
     run(node, [x]) {
       const t = need(x, 'data');
-      const axis = axisIn(node.int('axis', 0), t.dims.length);
-      const last = node.int('select_last_index', 0) === 1;
+      const a = argAttrs.of(node);
+      const axis = axisIn(a.axis, t.dims.length);
+      const last = a.select_last_index;
       const size = t.dims[axis],
         inner = numel(t.dims.slice(axis + 1)),
         outer = numel(t.dims.slice(0, axis));
@@ -98,7 +105,7 @@ function argKernel(better: (v: number, best: number) => boolean): Kernel {
           out[b * inner + r] = best;
         }
       }
-      const dims = node.int('keepdims', 1) === 1 ? t.dims.map((d, i) => (i === axis ? 1 : d)) : t.dims.filter((_, i) => i !== axis);
+      const dims = a.keepdims ? t.dims.map((d, i) => (i === axis ? 1 : d)) : t.dims.filter((_, i) => i !== axis);
       return [computed(int64, dims, out)];
     },
   };
@@ -149,11 +156,11 @@ export const reduceKernels: Record<string, Kernel> = {
   ConstantOfShape: {
     run(node, [shape]) {
       const dims = ints(need(shape, 'shape'));
-      const v = node.tensor('value');
+      const v = constantOfShapeAttrs.of(node).value;
       const type = v?.dataType ?? DataType.FLOAT;
       return [computed(type, dims, allocate(type, numel(dims)).fill(v ? Number(v.data[0]) : 0))];
     },
-    infer: (node, [shape]) => [{ type: node.tensor('value')?.dataType ?? DataType.FLOAT, dims: ints(need(shape, 'shape')) }],
+    infer: (node, [shape]) => [{ type: constantOfShapeAttrs.of(node).value?.dataType ?? DataType.FLOAT, dims: ints(need(shape, 'shape')) }],
   },
   Range: {
     run(_node, [s, l, d]) {
@@ -183,8 +190,7 @@ export const reduceKernels: Record<string, Kernel> = {
     run(node, [x, ax]) {
       const t = need(x, 'x');
       const axis = axisIn(Number(need(ax, 'axis').data[0]), t.dims.length);
-      const exclusive = node.int('exclusive', 0) === 1,
-        reverse = node.int('reverse', 0) === 1;
+      const { exclusive, reverse } = cumSumAttrs.of(node);
       const size = t.dims[axis],
         inner = numel(t.dims.slice(axis + 1)),
         outer = numel(t.dims.slice(0, axis));
@@ -212,7 +218,7 @@ export const reduceKernels: Record<string, Kernel> = {
     run(node, [x, kIn]) {
       const t = need(x, 'input');
       const k = kIn ? Number(kIn.data[0]) : 0,
-        upper = node.int('upper', 1) === 1;
+        upper = triluAttrs.of(node).upper;
       const [h, w] = t.dims.slice(-2);
       const out = allocate(t.type, t.data.length);
       for (let f = 0; f < out.length; f++) {
@@ -233,9 +239,8 @@ export const reduceKernels: Record<string, Kernel> = {
         for (let i = 0; i < r; i++) for (let j = 0; j < q; j++) out[j * r + i] = t.data[i * q + j];
         return { type: t.type, dims: [q, r], data: out };
       };
-      const p = matmul(tr(need(a, 'A'), node.int('transA', 0) === 1), tr(need(b, 'B'), node.int('transB', 0) === 1));
-      const alpha = node.float('alpha', 1),
-        beta = node.float('beta', 1);
+      const { transA, transB, alpha, beta } = gemmAttrs.of(node);
+      const p = matmul(tr(need(a, 'A'), transA), tr(need(b, 'B'), transB));
       const out = allocate(p.type, p.data.length);
       const cData = c?.data,
         cDims = c?.dims ?? [];

@@ -6,6 +6,7 @@
 import type { OnnxNode } from '../../onnx/graph';
 import { numel, type Shape } from '../tensor';
 import type { Kernel } from './kernel';
+import { resizeAttrs, upsampleAttrs } from '../op-attrs';
 import { allocate, computed, isInteger, need, type Input } from './values';
 
 /** One input coordinate an output coordinate reads, and its weight (taps of the same clamped index merged). */
@@ -35,9 +36,33 @@ export function listOf(t: Input): number[] | undefined {
   return Array.from(t.data as ArrayLike<number>, Number);
 }
 
+type Attrs = ReturnType<typeof resizeAttrs.of>;
+
+/**
+ * A Resize's attributes, or an Upsample's in Resize's terms (parsed once, op-attrs.ts): Upsample transforms
+ * asymmetrically and has nothing of Resize-11's but its mode ('bilinear' is Upsample-1's linear) and, up to
+ * opset 8, its scales.
+ */
+export function resizeAttrsOf(node: OnnxNode): Attrs & { readonly scales?: readonly number[] } {
+  if (node.opType !== 'Upsample') return resizeAttrs.of(node);
+  const u = upsampleAttrs.of(node);
+  return {
+    mode: u.mode === 'bilinear' ? 'linear' : u.mode,
+    coordinate_transformation_mode: 'asymmetric',
+    nearest_mode: 'floor',
+    cubic_coeff_a: -0.75,
+    exclude_outside: false,
+    extrapolation_value: 0,
+    antialias: false,
+    axes: undefined,
+    keep_aspect_ratio_policy: 'stretch',
+    scales: u.scales,
+  };
+}
+
 /** Where scales, sizes and roi sit: Upsample-7 holds scales as an attribute, Upsample-9 and Resize-10 as input 1, Resize-11+ as inputs 2, 3 and roi as 1. */
 export function resizeArgs(node: OnnxNode, inputs: readonly Input[]): ResizeArgs {
-  if (node.opType === 'Upsample') return { scales: node.ints('scales') ?? listOf(inputs[1]) };
+  if (node.opType === 'Upsample') return { scales: resizeAttrsOf(node).scales ?? listOf(inputs[1]) };
   if (node.inputs.length <= 2) return { scales: listOf(inputs[1]) };
   return { roi: listOf(inputs[1]), scales: listOf(inputs[2]), sizes: listOf(inputs[3]) };
 }
@@ -45,17 +70,10 @@ export function resizeArgs(node: OnnxNode, inputs: readonly Input[]): ResizeArgs
 /** Resize-10 (two inputs) and Upsample transform coordinates asymmetrically and round nearest down, as onnxruntime does. */
 const legacy = (node: OnnxNode) => node.opType === 'Upsample' || node.inputs.length <= 2;
 
-function modeOf(node: OnnxNode): ResizePlan['mode'] {
-  const mode = node.string('mode', 'nearest');
-  if (mode === 'nearest' || mode === 'cubic') return mode;
-  if (mode === 'linear' || mode === 'bilinear') return 'linear';
-  throw new Error(`its mode '${mode}' is not one of nearest, linear, cubic`);
-}
-
 /** Per-axis scales and output dims, from scales or sizes (on `axes` only at opset 18, with its aspect-ratio policy). */
 function geometry(node: OnnxNode, x: Shape, args: ResizeArgs, crop: boolean): { scales: number[]; out: number[] } {
   const rank = x.length;
-  const axes = (node.ints('axes') ?? x.map((_, i) => i)).map((a) => (a < 0 ? a + rank : a));
+  const axes = (resizeAttrsOf(node).axes ?? x.map((_, i) => i)).map((a) => (a < 0 ? a + rank : a));
   const full = (given: readonly number[], fill: number) => {
     if (given.length !== axes.length) throw new Error(`it has ${given.length} scales or sizes for ${axes.length} axes`);
     const v = new Array<number>(rank).fill(fill);
@@ -65,7 +83,7 @@ function geometry(node: OnnxNode, x: Shape, args: ResizeArgs, crop: boolean): { 
   const roi = args.roi && crop ? fullRoi(args.roi, rank, axes) : undefined;
   if (args.sizes) {
     const sizes = full(args.sizes, 0).map((s, i) => (axes.includes(i) ? s : x[i]));
-    const policy = node.string('keep_aspect_ratio_policy', 'stretch');
+    const policy = resizeAttrsOf(node).keep_aspect_ratio_policy;
     if (policy === 'stretch') return { scales: sizes.map((s, i) => s / x[i]), out: sizes };
     const ratios = axes.map((a) => sizes[a] / x[a]);
     const s = policy === 'not_larger' ? Math.min(...ratios) : policy === 'not_smaller' ? Math.max(...ratios) : NaN;
@@ -164,16 +182,17 @@ function axisTaps(x: number, inLen: number, coeffs: (ratio: number) => number[],
 
 /** Everything a Resize or Upsample node does to an input of dims `x`, given its scales, sizes and roi. */
 export function resizePlan(node: OnnxNode, x: Shape, args: ResizeArgs): ResizePlan {
-  const mode = modeOf(node);
+  const at = resizeAttrsOf(node);
+  const mode = at.mode;
   const old = legacy(node);
-  const ctm = old ? 'asymmetric' : node.string('coordinate_transformation_mode', 'half_pixel');
+  const ctm = old ? 'asymmetric' : at.coordinate_transformation_mode;
   const crop = ctm === 'tf_crop_and_resize';
   const { scales, out } = geometry(node, x, args, crop);
   const rank = x.length;
-  const roi = crop ? fullRoi(args.roi ?? [], rank, node.ints('axes') ?? x.map((_, i) => i)) : undefined;
-  const nearest = old ? undefined : node.string('nearest_mode', 'round_prefer_floor');
-  const a = node.float('cubic_coeff_a', -0.75);
-  const excludeOutside = !old && node.int('exclude_outside', 0) === 1;
+  const roi = crop ? fullRoi(args.roi ?? [], rank, at.axes ?? x.map((_, i) => i)) : undefined;
+  const nearest = old ? undefined : at.nearest_mode;
+  const a = at.cubic_coeff_a;
+  const excludeOutside = !old && at.exclude_outside;
   const taps = x.map((inLen, axis) => {
     const scale = scales[axis];
     const coeffs =
@@ -188,7 +207,7 @@ export function resizePlan(node: OnnxNode, x: Shape, args: ResizeArgs): ResizePl
       return axisTaps(xo, inLen, coeffs, excludeOutside);
     });
   });
-  return { mode, outDims: out, taps, extrapolation: node.float('extrapolation_value', 0) };
+  return { mode, outDims: out, taps, extrapolation: at.extrapolation_value };
 }
 
 /**
@@ -196,7 +215,7 @@ export function resizePlan(node: OnnxNode, x: Shape, args: ResizeArgs): ResizePl
  * the kernel and the rule refuse it (the shape is unaffected).
  */
 export function refuseAntialias(node: OnnxNode, plan: ResizePlan, x: Shape): void {
-  if (node.opType === 'Resize' && node.int('antialias', 0) === 1 && plan.mode !== 'nearest' && plan.outDims.some((d, i) => d < x[i]))
+  if (resizeAttrsOf(node).antialias && plan.mode !== 'nearest' && plan.outDims.some((d, i) => d < x[i]))
     throw new Error('antialiased downsampling (antialias=1, opset 18) has no rule: export with antialias=False');
 }
 

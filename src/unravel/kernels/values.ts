@@ -2,7 +2,6 @@
 // project uses for that type (int64 and uint64 widen to Float64Array, float16 and bfloat16 to Float32Array,
 // rounded to their precision), plus the helpers every family of kernels shares: allocation, broadcasting,
 // attribute-or-input integer lists, axes.
-import type { OnnxNode } from '../../onnx/graph';
 import { DataType, dataTypeName, type ConstTensor, type Values } from '../../onnx/tensor';
 import { broadcastShapes, numel, stridesOf, type Shape } from '../tensor';
 
@@ -110,9 +109,9 @@ export function ints(t: Input): number[] {
   return t ? Array.from(t.data as ArrayLike<number>) : [];
 }
 
-/** An integer list given as an attribute (older opsets) or as a constant input (newer ones). */
-export function intsArg(node: OnnxNode, attr: string, input: Input): number[] | undefined {
-  return node.ints(attr) ?? (input ? ints(input) : undefined);
+/** An integer list given as an attribute (older opsets, parsed by its schema) or as a constant input (newer ones). */
+export function intsArg(given: readonly number[] | undefined, input: Input): readonly number[] | undefined {
+  return given ?? (input ? ints(input) : undefined);
 }
 
 export function axisIn(axis: number, rank: number): number {

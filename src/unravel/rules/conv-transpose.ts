@@ -7,6 +7,7 @@ import type { Activation, Shape } from '../tensor';
 import { parentsOf } from '../fixations';
 import type { ConvMode, Rule, ShapeContext } from '../types';
 import { UnsupportedError } from '../types';
+import { convTransposeAttrs } from '../op-attrs';
 
 /** One spatial axis of a transposed convolution. */
 export interface TransposedAxis {
@@ -36,17 +37,18 @@ export function transposedGeometry(node: OnnxNode, x: Shape, w: Shape): Transpos
   if (rank < 1 || rank > 3 || w.length !== x.length)
     throw new Error(`only 1-D to 3-D transposed convolutions are supported (input rank ${x.length}, weight rank ${w.length})`);
   if (x[1] !== w[0]) throw new Error(`the input has ${x[1]} channels, the weight ${w[0]}`);
-  const autoPad = node.string('auto_pad', 'NOTSET');
-  const group = node.int('group', 1);
-  const kernel = node.ints('kernel_shape') ?? w.slice(2);
-  const pads = node.ints('pads') ?? new Array<number>(2 * rank).fill(0);
-  const outputShape = node.ints('output_shape');
+  const a = convTransposeAttrs.of(node);
+  const autoPad = a.auto_pad;
+  const group = a.group;
+  const kernel = a.kernel_shape ?? w.slice(2);
+  const pads = a.pads ?? new Array<number>(2 * rank).fill(0);
+  const outputShape = a.output_shape;
   const wanted = outputShape && (outputShape.length === x.length ? outputShape.slice(2) : outputShape);
   if (wanted && wanted.length !== rank) throw new Error(`output_shape has ${wanted.length} dims for a ${rank}-D transposed convolution`);
   const axes = Array.from({ length: rank }, (_, i): TransposedAxis => {
-    const stride = node.ints('strides')?.[i] ?? 1;
-    const dilation = node.ints('dilations')?.[i] ?? 1;
-    const outPad = node.ints('output_padding')?.[i] ?? 0;
+    const stride = a.strides?.[i] ?? 1;
+    const dilation = a.dilations?.[i] ?? 1;
+    const outPad = a.output_padding?.[i] ?? 0;
     const natural = stride * (x[2 + i] - 1) + outPad + (kernel[i] - 1) * dilation + 1;
     const base = { kernel: kernel[i], stride, dilation, size: x[2 + i] };
     const same = autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER';

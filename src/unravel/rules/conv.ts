@@ -7,6 +7,7 @@ import { oneParentEach } from '../fixations';
 import type { Rule, ShapeContext, WalkContext, WeightedRule } from '../types';
 import { backConv } from './conv-kernel';
 import { window2D, type Window2D } from './spatial';
+import { batchNormAttrs, convAttrs } from '../op-attrs';
 
 export interface ConvGeometry {
   readonly win: Window2D;
@@ -16,9 +17,10 @@ export interface ConvGeometry {
 
 export function convGeometry(node: OnnxNode, x: Shape, w: Shape): ConvGeometry {
   if (x.length !== 4 || w.length !== 4) throw new Error(`only 2-D convolutions are supported (input rank ${x.length})`);
-  const kernel = node.ints('kernel_shape') ?? w.slice(2);
-  const win = window2D(node, x, kernel);
-  const group = node.int('group', 1);
+  const a = convAttrs.of(node);
+  const kernel = a.kernel_shape ?? w.slice(2);
+  const win = window2D(a, x, kernel);
+  const group = a.group;
   return { win, group, outDims: [x[0], w[0], win.outH, win.outW] };
 }
 
@@ -30,7 +32,7 @@ export function bnSign(tensor: string, ctx: WalkContext): Float32Array | undefin
   const gamma = ctx.constants.float(bn.input(1));
   const variance = ctx.constants.float(bn.input(4));
   if (!gamma || !variance) return undefined;
-  const eps = bn.float('epsilon', 1e-5);
+  const eps = batchNormAttrs.of(bn).epsilon;
   return gamma.map((g, i) => g / Math.sqrt(variance[i] + eps));
 }
 

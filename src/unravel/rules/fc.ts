@@ -5,6 +5,7 @@ import type { OnnxNode } from '../../onnx/graph';
 import type { Activation, Shape } from '../tensor';
 import type { FlattenMode, Fixations, Rule, ShapeContext, WalkContext, WeightedRule } from '../types';
 import { UnsupportedError } from '../types';
+import { gemmAttrs } from '../op-attrs';
 
 /** A matrix product Y[m, j] = alpha · Σ_i A[m, i] · B[i, j], with A an activation and B constant. */
 export interface Product {
@@ -321,15 +322,14 @@ export const matMulRule: Rule = {
 };
 
 export function gemmProduct(node: OnnxNode, aDims: Shape, bDims: Shape): Product {
-  const transA = node.int('transA', 0) === 1;
-  const transB = node.int('transB', 0) === 1;
+  const { transA, transB, alpha } = gemmAttrs.of(node);
   const [m, k] = transA ? [aDims[1], aDims[0]] : [aDims[0], aDims[1]];
   const n = transB ? bDims[0] : bDims[1];
   return {
     m,
     k,
     n,
-    sign: Math.sign(node.float('alpha', 1)) || 1,
+    sign: Math.sign(alpha) || 1,
     ...(transA ? { aM: 1, aI: m } : { aM: k, aI: 1 }),
     ...(transB ? { bI: 1, bJ: k } : { bI: n, bJ: 1 }),
   };
@@ -347,7 +347,7 @@ export const gemmRule: Rule = {
     const [aName, bName] = node.inputs;
     if (!ctx.constants.has(bName)) throw new UnsupportedError(node.opType, node.name, 'Gemm with a non-constant B has no rule');
     const a = ctx.activation(aName);
-    const outAxis = node.int('transB', 0) === 1 ? 0 : 1;
+    const outAxis = gemmAttrs.of(node).transB ? 0 : 1;
     return [runFc(aName, a, bName, outAxis, gemmProduct(node, a.dims, ctx.shape(bName)), fix, ctx)];
   },
   weighted: fcContrast((node, ctx) => {

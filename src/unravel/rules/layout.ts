@@ -8,6 +8,19 @@ import { merge, oneParentEach, parentsOf } from '../fixations';
 import type { Fixations, Rule, ShapeContext } from '../types';
 import { UnsupportedError } from '../types';
 import { padSource, sliceGeometry, type SliceAxis } from '../kernels/layout';
+import {
+  concatAttrs,
+  depthToSpaceAttrs,
+  flattenAttrs,
+  gatherAttrs,
+  padAttrs,
+  reshapeAttrs,
+  sliceAttrs,
+  spaceToDepthAttrs,
+  splitAttrs,
+  squeezeAttrs,
+  transposeAttrs,
+} from '../op-attrs';
 
 function constInts(name: string, ctx: ShapeContext): number[] | undefined {
   if (!name) return undefined;
@@ -15,17 +28,18 @@ function constInts(name: string, ctx: ShapeContext): number[] | undefined {
   return t ? Array.from(t.data) : undefined;
 }
 
-/** Attribute (older opsets) or constant input (newer opsets) holding a list of integers. */
-function intsArg(node: OnnxNode, attr: string, input: number, ctx: ShapeContext): number[] | undefined {
-  return node.ints(attr) ?? constInts(node.input(input), ctx);
+/** Attribute (older opsets, parsed by its schema) or constant input (newer opsets) holding a list of integers. */
+function intsArg(given: readonly number[] | undefined, node: OnnxNode, input: number, ctx: ShapeContext): readonly number[] | undefined {
+  return given ?? constInts(node.input(input), ctx);
 }
 
 // ---- Reshape family: same flat index -------------------------------------------------------------
 
 function reshapeShape(node: OnnxNode, x: Shape, ctx: ShapeContext): Shape | undefined {
-  const target = node.ints('shape') ?? constInts(node.input(1), ctx);
+  const a = reshapeAttrs.of(node);
+  const target = a.shape ?? constInts(node.input(1), ctx);
   if (!target) return undefined;
-  const allowZero = node.int('allowzero', 0) === 1;
+  const allowZero = a.allowzero;
   const out = target.map((d, i) => (d === 0 && !allowZero ? x[i] : d));
   const known = out.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
   const inferred = out.map((d) => (d === -1 ? numel(x) / known : d));
@@ -36,13 +50,13 @@ function reshapeShape(node: OnnxNode, x: Shape, ctx: ShapeContext): Shape | unde
 }
 
 function flattenShape(node: OnnxNode, x: Shape): Shape {
-  const axis = node.int('axis', 1);
+  const axis = flattenAttrs.of(node).axis;
   const a = axis < 0 ? axis + x.length : axis;
   return [numel(x.slice(0, a)), numel(x.slice(a))];
 }
 
 function squeezeShape(node: OnnxNode, x: Shape, ctx: ShapeContext): Shape | undefined {
-  const axes = intsArg(node, 'axes', 1, ctx);
+  const axes = intsArg(squeezeAttrs.of(node).axes, node, 1, ctx);
   if (!axes && node.input(1)) return undefined;
   if (!axes) return x.filter((d) => d !== 1);
   const drop = new Set(axes.map((a) => axisOf(a, x.length)));
@@ -50,7 +64,7 @@ function squeezeShape(node: OnnxNode, x: Shape, ctx: ShapeContext): Shape | unde
 }
 
 function unsqueezeShape(node: OnnxNode, x: Shape, ctx: ShapeContext): Shape | undefined {
-  const axes = intsArg(node, 'axes', 1, ctx);
+  const axes = intsArg(squeezeAttrs.of(node).axes, node, 1, ctx);
   if (!axes) return undefined;
   const rank = x.length + axes.length;
   const add = new Set(axes.map((a) => axisOf(a, rank)));
@@ -73,7 +87,7 @@ export const unsqueezeRule: Rule = { shape: (node, [x], ctx) => (x ? [unsqueezeS
 // ---- Transpose ----------------------------------------------------------------------------------
 
 function perm(node: OnnxNode, rank: number): number[] {
-  return node.ints('perm') ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
+  return [...(transposeAttrs.of(node).perm ?? Array.from({ length: rank }, (_, i) => rank - 1 - i))];
 }
 
 export const transposeRule: Rule = {
@@ -115,14 +129,14 @@ export const concatRule: Rule = {
     const shapes = inputs.map((s, i) => s ?? ctx.constants.get(node.input(i))?.dims);
     if (shapes.some((s) => !s)) return undefined;
     const first = shapes[0]!;
-    const axis = axisOf(node.int('axis', 0), first.length);
+    const axis = axisOf(concatAttrs.of(node).axis, first.length);
     const out = [...first];
     out[axis] = shapes.reduce((a, s) => a + s![axis], 0);
     return [out];
   },
   back(node, [fix], ctx) {
     const out = ctx.shape(node.outputs[0]);
-    const axis = axisOf(node.int('axis', 0), out.length);
+    const axis = axisOf(concatAttrs.of(node).axis, out.length);
     const inner = numel(out.slice(axis + 1));
     const sizes = node.inputs.map((x) => ctx.shape(x)[axis]);
     const starts = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
@@ -142,10 +156,10 @@ export const concatRule: Rule = {
 
 /** Split sizes: attribute, constant input, values the forward pass kept (`runtime`), or equal parts. */
 function splitSizes(node: OnnxNode, x: Shape, axis: number, ctx: ShapeContext, runtime?: (name: string) => number[]): number[] | undefined {
-  const split = intsArg(node, 'split', 1, ctx) ?? (node.input(1) && runtime ? runtime(node.input(1)) : undefined);
-  if (split) return split;
+  const split = intsArg(splitAttrs.of(node).split, node, 1, ctx) ?? (node.input(1) && runtime ? runtime(node.input(1)) : undefined);
+  if (split) return [...split];
   if (node.input(1)) return undefined;
-  const parts = node.int('num_outputs', node.outputs.length);
+  const parts = splitAttrs.of(node).num_outputs || node.outputs.length;
   const chunk = Math.ceil(x[axis] / parts);
   return Array.from({ length: parts }, (_, i) => Math.max(0, Math.min(chunk, x[axis] - i * chunk)));
 }
@@ -154,13 +168,13 @@ export const splitRule: Rule = {
   reads: (node, ctx) => (node.input(1) && !ctx.constants.has(node.input(1)) ? [1] : []),
   shape(node, [x], ctx) {
     if (!x) return undefined;
-    const axis = axisOf(node.int('axis', 0), x.length);
+    const axis = axisOf(splitAttrs.of(node).axis, x.length);
     const sizes = splitSizes(node, x, axis, ctx);
     return sizes?.map((s) => x.map((d, i) => (i === axis ? s : d)));
   },
   back(node, outs, ctx) {
     const x = ctx.shape(node.input(0));
-    const axis = axisOf(node.int('axis', 0), x.length);
+    const axis = axisOf(splitAttrs.of(node).axis, x.length);
     // Split sizes computed at run time (like torch's chunk) come from the forward pass.
     const sizes = splitSizes(node, x, axis, ctx, (name) => Array.from(ctx.activation(name).data, Number));
     if (!sizes) throw new Error('its split sizes are neither constants nor kept by the forward pass');
@@ -186,11 +200,13 @@ export const splitRule: Rule = {
  * exports `chunk` (ShuffleNetV2) as Shape → Gather → Div → Slice, so the bounds are only known at run time.
  */
 function sliceAxes(node: OnnxNode, x: Shape, ctx: ShapeContext, runtime?: (name: string) => number[]): SliceAxis[] | undefined {
-  const arg = (attr: string, i: number) => intsArg(node, attr, i, ctx) ?? (node.input(i) && runtime ? runtime(node.input(i)) : undefined);
-  const starts = arg('starts', 1);
-  const ends = arg('ends', 2);
+  const a = sliceAttrs.of(node);
+  const arg = (given: readonly number[] | undefined, i: number) =>
+    intsArg(given, node, i, ctx) ?? (node.input(i) && runtime ? runtime(node.input(i)) : undefined);
+  const starts = arg(a.starts, 1);
+  const ends = arg(a.ends, 2);
   if (!starts || !ends) return undefined;
-  const givenAxes = arg('axes', 3);
+  const givenAxes = arg(a.axes, 3);
   const givenSteps = constInts(node.input(4), ctx) ?? (node.input(4) && runtime ? runtime(node.input(4)) : undefined);
   if ((!givenAxes && node.input(3)) || (!givenSteps && node.input(4))) return undefined;
   return sliceGeometry(x, starts, ends, givenAxes, givenSteps);
@@ -225,11 +241,11 @@ export const sliceRule: Rule = {
 
 /** Pads (attribute or input), spread over every axis; `runtime` supplies pads or axes computed at run time from the forward pass. */
 function padAmounts(node: OnnxNode, rank: number, ctx: ShapeContext, runtime?: (name: string) => number[]): number[] | undefined {
-  const pads = intsArg(node, 'pads', 1, ctx) ?? (node.input(1) && runtime ? runtime(node.input(1)) : undefined);
+  const pads = intsArg(padAttrs.of(node).pads, node, 1, ctx) ?? (node.input(1) && runtime ? runtime(node.input(1)) : undefined);
   if (!pads) return undefined;
   const axes = constInts(node.input(3), ctx) ?? (node.input(3) && runtime ? runtime(node.input(3)) : undefined);
   if (!axes && node.input(3)) return undefined;
-  if (!axes) return pads;
+  if (!axes) return [...pads];
   const full = new Array<number>(2 * rank).fill(0);
   axes.forEach((ax, i) => {
     const a = axisOf(ax, rank);
@@ -251,7 +267,7 @@ export const padRule: Rule = {
     const r = x.length;
     const p = padAmounts(node, r, ctx, (name) => Array.from(ctx.activation(name).data, Number));
     if (!p) throw new Error('its pads are neither constants nor kept by the forward pass');
-    const mode = node.string('mode', 'constant');
+    const mode = padAttrs.of(node).mode;
     const out = x.map((d, i) => d + p[i] + p[i + r]);
     const outStrides = stridesOf(out);
     const inStrides = stridesOf(x);
@@ -286,14 +302,14 @@ export const gatherRule: Rule = {
   shape(node, [x], ctx) {
     const idx = ctx.constants.get(node.input(1));
     if (!x || !idx) return undefined;
-    const axis = axisOf(node.int('axis', 0), x.length);
+    const axis = axisOf(gatherAttrs.of(node).axis, x.length);
     return [[...x.slice(0, axis), ...idx.dims, ...x.slice(axis + 1)]];
   },
   back(node, [fix], ctx) {
     const idx = constInts(node.input(1), ctx);
     if (!idx) throw new UnsupportedError(node.opType, node.name, 'Gather with indices computed at run time has no rule (constant indices only)');
     const x = ctx.shape(node.input(0));
-    const axis = axisOf(node.int('axis', 0), x.length);
+    const axis = axisOf(gatherAttrs.of(node).axis, x.length);
     const inner = numel(x.slice(axis + 1));
     const parents = new Int32Array(fix.index.length);
     for (let n = 0; n < parents.length; n++) {
@@ -346,7 +362,7 @@ function spaceToDepthParent(f: number, x: Shape, b: number): number {
 }
 
 function blockSize(node: OnnxNode, x: Shape): number {
-  const b = node.int('blocksize', 0);
+  const b = (node.opType === 'DepthToSpace' ? depthToSpaceAttrs : spaceToDepthAttrs).of(node).blocksize;
   if (x.length !== 4) throw new Error(`${node.opType} needs a 4-D input, not rank ${x.length}`);
   if (!(b > 0)) throw new Error(`${node.opType} has no positive blocksize`);
   return b;
@@ -362,7 +378,7 @@ export const depthToSpaceRule: Rule = {
   back(node, [fix], ctx) {
     const x = ctx.shape(node.input(0));
     const b = blockSize(node, x);
-    const crd = node.string('mode', 'DCR') === 'CRD';
+    const crd = depthToSpaceAttrs.of(node).mode === 'CRD';
     return [
       oneParentEach(
         fix,

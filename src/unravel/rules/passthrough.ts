@@ -2,6 +2,7 @@
 // Extra inputs (Clip bounds, PRelu slopes, BatchNormalization statistics, LayerNormalization's scale and bias,
 // quantization scales) are constants.
 import type { Rule } from '../types';
+import { layerNormAttrs } from '../op-attrs';
 
 /** The rule of the element-wise, shape-preserving ops (ALGORITHM.md, "Element-wise, shape-preserving"); ops.ts lists them. */
 export const passThroughRule: Rule = {
@@ -15,7 +16,7 @@ export const passThroughRule: Rule = {
       if (i === 0 || node.opType === 'Dropout') return x;
       if (node.opType === 'BatchNormalization') return ins[i + 2];
       if (node.opType === 'LayerNormalization') {
-        const axis = node.int('axis', -1),
+        const axis = layerNormAttrs.of(node).axis,
           from = axis < 0 ? axis + x.length : axis;
         return x.map((d, k) => (k < from ? d : 1));
       }

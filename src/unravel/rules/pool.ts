@@ -7,6 +7,7 @@ import { oneParentEach } from '../fixations';
 import type { Rule, ShapeContext } from '../types';
 import { UnsupportedError } from '../types';
 import { resolveAxis, type Axis } from './spatial';
+import { globalPoolAttrs, poolAttrs, reduceAttrs } from '../op-attrs';
 
 const unitAxis: Axis = { kernel: 1, stride: 1, dilation: 1, padBegin: 0, padEnd: 0 };
 
@@ -65,11 +66,10 @@ export function backWindowArgmax(win: readonly Axis[], outDims: Shape, x: Activa
 
 /** The window of a pool on [N, C, ...spatial]: one resolved axis per spatial dim. */
 function poolWindow(node: OnnxNode, x: Shape): (Axis & { out: number })[] {
-  const kernel = node.ints('kernel_shape');
-  if (!kernel) throw new Error('it has no kernel_shape');
+  const a = poolAttrs.of(node);
+  const kernel = a.kernel_shape;
   if (x.length !== kernel.length + 2) throw new Error(`its kernel_shape has ${kernel.length} dims for an input of rank ${x.length}`);
-  const ceilMode = node.int('ceil_mode', 0) === 1;
-  return kernel.map((k, i) => resolveAxis(node, i, k, x[i + 2], ceilMode, kernel.length));
+  return kernel.map((k, i) => resolveAxis(a, i, k, x[i + 2], a.ceil_mode, kernel.length));
 }
 
 export const windowPoolRule: Rule = {
@@ -89,23 +89,24 @@ export const windowPoolRule: Rule = {
 /** The reduced axes of a reduce-like node, normalized; `undefined` when given by a non-constant input. */
 export function reducedAxes(node: OnnxNode, rank: number, ctx: ShapeContext): number[] | undefined {
   if (node.opType.startsWith('Global')) {
-    const channelsLast = node.int('channels_last', 0) === 1;
+    const channelsLast = globalPoolAttrs.of(node).channels_last;
     return Array.from({ length: rank - 2 }, (_, i) => (channelsLast ? i + 1 : i + 2));
   }
-  let axes = node.ints('axes');
+  const a = reduceAttrs.of(node);
+  let axes = a.axes;
   if (!axes && node.input(1)) {
     const t = ctx.constants.get(node.input(1));
     if (!t) return undefined;
     axes = Array.from(t.data);
   }
   if (!axes || axes.length === 0) {
-    return node.int('noop_with_empty_axes', 0) === 1 ? [] : Array.from({ length: rank }, (_, i) => i);
+    return a.noop_with_empty_axes ? [] : Array.from({ length: rank }, (_, i) => i);
   }
   return [...new Set(axes.map((a) => axisOf(a, rank)))].sort((a, b) => a - b);
 }
 
 function keepDims(node: OnnxNode): boolean {
-  return node.opType.startsWith('Global') || node.int('keepdims', 1) === 1;
+  return node.opType.startsWith('Global') || reduceAttrs.of(node).keepdims;
 }
 
 /** For each output element, the input position of the largest value among those it reduces. */

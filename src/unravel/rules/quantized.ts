@@ -14,7 +14,12 @@ interface Prepared {
   readonly operands: readonly QuantOperand[];
 }
 
+// One float node per quantized node, so its attributes are parsed once (attrs.ts caches per node).
+const prepared = new WeakMap<OnnxNode, Prepared>();
+
 function prepare(node: OnnxNode, spec: QuantSpec): Prepared {
+  const hit = prepared.get(node);
+  if (hit) return hit;
   const operands = spec.operands(node);
   const floatNode = new OnnxNode(
     node.index,
@@ -24,8 +29,12 @@ function prepare(node: OnnxNode, spec: QuantSpec): Prepared {
     operands.map((o) => node.input(o.input)),
     node.outputs,
     node.attrs,
+    // com.microsoft's quantized ops keep their own attribute forms, whatever the default domain's opset
+    node.domain === '' || node.domain === 'ai.onnx' ? node.opset : undefined,
   );
-  return { floatNode, operands };
+  const made = { floatNode, operands };
+  prepared.set(node, made);
+  return made;
 }
 
 function scalar(name: string, c: Constants, dflt: number): number {

@@ -4,7 +4,7 @@
 // Outside a tf_crop_and_resize crop the output is the extrapolation value: no parent (flagged).
 import type { OnnxNode } from '../../onnx/graph';
 import { parentsOf } from '../fixations';
-import { eachTap, refuseAntialias, resizeArgs, resizePlan, type ResizeArgs } from '../kernels/resize';
+import { eachTap, refuseAntialias, resizeArgs, resizeAttrsOf, resizePlan, type ResizeArgs } from '../kernels/resize';
 import { fromConst } from '../kernels/values';
 import type { Shape } from '../tensor';
 import type { Rule, ShapeContext } from '../types';
@@ -12,7 +12,7 @@ import { UnsupportedError } from '../types';
 
 /** The positions of scales, sizes and roi among the node's inputs (none for Upsample-7, whose scales are an attribute). */
 function argInputs(node: OnnxNode): number[] {
-  if (node.opType === 'Upsample') return node.ints('scales') ? [] : [1];
+  if (node.opType === 'Upsample') return resizeAttrsOf(node).scales ? [] : [1];
   return node.inputs.length <= 2 ? [1] : [1, 2, 3];
 }
 
@@ -36,12 +36,13 @@ function plan(node: OnnxNode, x: Shape, ctx: ShapeContext) {
   try {
     return resizePlan(node, x, args);
   } catch (e) {
+    if (e instanceof UnsupportedError) throw e;
     throw new UnsupportedError(node.opType, node.name, (e as Error).message);
   }
 }
 
 export const resizeRule: Rule = {
-  reads: (node) => (node.string('mode', 'nearest') === 'nearest' ? [] : [0]),
+  reads: (node) => (resizeAttrsOf(node).mode === 'nearest' ? [] : [0]),
   shape(node, [x], ctx) {
     if (!x) return undefined;
     const p = plan(node, x, ctx);
@@ -54,6 +55,7 @@ export const resizeRule: Rule = {
     try {
       refuseAntialias(node, p, x);
     } catch (e) {
+      if (e instanceof UnsupportedError) throw e;
       throw new UnsupportedError(node.opType, node.name, (e as Error).message);
     }
     const act = p.mode === 'nearest' ? undefined : ctx.activation(node.input(0));

@@ -1,7 +1,14 @@
 // Sliding-window geometry shared by Conv and the pools: ONNX's strides, dilations, pads, auto_pad and
 // ceil_mode, resolved for one input size. Tap u of output row y reads input row y*stride - padBegin + u*dilation.
-import type { OnnxNode } from '../../onnx/graph';
 import type { Shape } from '../tensor';
+
+/** The window attributes of a Conv, ConvTranspose or pool, parsed (op-attrs.ts). */
+export interface WindowAttrs {
+  readonly auto_pad: 'NOTSET' | 'SAME_UPPER' | 'SAME_LOWER' | 'VALID';
+  readonly strides: readonly number[] | undefined;
+  readonly dilations: readonly number[] | undefined;
+  readonly pads: readonly number[] | undefined;
+}
 
 export interface Axis {
   readonly kernel: number;
@@ -17,10 +24,10 @@ export interface Window2D {
 }
 
 /** Spatial axis i of a window over `spatialRank` axes (pads lists every axis's begin, then every axis's end). */
-export function resolveAxis(node: OnnxNode, i: number, kernel: number, inSize: number, ceilMode: boolean, spatialRank = 2): Axis & { out: number } {
-  const stride = node.ints('strides')?.[i] ?? 1;
-  const dilation = node.ints('dilations')?.[i] ?? 1;
-  const autoPad = node.string('auto_pad', 'NOTSET');
+export function resolveAxis(a: WindowAttrs, i: number, kernel: number, inSize: number, ceilMode: boolean, spatialRank = 2): Axis & { out: number } {
+  const stride = a.strides?.[i] ?? 1;
+  const dilation = a.dilations?.[i] ?? 1;
+  const autoPad = a.auto_pad;
   const span = (kernel - 1) * dilation + 1;
   if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
     const out = Math.ceil(inSize / stride);
@@ -29,7 +36,7 @@ export function resolveAxis(node: OnnxNode, i: number, kernel: number, inSize: n
     const padBegin = autoPad === 'SAME_UPPER' ? small : total - small;
     return { kernel, stride, dilation, padBegin, padEnd: total - padBegin, out };
   }
-  const pads = autoPad === 'VALID' ? undefined : node.ints('pads');
+  const pads = autoPad === 'VALID' ? undefined : a.pads;
   const padBegin = pads?.[i] ?? 0;
   const padEnd = pads?.[i + spatialRank] ?? 0;
   const room = inSize + padBegin + padEnd - span;
@@ -40,12 +47,11 @@ export function resolveAxis(node: OnnxNode, i: number, kernel: number, inSize: n
 }
 
 /** The window of a 2-D Conv or pool on an input of shape [N, C, H, W] (kernel from the node or the weight). */
-export function window2D(node: OnnxNode, input: Shape, kernel: readonly number[]): Window2D & { outH: number; outW: number } {
+export function window2D(a: WindowAttrs, input: Shape, kernel: readonly number[], ceilMode = false): Window2D & { outH: number; outW: number } {
   if (input.length !== 4 || kernel.length !== 2) {
     throw new Error(`only 2-D windows are supported (input rank ${input.length}, kernel rank ${kernel.length})`);
   }
-  const ceilMode = node.int('ceil_mode', 0) === 1;
-  const h = resolveAxis(node, 0, kernel[0], input[2], ceilMode);
-  const w = resolveAxis(node, 1, kernel[1], input[3], ceilMode);
+  const h = resolveAxis(a, 0, kernel[0], input[2], ceilMode);
+  const w = resolveAxis(a, 1, kernel[1], input[3], ceilMode);
   return { h, w, outH: h.out, outW: w.out };
 }
