@@ -465,7 +465,8 @@ describe('zoo reference: the walk agrees with a brute-force numpy reference', fu
       'Pow of 1 activation(s) and a constant or broadcast operand',
       'Max of 1 activation(s) and a constant or broadcast operand',
       'Min of 1 activation(s) and a constant or broadcast operand',
-      'Max of 2 activation(s)',
+      // Not 'Max of 2 activation(s)': ref-rules-shuffle's maxout sits under a Min that almost always keeps its other
+      // operand (one photo of seven reaches the Max), so the full zoo compares it by chance only.
       'Min of 2 activation(s)',
       'MatMul per position',
       'ConvTranspose',
@@ -494,7 +495,6 @@ describe('zoo reference: the walk agrees with a brute-force numpy reference', fu
       'mass spread at Concat',
       'mass spread at ConvTranspose',
       'MatMul per position',
-      'Max of 2 activation(s)',
       'Min of 2 activation(s)',
       ...(['discriminative', 'versus'] as const).flatMap((m) => [
         `contrast (${m}) at Gemm on a vector`,
