@@ -41,7 +41,10 @@ PASS_THROUGH = {
     'Relu', 'LeakyRelu', 'PRelu', 'Clip', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Tanh', 'Elu', 'Selu', 'Celu',
     'Softplus', 'Softsign', 'ThresholdedRelu', 'Mish', 'Gelu', 'BatchNormalization', 'InstanceNormalization',
     'Dropout', 'Identity', 'LRN', 'Softmax', 'LogSoftmax', 'Cast', 'QuantizeLinear', 'DequantizeLinear',
+    'LayerNormalization', 'Shrink', 'Erf', 'Neg', 'Abs', 'Sqrt', 'Reciprocal', 'Exp', 'Log', 'Floor', 'Ceil', 'Round',
+    'Sign', 'Sin', 'Cos',
 }
+LAYOUT = {'Transpose', 'Slice', 'Pad', 'Split', 'Gather', 'DepthToSpace', 'SpaceToDepth'}  # answered by index_map
 SAME_INDEX = {'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze'}
 VIEWS = SAME_INDEX | {'Identity', 'Dropout'}  # same elements, same order
 DTYPES = {'float32': np.float32, 'float64': np.float64, 'uint8': np.uint8, 'int8': np.int8, 'int32': np.int32,
@@ -315,6 +318,63 @@ class Reference:
             give(parents, int(np.ravel_multi_index((0, chans[best], y, xx), full)), mass)
         return {node.input[0]: parents}
 
+    def conv_transpose(self, node, fix, mode):
+        """ALGORITHM.md, ConvTranspose: the Conv rule seen from the output. Output (c, y, x) sums a[ci, iy, ix]·W[ci, c', u, v]
+        over the taps with iy·stride − padBegin + u·dilation = y (and along x); in c's group the input channel with
+        the largest sum, then the position among its taps by conv mode (center: (y // stride, x // stride), kept in
+        bounds). Taps are visited in the input's row-major order, so ties go to the first input position. An output
+        element no tap reaches has no parent."""
+        a = attrs(node)
+        x = self.value(node.input[0])[0]
+        w = self.consts[node.input[1]].astype(np.float64)
+        cin, cout_g, kh, kw = w.shape
+        groups = a.get('group', 1)
+        cin_g = cin // groups
+        out_shape = self.shape(node.output[0])
+        strides, dil = a.get('strides', [1, 1]), a.get('dilations', [1, 1])
+        auto = text(a.get('auto_pad'), 'NOTSET')
+        begin = []
+        for i, k in enumerate((kh, kw)):
+            if 'output_shape' in a or auto in ('SAME_UPPER', 'SAME_LOWER'):
+                total = strides[i] * (x.shape[1 + i] - 1) + a.get('output_padding', [0, 0])[i] + (k - 1) * dil[i] + 1 - out_shape[2 + i]
+                begin.append(total // 2 if auto == 'SAME_UPPER' else total - total // 2)
+            else:
+                begin.append(a.get('pads', [0, 0, 0, 0])[i] if auto != 'VALID' else 0)
+
+        def taps(o, i, k, size):
+            """(input coordinate, kernel tap) pairs reaching output coordinate o along axis i, input coordinates ascending."""
+            pairs = []
+            for u in range(k):
+                num = o + begin[i] - u * dil[i]
+                if num % strides[i] == 0 and 0 <= num // strides[i] < size:
+                    pairs.append((num // strides[i], u))
+            return sorted(pairs)
+
+        full = (1,) + x.shape
+        parents = {}
+        for f, mass in fix.items():
+            _, c, oy, ox = np.unravel_index(f, out_shape)
+            g, cl = c // cout_g, c % cout_g
+            ty, tx = taps(oy, 0, kh, x.shape[1]), taps(ox, 1, kw, x.shape[2])
+            if not ty or not tx:
+                continue  # the bias alone: no parent
+            chans = np.arange(g * cin_g, (g + 1) * cin_g)
+            iy, u = np.array([t[0] for t in ty]), np.array([t[1] for t in ty])
+            ix, v = np.array([t[0] for t in tx]), np.array([t[1] for t in tx])
+            r = x[np.ix_(chans, iy, ix)]  # [cin_g, taps y, taps x]
+            q = r * w[chans, cl][:, u][:, :, v]
+            sums = q.reshape(cin_g, -1).sum(axis=1)
+            best = int(np.argmax(sums))
+            self.tie(node.input[0], [np.ravel_multi_index((0, chans[t], 0, 0), full) for t in np.nonzero(sums == sums[best])[0]])
+            if mode == 'center':
+                y, xx = min(oy // strides[0], x.shape[1] - 1), min(ox // strides[1], x.shape[2] - 1)
+            else:
+                score = r[best] if mode == 'activation' else q[best]
+                p, pp = np.unravel_index(int(np.argmax(score)), score.shape)
+                y, xx = iy[p], ix[pp]
+            give(parents, int(np.ravel_multi_index((0, chans[best], y, xx), full)), mass)
+        return {node.input[0]: parents}
+
     def window_pool(self, node, fix):
         a = attrs(node)
         x = self.value(node.input[0])[0]
@@ -504,9 +564,12 @@ class Reference:
                 for f, mass in fix.items():
                     give(sent.setdefault(i, {}), f, mass / len(full))
             return sent
-        if node.op_type in ('Sub', 'Div'):
+        if node.op_type in ('Sub', 'Div', 'Pow'):
             raise NotImplementedError(f'{node.op_type} of two activations')
+        # Add, Sum, Max: the larger operand at that element; Min: the smaller (the one whose value is the output's).
         stacked = np.stack([self.value(i).reshape(-1) for i in full])
+        if node.op_type == 'Min':
+            stacked = -stacked
         sent = {i: {} for i in full}
         for f, mass in fix.items():
             give(sent[full[int(np.argmax(stacked[:, f]))]], f, mass)
@@ -536,6 +599,18 @@ class Reference:
             width = [(pads[i], pads[i + r]) for i in range(r)]
             padded = np.pad(ar, width, mode='constant', constant_values=-1) if mode == 'constant' else np.pad(ar, width, mode=mode)
             return {node.input[0]: [padded.ravel()]}
+        if op == 'Gather':  # constant indices, negative ones counted from the end (np.take does)
+            return {node.input[0]: [np.take(ar, self.consts[node.input[1]], axis=a.get('axis', 0)).ravel()]}
+        if op in ('DepthToSpace', 'SpaceToDepth'):  # the ONNX spec's reshape / transpose / reshape, applied to indices
+            n, c, h, w = x_shape
+            bs = a['blocksize']
+            if op == 'SpaceToDepth':
+                t = ar.reshape(n, c, h // bs, bs, w // bs, bs).transpose(0, 3, 5, 1, 2, 4)
+            elif text(a.get('mode'), 'DCR') == 'DCR':
+                t = ar.reshape(n, bs, bs, c // bs ** 2, h, w).transpose(0, 3, 4, 1, 5, 2)
+            else:
+                t = ar.reshape(n, c // bs ** 2, bs, bs, h, w).transpose(0, 1, 4, 2, 5, 3)
+            return {node.input[0]: [t.ravel()]}
         if op == 'Split':
             axis = a.get('axis', 0) % ar.ndim
             sizes = a.get('split') or (self.consts[node.input[1]].tolist() if len(node.input) > 1 and node.input[1] else None)
@@ -636,13 +711,15 @@ class Reference:
             return self.reduce(node, fix)
         if op in ('Gemm', 'MatMul'):
             return self.fully_connected(node, fix, flatten_mode)
-        if op in ('Add', 'Sum', 'Mul', 'Sub', 'Div'):
+        if op in ('Add', 'Sum', 'Mul', 'Sub', 'Div', 'Pow', 'Max', 'Min'):
             return self.elementwise(node, fix)
+        if op == 'ConvTranspose':
+            return self.conv_transpose(node, fix, conv_mode)
         if op == 'Concat':
             return self.concat(node, fix)
         if op in ('Resize', 'Upsample'):
             return self.resize(node, fix)
-        if op in ('Transpose', 'Slice', 'Pad', 'Split'):
+        if op in LAYOUT:
             maps = self.index_map(node)[node.input[0]]
             parents = {}
             for k, out in enumerate(node.output):

@@ -56,6 +56,12 @@ export function zooDir(): { dir?: string; problem?: string } {
   return { dir };
 }
 
+/**
+ * Whether the zoo holds only some families: scripts/zoo-fixtures.mjs generates CNN_FIXATIONS_ZOO_ONLY's subset into
+ * a folder named `<generator hash>-only-<regex hash>`.
+ */
+export const isPartialZoo = (dir: string): boolean => /-only-[0-9a-f]{8}$/.test(path.basename(dir)) || Boolean(process.env.CNN_FIXATIONS_ZOO_ONLY);
+
 export function loadManifest(dir: string): Manifest {
   return JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
 }
