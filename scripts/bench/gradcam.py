@@ -6,9 +6,9 @@ Usage: python3 scripts/bench/gradcam.py ARCH RUNS THREADS  ->  one JSON line
 
 The torchvision architecture at random weights (seed 0): the speed of a forward and a backward does not depend on
 the weights. Grad-CAM as cheaply as it goes: the weights are frozen and the backward runs only from the class score
-down to the target layer (whose output is made a leaf that keeps its gradient); the map is ReLU(sum_k mean(dS/dA_k)
-A_k), bilinearly upsampled to the input and scaled to [0, 1]. CPU, THREADS intra-op threads (the bench passes the
-count onnxruntime uses).
+down to the target layer (whose output is made a leaf that keeps its gradient, the model going on from a copy of
+it); the map is ReLU(sum_k mean(dS/dA_k) A_k), bilinearly upsampled to the input and scaled to [0, 1]. CPU, THREADS
+intra-op threads (the bench passes the count onnxruntime uses).
 """
 import json
 import statistics
@@ -44,7 +44,10 @@ def main(arch, runs, threads):
     def keep(_module, _inputs, output):
         leaf = output.detach().requires_grad_(True)
         kept['a'] = leaf
-        return leaf
+        # The model goes on from a copy: an in-place op after the layer (DenseNet's F.relu(features, inplace=True))
+        # may not write into a leaf that requires grad. The copy's gradient is the leaf's; it costs one copy of the
+        # last feature map (a few microseconds).
+        return leaf.clone()
 
     def gradcam():
         scores = model(x)

@@ -56,6 +56,9 @@ const cases: Case[] = [
   { cin: 33, cout: 5, h: 6, w: 7, k: [3, 3], stride: 1, pad: 1, dilation: 1, group: 1 },
   { cin: 18, cout: 4, h: 5, w: 5, k: [3, 3], stride: 2, pad: 1, dilation: 1, group: 2 },
   { cin: 40, cout: 6, h: 4, w: 5, k: [1, 1], stride: 1, pad: 0, dilation: 1, group: 1 },
+  // Four channels per step, then a pair (14 = 3·4 + 2), then a pair and an odd one (11 = 2·4 + 2 + 1).
+  { cin: 14, cout: 4, h: 5, w: 6, k: [3, 3], stride: 1, pad: 1, dilation: 1, group: 1 },
+  { cin: 11, cout: 3, h: 4, w: 4, k: [1, 1], stride: 1, pad: 0, dilation: 1, group: 1 },
 ];
 
 const modes: ConvMode[] = ['contribution', 'activation', 'center'];

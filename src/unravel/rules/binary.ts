@@ -4,7 +4,7 @@
 // Mul follows both; Sub, Div and Pow have no such rule.
 import type { OnnxNode } from '../../onnx/graph';
 import { broadcastShapes, numel, type Shape } from '../tensor';
-import { parentsOf, scaled } from '../fixations';
+import { scaled } from '../fixations';
 import type { Fixations, Rule, ShapeContext, WalkContext } from '../types';
 import { UnsupportedError } from '../types';
 
@@ -38,9 +38,11 @@ export function backElementwise(node: OnnxNode, ins: readonly number[], combine:
   }
   const acts = full.map((i) => ctx.activation(node.input(i)));
   const sign = combine === 'smaller' ? -1 : 1;
-  const picks = full.map(() => [] as number[]);
-  for (let n = 0; n < fix.index.length; n++) {
-    const f = fix.index[n];
+  const n = fix.index.length;
+  const pick = new Int32Array(n);
+  const counts = new Int32Array(acts.length);
+  for (let j = 0; j < n; j++) {
+    const f = fix.index[j];
     let best = 0,
       top = -Infinity;
     for (let k = 0; k < acts.length; k++) {
@@ -51,16 +53,20 @@ export function backElementwise(node: OnnxNode, ins: readonly number[], combine:
         best = k;
       }
     }
-    picks[best].push(n);
+    pick[j] = best;
+    counts[best]++;
   }
-  full.forEach(
-    (i, k) =>
-      (result[i] = parentsOf(
-        fix,
-        picks[k],
-        picks[k].map((n) => fix.index[n]),
-      )),
-  );
+  // Each operand's fixations in the order they came, with their masses.
+  const index = Array.from(counts, (c) => new Int32Array(c));
+  const mass = fix.mass ? Array.from(counts, (c) => new Float64Array(c)) : undefined;
+  const filled = new Int32Array(acts.length);
+  for (let j = 0; j < n; j++) {
+    const k = pick[j];
+    const at = filled[k]++;
+    index[k][at] = fix.index[j];
+    if (mass) mass[k][at] = fix.mass![j];
+  }
+  full.forEach((i, k) => (result[i] = { index: index[k], mass: mass?.[k] }));
   return result;
 }
 

@@ -30,6 +30,8 @@ export function useConvSimd(enabled: boolean): boolean {
 
 /** The input's dequantized values, channel-last, per forward tensor: a class switch reads them again. */
 const channelLastCache = new WeakMap<Values, { zero: number; scale: number; values: Float32Array | Float64Array }>();
+/** Forward tensors a conv has read planar: the next read copies them channel-last. */
+const walkedPlanar = new WeakSet<Values>();
 
 /**
  * One parent per output fixation. `w` holds the filters [Cout, Cin/G, kh, kw]; `channelSign` (optional, per
@@ -66,8 +68,10 @@ export function backConv(
   }
   // Reading a plane per channel misses the cache on every value; one channel-last copy (a sequential read and
   // block-wise writes, kept for the next walk on this forward) pays for itself well before the fixations read
-  // as many values as the tensor holds.
-  const last = n * taps * cinG * CHANNEL_LAST_GAIN >= cin * plane ? channelLast(x) : undefined;
+  // as many values as the tensor holds, and from the second walk over the tensor (a class switch, another conv
+  // reading it) on, whatever their number: walks that come back come back again.
+  const last = cachedChannelLast(x) ?? (n * taps * cinG * CHANNEL_LAST_GAIN >= cin * plane || walkedPlanar.has(x.data) ? channelLast(x) : undefined);
+  if (!last) walkedPlanar.add(x.data);
   // Float32 values and filters (the float models) go to the WebAssembly kernel: the same sums, two channels at once.
   const simd = simdEnabled && last instanceof Float32Array && w instanceof Float32Array && cinG >= SIMD_MIN_CHANNELS ? convChannelKernel : undefined;
   simd?.layer(last as Float32Array, cinG, taps);
@@ -215,13 +219,19 @@ function bestChannelPlanar(
   return best;
 }
 
+/** The channel-last copy made earlier of this activation, if any. */
+function cachedChannelLast(x: Activation): Float32Array | Float64Array | undefined {
+  const hit = channelLastCache.get(x.data);
+  return hit && hit.zero === x.zero && hit.scale === x.scale ? hit.values : undefined;
+}
+
 /**
  * The activation's values (data − zero)·scale laid out [H·W, C] (batch 0). Float32 when that is exact (float
  * data as is, or integers with scale 1), else Float64: the sums see the same doubles either way.
  */
 function channelLast(x: Activation): Float32Array | Float64Array {
-  const hit = channelLastCache.get(x.data);
-  if (hit && hit.zero === x.zero && hit.scale === x.scale) return hit.values;
+  const hit = cachedChannelLast(x);
+  if (hit) return hit;
   const [, c, H, W] = x.dims;
   const plane = H * W;
   const { data, zero, scale } = x;

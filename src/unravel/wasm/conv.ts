@@ -15,13 +15,14 @@ interface Memory {
 }
 interface Exports {
   readonly memory: Memory;
-  bestChannel(taps: number, rows: number, w: number, m: number, cinG: number, kernel: number, sign: number): number;
+  bestChannel(wrows: number, rows: number, m: number, cinG: number, sign: number): number;
 }
 
 /**
- * The module's memory for one layer at a time: the tap numbers and row addresses of one fixation, one output
- * channel's filter, and the layer's whole channel-last input (one copy per layer and walk, which costs less than
- * copying each fixation's receptive field).
+ * The module's memory for one layer at a time: the filter and input row addresses of one fixation, one output
+ * channel's filter transposed to [kernel taps][cinG] (a tap's weights side by side, as its values are), and the
+ * layer's whole channel-last input (one copy per layer and walk, which costs less than copying each fixation's
+ * receptive field).
  */
 export class ConvChannelKernel {
   private f32 = new Float32Array(0);
@@ -61,16 +62,19 @@ export class ConvChannelKernel {
   best(rows: Int32Array, inTap: Int32Array, m: number, cinG: number, w: Float32Array, wBase: number, kernel: number, sign: number): number {
     const { i32 } = this;
     if (this.filter !== w || this.filterBase !== wBase) {
-      this.f32.set(w.subarray(wBase, wBase + cinG * kernel), this.wAt >> 2);
+      const { f32 } = this;
+      const at = this.wAt >> 2;
+      if (kernel === 1) f32.set(w.subarray(wBase, wBase + cinG), at);
+      else for (let ci = 0; ci < cinG; ci++) for (let t = 0, from = wBase + ci * kernel; t < kernel; t++) f32[at + t * cinG + ci] = w[from + t];
       this.filter = w;
       this.filterBase = wBase;
     }
     const r0 = this.rowsAt >> 2;
     for (let r = 0; r < m; r++) {
-      i32[r] = inTap[r];
+      i32[r] = this.wAt + inTap[r] * cinG * 4;
       i32[r0 + r] = this.xAt + rows[r] * 4;
     }
-    return this.ex.bestChannel(0, this.rowsAt, this.wAt, m, cinG, kernel, sign);
+    return this.ex.bestChannel(0, this.rowsAt, m, cinG, sign);
   }
 }
 

@@ -1,60 +1,98 @@
-;; The conv rule's channel choice (src/unravel/rules/conv-kernel.ts, bestChannelLast) with f64x2: two input
-;; channels per lane pair, each channel's sum of value × weight over the taps in tap order, in double precision,
-;; as the TypeScript rule adds them (identical sums, identical choice, ties included). Built into
-;; src/unravel/wasm/conv-wasm.ts by scripts/build-wasm.mjs.
+;; The conv rule's channel choice (src/unravel/rules/conv-kernel.ts, bestChannelLast) with f64x2: four input
+;; channels per step in two lane pairs (then a pair, then an odd last one), each channel's sum of value × weight over
+;; the taps in tap order, in double precision, as the TypeScript rule adds them (identical sums, identical choice,
+;; ties included). Built into src/unravel/wasm/conv-wasm.ts by scripts/build-wasm.mjs.
 ;;
-;; Memory, laid out by the caller: at `taps` the i32 tap numbers t (u·kw + v) of the m in-bounds taps; at `rows`
-;; the i32 byte addresses of their rows (row r: the cinG float32 input channels of tap r's position, side by
-;; side, in the channel-last copy of the input); at `w` the channel's filter as float32 [cinG][kernel taps].
+;; Memory, laid out by the caller: at `wrows` the i32 byte addresses of the m in-bounds taps' filter rows (row r: the
+;; cinG float32 weights of tap r for the channel's filter, transposed to [kernel taps][cinG]); at `rows` the i32 byte
+;; addresses of their input rows (row r: the cinG float32 input channels of tap r's position, side by side, in the
+;; channel-last copy of the input). A channel's value and weight at tap r then sit at the same offset in both rows.
 (module
   (memory (export "memory") 1)
 
-  ;; Returns the first channel (0 … cinG − 1) with the largest sign × Σ_r x[r][ci] · w[ci][t_r].
+  ;; Returns the first channel (0 … cinG − 1) with the largest sign × Σ_r x[r][ci] · w[r][ci].
   (func (export "bestChannel")
-    (param $taps i32) (param $rows i32) (param $w i32) (param $m i32) (param $cinG i32) (param $kernel i32)
-    (param $sign f64) (result i32)
-    (local $ci i32) (local $r i32) (local $t i32) (local $row i32) (local $wa i32) (local $wb i32)
-    (local $acc v128) (local $v v128) (local $mask v128) (local $top v128) (local $best v128) (local $idx v128)
+    (param $wrows i32) (param $rows i32) (param $m i32) (param $cinG i32) (param $sign f64) (result i32)
+    (local $ci i32) (local $r i32) (local $off i32) (local $xa i32) (local $wa i32)
+    (local $acc v128) (local $acc2 v128) (local $xv v128) (local $wv v128) (local $v v128) (local $mask v128)
+    (local $top v128) (local $best v128) (local $idx v128) (local $top2 v128) (local $best2 v128) (local $idx2 v128)
     (local $signs v128) (local $s f64) (local $top0 f64) (local $top1 f64) (local $b0 i32) (local $b1 i32)
-    (local $pairs i32) (local $chBytes i32) (local $kBytes i32)
+    (local $quads i32) (local $pairs i32)
     (local.set $signs (f64x2.splat (local.get $sign)))
     (local.set $top (f64x2.splat (f64.const -inf)))
+    (local.set $top2 (f64x2.splat (f64.const -inf)))
     (local.set $best (i64x2.splat (i64.const 0)))
+    (local.set $best2 (i64x2.splat (i64.const 0)))
     (local.set $idx (v128.const i64x2 0 1))
-    (local.set $kBytes (i32.shl (local.get $kernel) (i32.const 2)))
+    (local.set $idx2 (v128.const i64x2 2 3))
+    (local.set $quads (i32.and (local.get $cinG) (i32.const -4)))
     (local.set $pairs (i32.and (local.get $cinG) (i32.const -2)))
-    ;; channel pairs (ci, ci + 1)
-    (block $donePairs
-      (loop $pair
-        (br_if $donePairs (i32.ge_u (local.get $ci) (local.get $pairs)))
+    ;; channels (ci … ci + 3): the low pair in $acc, the high pair in $acc2
+    (block $doneQuads
+      (loop $quad
+        (br_if $doneQuads (i32.ge_u (local.get $ci) (local.get $quads)))
         (local.set $acc (f64x2.splat (f64.const 0)))
-        ;; this pair's filters start at w + ci·kernel·4 and one kernel further
-        (local.set $wa (i32.add (local.get $w) (i32.mul (local.get $ci) (local.get $kBytes))))
-        (local.set $wb (i32.add (local.get $wa) (local.get $kBytes)))
-        (local.set $chBytes (i32.shl (local.get $ci) (i32.const 2)))
+        (local.set $acc2 (f64x2.splat (f64.const 0)))
+        (local.set $off (i32.shl (local.get $ci) (i32.const 2)))
         (local.set $r (i32.const 0))
         (block $doneTaps
           (loop $tap
             (br_if $doneTaps (i32.ge_u (local.get $r) (local.get $m)))
-            (local.set $t (i32.shl (i32.load (i32.add (local.get $taps) (i32.shl (local.get $r) (i32.const 2)))) (i32.const 2)))
-            (local.set $row (i32.add (i32.load (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 2)))) (local.get $chBytes)))
+            (local.set $xa (i32.add (i32.load (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 2)))) (local.get $off)))
+            (local.set $wa (i32.add (i32.load (i32.add (local.get $wrows) (i32.shl (local.get $r) (i32.const 2)))) (local.get $off)))
+            (local.set $xv (v128.load (local.get $xa)))
+            (local.set $wv (v128.load (local.get $wa)))
             (local.set $acc
               (f64x2.add (local.get $acc)
+                (f64x2.mul (f64x2.promote_low_f32x4 (local.get $xv)) (f64x2.promote_low_f32x4 (local.get $wv)))))
+            (local.set $acc2
+              (f64x2.add (local.get $acc2)
                 (f64x2.mul
-                  (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $row)))
-                  (f64x2.replace_lane 1
-                    (f64x2.splat (f64.promote_f32 (f32.load (i32.add (local.get $wa) (local.get $t)))))
-                    (f64.promote_f32 (f32.load (i32.add (local.get $wb) (local.get $t))))))))
+                  (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $xv) (local.get $xv)))
+                  (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $wv) (local.get $wv))))))
             (local.set $r (i32.add (local.get $r) (i32.const 1)))
             (br $tap)))
-        (local.set $v (f64x2.mul (local.get $acc) (local.get $signs)))
         ;; strictly larger: each lane keeps its first maximum
+        (local.set $v (f64x2.mul (local.get $acc) (local.get $signs)))
         (local.set $mask (f64x2.gt (local.get $v) (local.get $top)))
         (local.set $top (v128.bitselect (local.get $v) (local.get $top) (local.get $mask)))
         (local.set $best (v128.bitselect (local.get $idx) (local.get $best) (local.get $mask)))
-        (local.set $idx (i64x2.add (local.get $idx) (v128.const i64x2 2 2)))
-        (local.set $ci (i32.add (local.get $ci) (i32.const 2)))
-        (br $pair)))
+        (local.set $v (f64x2.mul (local.get $acc2) (local.get $signs)))
+        (local.set $mask (f64x2.gt (local.get $v) (local.get $top2)))
+        (local.set $top2 (v128.bitselect (local.get $v) (local.get $top2) (local.get $mask)))
+        (local.set $best2 (v128.bitselect (local.get $idx2) (local.get $best2) (local.get $mask)))
+        (local.set $idx (i64x2.add (local.get $idx) (v128.const i64x2 4 4)))
+        (local.set $idx2 (i64x2.add (local.get $idx2) (v128.const i64x2 4 4)))
+        (local.set $ci (i32.add (local.get $ci) (i32.const 4)))
+        (br $quad)))
+    ;; the high pair's lanes into the low pair's: the larger sum, the lower channel on a tie (lane 0 then holds the
+    ;; even channels, lane 1 the odd ones, as the pair below continues)
+    (local.set $mask
+      (v128.or (f64x2.gt (local.get $top2) (local.get $top))
+               (v128.and (f64x2.eq (local.get $top2) (local.get $top)) (i64x2.lt_s (local.get $best2) (local.get $best)))))
+    (local.set $top (v128.bitselect (local.get $top2) (local.get $top) (local.get $mask)))
+    (local.set $best (v128.bitselect (local.get $best2) (local.get $best) (local.get $mask)))
+    ;; a last pair (ci, ci + 1), $idx already at it
+    (if (i32.lt_u (local.get $ci) (local.get $pairs))
+      (then
+        (local.set $acc (f64x2.splat (f64.const 0)))
+        (local.set $off (i32.shl (local.get $ci) (i32.const 2)))
+        (local.set $r (i32.const 0))
+        (block $donePairTaps
+          (loop $pairTap
+            (br_if $donePairTaps (i32.ge_u (local.get $r) (local.get $m)))
+            (local.set $xa (i32.add (i32.load (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 2)))) (local.get $off)))
+            (local.set $wa (i32.add (i32.load (i32.add (local.get $wrows) (i32.shl (local.get $r) (i32.const 2)))) (local.get $off)))
+            (local.set $acc
+              (f64x2.add (local.get $acc)
+                (f64x2.mul (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $xa)))
+                           (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $wa))))))
+            (local.set $r (i32.add (local.get $r) (i32.const 1)))
+            (br $pairTap)))
+        (local.set $v (f64x2.mul (local.get $acc) (local.get $signs)))
+        (local.set $mask (f64x2.gt (local.get $v) (local.get $top)))
+        (local.set $top (v128.bitselect (local.get $v) (local.get $top) (local.get $mask)))
+        (local.set $best (v128.bitselect (local.get $idx) (local.get $best) (local.get $mask)))))
     ;; the two lanes: the larger sum, the lower channel on a tie
     (local.set $top0 (f64x2.extract_lane 0 (local.get $top)))
     (local.set $top1 (f64x2.extract_lane 1 (local.get $top)))
@@ -67,18 +105,16 @@
     (if (i32.lt_u (local.get $pairs) (local.get $cinG))
       (then
         (local.set $s (f64.const 0))
-        (local.set $wa (i32.add (local.get $w) (i32.mul (local.get $pairs) (local.get $kBytes))))
-        (local.set $chBytes (i32.shl (local.get $pairs) (i32.const 2)))
+        (local.set $off (i32.shl (local.get $pairs) (i32.const 2)))
         (local.set $r (i32.const 0))
         (block $doneLast
           (loop $lastTap
             (br_if $doneLast (i32.ge_u (local.get $r) (local.get $m)))
-            (local.set $t (i32.shl (i32.load (i32.add (local.get $taps) (i32.shl (local.get $r) (i32.const 2)))) (i32.const 2)))
-            (local.set $row (i32.add (i32.load (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 2)))) (local.get $chBytes)))
+            (local.set $xa (i32.add (i32.load (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 2)))) (local.get $off)))
+            (local.set $wa (i32.add (i32.load (i32.add (local.get $wrows) (i32.shl (local.get $r) (i32.const 2)))) (local.get $off)))
             (local.set $s
               (f64.add (local.get $s)
-                (f64.mul (f64.promote_f32 (f32.load (local.get $row)))
-                         (f64.promote_f32 (f32.load (i32.add (local.get $wa) (local.get $t)))))))
+                (f64.mul (f64.promote_f32 (f32.load (local.get $xa))) (f64.promote_f32 (f32.load (local.get $wa))))))
             (local.set $r (i32.add (local.get $r) (i32.const 1)))
             (br $lastTap)))
         (local.set $s (f64.mul (local.get $s) (local.get $sign)))
