@@ -9,7 +9,13 @@ import { TruncatedModelError, skimModelFile } from './skim';
 import type { ExternalDataReader } from './tensor';
 
 export interface LoadedModel {
+  /** The path as the user gave it (shown in messages and outputs). */
   readonly path: string;
+  /**
+   * The file itself, symbolic links resolved: the skeleton's weight references and onnxruntime's weight folder
+   * point here, since onnxruntime refuses external data whose resolved path leaves the folder it was given.
+   */
+  readonly realPath: string;
   /** The decoded model, its large weights as external references into the file (a skeleton of a few KB). */
   readonly proto: onnx.IModelProto;
   readonly fileSize: number;
@@ -57,11 +63,12 @@ export function loadModelFile(file: string): LoadedModel {
   }
   if (!stat.isFile()) throw new ModelFileError(`not a file: ${file}`);
   if (stat.size === 0) throw new ModelFileError(`${file} is empty; expected an ONNX model`);
-  const reader = externalDataReader(file);
+  const realPath = fs.realpathSync(file);
+  const reader = externalDataReader(realPath);
   let proto: onnx.IModelProto;
   let graph: OnnxGraph;
   try {
-    proto = skimModelFile(file);
+    proto = skimModelFile(realPath);
     graph = buildGraph(proto, reader);
   } catch (e) {
     if (e instanceof NotOnnxError || e instanceof TruncatedModelError)
@@ -69,7 +76,7 @@ export function loadModelFile(file: string): LoadedModel {
     throw new ModelFileError(`${file} could not be read as an ONNX model: ${(e as Error).message}`);
   }
   const usesExternalData = [...graph.constants.values()].some((c) => c.external);
-  return { path: file, proto, fileSize: stat.size, mtimeMs: stat.mtimeMs, graph, usesExternalData };
+  return { path: file, realPath, proto, fileSize: stat.size, mtimeMs: stat.mtimeMs, graph, usesExternalData };
 }
 
 /**
@@ -86,7 +93,7 @@ export function sessionBytes(model: LoadedModel, extraOutputs: readonly string[]
   return bytes;
 }
 
-/** Where onnxruntime finds the weights the skeleton references: the model's own folder. */
+/** Where onnxruntime finds the weights the skeleton references: the folder of the model file itself (links resolved). */
 export function externalDataFolder(model: LoadedModel): string {
-  return path.dirname(path.resolve(model.path));
+  return path.dirname(model.realPath);
 }

@@ -82,6 +82,24 @@ describe('ONNX parsing', () => {
     await plain.release();
   });
 
+  it('opens a model through a symbolic link (another name, another folder), its weights read from the real file', async () => {
+    // onnxruntime refuses weights whose resolved path leaves the folder it is given, so the skeleton and the
+    // weight folder point at the file the link resolves to; messages and outputs keep the name the user gave.
+    const real = fixturePath('models/mobilenetv2-12-dequantized-fp32.onnx');
+    const link = tmpFile('links/my-model.onnx');
+    fs.mkdirSync(path.dirname(link), { recursive: true });
+    fs.symlinkSync(real, link);
+    const open = await openModel(link);
+    assert.equal(open.model.path, link);
+    assert.equal(open.model.realPath, fs.realpathSync(real));
+    const x = new Float32Array(3 * 224 * 224).map((_, i) => Math.cos(i));
+    const viaLink = (await runForward(open, { name: 'input', dims: [1, 3, 224, 224], data: x })).outputs.get('output')!.data;
+    const direct = await openModel(real);
+    const plain = (await runForward(direct, { name: 'input', dims: [1, 3, 224, 224], data: x })).outputs.get('output')!.data;
+    assert.deepEqual(Array.from(viaLink), Array.from(plain));
+    await Promise.all([open.session.release(), direct.session.release()]);
+  });
+
   it('a truncated file is reported as such', () => {
     const bytes = fs.readFileSync(fixturePath('models/mnist-8.onnx'));
     const cut = tmpFile('cut.onnx', bytes.subarray(0, 20000));
@@ -136,6 +154,14 @@ describe('ONNX parsing', () => {
         const want = w[c * 3] * x[p] + w[c * 3 + 1] * x[4 + p] + w[c * 3 + 2] * x[8 + p];
         assert.ok(Math.abs(out.data[c * 4 + p] - want) < 1e-5);
       }
+    // through a link in another folder, the weights file is found beside the real model
+    const linkDir = path.dirname(tmpFile('ext-link/x'));
+    fs.mkdirSync(linkDir, { recursive: true });
+    fs.symlinkSync(file, path.join(linkDir, 'linked.onnx'));
+    const viaLink = await openModel(path.join(linkDir, 'linked.onnx'));
+    const outLink = (await runForward(viaLink, { name: 'x', dims: [1, 3, 2, 2], data: x })).outputs.get('y')!;
+    assert.deepEqual(Array.from(outLink.data), Array.from(out.data));
+    await Promise.all([open.session.release(), viaLink.session.release()]);
     // a missing external file is a clear error
     fs.rmSync(path.join(dir, 'weights.bin'));
     const again = loadModelFile(file);
