@@ -12,7 +12,7 @@ import { SessionCache, runForward, type Feed, type ForwardResult, type OpenModel
 import { pointsBox, thresholdBox, type Box } from './heatmap/box';
 import { defaultSigma, densityMap, heatPeak, type HeatMap } from './heatmap/density';
 import { keptByMass, type Point } from './heatmap/outliers';
-import { imagenetLabels } from './labels';
+import { imagenetLabels, labelsMismatch } from './labels';
 import { RESULT_VERSION, type ExplanationJson, type Prediction, type Timings } from './shared/result';
 import { defaultOf, type ClassOptions, type ConvMode, type Mode, type RunOptions } from './shared/settings';
 import { classContrast } from './unravel/contrast';
@@ -112,6 +112,12 @@ export class Explainer {
     readonly options: ExplainOptions,
     readonly baseTimings: Pick<Timings, 'loadMs' | 'preprocessMs' | 'inferenceMs'>,
   ) {}
+
+  /** What the user should know about this run that does not stop it: a labels file that does not fit the model. */
+  get warnings(): string[] {
+    const mismatch = this.options.labels && labelsMismatch(this.options.labels.length, this.classCount);
+    return mismatch ? [mismatch] : [];
+  }
 
   /** The first view's forward pass and geometry (the only ones, in single-view mode). */
   get forward(): ForwardResult {
@@ -300,6 +306,7 @@ export class Explainer {
       pointWeights,
       keptPointWeights: keptWeights,
       peak: heatPeak(heat),
+      ...(this.warnings.length ? { warnings: this.warnings } : {}),
     };
     return { json, unravel, heat, keptPoints, keptWeights, box };
   }

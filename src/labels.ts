@@ -20,6 +20,19 @@ export function readLabels(file: string): string[] {
   return parseLabels(text);
 }
 
+/**
+ * What is wrong when a labels list does not have one line per class of the model, or undefined when it does.
+ * A shorter list leaves the last classes unnamed (they show as their index); a longer one is often the list of
+ * another model (e.g. 1001 lines with a background class for a 1000-class model), so every name may be off by one.
+ */
+export function labelsMismatch(labelCount: number, classCount: number): string | undefined {
+  if (labelCount === classCount) return undefined;
+  const what = `the labels file has ${labelCount} line${labelCount === 1 ? '' : 's'} but the model scores ${classCount} class${classCount === 1 ? '' : 'es'}`;
+  return labelCount < classCount
+    ? `${what}: class${classCount - labelCount === 1 ? ` ${labelCount} is` : `es ${labelCount}–${classCount - 1} are`} shown by index. Check that the labels belong to this model.`
+    : `${what}: the names may belong to another model (a background class first shifts every name by one). Check that the labels belong to this model.`;
+}
+
 /** The folder of files that ship with the package (demo model, photo, labels, notices). */
 export function assetsDir(): string {
   // dist/cli.js and dist/extension.js sit one level below the package root; so do out/src/*.js in tests.

@@ -141,6 +141,7 @@ export function mapExplanation(
     pointWeights: [],
     keptPointWeights: [],
     peak: heatPeak(heat),
+    ...(explainer.warnings.length ? { warnings: explainer.warnings } : {}),
   };
   return {
     json,

@@ -58,6 +58,7 @@ function describe(x: Explanation): string {
     `box      ${r.box ? `[${r.box.join(', ')}]` : 'none (no fixations reached the image)'}${r.peak ? ` · peak (${r.peak.join(', ')})` : ''}`,
     `timings  load ${t.loadMs.toFixed(1)} ms · preprocess ${t.preprocessMs.toFixed(1)} ms · inference ${t.inferenceMs.toFixed(1)} ms · unravel ${t.unravelMs.toFixed(1)} ms · heatmap ${t.heatmapMs.toFixed(1)} ms`,
   ];
+  for (const w of r.warnings ?? []) lines.push(`warning  ${w}`);
   const notes = r.layers.filter((l) => l.notes?.length);
   if (notes.length) lines.push(`fall-backs at ${notes.length} layer(s), e.g. ${notes[0].op} '${notes[0].node}': ${notes[0].notes![0]}`);
   if (r.inputFixations.length < 5 && r.settings.flattenMode === 'argmax' && flattensSpatialMap(x)) {

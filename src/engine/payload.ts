@@ -31,6 +31,7 @@ export function modelSummary(e: Explainer): ModelSummary {
     nodeCount: g.nodes.length,
     exposedTensors: e.model.plan.expose.length,
     preprocessing: describePreset(e.preset),
+    warnings: e.warnings,
   };
 }
 

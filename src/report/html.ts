@@ -36,9 +36,11 @@ img{max-width:min(560px,90vw);height:auto;border:1px solid #ddd;image-rendering:
 table{border-collapse:collapse;margin:8px 0 20px} td,th{padding:3px 10px;border-bottom:1px solid #e3e3e3;text-align:left;font-variant-numeric:tabular-nums}
 th{background:#f0f0f0} tr.target td{font-weight:600;background:#fff6d6}
 code{background:#eee;padding:1px 4px;border-radius:3px}
+.warning{border:1px solid #b89500;background:#fff8d6;border-radius:4px;padding:6px 10px;margin:0 0 16px}
 </style></head><body>
 <h1>Class ${r.target.index} “${e(r.target.label)}”</h1>
 <div class="sub">${e(img)} (${r.image.width}×${r.image.height}) · model ${e(base)} · input <code>${e(r.model.input.name)}</code> [${r.model.input.shape.join('×')}]</div>
+${(r.warnings ?? []).map((w) => `<p class="warning">⚠ ${e(w)}</p>`).join('\n')}
 <div class="row">
 <figure><img alt="overlay" src="data:image/png;base64,${overlayPng.toString('base64')}"><figcaption>Heat map (inferno), kept fixations (cyan) and box (green)${r.box ? ` [${r.box.join(', ')}]` : ' (none)'}</figcaption></figure>
 <figure><img alt="image" src="data:image/png;base64,${imagePng.toString('base64')}"><figcaption>Original</figcaption></figure>

@@ -36,6 +36,8 @@ export interface ModelSummary {
   readonly nodeCount: number;
   readonly exposedTensors: number;
   readonly preprocessing: string;
+  /** What the user should check (a labels file that does not fit the model); shown above the panel. */
+  readonly warnings: readonly string[];
 }
 
 /** The image as encoded bytes (PNG or JPEG) so the webview needs no file access. */

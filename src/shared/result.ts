@@ -71,4 +71,6 @@ export interface ExplanationJson {
   readonly keptPointWeights: readonly number[];
   /** The heat map's maximum in original-image pixels, or null when the map is empty. */
   readonly peak: readonly [number, number] | null;
+  /** What does not stop the run but should be checked (a labels file that does not fit the model); absent when none. */
+  readonly warnings?: readonly string[];
 }

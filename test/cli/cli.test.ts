@@ -110,6 +110,30 @@ describe('cnn-fixations CLI', () => {
     assert.equal(JSON.parse(fs.readFileSync(out, 'utf8')).target.index, 9);
   });
 
+  it('a labels file that does not fit the model: a warning in the summary, the JSON and the report; the run goes on', () => {
+    const tensor = fixturePath('models/mnist-8_test_data/test_data_set_2_input_0.pb');
+    const labels = (n: number) => tmpFile(`labels-${n}.txt`, Array.from({ length: n }, (_, i) => `digit ${i}`).join('\n') + '\n');
+    const go = (n: number) => {
+      const out = path.dirname(tmpFile(`labels-out-${n}/x`));
+      const r = run(['explain', mnist, '--tensor', tensor, '--labels', labels(n), '--out', out]);
+      assert.equal(r.code, 0, r.err);
+      return { r, json: JSON.parse(fs.readFileSync(path.join(out, 'result.json'), 'utf8')), html: fs.readFileSync(path.join(out, 'report.html'), 'utf8') };
+    };
+    const short = go(9); // mnist-8 scores 10 classes; the prediction is class 9, the one left unnamed
+    assert.match(short.r.out, /warning {2}the labels file has 9 lines but the model scores 10 classes: class 9 is shown by index\./);
+    assert.match(short.r.out, /class\s+9 9\n/);
+    assert.deepEqual(short.json.warnings, [
+      'the labels file has 9 lines but the model scores 10 classes: class 9 is shown by index. Check that the labels belong to this model.',
+    ]);
+    assert.match(short.html, /class="warning">⚠ the labels file has 9 lines/);
+    const long = go(11);
+    assert.match(long.json.warnings[0], /has 11 lines but the model scores 10 classes: the names may belong to another model/);
+    const fits = go(10);
+    assert.equal(fits.json.warnings, undefined);
+    assert.doesNotMatch(fits.r.out, /warning/);
+    assert.match(fits.r.out, /class\s+9 digit 9/);
+  });
+
   describe('bad input', () => {
     it('a missing model file', () => assertCleanFailure(run(['explain', '/nope/model.onnx', pelican]), /model file not found: \/nope\/model\.onnx/));
     it('a file that is not ONNX', () =>

@@ -401,6 +401,26 @@ describe('CNN Fixations panel (Chromium, real host)', function () {
     assert.match(readFileSync(host.exported.at(-1), 'utf8'), /^<!doctype html>/);
   });
 
+  it('warns when the labels do not fit the model, above the panel, until dismissed', async () => {
+    host.open({ model: MODEL, image: PELICAN, options: { labels: ['first', 'second', 'third'] }, exportDir: EXPORTS });
+    try {
+      panel = await openPanel(browser, sink, host);
+      const { page } = panel;
+      const warning = page.locator('.warning-banner');
+      await warning.waitFor();
+      assert.equal(
+        await warning.locator('.warning-message').innerText(),
+        'The labels file has 3 lines but the model scores 1000 classes: classes 3–999 are shown by index. Check that the labels belong to this model.',
+      );
+      assert.equal(await page.getByRole('alert').count(), 0, 'a warning, not an error');
+      await page.screenshot({ path: path.join(SHOTS, 'warning-labels-1280-dark.png'), clip: { x: 0, y: 0, width: 1280, height: 360 } });
+      await warning.getByRole('button', { name: 'Dismiss' }).click();
+      await warning.waitFor({ state: 'hidden' });
+    } finally {
+      host.open({ model: MODEL, image: PELICAN, exportDir: EXPORTS });
+    }
+  });
+
   it('shows an error with its title, message and node, from a real walk that has no rule', async () => {
     host.open({
       model: path.join(ROOT, 'test', 'webview', 'fixtures', 'lppool-no-rule.onnx'),

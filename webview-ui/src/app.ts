@@ -92,6 +92,7 @@ export class App implements Actions {
       };
       this.save({});
       this.banner.showError(undefined);
+      this.banner.showWarnings(m.model.warnings);
       this.loadPhoto();
       // A host that lost what the panel showed (an older record after a reload) is asked for it again from the view's own state.
       const v = this.view,

@@ -1,4 +1,5 @@
 // Messages above the content: an error (title, message, the node at fault, what to do) until dismissed,
+// warnings about the shown result (a labels file that does not fit the model) until dismissed or replaced,
 // and a short confirmation after an export.
 import type { ErrorMessage } from '../../../src/shared/protocol';
 import { button, fill, h } from '../dom';
@@ -6,13 +7,15 @@ import { button, fill, h } from '../dom';
 export class Banner {
   readonly el = h('div', { class: 'banners' });
   private readonly errorBox = h('div', { class: 'error-banner', attrs: { role: 'alert', hidden: true } });
+  private readonly warningBox = h('div', { class: 'warning-banner', attrs: { role: 'status', hidden: true } });
   private readonly toastBox = h('div', { class: 'toast', attrs: { role: 'status', 'aria-live': 'polite', hidden: true } });
+  private shownWarnings = '';
 
   constructor(
     private readonly onDismiss: () => void,
     private readonly onRerun: () => void,
   ) {
-    this.el.append(this.errorBox, this.toastBox);
+    this.el.append(this.errorBox, this.warningBox, this.toastBox);
   }
 
   showError(e: ErrorMessage | undefined): void {
@@ -36,6 +39,21 @@ export class Banner {
         button('Rerun', this.onRerun, { class: 'small', title: 'Run the model again (e.g. after fixing the file)' }),
         button('Dismiss', this.onDismiss, { class: 'secondary small' }),
       ),
+    );
+  }
+
+  /** The result's warnings; the same ones again (a class switch, a rerun) stay dismissed once dismissed. */
+  showWarnings(warnings: readonly string[] | undefined): void {
+    const key = (warnings ?? []).join('\n');
+    if (key === this.shownWarnings) return;
+    this.shownWarnings = key;
+    this.warningBox.hidden = !key;
+    if (!key) return fill(this.warningBox);
+    fill(
+      this.warningBox,
+      h('div', { class: 'warning-icon', attrs: { 'aria-hidden': 'true' }, text: '!' }),
+      h('div', { class: 'warning-body' }, ...warnings!.map((w) => h('div', { class: 'warning-message', text: w.charAt(0).toUpperCase() + w.slice(1) }))),
+      button('Dismiss', () => (this.warningBox.hidden = true), { class: 'secondary small' }),
     );
   }
 
