@@ -48,7 +48,7 @@ async function runCommand(page, title, { exact = false } = {}) {
   await input.fill(`>${title}`);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
   // Enter runs the first row; `exact`: only once that is the command itself, not one whose title starts the same
-  if (exact) await page.locator(`.quick-input-list .monaco-list-row.focused[aria-label="${title}"]`).waitFor({ timeout: 15000 });
+  if (exact) await page.locator(`.quick-input-list .monaco-list-row.focused[aria-label="${title}"]`).waitFor({ timeout: 60000 });
   await page.keyboard.press('Enter');
 }
 
@@ -105,7 +105,7 @@ async function reloadWindow(page) {
 /** Closes every editor and panel, so that what opens next is new. */
 async function closeAllEditors(page) {
   await runCommand(page, 'View: Close All Editors');
-  await page.waitForFunction(() => !document.querySelector('iframe.webview'), null, { timeout: 15000 });
+  await page.waitForFunction(() => !document.querySelector('iframe.webview'), null, { timeout: 60000 });
 }
 
 const row = (page, name) => page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${name}"]`);
@@ -119,7 +119,7 @@ async function expandFolder(page, name, child) {
 async function contextMenu(page, name, item, shot) {
   await row(page, name).click({ button: 'right' });
   const entry = page.getByRole('menuitem', { name: item });
-  await entry.waitFor({ timeout: 15000 });
+  await entry.waitFor({ timeout: 60000 });
   if (shot) {
     await page.screenshot({ path: path.join(ART, shot) });
     await page.screenshot({ path: path.join(ART, `readme-${shot.replace(/^\d+-/, '')}`), clip: { x: 0, y: 0, width: 560, height: 340 } });
@@ -133,7 +133,7 @@ async function contextMenu(page, name, item, shot) {
   );
   if (!closed) {
     await page.keyboard.press('Enter');
-    await entry.waitFor({ state: 'detached', timeout: 5000 });
+    await entry.waitFor({ state: 'detached', timeout: 60000 });
   }
 }
 
@@ -326,10 +326,10 @@ try {
     await contextMenu(page, 'corrupt.onnx', 'Explain with CNN Fixations');
     // from a model, the extension asks for the image
     const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: 15000 });
+    await input.waitFor({ state: 'visible', timeout: 60000 });
     // the workspace has many images (the sweep's folder too): filter, then wait for the one wanted
     await input.fill('pelican');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'pelican.jpeg' }).waitFor({ timeout: 15000 });
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'pelican.jpeg' }).waitFor({ timeout: 60000 });
     await page.keyboard.press('Enter');
     const f = await frameWith(page, '.error-banner:not([hidden]) .error-title');
     assert.equal(await f.locator('.error-banner .error-title').textContent(), 'Cannot load the model');
