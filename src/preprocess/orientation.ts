@@ -1,5 +1,6 @@
-// How a PNG, WebP or AVIF file says its stored raster is to be turned to be seen upright, read from the container,
-// and the turn applied to decoded pixels. PNG keeps EXIF in an eXIf chunk, WebP in an EXIF chunk of its RIFF;
+// How a PNG, WebP, TIFF or AVIF file says its stored raster is to be turned to be seen upright, read from the
+// container, and the turn applied to decoded pixels. PNG keeps EXIF in an eXIf chunk, WebP in an EXIF chunk of its
+// RIFF; a TIFF is itself the structure EXIF borrows, with the Orientation tag in its first image's IFD;
 // AVIF (MIAF) says it with the primary item's irot and imir properties, applied in the order the file lists them,
 // and its Exif must not say it (MIAF 7.3.6.7; Chrome ignores it), so it is not read. JPEG needs none of this:
 // mozjpeg turns the pixels itself. Anything unreadable here means "upright": the decoder has the last word on
@@ -10,10 +11,18 @@ import type { Bitmap } from './decode';
  *  5 transposed, 6 to be turned 90° clockwise, 7 transversed, 8 to be turned 90° anticlockwise. */
 type Orientation = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
 
+/** Where each format keeps its orientation (TIFF: the file is the structure EXIF borrows). JPEG: mozjpeg applies it. */
+const readers: Record<string, (bytes: Uint8Array) => Orientation[]> = {
+  png: (b) => pngOrientation(b),
+  webp: (b) => webpOrientation(b),
+  tiff: (b) => [tiffOrientation(b)],
+  avif: (b) => avifTransforms(b),
+};
+
 /** The turns that show the stored raster upright, in order (none when it is upright or the file says nothing). */
 export function orientationsOf(format: string, bytes: Uint8Array): Orientation[] {
   try {
-    const o = format === 'png' ? pngOrientation(bytes) : format === 'webp' ? webpOrientation(bytes) : format === 'avif' ? avifTransforms(bytes) : [];
+    const o = readers[format]?.(bytes) ?? [];
     return o.filter((t) => t !== 1);
   } catch {
     return []; // a container cut short: the decoder says what is wrong with it
@@ -77,7 +86,8 @@ function webpOrientation(b: Uint8Array): Orientation[] {
   return [];
 }
 
-/** The Orientation entry of an Exif block's IFD0 (the block may start with the JPEG APP1 prefix "Exif\0\0"). */
+/** The Orientation entry of an Exif block's IFD0 (the block may start with the JPEG APP1 prefix "Exif\0\0"), or of a
+ *  TIFF file's first image. */
 function tiffOrientation(exif: Uint8Array): Orientation {
   const t = ascii(exif, 0, 6) === 'Exif\0\0' ? exif.subarray(6) : exif;
   const v = view(t);

@@ -1,5 +1,5 @@
 // Image files → pixels (src/preprocess/decode.ts) on real files made by scripts/fixtures/formats.mjs: WebP and
-// AVIF give the photo they were encoded from, the orientation a JPEG, PNG, WebP or AVIF file declares turns the
+// AVIF give the photo they were encoded from, the orientation a JPEG, PNG, WebP, TIFF or AVIF file declares turns the
 // pixels as the user sees them
 // (and the explanation's picture and points with them), and files that are not images, or not whole, say so.
 import { strict as assert } from 'node:assert';
@@ -23,6 +23,47 @@ function meanDiff(a: DecodedImage, b: { width: number; height: number; data: Uin
   let sum = 0;
   for (let i = 0; i < a.rgba.length; i += 4) for (let c = 0; c < 3; c++) sum += Math.abs(a.rgba[i + c] - b.data[i + c]);
   return sum / ((a.rgba.length / 4) * 3);
+}
+
+/** A baseline TIFF: one strip of 8-bit RGB, no compression, with an Orientation tag. */
+function uncompressedTiff(width: number, height: number, rgb: Uint8Array, orientation: number, little: boolean): Buffer {
+  const tags: [tag: number, type: 3 | 4, count: number, value: number][] = [
+    [256, 4, 1, width],
+    [257, 4, 1, height],
+    [258, 3, 3, 0], // BitsPerSample 8, 8, 8: stored after the IFD
+    [259, 3, 1, 1], // no compression
+    [262, 3, 1, 2], // RGB
+    [273, 4, 1, 0], // StripOffsets: the pixels, after the bits-per-sample values
+    [274, 3, 1, orientation],
+    [277, 3, 1, 3],
+    [278, 4, 1, height],
+    [279, 4, 1, rgb.length],
+    [284, 3, 1, 1], // chunky
+  ];
+  const ifd = 8;
+  const bits = ifd + 2 + tags.length * 12 + 4;
+  const pixels = bits + 6;
+  const b = Buffer.alloc(pixels + rgb.length);
+  const u16 = (at: number, v: number) => (little ? b.writeUInt16LE(v, at) : b.writeUInt16BE(v, at));
+  const u32 = (at: number, v: number) => (little ? b.writeUInt32LE(v, at) : b.writeUInt32BE(v, at));
+  b.write(little ? 'II' : 'MM', 0, 'latin1');
+  u16(2, 42);
+  u32(4, ifd);
+  u16(ifd, tags.length);
+  tags.forEach(([tag, type, count, value], i) => {
+    const at = ifd + 2 + i * 12;
+    u16(at, tag);
+    u16(at + 2, type);
+    u32(at + 4, count);
+    if (tag === 258) u32(at + 8, bits);
+    else if (tag === 273) u32(at + 8, pixels);
+    else if (type === 3)
+      u16(at + 8, value); // a SHORT sits in the first two bytes of the value field
+    else u32(at + 8, value);
+  });
+  for (let i = 0; i < 3; i++) u16(bits + 2 * i, 8);
+  b.set(rgb, pixels);
+  return b;
 }
 
 describe('image decoding: formats, orientation, broken files', function () {
@@ -72,6 +113,36 @@ describe('image decoding: formats, orientation, broken files', function () {
       assert.deepEqual([d.width, d.height], [120, 80], `${f}: seen 120×80`);
       assert.equal(meanDiff(d, { width: 120, height: 80, data: upright.rgba }), 0, `${f}: pixels as seen`);
     }
+  });
+
+  it("a TIFF's Orientation tag turns the pixels too (all eight, little- and big-endian files written here)", async () => {
+    const upright = await decodeImage(path.join(repo, 'test-fixtures', 'orientation', 'upright.png'));
+    const [W, H] = [upright.width, upright.height];
+    // EXIF's meaning of each orientation: which stored pixel (sx, sy) of the sw×sh raster is seen at (x, y)
+    const seenFrom: Record<number, (x: number, y: number, sw: number, sh: number) => [number, number]> = {
+      1: (x, y) => [x, y],
+      2: (x, y, sw) => [sw - 1 - x, y],
+      3: (x, y, sw, sh) => [sw - 1 - x, sh - 1 - y],
+      4: (x, y, sw, sh) => [x, sh - 1 - y],
+      5: (x, y) => [y, x],
+      6: (x, y, sw, sh) => [y, sh - 1 - x],
+      7: (x, y, sw, sh) => [sw - 1 - y, sh - 1 - x],
+      8: (x, y, sw) => [sw - 1 - y, x],
+    };
+    for (const little of [true, false])
+      for (let o = 1; o <= 8; o++) {
+        const [sw, sh] = o >= 5 ? [H, W] : [W, H];
+        const rgb = new Uint8Array(sw * sh * 3);
+        for (let y = 0; y < H; y++)
+          for (let x = 0; x < W; x++) {
+            const [sx, sy] = seenFrom[o](x, y, sw, sh);
+            for (let c = 0; c < 3; c++) rgb[(sy * sw + sx) * 3 + c] = upright.rgba[(y * W + x) * 4 + c];
+          }
+        const file = tmpFile(`turned-${o}-${little ? 'II' : 'MM'}.tiff`, uncompressedTiff(sw, sh, rgb, o, little));
+        const d = await decodeImage(file);
+        assert.equal(d.oriented, o !== 1, `orientation ${o}`);
+        assert.equal(meanDiff(d, { width: W, height: H, data: upright.rgba }), 0, `orientation ${o} (${little ? 'II' : 'MM'}): pixels as seen`);
+      }
   });
 
   it('every extension offered is one the decoders read, and the explorer menus offer them all', async () => {
