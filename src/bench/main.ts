@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Jimp } from 'jimp';
+import { explainHeapFlags } from '../engine/heap';
 import { Explainer } from '../explain';
 import { fixturePath } from '../fixtures';
 import { SessionCache, openModel, runForward } from '../runtime/session';
@@ -301,13 +302,17 @@ async function main(argv: string[]): Promise<void> {
   const results: ModelResult[] = [];
   for (const m of models) {
     process.stderr.write(`bench: ${m.name}…\n`);
-    const r = spawnSync(process.execPath, [__filename, '--child', m.name, '--runs', String(runs)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    // the children run with the engine's heap settings: they measure what the extension and the CLI run
+    const r = spawnSync(process.execPath, [...explainHeapFlags, __filename, '--child', m.name, '--runs', String(runs)], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    });
     if (r.status !== 0) {
       process.stderr.write(`bench: ${m.name} failed: ${(r.stderr || '').trim().split('\n').pop()}\n`);
       continue;
     }
     const result: ModelResult = JSON.parse(r.stdout.trim().split('\n').pop()!);
-    const mem = spawnSync(process.execPath, [__filename, '--memory', m.name], { encoding: 'utf8' });
+    const mem = spawnSync(process.execPath, [...explainHeapFlags, __filename, '--memory', m.name], { encoding: 'utf8' });
     if (mem.status === 0) result.peakRssMb = JSON.parse(mem.stdout.trim().split('\n').pop()!).peakRssMb;
     // the peer runs alone too, at the threads onnxruntime uses (one per core by default)
     const arch = torchArchitecture(m.name);
