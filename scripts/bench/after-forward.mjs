@@ -34,9 +34,10 @@ const cpuMs = () => {
   let bytes = 0;
   for (const v of e.views[0].forward.values.values()) bytes += v.data.byteLength;
   const junk = new Float32Array(bytes / 4);
-  const majors = []; // start times of the full collections
+  const majors = [], // start times of the full collections
+    minors = []; // and of the scavenges
   new PerformanceObserver((list) => {
-    for (const g of list.getEntries()) if (g.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) majors.push(g.startTime);
+    for (const g of list.getEntries()) (g.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR ? majors : minors).push(g.startTime);
   }).observe({ entryTypes: ['gc'] });
   const before = {
     alone: async () => undefined,
@@ -50,7 +51,7 @@ const cpuMs = () => {
     },
     'after gc() alone': async () => globalThis.gc(),
   };
-  const t = Object.fromEntries(Object.keys(before).map((k) => [k, { cpu: [], majors: 0 }]));
+  const t = Object.fromEntries(Object.keys(before).map((k) => [k, { cpu: [], majors: 0, minors: 0 }]));
   for (let i = 0; i < runs + 2; i++)
     for (const [k, f] of Object.entries(before)) {
       await f();
@@ -63,12 +64,14 @@ const cpuMs = () => {
       if (i < 2) continue;
       t[k].cpu.push(used);
       t[k].majors += majors.filter((s) => s >= w && s <= end).length;
+      t[k].minors += minors.filter((s) => s >= w && s <= end).length;
     }
   const flags = process.execArgv.filter((f) => f !== '--expose-gc').join(' ') || 'no V8 flags';
   console.log(
     `${path.basename(file)}: ${(bytes / 2 ** 20).toFixed(1)} MB kept; ${flags}; load ${os.loadavg()[0].toFixed(1)}; explain() CPU ms, median of ${runs}:`,
   );
-  for (const [k, v] of Object.entries(t)) console.log(`  ${k.padEnd(28)} ${median(v.cpu).toFixed(1).padStart(7)} ms  ${v.majors} mark-compacts`);
+  for (const [k, v] of Object.entries(t))
+    console.log(`  ${k.padEnd(28)} ${median(v.cpu).toFixed(1).padStart(7)} ms  ${v.majors} mark-compacts, ${v.minors} scavenges`);
 })().catch((e) => {
   console.error(e.message);
   process.exit(1);
