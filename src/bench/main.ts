@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Jimp } from 'jimp';
+import { explainHeapFlags } from '../engine/heap';
 import { Explainer } from '../explain';
 import { fixturePath } from '../fixtures';
 import { SessionCache, openModel, runForward } from '../runtime/session';
@@ -47,6 +48,21 @@ export interface ModelResult {
   exposedTensors: number;
   /** [p10, p90] of the main timings. */
   spread: Record<string, [number, number]>;
+  /**
+   * CPU ms (process.cpuUsage: every thread of the process, onnxruntime's included) over the same warm runs as the
+   * wall times above, medians: on a shared machine wall time measures the neighbours too, CPU time mostly the code.
+   */
+  cpu: CpuTimes;
+}
+
+export interface CpuTimes {
+  plainForwardMs: number;
+  forwardWithIntermediatesMs: number;
+  forwardKeptUncopiedMs: number;
+  /** The walk and the map after a forward, without it. */
+  unravelAndMapMs: number;
+  explainMs: number;
+  classSwitchMs: number;
 }
 
 const repo = path.resolve(__dirname, '..');
@@ -75,6 +91,14 @@ async function time<T>(f: () => Promise<T> | T): Promise<[number, T]> {
   const t = performance.now();
   const v = await f();
   return [performance.now() - t, v];
+}
+
+/** Wall and CPU ms of `f`. */
+async function timeCpu<T>(f: () => Promise<T> | T): Promise<[number, number, T]> {
+  const c = process.cpuUsage();
+  const [wall, v] = await time(f);
+  const used = process.cpuUsage(c);
+  return [wall, (used.user + used.system) / 1000, v];
 }
 
 /** Runs in the child process: everything about one model. */
@@ -112,33 +136,48 @@ async function measure(m: BenchModel, runs: number): Promise<ModelResult> {
     explain: [] as number[],
     sw: [] as number[],
   };
+  const cpu = { plain: [] as number[], fwd: [] as number[], uncopied: [] as number[], walk: [] as number[], explain: [] as number[], sw: [] as number[] };
   // Each measurement runs as a block: onnxruntime's worker threads spin for a while after a run, so
   // interleaving two sessions' runs on two cores would slow whichever comes second.
   const warm = 3;
   for (let i = 0; i < runs + warm; i++) {
-    const [tp] = await time(() => plain.run(plainFeed));
-    if (i >= warm) t.plain.push(tp);
+    const [tp, cp] = await timeCpu(() => plain.run(plainFeed));
+    if (i >= warm) {
+      t.plain.push(tp);
+      cpu.plain.push(cp);
+    }
   }
   for (let i = 0; i < runs + warm; i++) {
-    const [tf] = await time(() => runForward(open, feed));
-    if (i >= warm) t.fwd.push(tf);
+    const [tf, cf] = await timeCpu(() => runForward(open, feed));
+    if (i >= warm) {
+      t.fwd.push(tf);
+      cpu.fwd.push(cf);
+    }
   }
   for (let i = 0; i < runs + warm; i++) {
-    const [tu] = await time(() => open.session.run(plainFeed, open.outputNames as string[]));
-    if (i >= warm) t.uncopied.push(tu);
+    const [tu, cu] = await timeCpu(() => open.session.run(plainFeed, open.outputNames as string[]));
+    if (i >= warm) {
+      t.uncopied.push(tu);
+      cpu.uncopied.push(cu);
+    }
   }
   // The whole explanation as a user gets it: a forward pass keeping the tensors, then the walk and the map.
   for (let i = 0; i < runs + warm; i++) {
-    const [tf] = await time(() => runForward(open, feed));
-    const [te, x] = await time(() => e.explain(first));
+    const [tf, cf] = await timeCpu(() => runForward(open, feed));
+    const [te, ce, x] = await timeCpu(() => e.explain(first));
     if (i < warm) continue;
+    cpu.walk.push(ce);
+    cpu.explain.push(cf + ce);
     t.unravel.push(x.json.timings.unravelMs);
     t.heat.push(x.json.timings.heatmapMs);
     t.explain.push(tf + te);
   }
   for (let i = 0; i < runs + warm; i++) {
-    const [ts] = await time(() => e.explain(second));
-    if (i >= warm) t.sw.push(ts);
+    const [ts, cs] = await timeCpu(() => e.explain(second));
+    if (i >= warm) {
+      t.sw.push(ts);
+      cpu.sw.push(cs);
+    }
   }
   await plain.release();
   await cache.dispose();
@@ -161,6 +200,14 @@ async function measure(m: BenchModel, runs: number): Promise<ModelResult> {
     peakRssMb: 0, // measured in a process of its own (memoryChild)
     exposedTensors: open.plan.expose.length,
     spread,
+    cpu: {
+      plainForwardMs: median(cpu.plain),
+      forwardWithIntermediatesMs: median(cpu.fwd),
+      forwardKeptUncopiedMs: median(cpu.uncopied),
+      unravelAndMapMs: median(cpu.walk),
+      explainMs: median(cpu.explain),
+      classSwitchMs: median(cpu.sw),
+    },
   };
 }
 
@@ -213,12 +260,12 @@ const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
 
 export function markdownTable(results: readonly ModelResult[]): string {
   const head =
-    '| model | plain forward ms | forward + intermediates ms | unravel ms | heat map ms | explain ms (× plain) | Grad-CAM ÷ torch forward | unravel × plain | class switch ms | preprocess ms | ORT session ms | cold open ms (× ORT) | peak RSS MB (goal 2×file+300) |';
-  const rule = '|---|---|---|---|---|---|---|---|---|---|---|---|---|';
+    '| model | plain forward ms | forward + intermediates ms | unravel ms | heat map ms | explain ms (× plain) | explain CPU ms (× plain CPU) | Grad-CAM ÷ torch forward | unravel × plain | class switch ms | preprocess ms | ORT session ms | cold open ms (× ORT) | peak RSS MB (goal 2×file+300) |';
+  const rule = '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|';
   const rows = results.map(
     (r) =>
       `| ${r.name} | ${f1(r.plainForwardMs)} | ${f1(r.forwardWithIntermediatesMs)} (${r.exposedTensors} kept) | ${f1(r.unravelMs)} | ${f1(r.heatmapMs)} | ` +
-      `${f1(r.explainMs)} (${ratio(r.explainMs, r.plainForwardMs)}) | ${r.gradcamRatio === null ? 'skipped' : `${r.gradcamRatio.toFixed(2)}×`} | ` +
+      `${f1(r.explainMs)} (${ratio(r.explainMs, r.plainForwardMs)}) | ${f1(r.cpu.explainMs)} (${ratio(r.cpu.explainMs, r.cpu.plainForwardMs)}) | ${r.gradcamRatio === null ? 'skipped' : `${r.gradcamRatio.toFixed(2)}×`} | ` +
       `${ratio(r.unravelMs, r.plainForwardMs)} | ${f1(r.classSwitchMs)} | ${f1(r.preprocessMs)} | ` +
       `${f1(r.sessionCreateMs)} | ${f1(r.coldOpenMs)} (${ratio(r.coldOpenMs, r.sessionCreateMs)}) | ${r.peakRssMb.toFixed(0)} (${(2 * r.fileMb + 300).toFixed(0)}) |`,
   );
@@ -255,13 +302,17 @@ async function main(argv: string[]): Promise<void> {
   const results: ModelResult[] = [];
   for (const m of models) {
     process.stderr.write(`bench: ${m.name}…\n`);
-    const r = spawnSync(process.execPath, [__filename, '--child', m.name, '--runs', String(runs)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    // the children run with the engine's heap settings: they measure what the extension and the CLI run
+    const r = spawnSync(process.execPath, [...explainHeapFlags, __filename, '--child', m.name, '--runs', String(runs)], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    });
     if (r.status !== 0) {
       process.stderr.write(`bench: ${m.name} failed: ${(r.stderr || '').trim().split('\n').pop()}\n`);
       continue;
     }
     const result: ModelResult = JSON.parse(r.stdout.trim().split('\n').pop()!);
-    const mem = spawnSync(process.execPath, [__filename, '--memory', m.name], { encoding: 'utf8' });
+    const mem = spawnSync(process.execPath, [...explainHeapFlags, __filename, '--memory', m.name], { encoding: 'utf8' });
     if (mem.status === 0) result.peakRssMb = JSON.parse(mem.stdout.trim().split('\n').pop()!).peakRssMb;
     // the peer runs alone too, at the threads onnxruntime uses (one per core by default)
     const arch = torchArchitecture(m.name);
@@ -290,6 +341,7 @@ async function main(argv: string[]): Promise<void> {
       ...r,
       ratios: {
         explainToPlain: r.explainMs / r.plainForwardMs,
+        explainToPlainCpu: r.cpu.explainMs / r.cpu.plainForwardMs,
         unravelToPlain: r.unravelMs / r.plainForwardMs,
         coldOpenToSessionCreate: r.coldOpenMs / r.sessionCreateMs,
         peakRssToGoal: r.peakRssMb / (2 * r.fileMb + 300),

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import * as os from 'node:os';
 import * as v8 from 'node:v8';
 import { heapOutOfMemory } from '../engine/client';
+import { explainHeapFlags } from '../engine/heap';
 import { options } from '../shared/settings';
 
 /** Set in the child: it does the work. */
@@ -25,7 +26,7 @@ function outOfMemoryLine(): string {
 
 /** Runs this script again with `args` in a child and resolves with the exit code to leave with. */
 export function superviseSelf(args: readonly string[]): Promise<number> {
-  const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args], {
+  const child = spawn(process.execPath, [...explainHeapFlags, ...process.execArgv, process.argv[1], ...args], {
     stdio: ['inherit', 'inherit', 'pipe'],
     env: { ...process.env, [CHILD]: '1' },
   });

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import type { OverlayOptions } from '../shared/overlay';
 import type { ClassRequest, ExportKind, Side } from '../shared/protocol';
 import { nativeBindingProblem } from './native';
+import { explainHeapFlags } from './heap';
 import type { CrashKind, EngineFailure, EngineRequest, EngineResponse, EngineStats, FromEngine, OpenedResponse, OpenRequest, Replies } from './protocol';
 
 /** The engine process stopped (crashed, was killed to cancel a run, or is shut down) before answering. */
@@ -68,7 +69,7 @@ export interface EngineClientOptions {
   readonly log?: (level: LogLevel, message: string) => void;
   /** Added to the engine's environment (tests: CNN_FIXATIONS_ENGINE_TEST=1). */
   readonly env?: Readonly<Record<string, string>>;
-  /** Node's flags for the engine (default none: the host's own, such as inspector ports, must not reach it; the soak: --trace-gc). */
+  /** Node's flags for the engine besides its heap settings (heap.ts): the host's own, such as inspector ports, must not reach it; the soak: --trace-gc. */
   readonly execArgv?: readonly string[];
 }
 
@@ -257,10 +258,10 @@ export class EngineClient extends EngineApi {
     // dist/engine.js loads onnxruntime-node from the extension's node_modules (a VSIX holds one target's native build)
     const problem = nativeBindingProblem(path.join(path.dirname(file), '..', 'node_modules', 'onnxruntime-node'), process.platform, process.arch);
     if (problem) throw new EngineUnavailable(problem);
-    // execArgv []: none of the host's flags (inspector ports, VS Code's loaders) go to the engine.
+    // None of the host's flags (inspector ports, VS Code's loaders) go to the engine: only its heap settings and the options'.
     const child = fork(file, [], {
       serialization: 'advanced',
-      execArgv: [...(this.options.execArgv ?? [])],
+      execArgv: [...explainHeapFlags, ...(this.options.execArgv ?? [])],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, ...this.options.env },
     });

@@ -4,6 +4,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import { EngineClient, EngineFailed, type EngineHandle } from '../../src/engine/client';
+import { explainHeapFlags } from '../../src/engine/heap';
 import type { OpenedResponse } from '../../src/engine/protocol';
 import { fixturePath } from '../../src/fixtures';
 import { lpPoolOnPathModel, tinyClassifier } from '../helpers/onnx-build';
@@ -49,6 +50,10 @@ describe('explanation engine: requests and answers', function () {
     assert.equal(demo.forwardPasses, 1);
     assert.deepEqual({ ...demo.stats, pid: 0 }, { pid: 0, forwardPasses: 1, inspectionRuns: 0, sessionsOpened: 1, handles: 1 });
     assert.equal(demo.stats.pid, client.pid);
+    if (process.platform === 'linux') {
+      const argv = fs.readFileSync(`/proc/${client.pid}/cmdline`, 'utf8').split('\0');
+      for (const flag of explainHeapFlags) assert.ok(argv.includes(flag), `the engine runs with ${flag} (heap.ts): ${argv.join(' ')}`);
+    }
     // bulk data crossed as typed arrays (structured clone), not as number lists
     const heat = demo.main.heat;
     assert.ok(heat.data instanceof Float32Array && heat.data.length === heat.gridWidth * heat.gridHeight);
