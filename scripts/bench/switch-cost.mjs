@@ -1,10 +1,12 @@
 // node scripts/bench/switch-cost.mjs [--rounds N] MODEL... (after npm run compile-tests): the unravel and the class
 // switch as the bench times them (README, "Where the time goes"), in one process per call, in rounds: per round 3 plain
-// forwards, 3 explanations of the top-1 each right after a forward that keeps the tensors (the bench's *unravel*),
-// and 3 switches to the second class and back (the bench's *class switch*: the whole explain(), no forward). Prints
-// medians over the rounds. MODEL: a name in test-fixtures/real/models, a zoo name (resnet50-op17) or a path.
+// forwards, 3 explanations of the top-1 each right after a forward that keeps the tensors (the bench's *unravel*;
+// explainCpu: the CPU time of that whole explain()), and 3 switches to the second class and back (the bench's *class
+// switch*: the whole explain(), no forward; switchCpu its CPU time). Prints medians over the rounds and the load average:
+// with other work on the machine, compare CPU times. MODEL: a name in test-fixtures/real/models, a zoo name (resnet50-op17) or a path.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 const require = createRequire(import.meta.url);
@@ -14,6 +16,11 @@ const { Explainer, topK } = require(path.join(out, 'explain.js'));
 const { SessionCache, runForward } = require(path.join(out, 'runtime', 'session.js'));
 const { fixturePath } = require(path.join(out, 'fixtures', 'index.js'));
 
+/** CPU time (user + system, all threads of the process) since `from`, in ms: the figure that holds on a loaded machine. */
+const cpuMs = (from) => {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1000;
+};
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 
 function modelPath(name) {
@@ -41,7 +48,7 @@ function modelPath(name) {
     const plain = await ort.InferenceSession.create(file);
     const plainFeed = { [feed.name]: new ort.Tensor(input.data instanceof Uint8Array ? 'uint8' : 'float32', input.data, input.dims) };
     const [first, second] = topK(e.probs, 2);
-    const t = { plain: [], unravel: [], switch: [], switchUnravel: [], switchHeat: [] };
+    const t = { plain: [], unravel: [], switch: [], switchCpu: [], switchUnravel: [], switchHeat: [], explainCpu: [] };
     e.explain(first);
     e.explain(second);
     for (let r = 0; r < rounds; r++) {
@@ -52,11 +59,15 @@ function modelPath(name) {
       }
       for (let i = 0; i < 3; i++) {
         await runForward(open, feed);
+        const c0 = process.cpuUsage();
         t.unravel.push(e.explain(first).json.timings.unravelMs);
+        t.explainCpu.push(cpuMs(c0));
       }
       for (let i = 0; i < 6; i++) {
         const t0 = performance.now();
+        const c0 = process.cpuUsage();
         const x = e.explain(i % 2 ? first : second);
+        t.switchCpu.push(cpuMs(c0));
         t.switch.push(performance.now() - t0);
         t.switchUnravel.push(x.json.timings.unravelMs);
         t.switchHeat.push(x.json.timings.heatmapMs);
@@ -65,7 +76,7 @@ function modelPath(name) {
     await plain.release();
     const m = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Number(median(v).toFixed(1))]));
     m.unravelXPlain = Number((m.unravel / m.plain).toFixed(2));
-    console.log(name, JSON.stringify(m));
+    console.log(name, JSON.stringify(m), `load ${os.loadavg()[0].toFixed(1)}`);
   }
 })().catch((e) => {
   console.error(e.message);

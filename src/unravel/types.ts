@@ -74,6 +74,8 @@ export interface WalkContext extends ShapeContext {
   activation(name: string): Activation;
   /** Records a fall-back taken at this node (shown in the layer record). */
   flag(message: string): void;
+  /** The forward pass whose values the walk reads, as an identity that per-forward caches key on (absent: none). */
+  readonly forward?: object;
 }
 
 export interface Rule {

@@ -236,7 +236,7 @@ class Walk {
       activations.set(name, a);
       return a;
     };
-    this.ctx = { graph, ops, constants, options, shape, activation, flag: (m) => this.notes.push(m) };
+    this.ctx = { graph, ops, constants, options, shape, activation, flag: (m) => this.notes.push(m), forward };
   }
 
   /** Puts the target element, with mass 1, on `output`. */

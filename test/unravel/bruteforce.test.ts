@@ -320,6 +320,15 @@ describe('fully connected rule against brute force', () => {
           `seed ${seed} ${mode}`,
         );
         if (mode === 'positive') assert.equal(got.fallbacks, wantFallbacks, `seed ${seed} fallbacks`);
+        // Argmax choices are kept per weight and forward tensor: a walk over more neurons reuses some and adds the
+        // rest, and the first set again reads them all back, with the same parents and masses as computed afresh.
+        const all = Int32Array.from({ length: m * n }, (_, f) => f);
+        const mass = Float64Array.from(fix, (_, i) => 1 / (i + 2));
+        const fresh = backProduct(p, { dims: [m, k], data: x.slice(), zero, scale }, w, fix, mode, mass);
+        backProduct(p, { dims: [m, k], data: x, zero, scale }, w, all, mode);
+        const again = backProduct(p, { dims: [m, k], data: x, zero, scale }, w, fix, mode, mass);
+        assert.deepEqual(again, fresh, `seed ${seed} ${mode}, again`);
+        assert.deepEqual(Array.from(again.parents), Array.from(got.parents), `seed ${seed} ${mode}, again`);
       }
     }
   });

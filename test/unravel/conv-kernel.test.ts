@@ -2,7 +2,7 @@
 // rule as first written (test/helpers/conv-reference.ts: gathered patches): the same parent for every fixation,
 // on seeded tensors with integer values (ties everywhere) and on real models' whole walks, masses included. Float32
 // layers with 8 or more input channels per group run in WebAssembly SIMD (src/unravel/wasm/conv.wat): the seeded
-// cases run with it and without it.
+// cases run with it and without it, and with its memory arena capped so that it starts over or refuses layers.
 import { strict as assert } from 'node:assert';
 import { Explainer, topK } from '../../src/explain';
 import { fixturePath } from '../../src/fixtures';
@@ -12,6 +12,7 @@ import { backConv } from '../../src/unravel/rules/conv-kernel';
 import type { ConvGeometry } from '../../src/unravel/rules/conv';
 import type { Activation } from '../../src/unravel/tensor';
 import type { ConvMode } from '../../src/unravel/types';
+import { convChannelKernel } from '../../src/unravel/wasm/conv';
 import { backConvReference } from '../helpers/conv-reference';
 import { rng } from '../helpers/onnx-build';
 
@@ -80,9 +81,19 @@ describe('conv kernel against the rule as first written', () => {
         // Every output (read from the channel-last copy) and one (read in place on large planes), with and without the signs.
         const few = Int32Array.of(Math.floor(r() * outs));
         const all = Int32Array.from({ length: outs }, (_, k) => k);
+        const arena = convChannelKernel!;
+        const cap = arena.cap;
         try {
-          for (const simd of [true, false]) {
+          // The kernel's arena as it is, then capped so that a layer makes it start over (inputs and filters of one
+          // case's calls fit), then so small that every layer is refused and runs in TypeScript.
+          for (const [simd, arenaCap] of [
+            [true, cap],
+            [true, 2 * 32768],
+            [true, 32768 + 16],
+            [false, cap],
+          ] as const) {
             kernel.useConvSimd(simd);
+            arena.cap = arenaCap;
             for (const fix of [all, few])
               for (const mode of modes)
                 for (const s of [undefined, sign]) {
@@ -94,10 +105,28 @@ describe('conv kernel against the rule as first written', () => {
           }
         } finally {
           kernel.useConvSimd(true);
+          arena.cap = cap;
         }
       });
     }
   }
+
+  it('the arena refuses a layer larger than its cap (the rule then runs in TypeScript) and keeps one that fits', () => {
+    const arena = convChannelKernel!;
+    const cap = arena.cap;
+    const last = new Float32Array(64 * 100),
+      w = new Float32Array(8 * 64 * 9);
+    try {
+      arena.forward({});
+      arena.cap = 32768 + 1000;
+      assert.equal(arena.layer(last, w, 64, 9), false);
+      arena.cap = cap;
+      assert.equal(arena.layer(last, w, 64, 9), true);
+      assert.ok(arena.bytes >= 32768 + last.length * 4);
+    } finally {
+      arena.cap = cap;
+    }
+  });
 
   it('the WebAssembly SIMD kernel loads here (Node 20 has SIMD): the float models run on it', () => {
     assert.equal(kernel.useConvSimd(true), true);

@@ -28,6 +28,14 @@ export function useConvSimd(enabled: boolean): boolean {
   return convChannelKernel !== undefined;
 }
 
+/**
+ * The walk reads values of forward pass `key` (an identity): the WebAssembly kernel's memory keeps that pass's
+ * inputs and filters for the next walk over it (a class switch), and lets an earlier pass's go.
+ */
+export function convForward(key: object): void {
+  convChannelKernel?.forward(key);
+}
+
 /** The input's dequantized values, channel-last, per forward tensor: a class switch reads them again. */
 const channelLastCache = new WeakMap<Values, { zero: number; scale: number; values: Float32Array | Float64Array }>();
 /** Forward tensors a conv has read planar: the next read copies them channel-last. */
@@ -73,8 +81,10 @@ export function backConv(
   const last = cachedChannelLast(x) ?? (n * taps * cinG * CHANNEL_LAST_GAIN >= cin * plane || walkedPlanar.has(x.data) ? channelLast(x) : undefined);
   if (!last) walkedPlanar.add(x.data);
   // Float32 values and filters (the float models) go to the WebAssembly kernel: the same sums, two channels at once.
-  const simd = simdEnabled && last instanceof Float32Array && w instanceof Float32Array && cinG >= SIMD_MIN_CHANNELS ? convChannelKernel : undefined;
-  simd?.layer(last as Float32Array, cinG, taps);
+  const simd =
+    simdEnabled && last instanceof Float32Array && w instanceof Float32Array && cinG >= SIMD_MIN_CHANNELS && convChannelKernel?.layer(last, w, cinG, taps)
+      ? convChannelKernel
+      : undefined;
   let fallbacks = 0;
   for (let k = 0; k < n; k++) {
     const f = fix[k];
@@ -100,7 +110,7 @@ export function backConv(
     let best: number;
     if (simd) {
       for (let r = 0; r < m; r++) rows[r] = tapAt[r] * cin + g * cinG;
-      best = simd.best(rows, inTap, m, cinG, w as Float32Array, wBase, taps, sign);
+      best = simd.best(rows, inTap, m, c, sign);
     } else
       best = last ? bestChannelLast(last, cin, g * cinG, cinG, w, wBase, taps, m, sign) : bestChannelPlanar(x, plane, g * cinG, cinG, w, wBase, taps, m, sign);
     const ch = g * cinG + best;

@@ -5,7 +5,7 @@ import type { OnnxNode } from '../../onnx/graph';
 import type { Shape } from '../tensor';
 import { oneParentEach } from '../fixations';
 import type { Rule, ShapeContext, WalkContext, WeightedRule } from '../types';
-import { backConv } from './conv-kernel';
+import { backConv, convForward } from './conv-kernel';
 import { window2D, type Window2D } from './spatial';
 import { batchNormAttrs, convAttrs } from '../op-attrs';
 
@@ -54,6 +54,7 @@ export const convRule: Rule = {
     const act = ctx.activation(node.input(0));
     const x = integer ? { ...act, scale: 1 } : act;
     const geo = convGeometry(node, x.dims, ctx.shape(wName));
+    if (ctx.forward) convForward(ctx.forward);
     const { parents, fallbacks } = backConv(geo, x, w, fix.index, ctx.options.convMode, bnSign(node.outputs[0], ctx));
     if (fallbacks) ctx.flag(`${fallbacks} fixation(s) had no in-bounds tap; kept the stride-scaled position`);
     return [oneParentEach(fix, parents)];

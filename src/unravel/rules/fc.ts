@@ -62,6 +62,7 @@ export function backProduct(
   const liveV = new Float64Array(p.k);
   const q = mass ? new Float64Array(p.k) : undefined;
   let fallbacks = 0;
+  const chosen = mode === 'argmax' ? argmaxChoices(p, a, b) : undefined;
   for (const [m, ns] of rows) {
     const a0 = m * p.aM;
     let nLive = 0;
@@ -89,7 +90,15 @@ export function backProduct(
     for (const n of ns) {
       const b0 = (fix[n] % p.n) * bJ;
       let best = -1;
-      if (mode === 'argmax') {
+      if (chosen) {
+        const hit = chosen.get(fix[n]);
+        if (hit !== undefined) {
+          if (hit >= 0) {
+            marks[hit - lo] = 1;
+            if (acc && mass) acc[hit - lo] += mass[n];
+          }
+          continue;
+        }
         let top = 0;
         for (let t = 0; t < nLive; t++) {
           const c = liveV[t] * b[b0 + liveB[t]];
@@ -98,6 +107,8 @@ export function backProduct(
             best = liveA[t];
           }
         }
+        if (best < 0) best = fullArgmax(b0);
+        chosen.set(fix[n], best < 0 ? -1 : best + lo);
       } else if (q && acc && mass) {
         let sum = 0;
         for (let t = 0; t < nLive; t++) {
@@ -155,6 +166,24 @@ export function backProduct(
     parents[k++] = lo + i;
   }
   return { parents, masses, fallbacks };
+}
+
+/**
+ * Per weight and forward tensor, each argmax neuron's parent (flat input index, −1 for none), keyed by the output
+ * fixation: the choice depends on the activation and the weights alone, so a class switch or another walk over
+ * the same forward reuses it (VGG-16's first FC layer scans 25088 inputs for each of ~2000 neurons).
+ */
+const argmaxCache = new WeakMap<ArrayLike<number>, WeakMap<object, Map<string, Map<number, number>>>>();
+
+function argmaxChoices(p: Product, a: Activation, b: ArrayLike<number>): Map<number, number> {
+  let perTensor = argmaxCache.get(b);
+  if (!perTensor) argmaxCache.set(b, (perTensor = new WeakMap()));
+  let perLayout = perTensor.get(a.data);
+  if (!perLayout) perTensor.set(a.data, (perLayout = new Map()));
+  const key = [p.k, p.n, p.aM, p.aI, p.bI, p.bJ, p.sign, a.zero, a.scale].join(',');
+  let chosen = perLayout.get(key);
+  if (!chosen) perLayout.set(key, (chosen = new Map()));
+  return chosen;
 }
 
 /**

@@ -85,6 +85,7 @@ function walkContext(ctx: WalkContext, node: OnnxNode, operands: readonly QuantO
     constants: dequantizingConstants(ctx, node, operands),
     shape: (n) => ctx.shape(n),
     flag: (m) => ctx.flag(m),
+    forward: ctx.forward,
     activation(n): Activation {
       const a = ctx.activation(n);
       const o = byName.get(n);

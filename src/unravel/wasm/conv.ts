@@ -18,64 +18,144 @@ interface Exports {
   bestChannel(wrows: number, rows: number, m: number, cinG: number, sign: number): number;
 }
 
+/** Taps per fixation the address lists at the start of memory hold; a larger kernel runs in TypeScript. */
+const MAX_TAPS = 4096;
+/** Bytes of the two address lists (filter rows, input rows) before the arena. */
+const LISTS = 2 * MAX_TAPS * 4;
+
 /**
- * The module's memory for one layer at a time: the filter and input row addresses of one fixation, one output
- * channel's filter transposed to [kernel taps][cinG] (a tap's weights side by side, as its values are), and the
- * layer's whole channel-last input (one copy per layer and walk, which costs less than copying each fixation's
- * receptive field).
+ * The module's memory: two address lists for one fixation, then an arena that keeps, per forward pass, each
+ * layer's channel-last input (copied in when a walk first reads it) and each output channel's filter transposed
+ * to [kernel taps][cinG] (a tap's weights side by side, as its values are; transposed when a walk first reads that
+ * channel). A class switch then copies nothing. The arena starts over on a new forward pass, and when a layer
+ * would take it past `cap` bytes: everything is copied in again as read, with the same results. A layer that
+ * alone needs more than the cap is refused (`layer` returns false) and runs in TypeScript.
  */
 export class ConvChannelKernel {
   private f32 = new Float32Array(0);
   private i32 = new Int32Array(0);
-  /** Byte offsets, set by `layer`. */
-  private rowsAt = 0;
-  private wAt = 0;
+  /** Next free byte of the arena. */
+  private top = LISTS;
+  /** Byte offset of each channel-last input in the arena. */
+  private inputs = new WeakMap<Float32Array, number>();
+  /** Per filter tensor, the byte offset of each output channel's transposed filter (0: not in the arena). */
+  private filters = new WeakMap<Float32Array, Int32Array>();
+  /** The forward pass the arena holds values of: one arena generation per forward. */
+  private forwards = new WeakMap<object, number>();
+  private generation = 0;
+  /** The layer `layer` set up: its input's offset, filters, filter offsets. */
   private xAt = 0;
-  /** The filter in memory now: the next fixation of the same output channel reuses it. */
-  private filter: Float32Array | undefined;
-  private filterBase = -1;
+  private w: Float32Array = new Float32Array(0);
+  private wAt: Int32Array = new Int32Array(0);
+  private cinG = 0;
+  private kernel = 0;
 
-  constructor(private readonly ex: Exports) {}
+  constructor(
+    private readonly ex: Exports,
+    /** Bytes the arena may hold. */
+    public cap = 256 * 1024 * 1024,
+  ) {}
 
-  /** Copies in a layer's channel-last input `last`; its filters hold cinG × kernel values. */
-  layer(last: Float32Array, cinG: number, kernel: number): void {
-    const listBytes = (kernel * 4 + 15) & ~15;
-    const filterBytes = (cinG * kernel * 4 + 15) & ~15;
-    const need = 2 * listBytes + filterBytes + last.length * 4;
+  /** The walk reads values of forward pass `key` (an identity): values kept for an earlier one are let go. */
+  forward(key: object): void {
+    if (this.forwards.get(key) === this.generation) return;
+    this.generation++;
+    this.clear();
+    this.forwards.set(key, this.generation);
+  }
+
+  /** Bytes of memory the module holds now (the arena's high-water mark: WebAssembly memory does not shrink). */
+  get bytes(): number {
+    return this.ex.memory.buffer.byteLength;
+  }
+
+  /** Grows the memory to `end` bytes at least (filters a megabyte at a time: a layer transposes them one by one). */
+  private room(end: number): void {
     const mem = this.ex.memory;
-    if (need > mem.buffer.byteLength) mem.grow(Math.ceil((need - mem.buffer.byteLength) / 65536));
+    if (end > mem.buffer.byteLength) mem.grow(Math.ceil((end + (1 << 20) - mem.buffer.byteLength) / 65536));
     if (this.f32.buffer !== mem.buffer) {
       this.f32 = new Float32Array(mem.buffer);
       this.i32 = new Int32Array(mem.buffer);
     }
-    this.rowsAt = listBytes;
-    this.wAt = 2 * listBytes;
-    this.xAt = 2 * listBytes + filterBytes;
-    this.f32.set(last, this.xAt >> 2);
-    this.filter = undefined;
+  }
+
+  private clear(): void {
+    this.top = LISTS;
+    this.inputs = new WeakMap();
+    this.filters = new WeakMap();
   }
 
   /**
-   * The first channel with the largest sign × Σ_r last[rows[r] + ci] · w[wBase + ci·kernel + inTap[r]] over the m
-   * taps, as bestChannelLast in rules/conv-kernel.ts, on the input given to `layer`.
+   * Sets up a layer: its channel-last input `last` and its filters `w` [cout][cinG][kernel], into the arena unless
+   * there already. False when the layer alone does not fit under the cap (or has more taps than the lists hold).
    */
-  best(rows: Int32Array, inTap: Int32Array, m: number, cinG: number, w: Float32Array, wBase: number, kernel: number, sign: number): number {
-    const { i32 } = this;
-    if (this.filter !== w || this.filterBase !== wBase) {
-      const { f32 } = this;
-      const at = this.wAt >> 2;
-      if (kernel === 1) f32.set(w.subarray(wBase, wBase + cinG), at);
-      else for (let ci = 0; ci < cinG; ci++) for (let t = 0, from = wBase + ci * kernel; t < kernel; t++) f32[at + t * cinG + ci] = w[from + t];
-      this.filter = w;
-      this.filterBase = wBase;
+  layer(last: Float32Array, w: Float32Array, cinG: number, kernel: number): boolean {
+    if (kernel > MAX_TAPS) return false;
+    const cout = w.length / (cinG * kernel);
+    const filterBytes = align(cinG * kernel * 4);
+    // Room for the input and every filter channel, so that a channel transposed during the layer always fits.
+    const need = () => (this.inputs.has(last) ? 0 : align(last.length * 4)) + missing(this.filters.get(w), cout) * filterBytes;
+    if (this.top + need() > this.cap) {
+      // Full: start over (the same forward pass, read again as needed), or refuse a layer that alone is too large.
+      this.clear();
+      if (this.top + need() > this.cap) return false;
     }
-    const r0 = this.rowsAt >> 2;
+    let xAt = this.inputs.get(last);
+    if (xAt === undefined) {
+      xAt = this.top;
+      this.room(xAt + last.length * 4);
+      this.f32.set(last, xAt >> 2);
+      this.top += align(last.length * 4);
+      this.inputs.set(last, xAt);
+    }
+    let wAt = this.filters.get(w);
+    if (!wAt) this.filters.set(w, (wAt = new Int32Array(cout)));
+    this.xAt = xAt;
+    this.w = w;
+    this.wAt = wAt;
+    this.cinG = cinG;
+    this.kernel = kernel;
+    return true;
+  }
+
+  /**
+   * The first channel with the largest sign × Σ_r last[rows[r] + ci] · w[c·cinG·kernel + ci·kernel + inTap[r]] over
+   * the m taps, as bestChannelLast in rules/conv-kernel.ts, on the layer given to `layer`; c the output channel.
+   */
+  best(rows: Int32Array, inTap: Int32Array, m: number, c: number, sign: number): number {
+    const { cinG, kernel } = this;
+    let at = this.wAt[c];
+    if (at === 0) {
+      at = this.wAt[c] = this.top;
+      this.top += align(cinG * kernel * 4);
+      this.room(this.top);
+      const { f32, w } = this;
+      const to = at >> 2,
+        wBase = c * cinG * kernel;
+      if (kernel === 1) f32.set(w.subarray(wBase, wBase + cinG), to);
+      else for (let ci = 0; ci < cinG; ci++) for (let t = 0, from = wBase + ci * kernel; t < kernel; t++) f32[to + t * cinG + ci] = w[from + t];
+    }
+    const r0 = MAX_TAPS,
+      { i32 } = this;
     for (let r = 0; r < m; r++) {
-      i32[r] = this.wAt + inTap[r] * cinG * 4;
+      i32[r] = at + inTap[r] * cinG * 4;
       i32[r0 + r] = this.xAt + rows[r] * 4;
     }
-    return this.ex.bestChannel(0, this.rowsAt, m, cinG, sign);
+    return this.ex.bestChannel(0, r0 * 4, m, cinG, sign);
   }
+}
+
+/** Output channels whose transposed filter is not in the arena. */
+function missing(at: Int32Array | undefined, cout: number): number {
+  if (!at) return cout;
+  let n = 0;
+  for (let c = 0; c < cout; c++) if (at[c] === 0) n++;
+  return n;
+}
+
+/** Arena blocks start on 16 bytes (a v128). */
+function align(bytes: number): number {
+  return (bytes + 15) & ~15;
 }
 
 function load(): ConvChannelKernel | undefined {
