@@ -6,7 +6,7 @@ import { cropToTensor, decodeImage, resizeFor, viewGeometries, type DecodedImage
 import { imageInputSpec, type ImageInputSpec } from './preprocess/input-spec';
 import { defaultPresetName, presetNamed, type Preset } from './preprocess/presets';
 import { readInputTensor, tensorPreview } from './preprocess/tensor-input';
-import { checkMemory, explanationNeed, keptTensors, maxPixels, memoryBudget } from './limits';
+import { checkMemory, explanationNeed, keptTensors, maxPixels, memoryBudget, type MemoryNeed } from './limits';
 import { checkFinite } from './runtime/finite';
 import { SessionCache, runForward, type Feed, type ForwardResult, type OpenModel } from './runtime/session';
 import { pointsBox, thresholdBox, type Box } from './heatmap/box';
@@ -88,6 +88,27 @@ export function topK(p: ArrayLike<number>, k: number): number[] {
 
 const sharedCache = new SessionCache();
 
+/**
+ * What an explanation on an input of `dims` would hold (limits.ts), kept per open model: the same for every image
+ * of a size, and its shape inference was ~0.4 ms of each image of a sweep.
+ */
+const needs = new WeakMap<OpenModel, Map<string, MemoryNeed>>();
+function memoryNeed(model: OpenModel, spec: ImageInputSpec, dims: readonly number[], width: number, height: number, views: number): MemoryNeed {
+  let byShape = needs.get(model);
+  if (!byShape) needs.set(model, (byShape = new Map()));
+  const key = `${dims.join(',')};${width}x${height};${views}`;
+  let need = byShape.get(key);
+  if (!need) {
+    const { graph } = model.model;
+    const { ops, constants } = model.unraveler;
+    const kept = keptTensors(graph, ops, constants, spec.name, dims, model.plan.expose);
+    const copyBytesPerElement = convInputs(graph, ops, constants, [spec.name]).get(spec.name) ?? 0;
+    need = explanationNeed({ width, height }, { dims, bytesPerElement: spec.elemType === 2 ? 1 : 4, copyBytesPerElement }, kept, views);
+    byShape.set(key, need);
+  }
+  return need;
+}
+
 /** One view of the image through the model: its forward pass and where its pixels come from. */
 export interface View {
   readonly forward: ForwardResult;
@@ -153,19 +174,7 @@ export class Explainer {
       // before the resize and the input tensors are allocated: a model may declare any input size
       const { modelWidth: mw, modelHeight: mh, resizedWidth, resizedHeight } = maps[0];
       const dims = spec.layout === 'NCHW' ? [1, spec.channels, mh, mw] : [1, mh, mw, spec.channels];
-      const { graph } = model.model;
-      const { ops, constants } = model.unraveler;
-      const kept = keptTensors(graph, ops, constants, spec.name, dims, model.plan.expose);
-      const copyBytesPerElement = convInputs(graph, ops, constants, [spec.name]).get(spec.name) ?? 0;
-      checkMemory(
-        explanationNeed(
-          { width: resizedWidth, height: resizedHeight },
-          { dims, bytesPerElement: spec.elemType === 2 ? 1 : 4, copyBytesPerElement },
-          kept,
-          maps.length,
-        ),
-        memoryBudget(options),
-      );
+      checkMemory(memoryNeed(model, spec, dims, resizedWidth, resizedHeight, maps.length), memoryBudget(options));
       const resized = resizeFor(img, maps);
       for (const map of maps) prepared.push({ feed: cropToTensor(resized, map, spec, preset), map });
       picture = { width: img.width, height: img.height, rgba: img.rgba, path: label };

@@ -36,9 +36,12 @@ export function checkPixels(label: string, width: number, height: number, limit:
   );
 }
 
+/** This machine's memory, read once: Node reads /proc/meminfo for it (~0.2 ms, each image of a sweep asked). */
+let totalMemory: number | undefined;
+
 /** The memory budget in bytes: the option, else half of this machine's memory. */
 export function memoryBudget(o: Pick<RunOptions, 'memoryLimit'>): number {
-  return o.memoryLimit ? o.memoryLimit * MB : Math.floor(os.totalmem() / 2);
+  return o.memoryLimit ? o.memoryLimit * MB : Math.floor((totalMemory ??= os.totalmem()) / 2);
 }
 
 /** What an explanation would hold in memory, by part, and the largest single tensor it would keep. */

@@ -4,16 +4,16 @@
 // one is needed. JPEG is mozjpeg's libjpeg-turbo decoder: the pixels PIL gives (the decoder torchvision models are
 // trained and evaluated with; jimp's jpeg-js differs by up to 30 levels at colour edges) in a tenth of the time;
 // it turns the pixels by the file's EXIF orientation, so points land where the user sees the object. A JPEG it
-// will not read (CMYK, damaged) goes to jimp, whose message a damaged file gets. PNG, GIF, BMP and TIFF decode
-// with jimp. PNG, WebP and AVIF say their orientation in the container (orientation.ts): the pixels are turned by
+// will not read (CMYK, damaged) goes to jimp, whose message a damaged file gets. PNG of the plainest kind (8-bit
+// grey or RGB(A), not interlaced: png.ts) decodes directly; other PNGs, GIF, BMP and TIFF with jimp, loaded when first needed. PNG, WebP and AVIF say their orientation in the container (orientation.ts): the pixels are turned by
 // it here, as mozjpeg does for JPEG.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { imageSize } from 'image-size';
-import { Jimp } from 'jimp';
 import { decoderChatterToStderr } from './quiet';
 import { checkPixels } from '../limits';
 import { applyOrientations, orientationsOf } from './orientation';
+import { decodePlainPng } from './png';
 
 /** The image cannot be read: the message says which file and why. */
 export class ImageError extends Error {}
@@ -78,7 +78,9 @@ export async function decodeBytes(bytes: Buffer, label: string, maxPixels: numbe
   try {
     bitmap =
       (format === 'jpg' ? await decodeJpeg(bytes) : undefined) ??
-      (format === 'webp' || format === 'avif' ? await decodeWasm(format, bytes) : (await decoderChatterToStderr(label, () => Jimp.fromBuffer(bytes))).bitmap);
+      (format === 'webp' || format === 'avif' ? await decodeWasm(format, bytes) : undefined) ??
+      (format === 'png' ? decodePlainPng(bytes) : undefined) ??
+      (await decodeJimp(bytes, label));
   } catch (e) {
     throw new ImageError(
       `cannot read image ${label}: its ${format === 'jpg' ? 'JPEG' : format.toUpperCase()} data is truncated or corrupt (the decoder says: ${firstLine(e)})`,
@@ -91,6 +93,12 @@ export async function decodeBytes(bytes: Buffer, label: string, maxPixels: numbe
   // the decoder's own idea of the size (a header can lie) must be within the limit too
   checkPixels(label, width, height, maxPixels);
   return { bitmap, format, oriented: turns.length > 0 || (format === 'jpg' && (header.orientation ?? 1) > 1) };
+}
+
+/** PNG (but the plain kind, png.ts), GIF, BMP, TIFF and a JPEG mozjpeg refused, with jimp: loaded the first time one comes (a sweep of plain PNGs never loads it). */
+async function decodeJimp(bytes: Buffer, label: string): Promise<Bitmap> {
+  const { Jimp } = await import('jimp');
+  return (await decoderChatterToStderr(label, () => Jimp.fromBuffer(bytes))).bitmap;
 }
 
 const firstLine = (e: unknown) => ((e as Error)?.message ?? String(e)).split('\n')[0].replace(/\.$/, '');

@@ -48,6 +48,12 @@ const AHEAD = 1;
 /** A worker let go at the end has this long to exit before it is killed. */
 const EXIT_GRACE_MS = 5000;
 
+/**
+ * Node's flags for the workers: none (not the coordinator's either), unless CNN_FIXATIONS_WORKER_NODE_ARGS gives
+ * some, a measuring aid like CNN_FIXATIONS_TIMELINE (README: `--cpu-prof --cpu-prof-dir=DIR` profiles each worker).
+ */
+const workerExecArgv = (): string[] => (process.env.CNN_FIXATIONS_WORKER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+
 /** dist/sweep-worker.js beside the running bundle (dist/cli.js, dist/engine.js), or above compiled tests (out/src/sweep). */
 export function defaultWorkerPath(): string {
   for (const dir of [__dirname, path.join(__dirname, '..', '..', '..', 'dist'), path.join(__dirname, '..', 'dist')]) {
@@ -87,7 +93,7 @@ export function startPool(o: PoolOptions): Pool {
   };
 
   const spawn = () => {
-    const child = fork(o.workerPath, [], { serialization: 'advanced', execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(o.workerPath, [], { serialization: 'advanced', execArgv: workerExecArgv(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const w: Worker = { child, exited: new Promise((resolve) => child.once('exit', () => resolve())), inFlight: [] };
     workers.add(w);
     exits.push(w.exited);

@@ -8,7 +8,6 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Jimp, ResizeStrategy } from 'jimp';
 import { densityMap } from '../heatmap/density';
 import { decodeImage } from '../preprocess/image';
 import { defaultOverlay, drawOverlay, heatGridOf, sampleHeat, weighedPoints, type Picture } from '../shared/overlay';
@@ -30,15 +29,27 @@ const isGrey = (rgba: Uint8Array): boolean => {
   return true;
 };
 
-/** The image as stored once per mistake: a grey image as 8-bit grey PNG (the demo's canvases: about their file's size), a colour one as JPEG. */
-async function baseImage(img: InstanceType<typeof Jimp>): Promise<string> {
-  const rgba = new Uint8Array(img.bitmap.data.buffer, img.bitmap.data.byteOffset, img.bitmap.data.byteLength);
-  if (isGrey(rgba)) {
-    const grey = new Uint8Array(rgba.length / 4);
-    for (let i = 0; i < grey.length; i++) grey[i] = rgba[4 * i];
-    return dataUri('image/png', encodePng(img.bitmap.width, img.bitmap.height, 1, grey, 'up'));
-  }
-  return dataUri('image/jpeg', await img.getBuffer('image/jpeg', { quality: 85 }));
+const greyPng = (width: number, height: number, rgba: Uint8Array): string => {
+  const grey = new Uint8Array(rgba.length / 4);
+  for (let i = 0; i < grey.length; i++) grey[i] = rgba[4 * i];
+  return dataUri('image/png', encodePng(width, height, 1, grey, 'up'));
+};
+
+/**
+ * The image as stored once per mistake, `width` × `height` (smaller only: a larger one is enlarged by the page): a grey
+ * image as 8-bit grey PNG (the demo's canvases: about their file's size), a colour one as JPEG. jimp (the resize, the
+ * JPEG encoder) is loaded only for those: a sweep of small grey images never loads it.
+ */
+async function baseImage(img: { readonly width: number; readonly height: number; readonly rgba: Uint8Array }, width: number, height: number): Promise<string> {
+  const shrink = width < img.width || height < img.height;
+  if (!shrink && isGrey(img.rgba)) return greyPng(img.width, img.height, img.rgba);
+  const { Jimp, ResizeStrategy } = await import('jimp');
+  const j = new Jimp({ width: img.width, height: img.height });
+  j.bitmap.data.set(img.rgba);
+  if (shrink) j.resize({ w: width, h: height, mode: ResizeStrategy.BILINEAR });
+  const rgba = new Uint8Array(j.bitmap.data.buffer, j.bitmap.data.byteOffset, j.bitmap.data.byteLength);
+  if (isGrey(rgba)) return greyPng(j.bitmap.width, j.bitmap.height, rgba);
+  return dataUri('image/jpeg', await j.getBuffer('image/jpeg', { quality: 85 }));
 }
 
 /** A layer as PNG (png.ts: one row filter for all rows, a fast deflate; jimp's encoder took most of a mistake's drawing). */
@@ -77,11 +88,11 @@ export async function drawMistake(img: { readonly width: number; readonly height
   const factor = s >= 1 ? Math.floor(s) : s;
   const width = Math.max(1, Math.round(img.width * factor)),
     height = Math.max(1, Math.round(img.height * factor));
-  const j = new Jimp({ width: img.width, height: img.height });
-  j.bitmap.data.set(img.rgba);
-  if (s < 1) j.resize({ w: width, h: height, mode: ResizeStrategy.BILINEAR });
   const scale = width / img.width;
-  const [base, p, v, e] = await Promise.all([baseImage(j), ...[predicted, versus, expectedMap].map((m) => layers(width, height, scale, img, m))]);
+  const [base, p, v, e] = await Promise.all([
+    baseImage(img, s < 1 ? width : img.width, s < 1 ? height : img.height),
+    ...[predicted, versus, expectedMap].map((m) => layers(width, height, scale, img, m)),
+  ]);
   return { width, height, base, predicted: p, versus: v, expected: e };
 }
 

@@ -123,9 +123,9 @@ describe('image decoding: formats, orientation, broken files', function () {
       1: (x, y) => [x, y],
       2: (x, y, sw) => [sw - 1 - x, y],
       3: (x, y, sw, sh) => [sw - 1 - x, sh - 1 - y],
-      4: (x, y, sw, sh) => [x, sh - 1 - y],
+      4: (x, y, _sw, sh) => [x, sh - 1 - y],
       5: (x, y) => [y, x],
-      6: (x, y, sw, sh) => [y, sh - 1 - x],
+      6: (x, y, _sw, sh) => [y, sh - 1 - x],
       7: (x, y, sw, sh) => [sw - 1 - y, sh - 1 - x],
       8: (x, y, sw) => [sw - 1 - y, x],
     };
