@@ -5,6 +5,9 @@
 import { strict as assert } from 'node:assert';
 import * as ort from 'onnxruntime-node';
 import { openModel, runForward } from '../../src/runtime/session';
+import { parseModel } from '../../src/onnx/graph';
+import { derivedConstants } from '../../src/unravel/fold';
+import { defaultOps } from '../../src/unravel/ops';
 import { numel } from '../../src/unravel/tensor';
 import { buildModel, type ModelSpec, type NodeSpec, type TensorSpec } from '../helpers/onnx-build';
 import { tmpFile } from '../helpers/tmp';
@@ -165,4 +168,29 @@ describe('exporter idioms: attribute-like inputs fold, as onnxruntime computes t
       }
     });
   }
+});
+
+describe('a constant chain with a node that cannot be computed', () => {
+  it('folds nothing below it: a Concat of a failed Unsqueeze is not the other operand alone', () => {
+    const graph = parseModel(
+      buildModel({
+        opset: 13,
+        inputs: [{ name: 'x', dims: [1, 2] }],
+        outputs: [{ name: 's' }],
+        initializers: [
+          { name: 'k', dims: [], type: 7, values: [-1] },
+          { name: 'lead', dims: [2], type: 7, values: [1, 2] },
+        ],
+        nodes: [
+          // axes is input 1 from opset 13: the attribute is refused, so the Unsqueeze has no value
+          { op: 'Unsqueeze', inputs: ['k'], outputs: ['ku'], attrs: { axes: [0] } },
+          { op: 'Concat', inputs: ['lead', 'ku'], outputs: ['s'], attrs: { axis: 0 } },
+        ],
+      }),
+    );
+    const get = derivedConstants(graph, defaultOps);
+    assert.equal(get('ku'), undefined);
+    assert.equal(get('s'), undefined, 'Concat is not folded from lead alone');
+    assert.deepEqual([...get('lead')!.data], [1, 2]);
+  });
 });
