@@ -1,6 +1,6 @@
 // The walk: from one output neuron back to the input, node by node in reverse topological order,
 // each rule turning its outputs' fixations into its inputs' fixations. Every step is recorded.
-// With masses (ALGORITHM.md, "Weighted and class-discriminative explanations") each fixation carries a share of
+// With masses (docs/ALGORITHM.md, "Masses" and "Class contrasts") each fixation carries a share of
 // the target's mass 1, conserved at every step; a class contrast replaces the target's weight vector at the
 // first weighted node on the path (the classifier) by a combination with the other classes' vectors.
 import type { OnnxGraph, OnnxNode } from '../onnx/graph';
