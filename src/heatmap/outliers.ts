@@ -12,7 +12,7 @@ export function removeOutliers(points: readonly Point[], width: number, height: 
 }
 
 /**
- * Outlier removal by mass (ALGORITHM.md, "Points and pictures with mass"): a point stays when the mass within r
+ * Outlier removal by mass (docs/ALGORITHM.md, "From fixations to pictures"): a point stays when the mass within r
  * of it (itself included) exceeds 5% of the total mass; without weights every point weighs 1, which is the count
  * rule exactly. Returns the indices of the points kept, in order.
  */

@@ -64,7 +64,7 @@ export async function openModel(file: string, tuning: SessionTuning = {}, ops: O
   try {
     session = await ort.InferenceSession.create(sessionBytes(model, plan.expose), await sessionOptions(model, tuning));
   } catch (e) {
-    throw new ModelFileError(`onnxruntime cannot load ${file}: ${ortMessage(e)}. Check that the model runs in onnxruntime ${ort.env.versions.common}.`);
+    throw new ModelFileError(`onnxruntime cannot load ${file}: ${ortMessage(e).replace(/\.+$/, '')}. ${loadAdvice(model)}`);
   }
   const t2 = performance.now();
   return {
@@ -75,6 +75,15 @@ export async function openModel(file: string, tuning: SessionTuning = {}, ops: O
     outputNames: model.graph.outputs.map((o) => o.name),
     timings: { parseMs: t1 - t0, sessionMs: t2 - t1 },
   };
+}
+
+/** What to do when onnxruntime refuses a model: below opset 7 (which it no longer guarantees), re-export it. */
+function loadAdvice(model: LoadedModel): string {
+  const opset = model.graph.opsets.get('');
+  const version = ort.env.versions.common;
+  if (opset !== undefined && opset < 7)
+    return `The model's ONNX opset is ${opset}; onnxruntime ${version} runs models of opset 7 or later: re-export it at a newer opset (torch.onnx.export's opset_version, e.g. 17) or convert it with onnx.version_converter.convert_version.`;
+  return `Check that the model runs in onnxruntime ${version}.`;
 }
 
 export async function runForward(open: OpenModel, feed: Feed): Promise<ForwardResult> {

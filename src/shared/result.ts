@@ -62,7 +62,7 @@ export interface ExplanationJson {
     readonly method?: 'fixations' | 'cam' | 'occlusion';
   };
   readonly image: { readonly path: string; readonly width: number; readonly height: number };
-  // Added in version 1 (ALGORITHM.md, "Weighted and class-discriminative explanations"):
+  // Added in version 1 (docs/ALGORITHM.md, "Masses" and "Class contrasts"):
   /** One per entry of inputFixations: its share of the target's mass (sum 1; uniform in mode paper). */
   readonly inputFixationWeights: readonly number[];
   /** One per entry of points, same order: the mass of that point's input fixation (sum 1; uniform in mode paper). */

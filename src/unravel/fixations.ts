@@ -1,5 +1,5 @@
 // Fixation sets as the walk and the rules pass them: flat indices into one tensor, and, when the walk
-// carries masses (ALGORITHM.md, "Weighted and class-discriminative explanations"), one mass per index.
+// carries masses (docs/ALGORITHM.md, "Masses" and "Class contrasts"), one mass per index.
 // A rule that gives a fixation one parent passes its whole mass on; what lands on one element adds up.
 
 export interface Fixations {

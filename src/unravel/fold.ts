@@ -9,7 +9,7 @@ import type { OnnxGraph, OnnxNode } from '../onnx/graph';
 import { ConstTensor } from '../onnx/tensor';
 import { fromConst, type Computed } from './kernels/values';
 import type { Shape } from './tensor';
-import type { Constants, OpTable } from './types';
+import { UnsupportedError, type Constants, type OpTable } from './types';
 
 /** The inputs the node's value depends on: Shape and Size read only their input's dims. */
 function dependencies(node: OnnxNode, ops: OpTable): string[] {
@@ -80,15 +80,28 @@ export function derivedConstants(graph: OnnxGraph, ops: OpTable): (name: string)
       todo.push(...dependencies(p, ops));
     }
     for (const p of [...pending.values()].sort((a, b) => a.index - b.index)) {
-      const outs = foldNode(
-        p,
-        p.inputs.map((i) => (i ? lookup(i) : undefined)),
-        ops,
-      );
+      const inputs = p.inputs.map((i) => (i ? lookup(i) : undefined));
+      // An input that failed to fold is not an omitted optional one: the node cannot be computed either.
+      const outs = p.inputs.some((i, k) => i !== '' && !inputs[k]) ? undefined : foldNode(p, inputs, ops);
       p.outputs.forEach((o, k) => o && folded.set(o, outs?.[k] ?? null));
     }
     return lookup(name);
   };
+}
+
+/** Why the kernel of `node` cannot compute it from these inputs (all known), or undefined when it can. */
+export function foldError(node: OnnxNode, inputs: readonly (ConstTensor | undefined)[], ops: OpTable): string | undefined {
+  const kernel = ops.get(node)?.kernel;
+  if (!kernel) return undefined;
+  try {
+    kernel.run(
+      node,
+      inputs.map((t) => (t ? fromConst(t) : undefined)),
+    );
+    return undefined;
+  } catch (e) {
+    return e instanceof UnsupportedError ? e.detail : (e as Error).message;
+  }
 }
 
 /** A tensor of which only the dims are known: what Shape and Size read. */

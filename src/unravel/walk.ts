@@ -1,6 +1,6 @@
 // The walk: from one output neuron back to the input, node by node in reverse topological order,
 // each rule turning its outputs' fixations into its inputs' fixations. Every step is recorded.
-// With masses (ALGORITHM.md, "Weighted and class-discriminative explanations") each fixation carries a share of
+// With masses (docs/ALGORITHM.md, "Masses" and "Class contrasts") each fixation carries a share of
 // the target's mass 1, conserved at every step; a class contrast replaces the target's weight vector at the
 // first weighted node on the path (the classifier) by a combination with the other classes' vectors.
 import type { OnnxGraph, OnnxNode } from '../onnx/graph';
@@ -10,7 +10,7 @@ import { merge, totalMass, type Fixations } from './fixations';
 import { valueSource } from './plan';
 import { withShapeValues } from './fold';
 import { forOpsets } from './ops';
-import { inferShapes } from './shapes';
+import { inferShapes, type ShapeCause } from './shapes';
 import { floatActivation, numel, type Activation, type Shape } from './tensor';
 import { defaultUnravelOptions, UnsupportedError, type Constants, type OpTable, type Rule, type UnravelOptions, type WalkContext } from './types';
 
@@ -52,15 +52,22 @@ interface ClassNeuron {
 /** Mass a node may lose to rounding before the walk calls it a leak. */
 const MASS_TOLERANCE = 1e-9;
 
+/** What shape inference gives for one set of known shapes: the shapes, the constants with the values folded from them, and why the rest have none. */
+interface Inferred {
+  readonly shapes: Map<string, Shape>;
+  readonly constants: Constants;
+  readonly causes: ReadonlyMap<string, ShapeCause>;
+}
+
 /** A prepared walker for one model: constants folded once, shapes inferred once per input shape. */
 export class Unraveler {
   readonly constants: Constants;
-  private shapeCache = new Map<string, { shapes: Map<string, Shape>; constants: Constants }>();
+  private shapeCache = new Map<string, Inferred>();
   /** Per forward pass and output: each class's classifier neuron (a class switch reuses them). */
   private neuronCache = new WeakMap<ForwardValues, Map<string, Map<number, ClassNeuron>>>();
   /** The same for classes whose walk to the classifier read no activation: it holds for any image of those shapes. */
   private staticNeurons = new Map<string, Map<number, ClassNeuron>>();
-  private byForward = new WeakMap<ForwardValues, { shapes: Map<string, Shape>; constants: Constants }>();
+  private byForward = new WeakMap<ForwardValues, Inferred>();
 
   /** The table as the model's opsets see it (ops.ts, forOpsets). */
   readonly ops: OpTable;
@@ -78,7 +85,7 @@ export class Unraveler {
   }
 
   /** Shapes, and the constants with the values computed from them, per set of known shapes (and per forward pass, to skip the key). */
-  private inferred(forward: ForwardValues): { shapes: Map<string, Shape>; constants: Constants } {
+  private inferred(forward: ForwardValues): Inferred {
     const seen = this.byForward.get(forward);
     if (seen) return seen;
     const hit = this.inferredFor(forward);
@@ -86,15 +93,16 @@ export class Unraveler {
     return hit;
   }
 
-  private inferredFor(forward: ForwardValues): { shapes: Map<string, Shape>; constants: Constants } {
+  private inferredFor(forward: ForwardValues): Inferred {
     const known = new Map<string, Shape>();
     for (const [name, v] of forward.values) known.set(name, v.dims);
     const key = [...known].map(([n, s]) => `${n}:${s.join('x')}`).join(';');
     let hit = this.shapeCache.get(key);
     if (!hit) {
       const values = new Map<string, ConstTensor>();
-      const shapes = inferShapes(this.graph, this.ops, this.constants, known, undefined, values);
-      hit = { shapes, constants: withShapeValues(this.constants, values) };
+      const causes = new Map<string, ShapeCause>();
+      const shapes = inferShapes(this.graph, this.ops, this.constants, known, undefined, values, causes);
+      hit = { shapes, constants: withShapeValues(this.constants, values), causes };
       this.shapeCache.set(key, hit);
     }
     return hit;
@@ -197,15 +205,18 @@ class Walk {
   constructor(
     private readonly graph: OnnxGraph,
     private readonly ops: OpTable,
-    inferred: { shapes: Map<string, Shape>; constants: Constants },
+    inferred: Inferred,
     forward: ForwardValues,
     private readonly options: UnravelOptions,
   ) {
-    const { shapes, constants } = inferred;
+    const { shapes, constants, causes } = inferred;
     const activations = new Map<string, Activation>();
     const shape = (name: string): Shape => {
       const s = shapes.get(name) ?? constants.get(name)?.dims;
       if (s) return s;
+      // Named after the node at the root: a bad attribute or an op without a rule further up, whoever reads it.
+      const cause = causes.get(name);
+      if (cause) throw new UnsupportedError(cause.opType, cause.nodeName, cause.detail);
       const p = graph.producer.get(name);
       if (!p) throw new UnravelError(`the shape of tensor '${name}' is unknown`);
       // Named after the node that made the tensor: an op without a rule is the usual reason, said as such.

@@ -204,6 +204,69 @@ describe('a refused attribute in a walk', () => {
     );
   });
 
+  // The consumer that needs the unknown shape may sit several nodes below the bad attribute: the error still names it.
+  const badPad: NodeSpec = { op: 'Pad', name: 'pad', inputs: ['x'], outputs: ['p'], attrs: { pads: [0, 0, 1, 1, 0, 0, 1, 1] } };
+  const padNamed =
+    /cannot backtrack through Pad node 'pad': attribute 'pads' is not an attribute of Pad at opset 13 \(it is one at opsets 2–10; from opset 11 the pads are input 1\)/;
+  const belowPad = model([
+    badPad,
+    { op: 'Relu', name: 'relu', inputs: ['p'], outputs: ['r'] },
+    { op: 'Sigmoid', name: 'sig', inputs: ['r'], outputs: ['s'] },
+    { op: 'Transpose', name: 'flip', inputs: ['s'], outputs: ['y'], attrs: { perm: [0, 1, 3, 2] } },
+  ]);
+
+  it('names the node with the bad attribute when the output, three nodes below, has no shape', () => {
+    const e = walkError(belowPad);
+    assert.equal(e.nodeName, 'pad');
+    assert.match(e.message, padNamed);
+  });
+
+  it("names it when a rule three nodes below needs its input's shape (the output's is known), with the path", () => {
+    const y = { dims: [1, 2, 6, 6], data: new Float32Array(72).fill(1) };
+    const e = walkError(belowPad, { ...x, y });
+    assert.equal(e.nodeName, 'pad');
+    assert.match(e.message, padNamed);
+    assert.match(e.message, /path from the output: Transpose 'flip' ← Pad 'pad'/);
+  });
+
+  it("names the node with the bad attribute in a constant chain that a Reshape's shape input needs", () => {
+    const spec: ModelSpec = {
+      ...model([
+        { op: 'Unsqueeze', name: 'unsq', inputs: ['k'], outputs: ['ku'], attrs: { axes: [0] } },
+        { op: 'Concat', name: 'cat', inputs: ['lead', 'ku'], outputs: ['s'], attrs: { axis: 0 } },
+        { op: 'Reshape', name: 'view', inputs: ['x', 's'], outputs: ['v'] },
+        { op: 'Relu', name: 'relu', inputs: ['v'], outputs: ['y'] },
+      ]),
+      initializers: [
+        { name: 'k', dims: [], type: 7, values: [-1] },
+        { name: 'lead', dims: [2], type: 7, values: [1, 2] },
+      ],
+    };
+    const e = walkError(spec);
+    assert.equal(e.nodeName, 'unsq');
+    assert.match(
+      e.message,
+      /Unsqueeze node 'unsq': attribute 'axes' is not an attribute of Unsqueeze at opset 13 \(it is one at opsets 1–12; from opset 13 the axes are input 1\)/,
+    );
+  });
+
+  it('names a folding op (no rule) whose kernel refuses its constant inputs, not the Reshape that needed its value', () => {
+    const spec: ModelSpec = {
+      ...model([
+        { op: 'Expand', name: 'grow', inputs: ['lead', 'to'], outputs: ['s'] },
+        { op: 'Reshape', name: 'view', inputs: ['x', 's'], outputs: ['v'] },
+        { op: 'Relu', name: 'relu', inputs: ['v'], outputs: ['y'] },
+      ]),
+      initializers: [
+        { name: 'lead', dims: [2], type: 7, values: [1, -1] },
+        { name: 'to', dims: [1], type: 7, values: [3] },
+      ],
+    };
+    const e = walkError(spec);
+    assert.equal(e.nodeName, 'grow');
+    assert.match(e.message, /Expand node 'grow': its value could not be computed from its constant inputs: /);
+  });
+
   it('reads the same Pad at opset 10, where pads is its attribute', () => {
     const spec = model(
       [

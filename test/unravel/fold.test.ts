@@ -5,6 +5,9 @@
 import { strict as assert } from 'node:assert';
 import * as ort from 'onnxruntime-node';
 import { openModel, runForward } from '../../src/runtime/session';
+import { parseModel } from '../../src/onnx/graph';
+import { derivedConstants } from '../../src/unravel/fold';
+import { defaultOps } from '../../src/unravel/ops';
 import { numel } from '../../src/unravel/tensor';
 import { buildModel, type ModelSpec, type NodeSpec, type TensorSpec } from '../helpers/onnx-build';
 import { tmpFile } from '../helpers/tmp';
@@ -103,6 +106,41 @@ function tfSamePad(x: string, y: string, k: number, s: number): NodeSpec[] {
   ];
 }
 
+/**
+ * torch's F.interpolate(x, size=(h, w), mode='nearest') of a 4-D x, as torch 1.13 exports it: at opset 9 the
+ * Upsample's scales are the sizes divided by the input's (Shape → Slice → Cast → Div → Concat); from opset 11 the
+ * Resize's sizes are the input's leading dims and the sizes (Shape → Slice → Concat).
+ */
+function torchInterpolate(x: string, y: string, size: [number, number], opset: number): NodeSpec[] {
+  const f32 = (values: number[]): TensorSpec => ({ dims: [values.length], values });
+  if (opset < 10)
+    return [
+      constant('u_size', f32(size)),
+      { op: 'Shape', inputs: [x], outputs: ['u_shape'] },
+      { op: 'Slice', inputs: ['u_shape'], outputs: ['u_hw'], attrs: { axes: [0], starts: [2], ends: [2 ** 53] } },
+      { op: 'Cast', inputs: ['u_hw'], outputs: ['u_hwf'], attrs: { to: 1 } },
+      { op: 'Div', inputs: ['u_size', 'u_hwf'], outputs: ['u_ratio'] },
+      constant('u_ones', f32([1, 1])),
+      { op: 'Concat', inputs: ['u_ones', 'u_ratio'], outputs: ['u_scales'], attrs: { axis: 0 } },
+      { op: 'Upsample', inputs: [x, 'u_scales'], outputs: [y], attrs: { mode: 'nearest' } },
+    ];
+  return [
+    { op: 'Shape', inputs: [x], outputs: ['u_shape'] },
+    constant('u_st', i64([0])),
+    constant('u_en', i64([2])),
+    { op: 'Slice', inputs: ['u_shape', 'u_st', 'u_en', 'u_st'], outputs: ['u_nc'] },
+    constant('u_size', i64(size)),
+    { op: 'Concat', inputs: ['u_nc', 'u_size'], outputs: ['u_sizes'], attrs: { axis: 0 } },
+    constant('u_empty', f32([])),
+    {
+      op: 'Resize',
+      inputs: [x, 'u_empty', 'u_empty', 'u_sizes'],
+      outputs: [y],
+      attrs: { mode: 'nearest', coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' },
+    },
+  ];
+}
+
 interface Idiom {
   readonly name: string;
   readonly spec: ModelSpec;
@@ -134,6 +172,11 @@ const idioms: Idiom[] = [
     folded: ['c_size', 'c_end'],
   },
   { name: 'view(n, c, -1) with a computed shape', spec: model(torchView('x', 'y'), [1, 3, 4, 5], ['y']), folded: ['v_target'] },
+  ...[9, 11, 13].map((opset) => ({
+    name: `F.interpolate(size=…) nearest at opset ${opset}: ${opset < 10 ? "Upsample's scales" : "Resize's sizes"} from the input's shape`,
+    spec: model(torchInterpolate('x', 'y', [12, 7], opset), [1, 2, 4, 5], ['y'], opset),
+    folded: [opset < 10 ? 'u_scales' : 'u_sizes'],
+  })),
   { name: 'TF SAME padding computed from the input size', spec: model(tfSamePad('x', 'y', 3, 2), [1, 2, 7, 6], ['y']), folded: ['s_pads'] },
 ];
 
@@ -165,4 +208,29 @@ describe('exporter idioms: attribute-like inputs fold, as onnxruntime computes t
       }
     });
   }
+});
+
+describe('a constant chain with a node that cannot be computed', () => {
+  it('folds nothing below it: a Concat of a failed Unsqueeze is not the other operand alone', () => {
+    const graph = parseModel(
+      buildModel({
+        opset: 13,
+        inputs: [{ name: 'x', dims: [1, 2] }],
+        outputs: [{ name: 's' }],
+        initializers: [
+          { name: 'k', dims: [], type: 7, values: [-1] },
+          { name: 'lead', dims: [2], type: 7, values: [1, 2] },
+        ],
+        nodes: [
+          // axes is input 1 from opset 13: the attribute is refused, so the Unsqueeze has no value
+          { op: 'Unsqueeze', inputs: ['k'], outputs: ['ku'], attrs: { axes: [0] } },
+          { op: 'Concat', inputs: ['lead', 'ku'], outputs: ['s'], attrs: { axis: 0 } },
+        ],
+      }),
+    );
+    const get = derivedConstants(graph, defaultOps);
+    assert.equal(get('ku'), undefined);
+    assert.equal(get('s'), undefined, 'Concat is not folded from lead alone');
+    assert.deepEqual([...get('lead')!.data], [1, 2]);
+  });
 });

@@ -34,7 +34,14 @@ const cases: Case[] = [
   { name: 'Upsample-7, scales attribute, nearest', spec: resize(7, [], { scales: { floats: [1, 1, 2, 3] } }, [], undefined, 'Upsample') },
   { name: 'Upsample-9, scales input, nearest', spec: resize(9, ['s'], { mode: 'nearest' }, [up2], undefined, 'Upsample') },
   { name: 'Upsample-9, linear', spec: resize(9, ['s'], { mode: 'linear' }, [up2], undefined, 'Upsample') },
+  // torch's F.interpolate(size=(12, 7)) of a 4×5 map at opset 9: scales 3 and 7/5 = 1.4f; 5 × 1.4f is 6.9999999 in
+  // float64 but 7 in float32, as onnxruntime multiplies (the output once had 6 columns here and wrapped the 7th)
+  {
+    name: 'Upsample-9 nearest, scale 1.4 (7 columns from 5, counted in float32)',
+    spec: resize(9, ['s'], { mode: 'nearest' }, [f32('s', [4], [1, 1, 3, 1.4])], [1, 2, 4, 5], 'Upsample'),
+  },
   { name: 'Resize-10 nearest', spec: resize(10, ['s'], { mode: 'nearest' }, [up2]) },
+  { name: 'Resize-13 linear, scale 1.4', spec: resize(13, ['', 's'], { mode: 'linear' }, [f32('s', [4], [1, 1, 1.4, 1.4])], [1, 2, 5, 5]) },
   { name: 'Resize-10 linear', spec: resize(10, ['s'], { mode: 'linear' }, [up2]) },
   {
     name: 'Resize-11 nearest half_pixel, empty roi (F.interpolate scale_factor=2)',

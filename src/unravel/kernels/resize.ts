@@ -93,7 +93,8 @@ function geometry(node: OnnxNode, x: Shape, args: ResizeArgs, crop: boolean): { 
   if (!args.scales) throw new Error('its scales and sizes are not known');
   const scales = full(args.scales, 1);
   if (scales.some((s) => !(s > 0))) throw new Error(`its scales [${args.scales.join(',')}] are not all positive`);
-  const out = x.map((d, i) => Math.floor(d * (roi ? roi[i + rank] - roi[i] : 1) * scales[i] + 1e-9));
+  // onnxruntime multiplies in float32: 5 × 1.4f is 6.9999999 in float64 but 7 in float32, and its output has 7
+  const out = x.map((d, i) => Math.floor(Math.fround(Math.fround(d * (roi ? roi[i + rank] - roi[i] : 1)) * scales[i]) + 1e-9));
   return { scales, out };
 }
 

@@ -4,7 +4,7 @@
 import type { Rule } from '../types';
 import { layerNormAttrs } from '../op-attrs';
 
-/** The rule of the element-wise, shape-preserving ops (ALGORITHM.md, "Element-wise, shape-preserving"); ops.ts lists them. */
+/** The rule of the element-wise, shape-preserving ops (docs/ALGORITHM.md, Rules: the pass-through row); ops.ts lists them. */
 export const passThroughRule: Rule = {
   // Dropout's mask is shaped like its input; BatchNormalization's training-mode running mean and variance like its
   // input mean and variance (inputs 3, 4); LayerNormalization's Mean and InvStdDev like its input with the

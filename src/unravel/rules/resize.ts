@@ -1,4 +1,4 @@
-// Resize and Upsample (ALGORITHM.md, "Resize"): nearest copies one input element, so the fixation goes to it;
+// Resize and Upsample (docs/ALGORITHM.md, Rules: the Resize row): nearest copies one input element, so the fixation goes to it;
 // linear and cubic sum a few taps with weights, so it goes to the tap with the largest weight × activation (the
 // lowest input index on ties), as the pools and Conv pick the largest contribution. One parent: the whole mass.
 // Outside a tf_crop_and_resize crop the output is the extrapolation value: no parent (flagged).
@@ -52,6 +52,13 @@ export const resizeRule: Rule = {
     const x = ctx.shape(node.input(0));
     const p = plan(node, x, ctx);
     if (!p) throw new UnsupportedError(node.opType, node.name, 'its scales or sizes are computed at run time (constants only)');
+    const made = ctx.shape(node.outputs[0]);
+    if (made.some((d, i) => d !== p.outDims[i]))
+      throw new UnsupportedError(
+        node.opType,
+        node.name,
+        `its output is [${made.join(',')}] but its scales or sizes give [${p.outDims.join(',')}]: report the model, with its opset`,
+      );
     try {
       refuseAntialias(node, p, x);
     } catch (e) {
