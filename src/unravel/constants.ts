@@ -76,7 +76,7 @@ export function graphConstants(graph: OnnxGraph, ops: OpTable): Constants {
   const self: Constants = {
     quantized(name) {
       const p = graph.producer.get(name);
-      if (!p || p.opType !== 'DequantizeLinear' || p.outputs[0] !== name) return undefined;
+      if (!p || !ops.get(p)?.dequantizes || p.outputs[0] !== name) return undefined;
       return self.integer(p.input(0), p.input(1), p.input(2), quantizeAttrs.of(p).axis);
     },
     integer(q, scale, zero, axisAttr) {

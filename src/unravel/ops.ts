@@ -25,25 +25,35 @@ import {
   transposeRule,
   unsqueezeRule,
 } from './rules/layout';
-import { passThroughRule } from './rules/passthrough';
+import { batchNormRule, dropoutRule, layerNormRule, passThroughRule } from './rules/passthrough';
 import { reduceRule, windowPoolRule } from './rules/pool';
 import { resizeRule } from './rules/resize';
 import { resizeKernel } from './kernels/resize';
 import { quantizedRule, quantOperands } from './rules/quantized';
-import type { OpDescriptor, OpTable, QuantSpec, Rule } from './types';
-import { attrSchemas } from './op-attrs';
+import type { OnnxNode } from '../onnx/graph';
+import type { Constants, OpDescriptor, OpTable, QuantSpec, Rule } from './types';
+import { attrSchemas, batchNormAttrs } from './op-attrs';
 
 export type { OpDescriptor, OpTable } from './types';
 
 type Facts = Omit<OpDescriptor, 'domain' | 'opType' | 'kernel'>;
 
 const passThrough: Facts = { rule: passThroughRule, elementwise: true };
+
+/** BatchNormalization's per-channel scale γ/√(σ² + ε), when its statistics are constants. */
+function batchNormScale(bn: OnnxNode, constants: Constants): Float32Array | undefined {
+  const gamma = constants.float(bn.input(1));
+  const variance = constants.float(bn.input(4));
+  if (!gamma || !variance) return undefined;
+  const eps = batchNormAttrs.of(bn).epsilon;
+  return gamma.map((g, i) => g / Math.sqrt(variance[i] + eps));
+}
 const layout = (rule: Rule, more: Facts = {}): Facts => ({ rule, keepsScale: true, ...more });
 
 /** The default domain's ops with a rule, each with its facts. */
 const defaultDomain: Readonly<Record<string, Facts>> = {
   // weighted layers (ALGORITHM.md: convolution, fully connected)
-  Conv: { rule: convRule },
+  Conv: { rule: convRule, channelLastInput: true },
   ConvTranspose: { rule: convTransposeRule },
   Gemm: { rule: gemmRule },
   MatMul: { rule: matMulRule },
@@ -68,8 +78,8 @@ const defaultDomain: Readonly<Record<string, Facts>> = {
   Split: layout(splitRule),
   Slice: layout(sliceRule),
   Pad: layout(padRule, { opsets: [2, Infinity] }), // Pad-1 named its amounts `paddings`
-  Reshape: layout(reshapeRule, { view: true }),
-  Flatten: layout(flattenRule, { view: true }),
+  Reshape: layout(reshapeRule, { view: true, flattens: true }),
+  Flatten: layout(flattenRule, { view: true, flattens: true }),
   Squeeze: layout(squeezeRule, { view: true }),
   Unsqueeze: layout(unsqueezeRule, { view: true }),
   Transpose: layout(transposeRule),
@@ -111,17 +121,17 @@ const defaultDomain: Readonly<Record<string, Facts>> = {
   Sign: passThrough,
   Sin: passThrough,
   Cos: passThrough,
-  BatchNormalization: passThrough,
+  BatchNormalization: { ...passThrough, rule: batchNormRule, channelScale: batchNormScale },
   InstanceNormalization: passThrough,
-  LayerNormalization: passThrough,
-  Dropout: { ...passThrough, view: true, keepsScale: true },
+  LayerNormalization: { ...passThrough, rule: layerNormRule },
+  Dropout: { ...passThrough, rule: dropoutRule, view: true, keepsScale: true },
   Identity: { ...passThrough, view: true, keepsScale: true },
   LRN: passThrough,
   Softmax: { ...passThrough, softmax: true },
   LogSoftmax: { ...passThrough, softmax: true },
   Cast: passThrough,
   QuantizeLinear: { ...passThrough, outputQuant: [1, 2] },
-  DequantizeLinear: passThrough,
+  DequantizeLinear: { ...passThrough, dequantizes: true },
 };
 
 // Quantized operators (QOperator format): the float op they compute, and where operands and scales sit.

@@ -34,7 +34,7 @@ export function logitsOf(graph: OnnxGraph, output: string, ops: OpTable): Logits
     const p = graph.producer.get(t);
     if (!p || p.outputs[0] !== t) break;
     const d = ops.get(p);
-    if (d?.view || p.opType === 'DequantizeLinear') {
+    if (d?.view || d?.dequantizes) {
       t = p.input(0);
       continue;
     }
@@ -69,7 +69,7 @@ export function valueSource(name: string, graph: OnnxGraph, constants: Constants
       t = p.input(0);
       continue;
     }
-    if (p && p.opType === 'DequantizeLinear' && !scale && !constants.has(p.input(0))) {
+    if (p && ops.get(p)?.dequantizes && !scale && !constants.has(p.input(0))) {
       const s = constants.get(p.input(1));
       const z = p.input(2) ? constants.get(p.input(2)) : undefined;
       if (s && s.size === 1 && (!p.input(2) || z?.size === 1)) {
@@ -94,7 +94,8 @@ export function convInputs(graph: OnnxGraph, ops: OpTable, constants: Constants,
   const found = new Map<string, number>();
   for (const node of graph.nodes) {
     const d = ops.get(node);
-    if (!d?.rule || (node.opType !== 'Conv' && d.quantized?.op !== 'Conv') || !node.input(0) || constants.has(node.input(0))) continue;
+    const reads = d?.quantized ? ops.get({ domain: '', opType: d.quantized.op }) : d;
+    if (!d?.rule || !reads?.channelLastInput || !node.input(0) || constants.has(node.input(0))) continue;
     const src = valueSource(node.input(0), graph, constants, ops);
     if (wanted.has(src.name)) found.set(src.name, Math.max(found.get(src.name) ?? 0, src.scale || d.quantized ? 8 : 4));
   }

@@ -161,6 +161,18 @@ export interface OpDescriptor {
   readonly outputQuant?: readonly [scale: number, zero: number];
   /** Moves quantized values without changing their scale (the scale is the input's). */
   readonly keepsScale?: true;
+  /**
+   * A per-channel affine map of input 0 (y_c = s_c·x_c + t_c, as BatchNormalization in inference): its s_c, from the
+   * node's constants, or undefined when they are not constant. A conv whose output only this node reads folds the
+   * signs into its filters (docs/ALGORITHM.md, convolution).
+   */
+  readonly channelScale?: (node: OnnxNode, constants: Constants) => Float32Array | undefined;
+  /** May lay a feature map out as a vector (Flatten, Reshape): a fully connected layer over it reads a flattened map. */
+  readonly flattens?: true;
+  /** Turns integers into floats with the scale and zero point at inputs 1 and 2 (DequantizeLinear). */
+  readonly dequantizes?: true;
+  /** Its rule reads input 0 channel-last, from a copy made once per forward (the memory check counts it). */
+  readonly channelLastInput?: true;
 }
 
 /** What every consumer of op facts receives: shape inference, folding, the plan, the walk, the drill-down. */

@@ -7,7 +7,7 @@ import { oneParentEach } from '../fixations';
 import type { Rule, ShapeContext, WalkContext, WeightedRule } from '../types';
 import { backConv, convForward } from './conv-kernel';
 import { window2D, type Window2D } from './spatial';
-import { batchNormAttrs, convAttrs } from '../op-attrs';
+import { convAttrs } from '../op-attrs';
 
 export interface ConvGeometry {
   readonly win: Window2D;
@@ -24,16 +24,11 @@ export function convGeometry(node: OnnxNode, x: Shape, w: Shape): ConvGeometry {
   return { win, group, outDims: [x[0], w[0], win.outH, win.outW] };
 }
 
-/** Per-channel sign of a BatchNormalization that alone consumes `tensor` (folded into the filters). */
+/** Per-channel scale of a per-channel affine op (BatchNormalization) that alone consumes `tensor`: its signs are folded into the filters. */
 export function bnSign(tensor: string, ctx: WalkContext): Float32Array | undefined {
   const users = ctx.graph.consumers.get(tensor);
-  if (!users || users.length !== 1 || users[0].opType !== 'BatchNormalization') return undefined;
-  const bn = users[0];
-  const gamma = ctx.constants.float(bn.input(1));
-  const variance = ctx.constants.float(bn.input(4));
-  if (!gamma || !variance) return undefined;
-  const eps = batchNormAttrs.of(bn).epsilon;
-  return gamma.map((g, i) => g / Math.sqrt(variance[i] + eps));
+  if (!users || users.length !== 1) return undefined;
+  return ctx.ops.get(users[0])?.channelScale?.(users[0], ctx.constants);
 }
 
 export const convRule: Rule = {

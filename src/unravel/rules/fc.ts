@@ -194,7 +194,7 @@ export function isFlattenedSpatial(tensor: string, ctx: WalkContext): boolean {
   for (let t = tensor, hops = 0; hops < 16; hops++) {
     const p = ctx.graph.producer.get(t);
     if (!p) return false;
-    if (p.opType === 'Flatten' || p.opType === 'Reshape') {
+    if (ctx.ops.get(p)?.flattens) {
       const s = ctx.shape(p.input(0));
       return s.length >= 3 && s.slice(2).reduce((x, y) => x * y, 1) > 1;
     }
