@@ -8,7 +8,7 @@
 // Screenshots go to test-results/e2e/. Closing line: "N passed, N failed"; exit code 1 on any failure.
 /* global document, indexedDB -- used inside frame.evaluate() and page.evaluate(), which run in the browser */
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, existsSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ROOT, NODE24_BIN, checkTools, makeScratch, codeServerCli, startCodeServer, launchChromium } from './vscode-server.mjs';
@@ -167,6 +167,22 @@ function alive(pid) {
 }
 
 const results = [];
+/** The sweep results folders under the user-data folder and their files (a failure's diagnosis). */
+function storedSweeps(root) {
+  const found = [];
+  const walk = (dir, depth) => {
+    for (const e of existsSync(dir) ? readdirSync(dir, { withFileTypes: true }) : []) {
+      if (!e.isDirectory()) continue;
+      const p = path.join(dir, e.name);
+      if (e.name === 'sweeps')
+        for (const s of readdirSync(p)) found.push(`${path.relative(root, path.join(p, s))} [${readdirSync(path.join(p, s)).join(', ')}]`);
+      else if (depth < 6) walk(p, depth + 1);
+    }
+  };
+  walk(root, 0);
+  return found.length ? found.join('; ') : 'none';
+}
+
 async function step(name, fn) {
   const t = Date.now();
   try {
@@ -413,7 +429,10 @@ try {
 
   await step("the browser's own reload of the page brings the sweep view back too, once the workbench has stored it", async () => {
     await reloadPage(page, 'cnnFixations.sweep');
-    const view = await frameWith(page, 'table.confusion');
+    const view = await frameWith(page, 'table.confusion').catch((e) => {
+      // Seen once (1 run in 4): the view came back saying its results are gone. Say what the storage held then.
+      throw new Error(`${e.message}; the extension's sweeps then: ${storedSweeps(scratch.userDataDir)}; the server's log ends: ${server.log().slice(-1500)}`);
+    });
     assert.deepEqual(await shown(view), swept, "the same figures, mistakes and pictures, read from the extension's storage");
     await page.screenshot({ path: path.join(ART, '16-sweep-page-reloaded.png') });
   });
