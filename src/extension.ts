@@ -49,8 +49,10 @@ export function activate(context: vscode.ExtensionContext): CnnFixationsApi | un
   const panels = { memento: context.workspaceState, file: storage.scheme === 'file' ? path.join(storage.fsPath, 'panels.json') : undefined };
   const services: Services = { extensionUri: context.extensionUri, log, engine: client, panels, saveDialog: showSaveDialog };
   const pickers = new Pickers(context.workspaceState);
-  // sweeps' outputs: the extension's own storage, never the user's folder (the view's Export copies them out)
-  const sweeper = new Sweeper(services, pickers, context.workspaceState, storage.scheme === 'file' ? storage.fsPath : context.globalStorageUri.fsPath);
+  // sweeps' outputs: the extension's global storage (one folder per swept folder), never the user's folder (the
+  // view's Export copies them out). Not the workspace's storage: in VS Code for the Web a browser reload can come back
+  // with another workspace storage folder, and the sweep view it restores found its results gone (seen in e2e).
+  const sweeper = new Sweeper(services, pickers, context.workspaceState, context.globalStorageUri.fsPath);
   // disposed in this order: the panels release their explanations, the engine stops, and the log closes last
   context.subscriptions.push(
     ...registerCommands(services, pickers, sweeper),
