@@ -135,10 +135,14 @@ export class Explainer {
   ) {}
 
   /** What the user should know about this run that does not stop it: a labels file that does not fit the model. */
-  get warnings(): string[] {
-    const mismatch = this.options.labels && labelsMismatch(this.options.labels.length, this.classCount);
-    return mismatch ? [mismatch] : [];
+  get warnings(): readonly string[] {
+    if (!this.warned) {
+      const mismatch = this.options.labels && labelsMismatch(this.options.labels.length, this.classCount);
+      this.warned = mismatch ? [mismatch] : [];
+    }
+    return this.warned;
   }
+  private warned: readonly string[] | undefined;
 
   /** The first view's forward pass and geometry (the only ones, in single-view mode). */
   get forward(): ForwardResult {

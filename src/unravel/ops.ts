@@ -40,14 +40,6 @@ type Facts = Omit<OpDescriptor, 'domain' | 'opType' | 'kernel'>;
 
 const passThrough: Facts = { rule: passThroughRule, elementwise: true };
 
-/** BatchNormalization's per-channel scale γ/√(σ² + ε), when its statistics are constants. */
-function batchNormScale(bn: OnnxNode, constants: Constants): Float32Array | undefined {
-  const gamma = constants.float(bn.input(1));
-  const variance = constants.float(bn.input(4));
-  if (!gamma || !variance) return undefined;
-  const eps = batchNormAttrs.of(bn).epsilon;
-  return gamma.map((g, i) => g / Math.sqrt(variance[i] + eps));
-}
 const layout = (rule: Rule, more: Facts = {}): Facts => ({ rule, keepsScale: true, ...more });
 
 /** The default domain's ops with a rule, each with its facts. */
@@ -253,4 +245,13 @@ export const defaultOps: OpTable = opTable(Object.freeze(build()));
 /** The same table with every rule replaced by `wrap(rule, descriptor)`: how tests observe the real walk without touching the table. */
 export function wrapRules(table: OpTable, wrap: (rule: Rule, d: OpDescriptor) => Rule): OpTable {
   return opTable(table.all.map((d) => (d.rule ? { ...d, rule: wrap(d.rule, d) } : d)));
+}
+
+/** BatchNormalization's per-channel scale γ/√(σ² + ε), when its statistics are constants. */
+function batchNormScale(bn: OnnxNode, constants: Constants): Float32Array | undefined {
+  const gamma = constants.float(bn.input(1));
+  const variance = constants.float(bn.input(4));
+  if (!gamma || !variance) return undefined;
+  const eps = batchNormAttrs.of(bn).epsilon;
+  return gamma.map((g, i) => g / Math.sqrt(variance[i] + eps));
 }
