@@ -70,6 +70,20 @@ describe('mnist-8 on digit photos', () => {
   }
 });
 
+/**
+ * Whether this CPU has AVX-512 VNNI: onnxruntime's int8 matrix kernels (MLAS) take another code path there, whose
+ * requantized activations differ from the AVX2 path's by a level here and there, enough to move the int8 model's
+ * box by 30–40 pixels (seen on a 2-core AMD EPYC with AVX-512 VNNI, December 2026; main's build gave the
+ * same boxes as every branch there). The QDQ ShuffleNet moves too, but within the shared tolerance.
+ */
+function avx512Vnni(): boolean {
+  try {
+    return /\bavx512_vnni\b/.test(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
 // Boxes of the birds drawn by eye on the photos (original pixels).
 const birds: Record<string, { cls: number; box: Box }> = {
   'pelican.jpeg': { cls: 144, box: [10, 25, 499, 300] },
@@ -80,8 +94,15 @@ const birds: Record<string, { cls: number; box: Box }> = {
 const pinned: Record<string, [Box, number]> = {
   'mobilenetv2-12-dequantized-fp32.onnx pelican.jpeg': [[87, 27, 379, 261], 86],
   'mobilenetv2-12-dequantized-fp32.onnx eagle.jpg': [[165, 33, 603, 391], 95],
-  'mobilenetv2-12-int8.onnx pelican.jpeg': [[87, 24, 389, 281], 89],
-  'mobilenetv2-12-int8.onnx eagle.jpg': [[163, 33, 595, 371], 92],
+  ...(avx512Vnni()
+    ? {
+        'mobilenetv2-12-int8.onnx pelican.jpeg': [[87, 27, 393, 312], 86] as [Box, number],
+        'mobilenetv2-12-int8.onnx eagle.jpg': [[167, 33, 579, 411], 88] as [Box, number],
+      }
+    : {
+        'mobilenetv2-12-int8.onnx pelican.jpeg': [[87, 24, 389, 281], 89] as [Box, number],
+        'mobilenetv2-12-int8.onnx eagle.jpg': [[163, 33, 595, 371], 92] as [Box, number],
+      }),
   'shufflenet-v2-12-dequantized-fp32.onnx pelican.jpeg': [[85, 56, 395, 308], 153],
   'shufflenet-v2-12-dequantized-fp32.onnx eagle.jpg': [[165, 35, 597, 431], 169],
   'shufflenet-v2-12-qdq.onnx pelican.jpeg': [[85, 27, 398, 302], 157],
