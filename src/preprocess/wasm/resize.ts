@@ -38,17 +38,29 @@ const CHUNK = 256 * 1024;
 
 const align = (bytes: number, to: number) => Math.ceil(bytes / to) * to;
 
+/** Bytes of memory kept for the next image; a larger one (WebAssembly memory does not shrink) is let go after the call. */
+const KEEP = 32 * 1024 * 1024;
+
 /**
  * The module and its memory: per call, the two plans (rebased to the region), pass one's float32 rows, the region's
- * output bytes and a chunk of source rows. The memory is kept for the next image (WebAssembly memory does not
- * shrink): for a 12-megapixel photo cropped to 224 × 224, about 10 MB.
+ * output bytes and a chunk of source rows. The memory is kept for the next image up to KEEP bytes (a 12-megapixel
+ * photo cropped to 224 × 224 needs about 10 MB); past that, the call ends with a fresh instance, so a rare huge
+ * resize does not hold its memory for the life of the process.
  */
 class ResizeKernel {
   private u8 = new Uint8Array(0);
   private i32 = new Int32Array(0);
   private f64 = new Float64Array(0);
+  private ex: Exports;
 
-  constructor(private readonly ex: Exports) {}
+  constructor(private readonly instantiate: () => Exports) {
+    this.ex = instantiate();
+  }
+
+  /** Bytes of memory the module holds now. */
+  get bytes(): number {
+    return this.ex.memory.buffer.byteLength;
+  }
 
   private room(end: number): void {
     const mem = this.ex.memory;
@@ -110,13 +122,18 @@ class ResizeKernel {
     }
     this.ex.columnsBox(pass, r.start, r.off, r.w, ny, n, region8, alphaScales[1]);
     for (let y = 0; y < ny; y++) out.set(this.u8.subarray(region8 + y * n * 4, region8 + (y + 1) * n * 4), (y0 + y) * stride + x0 * 4);
+    if (this.ex.memory.buffer.byteLength > KEEP) {
+      this.ex = this.instantiate();
+      this.u8 = new Uint8Array(0);
+    }
   }
 }
 
 function load(): ResizeKernel | undefined {
   const wasm = (globalThis as unknown as { WebAssembly?: Wasm }).WebAssembly;
   if (!wasm || !wasm.validate(resizeWasm)) return undefined;
-  return new ResizeKernel(new wasm.Instance(new wasm.Module(resizeWasm)).exports as unknown as Exports);
+  const module = new wasm.Module(resizeWasm);
+  return new ResizeKernel(() => new wasm.Instance(module).exports as unknown as Exports);
 }
 
 /** The kernel, or undefined without WebAssembly SIMD. */

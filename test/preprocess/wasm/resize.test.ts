@@ -64,6 +64,21 @@ describe('resize in WebAssembly: the TypeScript passes, byte for byte', function
     assert.ok(kernelRuns > 250, `${kernelRuns} of 300 in WebAssembly`);
   });
 
+  it('a resize needing more than 32 MB of module memory gives it back after the call, and the next ones still match', () => {
+    const rnd = random(3);
+    const big = { width: 2100, height: 1100, data: Uint8Array.from({ length: 2100 * 1100 * 4 }, () => Math.floor(rnd() * 256)) };
+    const small = { width: 90, height: 70, data: big.data.slice(0, 90 * 70 * 4) };
+    for (const [img, w, h] of [
+      [big, 2000, 1000],
+      [small, 61, 40],
+    ] as const) {
+      const [fast, calls] = counted(() => resizeRgba(img, w, h));
+      assert.equal(calls, 1);
+      assert.ok(Buffer.from(fast.data).equals(Buffer.from(resizeRgba(img, w, h, undefined, false).data)), `${img.width}×${img.height} → ${w}×${h}`);
+      assert.ok(resizeKernel!.bytes <= 32 * 1024 * 1024, `${resizeKernel!.bytes} bytes kept`);
+    }
+  });
+
   it('the shipped photos at the sizes the presets resize to, whole and over a 224 × 224 crop', async () => {
     const dir = path.dirname(fixturePath('images/pelican.jpeg'));
     for (const f of fs.readdirSync(dir)) {
