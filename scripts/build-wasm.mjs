@@ -1,13 +1,15 @@
-// Compiles the WebAssembly kernels of the walk (src/unravel/wasm/*.wat, text format, in the repository) with wabt
-// into TypeScript modules beside them (NAME-wasm.ts: the module's bytes), which the bundles and the tests import.
+// Compiles the WebAssembly kernels (the walk's, src/unravel/wasm/*.wat, and the resize's, src/preprocess/wasm/*.wat:
+// text format, in the repository) with wabt into TypeScript modules beside them (NAME-wasm.ts: the module's bytes),
+// which the bundles and the tests import.
 // Runs before every build, typecheck and test compile; the generated files are not committed.
 import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import * as path from 'node:path';
 import wabtInit from 'wabt';
 
-const dir = path.join(import.meta.dirname, '..', 'src', 'unravel', 'wasm');
+const dirs = ['unravel', 'preprocess'].map((d) => path.join(import.meta.dirname, '..', 'src', d, 'wasm'));
 const wabt = await wabtInit();
-for (const file of readdirSync(dir).filter((f) => f.endsWith('.wat'))) {
+const sources = dirs.flatMap((dir) => readdirSync(dir).flatMap((file) => (file.endsWith('.wat') ? [[dir, file]] : [])));
+for (const [dir, file] of sources) {
   const name = file.slice(0, -'.wat'.length);
   const mod = wabt.parseWat(file, readFileSync(path.join(dir, file), 'utf8'), { simd: true });
   mod.validate();

@@ -16,6 +16,9 @@ import { fixturePath } from '../fixtures';
 import { SessionCache, openModel, runForward } from '../runtime/session';
 import { topK } from '../explain';
 import type { PresetName } from '../shared/settings';
+import type { Feed } from '../runtime/session';
+import type { ImageInputSpec } from '../preprocess/input-spec';
+import type { Preset } from '../preprocess/presets';
 import { cropToTensor, decodeImage, resizeFor, viewGeometries } from '../preprocess/image';
 import { presets } from '../preprocess/presets';
 import { gradcamLane, torchArchitecture, type GradcamResult } from './gradcam';
@@ -39,8 +42,10 @@ export interface ModelResult {
   classSwitchMs: number;
   sessionCreateMs: number;
   coldOpenMs: number;
-  /** Decode + resize + crop + normalize of the bench photo, warm (median of the Explainer's own timing). */
+  /** Decode + resize + crop + normalize of the bench photo at this model's input, warm: the median of several in one process after warm-up. */
   preprocessMs: number;
+  /** The same, cold: the first Explainer.create's own timing in a fresh process (V8 has not compiled the loops yet). */
+  preprocessColdMs: number;
   /** Grad-CAM (forward + backward + map) ÷ torch's plain forward, same architecture and threads; null when skipped. */
   gradcamRatio: number | null;
   gradcam: GradcamResult | null;
@@ -59,6 +64,8 @@ export interface CpuTimes {
   plainForwardMs: number;
   forwardWithIntermediatesMs: number;
   forwardKeptUncopiedMs: number;
+  /** The warm preprocessing (preprocessMs). */
+  preprocessMs: number;
   /** The walk and the map after a forward, without it. */
   unravelAndMapMs: number;
   explainMs: number;
@@ -115,12 +122,23 @@ async function measure(m: BenchModel, runs: number): Promise<ModelResult> {
     opens.push(to);
     await o.session.release();
   }
+  const warm = 3;
   const cache = new SessionCache();
   const prep: number[] = [];
   let e!: Explainer;
   for (let i = 0; i < 3; i++) {
     e = await Explainer.create(m.path, { image }, { preset: m.preset, labels: [] }, cache);
     prep.push(e.baseTimings.preprocessMs);
+  }
+  // the warm preprocessing: the Explainer's own steps, at its input size, repeated in this process
+  const prepWarm: number[] = [],
+    prepCpu: number[] = [];
+  for (let i = 0; i < runs + warm; i++) {
+    const [tp, cp] = await timeCpu(() => preprocessOnce(e.spec, e.preset));
+    if (i >= warm) {
+      prepWarm.push(tp);
+      prepCpu.push(cp);
+    }
   }
   const open = e.model;
   const feed = { name: e.spec.name, dims: e.forward.values.get(e.spec.name)!.dims, data: e.forward.values.get(e.spec.name)!.data as Float32Array | Uint8Array };
@@ -139,7 +157,6 @@ async function measure(m: BenchModel, runs: number): Promise<ModelResult> {
   const cpu = { plain: [] as number[], fwd: [] as number[], uncopied: [] as number[], walk: [] as number[], explain: [] as number[], sw: [] as number[] };
   // Each measurement runs as a block: onnxruntime's worker threads spin for a while after a run, so
   // interleaving two sessions' runs on two cores would slow whichever comes second.
-  const warm = 3;
   for (let i = 0; i < runs + warm; i++) {
     const [tp, cp] = await timeCpu(() => plain.run(plainFeed));
     if (i >= warm) {
@@ -194,7 +211,8 @@ async function measure(m: BenchModel, runs: number): Promise<ModelResult> {
     classSwitchMs: median(t.sw),
     sessionCreateMs: median(creates),
     coldOpenMs: median(opens),
-    preprocessMs: median(prep),
+    preprocessMs: median(prepWarm),
+    preprocessColdMs: prep[0],
     gradcamRatio: null, // measured by the parent, after this process has ended (gradcam.ts)
     gradcam: null,
     peakRssMb: 0, // measured in a process of its own (memoryChild)
@@ -204,6 +222,7 @@ async function measure(m: BenchModel, runs: number): Promise<ModelResult> {
       plainForwardMs: median(cpu.plain),
       forwardWithIntermediatesMs: median(cpu.fwd),
       forwardKeptUncopiedMs: median(cpu.uncopied),
+      preprocessMs: median(prepCpu),
       unravelAndMapMs: median(cpu.walk),
       explainMs: median(cpu.explain),
       classSwitchMs: median(cpu.sw),
@@ -218,12 +237,33 @@ async function memoryChild(m: BenchModel): Promise<number> {
   return process.resourceUsage().maxRSS / 1024;
 }
 
+/** The bench photo into `spec`'s input tensor, the steps Explainer.create takes (single view). */
+async function preprocessOnce(spec: ImageInputSpec, preset: Preset, file = image): Promise<Feed> {
+  const img = await decodeImage(file);
+  const maps = viewGeometries(img, spec, preset, 'single');
+  return cropToTensor(resizeFor(img, maps), maps[0], spec, preset);
+}
+
+interface BigPhotoResult {
+  width: number;
+  height: number;
+  fileMb: number;
+  /** Warm medians (after the first round, in the same process): the decode, and the resize, crop and normalize. */
+  decodeMs: number;
+  tensorMs: number;
+  /** The first round (V8 has not compiled the loops yet). */
+  decodeColdMs: number;
+  tensorColdMs: number;
+  /** CPU ms of the warm rounds, medians. */
+  cpu: { decodeMs: number; tensorMs: number };
+}
+
 /**
  * Preprocessing of a 12-megapixel photo: the shipped photos tiled at their own size into 4000×3000 and saved as a
  * JPEG (quality 92, about 4.7 MB, real photographic detail for the entropy decoder) in the temp folder, then decoded
- * and turned into ImageNet's input, warm medians of 3.
+ * and turned into ImageNet's input: the first round cold, then warm medians of five.
  */
-async function bigPhoto(): Promise<{ width: number; height: number; fileMb: number; decodeMs: number; tensorMs: number }> {
+async function bigPhoto(): Promise<BigPhotoResult> {
   const file = path.join(os.tmpdir(), 'cnn-fixations-bench-12mp.jpg');
   if (!fs.existsSync(file)) {
     const names = ['bald_eagle.jpeg', 'dog.jpg', 'eagle.jpg', 'horses.jpg', 'person.jpg', 'giraffe.jpg', 'pelican.jpeg'];
@@ -239,20 +279,30 @@ async function bigPhoto(): Promise<{ width: number; height: number; fileMb: numb
     fs.writeFileSync(file, await out.getBuffer('image/jpeg', { quality: 92 }));
   }
   const spec = { name: 'x', layout: 'NCHW', channels: 3, height: 224, width: 224, elemType: 1, dims: [1, 3, 224, 224] } as const;
-  const d: number[] = [],
-    p: number[] = [];
+  const d: [number, number][] = [],
+    p: [number, number][] = [];
   let size = { width: 0, height: 0 };
-  for (let i = 0; i < 3; i++) {
-    const [td, img] = await time(() => decodeImage(file));
-    const [tp] = await time(() => {
+  for (let i = 0; i < 6; i++) {
+    const [td, cd, img] = await timeCpu(() => decodeImage(file));
+    const [tp, cp] = await timeCpu(() => {
       const maps = viewGeometries(img, spec, presets.imagenet, 'single');
       return cropToTensor(resizeFor(img, maps), maps[0], spec, presets.imagenet);
     });
-    d.push(td);
-    p.push(tp);
+    d.push([td, cd]);
+    p.push([tp, cp]);
     size = img;
   }
-  return { width: size.width, height: size.height, fileMb: fs.statSync(file).size / 2 ** 20, decodeMs: median(d), tensorMs: median(p) };
+  const warm = (a: [number, number][], k: 0 | 1) => median(a.slice(1).map((v) => v[k]));
+  return {
+    width: size.width,
+    height: size.height,
+    fileMb: fs.statSync(file).size / 2 ** 20,
+    decodeMs: warm(d, 0),
+    tensorMs: warm(p, 0),
+    decodeColdMs: d[0][0],
+    tensorColdMs: p[0][0],
+    cpu: { decodeMs: warm(d, 1), tensorMs: warm(p, 1) },
+  };
 }
 
 const f1 = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
@@ -350,7 +400,7 @@ async function main(argv: string[]): Promise<void> {
   };
   const table = markdownTable(results);
   console.log(table);
-  const bigLine = `12-megapixel JPEG (${big.width}×${big.height}, ${big.fileMb.toFixed(1)} MB): decode ${f1(big.decodeMs)} ms + resize, crop and normalize ${f1(big.tensorMs)} ms, warm medians`;
+  const bigLine = `12-megapixel JPEG (${big.width}×${big.height}, ${big.fileMb.toFixed(1)} MB): decode ${f1(big.decodeMs)} ms + resize, crop and normalize ${f1(big.tensorMs)} ms, warm medians (CPU ${f1(big.cpu.decodeMs)} + ${f1(big.cpu.tensorMs)} ms; cold ${f1(big.decodeColdMs)} + ${f1(big.tensorColdMs)} ms)`;
   console.log(`\n${bigLine}`);
   console.log(
     `\n${machine.cpus}, ${machine.memoryGb} GB, Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}, ${runs} warm runs, load ${loadAtStart.join(' ')} → ${machine.loadAverage.join(' ')}`,

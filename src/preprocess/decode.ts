@@ -107,7 +107,8 @@ type WasmFormat = 'webp' | 'avif' | 'jpeg';
 /** Node's WebAssembly global (the extension host's tsconfig has no DOM types, which declare it). */
 const wasm = (globalThis as unknown as { WebAssembly: { Module: new (bytes: Uint8Array) => object } }).WebAssembly;
 interface Codec {
-  decode(buffer: ArrayBuffer, options?: { preserveOrientation: boolean }): Promise<{ data: Uint8ClampedArray; width: number; height: number }>;
+  /** `buffer`: embind copies it into the module's heap once, from an ArrayBuffer or from any Uint8Array view. */
+  decode(buffer: ArrayBuffer | Uint8Array, options?: { preserveOrientation: boolean }): Promise<{ data: Uint8ClampedArray; width: number; height: number }>;
 }
 const codecs = new Map<WasmFormat, Promise<Codec>>();
 
@@ -148,8 +149,8 @@ function codec(format: WasmFormat): Promise<Codec> {
 
 async function decodeWasm(format: WasmFormat, bytes: Buffer): Promise<Bitmap> {
   const { decode } = await codec(format);
-  const input = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  const r = await decode(input, { preserveOrientation: true });
+  // the file's bytes as they are (no ArrayBuffer slice first: a second copy of a 5 MB photo, in fresh pages)
+  const r = await decode(bytes, { preserveOrientation: true });
   return { data: new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength), width: r.width, height: r.height };
 }
 

@@ -49,11 +49,13 @@ describe('bench: the Grad-CAM lane', function () {
     const json = JSON.parse(fs.readFileSync(out, 'utf8'));
     const [m] = json.models;
     assert.equal(m.name, 'shufflenet-v2-12-qdq');
-    assert.ok(m.preprocessMs > 0 && m.plainForwardMs > 0 && m.explainMs > 0);
+    assert.ok(m.preprocessMs > 0 && m.preprocessColdMs > 0 && m.cpu.preprocessMs > 0 && m.plainForwardMs > 0 && m.explainMs > 0);
     assert.equal(m.gradcamRatio, null);
     assert.match(m.gradcam.skipped, /apt-get install python3-torch/);
     assert.deepEqual([json.preprocess12Mp.width, json.preprocess12Mp.height], [4000, 3000]);
-    assert.ok(json.preprocess12Mp.decodeMs > 0 && json.preprocess12Mp.tensorMs > 0);
+    assert.ok(
+      json.preprocess12Mp.decodeMs > 0 && json.preprocess12Mp.tensorMs > 0 && json.preprocess12Mp.decodeColdMs > 0 && json.preprocess12Mp.cpu.tensorMs > 0,
+    );
     assert.match(r.stdout, /\| shufflenet-v2-12-qdq \|.*\| skipped \|/);
   });
 
