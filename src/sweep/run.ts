@@ -265,17 +265,22 @@ async function sweepOn(pool: Pool, c: SweepConfig, prepared: PreparedSweep, hook
     ({ stopped } = await pool.run(
       todo,
       {
-        onResult: ({ line, pictures, fatal: isFatal }) => {
-          if (isFatal) {
-            fatal ??= line.error;
-            return stop.abort();
+        onResults: (results) => {
+          let text = '';
+          for (const { line, pictures, fatal: isFatal } of results) {
+            if (isFatal) {
+              fatal ??= line.error;
+              stop.abort();
+              break;
+            }
+            if (pictures) keepPictures(line, pictures);
+            text += JSON.stringify(line) + '\n';
+            done++;
+            if (line.error) errors++;
+            else if (line.correct === false) wrong++;
           }
-          // One write of one whole line: an interrupted sweep leaves whole lines only.
-          if (pictures) keepPictures(line, pictures);
-          fs.writeSync(fd, JSON.stringify(line) + '\n');
-          done++;
-          if (line.error) errors++;
-          else if (line.correct === false) wrong++;
+          // One write of whole lines: an interrupted sweep leaves whole lines only.
+          if (text) fs.writeSync(fd, text);
           hooks.progress?.(progress());
         },
         bar,

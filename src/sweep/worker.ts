@@ -1,11 +1,11 @@
 // A sweep worker (dist/sweep-worker.js), forked by the pool (pool.ts): its own onnxruntime session, opened as
-// soon as the settings come (while the coordinator is still scanning the folder), then one image at a time,
-// each answered with its results line. It writes nothing: the coordinator alone writes
-// results.jsonl, one whole line at a time, so an interrupted sweep leaves a valid file.
+// soon as the settings come (while the coordinator is still scanning the folder), then one image at a time, their
+// results lines sent in batches (pool.ts: BATCH lines, or fewer when it has no image left). It writes nothing: the
+// coordinator alone writes results.jsonl, whole lines only, so an interrupted sweep leaves a valid file.
 import * as fs from 'node:fs';
 import { SessionCache } from '../runtime/session';
-import { explainItem } from './item';
-import type { FromWorker, ToWorker } from './pool';
+import { explainItem, type ListedBar } from './item';
+import { BATCH, type Answered, type FromWorker, type Queued, type ToWorker } from './pool';
 import { mark } from './timeline';
 
 mark('worker loaded');
@@ -17,8 +17,14 @@ if (!process.send) {
 
 let config: Extract<ToWorker, { type: 'init' }> | undefined;
 let cache: SessionCache | undefined;
-/** Items are explained one after the other, in the order they came. */
-let queue: Promise<void> = Promise.resolve();
+/** Opening the session; the images wait for it. */
+let opening: Promise<void> = Promise.resolve();
+/** Images to explain, in the order they came; their lines not sent yet. */
+const pending: Queued[] = [];
+let answered: Answered[] = [];
+let bar: ListedBar = null;
+let working = false;
+let explained = 0;
 
 const send = (m: FromWorker) => {
   if (process.connected) process.send!(m);
@@ -30,7 +36,7 @@ process.on('message', (m: ToWorker) => {
     config = m;
     const c = (cache = new SessionCache({ intraOpNumThreads: m.threads }));
     // Open the model now; if that fails, the first image opens it again and its line says why.
-    queue = queue.then(async () => {
+    opening = opening.then(async () => {
       try {
         await c.get(m.model, fs.statSync(m.model));
         mark('worker session open');
@@ -40,13 +46,31 @@ process.on('message', (m: ToWorker) => {
     });
     return;
   }
-  queue = queue.then(async () => {
-    if (!config || !cache) throw new Error('a sweep worker got an image before its settings');
-    const r = await explainItem(config.model, m.item, config.options, cache, m.bar);
-    if (m.seq < 2) mark(`worker explained item ${m.seq}`);
-    send({ type: 'line', seq: m.seq, ...r });
-  });
+  if (m.type === 'bar') {
+    bar = m.bar;
+    return;
+  }
+  pending.push(...m.items);
+  void work();
 });
+
+/** Explains the pending images one after the other, sending their lines every BATCH and when none is left. */
+async function work(): Promise<void> {
+  if (working) return;
+  working = true;
+  await opening;
+  while (pending.length) {
+    const { seq, item } = pending.shift()!;
+    if (!config || !cache) throw new Error('a sweep worker got an image before its settings');
+    answered.push({ seq, ...(await explainItem(config.model, item, config.options, cache, bar)) });
+    if (explained++ < 2) mark(`worker explained item ${explained - 1}`);
+    if (answered.length >= BATCH || !pending.length) {
+      send({ type: 'lines', results: answered });
+      answered = [];
+    }
+  }
+  working = false;
+}
 // The coordinator went away (finished, interrupted, killed): nothing is left to do.
 process.on('disconnect', () => process.exit(0));
 // Ctrl-C in a terminal reaches the whole process group: the coordinator decides what happens, the worker just stops.
