@@ -5,23 +5,29 @@
 // CPU an image between the two processes, about a tenth of a small model's sweep. A worker that dies (a native
 // crash in onnxruntime) takes its unanswered batch with it: when that was one image, it gets a line with the
 // error; when more, they go back in the queue to be explained one at a time, so the next death names its image.
-// A new worker takes its place. Stopping kills the workers: what they were on is simply not written. At the end
+// A new worker takes its place. Stopping kills the workers: what they were on is simply not written. Once every
+// image has its line, the workers draw the listed mistakes' pictures (draw()), shared out among them. At the end
 // they are let go and waited for, so none outlives the sweep.
 import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ExplainOptions } from '../explain';
+import type { Thumbnail } from '../report/sweep';
 import type { SweepItem } from './dataset';
-import type { ItemResult, ListedBar } from './item';
+import type { ItemResult } from './item';
+import type { SweepLine } from './record';
 import { mark } from './timeline';
 
 export type ToWorker =
   | { readonly type: 'init'; readonly model: string; readonly options: ExplainOptions; readonly threads: number }
   /** Images to explain, in order; the worker answers them in batches of up to BATCH, and whenever it has no image left. */
   | { readonly type: 'items'; readonly items: readonly Queued[] }
-  /** The least mistake listed so far, sent when it rises (item.ts: a mistake below it is not drawn). */
-  | { readonly type: 'bar'; readonly bar: ListedBar };
-export type FromWorker = { readonly type: 'lines'; readonly results: readonly Answered[] };
+  /** A listed mistake's pictures to draw from its image under `root` (thumbnails.ts). */
+  | { readonly type: 'draw'; readonly root: string; readonly line: SweepLine };
+export type FromWorker =
+  | { readonly type: 'lines'; readonly results: readonly Answered[] }
+  /** The pictures of the mistake at `path`, or why there are none. */
+  | { readonly type: 'drawn'; readonly path: string; readonly pictures: Thumbnail | string };
 
 export interface Queued {
   readonly seq: number;
@@ -44,8 +50,6 @@ export interface PoolOptions {
 export interface RunHooks {
   /** The lines of a batch as they come (in finishing order within a worker). */
   onResults(rs: readonly ItemResult[]): void;
-  /** The least mistake listed so far, sent to the workers when it changes (item.ts: a mistake below it is not drawn). */
-  bar?(): ListedBar;
 }
 
 export interface Pool {
@@ -54,6 +58,11 @@ export interface Pool {
    * killed, pending items dropped). Once only.
    */
   run(items: readonly SweepItem[], hooks: RunHooks, signal?: AbortSignal): Promise<{ readonly stopped: boolean }>;
+  /**
+   * After run(): the pictures of these mistakes, drawn from their images under `root` by the workers, by path.
+   * One whose worker died is left out (the finishing step draws it).
+   */
+  draw(root: string, lines: readonly SweepLine[]): Promise<Map<string, Thumbnail | string>>;
   /** Lets the workers exit (or kills them) and resolves when they have. */
   close(how?: 'end' | 'kill'): Promise<void>;
 }
@@ -90,12 +99,15 @@ interface Job {
   readonly queue: Entry[];
   left: number;
   readonly hooks: RunHooks;
-  /** The bar the workers were last sent. */
-  bar: ListedBar;
   finish(stopped: boolean): void;
 }
 
-const sameBar = (a: ListedBar, b: ListedBar) => a === b || (!!a && !!b && a.confidence === b.confidence && a.path === b.path);
+interface Drawing {
+  readonly drawn: Map<string, Thumbnail | string>;
+  /** Paths each worker still has to draw. */
+  readonly owed: Map<Worker, Set<string>>;
+  settle(): void;
+}
 
 /** Forks `o.jobs` workers, which load onnxruntime and open the model before any image comes. */
 export function startPool(o: PoolOptions): Pool {
@@ -124,13 +136,7 @@ export function startPool(o: PoolOptions): Pool {
     w.child.send({ type: 'items', items: items.map(({ seq, item }) => ({ seq, item })) } satisfies ToWorker);
   };
 
-  /** Sends the workers the bar when it rose since they were last sent it. */
-  const raiseBar = (j: Job) => {
-    const bar = j.hooks.bar?.() ?? null;
-    if (sameBar(bar, j.bar)) return;
-    j.bar = bar;
-    for (const { child } of workers) if (child.connected) child.send({ type: 'bar', bar } satisfies ToWorker);
-  };
+  let drawing: Drawing | undefined;
 
   const spawn = () => {
     const child = fork(o.workerPath, [], { serialization: 'advanced', execArgv: workerExecArgv(), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -140,6 +146,11 @@ export function startPool(o: PoolOptions): Pool {
     mark(`worker ${child.pid} forked`);
     let answered = 0;
     child.on('message', (m: FromWorker) => {
+      if (m.type === 'drawn') {
+        drawing?.drawn.set(m.path, m.pictures);
+        drawing?.owed.get(w)?.delete(m.path);
+        return drawing?.settle();
+      }
       const j = job;
       if (!j) return;
       if (answered === 0) mark(`worker ${child.pid} first line`);
@@ -148,15 +159,13 @@ export function startPool(o: PoolOptions): Pool {
       const still = w.inFlight.filter((x) => !answeredSeqs.has(x.seq));
       w.inFlight.splice(0, w.inFlight.length, ...still);
       j.left -= m.results.length;
-      j.hooks.onResults(
-        m.results.map((r) => ({ line: r.line, ...(r.pictures ? { pictures: r.pictures } : {}), ...(r.fatal ? { fatal: true as const } : {}) })),
-      );
+      j.hooks.onResults(m.results.map((r) => ({ line: r.line, ...(r.fatal ? { fatal: true as const } : {}) })));
       if (job !== j) return; // a line of it stopped the sweep
       if (!j.left) return j.finish(false);
-      raiseBar(j);
       feed(w);
     });
     child.on('exit', (code, sig) => {
+      if (drawing?.owed.delete(w)) drawing.settle(); // what it was to draw is drawn by the finishing step
       const j = job;
       if (!workers.delete(w) || closed || !j) return; // before run(), run() starts another in its place
       // One image unanswered: the worker died on it, and it ends as a line with the error. More: which one is
@@ -175,7 +184,6 @@ export function startPool(o: PoolOptions): Pool {
         if (!j.left) return j.finish(false);
       }
       const fresh = spawn();
-      if (j.bar) fresh.child.send({ type: 'bar', bar: j.bar } satisfies ToWorker);
       feed(fresh);
       // The images it held may be left for the others, which may be waiting for more.
       for (const other of workers) feed(other);
@@ -212,6 +220,27 @@ export function startPool(o: PoolOptions): Pool {
   let ran = false;
   return {
     close,
+    draw(root, lines) {
+      const live = [...workers].filter((w) => w.child.connected);
+      if (closed || job || drawing || !lines.length || !live.length) return Promise.resolve(new Map());
+      return new Promise((resolve) => {
+        const d: Drawing = {
+          drawn: new Map(),
+          owed: new Map(live.map((w) => [w, new Set<string>()])),
+          settle() {
+            if ([...d.owed.values()].some((o) => o.size)) return;
+            drawing = undefined;
+            resolve(d.drawn);
+          },
+        };
+        drawing = d;
+        lines.forEach((line, i) => {
+          const w = live[i % live.length];
+          d.owed.get(w)!.add(line.path);
+          w.child.send({ type: 'draw', root, line } satisfies ToWorker);
+        });
+      });
+    },
     run(items, hooks, signal) {
       if (ran || closed) throw new Error('a sweep pool runs once');
       ran = true;
@@ -223,7 +252,6 @@ export function startPool(o: PoolOptions): Pool {
           queue,
           left: items.length,
           hooks,
-          bar: null,
           finish(stopped) {
             if (finished) return;
             finished = true;

@@ -1,11 +1,13 @@
 // A sweep worker (dist/sweep-worker.js), forked by the pool (pool.ts): its own onnxruntime session, opened as
 // soon as the settings come (while the coordinator is still scanning the folder), then one image at a time, their
-// results lines sent in batches (pool.ts: BATCH lines, or fewer when it has no image left). It writes nothing: the
-// coordinator alone writes results.jsonl, whole lines only, so an interrupted sweep leaves a valid file.
+// results lines sent in batches (pool.ts: BATCH lines, or fewer when it has no image left); at the end, the
+// pictures of the listed mistakes it is asked to draw. It writes nothing: the coordinator alone writes
+// results.jsonl, whole lines only, so an interrupted sweep leaves a valid file.
 import * as fs from 'node:fs';
 import { SessionCache } from '../runtime/session';
-import { explainItem, type ListedBar } from './item';
+import { explainItem } from './item';
 import { BATCH, type Answered, type FromWorker, type Queued, type ToWorker } from './pool';
+import { mistakeThumbnails } from './thumbnails';
 import { mark } from './timeline';
 
 mark('worker loaded');
@@ -22,7 +24,8 @@ let opening: Promise<void> = Promise.resolve();
 /** Images to explain, in the order they came; their lines not sent yet. */
 const pending: Queued[] = [];
 let answered: Answered[] = [];
-let bar: ListedBar = null;
+/** Mistakes to draw, after the images. */
+const draws: Extract<ToWorker, { type: 'draw' }>[] = [];
 let working = false;
 let explained = 0;
 
@@ -46,28 +49,32 @@ process.on('message', (m: ToWorker) => {
     });
     return;
   }
-  if (m.type === 'bar') {
-    bar = m.bar;
-    return;
-  }
-  pending.push(...m.items);
+  if (m.type === 'draw') draws.push(m);
+  else pending.push(...m.items);
   void work();
 });
 
-/** Explains the pending images one after the other, sending their lines every BATCH and when none is left. */
+/** Explains the pending images one after the other, sending their lines every BATCH and when none is left; then draws. */
 async function work(): Promise<void> {
   if (working) return;
   working = true;
   await opening;
-  while (pending.length) {
-    const { seq, item } = pending.shift()!;
-    if (!config || !cache) throw new Error('a sweep worker got an image before its settings');
-    answered.push({ seq, ...(await explainItem(config.model, item, config.options, cache, bar)) });
-    if (explained++ < 2) mark(`worker explained item ${explained - 1}`);
-    if (answered.length >= BATCH || !pending.length) {
-      send({ type: 'lines', results: answered });
-      answered = [];
+  for (;;) {
+    const next = pending.shift();
+    if (next) {
+      if (!config || !cache) throw new Error('a sweep worker got an image before its settings');
+      answered.push({ seq: next.seq, ...(await explainItem(config.model, next.item, config.options, cache)) });
+      if (explained++ < 2) mark(`worker explained item ${explained - 1}`);
+      if (answered.length >= BATCH || !pending.length) {
+        send({ type: 'lines', results: answered });
+        answered = [];
+      }
+      continue;
     }
+    const d = draws.shift();
+    if (!d) break;
+    const pictures = await mistakeThumbnails(d.root, d.line).catch((e: unknown) => `cannot draw it: ${(e as Error).message}`);
+    send({ type: 'drawn', path: d.line.path, pictures });
   }
   working = false;
 }
