@@ -34,17 +34,38 @@ export function checkFinite(graph: OnnxGraph, values: ReadonlyMap<string, { read
   }
 }
 
-// x − x is 0 for a finite x and NaN for NaN and ±Inf, so the sum stays 0 exactly when all are finite: no branch
+// x − x is 0 for a finite x and NaN for NaN and ±Inf, so the sums stay 0 exactly when all are finite: no branch
 // per value, and one function per array type keeps each loop monomorphic (a shared loop over both types ran at
-// ~40 ns a value on ResNet-50's 17 M kept values, this one at memory speed).
+// ~40 ns a value on ResNet-50's 17 M kept values, this one at memory speed). Four sums, not one: each add no
+// longer waits for the one before it (a sweep of small images spent 5% of its time here with one).
 function allFinite32(a: Float32Array): boolean {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] - a[i];
-  return s === 0;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0,
+    i = 0;
+  for (const n = a.length - 3; i < n; i += 4) {
+    s0 += a[i] - a[i];
+    s1 += a[i + 1] - a[i + 1];
+    s2 += a[i + 2] - a[i + 2];
+    s3 += a[i + 3] - a[i + 3];
+  }
+  for (; i < a.length; i++) s0 += a[i] - a[i];
+  return s0 + s1 + s2 + s3 === 0;
 }
 
 function allFinite64(a: Float64Array): boolean {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] - a[i];
-  return s === 0;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0,
+    i = 0;
+  for (const n = a.length - 3; i < n; i += 4) {
+    s0 += a[i] - a[i];
+    s1 += a[i + 1] - a[i + 1];
+    s2 += a[i + 2] - a[i + 2];
+    s3 += a[i + 3] - a[i + 3];
+  }
+  for (; i < a.length; i++) s0 += a[i] - a[i];
+  return s0 + s1 + s2 + s3 === 0;
 }

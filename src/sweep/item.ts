@@ -1,8 +1,7 @@
 // One image of a sweep, explained: read it once (its bytes give both the digest and the picture), one
 // forward pass, the predicted class's map in the run's mode and, when the model is wrong, why the predicted
-// class rather than the expected one (mode versus) and the expected class's own map, all from that pass,
-// and the mistake's pictures for the report from the pixels already decoded (thumbnails.ts), when it can still
-// be among the mistakes the report lists.
+// class rather than the expected one (mode versus) and the expected class's own map, all from that pass.
+// The pictures of the mistakes the report lists are drawn at the end (run.ts), once the list is known.
 // What cannot be read or explained becomes a line with its error; the sweep goes on.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -10,9 +9,7 @@ import { Explainer, type Explanation, type ExplainOptions } from '../explain';
 import { toFailure } from '../engine/failure';
 import type { SessionCache } from '../runtime/session';
 import type { SweepItem } from './dataset';
-import type { Thumbnail } from '../report/sweep';
 import { rankOf, roundMass, type MapSummary, type SweepLine } from './record';
-import { drawMistake } from './thumbnails';
 
 const ref = (e: Explainer, k: number) => ({ index: k, label: e.label(k) });
 
@@ -38,25 +35,13 @@ export function mapSummary(e: Explainer, x: Explanation): MapSummary {
 /** Failures that are the model's, not the image's: every image would fail the same way, so the sweep stops. */
 export const fatalKinds: readonly string[] = ['model-file', 'input-spec'];
 
-/**
- * The least of the mistakes the report lists so far, when they are as many as it lists (MISTAKES_LISTED): a
- * mistake ranked after it (less confident, or as confident with a later path) can never be listed, and is not
- * drawn. The bar only rises as the sweep goes on, so one sent with an image a little earlier is merely lower.
- */
-export type ListedBar = { readonly confidence: number; readonly path: string } | null;
-
-/** Whether a mistake of this confidence and path ranks before the bar (summary.ts orders the mistakes so). */
-export const ranksBefore = (bar: ListedBar, confidence: number, path: string): boolean =>
-  !bar || confidence > bar.confidence || (confidence === bar.confidence && path < bar.path);
-
-/** An image's line, and a mistake's pictures; `fatal` when its failure is the model's (fatalKinds). */
+/** An image's line; `fatal` when its failure is the model's (fatalKinds). */
 export interface ItemResult {
   readonly line: SweepLine;
-  readonly pictures?: Thumbnail;
   readonly fatal?: true;
 }
 
-export async function explainItem(model: string, item: SweepItem, options: ExplainOptions, cache: SessionCache, bar: ListedBar = null): Promise<ItemResult> {
+export async function explainItem(model: string, item: SweepItem, options: ExplainOptions, cache: SessionCache): Promise<ItemResult> {
   const t0 = performance.now();
   const base = { path: item.rel, expected: item.expected, correct: null };
   let bytes: Buffer;
@@ -92,10 +77,7 @@ export async function explainItem(model: string, item: SweepItem, options: Expla
       ...(expectedMap ? { expectedMap: mapSummary(e, expectedMap) } : {}),
       timings: { readMs: t1 - t0, forwardMs: t2 - t1, explainMs: t3 - t2, totalMs: t3 - t0 },
     };
-    // Pictures that cannot be drawn here are drawn (or said why not) by the finishing step.
-    const listable = wrong && ranksBefore(bar, line.predictions![0].score, line.path);
-    const pictures = listable ? await drawMistake(e.picture, line).catch(() => undefined) : undefined;
-    return { line, ...(pictures ? { pictures } : {}) };
+    return { line };
   } catch (e) {
     const f = toFailure(e);
     return { line: { ...base, sha256, error: f.message }, ...(fatalKinds.includes(f.kind) ? { fatal: true as const } : {}) };

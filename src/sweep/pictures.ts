@@ -27,10 +27,6 @@ export function writePictures(out: string, line: SweepLine, t: Thumbnail): void 
   writeWhole(pictureFile(out, pictureKey(line)), JSON.stringify(t));
 }
 
-export function removePictures(out: string, key: string): void {
-  fs.rmSync(pictureFile(out, key), { force: true });
-}
-
 export function readPictures(dirs: readonly string[], key: string): Thumbnail | undefined {
   for (const dir of dirs) {
     try {

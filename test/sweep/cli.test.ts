@@ -1,11 +1,13 @@
 // `cnn-fixations sweep` and `merge` as users run them (dist/cli.js in a child process, its workers forked),
 // on the committed Fashion-MNIST classifier and a copy of part of the committed demo folder: the outputs,
-// --jobs 1 and 2 giving the same results, shards merged into the unsharded outputs, Ctrl-C and --resume, a
-// corrupt image inside the folder, and bad input answered before any work, never with a stack trace.
+// --jobs 1 and 2 giving the same results, a worker killed on an image, shards merged into the unsharded
+// outputs, Ctrl-C and --resume, a corrupt image inside the folder, and bad input answered before any work,
+// never with a stack trace.
 import { strict as assert } from 'node:assert';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { SweepLine } from '../../src/sweep/record';
 import type { SweepSummary } from '../../src/sweep/summary';
 import { repo, tmpFile } from '../helpers/tmp';
@@ -120,6 +122,33 @@ describe('cnn-fixations sweep', function () {
     assert.deepEqual(comparable(one), comparable(whole));
     assert.equal(read(one, 'summary.json'), read(whole, 'summary.json'));
     assert.equal(read(one, 'report.html'), read(whole, 'report.html'));
+  });
+
+  it('gives the image that kills its worker a line with the error, and every other image its own line', () => {
+    // The workers take images in batches: the one that dies leaves several unanswered, explained again one at a time.
+    const victim = path.join('3_Dress', fs.readdirSync(path.join(folder, '3_Dress')).sort()[2]);
+    const out = outDir('sweep-killed');
+    const hook = pathToFileURL(path.join(repo, 'test', 'sweep', 'kill-on-read.mjs')).href;
+    const r = spawnSync(process.execPath, [cli, 'sweep', model, folder, '--labels', labels, '--out', out, '--jobs', '2'], {
+      cwd: repo,
+      encoding: 'utf8',
+      timeout: 240_000,
+      env: { ...process.env, CNN_FIXATIONS_WORKER_NODE_ARGS: `--import ${hook}`, CNN_FIXATIONS_TEST_KILL_ON: victim },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const lines = comparable(out);
+    assert.equal(lines.length, 60);
+    const failed = lines.filter((l) => l.error);
+    assert.deepEqual(
+      failed.map((l) => l.path),
+      [victim.split(path.sep).join('/')],
+    );
+    assert.match(failed[0].error!, /the worker explaining this image stopped \(signal SIGKILL\)/);
+    const others = comparable(whole).filter((l) => l.path !== failed[0].path);
+    assert.deepEqual(
+      lines.filter((l) => !l.error),
+      others,
+    );
   });
 
   it('shards 0/3, 1/3, 2/3 split the images, and their merge is the unsharded summary and report', () => {

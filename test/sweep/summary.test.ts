@@ -2,7 +2,6 @@
 // into disjoint, complete, stable parts.
 import { strict as assert } from 'node:assert';
 import type { SweepLine, SweepMeta } from '../../src/sweep/record';
-import { ranksBefore } from '../../src/sweep/item';
 import { rankOf } from '../../src/sweep/record';
 import { inShard, parseShard, shardOf } from '../../src/sweep/shard';
 import { summarize } from '../../src/sweep/summary';
@@ -90,26 +89,6 @@ describe('sweep: summary', () => {
     assert.equal(rankOf([0.2, 0.5, 0.3], 1), 1);
     assert.equal(rankOf([0.4, 0.2, 0.4], 2), 2);
     assert.equal(rankOf([0.4, 0.2, 0.4], 0), 1);
-  });
-});
-
-describe('sweep: which mistakes the workers draw', () => {
-  it('a mistake ranks before the bar exactly when the summary lists it before the mistake at the bar', () => {
-    // ties of confidence are broken by path, as the summary does
-    const mistakes = [
-      line('a/1.png', 0, [0.2, 0.7, 0.1]),
-      line('b/1.png', 0, [0.2, 0.7, 0.1]),
-      line('a/2.png', 0, [0.1, 0.1, 0.8]),
-      line('c/1.png', 1, [0.6, 0.3, 0.1]),
-    ];
-    for (const x of mistakes)
-      for (const y of mistakes) {
-        if (x === y) continue;
-        const order = summarize([y, x], meta).mistakes.map((m) => m.path);
-        const bar = { confidence: y.predictions![0].score, path: y.path };
-        assert.equal(ranksBefore(bar, x.predictions![0].score, x.path), order[0] === x.path, `${x.path} against ${y.path}`);
-      }
-    assert.ok(ranksBefore(null, 0, 'z.png'), 'no bar yet: every mistake is drawn');
   });
 });
 
