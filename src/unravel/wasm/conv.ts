@@ -25,18 +25,19 @@ const LISTS = 2 * MAX_TAPS * 4;
 
 /**
  * The module's memory: two address lists for one fixation, then an arena that keeps, per forward pass, each
- * layer's channel-last input (copied in when a walk first reads it) and each output channel's filter transposed
- * to [kernel taps][cinG] (a tap's weights side by side, as its values are; transposed when a walk first reads that
- * channel). A class switch then copies nothing. The arena starts over on a new forward pass, and when a layer
- * would take it past `cap` bytes: everything is copied in again as read, with the same results. A layer that
- * alone needs more than the cap is refused (`layer` returns false) and runs in TypeScript.
+ * layer's input channel-last (transposed from the planar tensor when a walk first reads it: the only channel-last
+ * copy of a float32 input) and each output channel's filter transposed to [kernel taps][cinG] (a tap's weights side
+ * by side, as its values are; transposed when a walk first reads that channel). A class switch then copies nothing.
+ * The arena starts over on a new forward pass, and when a layer would take it past `cap` bytes: everything is
+ * copied in again as read, with the same results. A layer that alone needs more than the cap is refused (`layer`
+ * returns false) and runs in TypeScript.
  */
 export class ConvChannelKernel {
   private f32 = new Float32Array(0);
   private i32 = new Int32Array(0);
   /** Next free byte of the arena. */
   private top = LISTS;
-  /** Byte offset of each channel-last input in the arena. */
+  /** Byte offset in the arena of each planar input's channel-last copy. */
   private inputs = new WeakMap<Float32Array, number>();
   /** Per filter tensor, the byte offset of each output channel's transposed filter (0: not in the arena). */
   private filters = new WeakMap<Float32Array, Int32Array>();
@@ -86,27 +87,29 @@ export class ConvChannelKernel {
   }
 
   /**
-   * Sets up a layer: its channel-last input `last` and its filters `w` [cout][cinG][kernel], into the arena unless
-   * there already. False when the layer alone does not fit under the cap (or has more taps than the lists hold).
+   * Sets up a layer: its planar input `x` [cin][plane] (copied channel-last into the arena unless there already) and
+   * its filters `w` [cout][cinG][kernel]. False when the layer alone does not fit under the cap (or has more taps
+   * than the lists hold).
    */
-  layer(last: Float32Array, w: Float32Array, cinG: number, kernel: number): boolean {
+  layer(x: Float32Array, cin: number, plane: number, w: Float32Array, cinG: number, kernel: number): boolean {
     if (kernel > MAX_TAPS) return false;
     const cout = w.length / (cinG * kernel);
     const filterBytes = align(cinG * kernel * 4);
+    const inputBytes = align(cin * plane * 4);
     // Room for the input and every filter channel, so that a channel transposed during the layer always fits.
-    const need = () => (this.inputs.has(last) ? 0 : align(last.length * 4)) + missing(this.filters.get(w), cout) * filterBytes;
+    const need = () => (this.inputs.has(x) ? 0 : inputBytes) + missing(this.filters.get(w), cout) * filterBytes;
     if (this.top + need() > this.cap) {
       // Full: start over (the same forward pass, read again as needed), or refuse a layer that alone is too large.
       this.clear();
       if (this.top + need() > this.cap) return false;
     }
-    let xAt = this.inputs.get(last);
+    let xAt = this.inputs.get(x);
     if (xAt === undefined) {
       xAt = this.top;
-      this.room(xAt + last.length * 4);
-      this.f32.set(last, xAt >> 2);
-      this.top += align(last.length * 4);
-      this.inputs.set(last, xAt);
+      this.room(xAt + inputBytes);
+      transpose(x, cin, plane, this.f32, xAt >> 2);
+      this.top += inputBytes;
+      this.inputs.set(x, xAt);
     }
     let wAt = this.filters.get(w);
     if (!wAt) this.filters.set(w, (wAt = new Int32Array(cout)));
@@ -116,6 +119,18 @@ export class ConvChannelKernel {
     this.cinG = cinG;
     this.kernel = kernel;
     return true;
+  }
+
+  /**
+   * The memory as float32, where the layer's channel-last input starts at `inputAt` (value (p, c) at inputAt +
+   * p·cin + c). Taken again after each `best`: growing the memory detaches the views of the old one.
+   */
+  get values(): Float32Array {
+    return this.f32;
+  }
+
+  get inputAt(): number {
+    return this.xAt >> 2;
   }
 
   /**
@@ -142,6 +157,20 @@ export class ConvChannelKernel {
       i32[r0 + r] = this.xAt + rows[r] * 4;
     }
     return this.ex.bestChannel(0, r0 * 4, m, cinG, sign);
+  }
+}
+
+/** Channels transposed together: the writes of one position fill a cache line. */
+const CHANNEL_TILE = 16;
+
+/** x [cin][plane] into out[to + p·cin + c]. */
+function transpose(x: Float32Array, cin: number, plane: number, out: Float32Array, to: number): void {
+  for (let c0 = 0; c0 < cin; c0 += CHANNEL_TILE) {
+    const c1 = Math.min(cin, c0 + CHANNEL_TILE);
+    for (let p = 0; p < plane; p++) {
+      const d = to + p * cin;
+      for (let ch = c0; ch < c1; ch++) out[d + ch] = x[ch * plane + p];
+    }
   }
 }
 
