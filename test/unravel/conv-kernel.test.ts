@@ -128,6 +128,29 @@ describe('conv kernel against the rule as first written', () => {
     }
   });
 
+  it('the arena holds each input channel-last, value for value, whatever its channel count and plane size', () => {
+    // Channels and positions in blocks of four, the rest one by one; channels copied in steps of up to 32.
+    const arena = convChannelKernel!;
+    arena.forward({});
+    for (const [cin, plane] of [
+      [1, 1],
+      [3, 5],
+      [4, 4],
+      [8, 7],
+      [33, 13],
+      [70, 49],
+      [5, 3136],
+      [3, 50176],
+    ]) {
+      const x = Float32Array.from({ length: cin * plane }, (_, i) => i + 0.5);
+      assert.equal(arena.layer(x, cin, plane, new Float32Array(cin), cin, 1), true);
+      const got = arena.values.slice(arena.inputAt, arena.inputAt + cin * plane);
+      const want = new Float32Array(cin * plane);
+      for (let c = 0; c < cin; c++) for (let p = 0; p < plane; p++) want[p * cin + c] = x[c * plane + p];
+      assert.deepEqual(got, want, `${cin} channels × ${plane} positions`);
+    }
+  });
+
   it('the tap choice reads the channel-last input in the arena after its memory grew during the layer', () => {
     // Memory only grows: a layer whose transposed filters alone outgrow it makes it grow while the layer runs,
     // which detaches every earlier view of it. One output position per channel, every channel read.

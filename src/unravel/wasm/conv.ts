@@ -16,12 +16,17 @@ interface Memory {
 interface Exports {
   readonly memory: Memory;
   bestChannel(wrows: number, rows: number, m: number, cinG: number, sign: number): number;
+  transpose(src: number, cb: number, plane: number, dst: number, cin: number): void;
 }
 
 /** Taps per fixation the address lists at the start of memory hold; a larger kernel runs in TypeScript. */
 const MAX_TAPS = 4096;
 /** Bytes of the two address lists (filter rows, input rows) before the arena. */
 const LISTS = 2 * MAX_TAPS * 4;
+/** Bytes of planar input copied in per step of a transposition (a few channels, whole planes): stays in the cache. */
+const CHUNK = 256 * 1024;
+/** At most this many channels per step: each position's row of them is written whole, in one pass. */
+const CHUNK_CHANNELS = 32;
 
 /**
  * The module's memory: two address lists for one fixation, then an arena that keeps, per forward pass, each
@@ -106,8 +111,7 @@ export class ConvChannelKernel {
     let xAt = this.inputs.get(x);
     if (xAt === undefined) {
       xAt = this.top;
-      this.room(xAt + inputBytes);
-      transpose(x, cin, plane, this.f32, xAt >> 2);
+      this.transpose(x, cin, plane, xAt, inputBytes);
       this.top += inputBytes;
       this.inputs.set(x, xAt);
     }
@@ -119,6 +123,22 @@ export class ConvChannelKernel {
     this.cinG = cinG;
     this.kernel = kernel;
     return true;
+  }
+
+  /**
+   * Copies the planar input x [cin][plane] channel-last to byte `at`: a few channels at a time into a scratch block
+   * past the copy's end (the next layer's room, not kept), then transposed there in WebAssembly, 4 × 4 values per
+   * step. Five to ten times faster than the same loop in JavaScript, for the cost of the scratch block.
+   */
+  private transpose(x: Float32Array, cin: number, plane: number, at: number, bytes: number): void {
+    const cb = Math.min(CHUNK_CHANNELS, Math.max(4, Math.floor(CHUNK / (plane * 4)) & ~3));
+    const scratch = at + bytes;
+    this.room(scratch + Math.min(cb, cin) * plane * 4);
+    for (let c0 = 0; c0 < cin; c0 += cb) {
+      const n = Math.min(cb, cin - c0);
+      this.f32.set(x.subarray(c0 * plane, (c0 + n) * plane), scratch >> 2);
+      this.ex.transpose(scratch, n, plane, at + c0 * 4, cin);
+    }
   }
 
   /**
@@ -157,20 +177,6 @@ export class ConvChannelKernel {
       i32[r0 + r] = this.xAt + rows[r] * 4;
     }
     return this.ex.bestChannel(0, r0 * 4, m, cinG, sign);
-  }
-}
-
-/** Channels transposed together: the writes of one position fill a cache line. */
-const CHANNEL_TILE = 16;
-
-/** x [cin][plane] into out[to + p·cin + c]. */
-function transpose(x: Float32Array, cin: number, plane: number, out: Float32Array, to: number): void {
-  for (let c0 = 0; c0 < cin; c0 += CHANNEL_TILE) {
-    const c1 = Math.min(cin, c0 + CHANNEL_TILE);
-    for (let p = 0; p < plane; p++) {
-      const d = to + p * cin;
-      for (let ch = c0; ch < c1; ch++) out[d + ch] = x[ch * plane + p];
-    }
   }
 }
 
