@@ -161,14 +161,19 @@ export class ConvChannelKernel {
     const { cinG, kernel } = this;
     let at = this.wAt[c];
     if (at === 0) {
+      // The channel's filter [cinG][kernel] as [kernel][cinG]: copied past the arena's top, transposed into place.
+      const bytes = cinG * kernel * 4;
       at = this.wAt[c] = this.top;
-      this.top += align(cinG * kernel * 4);
-      this.room(this.top);
-      const { f32, w } = this;
-      const to = at >> 2,
-        wBase = c * cinG * kernel;
-      if (kernel === 1) f32.set(w.subarray(wBase, wBase + cinG), to);
-      else for (let ci = 0; ci < cinG; ci++) for (let t = 0, from = wBase + ci * kernel; t < kernel; t++) f32[to + t * cinG + ci] = w[from + t];
+      this.top += align(bytes);
+      const filter = this.w.subarray(c * cinG * kernel, (c + 1) * cinG * kernel);
+      if (kernel === 1) {
+        this.room(this.top);
+        this.f32.set(filter, at >> 2);
+      } else {
+        this.room(this.top + bytes);
+        this.f32.set(filter, this.top >> 2);
+        this.ex.transpose(this.top, cinG, kernel, at, cinG);
+      }
     }
     const r0 = MAX_TAPS,
       { i32 } = this;
