@@ -231,6 +231,18 @@ function bestChannelPlanar(
   const { data, zero, scale } = x;
   let best = 0,
     top = -Infinity;
+  if (m === 1) {
+    // 1×1 kernels read in place (few fixations on a wide input, as in DenseNet's bottlenecks): one term per channel,
+    // with no loop over taps around it (about twice as fast).
+    for (let ci = 0, xc = c0 * plane + tapAt[0], wc = wBase + inTap[0]; ci < cinG; ci++, xc += plane, wc += taps) {
+      const v = (data[xc] - zero) * scale * w[wc] * sign;
+      if (v > top) {
+        top = v;
+        best = ci;
+      }
+    }
+    return best;
+  }
   for (let ci = 0, xc = c0 * plane, wc = wBase; ci < cinG; ci++, xc += plane, wc += taps) {
     let acc = 0;
     for (let r = 0; r < m; r++) acc += (data[xc + tapAt[r]] - zero) * scale * w[wc + inTap[r]];

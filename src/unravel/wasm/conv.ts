@@ -35,7 +35,9 @@ const CHUNK_CHANNELS = 32;
  * by side, as its values are; transposed when a walk first reads that channel). A class switch then copies nothing.
  * The arena starts over on a new forward pass, and when a layer would take it past `cap` bytes: everything is
  * copied in again as read, with the same results. A layer that alone needs more than the cap is refused (`layer`
- * returns false) and runs in TypeScript.
+ * returns false) and runs in TypeScript. Both transpositions run in WebAssembly from a scratch block just past the
+ * arena's top (a few channels' planes, or one filter), which the next layer overwrites: the memory may pass the cap
+ * by that block.
  */
 export class ConvChannelKernel {
   private f32 = new Float32Array(0);
