@@ -32,7 +32,9 @@ const CHUNK_CHANNELS = 32;
  * The module's memory: two address lists for one fixation, then an arena that keeps, per forward pass, each
  * layer's input channel-last (transposed from the planar tensor when a walk first reads it: the only channel-last
  * copy of a float32 input) and each output channel's filter transposed to [kernel taps][cinG] (a tap's weights side
- * by side, as its values are; transposed when a walk first reads that channel). A class switch then copies nothing.
+ * by side, as its values are), kept from the second walk through the layer on that forward pass: a first walk
+ * transposes each channel it reads into a slot that is not kept, so one explanation holds no filter copies, and
+ * from the second class switch on nothing is copied.
  * The arena starts over on a new forward pass, and when a layer would take it past `cap` bytes: everything is
  * copied in again as read, with the same results. A layer that alone needs more than the cap is refused (`layer`
  * returns false) and runs in TypeScript. Both transpositions run in WebAssembly from a scratch block just past the
@@ -51,6 +53,12 @@ export class ConvChannelKernel {
   /** The forward pass the arena holds values of: one arena generation per forward. */
   private forwards = new WeakMap<object, number>();
   private generation = 0;
+  /** Per filter tensor, the arena generation in which a layer last read it. */
+  private seen = new WeakMap<Float32Array, number>();
+  /** Whether the layer keeps the filters it transposes: from the second walk through it on this forward pass. */
+  private keep = true;
+  /** The output channel whose filter the layer transposed, not kept, at the arena's top (-1: none). */
+  private slot = -1;
   /** The layer `layer` set up: its input's offset, filters, filter offsets. */
   private xAt = 0;
   private w: Float32Array = new Float32Array(0);
@@ -119,6 +127,11 @@ export class ConvChannelKernel {
     }
     let wAt = this.filters.get(w);
     if (!wAt) this.filters.set(w, (wAt = new Int32Array(cout)));
+    // A first walk keeps no filter (one explanation's peak memory): the fixations come sorted by output channel, so
+    // each channel's filter is transposed once into a slot at the top. A second walk (a class switch) keeps them.
+    this.keep = this.seen.get(w) === this.generation;
+    this.seen.set(w, this.generation);
+    this.slot = -1;
     this.xAt = xAt;
     this.w = w;
     this.wAt = wAt;
@@ -143,6 +156,21 @@ export class ConvChannelKernel {
     }
   }
 
+  /** Output channel c's filter [cinG][kernel] as [kernel][cinG] at byte `at`: copied just past it, transposed into place. */
+  private filter(c: number, at: number): void {
+    const { cinG, kernel } = this;
+    const filter = this.w.subarray(c * cinG * kernel, (c + 1) * cinG * kernel);
+    const end = at + align(filter.length * 4);
+    if (kernel === 1) {
+      this.room(end);
+      this.f32.set(filter, at >> 2);
+    } else {
+      this.room(end + filter.length * 4);
+      this.f32.set(filter, end >> 2);
+      this.ex.transpose(end, cinG, kernel, at, cinG);
+    }
+  }
+
   /**
    * The memory as float32, where the layer's channel-last input starts at `inputAt` (value (p, c) at inputAt +
    * p·cin + c). Taken again after each `best`: growing the memory detaches the views of the old one.
@@ -163,18 +191,14 @@ export class ConvChannelKernel {
     const { cinG, kernel } = this;
     let at = this.wAt[c];
     if (at === 0) {
-      // The channel's filter [cinG][kernel] as [kernel][cinG]: copied past the arena's top, transposed into place.
-      const bytes = cinG * kernel * 4;
-      at = this.wAt[c] = this.top;
-      this.top += align(bytes);
-      const filter = this.w.subarray(c * cinG * kernel, (c + 1) * cinG * kernel);
-      if (kernel === 1) {
-        this.room(this.top);
-        this.f32.set(filter, at >> 2);
-      } else {
-        this.room(this.top + bytes);
-        this.f32.set(filter, this.top >> 2);
-        this.ex.transpose(this.top, cinG, kernel, at, cinG);
+      at = this.top;
+      if (this.keep) {
+        this.wAt[c] = at;
+        this.top += align(cinG * kernel * 4);
+        this.filter(c, at);
+      } else if (this.slot !== c) {
+        this.filter(c, at);
+        this.slot = c;
       }
     }
     const r0 = MAX_TAPS,
