@@ -114,18 +114,64 @@ describe('conv kernel against the rule as first written', () => {
   it('the arena refuses a layer larger than its cap (the rule then runs in TypeScript) and keeps one that fits', () => {
     const arena = convChannelKernel!;
     const cap = arena.cap;
-    const last = new Float32Array(64 * 100),
+    const x = new Float32Array(64 * 100),
       w = new Float32Array(8 * 64 * 9);
     try {
       arena.forward({});
       arena.cap = 32768 + 1000;
-      assert.equal(arena.layer(last, w, 64, 9), false);
+      assert.equal(arena.layer(x, 64, 100, w, 64, 9), false);
       arena.cap = cap;
-      assert.equal(arena.layer(last, w, 64, 9), true);
-      assert.ok(arena.bytes >= 32768 + last.length * 4);
+      assert.equal(arena.layer(x, 64, 100, w, 64, 9), true);
+      assert.ok(arena.bytes >= 32768 + x.length * 4);
     } finally {
       arena.cap = cap;
     }
+  });
+
+  it('the arena holds each input channel-last, value for value, whatever its channel count and plane size', () => {
+    // Channels and positions in blocks of four, the rest one by one; channels copied in steps of up to 32.
+    const arena = convChannelKernel!;
+    arena.forward({});
+    for (const [cin, plane] of [
+      [1, 1],
+      [3, 5],
+      [4, 4],
+      [8, 7],
+      [33, 13],
+      [70, 49],
+      [5, 3136],
+      [3, 50176],
+    ]) {
+      const x = Float32Array.from({ length: cin * plane }, (_, i) => i + 0.5);
+      assert.equal(arena.layer(x, cin, plane, new Float32Array(cin), cin, 1), true);
+      const got = arena.values.slice(arena.inputAt, arena.inputAt + cin * plane);
+      const want = new Float32Array(cin * plane);
+      for (let c = 0; c < cin; c++) for (let p = 0; p < plane; p++) want[p * cin + c] = x[c * plane + p];
+      assert.deepEqual(got, want, `${cin} channels × ${plane} positions`);
+    }
+  });
+
+  it('the tap choice reads the channel-last input in the arena after its memory grew during the layer', () => {
+    // Memory only grows: a layer whose transposed filters alone outgrow it makes it grow while the layer runs (on
+    // the second walk through it, which keeps them), which detaches every earlier view of it. One output position
+    // per channel, every channel read.
+    const arena = convChannelKernel!;
+    arena.forward({});
+    const cin = 64,
+      taps = 9;
+    const cout = Math.ceil(arena.bytes / (cin * taps * 4)) + 2;
+    const r = rng(7);
+    const c: Case = { cin, cout, h: 3, w: 3, k: [3, 3], stride: 1, pad: 0, dilation: 1, group: 1 };
+    const geo = geometry(c);
+    const x: Activation = { dims: [1, cin, 3, 3], data: Float32Array.from({ length: cin * taps }, () => Math.floor(r() * 7) - 3), zero: 0, scale: 1 };
+    const w = Float32Array.from({ length: cout * cin * taps }, () => Math.floor(r() * 5) - 2);
+    const fix = Int32Array.from({ length: cout }, (_, k) => k);
+    const want = backConvReference(geo, x, w, fix, 'contribution');
+    // The first walk transposes each filter into a slot it does not keep; the second keeps them all.
+    assert.deepEqual(backConv(geo, x, w, fix, 'contribution'), want, 'first walk');
+    const before = arena.bytes;
+    assert.deepEqual(backConv(geo, x, w, fix, 'contribution'), want, 'second walk');
+    assert.ok(arena.bytes > before, 'the memory grew during the layer');
   });
 
   it('the WebAssembly SIMD kernel loads here (Node 20 has SIMD): the float models run on it', () => {

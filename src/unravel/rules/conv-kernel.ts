@@ -78,13 +78,25 @@ export function backConv(
   // block-wise writes, kept for the next walk on this forward) pays for itself well before the fixations read
   // as many values as the tensor holds, and from the second walk over the tensor (a class switch, another conv
   // reading it) on, whatever their number: walks that come back come back again.
-  const last = cachedChannelLast(x) ?? (n * taps * cinG * CHANNEL_LAST_GAIN >= cin * plane || walkedPlanar.has(x.data) ? channelLast(x) : undefined);
-  if (!last) walkedPlanar.add(x.data);
-  // Float32 values and filters (the float models) go to the WebAssembly kernel: the same sums, two channels at once.
+  let last = cachedChannelLast(x);
+  const copy = last !== undefined || n * taps * cinG * CHANNEL_LAST_GAIN >= cin * plane || walkedPlanar.has(x.data);
+  if (!copy) walkedPlanar.add(x.data);
+  // Float32 values and filters (the float models) go to the WebAssembly kernel: the same sums, two channels at
+  // once, on the channel-last copy it keeps in its own memory (the only one made: no JavaScript copy).
   const simd =
-    simdEnabled && last instanceof Float32Array && w instanceof Float32Array && cinG >= SIMD_MIN_CHANNELS && convChannelKernel?.layer(last, w, cinG, taps)
+    copy &&
+    simdEnabled &&
+    x.data instanceof Float32Array &&
+    x.zero === 0 &&
+    x.scale === 1 &&
+    w instanceof Float32Array &&
+    cinG >= SIMD_MIN_CHANNELS &&
+    convChannelKernel?.layer(x.data, cin, plane, w, cinG, taps)
       ? convChannelKernel
       : undefined;
+  if (copy && !simd) last ??= channelLast(x);
+  // Where the tap choice reads the channel-last values: at lastAt + position·cin + channel.
+  let lastAt = 0;
   let fallbacks = 0;
   for (let k = 0; k < n; k++) {
     const f = fix[k];
@@ -111,6 +123,8 @@ export function backConv(
     if (simd) {
       for (let r = 0; r < m; r++) rows[r] = tapAt[r] * cin + g * cinG;
       best = simd.best(rows, inTap, m, c, sign);
+      last = simd.values;
+      lastAt = simd.inputAt;
     } else
       best = last ? bestChannelLast(last, cin, g * cinG, cinG, w, wBase, taps, m, sign) : bestChannelPlanar(x, plane, g * cinG, cinG, w, wBase, taps, m, sign);
     const ch = g * cinG + best;
@@ -120,7 +134,7 @@ export function backConv(
       let tv = -Infinity;
       const wc = wBase + best * taps;
       for (let r = 0; r < m; r++) {
-        const p = last ? last[tapAt[r] * cin + ch] : (x.data[ch * plane + tapAt[r]] - x.zero) * x.scale;
+        const p = last ? last[lastAt + tapAt[r] * cin + ch] : (x.data[ch * plane + tapAt[r]] - x.zero) * x.scale;
         const val = mode === 'activation' ? p : p * w[wc + inTap[r]] * sign;
         if (val > tv) {
           tv = val;
@@ -217,6 +231,18 @@ function bestChannelPlanar(
   const { data, zero, scale } = x;
   let best = 0,
     top = -Infinity;
+  if (m === 1) {
+    // 1×1 kernels read in place (few fixations on a wide input, as in DenseNet's bottlenecks): one term per channel,
+    // with no loop over taps around it (about twice as fast).
+    for (let ci = 0, xc = c0 * plane + tapAt[0], wc = wBase + inTap[0]; ci < cinG; ci++, xc += plane, wc += taps) {
+      const v = (data[xc] - zero) * scale * w[wc] * sign;
+      if (v > top) {
+        top = v;
+        best = ci;
+      }
+    }
+    return best;
+  }
   for (let ci = 0, xc = c0 * plane, wc = wBase; ci < cinG; ci++, xc += plane, wc += taps) {
     let acc = 0;
     for (let r = 0; r < m; r++) acc += (data[xc + tapAt[r]] - zero) * scale * w[wc + inTap[r]];

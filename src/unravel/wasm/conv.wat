@@ -1,4 +1,5 @@
-;; The conv rule's channel choice (src/unravel/rules/conv-kernel.ts, bestChannelLast) with f64x2: four input
+;; The conv rule's kernels (src/unravel/wasm/conv.ts): the transposition of a float32 input channel-last, and the
+;; channel choice (src/unravel/rules/conv-kernel.ts, bestChannelLast) with f64x2: four input
 ;; channels per step in two lane pairs (then a pair, then an odd last one), each channel's sum of value × weight over
 ;; the taps in tap order, in double precision, as the TypeScript rule adds them (identical sums, identical choice,
 ;; ties included). Built into src/unravel/wasm/conv-wasm.ts by scripts/build-wasm.mjs.
@@ -120,4 +121,89 @@
         (local.set $s (f64.mul (local.get $s) (local.get $sign)))
         (if (f64.gt (local.get $s) (local.get $top0)) (then (local.set $b0 (local.get $pairs))))))
     (local.get $b0))
+;; Copies `cb` channels of a planar tensor at `src` ([cb][plane] float32) channel-last into `dst`: channel c of
+;; position p goes to dst + (p·cin + c)·4. Four positions by four channels per step (a 4 × 4 transpose in registers),
+;; every channel of a block of positions before the next block, so that each position's row is written whole while
+;; in the cache (rows cin·4 bytes apart share cache sets when cin is a power of two); then the positions left over
+;; and the channels left over one by one.
+  (func (export "transpose") (param $src i32) (param $cb i32) (param $plane i32) (param $dst i32) (param $cin i32)
+    (local $c i32) (local $p i32) (local $a i32) (local $d i32) (local $pb i32) (local $rb i32) (local $quads i32) (local $pq i32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $pb (i32.shl (local.get $plane) (i32.const 2)))
+    (local.set $rb (i32.shl (local.get $cin) (i32.const 2)))
+    (local.set $quads (i32.and (local.get $cb) (i32.const -4)))
+    (local.set $pq (i32.and (local.get $plane) (i32.const -4)))
+    (block $doneBlocks
+      (loop $block
+        (br_if $doneBlocks (i32.ge_u (local.get $p) (local.get $pq)))
+        (local.set $c (i32.const 0))
+        (block $doneQuads
+          (loop $quad
+            (br_if $doneQuads (i32.ge_u (local.get $c) (local.get $quads)))
+            ;; channels c … c + 3 at positions p … p + 3
+            (local.set $a (i32.add (i32.add (local.get $src) (i32.mul (local.get $c) (local.get $pb))) (i32.shl (local.get $p) (i32.const 2))))
+            (local.set $v0 (v128.load (local.get $a)))
+            (local.set $a (i32.add (local.get $a) (local.get $pb)))
+            (local.set $v1 (v128.load (local.get $a)))
+            (local.set $a (i32.add (local.get $a) (local.get $pb)))
+            (local.set $v2 (v128.load (local.get $a)))
+            (local.set $a (i32.add (local.get $a) (local.get $pb)))
+            (local.set $v3 (v128.load (local.get $a)))
+            ;; t0 = v0.0 v1.0 v0.1 v1.1, t1 = v0.2 v1.2 v0.3 v1.3; t2, t3 the same of v2, v3
+            (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1)))
+            (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v0) (local.get $v1)))
+            (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v2) (local.get $v3)))
+            (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v2) (local.get $v3)))
+            (local.set $d (i32.add (i32.add (local.get $dst) (i32.mul (local.get $p) (local.get $rb))) (i32.shl (local.get $c) (i32.const 2))))
+            (v128.store (local.get $d) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+            (local.set $d (i32.add (local.get $d) (local.get $rb)))
+            (v128.store (local.get $d) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+            (local.set $d (i32.add (local.get $d) (local.get $rb)))
+            (v128.store (local.get $d) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+            (local.set $d (i32.add (local.get $d) (local.get $rb)))
+            (v128.store (local.get $d) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $quad)))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $block)))
+    ;; the last positions (plane not a multiple of 4), every channel of a quad
+    (block $doneTail
+      (loop $tail
+        (br_if $doneTail (i32.ge_u (local.get $p) (local.get $plane)))
+        (local.set $c (i32.const 0))
+        (block $doneTailQuads
+          (loop $tailQuad
+            (br_if $doneTailQuads (i32.ge_u (local.get $c) (local.get $quads)))
+            (local.set $a (i32.add (i32.add (local.get $src) (i32.mul (local.get $c) (local.get $pb))) (i32.shl (local.get $p) (i32.const 2))))
+            (local.set $d (i32.add (i32.add (local.get $dst) (i32.mul (local.get $p) (local.get $rb))) (i32.shl (local.get $c) (i32.const 2))))
+            (f32.store (local.get $d) (f32.load (local.get $a)))
+            (local.set $a (i32.add (local.get $a) (local.get $pb)))
+            (f32.store offset=4 (local.get $d) (f32.load (local.get $a)))
+            (local.set $a (i32.add (local.get $a) (local.get $pb)))
+            (f32.store offset=8 (local.get $d) (f32.load (local.get $a)))
+            (local.set $a (i32.add (local.get $a) (local.get $pb)))
+            (f32.store offset=12 (local.get $d) (f32.load (local.get $a)))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $tailQuad)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $tail)))
+    ;; the last channels (cb not a multiple of 4), one by one at every position
+    (local.set $c (local.get $quads))
+    (block $doneChannels
+      (loop $channel
+        (br_if $doneChannels (i32.ge_u (local.get $c) (local.get $cb)))
+        (local.set $a (i32.add (local.get $src) (i32.mul (local.get $c) (local.get $pb))))
+        (local.set $d (i32.add (local.get $dst) (i32.shl (local.get $c) (i32.const 2))))
+        (local.set $p (i32.const 0))
+        (block $doneOne
+          (loop $one
+            (br_if $doneOne (i32.ge_u (local.get $p) (local.get $plane)))
+            (f32.store (local.get $d) (f32.load (local.get $a)))
+            (local.set $d (i32.add (local.get $d) (local.get $rb)))
+            (local.set $a (i32.add (local.get $a) (i32.const 4)))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $one)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $channel)))
+  )
 )
