@@ -38,8 +38,8 @@ export function convForward(key: object): void {
 
 /** The input's dequantized values, channel-last, per forward tensor: a class switch reads them again. */
 const channelLastCache = new WeakMap<Values, { zero: number; scale: number; values: Float32Array | Float64Array }>();
-/** Forward tensors a conv has read planar: the next read copies them channel-last. */
-const walkedPlanar = new WeakSet<Values>();
+/** Per forward tensor, the reads (fixations × taps × channels) convs have made planar: once they would have paid for a copy, the next read copies. */
+const readPlanar = new WeakMap<Values, number>();
 
 /**
  * One parent per output fixation. `w` holds the filters [Cout, Cin/G, kh, kw]; `channelSign` (optional, per
@@ -76,10 +76,12 @@ export function backConv(
   }
   // Reading a plane per channel misses the cache on every value; one channel-last copy (a sequential read and
   // block-wise writes, kept for the next walk on this forward) pays for itself well before the fixations read
-  // as many values as the tensor holds, and from the second walk over the tensor (a class switch, another conv
-  // reading it) on, whatever their number: walks that come back come back again.
-  const last = cachedChannelLast(x) ?? (n * taps * cinG * CHANNEL_LAST_GAIN >= cin * plane || walkedPlanar.has(x.data) ? channelLast(x) : undefined);
-  if (!last) walkedPlanar.add(x.data);
+  // as many values as the tensor holds. Reads add up over the walks of a forward (a class switch, another conv
+  // reading the tensor): the copy is made once they would have paid for it. A switch reads few: the choices of
+  // the fixations an earlier walk reached are kept (memo.ts).
+  const reads = (readPlanar.get(x.data) ?? 0) + n * taps * cinG;
+  const last = cachedChannelLast(x) ?? (reads * CHANNEL_LAST_GAIN >= cin * plane ? channelLast(x) : undefined);
+  if (!last) readPlanar.set(x.data, reads);
   // Float32 values and filters (the float models) go to the WebAssembly kernel: the same sums, two channels at once.
   const simd =
     simdEnabled && last instanceof Float32Array && w instanceof Float32Array && cinG >= SIMD_MIN_CHANNELS && convChannelKernel?.layer(last, w, cinG, taps)
