@@ -257,19 +257,21 @@ export class Explainer {
     const { width, height } = this.picture;
     const points: Point[] = [];
     const pointMass: number[] = [];
-    const seen = new Map<string, number>();
+    // Keyed by flat input index: one per (c, y, x), whichever view it comes from.
+    const seen = new Map<number, number>();
     const fixations: [number, number, number][] = [];
     const fixationMass: number[] = [];
     for (const { v, unravel } of walks) {
       const mass = unravel.input.mass;
-      this.inputCoordinates(unravel.input.fixations).forEach(([c, y, x], n) => {
+      const flat = unravel.input.fixations;
+      this.inputCoordinates(flat).forEach(([c, y, x], n) => {
         const m = (mass ? mass[n] : 1) / walks.length;
         const p = toOriginal(v.map, x, y);
         if (p) {
           points.push(p);
           pointMass.push(m);
         }
-        const key = `${c},${y},${x}`;
+        const key = flat[n];
         const at = seen.get(key);
         if (at === undefined) {
           seen.set(key, fixations.length);

@@ -30,11 +30,13 @@ export function keptByMass(points: readonly Point[], weights: ArrayLike<number> 
     total += w;
     weight.set(y * width + x, (weight.get(y * width + x) ?? 0) + w);
   });
-  const cells = new Map<string, number[]>();
-  const cellOf = (x: number, y: number) => [Math.floor(x / r), Math.floor(y / r)];
+  // Cells keyed by number (cell x + 1, cell y + 1 in 16 bits each: r is a tenth of the diagonal, so a handful of cells a side).
+  const cellKey = (cx: number, cy: number) => (cx + 1) * 65536 + (cy + 1);
+  const cells = new Map<number, number[]>();
   for (const key of weight.keys()) {
-    const [cx, cy] = cellOf(key % width, Math.floor(key / width));
-    const k = `${cx},${cy}`;
+    const x = key % width,
+      y = Math.floor(key / width);
+    const k = cellKey(Math.floor(x / r), Math.floor(y / r));
     const list = cells.get(k);
     if (list) list.push(key);
     else cells.set(k, [key]);
@@ -43,11 +45,14 @@ export function keptByMass(points: readonly Point[], weights: ArrayLike<number> 
   for (const key of weight.keys()) {
     const x = key % width,
       y = Math.floor(key / width);
-    const [cx, cy] = cellOf(x, y);
+    const cx = Math.floor(x / r),
+      cy = Math.floor(y / r);
     let mass = 0;
     for (let dy = -1; dy <= 1; dy++) {
       for (let dx = -1; dx <= 1; dx++) {
-        for (const other of cells.get(`${cx + dx},${cy + dy}`) ?? []) {
+        const list = cells.get(cellKey(cx + dx, cy + dy));
+        if (!list) continue;
+        for (const other of list) {
           const ox = other % width,
             oy = Math.floor(other / width);
           if ((ox - x) ** 2 + (oy - y) ** 2 <= r2) mass += weight.get(other)!;

@@ -13,6 +13,7 @@ import type { ConvGeometry } from '../../src/unravel/rules/conv';
 import type { Activation } from '../../src/unravel/tensor';
 import type { ConvMode } from '../../src/unravel/types';
 import { convChannelKernel } from '../../src/unravel/wasm/conv';
+import { useChoiceMemo } from '../../src/unravel/memo';
 import { backConvReference } from '../helpers/conv-reference';
 import { rng } from '../helpers/onnx-build';
 
@@ -189,23 +190,29 @@ describe('conv kernel against the rule as first written', () => {
       const fast = exports.backConv;
       let referenceCalls = 0;
       const reference: typeof backConv = (...args) => (referenceCalls++, backConvReference(...args));
-      for (const cls of topK(e.probs, 2))
-        for (const mode of ['paper', 'weighted', 'discriminative'] as const) {
-          const got = e.explain(cls, { mode }).unravel;
-          exports.backConv = reference;
-          let want;
-          try {
-            want = e.explain(cls, { mode }).unravel;
-          } finally {
-            exports.backConv = fast;
+      // Without the per-forward memo (memo.ts), which would hand the second walk the first one's choices.
+      const memo = useChoiceMemo(false);
+      try {
+        for (const cls of topK(e.probs, 2))
+          for (const mode of ['paper', 'weighted', 'discriminative'] as const) {
+            const got = e.explain(cls, { mode }).unravel;
+            exports.backConv = reference;
+            let want;
+            try {
+              want = e.explain(cls, { mode }).unravel;
+            } finally {
+              exports.backConv = fast;
+            }
+            assert.equal(got.layers.length, want.layers.length);
+            got.layers.forEach((l, k) => {
+              assert.deepEqual(l.fixations, want.layers[k].fixations, `${mode}, class ${cls}, ${l.node}`);
+              assert.deepEqual(l.mass, want.layers[k].mass, `${mode}, class ${cls}, ${l.node} masses`);
+            });
+            assert.deepEqual(got.input, want.input);
           }
-          assert.equal(got.layers.length, want.layers.length);
-          got.layers.forEach((l, k) => {
-            assert.deepEqual(l.fixations, want.layers[k].fixations, `${mode}, class ${cls}, ${l.node}`);
-            assert.deepEqual(l.mass, want.layers[k].mass, `${mode}, class ${cls}, ${l.node} masses`);
-          });
-          assert.deepEqual(got.input, want.input);
-        }
+      } finally {
+        useChoiceMemo(memo.on, memo.limit);
+      }
       assert.ok(referenceCalls > 0, 'the walks ran on the reference');
     });
   }

@@ -7,6 +7,7 @@ import { broadcastShapes, numel, type Shape } from '../tensor';
 import { scaled } from '../fixations';
 import type { Fixations, Rule, ShapeContext, WalkContext } from '../types';
 import { UnsupportedError } from '../types';
+import { memoized } from '../memo';
 
 export type Combine = 'larger' | 'smaller' | 'both' | 'none';
 
@@ -39,23 +40,26 @@ export function backElementwise(node: OnnxNode, ins: readonly number[], combine:
   const acts = full.map((i) => ctx.activation(node.input(i)));
   const sign = combine === 'smaller' ? -1 : 1;
   const n = fix.index.length;
-  const pick = new Int32Array(n);
-  const counts = new Int32Array(acts.length);
-  for (let j = 0; j < n; j++) {
-    const f = fix.index[j];
-    let best = 0,
-      top = -Infinity;
-    for (let k = 0; k < acts.length; k++) {
-      const a = acts[k];
-      const v = (a.data[f] - a.zero) * a.scale * sign;
-      if (v > top) {
-        top = v;
-        best = k;
+  const pick = memoized(ctx, node, combine, fix.index, (some) => {
+    const chosen = new Int32Array(some.length);
+    for (let j = 0; j < some.length; j++) {
+      const f = some[j];
+      let best = 0,
+        top = -Infinity;
+      for (let k = 0; k < acts.length; k++) {
+        const a = acts[k];
+        const v = (a.data[f] - a.zero) * a.scale * sign;
+        if (v > top) {
+          top = v;
+          best = k;
+        }
       }
+      chosen[j] = best;
     }
-    pick[j] = best;
-    counts[best]++;
-  }
+    return chosen;
+  });
+  const counts = new Int32Array(acts.length);
+  for (let j = 0; j < n; j++) counts[pick[j]]++;
   // Each operand's fixations in the order they came, with their masses.
   const index = Array.from(counts, (c) => new Int32Array(c));
   const mass = fix.mass ? Array.from(counts, (c) => new Float64Array(c)) : undefined;

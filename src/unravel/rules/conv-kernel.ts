@@ -38,8 +38,8 @@ export function convForward(key: object): void {
 
 /** The input's dequantized values, channel-last, per forward tensor: a class switch reads them again. */
 const channelLastCache = new WeakMap<Values, { zero: number; scale: number; values: Float32Array | Float64Array }>();
-/** Forward tensors a conv has read planar: the next read copies them channel-last. */
-const walkedPlanar = new WeakSet<Values>();
+/** Per forward tensor, the reads (fixations × taps × channels) convs have made planar: once they would have paid for a copy, the next read copies. */
+const readPlanar = new WeakMap<Values, number>();
 
 /**
  * One parent per output fixation. `w` holds the filters [Cout, Cin/G, kh, kw]; `channelSign` (optional, per
@@ -76,11 +76,13 @@ export function backConv(
   }
   // Reading a plane per channel misses the cache on every value; one channel-last copy (a sequential read and
   // block-wise writes, kept for the next walk on this forward) pays for itself well before the fixations read
-  // as many values as the tensor holds, and from the second walk over the tensor (a class switch, another conv
-  // reading it) on, whatever their number: walks that come back come back again.
+  // as many values as the tensor holds. Reads add up over the walks of a forward (a class switch, another conv
+  // reading the tensor): the copy is made once they would have paid for it. A switch reads few: the choices of
+  // the fixations an earlier walk reached are kept (memo.ts). A copy already made is read whatever the number.
   let last = cachedChannelLast(x);
-  const copy = last !== undefined || n * taps * cinG * CHANNEL_LAST_GAIN >= cin * plane || walkedPlanar.has(x.data);
-  if (!copy) walkedPlanar.add(x.data);
+  const reads = (readPlanar.get(x.data) ?? 0) + n * taps * cinG;
+  const copy = last !== undefined || (x.data instanceof Float32Array && convChannelKernel?.holds(x.data)) || reads * CHANNEL_LAST_GAIN >= cin * plane;
+  if (!copy) readPlanar.set(x.data, reads);
   // Float32 values and filters (the float models) go to the WebAssembly kernel: the same sums, two channels at
   // once, on the channel-last copy it keeps in its own memory (the only one made: no JavaScript copy).
   const simd =

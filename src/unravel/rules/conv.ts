@@ -6,8 +6,9 @@ import type { Shape } from '../tensor';
 import { oneParentEach } from '../fixations';
 import type { Rule, ShapeContext, WalkContext, WeightedRule } from '../types';
 import { backConv, convForward } from './conv-kernel';
-import { window2D, type Window2D } from './spatial';
+import { window2D, type Axis, type Window2D } from './spatial';
 import { convAttrs } from '../op-attrs';
+import { memoized } from '../memo';
 
 export interface ConvGeometry {
   readonly win: Window2D;
@@ -22,6 +23,20 @@ export function convGeometry(node: OnnxNode, x: Shape, w: Shape): ConvGeometry {
   const win = window2D(a, x, kernel);
   const group = a.group;
   return { win, group, outDims: [x[0], w[0], win.outH, win.outW] };
+}
+
+/** Whether output element `f`'s window reads padding only (backConv's fallback: no in-bounds tap). */
+function fellBack(geo: ConvGeometry, x: Shape, f: number): boolean {
+  const [, , H, W] = x;
+  const [, , OH, OW] = geo.outDims;
+  const inside = (o: number, a: Axis, size: number) => {
+    for (let u = 0; u < a.kernel; u++) {
+      const at = o * a.stride - a.padBegin + u * a.dilation;
+      if (at >= 0 && at < size) return true;
+    }
+    return false;
+  };
+  return !inside(Math.floor(f / OW) % OH, geo.win.h, H) || !inside(f % OW, geo.win.w, W);
 }
 
 /** Per-channel scale of a per-channel affine op (BatchNormalization) that alone consumes `tensor`: its signs are folded into the filters. */
@@ -49,10 +64,17 @@ export const convRule: Rule = {
     const act = ctx.activation(node.input(0));
     const x = integer ? { ...act, scale: 1 } : act;
     const geo = convGeometry(node, x.dims, ctx.shape(wName));
-    if (ctx.forward) convForward(ctx.forward);
-    const { parents, fallbacks } = backConv(geo, x, w, fix.index, ctx.options.convMode, bnSign(node.outputs[0], ctx));
+    // A fixation without an in-bounds tap is kept as −1 − parent, so the memo's fixations are counted in the note too.
+    const chosen = memoized(ctx, node, ctx.options.convMode, fix.index, (some) => {
+      if (ctx.forward) convForward(ctx.forward);
+      const { parents, fallbacks } = backConv(geo, x, w, some, ctx.options.convMode, bnSign(node.outputs[0], ctx));
+      if (fallbacks) for (let k = 0; k < parents.length; k++) if (fellBack(geo, x.dims, some[k])) parents[k] = -1 - parents[k];
+      return parents;
+    });
+    let fallbacks = 0;
+    for (let k = 0; k < chosen.length; k++) if (chosen[k] < 0) fallbacks++;
     if (fallbacks) ctx.flag(`${fallbacks} fixation(s) had no in-bounds tap; kept the stride-scaled position`);
-    return [oneParentEach(fix, parents)];
+    return [oneParentEach(fix, fallbacks ? chosen.map((p) => (p < 0 ? -1 - p : p)) : chosen)];
   },
   weighted: convContrast(),
 };

@@ -8,6 +8,7 @@ import type { Rule, ShapeContext } from '../types';
 import { UnsupportedError } from '../types';
 import { resolveAxis, type Axis } from './spatial';
 import { globalPoolAttrs, poolAttrs, reduceAttrs } from '../op-attrs';
+import { memoized } from '../memo';
 
 const unitAxis: Axis = { kernel: 1, stride: 1, dilation: 1, padBegin: 0, padEnd: 0 };
 
@@ -82,7 +83,13 @@ export const windowPoolRule: Rule = {
   back(node, [fix], ctx) {
     const x = ctx.activation(node.input(0));
     const win = poolWindow(node, x.dims);
-    return [oneParentEach(fix, backWindowArgmax(win, [x.dims[0], x.dims[1], ...win.map((a) => a.out)], x, fix.index))];
+    const outDims = [x.dims[0], x.dims[1], ...win.map((a) => a.out)];
+    return [
+      oneParentEach(
+        fix,
+        memoized(ctx, node, '', fix.index, (some) => backWindowArgmax(win, outDims, x, some)),
+      ),
+    ];
   },
 };
 
@@ -162,6 +169,11 @@ export const reduceRule: Rule = {
     const x = ctx.activation(node.input(0));
     const axes = reducedAxes(node, x.dims.length, ctx);
     if (!axes) throw new UnsupportedError(node.opType, node.name, 'its axes are computed at run time (constant axes only)');
-    return [oneParentEach(fix, backReduceArgmax(x, axes, keepDims(node), fix.index))];
+    return [
+      oneParentEach(
+        fix,
+        memoized(ctx, node, '', fix.index, (some) => backReduceArgmax(x, axes, keepDims(node), some)),
+      ),
+    ];
   },
 };

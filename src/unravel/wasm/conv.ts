@@ -80,6 +80,11 @@ export class ConvChannelKernel {
     this.forwards.set(key, this.generation);
   }
 
+  /** Whether the arena holds this forward tensor's channel-last copy. */
+  holds(x: Float32Array): boolean {
+    return this.inputs.has(x);
+  }
+
   /** Bytes of memory the module holds now (the arena's high-water mark: WebAssembly memory does not shrink). */
   get bytes(): number {
     return this.ex.memory.buffer.byteLength;
