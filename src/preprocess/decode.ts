@@ -137,8 +137,8 @@ interface Codec {
  * Bytes of WebAssembly memory a decoder keeps. A WebAssembly memory never shrinks: a 12-megapixel JPEG grows
  * mozjpeg's to 55 MB, which a long-lived process (the extension's engine) would otherwise hold for good. An instance
  * above this is let go once its format has had no decode for IDLE_MS; the next image gets a fresh one from the
- * compiled module (a millisecond or two: compiling is what costs, and that is done once). Up to 32 MB (photos up to
- * about 4 megapixels) stays for the next image.
+ * compiled module (a millisecond or two: compiling is what costs, and that is done once). Up to 32 MB (JPEGs up to
+ * about 7 megapixels) stays for the next image.
  */
 const KEEP = 32 * 1024 * 1024;
 /** Not at once: in a run of big photos (a sweep) every one would pay for its memory afresh (about 35 ms of CPU of
