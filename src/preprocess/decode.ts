@@ -1,18 +1,19 @@
 // Image bytes → RGBA pixels. The header is read first (image-size): the format and the size in pixels, so a
 // decompression bomb (a small file declaring gigapixels) is refused before anything is allocated for it.
 // JPEG, WebP and AVIF decode with Squoosh's decoders compiled to WebAssembly (@jsquash), loaded the first time
-// one is needed. JPEG is mozjpeg's libjpeg-turbo decoder: the pixels PIL gives (the decoder torchvision models are
-// trained and evaluated with; jimp's jpeg-js differs by up to 30 levels at colour edges) in a tenth of the time;
-// it turns the pixels by the file's EXIF orientation, so points land where the user sees the object. A JPEG it
-// will not read (CMYK, damaged) goes to jimp, whose message a damaged file gets. PNG of the plainest kind (8-bit
-// grey or RGB(A), not interlaced: png.ts) decodes directly; other PNGs, GIF, BMP and TIFF with jimp, loaded when first needed. PNG, WebP and AVIF say their orientation in the container (orientation.ts): the pixels are turned by
-// it here, as mozjpeg does for JPEG.
+// one is needed; an instance whose memory a large image grew is let go after it (KEEP). JPEG is mozjpeg's
+// libjpeg-turbo decoder: the pixels PIL gives (the decoder torchvision models are trained and evaluated with;
+// jimp's jpeg-js differs by up to 30 levels at colour edges) in a tenth of the time. A JPEG it will not read (CMYK,
+// damaged) goes to jimp, whose message a damaged file gets. PNG of the plainest kind (8-bit grey or RGB(A), not
+// interlaced: png.ts) decodes directly; other PNGs, GIF, BMP and TIFF with jimp, loaded when first needed. Every
+// format's orientation (JPEG's EXIF, read as mozjpeg reads it; the others' containers: orientation.ts) turns the
+// pixels here, so points land where the user sees the object; jimp turns a JPEG it decodes itself.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { imageSize } from 'image-size';
 import { decoderChatterToStderr } from './quiet';
 import { checkPixels } from '../limits';
-import { applyOrientations, orientationsOf } from './orientation';
+import { applyOrientations, jpegOrientation, orientationsOf } from './orientation';
 import { decodePlainPng } from './png';
 
 /** The image cannot be read: the message says which file and why. */
@@ -105,12 +106,50 @@ const firstLine = (e: unknown) => ((e as Error)?.message ?? String(e)).split('\n
 
 type WasmFormat = 'webp' | 'avif' | 'jpeg';
 /** Node's WebAssembly global (the extension host's tsconfig has no DOM types, which declare it). */
-const wasm = (globalThis as unknown as { WebAssembly: { Module: new (bytes: Uint8Array) => object } }).WebAssembly;
-interface Codec {
-  /** `buffer`: embind copies it into the module's heap once, from an ArrayBuffer or from any Uint8Array view. */
-  decode(buffer: ArrayBuffer | Uint8Array, options?: { preserveOrientation: boolean }): Promise<{ data: Uint8ClampedArray; width: number; height: number }>;
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
 }
+const wasm = (
+  globalThis as unknown as {
+    WebAssembly: {
+      Module: new (bytes: Uint8Array) => object;
+      Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
+      Memory: new (descriptor: { initial: number }) => WasmMemory;
+    };
+  }
+).WebAssembly;
+
+/** A Squoosh decoder's Emscripten module (@jsquash/<format>/codec/dec): `decode` copies the file's bytes into the
+ *  module's heap (embind takes an ArrayBuffer or any Uint8Array view), decodes there and returns the pixels copied
+ *  out, or null. Its second argument: mozjpeg's preserveOrientation, AVIF's bit depth. */
+interface Emscripten {
+  decode(bytes: Uint8Array, option?: boolean | number): { data: Uint8ClampedArray; width: number; height: number } | null;
+}
+type Factory = (options: object) => Promise<Emscripten>;
+
+/** One instance of a decoder and the memory it grows. */
+interface Codec {
+  readonly module: Emscripten;
+  readonly memory: WasmMemory;
+}
+
+/**
+ * Bytes of WebAssembly memory a decoder keeps. A WebAssembly memory never shrinks: a 12-megapixel JPEG grows
+ * mozjpeg's to 55 MB, which a long-lived process (the extension's engine) would otherwise hold for good. An instance
+ * above this is let go once its format has had no decode for IDLE_MS; the next image gets a fresh one from the
+ * compiled module (a millisecond or two: compiling is what costs, and that is done once). Up to 32 MB (JPEGs up to
+ * about 7 megapixels) stays for the next image.
+ */
+const KEEP = 32 * 1024 * 1024;
+/** Not at once: in a run of big photos (a sweep) every one would pay for its memory afresh (about 35 ms of CPU of
+ *  page faults for 12 megapixels, on 210); after a second without one, that costs at most a few per cent. */
+const IDLE_MS = 1000;
+
+/** Each decoder's JavaScript and compiled WebAssembly: once per process (AVIF's WebAssembly is 1.1 MB to compile). */
+const compiled = new Map<WasmFormat, Promise<{ factory: Factory; module: object }>>();
+/** Each decoder's live instance, and the timer that lets a large one go. */
 const codecs = new Map<WasmFormat, Promise<Codec>>();
+const idle = new Map<WasmFormat, ReturnType<typeof setTimeout>>();
 
 /** The decoder's WebAssembly: dist/codecs/ beside the bundles (scripts/build.mjs copies it there), else the package's own. */
 function wasmFile(format: WasmFormat): string {
@@ -124,22 +163,55 @@ function wasmFile(format: WasmFormat): string {
   throw new ImageError(`the ${format.toUpperCase()} decoder (${name}) is missing from this installation; reinstall it`);
 }
 
+function compile(format: WasmFormat): Promise<{ factory: Factory; module: object }> {
+  let c = compiled.get(format);
+  if (!c) {
+    c = (async () => {
+      const js = (format === 'webp'
+        ? await import('@jsquash/webp/codec/dec/webp_dec.js')
+        : format === 'avif'
+          ? await import('@jsquash/avif/codec/dec/avif_dec.js')
+          : await import('@jsquash/jpeg/codec/dec/mozjpeg_dec.js')) as unknown as { default: Factory };
+      return { factory: js.default, module: new wasm.Module(fs.readFileSync(wasmFile(format))) };
+    })();
+    c.catch(() => compiled.delete(format));
+    compiled.set(format, c);
+  }
+  return c;
+}
+
+/** What the decoders return their pixels as. Their JavaScript defines it where it is missing (Node), with a class
+ *  made inside the instance's closure, which would then keep the first instance and its memory for the life of the
+ *  process: defined here first, outside any instance. */
+class ImageData {
+  constructor(
+    readonly data: Uint8ClampedArray,
+    readonly width: number,
+    readonly height: number,
+  ) {}
+}
+
 function codec(format: WasmFormat): Promise<Codec> {
   let c = codecs.get(format);
   if (!c) {
     c = (async () => {
-      const m = (format === 'webp'
-        ? await import('@jsquash/webp/decode.js')
-        : format === 'avif'
-          ? await import('@jsquash/avif/decode.js')
-          : await import('@jsquash/jpeg/decode.js')) as unknown as {
-        init: (module: object, options?: object) => Promise<void>;
-        default: Codec['decode'];
-      };
-      // libjpeg's warnings (a damaged file) would go to the console (the CLI's stdout): the result says enough
-      const quiet = { print: () => undefined, printErr: () => undefined };
-      await m.init(new wasm.Module(fs.readFileSync(wasmFile(format))), quiet);
-      return { decode: m.default };
+      const { factory, module } = await compile(format);
+      (globalThis as { ImageData?: unknown }).ImageData ??= ImageData;
+      let memory: WasmMemory | undefined;
+      const emscripten = await factory({
+        noInitialRun: true,
+        // libjpeg's warnings (a damaged file) would go to the console (the CLI's stdout): the result says enough
+        print: () => undefined,
+        printErr: () => undefined,
+        instantiateWasm: (imports: object, instantiated: (instance: object) => void) => {
+          const instance = new wasm.Instance(module, imports);
+          memory = Object.values(instance.exports).find((e): e is WasmMemory => e instanceof wasm.Memory);
+          instantiated(instance);
+          return instance.exports;
+        },
+      });
+      if (!memory) throw new Error(`the ${format.toUpperCase()} decoder exports no memory`);
+      return { module: emscripten, memory };
     })();
     c.catch(() => codecs.delete(format));
     codecs.set(format, c);
@@ -147,20 +219,50 @@ function codec(format: WasmFormat): Promise<Codec> {
   return c;
 }
 
+/** The memory of the decoder's live instance, undefined when it has none: for the tests. */
+export async function decoderMemory(format: WasmFormat): Promise<WasmMemory | undefined> {
+  return (await codecs.get(format))?.memory;
+}
+
+/** Lets `format`'s instance go IDLE_MS after its last decode, unless another instance has replaced it by then. */
+function letGoWhenIdle(format: WasmFormat, instance: Promise<Codec>): void {
+  clearTimeout(idle.get(format));
+  const timer = setTimeout(() => {
+    idle.delete(format);
+    if (codecs.get(format) === instance) codecs.delete(format);
+  }, IDLE_MS);
+  timer.unref(); // a CLI run ends when its work does
+  idle.set(format, timer);
+}
+
 async function decodeWasm(format: WasmFormat, bytes: Buffer): Promise<Bitmap> {
-  const { decode } = await codec(format);
-  // the file's bytes as they are (no ArrayBuffer slice first: a second copy of a 5 MB photo, in fresh pages)
-  const r = await decode(bytes, { preserveOrientation: true });
-  return { data: new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength), width: r.width, height: r.height };
+  const instance = codec(format);
+  const { module, memory } = await instance;
+  try {
+    // the file's bytes as they are (no ArrayBuffer slice first: a second copy of a 5 MB photo, in fresh pages)
+    // embind checks the count of arguments: WebP's takes none more; mozjpeg's leaves the raster as stored (decodeJpeg
+    // turns it), AVIF's gives 8 bits a channel
+    const r = format === 'webp' ? module.decode(bytes) : module.decode(bytes, format === 'jpeg' ? false : 8);
+    if (!r) throw new Error('Decoding error');
+    return { data: new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.byteLength), width: r.width, height: r.height };
+  } catch (e) {
+    // the failed call may have left the module's heap in any state: the next image gets a fresh instance
+    if (codecs.get(format) === instance) codecs.delete(format);
+    throw e;
+  } finally {
+    if (memory.buffer.byteLength > KEEP) letGoWhenIdle(format, instance);
+  }
 }
 
 /** A JPEG by mozjpeg, EXIF orientation applied; undefined when mozjpeg cannot read it (jimp tries next). */
 async function decodeJpeg(bytes: Buffer): Promise<Bitmap | undefined> {
+  let stored: Bitmap;
   try {
-    return await decodeWasm('jpeg', bytes);
+    stored = await decodeWasm('jpeg', bytes);
   } catch {
-    // the failed call may have left the module's heap in any state: the next JPEG gets a fresh one
-    codecs.delete('jpeg');
     return undefined;
   }
+  // turned here rather than by mozjpeg (its preserveOrientation): the same pixels, without two more full copies
+  // in its heap (a turned 12-megapixel photo grew it to 151 MB instead of 55)
+  return applyOrientations(stored, jpegOrientation(bytes));
 }

@@ -2,9 +2,9 @@
 // container, and the turn applied to decoded pixels. PNG keeps EXIF in an eXIf chunk, WebP in an EXIF chunk of its
 // RIFF; a TIFF is itself the structure EXIF borrows, with the Orientation tag in its first image's IFD;
 // AVIF (MIAF) says it with the primary item's irot and imir properties, applied in the order the file lists them,
-// and its Exif must not say it (MIAF 7.3.6.7; Chrome ignores it), so it is not read. JPEG needs none of this:
-// mozjpeg turns the pixels itself. Anything unreadable here means "upright": the decoder has the last word on
-// whether the file is whole.
+// and its Exif must not say it (MIAF 7.3.6.7; Chrome ignores it), so it is not read. A JPEG's orientation is read
+// as mozjpeg's decoder (@jsquash/jpeg) reads it, and applied only to pixels mozjpeg decoded (jimp turns its own).
+// Anything unreadable here means "upright": the decoder has the last word on whether the file is whole.
 import type { Bitmap } from './decode';
 
 /** EXIF orientation 1..8 (TIFF tag 0x0112): 1 upright, 2 mirrored left-right, 3 turned 180°, 4 mirrored top-bottom,
@@ -34,29 +34,95 @@ export function applyOrientations(bitmap: Bitmap, orientations: readonly Orienta
   return orientations.reduce(orient, bitmap);
 }
 
+/** Rows of the turned picture done together when it is transposed (orientations 5 to 8): its pixels along a row
+ *  come from one column of the stored raster, so 64 rows at a time read whole cache lines of the stored rows. */
+const BAND = 64;
+
 function orient(b: Bitmap, o: Orientation): Bitmap {
   const { width: w, height: h } = b;
   const swap = o >= 5;
   const W = swap ? h : w;
   const H = swap ? w : h;
-  // for each pixel (x, y) seen, the stored pixel it shows
-  const source: Record<Orientation, (x: number, y: number) => number> = {
-    1: (x, y) => y * w + x,
-    2: (x, y) => y * w + (w - 1 - x),
-    3: (x, y) => (h - 1 - y) * w + (w - 1 - x),
-    4: (x, y) => (h - 1 - y) * w + x,
-    5: (x, y) => x * w + y,
-    6: (x, y) => (h - 1 - x) * w + y,
-    7: (x, y) => (h - 1 - x) * w + (w - 1 - y),
-    8: (x, y) => x * w + (w - 1 - y),
+  // the stored pixel seen at (x, y) is first + x * dx + y * dy
+  const steps: Record<Orientation, [first: number, dx: number, dy: number]> = {
+    1: [0, 1, w],
+    2: [w - 1, -1, w],
+    3: [h * w - 1, -1, -w],
+    4: [(h - 1) * w, 1, -w],
+    5: [0, w, 1],
+    6: [(h - 1) * w, -w, 1],
+    7: [h * w - 1, -w, -1],
+    8: [w - 1, w, -1],
   };
-  const at = source[o];
+  const [first, dx, dy] = steps[o];
   const pixels = b.data.byteOffset % 4 === 0 ? b.data : b.data.slice(); // a Uint32Array view needs 4-byte alignment
   const src = new Uint32Array(pixels.buffer, pixels.byteOffset, w * h);
   const data = new Uint8Array(W * H * 4);
   const dst = new Uint32Array(data.buffer);
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) dst[y * W + x] = src[at(x, y)];
+  if (!swap) {
+    for (let y = 0, d = 0; y < H; y++) for (let x = 0, s = first + y * dy; x < W; x++, s += dx) dst[d++] = src[s];
+  } else {
+    for (let y0 = 0; y0 < H; y0 += BAND) {
+      const y1 = Math.min(H, y0 + BAND);
+      for (let x = 0; x < W; x++) for (let y = y0, s = first + x * dx + y0 * dy; y < y1; y++, s += dy) dst[y * W + x] = src[s];
+    }
+  }
   return { width: W, height: H, data };
+}
+
+/**
+ * A JPEG's turn as @jsquash/jpeg would apply it when asked to (its preserveOrientation, which turns the pixels in
+ * the decoder's heap with two more full copies there): the first APP1 "Exif" segment before the scan whose IFD0
+ * has an Orientation entry other than 0 decides; 2 to 8 turn, any other value leaves the raster as stored.
+ */
+export function jpegOrientation(b: Uint8Array): Orientation[] {
+  if (b[0] !== 0xff || b[1] !== 0xd8) return [];
+  for (const s of jpegHeaderSegments(b)) {
+    if (s.marker !== 0xe1 || ascii(s.body, 0, 6) !== 'Exif\0\0') continue;
+    const o = exifOrientation(s.body);
+    if (o > 0) return o >= 2 && o <= 8 ? [o as Orientation] : [];
+  }
+  return [];
+}
+
+/** The marker segments after SOI up to the scan (SOS) or EOI, found as libjpeg finds them: bytes between segments
+ *  are skipped to the next 0xFF, runs of 0xFF are fill, 0xFF 0x00 is no marker; RSTn and TEM have no length. */
+function* jpegHeaderSegments(b: Uint8Array): Generator<{ marker: number; body: Uint8Array }> {
+  const v = view(b);
+  for (let at = 2; at < b.length;) {
+    while (at < b.length && b[at] !== 0xff) at++;
+    while (at < b.length && b[at] === 0xff) at++;
+    if (at >= b.length) return;
+    const marker = b[at++];
+    if (marker === 0) continue;
+    if (marker === 0xda || marker === 0xd9 || marker === 0xd8) return;
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) continue;
+    if (at + 2 > b.length) return;
+    const length = v.getUint16(at);
+    if (length < 2) return;
+    yield { marker, body: b.subarray(at + 2, at + length) };
+    at += length;
+  }
+}
+
+/** The Orientation value of an APP1 Exif segment's IFD0 (after "Exif\0\0"), or 0: as mozjpeg's decoder reads it, the
+ *  value's first two bytes whatever the entry's type, and only entries wholly inside the segment. */
+function exifOrientation(d: Uint8Array): number {
+  if (d.length < 12) return 0;
+  const t = 6; // the TIFF header, after "Exif\0\0"
+  const order = ascii(d, t, 2);
+  if (order !== 'MM' && order !== 'II') return 0;
+  const little = order === 'II';
+  const v = view(d);
+  if (v.getUint16(t + 2, little) !== 42) return 0;
+  const ifd = v.getUint32(t + 4, little);
+  if (ifd < 8 || ifd > d.length - 2) return 0;
+  let at = t + ifd;
+  // the count may lie past the segment's end: then no entry fits before it either
+  const entries = at + 2 <= d.length ? v.getUint16(at, little) : 0;
+  at += 2;
+  for (let i = 0; i < entries && at + 12 <= d.length; i++, at += 12) if (v.getUint16(at, little) === 0x0112) return v.getUint16(at + 8, little);
+  return 0;
 }
 
 const ascii = (b: Uint8Array, at: number, n = 4) => String.fromCharCode(...b.subarray(at, at + n));
