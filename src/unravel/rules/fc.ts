@@ -281,36 +281,93 @@ function contrastColumn(w: ArrayLike<number>, p: Product, ns: Int32Array, cs: Fl
   };
   const hit = kept.find((e) => e.k === p.k && e.bI === p.bI && e.bJ === p.bJ && same(e.ns, ns) && same(e.cs, cs));
   if (hit) return hit.column;
-  const column = new Float64Array(p.k);
-  // Along the weight's contiguous axis in the inner loop: a [K, N] MatMul weight is read row by row, with the
-  // coefficients dense when most neurons have one (contrast `others`), so the inner loop reads straight through.
-  if (p.bJ === 1 && ns.length > p.n / 4) {
-    const dense = new Float64Array(p.n);
-    for (let t = 0; t < ns.length; t++) dense[ns[t]] += cs[t];
-    for (let i = 0; i < p.k; i++) {
-      let s = 0;
-      const row = i * p.bI;
-      for (let n = 0; n < p.n; n++) s += dense[n] * w[row + n];
-      column[i] = s;
-    }
-  } else if (p.bJ === 1) {
-    for (let i = 0; i < p.k; i++) {
-      let s = 0;
-      const row = i * p.bI;
-      for (let t = 0; t < ns.length; t++) s += cs[t] * w[row + ns[t]];
-      column[i] = s;
-    }
-  } else {
-    for (let t = 0; t < ns.length; t++) {
-      const c = cs[t],
-        base = ns[t] * p.bJ;
-      for (let i = 0; i < p.k; i++) column[i] += c * w[base + i * p.bI];
-    }
-  }
+  const column = columnSum(w, p, ns, cs);
   kept.unshift({ k: p.k, bI: p.bI, bJ: p.bJ, ns, cs, column });
   if (kept.length > COLUMNS_KEPT) kept.pop();
   columnCache.set(w, kept);
   return column;
+}
+
+/**
+ * Σ_t cs[t]·W[:, ns[t]] of the product's weight: column[i] = ((0 + cs[0]·W[i, ns[0]]) + cs[1]·W[i, ns[1]]) + …, each
+ * product and sum in double precision, in this order for every i, whichever loop computes it (the same doubles).
+ * A zero coefficient is left out when its neuron's weights are finite: its products are then ±0, and adding ±0
+ * changes no sum here (a sum that starts at +0 is never −0), whereas 0·∞ would make it NaN.
+ */
+export function columnSum(w: ArrayLike<number>, p: Product, ns: Int32Array, cs: Float64Array): Float64Array {
+  const { k, bI, bJ } = p;
+  if (cs.includes(0)) {
+    const keep = Array.from(ns.keys()).filter((t) => cs[t] !== 0 || !finiteWeights(w, ns[t] * bJ, k, bI));
+    ns = Int32Array.from(keep, (t) => ns[t]);
+    cs = Float64Array.from(keep, (t) => cs[t]);
+  }
+  const column = new Float64Array(k);
+  // Along the weight's contiguous axis in the inner loop: a [K, N] MatMul weight is read row by row, with the
+  // coefficients dense when most neurons have one (contrast `others`), so the inner loop reads straight through.
+  if (bJ === 1 && ns.length > p.n / 4) {
+    const dense = new Float64Array(p.n);
+    for (let t = 0; t < ns.length; t++) dense[ns[t]] += cs[t];
+    for (let i = 0; i < k; i++) {
+      let s = 0;
+      const row = i * bI;
+      for (let n = 0; n < p.n; n++) s += dense[n] * w[row + n];
+      column[i] = s;
+    }
+  } else if (bJ === 1) {
+    for (let i = 0; i < k; i++) {
+      let s = 0;
+      const row = i * bI;
+      for (let t = 0; t < ns.length; t++) s += cs[t] * w[row + ns[t]];
+      column[i] = s;
+    }
+  } else {
+    // Neurons outer, the column inner (each neuron's weights contiguous when bI = 1, as a Gemm with transB reads
+    // them). Eight neurons per pass: each column element is loaded and stored once per eight products, which are
+    // added one after the other, in the neurons' order.
+    let t = 0;
+    for (; bI === 1 && t + 8 <= ns.length; t += 8) {
+      const c0 = cs[t],
+        c1 = cs[t + 1],
+        c2 = cs[t + 2],
+        c3 = cs[t + 3],
+        c4 = cs[t + 4],
+        c5 = cs[t + 5],
+        c6 = cs[t + 6],
+        c7 = cs[t + 7];
+      const b0 = ns[t] * bJ,
+        b1 = ns[t + 1] * bJ,
+        b2 = ns[t + 2] * bJ,
+        b3 = ns[t + 3] * bJ,
+        b4 = ns[t + 4] * bJ,
+        b5 = ns[t + 5] * bJ,
+        b6 = ns[t + 6] * bJ,
+        b7 = ns[t + 7] * bJ;
+      for (let i = 0; i < k; i++) {
+        let s = column[i];
+        s += c0 * w[b0 + i];
+        s += c1 * w[b1 + i];
+        s += c2 * w[b2 + i];
+        s += c3 * w[b3 + i];
+        s += c4 * w[b4 + i];
+        s += c5 * w[b5 + i];
+        s += c6 * w[b6 + i];
+        s += c7 * w[b7 + i];
+        column[i] = s;
+      }
+    }
+    for (; t < ns.length; t++) {
+      const c = cs[t],
+        base = ns[t] * bJ;
+      for (let i = 0; i < k; i++) column[i] += c * w[base + i * bI];
+    }
+  }
+  return column;
+}
+
+/** Whether the k weights w[base + i·stride] are all finite. */
+function finiteWeights(w: ArrayLike<number>, base: number, k: number, stride: number): boolean {
+  for (let i = 0; i < k; i++) if (!Number.isFinite(w[base + i * stride])) return false;
+  return true;
 }
 
 function matmulShape(a: Shape, b: Shape): Shape {
