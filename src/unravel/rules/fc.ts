@@ -61,6 +61,7 @@ export function backProduct(
   const liveA = new Int32Array(p.k);
   const liveV = new Float64Array(p.k);
   const q = mass ? new Float64Array(p.k) : undefined;
+  const q2 = mass ? new Float64Array(p.k) : undefined;
   let fallbacks = 0;
   const chosen = mode === 'argmax' ? argmaxChoices(p, a, b) : undefined;
   for (const [m, ns] of rows) {
@@ -87,7 +88,12 @@ export function backProduct(
       }
       return best;
     };
-    for (const n of ns) {
+    // With masses, two neurons' contributions are computed in one pass over the live inputs (two independent sums
+    // for the processor to overlap, each in input order as before); the second neuron's are used at its turn.
+    let pairedAt = -1,
+      pairedSum = 0;
+    for (let x = 0; x < ns.length; x++) {
+      const n = ns[x];
       const b0 = (fix[n] % p.n) * bJ;
       let best = -1;
       if (chosen) {
@@ -109,19 +115,41 @@ export function backProduct(
         }
         if (best < 0) best = fullArgmax(b0);
         chosen.set(fix[n], best < 0 ? -1 : best + lo);
-      } else if (q && acc && mass) {
-        let sum = 0;
-        for (let t = 0; t < nLive; t++) {
-          const c = liveV[t] * b[b0 + liveB[t]];
-          q[t] = c;
-          if (c > 0) sum += c;
+      } else if (q && q2 && acc && mass) {
+        let qs = q,
+          sum = 0;
+        if (x === pairedAt) {
+          qs = q2;
+          sum = pairedSum;
+        } else if (x + 1 < ns.length) {
+          const b1 = (fix[ns[x + 1]] % p.n) * bJ;
+          let sum1 = 0;
+          // Adding +0 for a contribution that is not positive leaves a sum that starts at +0 as it is.
+          for (let t = 0; t < nLive; t++) {
+            const v = liveV[t],
+              bt = liveB[t];
+            const c = v * b[b0 + bt],
+              c1 = v * b[b1 + bt];
+            q[t] = c;
+            q2[t] = c1;
+            sum += c > 0 ? c : 0;
+            sum1 += c1 > 0 ? c1 : 0;
+          }
+          pairedAt = x + 1;
+          pairedSum = sum1;
+        } else {
+          for (let t = 0; t < nLive; t++) {
+            const c = liveV[t] * b[b0 + liveB[t]];
+            q[t] = c;
+            sum += c > 0 ? c : 0;
+          }
         }
         if (sum > 0) {
           const share = mass[n] / sum;
           for (let t = 0; t < nLive; t++) {
-            if (q[t] > 0) {
+            if (qs[t] > 0) {
               marks[liveA[t]] = 1;
-              acc[liveA[t]] += q[t] * share;
+              acc[liveA[t]] += qs[t] * share;
             }
           }
           continue;
