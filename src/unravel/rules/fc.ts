@@ -318,13 +318,17 @@ function contrastColumn(w: ArrayLike<number>, p: Product, ns: Int32Array, cs: Fl
 
 /**
  * Σ_t cs[t]·W[:, ns[t]] of the product's weight: column[i] = ((0 + cs[0]·W[i, ns[0]]) + cs[1]·W[i, ns[1]]) + …, each
- * product and sum in double precision, in this order for every i, whichever loop computes it (the same doubles).
- * A zero coefficient is left out when its neuron's weights are finite: its products are then ±0, and adding ±0
- * changes no sum here (a sum that starts at +0 is never −0), whereas 0·∞ would make it NaN.
+ * product and sum in double precision, in this order for every i however the loops are arranged (the dense loop, as
+ * before, adds in neuron order).
+ * Outside the dense loop (which reads every neuron anyway), a zero coefficient is left out when its neuron's weights
+ * are finite: its products are then ±0, and adding ±0 changes no sum here (a sum that starts at +0 is never −0),
+ * whereas 0·∞ would make it NaN.
  */
 export function columnSum(w: ArrayLike<number>, p: Product, ns: Int32Array, cs: Float64Array): Float64Array {
   const { k, bI, bJ } = p;
-  if (cs.includes(0)) {
+  // Per output element, the dense loop adds over every neuron in index order, the others in the order of `ns`.
+  const dense = bJ === 1 && ns.length > p.n / 4;
+  if (!dense && cs.includes(0)) {
     const keep = Array.from(ns.keys()).filter((t) => cs[t] !== 0 || !finiteWeights(w, ns[t] * bJ, k, bI));
     ns = Int32Array.from(keep, (t) => ns[t]);
     cs = Float64Array.from(keep, (t) => cs[t]);
@@ -332,13 +336,13 @@ export function columnSum(w: ArrayLike<number>, p: Product, ns: Int32Array, cs: 
   const column = new Float64Array(k);
   // Along the weight's contiguous axis in the inner loop: a [K, N] MatMul weight is read row by row, with the
   // coefficients dense when most neurons have one (contrast `others`), so the inner loop reads straight through.
-  if (bJ === 1 && ns.length > p.n / 4) {
-    const dense = new Float64Array(p.n);
-    for (let t = 0; t < ns.length; t++) dense[ns[t]] += cs[t];
+  if (dense) {
+    const all = new Float64Array(p.n);
+    for (let t = 0; t < ns.length; t++) all[ns[t]] += cs[t];
     for (let i = 0; i < k; i++) {
       let s = 0;
       const row = i * bI;
-      for (let n = 0; n < p.n; n++) s += dense[n] * w[row + n];
+      for (let n = 0; n < p.n; n++) s += all[n] * w[row + n];
       column[i] = s;
     }
   } else if (bJ === 1) {
