@@ -332,6 +332,51 @@ describe('fully connected rule against brute force', () => {
       }
     }
   });
+  // With masses (mode positive), neuron j's mass is split over its positive contributions in proportion: the plain
+  // loop's sums, neuron after neuron in the fixations' order, give the very same doubles (the rule computes two
+  // neurons' contributions per pass over the inputs), and a neuron with none gives its whole mass to its argmax.
+  it("many neurons with masses: the plain loop's parents and masses, to the last bit", () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const r = rng(seed * 104729);
+      const m = 1 + (seed % 3),
+        k = 5 + Math.floor(r() * 40),
+        n = 2 + Math.floor(r() * 12);
+      const transB = seed % 2,
+        sign = seed % 5 === 0 ? -1 : 1;
+      const x = randomTensor(m * k, r, -2, 3).map((v) => (r() < 0.5 ? 0 : v));
+      const w = randomTensor(k * n, r, seed % 4 === 0 ? -3 : -2, seed % 4 === 0 ? 0 : 2);
+      const zero = seed % 3 === 0 ? 1 : 0,
+        scale = seed % 3 === 0 ? 0.25 : 1;
+      const p: Product = { m, k, n, sign, aM: k, aI: 1, ...(transB ? { bI: 1, bJ: k } : { bI: n, bJ: 1 }) };
+      const fix = Int32Array.from({ length: m * n }, (_, f) => f).filter(() => r() < 0.7);
+      const mass = Float64Array.from(fix, () => r());
+      const acc = new Map<number, number>();
+      fix.forEach((f, t) => {
+        const row = Math.floor(f / n),
+          j = f % n;
+        const q = Array.from({ length: k }, (_, i) => (x[row * k + i] - zero) * scale * sign * w[transB ? j * k + i : i * n + j]);
+        let sum = 0;
+        for (const c of q) if (c > 0) sum += c;
+        if (sum > 0) q.forEach((c, i) => c > 0 && acc.set(row * k + i, (acc.get(row * k + i) ?? 0) + c * (mass[t] / sum)));
+        else {
+          const at = row * k + q.indexOf(Math.max(...q));
+          acc.set(at, (acc.get(at) ?? 0) + mass[t]);
+        }
+      });
+      const want = [...acc].sort(([u], [v]) => u - v);
+      const got = backProduct(p, { dims: [m, k], data: x, zero, scale }, w, fix, 'positive', mass);
+      assert.deepEqual(
+        Array.from(got.parents),
+        want.map(([i]) => i),
+        `seed ${seed}`,
+      );
+      assert.deepEqual(
+        Array.from(got.masses!),
+        want.map(([, v]) => v),
+        `seed ${seed} masses`,
+      );
+    }
+  });
 });
 
 describe('element-wise rules', () => {

@@ -61,6 +61,7 @@ export function backProduct(
   const liveA = new Int32Array(p.k);
   const liveV = new Float64Array(p.k);
   const q = mass ? new Float64Array(p.k) : undefined;
+  const q2 = mass ? new Float64Array(p.k) : undefined;
   let fallbacks = 0;
   const chosen = mode === 'argmax' ? argmaxChoices(p, a, b) : undefined;
   for (const [m, ns] of rows) {
@@ -87,7 +88,12 @@ export function backProduct(
       }
       return best;
     };
-    for (const n of ns) {
+    // With masses, two neurons' contributions are computed in one pass over the live inputs (two independent sums
+    // for the processor to overlap, each in input order as before); the second neuron's are used at its turn.
+    let pairedAt = -1,
+      pairedSum = 0;
+    for (let x = 0; x < ns.length; x++) {
+      const n = ns[x];
       const b0 = (fix[n] % p.n) * bJ;
       let best = -1;
       if (chosen) {
@@ -109,19 +115,41 @@ export function backProduct(
         }
         if (best < 0) best = fullArgmax(b0);
         chosen.set(fix[n], best < 0 ? -1 : best + lo);
-      } else if (q && acc && mass) {
-        let sum = 0;
-        for (let t = 0; t < nLive; t++) {
-          const c = liveV[t] * b[b0 + liveB[t]];
-          q[t] = c;
-          if (c > 0) sum += c;
+      } else if (q && q2 && acc && mass) {
+        let qs = q,
+          sum = 0;
+        if (x === pairedAt) {
+          qs = q2;
+          sum = pairedSum;
+        } else if (x + 1 < ns.length) {
+          const b1 = (fix[ns[x + 1]] % p.n) * bJ;
+          let sum1 = 0;
+          // Adding +0 for a contribution that is not positive leaves a sum that starts at +0 as it is.
+          for (let t = 0; t < nLive; t++) {
+            const v = liveV[t],
+              bt = liveB[t];
+            const c = v * b[b0 + bt],
+              c1 = v * b[b1 + bt];
+            q[t] = c;
+            q2[t] = c1;
+            sum += c > 0 ? c : 0;
+            sum1 += c1 > 0 ? c1 : 0;
+          }
+          pairedAt = x + 1;
+          pairedSum = sum1;
+        } else {
+          for (let t = 0; t < nLive; t++) {
+            const c = liveV[t] * b[b0 + liveB[t]];
+            q[t] = c;
+            sum += c > 0 ? c : 0;
+          }
         }
         if (sum > 0) {
           const share = mass[n] / sum;
           for (let t = 0; t < nLive; t++) {
-            if (q[t] > 0) {
+            if (qs[t] > 0) {
               marks[liveA[t]] = 1;
-              acc[liveA[t]] += q[t] * share;
+              acc[liveA[t]] += qs[t] * share;
             }
           }
           continue;
@@ -281,36 +309,97 @@ function contrastColumn(w: ArrayLike<number>, p: Product, ns: Int32Array, cs: Fl
   };
   const hit = kept.find((e) => e.k === p.k && e.bI === p.bI && e.bJ === p.bJ && same(e.ns, ns) && same(e.cs, cs));
   if (hit) return hit.column;
-  const column = new Float64Array(p.k);
-  // Along the weight's contiguous axis in the inner loop: a [K, N] MatMul weight is read row by row, with the
-  // coefficients dense when most neurons have one (contrast `others`), so the inner loop reads straight through.
-  if (p.bJ === 1 && ns.length > p.n / 4) {
-    const dense = new Float64Array(p.n);
-    for (let t = 0; t < ns.length; t++) dense[ns[t]] += cs[t];
-    for (let i = 0; i < p.k; i++) {
-      let s = 0;
-      const row = i * p.bI;
-      for (let n = 0; n < p.n; n++) s += dense[n] * w[row + n];
-      column[i] = s;
-    }
-  } else if (p.bJ === 1) {
-    for (let i = 0; i < p.k; i++) {
-      let s = 0;
-      const row = i * p.bI;
-      for (let t = 0; t < ns.length; t++) s += cs[t] * w[row + ns[t]];
-      column[i] = s;
-    }
-  } else {
-    for (let t = 0; t < ns.length; t++) {
-      const c = cs[t],
-        base = ns[t] * p.bJ;
-      for (let i = 0; i < p.k; i++) column[i] += c * w[base + i * p.bI];
-    }
-  }
+  const column = columnSum(w, p, ns, cs);
   kept.unshift({ k: p.k, bI: p.bI, bJ: p.bJ, ns, cs, column });
   if (kept.length > COLUMNS_KEPT) kept.pop();
   columnCache.set(w, kept);
   return column;
+}
+
+/**
+ * Σ_t cs[t]·W[:, ns[t]] of the product's weight: column[i] = ((0 + cs[0]·W[i, ns[0]]) + cs[1]·W[i, ns[1]]) + …, each
+ * product and sum in double precision, in this order for every i however the loops are arranged (the dense loop, as
+ * before, adds in neuron order).
+ * Outside the dense loop (which reads every neuron anyway), a zero coefficient is left out when its neuron's weights
+ * are finite: its products are then ±0, and adding ±0 changes no sum here (a sum that starts at +0 is never −0),
+ * whereas 0·∞ would make it NaN.
+ */
+export function columnSum(w: ArrayLike<number>, p: Product, ns: Int32Array, cs: Float64Array): Float64Array {
+  const { k, bI, bJ } = p;
+  // Per output element, the dense loop adds over every neuron in index order, the others in the order of `ns`.
+  const dense = bJ === 1 && ns.length > p.n / 4;
+  if (!dense && cs.includes(0)) {
+    const keep = Array.from(ns.keys()).filter((t) => cs[t] !== 0 || !finiteWeights(w, ns[t] * bJ, k, bI));
+    ns = Int32Array.from(keep, (t) => ns[t]);
+    cs = Float64Array.from(keep, (t) => cs[t]);
+  }
+  const column = new Float64Array(k);
+  // Along the weight's contiguous axis in the inner loop: a [K, N] MatMul weight is read row by row, with the
+  // coefficients dense when most neurons have one (contrast `others`), so the inner loop reads straight through.
+  if (dense) {
+    const all = new Float64Array(p.n);
+    for (let t = 0; t < ns.length; t++) all[ns[t]] += cs[t];
+    for (let i = 0; i < k; i++) {
+      let s = 0;
+      const row = i * bI;
+      for (let n = 0; n < p.n; n++) s += all[n] * w[row + n];
+      column[i] = s;
+    }
+  } else if (bJ === 1) {
+    for (let i = 0; i < k; i++) {
+      let s = 0;
+      const row = i * bI;
+      for (let t = 0; t < ns.length; t++) s += cs[t] * w[row + ns[t]];
+      column[i] = s;
+    }
+  } else {
+    // Neurons outer, the column inner (each neuron's weights contiguous when bI = 1, as a Gemm with transB reads
+    // them). Eight neurons per pass: each column element is loaded and stored once per eight products, which are
+    // added one after the other, in the neurons' order.
+    let t = 0;
+    for (; bI === 1 && t + 8 <= ns.length; t += 8) {
+      const c0 = cs[t],
+        c1 = cs[t + 1],
+        c2 = cs[t + 2],
+        c3 = cs[t + 3],
+        c4 = cs[t + 4],
+        c5 = cs[t + 5],
+        c6 = cs[t + 6],
+        c7 = cs[t + 7];
+      const b0 = ns[t] * bJ,
+        b1 = ns[t + 1] * bJ,
+        b2 = ns[t + 2] * bJ,
+        b3 = ns[t + 3] * bJ,
+        b4 = ns[t + 4] * bJ,
+        b5 = ns[t + 5] * bJ,
+        b6 = ns[t + 6] * bJ,
+        b7 = ns[t + 7] * bJ;
+      for (let i = 0; i < k; i++) {
+        let s = column[i];
+        s += c0 * w[b0 + i];
+        s += c1 * w[b1 + i];
+        s += c2 * w[b2 + i];
+        s += c3 * w[b3 + i];
+        s += c4 * w[b4 + i];
+        s += c5 * w[b5 + i];
+        s += c6 * w[b6 + i];
+        s += c7 * w[b7 + i];
+        column[i] = s;
+      }
+    }
+    for (; t < ns.length; t++) {
+      const c = cs[t],
+        base = ns[t] * bJ;
+      for (let i = 0; i < k; i++) column[i] += c * w[base + i * bI];
+    }
+  }
+  return column;
+}
+
+/** Whether the k weights w[base + i·stride] are all finite. */
+function finiteWeights(w: ArrayLike<number>, base: number, k: number, stride: number): boolean {
+  for (let i = 0; i < k; i++) if (!Number.isFinite(w[base + i * stride])) return false;
+  return true;
 }
 
 function matmulShape(a: Shape, b: Shape): Shape {
