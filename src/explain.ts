@@ -361,7 +361,7 @@ async function forwardViews(
     const forward = await runForward(model, feed);
     const out = forward.outputs.get(outputName);
     if (!out) throw new Error(`the model produced no output '${outputName}'`);
-    checkFinite(model.model.graph, forward.values, outputName);
+    checkFinite(model.model.graph, forward.values, outputName, forward.finite);
     const s = out.data instanceof Float64Array ? out.data : Float32Array.from(out.data);
     scores ??= s;
     views.push({ forward, map, probs: probabilities(s), logits: logitsOf(model, forward, s) });

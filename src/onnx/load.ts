@@ -80,13 +80,13 @@ export function loadModelFile(file: string): LoadedModel {
 }
 
 /**
- * The bytes onnxruntime opens: the skeleton, plus graph outputs appended as protobuf (a repeated `graph`
+ * The bytes onnxruntime opens: the skeleton, plus graph outputs and nodes appended as protobuf (a repeated `graph`
  * field merges into the first), with the weights read by onnxruntime from the model's folder.
  */
-export function sessionBytes(model: LoadedModel, extraOutputs: readonly string[] = []): Uint8Array {
+export function sessionBytes(model: LoadedModel, extraOutputs: readonly string[] = [], extraNodes: readonly onnx.INodeProto[] = []): Uint8Array {
   const skeleton = encodeModelProto(model.proto);
   if (extraOutputs.length === 0) return skeleton;
-  const extra = encodeExtraOutputs(extraOutputs);
+  const extra = encodeExtraOutputs(extraOutputs, extraNodes);
   const bytes = new Uint8Array(skeleton.length + extra.length);
   bytes.set(skeleton);
   bytes.set(extra, skeleton.length);

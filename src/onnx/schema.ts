@@ -108,11 +108,12 @@ export function decodeTensorProto(bytes: Uint8Array): onnx.ITensorProto {
 }
 
 /**
- * Bytes that, appended to a serialized ModelProto, add graph outputs: protobuf merges a repeated
- * occurrence of the `graph` field into the first, and concatenates repeated `output` fields.
+ * Bytes that, appended to a serialized ModelProto, add graph outputs and nodes: protobuf merges a repeated
+ * occurrence of the `graph` field into the first, and concatenates repeated `output` and `node` fields (the nodes
+ * come after the model's own, so they must only read its tensors or each other's earlier ones).
  * This spares re-encoding (and copying) the weights to expose intermediate tensors.
  */
-export function encodeExtraOutputs(names: readonly string[]): Uint8Array {
-  const msg = ModelProto.fromObject({ graph: { output: names.map((name) => ({ name })) } });
+export function encodeExtraOutputs(names: readonly string[], nodes: readonly onnx.INodeProto[] = []): Uint8Array {
+  const msg = ModelProto.fromObject({ graph: { output: names.map((name) => ({ name })), node: nodes } });
   return ModelProto.encode(msg).finish();
 }

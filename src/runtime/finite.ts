@@ -7,10 +7,19 @@ import type { Values } from '../onnx/tensor';
 /** A tensor of the forward pass (or the input) holds NaN or ±Inf: the message names it. */
 export class NonFiniteError extends Error {}
 
-/** Throws NonFiniteError for the first tensor of `values` (graph order; the inputs first) holding NaN or ±Inf. */
-export function checkFinite(graph: OnnxGraph, values: ReadonlyMap<string, { readonly data: Values }>, scores: string): void {
+/**
+ * Throws NonFiniteError for the first tensor of `values` (graph order; the inputs first) holding NaN or ±Inf.
+ * `cleared`: tensors known to hold neither (onnxruntime's sums, finite-sums.ts), not scanned again.
+ */
+export function checkFinite(
+  graph: OnnxGraph,
+  values: ReadonlyMap<string, { readonly data: Values }>,
+  scores: string,
+  cleared: ReadonlySet<string> = new Set(),
+): void {
   const order = (name: string) => graph.producer.get(name)?.index ?? -1;
   for (const name of [...values.keys()].sort((a, b) => order(a) - order(b))) {
+    if (cleared.has(name)) continue;
     const data = values.get(name)!.data;
     if (data instanceof Float32Array ? allFinite32(data) : data instanceof Float64Array ? allFinite64(data) : true) continue;
     let nan = 0,

@@ -28,7 +28,7 @@ export async function runExposingPath(open: OpenModel, feed: Feed): Promise<Read
     throw new RuntimeError(`onnxruntime cannot expose the intermediate tensors: ${(e as Error).message?.split('\n')[0]}`);
   }
   try {
-    const forward = await runForward({ ...open, session, outputNames: names }, feed);
+    const forward = await runForward({ ...open, session, outputNames: names, finite: undefined }, feed);
     return forward.values;
   } finally {
     await session.release();

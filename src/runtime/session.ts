@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ortText } from './ort-message';
+import { finiteSums, type FiniteSums } from './finite-sums';
 import { externalDataFolder, loadModelFile, ModelFileError, sessionBytes, type LoadedModel } from '../onnx/load';
 import type { Values } from '../onnx/tensor';
 import { defaultOps, type OpTable } from '../unravel/ops';
@@ -16,6 +17,8 @@ export interface OpenModel {
   readonly plan: ExposurePlan;
   readonly session: ort.InferenceSession;
   readonly unraveler: Unraveler;
+  /** The sums onnxruntime computes for the NaN/Inf check (finite-sums.ts), when the session has them. */
+  readonly finite?: FiniteSums;
   /** Graph outputs of the original model (the predictions). */
   readonly outputNames: readonly string[];
   readonly timings: { readonly parseMs: number; readonly sessionMs: number };
@@ -30,6 +33,8 @@ export interface Feed {
 export interface ForwardResult extends ForwardValues {
   /** The original graph outputs. */
   readonly outputs: ReadonlyMap<string, { readonly dims: Shape; readonly data: Values }>;
+  /** Kept tensors whose sum onnxruntime found finite: they hold no NaN nor ±Inf (checkFinite skips them). */
+  readonly finite?: ReadonlySet<string>;
 }
 
 /** onnxruntime could not load or run the model: the message is onnxruntime's, with what to do. */
@@ -59,10 +64,18 @@ export async function openModel(file: string, tuning: SessionTuning = {}, ops: O
   const model = loadModelFile(file);
   const plan = planExposure(model.graph, ops);
   const unraveler = new Unraveler(model.graph, ops);
+  let finite = finiteSums(model.graph, [...plan.expose, ...model.graph.outputs.map((o) => o.name)]);
   const t1 = performance.now();
+  const create = async (sums: FiniteSums | undefined) =>
+    ort.InferenceSession.create(sessionBytes(model, sums ? [...plan.expose, sums.output] : plan.expose, sums?.nodes), await sessionOptions(model, tuning));
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(sessionBytes(model, plan.expose), await sessionOptions(model, tuning));
+    session = await create(finite).catch((e: unknown) => {
+      // the sums' nodes refused (a tensor taken for float32 is not): open without them, the scan checks all
+      if (!finite) throw e;
+      finite = undefined;
+      return create(undefined);
+    });
   } catch (e) {
     throw new ModelFileError(`onnxruntime cannot load ${file}: ${ortMessage(e).replace(/\.+$/, '')}. ${loadAdvice(model)}`);
   }
@@ -72,6 +85,7 @@ export async function openModel(file: string, tuning: SessionTuning = {}, ops: O
     plan,
     session,
     unraveler,
+    ...(finite ? { finite } : {}),
     outputNames: model.graph.outputs.map((o) => o.name),
     timings: { parseMs: t1 - t0, sessionMs: t2 - t1 },
   };
@@ -111,8 +125,14 @@ export async function runForward(open: OpenModel, feed: Feed): Promise<ForwardRe
       values.set(name, { dims: tensor.dims, data: Float64Array.from(data, Number) });
     }
   }
-  const outputs = new Map(open.outputNames.filter((n) => values.has(n)).map((n) => [n, values.get(n)!]));
-  return { values, outputs };
+  const sum = open.finite && values.get(open.finite.output)?.data[0];
+  if (sum === undefined) return { values, outputs: originalOutputs(open, values) };
+  values.delete(open.finite!.output);
+  return { values, outputs: originalOutputs(open, values), finite: new Set(Number.isFinite(sum) ? open.finite!.tensors : []) };
+}
+
+function originalOutputs(open: OpenModel, values: ReadonlyMap<string, { dims: Shape; data: Values }>): ForwardResult['outputs'] {
+  return new Map(open.outputNames.filter((n) => values.has(n)).map((n) => [n, values.get(n)!]));
 }
 
 /** Sessions kept per model file; a file changed on disk (size or time) opens anew. */
