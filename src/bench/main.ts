@@ -9,10 +9,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { Jimp } from 'jimp';
 import { explainHeapFlags } from '../engine/heap';
 import { Explainer } from '../explain';
 import { fixturePath } from '../fixtures';
+import { bigPhotoJpeg } from '../fixtures/big-photo';
 import { SessionCache, openModel, runForward } from '../runtime/session';
 import { topK } from '../explain';
 import type { PresetName } from '../shared/settings';
@@ -259,24 +259,13 @@ interface BigPhotoResult {
 }
 
 /**
- * Preprocessing of a 12-megapixel photo: the shipped photos tiled at their own size into 4000×3000 and saved as a
- * JPEG (quality 92, about 4.7 MB, real photographic detail for the entropy decoder) in the temp folder, then decoded
+ * Preprocessing of a 12-megapixel photo (src/fixtures/big-photo.ts, saved once in the temp folder), decoded
  * and turned into ImageNet's input: the first round cold, then warm medians of five.
  */
 async function bigPhoto(): Promise<BigPhotoResult> {
   const file = path.join(os.tmpdir(), 'cnn-fixations-bench-12mp.jpg');
   if (!fs.existsSync(file)) {
-    const names = ['bald_eagle.jpeg', 'dog.jpg', 'eagle.jpg', 'horses.jpg', 'person.jpg', 'giraffe.jpg', 'pelican.jpeg'];
-    const tiles = await Promise.all(names.map((n) => Jimp.read(fixturePath(`images/${n}`))));
-    const out = new Jimp({ width: 4000, height: 3000, color: 0x000000ff });
-    let k = 0;
-    for (let y = 0; y < 3000; y += 500)
-      for (let x = 0; x < 4000;) {
-        const t = tiles[k++ % tiles.length];
-        out.composite(t, x, y);
-        x += t.bitmap.width;
-      }
-    fs.writeFileSync(file, await out.getBuffer('image/jpeg', { quality: 92 }));
+    fs.writeFileSync(file, await bigPhotoJpeg());
   }
   const spec = { name: 'x', layout: 'NCHW', channels: 3, height: 224, width: 224, elemType: 1, dims: [1, 3, 224, 224] } as const;
   const d: [number, number][] = [],

@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import { Jimp } from 'jimp';
 import { fixturePath } from '../../src/fixtures';
+import { bigPhotoJpeg } from '../../src/fixtures/big-photo';
 import { decoderMemory } from '../../src/preprocess/decode';
 import { decodeImage } from '../../src/preprocess/image';
 import { repo, tmpFile } from '../helpers/tmp';
@@ -53,21 +53,6 @@ function withSegments(jpeg: Buffer, inserted: Buffer[], afterFirst = false): Buf
   return Buffer.concat([jpeg.subarray(0, at), ...inserted, jpeg.subarray(at)]);
 }
 
-/** A 4000 × 3000 JPEG of the shipped photos side by side, as the bench's bigPhoto() makes it. */
-async function bigPhoto(): Promise<Buffer> {
-  const names = ['bald_eagle.jpeg', 'dog.jpg', 'eagle.jpg', 'horses.jpg', 'person.jpg', 'giraffe.jpg', 'pelican.jpeg'];
-  const tiles = await Promise.all(names.map((n) => Jimp.read(fixturePath(`images/${n}`))));
-  const out = new Jimp({ width: 4000, height: 3000, color: 0x000000ff });
-  let k = 0;
-  for (let y = 0; y < 3000; y += 500)
-    for (let x = 0; x < 4000;) {
-      const t = tiles[k++ % tiles.length];
-      out.composite(t, x, y);
-      x += t.bitmap.width;
-    }
-  return out.getBuffer('image/jpeg', { quality: 92 });
-}
-
 const idle = () => new Promise((resolve) => setTimeout(resolve, 1300));
 
 /** A full collection, for a test that an object is collectable (the flag is Node's own, set for this process). */
@@ -80,7 +65,7 @@ describe('WebAssembly decoders: memory given back, JPEG orientation as mozjpeg t
   this.timeout(120_000);
 
   it('a 12-megapixel photo grows mozjpeg past 32 MB; a second after the last decode the instance is let go and its memory collected; an oriented one needs no more memory than upright; the pelican after them keeps 32 MB or less', async () => {
-    const upright = await bigPhoto();
+    const upright = await bigPhotoJpeg();
     const files = {
       upright: tmpFile('big-upright.jpg', upright),
       turned: tmpFile('big-exif6.jpg', withSegments(upright, [orientation(6)])),
