@@ -11,7 +11,7 @@ import type { Bitmap } from './decode';
  *  5 transposed, 6 to be turned 90° clockwise, 7 transversed, 8 to be turned 90° anticlockwise. */
 type Orientation = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
 
-/** Where each format keeps its orientation (TIFF: the file is the structure EXIF borrows). JPEG: mozjpeg applies it. */
+/** Where each format keeps its orientation (TIFF: the file is the structure EXIF borrows). JPEG: jpegOrientation. */
 const readers: Record<string, (bytes: Uint8Array) => Orientation[]> = {
   png: (b) => pngOrientation(b),
   webp: (b) => webpOrientation(b),
@@ -79,7 +79,7 @@ export function jpegOrientation(b: Uint8Array): Orientation[] {
   if (b[0] !== 0xff || b[1] !== 0xd8) return [];
   for (const s of jpegHeaderSegments(b)) {
     if (s.marker !== 0xe1 || ascii(s.body, 0, 6) !== 'Exif\0\0') continue;
-    const o = exifOrientation(s.body);
+    const o = ifd0Orientation(s.body.subarray(6));
     if (o > 0) return o >= 2 && o <= 8 ? [o as Orientation] : [];
   }
   return [];
@@ -105,23 +105,21 @@ function* jpegHeaderSegments(b: Uint8Array): Generator<{ marker: number; body: U
   }
 }
 
-/** The Orientation value of an APP1 Exif segment's IFD0 (after "Exif\0\0"), or 0: as mozjpeg's decoder reads it, the
- *  value's first two bytes whatever the entry's type, and only entries wholly inside the segment. */
-function exifOrientation(d: Uint8Array): number {
-  if (d.length < 12) return 0;
-  const t = 6; // the TIFF header, after "Exif\0\0"
-  const order = ascii(d, t, 2);
+/** The Orientation value of a TIFF structure's IFD0 (an Exif block after its "Exif\0\0", or a TIFF file), or 0 when
+ *  it has none: as mozjpeg's decoder reads it, the value's first two bytes whatever the entry's type, and only
+ *  entries wholly inside the block. */
+function ifd0Orientation(t: Uint8Array): number {
+  if (t.length < 8) return 0;
+  const order = ascii(t, 0, 2);
   if (order !== 'MM' && order !== 'II') return 0;
   const little = order === 'II';
-  const v = view(d);
-  if (v.getUint16(t + 2, little) !== 42) return 0;
-  const ifd = v.getUint32(t + 4, little);
-  if (ifd < 8 || ifd > d.length - 2) return 0;
-  let at = t + ifd;
-  // the count may lie past the segment's end: then no entry fits before it either
-  const entries = at + 2 <= d.length ? v.getUint16(at, little) : 0;
-  at += 2;
-  for (let i = 0; i < entries && at + 12 <= d.length; i++, at += 12) if (v.getUint16(at, little) === 0x0112) return v.getUint16(at + 8, little);
+  const v = view(t);
+  if (v.getUint16(2, little) !== 42) return 0;
+  const ifd = v.getUint32(4, little);
+  if (ifd < 8 || ifd > t.length - 2) return 0;
+  const entries = v.getUint16(ifd, little);
+  // the count may lie: entries past the block's end are not read
+  for (let i = 0, at = ifd + 2; i < entries && at + 12 <= t.length; i++, at += 12) if (v.getUint16(at, little) === 0x0112) return v.getUint16(at + 8, little);
   return 0;
 }
 
@@ -153,22 +151,10 @@ function webpOrientation(b: Uint8Array): Orientation[] {
 }
 
 /** The Orientation entry of an Exif block's IFD0 (the block may start with the JPEG APP1 prefix "Exif\0\0"), or of a
- *  TIFF file's first image. */
+ *  TIFF file's first image; upright when it has none or another value. */
 function tiffOrientation(exif: Uint8Array): Orientation {
-  const t = ascii(exif, 0, 6) === 'Exif\0\0' ? exif.subarray(6) : exif;
-  const v = view(t);
-  const little = ascii(t, 0, 2) === 'II';
-  if (!little && ascii(t, 0, 2) !== 'MM') return 1;
-  const ifd = v.getUint32(4, little);
-  const entries = v.getUint16(ifd, little);
-  for (let i = 0; i < entries; i++) {
-    const e = ifd + 2 + i * 12;
-    if (v.getUint16(e, little) === 0x0112) {
-      const o = v.getUint16(e + 8, little);
-      return o >= 1 && o <= 8 ? (o as Orientation) : 1;
-    }
-  }
-  return 1;
+  const o = ifd0Orientation(ascii(exif, 0, 6) === 'Exif\0\0' ? exif.subarray(6) : exif);
+  return o >= 1 && o <= 8 ? (o as Orientation) : 1;
 }
 
 interface Box {
