@@ -45,17 +45,31 @@ export function ortMessage(e: unknown): string {
   return ortText((e as Error)?.message ?? String(e));
 }
 
-/** How a session uses the machine: threads for one operator (default: onnxruntime's, one per core). Sweeps that run a session per core set 1. */
+/**
+ * How a session uses the machine: threads for one operator (default: onnxruntime's, one per core; sweeps that run
+ * a session per core set 1), and whether those threads spin waiting for work after a run (onnxruntime's default).
+ */
 export interface SessionTuning {
   readonly intraOpNumThreads?: number;
+  /**
+   * False for a session whose forward is followed by work in JavaScript (the walk): spinning threads keep the other
+   * cores busy for a while after each run, which slowed the walk and V8's garbage collector by a quarter on two
+   * cores (README, "Where the time goes"). A session that only runs forwards back to back keeps onnxruntime's spin.
+   */
+  readonly spin?: boolean;
 }
 
 export async function sessionOptions(model: LoadedModel, tuning: SessionTuning = {}): Promise<ort.InferenceSession.SessionOptions> {
   return {
     graphOptimizationLevel: 'all',
     ...(tuning.intraOpNumThreads ? { intraOpNumThreads: tuning.intraOpNumThreads } : {}),
-    // A session made from bytes has no path: tell onnxruntime where the weights the skeleton references live.
-    extra: { session: { model_external_initializers_file_folder_path: externalDataFolder(model) } },
+    extra: {
+      session: {
+        // A session made from bytes has no path: tell onnxruntime where the weights the skeleton references live.
+        model_external_initializers_file_folder_path: externalDataFolder(model),
+        ...(tuning.spin === false ? { intra_op: { allow_spinning: '0' } } : {}),
+      },
+    },
   };
 }
 
@@ -67,7 +81,10 @@ export async function openModel(file: string, tuning: SessionTuning = {}, ops: O
   let finite = finiteSums(model.graph, [...plan.expose, ...model.graph.outputs.map((o) => o.name)]);
   const t1 = performance.now();
   const create = async (sums: FiniteSums | undefined) =>
-    ort.InferenceSession.create(sessionBytes(model, sums ? [...plan.expose, sums.output] : plan.expose, sums?.nodes), await sessionOptions(model, tuning));
+    ort.InferenceSession.create(
+      sessionBytes(model, sums ? [...plan.expose, sums.output] : plan.expose, sums?.nodes),
+      await sessionOptions(model, { spin: false, ...tuning }),
+    );
   let session: ort.InferenceSession;
   try {
     session = await create(finite).catch((e: unknown) => {
