@@ -182,7 +182,7 @@ export class Explainer {
       picture = { width: preview.width, height: preview.height, path: input.tensor, pixels: () => Promise.resolve(preview.rgba) };
     } else {
       const label = 'image' in input ? input.image : input.label;
-      const img = await decodeForModel('image' in input ? input.image : input.imageBytes, label, maxPixels(options), spec, preset);
+      const img = await decodeForModel('image' in input ? input.image : input.imageBytes, spec, preset, label, maxPixels(options));
       const maps = viewGeometries(img, spec, preset, options.views ?? 'single');
       // before the resize and the input tensors are allocated: a model may declare any input size
       const { modelWidth: mw, modelHeight: mh, resizedWidth, resizedHeight } = maps[0];

@@ -132,8 +132,8 @@ async function decodeJpegForResize(
   const d = jpegReduction(w, h, nw, nh);
   if (d === 1) return undefined;
   const stored = await decodeJpegReduced(bytes, d);
-  // libjpeg's size for the scale (the header's, rounded up): anything else is not the file the header described
-  if (!stored || stored.width !== Math.ceil(width / d) || stored.height !== Math.ceil(height / d)) return undefined;
+  // anything but the header's size over d is not the file the header described
+  if (!stored || stored.width !== width / d || stored.height !== height / d) return undefined;
   return { bitmap: applyOrientations(stored, turns), width: w, height: h };
 }
 

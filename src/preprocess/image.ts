@@ -38,9 +38,8 @@ export interface ModelImage {
   readonly height: number;
   /**
    * The pixels the input is made from: the image, or a big JPEG at a reduced scale that still covers the model's
-   * resize (decode.ts). Its pixel i along an axis covers the image's [i·d, (i+1)·d) for the reduction d (the
-   * last one less where the side is not a multiple of d: libjpeg rounds the size up), so resizing it to the
-   * maps' size lands where resizing the image would.
+   * resize (decode.ts). Its pixel i along an axis is the image's [i·d, (i+1)·d) for the reduction d, so resizing
+   * it to the maps' size lands where resizing the image would.
    */
   readonly raster: DecodedImage;
   /** RGBA at width × height, for the pictures an export draws: the raster's own, or the file decoded again at full size. */
@@ -51,7 +50,13 @@ export interface ModelImage {
  * Decodes an image for `spec`'s input as `preset` resizes it: a JPEG whose 1/2, 1/4 or 1/8 scale still covers the
  * resize decodes at that scale; anything else as decodeImage decodes it.
  */
-export async function decodeForModel(source: string | Buffer, label: string, maxPixels: number, spec: ImageInputSpec, preset: Preset): Promise<ModelImage> {
+export async function decodeForModel(
+  source: string | Buffer,
+  spec: ImageInputSpec,
+  preset: Preset,
+  label = typeof source === 'string' ? source : 'image',
+  maxPixels = defaultOf('maxMegapixels') * 1e6,
+): Promise<ModelImage> {
   const bytes = typeof source === 'string' ? readImageFile(source, maxPixels) : source;
   const need: ResizeNeed = (width, height) => {
     const [m] = viewGeometries({ width, height }, spec, preset, 'single');

@@ -14,11 +14,14 @@ import type { Bitmap } from './decode';
 const DENOMINATORS = [8, 4, 2] as const;
 
 /**
- * The largest reduction (8, 4 or 2; 1: none) of a width × height raster whose decode, ⌈width / d⌉ × ⌈height / d⌉
- * as libjpeg sizes it, still covers needWidth × needHeight.
+ * The largest reduction d (8, 4 or 2; 1: none) of a width × height raster that divides both sides and whose decode,
+ * width/d × height/d, still covers needWidth × needHeight. Dividing both sides keeps the geometry exact: pixel i of
+ * the reduced raster is the image's [i·d, (i+1)·d), so resizing it to the maps' size lands where resizing the image
+ * would. (libvips drops a last partial block where a side is not a multiple; stretched over the image, that moved
+ * the model's input by up to a third of its pixel and measurably changed it.)
  */
 export function jpegReduction(width: number, height: number, needWidth: number, needHeight: number): number {
-  return DENOMINATORS.find((d) => Math.ceil(width / d) >= needWidth && Math.ceil(height / d) >= needHeight) ?? 1;
+  return DENOMINATORS.find((d) => width % d === 0 && height % d === 0 && width / d >= needWidth && height / d >= needHeight) ?? 1;
 }
 
 /** wasm-vips' module factory, its module and an image of it. */
