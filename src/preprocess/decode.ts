@@ -8,8 +8,8 @@
 // interlaced: png.ts) decodes directly; other PNGs, GIF, BMP and TIFF with jimp, loaded when first needed. Every
 // format's orientation (JPEG's EXIF, read as mozjpeg reads it; the others' containers: orientation.ts) turns the
 // pixels here, so points land where the user sees the object; jimp turns a JPEG it decodes itself. Given the size
-// the model's resize makes (`need`), a JPEG at least twice that each way decodes at a reduced scale instead
-// (jpeg-scaled.ts), turned the same way.
+// the model's resize makes (`need`), a JPEG of 2 megapixels or more that covers it at 1/2, 1/4 or 1/8 of each side
+// decodes at that scale instead (jpeg-scaled.ts), turned the same way.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { imageSize } from 'image-size';

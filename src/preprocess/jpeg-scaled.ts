@@ -1,11 +1,12 @@
-// Big JPEGs decoded at a reduced scale: libjpeg's DCT scaling (each side 1/2, 1/4 or 1/8, each 8×8 block's
-// coefficients turned straight into 4×4, 2×2 or 1×1 pixels: an area average, not a sampling) through libvips'
-// JPEG loader in WebAssembly (wasm-vips: libvips with mozjpeg, the decoder decode.ts uses at full size). Only when
-// the model's resize shrinks the image at least that much anyway, so the resize still only shrinks: a 12-megapixel
-// photo for a 224-pixel input decodes at 500×375, about a third of the CPU of the full decode (the entropy decoding
-// of every block stays) and none of its 48 MB of RGBA. The input tensor is not exactly the full decode's
-// (README, Preprocessing). wasm-vips runs its pool of threads as worker threads of its own script, which is why
-// it is loaded from its file (dist/codecs/ beside the bundles, else the package's) rather than bundled.
+// Big JPEGs decoded at a reduced scale: libjpeg's DCT scaling (each side 1/2, 1/4 or 1/8: each 8×8 block's
+// coefficients turned straight into 4×4, 2×2 or 1×1 pixels, the last its mean, the others a reduced inverse DCT
+// close to an area average) through libvips' JPEG loader in WebAssembly (wasm-vips: libvips with mozjpeg, the
+// decoder decode.ts uses at full size). Only when the model's resize shrinks the image at least that much anyway, so
+// the resize still only shrinks: a 12-megapixel photo for a 224-pixel input decodes at 500×375, about a third of the
+// CPU of the full decode (the entropy decoding of every block stays) and none of its 48 MB of RGBA. The input tensor
+// is not exactly the full decode's (README, Presets). wasm-vips runs its pool of threads as worker threads of its
+// own script, which is why it is loaded from its file (dist/codecs/ beside the bundles, else the package's) rather
+// than bundled; it stays loaded for the life of the process (its shutdown gives neither threads nor memory back).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Bitmap } from './decode';
@@ -20,11 +21,11 @@ const DENOMINATORS = [8, 4, 2] as const;
 const REDUCE_FROM_PIXELS = 2e6;
 
 /**
- * The largest reduction d (8, 4 or 2; 1: none) of a width × height raster of at least REDUCE_FROM_PIXELS that divides both sides and whose decode,
- * width/d × height/d, still covers needWidth × needHeight. Dividing both sides keeps the geometry exact: pixel i of
- * the reduced raster is the image's [i·d, (i+1)·d), so resizing it to the maps' size lands where resizing the image
- * would. (libvips drops a last partial block where a side is not a multiple; stretched over the image, that moved
- * the model's input by up to a third of its pixel and measurably changed it.)
+ * The largest reduction d (8, 4 or 2; 1: none) of a width × height raster of at least REDUCE_FROM_PIXELS that
+ * divides both sides and whose decode, width/d × height/d, still covers needWidth × needHeight. Dividing both sides
+ * keeps the geometry exact: pixel i of the reduced raster is the image's [i·d, (i+1)·d), so resizing it to the maps'
+ * size lands where resizing the image would. (libvips drops a last partial block where a side is not a multiple;
+ * stretched over the image, that shifted the model's input by a fraction of its pixel and measurably changed it.)
  */
 export function jpegReduction(width: number, height: number, needWidth: number, needHeight: number): number {
   if (width * height < REDUCE_FROM_PIXELS) return 1;
