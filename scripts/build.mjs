@@ -45,3 +45,6 @@ for (const [pkg, f] of [
   ['jpeg', 'mozjpeg'],
 ])
   copyFileSync(`node_modules/@jsquash/${pkg}/codec/dec/${f}_dec.wasm`, `dist/codecs/${f}_dec.wasm`);
+// and wasm-vips for big JPEGs at a reduced scale (src/preprocess/jpeg-scaled.ts): its script as it is, not bundled,
+// because its worker threads run that file
+for (const f of ['vips-node.js', 'vips.wasm']) copyFileSync(`node_modules/wasm-vips/lib/${f}`, `dist/codecs/${f}`);

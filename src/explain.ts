@@ -2,7 +2,7 @@
 // Explainer holds one forward pass, so any class can be explained again without running the model.
 import * as fs from 'node:fs';
 import { identityGeometry, toOriginal, type CoordinateMap } from './preprocess/geometry';
-import { cropToTensor, decodeImage, resizeFor, viewGeometries, type DecodedImage } from './preprocess/image';
+import { cropToTensor, decodeForModel, resizeFor, viewGeometries } from './preprocess/image';
 import { imageInputSpec, type ImageInputSpec } from './preprocess/input-spec';
 import { defaultPresetName, presetNamed, type Preset } from './preprocess/presets';
 import { readInputTensor, tensorPreview } from './preprocess/tensor-input';
@@ -109,6 +109,15 @@ function memoryNeed(model: OpenModel, spec: ImageInputSpec, dims: readonly numbe
   return need;
 }
 
+/** The image explained, as the user sees it (the points and maps are in its pixels). */
+export interface ExplainedPicture {
+  readonly width: number;
+  readonly height: number;
+  readonly path: string;
+  /** RGBA at width × height, for the pictures exports draw (a big JPEG's input came from a reduced decode: decoded again). */
+  pixels(): Promise<Uint8Array>;
+}
+
 /** One view of the image through the model: its forward pass and where its pixels come from. */
 export interface View {
   readonly forward: ForwardResult;
@@ -124,7 +133,7 @@ export class Explainer {
     readonly spec: ImageInputSpec,
     readonly preset: Preset,
     readonly views: readonly View[],
-    readonly picture: { readonly width: number; readonly height: number; readonly rgba: Uint8Array; readonly path: string },
+    readonly picture: ExplainedPicture,
     /** The model's scores for the (first) view, and the probabilities averaged over views. */
     readonly scores: Float32Array | Float64Array,
     readonly probs: Float64Array,
@@ -170,18 +179,18 @@ export class Explainer {
       const feed = readInputTensor(input.tensor, spec);
       const preview = tensorPreview(feed, spec);
       prepared.push({ feed, map: identityGeometry(preview.width, preview.height) });
-      picture = { ...preview, path: input.tensor };
+      picture = { width: preview.width, height: preview.height, path: input.tensor, pixels: () => Promise.resolve(preview.rgba) };
     } else {
       const label = 'image' in input ? input.image : input.label;
-      const img: DecodedImage = await decodeImage('image' in input ? input.image : input.imageBytes, label, maxPixels(options));
+      const img = await decodeForModel('image' in input ? input.image : input.imageBytes, spec, preset, label, maxPixels(options));
       const maps = viewGeometries(img, spec, preset, options.views ?? 'single');
       // before the resize and the input tensors are allocated: a model may declare any input size
       const { modelWidth: mw, modelHeight: mh, resizedWidth, resizedHeight } = maps[0];
       const dims = spec.layout === 'NCHW' ? [1, spec.channels, mh, mw] : [1, mh, mw, spec.channels];
       checkMemory(memoryNeed(model, spec, dims, resizedWidth, resizedHeight, maps.length), memoryBudget(options));
-      const resized = resizeFor(img, maps);
+      const resized = resizeFor(img.raster, maps);
       for (const map of maps) prepared.push({ feed: cropToTensor(resized, map, spec, preset), map });
-      picture = { width: img.width, height: img.height, rgba: img.rgba, path: label };
+      picture = { width: img.width, height: img.height, path: label, pixels: img.full };
     }
     const t2 = performance.now();
     const outputName = model.outputNames[0];

@@ -1,6 +1,7 @@
 // node scripts/bench/preprocess.mjs [ROUNDS] (after npm run compile-tests): where preprocessing's time goes
 // (README, "Where the time goes"). In one process, for the pelican (500×375) and the bench's 12-megapixel photo
-// (made by `npm run bench` in the temp folder), medians over ROUNDS rounds (default 15) of: the decode, the resize
+// (made by `npm run bench` in the temp folder), medians over ROUNDS rounds (default 15) of: the decode (as the
+// explainer decodes for the model: a big JPEG at a reduced scale, `--full` at its full size), the resize
 // (only the region the crop keeps), the crop and normalization into the tensor, and all three; the first round of
 // each (cold: V8 has not compiled the loops yet) is printed apart. Wall-clock and this process's CPU time, with
 // the load average, since the machine may be shared.
@@ -11,11 +12,12 @@ import * as path from 'node:path';
 
 const require = createRequire(import.meta.url);
 const out = path.join(import.meta.dirname, '..', '..', 'out', 'src');
-const { decodeImage, resizeFor, cropToTensor, viewGeometries } = require(path.join(out, 'preprocess', 'image.js'));
+const { decodeForModel, decodeImage, resizeFor, cropToTensor, viewGeometries } = require(path.join(out, 'preprocess', 'image.js'));
 const { presets } = require(path.join(out, 'preprocess', 'presets.js'));
 const { fixturePath } = require(path.join(out, 'fixtures', 'index.js'));
 
-const rounds = Number(process.argv[2] ?? 15);
+const full = process.argv.includes('--full');
+const rounds = Number(process.argv.slice(2).find((a) => a !== '--full') ?? 15);
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 const cpuMs = () => {
   const u = process.cpuUsage();
@@ -45,10 +47,10 @@ async function timed(f) {
     const steps = { decode: [], resize: [], tensor: [], total: [] };
     let size = '';
     for (let i = 0; i < rounds; i++) {
-      const d = await timed(() => decodeImage(bytes));
+      const d = await timed(() => (full ? decodeImage(bytes).then((raster) => ({ ...raster, raster })) : decodeForModel(bytes, spec, presets.imagenet)));
       const img = d.r;
       const maps = viewGeometries(img, spec, presets.imagenet, 'single');
-      const r = await timed(() => resizeFor(img, maps));
+      const r = await timed(() => resizeFor(img.raster, maps));
       const t = await timed(() => cropToTensor(r.r, maps[0], spec, presets.imagenet));
       for (const [k, v] of [
         ['decode', d],
@@ -57,7 +59,8 @@ async function timed(f) {
       ])
         steps[k].push(v);
       steps.total.push({ wall: d.wall + r.wall + t.wall, cpu: d.cpu + r.cpu + t.cpu });
-      size = `${img.width}×${img.height} → ${maps[0].resizedWidth}×${maps[0].resizedHeight} → 224×224`;
+      const at = img.raster.width !== img.width ? ` decoded at ${img.raster.width}×${img.raster.height}` : '';
+      size = `${img.width}×${img.height}${at} → ${maps[0].resizedWidth}×${maps[0].resizedHeight} → 224×224`;
     }
     console.log(`\n${path.basename(file)} (${size}), ms: warm median of ${rounds - 1} [cold first round]`);
     for (const [k, v] of Object.entries(steps)) {

@@ -237,6 +237,6 @@ async function panelImage(e: Explainer, imagePath: string): Promise<PanelImage> 
   const { width, height } = e.picture;
   const name = path.basename(imagePath);
   const mime = mimes[path.extname(name).toLowerCase()];
-  const data = mime ? await fsp.readFile(imagePath) : await encodePng(width, height, e.picture.rgba);
+  const data = mime ? await fsp.readFile(imagePath) : await encodePng(width, height, await e.picture.pixels());
   return { mime: mime ?? 'image/png', bytes: bytes(data), width, height, name };
 }

@@ -68,7 +68,8 @@ async function sheet(rows: readonly (readonly (Tile | undefined)[])[], tw: numbe
 async function tile(m: EvalMethod, e: Explainer, k: number, box: BoxKind | undefined, frames: readonly Frame[], seed: number, rival?: number): Promise<Tile | undefined> {
   if (m.unavailable(e)) return undefined;
   const r = await m.run({ explainer: e, seed, rival }, k);
-  const pic = composeOverlay(e.picture, r.heat, [], box ? (r.boxes[box] ?? null) : null);
+  const image = { width: e.picture.width, height: e.picture.height, rgba: await e.picture.pixels() };
+  const pic = composeOverlay(image, r.heat, [], box ? (r.boxes[box] ?? null) : null);
   return { pic, width: e.picture.width, height: e.picture.height, frames };
 }
 

@@ -7,12 +7,15 @@
 // damaged) goes to jimp, whose message a damaged file gets. PNG of the plainest kind (8-bit grey or RGB(A), not
 // interlaced: png.ts) decodes directly; other PNGs, GIF, BMP and TIFF with jimp, loaded when first needed. Every
 // format's orientation (JPEG's EXIF, read as mozjpeg reads it; the others' containers: orientation.ts) turns the
-// pixels here, so points land where the user sees the object; jimp turns a JPEG it decodes itself.
+// pixels here, so points land where the user sees the object; jimp turns a JPEG it decodes itself. Given the size
+// the model's resize makes (`need`), a JPEG of 2 megapixels or more that covers it at 1/2, 1/4 or 1/8 of each side
+// decodes at that scale instead (jpeg-scaled.ts), turned the same way.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { imageSize } from 'image-size';
 import { decoderChatterToStderr } from './quiet';
 import { checkPixels } from '../limits';
+import { decodeJpegReduced, jpegReduction } from './jpeg-scaled';
 import { applyOrientations, jpegOrientation, orientationsOf } from './orientation';
 import { decodePlainPng } from './png';
 
@@ -35,11 +38,18 @@ export interface Bitmap {
 }
 
 export interface Decoded {
+  /** The pixels as the user sees them: at the image's size, or reduced (a big JPEG given `need`). */
   readonly bitmap: Bitmap;
   readonly format: Format;
   /** The pixels were turned or mirrored by the file's EXIF orientation (what the user sees is not the stored raster). */
   readonly oriented: boolean;
+  /** The image's size as the user sees it: the bitmap's unless it is reduced. */
+  readonly width: number;
+  readonly height: number;
 }
+
+/** The size (width, height) the model's resize makes of an image of width × height as the user sees it. */
+export type ResizeNeed = (width: number, height: number) => readonly [number, number];
 
 /** The file's bytes, refused early when the file is empty or larger than any image within the pixel limit could be. */
 export function readImageFile(file: string, maxPixels: number): Buffer {
@@ -60,8 +70,12 @@ export function readImageFile(file: string, maxPixels: number): Buffer {
   return fs.readFileSync(file);
 }
 
-/** Decodes `bytes` (named `label` in messages) after checking its header against the pixel limit. */
-export async function decodeBytes(bytes: Buffer, label: string, maxPixels: number): Promise<Decoded> {
+/**
+ * Decodes `bytes` (named `label` in messages) after checking its header against the pixel limit. With `need`, a JPEG
+ * that covers it at 1/2, 1/4 or 1/8 of each side decodes at the smallest such scale (the size it has is then
+ * `width` × `height`, the bitmap's is less).
+ */
+export async function decodeBytes(bytes: Buffer, label: string, maxPixels: number, need?: ResizeNeed): Promise<Decoded> {
   if (bytes.length === 0) throw new ImageError(`image ${label} is empty (0 bytes)`);
   let header: ReturnType<typeof imageSize>;
   try {
@@ -75,6 +89,11 @@ export async function decodeBytes(bytes: Buffer, label: string, maxPixels: numbe
   if (!format) throw new ImageError(`cannot read image ${label}: it is ${header.type ?? 'an unknown'} format; supported formats: ${formatNames}`);
   // every frame or page a decoder might allocate (GIF and TIFF hold several), not just the first the header names
   for (const s of [header, ...(header.images ?? [])]) checkPixels(label, s.width, s.height, maxPixels);
+  const oriented = (turns: readonly unknown[]) => turns.length > 0 || (format === 'jpg' && (header.orientation ?? 1) > 1);
+  if (format === 'jpg' && need) {
+    const reduced = await decodeJpegForResize(bytes, header.width, header.height, need);
+    if (reduced) return { ...reduced, format, oriented: oriented([]) };
+  }
   let bitmap: Bitmap;
   try {
     bitmap =
@@ -93,7 +112,29 @@ export async function decodeBytes(bytes: Buffer, label: string, maxPixels: numbe
   if (!width || !height) throw new ImageError(`image ${label} has no pixels`);
   // the decoder's own idea of the size (a header can lie) must be within the limit too
   checkPixels(label, width, height, maxPixels);
-  return { bitmap, format, oriented: turns.length > 0 || (format === 'jpg' && (header.orientation ?? 1) > 1) };
+  return { bitmap, format, oriented: oriented(turns), width, height };
+}
+
+/**
+ * A JPEG of `width` × `height` stored pixels at the largest reduction whose upright raster still covers what `need`
+ * asks of the upright image, turned by its EXIF orientation as decodeJpeg turns it; undefined when no reduction
+ * covers it or libvips does not read the file cleanly (the full-size decoders then take it, as before).
+ */
+async function decodeJpegForResize(
+  bytes: Buffer,
+  width: number,
+  height: number,
+  need: ResizeNeed,
+): Promise<{ bitmap: Bitmap; width: number; height: number } | undefined> {
+  const turns = jpegOrientation(bytes);
+  const [w, h] = turns.some((o) => o >= 5) ? [height, width] : [width, height];
+  const [nw, nh] = need(w, h);
+  const d = jpegReduction(w, h, nw, nh);
+  if (d === 1) return undefined;
+  const stored = await decodeJpegReduced(bytes, d);
+  // anything but the header's size over d is not the file the header described
+  if (!stored || stored.width !== width / d || stored.height !== height / d) return undefined;
+  return { bitmap: applyOrientations(stored, turns), width: w, height: h };
 }
 
 /** PNG (but the plain kind, png.ts), GIF, BMP, TIFF and a JPEG mozjpeg refused, with jimp: loaded the first time one comes (a sweep of plain PNGs never loads it). */

@@ -3,7 +3,7 @@
 // order, grayscale, scaling and mean/std, NCHW or NHWC, in typed-array loops. Keeps the coordinate map.
 import { defaultOf, type Views } from '../shared/settings';
 import type { Feed } from '../runtime/session';
-import { decodeBytes, ImageError, readImageFile, type Bitmap } from './decode';
+import { decodeBytes, ImageError, readImageFile, type Bitmap, type ResizeNeed } from './decode';
 import { planGeometry, type CoordinateMap } from './geometry';
 import type { ImageInputSpec } from './input-spec';
 import type { Preset } from './presets';
@@ -31,6 +31,45 @@ export async function decodeImage(
   return { width: bitmap.width, height: bitmap.height, rgba: bitmap.data, oriented };
 }
 
+/** An image decoded for a model's input (decodeForModel). */
+export interface ModelImage {
+  /** The image's size as the user sees it (what the coordinate maps map to). */
+  readonly width: number;
+  readonly height: number;
+  /**
+   * The pixels the input is made from: the image, or a big JPEG at a reduced scale that still covers the model's
+   * resize (decode.ts). Its pixel i along an axis is the image's [i·d, (i+1)·d) for the reduction d, so resizing
+   * it to the maps' size lands where resizing the image would.
+   */
+  readonly raster: DecodedImage;
+  /** RGBA at width × height, for the pictures an export draws: the raster's own, or the file decoded again at full size. */
+  full(): Promise<Uint8Array>;
+}
+
+/**
+ * Decodes an image for `spec`'s input as `preset` resizes it: a JPEG whose 1/2, 1/4 or 1/8 scale still covers the
+ * resize decodes at that scale; anything else as decodeImage decodes it.
+ */
+export async function decodeForModel(
+  source: string | Buffer,
+  spec: ImageInputSpec,
+  preset: Preset,
+  label = typeof source === 'string' ? source : 'image',
+  maxPixels = defaultOf('maxMegapixels') * 1e6,
+): Promise<ModelImage> {
+  const bytes = typeof source === 'string' ? readImageFile(source, maxPixels) : source;
+  const need: ResizeNeed = (width, height) => {
+    const [m] = viewGeometries({ width, height }, spec, preset, 'single');
+    return [m.resizedWidth, m.resizedHeight];
+  };
+  const { bitmap, oriented, width, height } = await decodeBytes(bytes, label, maxPixels, need);
+  const raster = { width: bitmap.width, height: bitmap.height, rgba: bitmap.data, oriented };
+  const reduced = bitmap.width !== width || bitmap.height !== height;
+  // not kept once decoded again: an explanation of a 12-megapixel photo holds its file, not 48 MB of RGBA
+  const full = reduced ? async () => (await decodeBytes(bytes, label, maxPixels)).bitmap.data : () => Promise.resolve(raster.rgba);
+  return { width, height, raster, full };
+}
+
 /** The model's input size for this image: fixed by the model, or the preset's default. */
 export function modelSize(spec: ImageInputSpec, preset: Preset): [number, number] {
   return [spec.height ?? preset.defaultSize[0], spec.width ?? preset.defaultSize[1]];
@@ -43,7 +82,7 @@ export interface Prepared {
 
 /**
  * The image resized for the geometries of its views (all of one size, as viewGeometries makes them): only the
- * pixels their crops keep are computed.
+ * pixels their crops keep are computed. `img` may be a reduced raster of the image the maps were planned for.
  */
 export function resizeFor(img: DecodedImage, maps: readonly CoordinateMap[]): Bitmap {
   const { resizedWidth: rw, resizedHeight: rh } = maps[0];

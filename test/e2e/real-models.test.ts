@@ -22,7 +22,8 @@ const looks = path.join(repo, 'test-results', 'real-models');
 
 async function keepPicture(name: string, e: Explainer, x: ReturnType<Explainer['explain']>): Promise<void> {
   fs.mkdirSync(looks, { recursive: true });
-  fs.writeFileSync(path.join(looks, `${name}.png`), await renderOverlayPng(e.picture, x.heat, x.keptPoints, x.box));
+  const picture = { width: e.picture.width, height: e.picture.height, rgba: await e.picture.pixels() };
+  fs.writeFileSync(path.join(looks, `${name}.png`), await renderOverlayPng(picture, x.heat, x.keptPoints, x.box));
 }
 
 describe('mnist-8 on the zoo test vectors', () => {
@@ -46,7 +47,8 @@ describe('mnist-8 on digit photos', () => {
     it(`digit_${d}.jpg: predicted ${d}, fixations on the stroke`, async () => {
       const labels = readLabels(fixturePath('labels/mnist_labels.txt'));
       const e = await Explainer.create(model('mnist-8.onnx'), { image: image(`digit_${d}.jpg`) }, { labels, mode: 'paper' });
-      const pixel = (x: number, y: number) => e.picture.rgba[(y * e.picture.width + x) * 4];
+      const rgba = await e.picture.pixels();
+      const pixel = (x: number, y: number) => rgba[(y * e.picture.width + x) * 4];
       // Default flatten mode (argmax): one input per neuron of the single FC layer → one fixation.
       const single = e.explain();
       assert.equal(single.json.target.index, d);
@@ -253,13 +255,14 @@ describe('PaddleOCR text direction classifier', () => {
       const x = e.explain();
       assert.equal(x.json.target.label, want);
       assert.ok(x.json.predictions[0].score > 0.9);
+      const rgba = await e.picture.pixels();
       // the ink is dark: most fixations sit on or next to dark pixels
       const dark = (px: number, py: number) => {
         for (let dy = -2; dy <= 2; dy++)
           for (let dx = -2; dx <= 2; dx++) {
             const xx = px + dx,
               yy = py + dy;
-            if (xx >= 0 && yy >= 0 && xx < e.picture.width && yy < e.picture.height && e.picture.rgba[(yy * e.picture.width + xx) * 4] < 128) return true;
+            if (xx >= 0 && yy >= 0 && xx < e.picture.width && yy < e.picture.height && rgba[(yy * e.picture.width + xx) * 4] < 128) return true;
           }
         return false;
       };
