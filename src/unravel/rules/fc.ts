@@ -6,6 +6,16 @@ import type { Activation, Shape } from '../tensor';
 import type { FlattenMode, Fixations, Rule, ShapeContext, WalkContext, WeightedRule } from '../types';
 import { UnsupportedError } from '../types';
 import { gemmAttrs } from '../op-attrs';
+import { fcKernel, FcKernel } from '../wasm/fc';
+
+/** Whether float32 products use the WebAssembly scans when they loaded (the tests compare both ways). */
+let simdEnabled = true;
+
+/** Turns the WebAssembly scans off or on; returns whether they are available at all. */
+export function useFcSimd(enabled: boolean): boolean {
+  simdEnabled = enabled;
+  return fcKernel !== undefined;
+}
 
 /** A matrix product Y[m, j] = alpha · Σ_i A[m, i] · B[i, j], with A an activation and B constant. */
 export interface Product {
@@ -60,11 +70,23 @@ export function backProduct(
   const acc = mass ? new Float64Array(marks.length) : undefined;
   const live: Live = { n: 0, b: new Int32Array(p.k), a: new Int32Array(p.k), v: new Float64Array(p.k) };
   const split = mass && mode === 'positive' ? { q: new Float64Array(p.k), pos: new Int32Array(p.k) } : undefined;
+  // Float32 weights with each neuron's row contiguous are scanned in WebAssembly (wasm/fc.ts), the split of one row's
+  // masses too (its masses and marks then accumulate in the kernel's memory).
+  const kernel = simdEnabled && fcKernel && aI === 1 && FcKernel.reads(b, p.k, bI) ? fcKernel : undefined;
   let fallbacks = 0;
   const chosen = mode === 'argmax' ? argmaxChoices(p, a, b) : undefined;
   for (const [m, ns] of rows) {
     const a0 = m * p.aM;
+    let inKernel = false;
     listLive(a, a0, aI, p.k, sign, bI, a0 - lo, live);
+    if (kernel && split && acc && mass && rows.size === 1) {
+      kernel.begin(p.k);
+      listValues(a, a0, p.k, sign, kernel.values);
+      fallbacks += splitInKernel(kernel, ns, fix, p, b as Float32Array, mass, live, split, a, lo);
+      marks.set(kernel.marks);
+      acc.set(kernel.acc);
+      continue;
+    }
     for (const n of ns) {
       const f = fix[n];
       const b0 = (f % p.n) * bJ;
@@ -72,7 +94,15 @@ export function backProduct(
       if (chosen) {
         let hit = chosen.get(f);
         if (hit === undefined) {
-          best = argmaxLive(live, b, b0);
+          if (kernel) {
+            if (!inKernel) {
+              kernel.begin(p.k);
+              listValues(a, a0, p.k, sign, kernel.values);
+              inKernel = true;
+            }
+            const i = kernel.argmax(kernel.row(0, b as Float32Array, b0));
+            best = i < 0 ? -1 : a0 - lo + i;
+          } else best = argmaxLive(live, b, b0);
           if (best < 0) best = fullArgmax(data, zero, scale, sign, a0, aI, p.k, b, b0, bI, lo);
           hit = best < 0 ? -1 : best + lo;
           chosen.set(f, hit);
@@ -138,6 +168,66 @@ function listLive(act: Activation, a0: number, aI: number, k: number, sign: numb
     }
   }
   live.n = n;
+}
+
+/** Every input's v = a·sign of the row at a0 (contiguous), zeros included, as listLive computes them. */
+function listValues(act: Activation, a0: number, k: number, sign: number, out: Float64Array): void {
+  const { data, zero, scale } = act;
+  for (let i = 0; i < k; i++) out[i] = (data[a0 + i] - zero) * scale * sign;
+}
+
+/**
+ * The mass split of one row's neurons (contiguous rows of float32 weights, a contiguous activation row that is the
+ * only one) in the kernel, four neurons per pass over the inputs, in the fixations' order: their sums, then, when all
+ * four have a positive contribution, their shares. A group with a neuron without one goes neuron by neuron in
+ * TypeScript on the kernel's masses and marks (the fall-back argmax gives that neuron's whole mass to one input), so
+ * every input's mass adds the same terms in the same order. Returns the fall-backs taken.
+ */
+function splitInKernel(
+  kernel: FcKernel,
+  ns: readonly number[],
+  fix: Int32Array,
+  p: Product,
+  b: Float32Array,
+  mass: Float64Array,
+  live: Live,
+  split: { q: Float64Array; pos: Int32Array },
+  a: Activation,
+  lo: number,
+): number {
+  const rowsAt = new Int32Array(4);
+  const sums = new Float64Array(4);
+  const shares = new Float64Array(4);
+  const marks = kernel.marks,
+    acc = kernel.acc;
+  const a0 = lo;
+  let fallbacks = 0;
+  for (let x = 0; x < ns.length; x += 4) {
+    const r = Math.min(4, ns.length - x);
+    for (let s = 0; s < 4; s++) rowsAt[s] = s < r ? kernel.row(s, b, (fix[ns[x + s]] % p.n) * p.bJ) : kernel.zeros;
+    kernel.sums(rowsAt, sums);
+    let all = true;
+    for (let s = 0; s < 4; s++) {
+      shares[s] = s < r && sums[s] > 0 ? mass[ns[x + s]] / sums[s] : 0;
+      if (s < r && !(sums[s] > 0)) all = false;
+    }
+    if (all) {
+      kernel.split(rowsAt, shares);
+      continue;
+    }
+    for (let s = 0; s < r; s++) {
+      const n = ns[x + s],
+        b0 = (fix[n] % p.n) * p.bJ;
+      if (splitMass(live, b, b0, split.q, split.pos, mass[n], marks, acc)) continue;
+      const best = fullArgmax(a.data, a.zero, a.scale, p.sign, a0, 1, p.k, b, b0, 1, lo);
+      if (best >= 0) {
+        fallbacks++;
+        marks[best] = 1;
+        acc[best] += mass[n];
+      }
+    }
+  }
+  return fallbacks;
 }
 
 /** The live input with the largest positive contribution to the neuron at b0 (first on ties), as its mark offset; −1 for none. */
