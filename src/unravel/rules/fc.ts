@@ -6,6 +6,16 @@ import type { Activation, Shape } from '../tensor';
 import type { FlattenMode, Fixations, Rule, ShapeContext, WalkContext, WeightedRule } from '../types';
 import { UnsupportedError } from '../types';
 import { gemmAttrs } from '../op-attrs';
+import { fcKernel, FcKernel } from '../wasm/fc';
+
+/** Whether float32 products use the WebAssembly scans when they loaded (the tests compare both ways). */
+let simdEnabled = true;
+
+/** Turns the WebAssembly scans off or on; returns whether they are available at all. */
+export function useFcSimd(enabled: boolean): boolean {
+  simdEnabled = enabled;
+  return fcKernel !== undefined;
+}
 
 /** A matrix product Y[m, j] = alpha · Σ_i A[m, i] · B[i, j], with A an activation and B constant. */
 export interface Product {
@@ -39,6 +49,7 @@ export function backProduct(
   // and, when none is positive, over every input as the rule says. Same parents as the plain double loop.
   // With masses, each neuron's mass is split over its positive inputs in proportion to their contributions
   // (so every product is needed: no early stop); the set of parents is the same.
+  // The scans are small functions over typed arrays (no closure, no Map in the inner loops).
   const { data, zero, scale } = a;
   const { aI, bI, bJ, sign } = p;
   const rows = new Map<number, number[]>();
@@ -57,128 +68,69 @@ export function backProduct(
   }
   const marks = new Uint8Array(Math.max(0, hi - lo + 1));
   const acc = mass ? new Float64Array(marks.length) : undefined;
-  const liveB = new Int32Array(p.k);
-  const liveA = new Int32Array(p.k);
-  const liveV = new Float64Array(p.k);
-  const q = mass ? new Float64Array(p.k) : undefined;
-  const q2 = mass ? new Float64Array(p.k) : undefined;
+  const live: Live = { n: 0, b: new Int32Array(p.k), a: new Int32Array(p.k), v: new Float64Array(p.k) };
+  const split = mass && mode === 'positive' ? { q: new Float64Array(p.k), pos: new Int32Array(p.k) } : undefined;
+  // Float32 weights with each neuron's row contiguous are scanned in WebAssembly (wasm/fc.ts), the split of one row's
+  // masses too (its masses and marks then accumulate in the kernel's memory).
+  const kernel = simdEnabled && fcKernel && aI === 1 && FcKernel.reads(b, p.k, bI) ? fcKernel : undefined;
   let fallbacks = 0;
   const chosen = mode === 'argmax' ? argmaxChoices(p, a, b) : undefined;
   for (const [m, ns] of rows) {
     const a0 = m * p.aM;
-    let nLive = 0;
-    for (let i = 0; i < p.k; i++) {
-      const v = (data[a0 + i * aI] - zero) * scale * sign;
-      if (v !== 0) {
-        liveB[nLive] = i * bI;
-        liveA[nLive] = a0 + i * aI - lo;
-        liveV[nLive++] = v;
-      }
+    let inKernel = false;
+    listLive(a, a0, aI, p.k, sign, bI, a0 - lo, live);
+    if (kernel && split && acc && mass && rows.size === 1) {
+      kernel.begin(p.k);
+      listValues(a, a0, p.k, sign, kernel.values);
+      fallbacks += splitInKernel(kernel, ns, fix, p, b as Float32Array, mass, live, split, a, lo);
+      marks.set(kernel.marks);
+      acc.set(kernel.acc);
+      continue;
     }
-    /** The rule's plain argmax over every input (zeros and negatives included; first index on ties). */
-    const fullArgmax = (b0: number): number => {
-      let best = -1,
-        top = -Infinity;
-      for (let i = 0; i < p.k; i++) {
-        const c = (data[a0 + i * aI] - zero) * scale * b[b0 + i * bI] * sign;
-        if (c > top) {
-          top = c;
-          best = a0 + i * aI - lo;
-        }
-      }
-      return best;
-    };
-    // With masses, two neurons' contributions are computed in one pass over the live inputs (two independent sums
-    // for the processor to overlap, each in input order as before); the second neuron's are used at its turn.
-    let pairedAt = -1,
-      pairedSum = 0;
-    for (let x = 0; x < ns.length; x++) {
-      const n = ns[x];
-      const b0 = (fix[n] % p.n) * bJ;
+    for (const n of ns) {
+      const f = fix[n];
+      const b0 = (f % p.n) * bJ;
       let best = -1;
       if (chosen) {
-        const hit = chosen.get(fix[n]);
-        if (hit !== undefined) {
-          if (hit >= 0) {
-            marks[hit - lo] = 1;
-            if (acc && mass) acc[hit - lo] += mass[n];
-          }
-          continue;
-        }
-        let top = 0;
-        for (let t = 0; t < nLive; t++) {
-          const c = liveV[t] * b[b0 + liveB[t]];
-          if (c > top) {
-            top = c;
-            best = liveA[t];
-          }
-        }
-        if (best < 0) best = fullArgmax(b0);
-        chosen.set(fix[n], best < 0 ? -1 : best + lo);
-      } else if (q && q2 && acc && mass) {
-        let qs = q,
-          sum = 0;
-        if (x === pairedAt) {
-          qs = q2;
-          sum = pairedSum;
-        } else if (x + 1 < ns.length) {
-          const b1 = (fix[ns[x + 1]] % p.n) * bJ;
-          let sum1 = 0;
-          // Adding +0 for a contribution that is not positive leaves a sum that starts at +0 as it is.
-          for (let t = 0; t < nLive; t++) {
-            const v = liveV[t],
-              bt = liveB[t];
-            const c = v * b[b0 + bt],
-              c1 = v * b[b1 + bt];
-            q[t] = c;
-            q2[t] = c1;
-            sum += c > 0 ? c : 0;
-            sum1 += c1 > 0 ? c1 : 0;
-          }
-          pairedAt = x + 1;
-          pairedSum = sum1;
-        } else {
-          for (let t = 0; t < nLive; t++) {
-            const c = liveV[t] * b[b0 + liveB[t]];
-            q[t] = c;
-            sum += c > 0 ? c : 0;
-          }
-        }
-        if (sum > 0) {
-          const share = mass[n] / sum;
-          for (let t = 0; t < nLive; t++) {
-            if (qs[t] > 0) {
-              marks[liveA[t]] = 1;
-              acc[liveA[t]] += qs[t] * share;
+        let hit = chosen.get(f);
+        if (hit === undefined) {
+          if (kernel) {
+            if (!inKernel) {
+              kernel.begin(p.k);
+              listValues(a, a0, p.k, sign, kernel.values);
+              inKernel = true;
             }
-          }
-          continue;
+            const i = kernel.argmax(kernel.row(0, b as Float32Array, b0));
+            best = i < 0 ? -1 : a0 - lo + i;
+          } else best = argmaxLive(live, b, b0);
+          if (best < 0) best = fullArgmax(data, zero, scale, sign, a0, aI, p.k, b, b0, bI, lo);
+          hit = best < 0 ? -1 : best + lo;
+          chosen.set(f, hit);
         }
-      } else {
-        for (let t = 0; t < nLive; t++)
-          if (liveV[t] * b[b0 + liveB[t]] > 0) {
-            best = liveA[t];
-            break;
-          }
-        if (best >= 0) continue;
+        if (hit >= 0) {
+          marks[hit - lo] = 1;
+          if (acc && mass) acc[hit - lo] += mass[n];
+        }
+        continue;
       }
-      if (best < 0) {
-        best = fullArgmax(b0);
-        if (best >= 0 && mode === 'positive') fallbacks++;
-      }
+      if (split && acc && mass) {
+        if (splitMass(live, b, b0, split.q, split.pos, mass[n], marks, acc)) continue;
+      } else if (firstPositive(live, b, b0) >= 0) continue;
+      best = fullArgmax(data, zero, scale, sign, a0, aI, p.k, b, b0, bI, lo);
       if (best >= 0) {
+        if (mode === 'positive') fallbacks++;
         marks[best] = 1;
         if (acc && mass) acc[best] += mass[n];
       }
     }
     if (mode === 'positive' && !mass) {
-      for (let t = 0; t < nLive; t++) {
-        if (marks[liveA[t]]) continue;
-        const v = liveV[t],
-          bi = liveB[t];
+      for (let t = 0; t < live.n; t++) {
+        if (marks[live.a[t]]) continue;
+        const v = live.v[t],
+          bi = live.b[t];
         for (const n of ns)
           if (v * b[(fix[n] % p.n) * bJ + bi] > 0) {
-            marks[liveA[t]] = 1;
+            marks[live.a[t]] = 1;
             break;
           }
       }
@@ -194,6 +146,165 @@ export function backProduct(
     parents[k++] = lo + i;
   }
   return { parents, masses, fallbacks };
+}
+
+/** One row's inputs with a non-zero activation, in input order: n of them, each one's offset in the weight, in the marks, and v = a·sign. */
+interface Live {
+  n: number;
+  readonly b: Int32Array;
+  readonly a: Int32Array;
+  readonly v: Float64Array;
+}
+
+function listLive(act: Activation, a0: number, aI: number, k: number, sign: number, bI: number, mark0: number, live: Live): void {
+  const { data, zero, scale } = act;
+  let n = 0;
+  for (let i = 0; i < k; i++) {
+    const v = (data[a0 + i * aI] - zero) * scale * sign;
+    if (v !== 0) {
+      live.b[n] = i * bI;
+      live.a[n] = mark0 + i * aI;
+      live.v[n++] = v;
+    }
+  }
+  live.n = n;
+}
+
+/** Every input's v = a·sign of the row at a0 (contiguous), zeros included, as listLive computes them. */
+function listValues(act: Activation, a0: number, k: number, sign: number, out: Float64Array): void {
+  const { data, zero, scale } = act;
+  for (let i = 0; i < k; i++) out[i] = (data[a0 + i] - zero) * scale * sign;
+}
+
+/**
+ * The mass split of one row's neurons (contiguous rows of float32 weights, a contiguous activation row that is the
+ * only one) in the kernel, four neurons per pass over the inputs, in the fixations' order: their sums, then, when all
+ * four have a positive contribution, their shares. A group with a neuron without one goes neuron by neuron in
+ * TypeScript on the kernel's masses and marks (the fall-back argmax gives that neuron's whole mass to one input), so
+ * every input's mass adds the same terms in the same order. Returns the fall-backs taken.
+ */
+function splitInKernel(
+  kernel: FcKernel,
+  ns: readonly number[],
+  fix: Int32Array,
+  p: Product,
+  b: Float32Array,
+  mass: Float64Array,
+  live: Live,
+  split: { q: Float64Array; pos: Int32Array },
+  a: Activation,
+  lo: number,
+): number {
+  const rowsAt = new Int32Array(4);
+  const sums = new Float64Array(4);
+  const shares = new Float64Array(4);
+  const marks = kernel.marks,
+    acc = kernel.acc;
+  const a0 = lo;
+  let fallbacks = 0;
+  for (let x = 0; x < ns.length; x += 4) {
+    const r = Math.min(4, ns.length - x);
+    for (let s = 0; s < 4; s++) rowsAt[s] = s < r ? kernel.row(s, b, (fix[ns[x + s]] % p.n) * p.bJ) : kernel.zeros;
+    kernel.sums(rowsAt, sums);
+    let all = true;
+    for (let s = 0; s < 4; s++) {
+      shares[s] = s < r && sums[s] > 0 ? mass[ns[x + s]] / sums[s] : 0;
+      if (s < r && !(sums[s] > 0)) all = false;
+    }
+    if (all) {
+      kernel.split(rowsAt, shares);
+      continue;
+    }
+    for (let s = 0; s < r; s++) {
+      const n = ns[x + s],
+        b0 = (fix[n] % p.n) * p.bJ;
+      if (splitMass(live, b, b0, split.q, split.pos, mass[n], marks, acc)) continue;
+      const best = fullArgmax(a.data, a.zero, a.scale, p.sign, a0, 1, p.k, b, b0, 1, lo);
+      if (best >= 0) {
+        fallbacks++;
+        marks[best] = 1;
+        acc[best] += mass[n];
+      }
+    }
+  }
+  return fallbacks;
+}
+
+/** The live input with the largest positive contribution to the neuron at b0 (first on ties), as its mark offset; −1 for none. */
+function argmaxLive(live: Live, b: ArrayLike<number>, b0: number): number {
+  const { n, v, b: at } = live;
+  let best = -1,
+    top = 0;
+  for (let t = 0; t < n; t++) {
+    const c = v[t] * b[b0 + at[t]];
+    if (c > top) {
+      top = c;
+      best = t;
+    }
+  }
+  return best < 0 ? -1 : live.a[best];
+}
+
+/** The first live input with a positive contribution, as its mark offset; −1 for none. */
+function firstPositive(live: Live, b: ArrayLike<number>, b0: number): number {
+  const { n, v, b: at } = live;
+  for (let t = 0; t < n; t++) if (v[t] * b[b0 + at[t]] > 0) return live.a[t];
+  return -1;
+}
+
+/** The rule's plain argmax over every input (zeros and negatives included; first index on ties), as a mark offset; −1 for none. */
+function fullArgmax(
+  data: ArrayLike<number>,
+  zero: number,
+  scale: number,
+  sign: number,
+  a0: number,
+  aI: number,
+  k: number,
+  b: ArrayLike<number>,
+  b0: number,
+  bI: number,
+  lo: number,
+): number {
+  let best = -1,
+    top = -Infinity;
+  for (let i = 0; i < k; i++) {
+    const c = (data[a0 + i * aI] - zero) * scale * b[b0 + i * bI] * sign;
+    if (c > top) {
+      top = c;
+      best = a0 + i * aI - lo;
+    }
+  }
+  return best;
+}
+
+/**
+ * Splits mass m over the neuron's positive contributions in proportion (false when it has none). The contributions
+ * are computed once into q, with the positions of the positive ones listed without a branch (about half are
+ * positive, in no order a branch predictor could learn); the sum adds them in input order, as the plain loop does
+ * (its +0 for the others changes no sum that starts at +0).
+ */
+function splitMass(live: Live, b: ArrayLike<number>, b0: number, q: Float64Array, pos: Int32Array, m: number, marks: Uint8Array, acc: Float64Array): boolean {
+  const { n, v, b: at } = live;
+  let np = 0;
+  for (let t = 0; t < n; t++) {
+    const c = v[t] * b[b0 + at[t]];
+    q[t] = c;
+    pos[np] = t;
+    np += +(c > 0);
+  }
+  if (np === 0) return false;
+  let sum = 0;
+  for (let s = 0; s < np; s++) sum += q[pos[s]];
+  const share = m / sum;
+  const ia = live.a;
+  for (let s = 0; s < np; s++) {
+    const t = pos[s],
+      i = ia[t];
+    marks[i] = 1;
+    acc[i] += q[t] * share;
+  }
+  return true;
 }
 
 /**
