@@ -318,13 +318,30 @@ export function markdownTable(results: readonly ModelResult[]): string {
   return [head, rule, ...rows].join('\n');
 }
 
+const USAGE = `usage: npm run bench [-- --models NAME[,NAME…]] [--runs N] [--json FILE]
+  --models  only these models (written to bench/results/partial.*); default: every model found
+  --runs    warm runs per figure, the median reported (default 15)
+  --json    also write the JSON to FILE`;
+
+/** Each option takes a value; --child and --memory are the bench's own (one model, in a child process). */
+const OPTIONS = ['--models', '--runs', '--json', '--child', '--memory'];
+
 async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  for (let i = 0; i < argv.length; i += 2) {
+    if (!OPTIONS.includes(argv[i])) throw new Error(`unknown option ${argv[i]}\n${USAGE}`);
+    if (argv[i + 1] === undefined || argv[i + 1].startsWith('--')) throw new Error(`${argv[i]} needs a value\n${USAGE}`);
+  }
   const loadAtStart = os.loadavg().map((v) => +v.toFixed(2));
   const arg = (name: string) => {
     const i = argv.indexOf(name);
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const runs = Number(arg('--runs') ?? 15);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs needs a whole number of runs, 1 or more, not ${arg('--runs')}`);
   const all = [...realModels(), ...zooModels()];
   const memory = arg('--memory');
   if (memory) {
