@@ -211,9 +211,10 @@ async function measure(m: BenchModel, runs: number): Promise<ModelResult> {
   });
   observer.observe({ entryTypes: ['gc'] });
   // One explanation per call: its forward is let go when the call returns, as the engine lets a panel's go before
-  // the next image's forward (engine.ts, open). Held by the loop's frame into the next forward, its buffers (27 MB
-  // on MobileNetV2) outlived one more scavenge and reached the old generation: 0.45 full collections per
-  // explanation on MobileNetV2 instead of 0.25, ~10 ms more CPU, which the engine does not pay.
+  // the next image's forward (engine.ts, open). A loop that holds it into the next forward (a script's top-level
+  // loop did) lets its buffers (27 MB on MobileNetV2) outlive one more scavenge into the old generation: 0.45 full
+  // collections per explanation there instead of 0.25, ~10 ms more CPU. This loop did not (the same mark-compacts
+  // per child before and after): the call keeps it so.
   const explainOnce = async (i: number) => {
     const start = performance.now();
     const [tf, cf, fresh] = await timeCpu(() => e.again());
