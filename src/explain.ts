@@ -68,9 +68,16 @@ export function probabilities(scores: ArrayLike<number>): Float64Array {
     max = Math.max(max, scores[i]);
   }
   if (min >= 0 && Math.abs(sum - 1) < 1e-3) return Float64Array.from(scores);
-  const e = Float64Array.from(scores, (v) => Math.exp(v - max));
-  const z = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / z);
+  // Plain loops: the same values, summed in the same order, as Float64Array.from, reduce and map with callbacks,
+  // which took ~0.3 ms of each forward on 1,000 classes.
+  const e = new Float64Array(scores.length);
+  let z = 0;
+  for (let i = 0; i < e.length; i++) {
+    e[i] = Math.exp(scores[i] - max);
+    z += e[i];
+  }
+  for (let i = 0; i < e.length; i++) e[i] /= z;
+  return e;
 }
 
 /** Indices of the k largest values, largest first (ties: lower index first). O(n·k): k is small. */
@@ -125,6 +132,8 @@ export interface View {
   readonly probs: Float64Array;
   /** The class scores before any final Softmax (what a class contrast weighs classes by). */
   readonly logits: Float64Array;
+  /** Of the forward's time, onnxruntime's run (the rest: the NaN/Inf check, the scores read): the bench's breakdown. */
+  readonly runMs: number;
 }
 
 export class Explainer {
@@ -214,7 +223,7 @@ export class Explainer {
       const x = v.forward.values.get(this.spec.name)!;
       return { feed: { name: this.spec.name, dims: [...x.dims], data: x.data as Feed['data'] }, map: v.map };
     });
-    const { views, scores, probs } = await forwardViews(this.model, prepared, this.outputName);
+    const { views, scores, probs } = await forwardViews(this.model, prepared, this.outputName, true);
     const { spec, preset, picture, outputName, labels, options } = this;
     return new Explainer(this.model, spec, preset, views, picture, scores, probs, outputName, labels, options, {
       ...this.baseTimings,
@@ -363,20 +372,25 @@ async function forwardViews(
   model: OpenModel,
   prepared: readonly { feed: Feed; map: CoordinateMap }[],
   outputName: string,
+  inputChecked = false,
 ): Promise<{ views: View[]; scores: Float32Array | Float64Array; probs: Float64Array }> {
   const views: View[] = [];
   let scores: Float32Array | Float64Array | undefined;
   for (const { feed, map } of prepared) {
+    const t0 = performance.now();
     const forward = await runForward(model, feed);
+    const runMs = performance.now() - t0;
     const out = forward.outputs.get(outputName);
     if (!out) throw new Error(`the model produced no output '${outputName}'`);
-    checkFinite(model.model.graph, forward.values, outputName, forward.finite);
+    // again() feeds the input tensors the first forward checked: not scanned again.
+    const cleared = inputChecked ? new Set([...(forward.finite ?? []), feed.name]) : forward.finite;
+    checkFinite(model.model.graph, forward.values, outputName, cleared);
     const s = out.data instanceof Float64Array ? out.data : Float32Array.from(out.data);
     scores ??= s;
-    views.push({ forward, map, probs: probabilities(s), logits: logitsOf(model, forward, s) });
+    views.push({ forward, map, probs: probabilities(s), logits: logitsOf(model, forward, s), runMs });
   }
   const probs = new Float64Array(scores!.length);
-  for (const v of views) v.probs.forEach((p, i) => (probs[i] += p / views.length));
+  for (const v of views) for (let i = 0; i < probs.length; i++) probs[i] += v.probs[i] / views.length;
   return { views, scores: scores!, probs };
 }
 

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import { explainHeapFlags } from '../engine/heap';
 import { Explainer } from '../explain';
@@ -53,11 +54,28 @@ export interface ModelResult {
   exposedTensors: number;
   /** [p10, p90] of the main timings. */
   spread: Record<string, [number, number]>;
+  /** What explainMs holds besides the forward (as forwardWithIntermediatesMs times it alone), the unravel and the heat map. */
+  rest?: RestParts;
   /**
    * CPU ms (process.cpuUsage: every thread of the process, onnxruntime's included) over the same warm runs as the
    * wall times above, medians: on a shared machine wall time measures the neighbours too, CPU time mostly the code.
    */
   cpu: CpuTimes;
+}
+
+/** Medians over the explain runs, ms; the parts overlap where said. */
+interface RestParts {
+  /** onnxruntime's run inside the explanation (again()): more than forwardWithIntermediatesMs when a walk came before it (GC, caches). */
+  forwardInExplainMs: number;
+  /** again() beyond its run: the NaN/Inf check of what onnxruntime did not sum, the probabilities, the logits. */
+  checksMs: number;
+  /** explain() beyond the unravel and the heat map: the class picked, the points and their weights, the JSON. */
+  resultMs: number;
+  /** V8's collections during the explanation (their pauses, inside the parts above: mostly the run and the walk). */
+  gcMs: number;
+  /** Collections per explanation (means): scavenges, and mark-compacts (full collections). */
+  scavenges: number;
+  markCompacts: number;
 }
 
 export interface CpuTimes {
@@ -183,11 +201,27 @@ async function measure(m: BenchModel, runs: number): Promise<ModelResult> {
   // forward, to a class not walked on it yet (the next in the ranking each time): what a user's first look at
   // another class costs, with nothing of that class's walk kept.
   const classes = topK(e.probs, Math.min(e.classCount, runs + warm + 1));
-  for (let i = 0; i < runs + warm; i++) {
+  const rest = { run: [] as number[], checks: [] as number[], result: [] as number[], windows: [] as [number, number][] };
+  const gcs: { start: number; end: number; major: boolean }[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const g of list.getEntries()) {
+      const kind = (g as { detail?: { kind?: number } }).detail?.kind;
+      gcs.push({ start: g.startTime, end: g.startTime + g.duration, major: kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR });
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  // One explanation per call: its forward is let go when the call returns, as the engine lets a panel's go before
+  // the next image's forward (engine.ts, open). A loop that holds it into the next forward (a script's top-level
+  // loop did) lets its buffers (27 MB on MobileNetV2) outlive one more scavenge into the old generation: 0.45 full
+  // collections per explanation there instead of 0.25, ~10 ms more CPU. This loop did not (the same mark-compacts
+  // per child before and after): the call keeps it so.
+  const explainOnce = async (i: number) => {
+    const start = performance.now();
     const [tf, cf, fresh] = await timeCpu(() => e.again());
     const [te, ce, x] = await timeCpu(() => fresh.explain(first));
+    const end = performance.now();
     const [ts, cs] = await timeCpu(() => fresh.explain(classes[1 + (i % (classes.length - 1))]));
-    if (i < warm) continue;
+    if (i < warm) return;
     cpu.walk.push(ce);
     cpu.explain.push(cf + ce);
     t.unravel.push(x.json.timings.unravelMs);
@@ -195,7 +229,16 @@ async function measure(m: BenchModel, runs: number): Promise<ModelResult> {
     t.explain.push(tf + te);
     t.sw.push(ts);
     cpu.sw.push(cs);
-  }
+    const run = fresh.views.reduce((a, v) => a + v.runMs, 0);
+    rest.run.push(run);
+    rest.checks.push(tf - run);
+    rest.result.push(te - x.json.timings.unravelMs - x.json.timings.heatmapMs);
+    rest.windows.push([start, end]);
+  };
+  for (let i = 0; i < runs + warm; i++) await explainOnce(i);
+  await new Promise((r) => setImmediate(r)); // the observer's last entries arrive on a later tick
+  observer.disconnect();
+  const inWindow = (w: [number, number]) => gcs.filter((g) => g.start >= w[0] && g.start < w[1]);
   await plain.release();
   await cache.dispose();
   const spread = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, [pct(v, 0.1), pct(v, 0.9)] as [number, number]]));
@@ -218,6 +261,14 @@ async function measure(m: BenchModel, runs: number): Promise<ModelResult> {
     peakRssMb: 0, // measured in a process of its own (memoryChild)
     exposedTensors: open.plan.expose.length,
     spread,
+    rest: {
+      forwardInExplainMs: median(rest.run),
+      checksMs: median(rest.checks),
+      resultMs: median(rest.result),
+      gcMs: median(rest.windows.map((w) => inWindow(w).reduce((a, g) => a + g.end - g.start, 0))),
+      scavenges: rest.windows.reduce((a, w) => a + inWindow(w).filter((g) => !g.major).length, 0) / rest.windows.length,
+      markCompacts: rest.windows.reduce((a, w) => a + inWindow(w).filter((g) => g.major).length, 0) / rest.windows.length,
+    },
     cpu: {
       plainForwardMs: median(cpu.plain),
       forwardWithIntermediatesMs: median(cpu.fwd),
@@ -326,6 +377,24 @@ const USAGE = `usage: npm run bench [-- --models NAME[,NAME…]] [--runs N] [--j
 /** Each option takes a value; --child and --memory are the bench's own (one model, in a child process). */
 const OPTIONS = ['--models', '--runs', '--json', '--child', '--memory'];
 
+/** The rest of explain (explain less the forward alone, the unravel and the heat map), per part. */
+function restTable(results: readonly ModelResult[]): string {
+  const rows = results.map((r) => {
+    const p = r.rest;
+    if (!p) return `| ${r.name} | | | | | |`;
+    const rest = r.explainMs - r.forwardWithIntermediatesMs - r.unravelMs - r.heatmapMs;
+    return (
+      `| ${r.name} | ${f1(rest)} | ${f1(p.forwardInExplainMs)} (${f1(p.forwardInExplainMs - r.forwardWithIntermediatesMs)}) | ${f1(p.checksMs)} | ${f1(p.resultMs)} | ` +
+      `${f1(p.gcMs)} (${p.scavenges.toFixed(1)} scavenges, ${p.markCompacts.toFixed(1)} mark-compacts) |`
+    );
+  });
+  return [
+    '| model | rest of explain ms | forward in the explanation ms (more than alone) | checks ms | result ms | GC during the explanation ms |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
     process.stdout.write(USAGE + '\n');
@@ -411,7 +480,7 @@ async function main(argv: string[]): Promise<void> {
       },
     })),
   };
-  const table = markdownTable(results);
+  const table = `${markdownTable(results)}\n\n${restTable(results)}`;
   console.log(table);
   const bigLine = `12-megapixel JPEG (${big.width}×${big.height}, ${big.fileMb.toFixed(1)} MB): decode${big.decodedWidth !== big.width ? ` (at ${big.decodedWidth}×${big.decodedHeight}: DCT scaling)` : ''} ${f1(big.decodeMs)} ms + resize, crop and normalize ${f1(big.tensorMs)} ms, warm medians (CPU ${f1(big.cpu.decodeMs)} + ${f1(big.cpu.tensorMs)} ms; cold ${f1(big.decodeColdMs)} + ${f1(big.tensorColdMs)} ms)`;
   console.log(`\n${bigLine}`);

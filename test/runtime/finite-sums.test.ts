@@ -7,6 +7,7 @@ import { buildGraph } from '../../src/onnx/graph';
 import { elementTypes } from '../../src/runtime/finite-sums';
 import { checkFinite, NonFiniteError } from '../../src/runtime/finite';
 import { openModel, runForward } from '../../src/runtime/session';
+import { fixturePath } from '../../src/fixtures';
 import { buildModel, randomTensor, rng, type NodeSpec } from '../helpers/onnx-build';
 import { tmpFile } from '../helpers/tmp';
 
@@ -132,5 +133,42 @@ describe('finite sums (onnxruntime checks the kept tensors)', () => {
     const types = elementTypes(graph);
     const float = ['x', 'c', 's', 'i', 'ri', 'q', 'd', 'u', 'ru'].filter((t) => types.get(t) === 1);
     assert.deepEqual(float, ['x', 'c', 'd']);
+  });
+
+  it("types every output of a Split as its input, and what follows the second one (ShuffleNet's branches)", () => {
+    const graph = buildGraph({
+      opset_import: [{ domain: '', version: 13 }],
+      graph: {
+        node: [
+          { op_type: 'Split', input: ['x'], output: ['a', 'b'], attribute: [{ name: 'axis', type: 2, i: 1 }] },
+          { op_type: 'Relu', input: ['b'], output: ['rb'] },
+          { op_type: 'Cast', input: ['x'], output: ['i'], attribute: [{ name: 'to', type: 2, i: 7 }] },
+          { op_type: 'Split', input: ['i'], output: ['ia', 'ib'], attribute: [{ name: 'axis', type: 2, i: 1 }] },
+          { op_type: 'Custom', domain: 'example.com', input: ['x'], output: ['u', 'v'] },
+        ],
+        input: [{ name: 'x', type: { tensor_type: { elem_type: 1 } } }],
+        output: [{ name: 'rb' }],
+      },
+    });
+    const types = elementTypes(graph);
+    assert.deepEqual(
+      ['a', 'b', 'rb', 'ia', 'ib', 'u', 'v'].map((t) => types.get(t)),
+      [1, 1, 1, 7, 7, undefined, undefined],
+    );
+  });
+
+  it('sums every kept tensor of ShuffleNet V2: only the fed input is left to the scan', async () => {
+    const model = await openModel(fixturePath('models/shufflenet-v2-12-dequantized-fp32.onnx'));
+    try {
+      const input = model.model.graph.inputs[0];
+      const forward = await runForward(model, { name: input.name, dims: [1, 3, 224, 224], data: new Float32Array(3 * 224 * 224).fill(0.5) });
+      assert.deepEqual(
+        [...forward.values.keys()].filter((t) => !forward.finite?.has(t)),
+        [input.name],
+      );
+      assert.doesNotThrow(() => checkFinite(model.model.graph, forward.values, 'output', forward.finite));
+    } finally {
+      await model.session.release();
+    }
   });
 });
