@@ -40,9 +40,9 @@ const CHUNK_CHANNELS = 32;
  * transposing it took a fifth of the conv rule's time on a fresh forward (each channel serves one or two fixations).
  * A channel's filter is kept from the second walk through its layer on (any forward pass): one explanation of a
  * model just opened keeps none (its peak memory), and a walk that finds no room transposes it into a slot at the
- * arena's top that is not kept (the fixations come sorted by output channel: once per channel). When the region is
- * full and a forward pass's walks missed more filters than they found (another model, or other channels), the
- * region starts over at the next forward pass.
+ * arena's top that is not kept (the fixations come sorted by output channel: once per channel). When the region was
+ * full for a whole forward pass whose walks missed more filters than they found (another model's, other channels),
+ * it starts over at the next forward pass.
  *
  * The arena starts over on a new forward pass, and when a layer's input would take it past `cap` bytes: inputs are
  * copied in again as read, with the same results. A layer whose input alone needs more than the cap is refused
@@ -66,6 +66,8 @@ export class ConvChannelKernel {
   /** Fixations whose filter was kept, and fixations whose filter found no room in the region, on this forward pass. */
   private hits = 0;
   private misses = 0;
+  /** The region's top when this forward pass began. */
+  private filterTopAtForward = LISTS;
   /** The forward pass the arena holds values of: one arena generation per forward. */
   private forwards = new WeakMap<object, number>();
   private generation = 0;
@@ -96,9 +98,11 @@ export class ConvChannelKernel {
     this.generation++;
     this.clear();
     this.forwards.set(key, this.generation);
-    // A full region that served fewer filters than it missed holds the wrong ones: start it over.
-    if (this.misses > this.hits) this.clearFilters();
+    // A region that was full for a whole forward pass and served fewer filters than it missed holds the wrong ones
+    // (another model's, other channels): start it over. One that filled during the pass is judged on the next.
+    if (this.misses > this.hits && this.filterTop === this.filterTopAtForward) this.clearFilters();
     this.hits = this.misses = 0;
+    this.filterTopAtForward = this.filterTop;
   }
 
   /** Whether the arena holds this forward tensor's channel-last copy. */
