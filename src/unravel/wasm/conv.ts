@@ -23,8 +23,6 @@ interface Exports {
 const MAX_TAPS = 4096;
 /** Bytes of the two address lists (filter rows, input rows) before the arena. */
 const LISTS = 2 * MAX_TAPS * 4;
-/** Bytes reserved for filters kept across forward passes (memory only where written). */
-const FILTER_REGION = 32 * 1024 * 1024;
 /** Bytes of planar input copied in per step of a transposition (a few channels, whole planes): stays in the cache. */
 const CHUNK = 256 * 1024;
 /** At most this many channels per step: each position's row of them is written whole, in one pass. */
@@ -33,7 +31,8 @@ const CHUNK_CHANNELS = 32;
 /**
  * The module's memory: two address lists for one fixation; a region that keeps output channels' filters transposed
  * to [kernel taps][cinG] (a tap's weights side by side, as its values are) across forward passes, `filterCap` bytes
- * at most (32 MB); then an arena that keeps, per forward pass, each layer's input channel-last (transposed from the planar
+ * at most (32 MB), sized at each forward pass to hold what the last one's walks read (the arena moves up: memory
+ * that is not needed is not taken, as V8 counts it all when it decides to collect); then an arena that keeps, per forward pass, each layer's input channel-last (transposed from the planar
  * tensor when a walk first reads it: the only channel-last copy of a float32 input).
  *
  * Filters do not depend on the forward pass, yet copying a channel's filter out of the JavaScript heap and
@@ -41,20 +40,20 @@ const CHUNK_CHANNELS = 32;
  * A channel's filter is kept from the second walk through its layer on (any forward pass): one explanation of a
  * model just opened keeps none (its peak memory), and a walk that finds no room transposes it into a slot at the
  * arena's top that is not kept (the fixations come sorted by output channel: once per channel). When the region was
- * full for a whole forward pass whose walks missed more filters than they found (another model's, other channels),
- * it starts over at the next forward pass.
+ * at its cap for a whole forward pass whose walks missed more filters than they found (another model's, other
+ * channels), it starts over at the next forward pass.
  *
  * The arena starts over on a new forward pass, and when a layer's input would take it past `cap` bytes: inputs are
  * copied in again as read, with the same results. A layer whose input alone needs more than the cap is refused
  * (`layer` returns false) and runs in TypeScript. Both transpositions run in WebAssembly from a scratch block just
  * past the arena's top (a few channels' planes, or one filter), which the next layer overwrites: the memory may pass
- * the cap by that block and the slot. Pages of the filter region no filter was written to take no memory.
+ * the cap by that block and the slot.
  */
 export class ConvChannelKernel {
   private f32 = new Float32Array(0);
   private i32 = new Int32Array(0);
-  /** Where the arena starts: past the filter region. */
-  private readonly base = LISTS + FILTER_REGION;
+  /** Where the arena starts: past the filter region, whose room it bounds. */
+  private base = LISTS;
   /** Next free byte of the arena. */
   private top = this.base;
   /** Byte offset in the arena of each planar input's channel-last copy. */
@@ -68,6 +67,8 @@ export class ConvChannelKernel {
   private misses = 0;
   /** The region's top when this forward pass began. */
   private filterTopAtForward = LISTS;
+  /** Bytes of filters this forward pass's walks read and did not find kept (once per channel and walk through a layer). */
+  private wanted = 0;
   /** The forward pass the arena holds values of: one arena generation per forward. */
   private forwards = new WeakMap<object, number>();
   private generation = 0;
@@ -88,8 +89,8 @@ export class ConvChannelKernel {
     private readonly ex: Exports,
     /** Bytes the arena may hold (the channel-last inputs of one forward pass). */
     public cap = 256 * 1024 * 1024,
-    /** Bytes of transposed filters kept across forward passes (at most the region's 32 MB). */
-    public filterCap = FILTER_REGION,
+    /** Bytes of transposed filters kept across forward passes. */
+    public filterCap = 32 * 1024 * 1024,
   ) {}
 
   /** The walk reads values of forward pass `key` (an identity): values kept for an earlier one are let go. */
@@ -98,10 +99,14 @@ export class ConvChannelKernel {
     this.generation++;
     this.clear();
     this.forwards.set(key, this.generation);
-    // A region that was full for a whole forward pass and served fewer filters than it missed holds the wrong ones
-    // (another model's, other channels): start it over. One that filled during the pass is judged on the next.
-    if (this.misses > this.hits && this.filterTop === this.filterTopAtForward) this.clearFilters();
-    this.hits = this.misses = 0;
+    // A region at its cap that took no filter during a forward pass and served fewer than it missed holds the wrong
+    // ones (another model's, other channels): start it over. One that filled during the pass is judged on the next.
+    const full = this.base >= LISTS + align(this.filterCap) && this.filterTop === this.filterTopAtForward;
+    if (full && this.misses > this.hits) this.clearFilters();
+    // Room for the filters kept and those the last pass wanted, within the cap (the arena is empty: it moves).
+    this.base = LISTS + align(Math.min(Math.max(this.filterCap, 0), this.filterTop - LISTS + this.wanted));
+    this.top = this.base;
+    this.hits = this.misses = this.wanted = 0;
     this.filterTopAtForward = this.filterTop;
   }
 
@@ -230,7 +235,7 @@ export class ConvChannelKernel {
     if (at !== 0) this.hits++;
     else {
       const bytes = align(this.cinG * this.kernel * 4);
-      if (this.keep && this.filterTop + bytes <= LISTS + Math.min(this.filterCap, FILTER_REGION)) {
+      if (this.keep && this.filterTop + bytes <= this.base) {
         at = this.wAt[c] = this.filterTop;
         this.filterTop += bytes;
         this.filter(c, at);
@@ -238,6 +243,7 @@ export class ConvChannelKernel {
         at = this.top;
         if (this.keep) this.misses++;
         if (this.slot !== c) {
+          this.wanted += bytes;
           this.filter(c, at);
           this.slot = c;
         }
