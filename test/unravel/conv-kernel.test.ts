@@ -161,20 +161,24 @@ describe('conv kernel against the rule as first written', () => {
 
   it('the tap choice reads the channel-last input in the arena after its memory grew during the layer', () => {
     // Memory only grows: a filter that does not fit past the arena's top makes it grow while the layer runs, which
-    // detaches every earlier view of it. The input (4096 channels, 7 × 7) is copied in first, so that the growth
-    // inside backConv is the filters' (800 kB each: past the megabyte the memory keeps free above the top).
+    // detaches every earlier view of it. The input (4096 channels, as large as the whole memory now: the copy makes
+    // it grow, leaving a megabyte free above it) is copied in first, so that the growth inside backConv is the
+    // filter's (800 kB, transposed in a slot past the top from a copy past the slot: past the megabyte).
     const arena = convChannelKernel!;
     arena.forward({});
     const cin = 4096,
-      cout = 3;
+      cout = 3,
+      W = 7;
+    const H = Math.max(7, Math.ceil(arena.bytes / (cin * W * 4)));
     const r = rng(7);
-    const c: Case = { cin, cout, h: 7, w: 7, k: [7, 7], stride: 1, pad: 0, dilation: 1, group: 1 };
+    const c: Case = { cin, cout, h: H, w: W, k: [7, 7], stride: 1, pad: 0, dilation: 1, group: 1 };
     const geo = geometry(c);
-    const x: Activation = { dims: [1, cin, 7, 7], data: Float32Array.from({ length: cin * 49 }, () => Math.floor(r() * 7) - 3), zero: 0, scale: 1 };
+    const x: Activation = { dims: [1, cin, H, W], data: Float32Array.from({ length: cin * H * W }, () => Math.floor(r() * 7) - 3), zero: 0, scale: 1 };
     const w = Float32Array.from({ length: cout * cin * 49 }, () => Math.floor(r() * 5) - 2);
-    const fix = Int32Array.from({ length: cout }, (_, k) => k);
+    // One fixation per output channel, at the first output row.
+    const fix = Int32Array.from({ length: cout }, (_, k) => k * (H - 6));
     const want = backConvReference(geo, x, w, fix, 'contribution');
-    assert.equal(arena.layer(x.data as Float32Array, cin, 49, w, cin, 49), true);
+    assert.equal(arena.layer(x.data as Float32Array, cin, H * W, w, cin, 49), true);
     const before = arena.bytes;
     assert.deepEqual(backConv(geo, x, w, fix, 'contribution'), want);
     assert.ok(arena.bytes > before, 'the memory grew during the layer');
