@@ -2,7 +2,8 @@
 // rule as first written (test/helpers/conv-reference.ts: gathered patches): the same parent for every fixation,
 // on seeded tensors with integer values (ties everywhere) and on real models' whole walks, masses included. Float32
 // layers with 8 or more input channels per group run in WebAssembly SIMD (src/unravel/wasm/conv.wat): the seeded
-// cases run with it and without it, and with its memory arena capped so that it starts over or refuses layers.
+// cases run with it and without it, with its memory arena capped so that it starts over or refuses layers, and with
+// its region of kept filters full or none; real models' walks on fresh forward passes, with the filters kept across them.
 import { strict as assert } from 'node:assert';
 import { Explainer, topK } from '../../src/explain';
 import { fixturePath } from '../../src/fixtures';
@@ -83,18 +84,23 @@ describe('conv kernel against the rule as first written', () => {
         const few = Int32Array.of(Math.floor(r() * outs));
         const all = Int32Array.from({ length: outs }, (_, k) => k);
         const arena = convChannelKernel!;
-        const cap = arena.cap;
+        const { cap, filterCap } = arena;
         try {
-          // The kernel's arena as it is, then capped so that a layer makes it start over (inputs and filters of one
-          // case's calls fit), then so small that every layer is refused and runs in TypeScript.
-          for (const [simd, arenaCap] of [
-            [true, cap],
-            [true, 2 * 32768],
-            [true, 32768 + 16],
-            [false, cap],
+          // The kernel's arena as it is (each call after the first keeps the filters it reads: the calls share them),
+          // then capped so that a layer makes it start over (one input fits, not two), then so small that every layer
+          // is refused and runs in TypeScript; the region of kept filters with room for a few, then for none.
+          for (const [simd, arenaCap, keptCap] of [
+            [true, cap, filterCap],
+            [true, 8192, filterCap],
+            [true, 16, filterCap],
+            [true, cap, 1024],
+            [true, cap, 0],
+            [false, cap, filterCap],
           ] as const) {
             kernel.useConvSimd(simd);
             arena.cap = arenaCap;
+            arena.filterCap = keptCap;
+            if (keptCap < filterCap) arena.clearFilters();
             for (const fix of [all, few])
               for (const mode of modes)
                 for (const s of [undefined, sign]) {
@@ -107,6 +113,7 @@ describe('conv kernel against the rule as first written', () => {
         } finally {
           kernel.useConvSimd(true);
           arena.cap = cap;
+          arena.filterCap = filterCap;
         }
       });
     }
@@ -119,7 +126,7 @@ describe('conv kernel against the rule as first written', () => {
       w = new Float32Array(8 * 64 * 9);
     try {
       arena.forward({});
-      arena.cap = 32768 + 1000;
+      arena.cap = x.length * 4 - 16;
       assert.equal(arena.layer(x, 64, 100, w, 64, 9), false);
       arena.cap = cap;
       assert.equal(arena.layer(x, 64, 100, w, 64, 9), true);
@@ -153,26 +160,64 @@ describe('conv kernel against the rule as first written', () => {
   });
 
   it('the tap choice reads the channel-last input in the arena after its memory grew during the layer', () => {
-    // Memory only grows: a layer whose transposed filters alone outgrow it makes it grow while the layer runs (on
-    // the second walk through it, which keeps them), which detaches every earlier view of it. One output position
-    // per channel, every channel read.
+    // Memory only grows: a filter that does not fit past the arena's top makes it grow while the layer runs, which
+    // detaches every earlier view of it. The input (4096 channels, as large as the whole memory now: the copy makes
+    // it grow, leaving a megabyte free above it) is copied in first, so that the growth inside backConv is the
+    // filter's (800 kB, transposed in a slot past the top from a copy past the slot: past the megabyte).
     const arena = convChannelKernel!;
     arena.forward({});
-    const cin = 64,
-      taps = 9;
-    const cout = Math.ceil(arena.bytes / (cin * taps * 4)) + 2;
+    const cin = 4096,
+      cout = 3,
+      W = 7;
+    const H = Math.max(7, Math.ceil(arena.bytes / (cin * W * 4)));
     const r = rng(7);
-    const c: Case = { cin, cout, h: 3, w: 3, k: [3, 3], stride: 1, pad: 0, dilation: 1, group: 1 };
+    const c: Case = { cin, cout, h: H, w: W, k: [7, 7], stride: 1, pad: 0, dilation: 1, group: 1 };
     const geo = geometry(c);
-    const x: Activation = { dims: [1, cin, 3, 3], data: Float32Array.from({ length: cin * taps }, () => Math.floor(r() * 7) - 3), zero: 0, scale: 1 };
-    const w = Float32Array.from({ length: cout * cin * taps }, () => Math.floor(r() * 5) - 2);
-    const fix = Int32Array.from({ length: cout }, (_, k) => k);
+    const x: Activation = { dims: [1, cin, H, W], data: Float32Array.from({ length: cin * H * W }, () => Math.floor(r() * 7) - 3), zero: 0, scale: 1 };
+    const w = Float32Array.from({ length: cout * cin * 49 }, () => Math.floor(r() * 5) - 2);
+    // One fixation per output channel, at the first output row.
+    const fix = Int32Array.from({ length: cout }, (_, k) => k * (H - 6));
     const want = backConvReference(geo, x, w, fix, 'contribution');
-    // The first walk transposes each filter into a slot it does not keep; the second keeps them all.
-    assert.deepEqual(backConv(geo, x, w, fix, 'contribution'), want, 'first walk');
+    assert.equal(arena.layer(x.data as Float32Array, cin, H * W, w, cin, 49), true);
     const before = arena.bytes;
-    assert.deepEqual(backConv(geo, x, w, fix, 'contribution'), want, 'second walk');
+    assert.deepEqual(backConv(geo, x, w, fix, 'contribution'), want);
     assert.ok(arena.bytes > before, 'the memory grew during the layer');
+  });
+
+  it('keeps filters across forward passes from the second walk through a layer, and starts the region over when it misses more than it finds', () => {
+    const arena = convChannelKernel!;
+    const filterCap = arena.filterCap;
+    const r = rng(11);
+    const c: Case = { cin: 16, cout: 8, h: 6, w: 6, k: [3, 3], stride: 1, pad: 1, dilation: 1, group: 1 };
+    const geo = geometry(c);
+    const data = Float32Array.from({ length: 16 * 36 }, () => Math.floor(r() * 7) - 3);
+    const w = Float32Array.from({ length: 8 * 16 * 9 }, () => Math.floor(r() * 5) - 2);
+    const fix = Int32Array.from({ length: outSize(geo) }, (_, k) => k);
+    const want = backConvReference(geo, { dims: [1, 16, 6, 6], data, zero: 0, scale: 1 }, w, fix, 'contribution');
+    // A forward pass: a fresh key, a fresh copy of the input (as onnxruntime hands each forward its own tensors).
+    const walk = () => {
+      arena.forward({});
+      assert.deepEqual(backConv(geo, { dims: [1, 16, 6, 6], data: data.slice(), zero: 0, scale: 1 }, w, fix, 'contribution'), want);
+      return arena.filterBytes;
+    };
+    const filter = 16 * 9 * 4;
+    try {
+      arena.clearFilters();
+      assert.equal(walk(), 0, 'the first walk through the layer keeps no filter');
+      assert.equal(walk(), 8 * filter, 'the second keeps every channel it reads');
+      assert.equal(walk(), 8 * filter, 'the third finds them all');
+      // Room for three channels: the other five miss on every walk, more than the three found.
+      arena.clearFilters();
+      arena.filterCap = 3 * filter;
+      assert.equal(walk(), 0, 'no room: the last forward pass wanted no filter');
+      assert.equal(walk(), 3 * filter, 'room for what the last pass wanted, within the cap');
+      assert.equal(walk(), 3 * filter, 'a region that filled on the last pass is kept');
+      arena.forward({});
+      assert.equal(arena.filterBytes, 0, 'a forward pass after one that found the region full and missed more than it found starts it over');
+    } finally {
+      arena.filterCap = filterCap;
+      arena.clearFilters();
+    }
   });
 
   it('the WebAssembly SIMD kernel loads here (Node 20 has SIMD): the float models run on it', () => {
@@ -216,4 +261,52 @@ describe('conv kernel against the rule as first written', () => {
       assert.ok(referenceCalls > 0, 'the walks ran on the reference');
     });
   }
+  // Filters kept across forward passes (the region as it is, then with room for a few so that it misses, starts over
+  // and fills again): every conv of fresh forwards against the reference, two classes, two modes.
+  it('whole walks on fresh forward passes of mobilenetv2-12-dequantized-fp32, with the filters kept across them', async function () {
+    this.timeout(120_000);
+    const e = await Explainer.create(
+      fixturePath('models/mobilenetv2-12-dequantized-fp32.onnx'),
+      { image: fixturePath('images/pelican.jpeg') },
+      { labels: [] },
+      new SessionCache(),
+    );
+    const exports = kernel as { backConv: typeof backConv };
+    const fast = exports.backConv;
+    const arena = convChannelKernel!;
+    const filterCap = arena.filterCap;
+    const memo = useChoiceMemo(false);
+    let kept = 0;
+    try {
+      for (const cap of [filterCap, 64 * 1024]) {
+        arena.filterCap = cap;
+        arena.clearFilters();
+        for (let pass = 0; pass < 3; pass++) {
+          const fresh = await e.again();
+          for (const cls of topK(fresh.probs, 2))
+            for (const mode of ['paper', 'weighted'] as const) {
+              const got = fresh.explain(cls, { mode }).unravel;
+              kept = Math.max(kept, arena.filterBytes);
+              exports.backConv = backConvReference;
+              let want;
+              try {
+                want = fresh.explain(cls, { mode }).unravel;
+              } finally {
+                exports.backConv = fast;
+              }
+              got.layers.forEach((l, k) => {
+                assert.deepEqual(l.fixations, want.layers[k].fixations, `pass ${pass}, ${mode}, class ${cls}, ${l.node}`);
+                assert.deepEqual(l.mass, want.layers[k].mass, `pass ${pass}, ${mode}, class ${cls}, ${l.node} masses`);
+              });
+              assert.deepEqual(got.input, want.input);
+            }
+        }
+        assert.ok(arena.filterBytes > 0 && arena.filterBytes <= cap, `filters kept within ${cap} bytes`);
+      }
+    } finally {
+      useChoiceMemo(memo.on, memo.limit);
+      arena.filterCap = filterCap;
+    }
+    assert.ok(kept > 64 * 1024, 'the region as it is keeps more than the small one holds');
+  });
 });

@@ -30,7 +30,8 @@ export function useConvSimd(enabled: boolean): boolean {
 
 /**
  * The walk reads values of forward pass `key` (an identity): the WebAssembly kernel's memory keeps that pass's
- * inputs and filters for the next walk over it (a class switch), and lets an earlier pass's go.
+ * channel-last inputs for the next walk over it (a class switch) and lets an earlier pass's go; the transposed
+ * filters it keeps do not depend on the pass.
  */
 export function convForward(key: object): void {
   convChannelKernel?.forward(key);

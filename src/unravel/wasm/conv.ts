@@ -29,33 +29,52 @@ const CHUNK = 256 * 1024;
 const CHUNK_CHANNELS = 32;
 
 /**
- * The module's memory: two address lists for one fixation, then an arena that keeps, per forward pass, each
- * layer's input channel-last (transposed from the planar tensor when a walk first reads it: the only channel-last
- * copy of a float32 input) and each output channel's filter transposed to [kernel taps][cinG] (a tap's weights side
- * by side, as its values are), kept from the second walk through the layer on that forward pass: a first walk
- * transposes each channel it reads into a slot that is not kept, so one explanation holds no filter copies, and
- * from the second class switch on nothing is copied.
- * The arena starts over on a new forward pass, and when a layer would take it past `cap` bytes: everything is
- * copied in again as read, with the same results. A layer that alone needs more than the cap is refused (`layer`
- * returns false) and runs in TypeScript. Both transpositions run in WebAssembly from a scratch block just past the
- * arena's top (a few channels' planes, or one filter), which the next layer overwrites: the memory may pass the cap
- * by that block.
+ * The module's memory: two address lists for one fixation; a region that keeps output channels' filters transposed
+ * to [kernel taps][cinG] (a tap's weights side by side, as its values are) across forward passes, `filterCap` bytes
+ * at most (32 MB), sized at each forward pass to hold what the last one's walks read (the arena moves up: memory
+ * that is not needed is not taken, as V8 counts it all when it decides to collect); then an arena that keeps, per forward pass, each layer's input channel-last (transposed from the planar
+ * tensor when a walk first reads it: the only channel-last copy of a float32 input).
+ *
+ * Filters do not depend on the forward pass, yet copying a channel's filter out of the JavaScript heap and
+ * transposing it took a fifth of the conv rule's time on a fresh forward (each channel serves one or two fixations).
+ * A channel's filter is kept from the second walk through its layer on (any forward pass): one explanation of a
+ * model just opened keeps none (its peak memory), and a walk that finds no room transposes it into a slot at the
+ * arena's top that is not kept (the fixations come sorted by output channel: once per channel). When the region was
+ * at its cap for a whole forward pass whose walks missed more filters than they found (another model's, other
+ * channels), it starts over at the next forward pass.
+ *
+ * The arena starts over on a new forward pass, and when a layer's input would take it past `cap` bytes: inputs are
+ * copied in again as read, with the same results. A layer whose input alone needs more than the cap is refused
+ * (`layer` returns false) and runs in TypeScript. Both transpositions run in WebAssembly from a scratch block just
+ * past the arena's top (a few channels' planes, or one filter), which the next layer overwrites: the memory may pass
+ * the cap by that block and the slot.
  */
 export class ConvChannelKernel {
   private f32 = new Float32Array(0);
   private i32 = new Int32Array(0);
+  /** Where the arena starts: past the filter region, whose room it bounds. */
+  private base = LISTS;
   /** Next free byte of the arena. */
-  private top = LISTS;
+  private top = this.base;
   /** Byte offset in the arena of each planar input's channel-last copy. */
   private inputs = new WeakMap<Float32Array, number>();
-  /** Per filter tensor, the byte offset of each output channel's transposed filter (0: not in the arena). */
+  /** Next free byte of the filter region. */
+  private filterTop = LISTS;
+  /** Per filter tensor, the byte offset of each output channel's transposed filter (0: not kept). */
   private filters = new WeakMap<Float32Array, Int32Array>();
+  /** Fixations whose filter was kept, and fixations whose filter found no room in the region, on this forward pass. */
+  private hits = 0;
+  private misses = 0;
+  /** The region's top when this forward pass began. */
+  private filterTopAtForward = LISTS;
+  /** Bytes of filters this forward pass's walks read and did not find kept (once per channel and walk through a layer). */
+  private wanted = 0;
   /** The forward pass the arena holds values of: one arena generation per forward. */
   private forwards = new WeakMap<object, number>();
   private generation = 0;
-  /** Per filter tensor, the arena generation in which a layer last read it. */
-  private seen = new WeakMap<Float32Array, number>();
-  /** Whether the layer keeps the filters it transposes: from the second walk through it on this forward pass. */
+  /** Filter tensors a walk has read (on any forward pass): the next walk through them keeps their filters. */
+  private seen = new WeakSet<Float32Array>();
+  /** Whether the layer keeps the filters it transposes (not its first walk ever). */
   private keep = true;
   /** The output channel whose filter the layer transposed, not kept, at the arena's top (-1: none). */
   private slot = -1;
@@ -68,8 +87,10 @@ export class ConvChannelKernel {
 
   constructor(
     private readonly ex: Exports,
-    /** Bytes the arena may hold. */
+    /** Bytes the arena may hold (the channel-last inputs of one forward pass). */
     public cap = 256 * 1024 * 1024,
+    /** Bytes of transposed filters kept across forward passes. */
+    public filterCap = 32 * 1024 * 1024,
   ) {}
 
   /** The walk reads values of forward pass `key` (an identity): values kept for an earlier one are let go. */
@@ -78,6 +99,15 @@ export class ConvChannelKernel {
     this.generation++;
     this.clear();
     this.forwards.set(key, this.generation);
+    // A region at its cap that took no filter during a forward pass and served fewer than it missed holds the wrong
+    // ones (another model's, other channels): start it over. One that filled during the pass is judged on the next.
+    const full = this.base >= LISTS + align(this.filterCap) && this.filterTop === this.filterTopAtForward;
+    if (full && this.misses > this.hits) this.clearFilters();
+    // Room for the filters kept and those the last pass wanted, within the cap (the arena is empty: it moves).
+    this.base = LISTS + align(Math.min(Math.max(this.filterCap, 0), this.filterTop - LISTS + this.wanted));
+    this.top = this.base;
+    this.hits = this.misses = this.wanted = 0;
+    this.filterTopAtForward = this.filterTop;
   }
 
   /** Whether the arena holds this forward tensor's channel-last copy. */
@@ -90,7 +120,12 @@ export class ConvChannelKernel {
     return this.ex.memory.buffer.byteLength;
   }
 
-  /** Grows the memory to `end` bytes at least (filters a megabyte at a time: a layer transposes them one by one). */
+  /** Bytes of transposed filters kept. */
+  get filterBytes(): number {
+    return this.filterTop - LISTS;
+  }
+
+  /** Grows the memory to `end` bytes at least (a megabyte more: filters are transposed one by one). */
   private room(end: number): void {
     const mem = this.ex.memory;
     if (end > mem.buffer.byteLength) mem.grow(Math.ceil((end + (1 << 20) - mem.buffer.byteLength) / 65536));
@@ -101,30 +136,32 @@ export class ConvChannelKernel {
   }
 
   private clear(): void {
-    this.top = LISTS;
+    this.top = this.base;
     this.inputs = new WeakMap();
+  }
+
+  /** Lets every kept filter go (the tests start from an empty region too). */
+  clearFilters(): void {
+    this.filterTop = LISTS;
     this.filters = new WeakMap();
   }
 
   /**
    * Sets up a layer: its planar input `x` [cin][plane] (copied channel-last into the arena unless there already) and
-   * its filters `w` [cout][cinG][kernel]. False when the layer alone does not fit under the cap (or has more taps
-   * than the lists hold).
+   * its filters `w` [cout][cinG][kernel]. False when the layer's input alone does not fit under the cap (or the
+   * kernel has more taps than the lists hold).
    */
   layer(x: Float32Array, cin: number, plane: number, w: Float32Array, cinG: number, kernel: number): boolean {
     if (kernel > MAX_TAPS) return false;
     const cout = w.length / (cinG * kernel);
-    const filterBytes = align(cinG * kernel * 4);
     const inputBytes = align(cin * plane * 4);
-    // Room for the input and every filter channel, so that a channel transposed during the layer always fits.
-    const need = () => (this.inputs.has(x) ? 0 : inputBytes) + missing(this.filters.get(w), cout) * filterBytes;
-    if (this.top + need() > this.cap) {
-      // Full: start over (the same forward pass, read again as needed), or refuse a layer that alone is too large.
-      this.clear();
-      if (this.top + need() > this.cap) return false;
-    }
     let xAt = this.inputs.get(x);
     if (xAt === undefined) {
+      if (this.top - this.base + inputBytes > this.cap) {
+        // Full: start over (the same forward pass, read again as needed), or refuse a layer that alone is too large.
+        this.clear();
+        if (inputBytes > this.cap) return false;
+      }
       xAt = this.top;
       this.transpose(x, cin, plane, xAt, inputBytes);
       this.top += inputBytes;
@@ -132,10 +169,8 @@ export class ConvChannelKernel {
     }
     let wAt = this.filters.get(w);
     if (!wAt) this.filters.set(w, (wAt = new Int32Array(cout)));
-    // A first walk keeps no filter (one explanation's peak memory): the fixations come sorted by output channel, so
-    // each channel's filter is transposed once into a slot at the top. A second walk (a class switch) keeps them.
-    this.keep = this.seen.get(w) === this.generation;
-    this.seen.set(w, this.generation);
+    this.keep = this.seen.has(w);
+    this.seen.add(w);
     this.slot = -1;
     this.xAt = xAt;
     this.w = w;
@@ -161,18 +196,21 @@ export class ConvChannelKernel {
     }
   }
 
-  /** Output channel c's filter [cinG][kernel] as [kernel][cinG] at byte `at`: copied just past it, transposed into place. */
+  /**
+   * Output channel c's filter [cinG][kernel] as [kernel][cinG] at byte `at` (the region's, or the slot at the
+   * arena's top): copied past the slot, transposed into place.
+   */
   private filter(c: number, at: number): void {
     const { cinG, kernel } = this;
     const filter = this.w.subarray(c * cinG * kernel, (c + 1) * cinG * kernel);
-    const end = at + align(filter.length * 4);
     if (kernel === 1) {
-      this.room(end);
+      this.room(at + filter.length * 4);
       this.f32.set(filter, at >> 2);
     } else {
-      this.room(end + filter.length * 4);
-      this.f32.set(filter, end >> 2);
-      this.ex.transpose(end, cinG, kernel, at, cinG);
+      const scratch = this.top + align(filter.length * 4);
+      this.room(scratch + filter.length * 4);
+      this.f32.set(filter, scratch >> 2);
+      this.ex.transpose(scratch, cinG, kernel, at, cinG);
     }
   }
 
@@ -193,35 +231,32 @@ export class ConvChannelKernel {
    * the m taps, as bestChannelLast in rules/conv-kernel.ts, on the layer given to `layer`; c the output channel.
    */
   best(rows: Int32Array, inTap: Int32Array, m: number, c: number, sign: number): number {
-    const { cinG, kernel } = this;
     let at = this.wAt[c];
-    if (at === 0) {
-      at = this.top;
-      if (this.keep) {
-        this.wAt[c] = at;
-        this.top += align(cinG * kernel * 4);
+    if (at !== 0) this.hits++;
+    else {
+      const bytes = align(this.cinG * this.kernel * 4);
+      if (this.keep && this.filterTop + bytes <= this.base) {
+        at = this.wAt[c] = this.filterTop;
+        this.filterTop += bytes;
         this.filter(c, at);
-      } else if (this.slot !== c) {
-        this.filter(c, at);
-        this.slot = c;
+      } else {
+        at = this.top;
+        if (this.keep) this.misses++;
+        if (this.slot !== c) {
+          this.wanted += bytes;
+          this.filter(c, at);
+          this.slot = c;
+        }
       }
     }
     const r0 = MAX_TAPS,
-      { i32 } = this;
+      { i32, cinG } = this;
     for (let r = 0; r < m; r++) {
       i32[r] = at + inTap[r] * cinG * 4;
       i32[r0 + r] = this.xAt + rows[r] * 4;
     }
     return this.ex.bestChannel(0, r0 * 4, m, cinG, sign);
   }
-}
-
-/** Output channels whose transposed filter is not in the arena. */
-function missing(at: Int32Array | undefined, cout: number): number {
-  if (!at) return cout;
-  let n = 0;
-  for (let c = 0; c < cout; c++) if (at[c] === 0) n++;
-  return n;
 }
 
 /** Arena blocks start on 16 bytes (a v128). */
