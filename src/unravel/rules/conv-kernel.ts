@@ -5,6 +5,7 @@ import type { Values } from '../../onnx/tensor';
 import type { Activation } from '../tensor';
 import type { ConvMode } from '../types';
 import { convChannelKernel } from '../wasm/conv';
+import { integerConvKernel } from '../wasm/qconv';
 import type { ConvGeometry } from './conv';
 
 /** In-bounds taps of one fixation: t = u·kw + v, the input offset y·W + x it reads, and its channel-last row (kept between calls: the walk is synchronous). */
@@ -19,7 +20,7 @@ const CHANNEL_TILE = 16;
 
 /** Input channels per group from which the WebAssembly kernel pays for copying the receptive field into its memory. */
 const SIMD_MIN_CHANNELS = 8;
-/** Whether float32 layers use the WebAssembly kernel when it loaded (the tests compare both ways). */
+/** Whether float32 and quantized layers use the WebAssembly kernels when they loaded (the tests compare both ways). */
 let simdEnabled = true;
 
 /** Turns the WebAssembly channel choice off or on; returns whether it is available at all. */
@@ -34,6 +35,7 @@ export function useConvSimd(enabled: boolean): boolean {
  */
 export function convForward(key: object): void {
   convChannelKernel?.forward(key);
+  integerConvKernel?.forward(key);
 }
 
 /** The input's dequantized values, channel-last, per forward tensor: a class switch reads them again. */
@@ -81,7 +83,11 @@ export function backConv(
   // the fixations an earlier walk reached are kept (memo.ts). A copy already made is read whatever the number.
   let last = cachedChannelLast(x);
   const reads = (readPlanar.get(x.data) ?? 0) + n * taps * cinG;
-  const copy = last !== undefined || (x.data instanceof Float32Array && convChannelKernel?.holds(x.data)) || reads * CHANNEL_LAST_GAIN >= cin * plane;
+  const copy =
+    last !== undefined ||
+    (x.data instanceof Float32Array && convChannelKernel?.holds(x.data)) ||
+    integerConvKernel?.holds(x.data) ||
+    reads * CHANNEL_LAST_GAIN >= cin * plane;
   if (!copy) readPlanar.set(x.data, reads);
   // Float32 values and filters (the float models) go to the WebAssembly kernel: the same sums, two channels at
   // once, on the channel-last copy it keeps in its own memory (the only one made: no JavaScript copy).
@@ -96,7 +102,10 @@ export function backConv(
     convChannelKernel?.layer(x.data, cin, plane, w, cinG, taps)
       ? convChannelKernel
       : undefined;
-  if (copy && !simd) last ??= channelLast(x);
+  // Quantized values and integer filters (the quantized models) go to the integer kernel: read as stored, their
+  // products summed exactly in 32-bit integers; the tap choice then reads the values in place.
+  const integer = copy && !simd && simdEnabled && integerConvKernel?.layer(x, w, cinG, taps) ? integerConvKernel : undefined;
+  if (copy && !simd && !integer) last ??= channelLast(x);
   // Where the tap choice reads the channel-last values: at lastAt + position·cin + channel.
   let lastAt = 0;
   let fallbacks = 0;
@@ -127,6 +136,9 @@ export function backConv(
       best = simd.best(rows, inTap, m, c, sign);
       last = simd.values;
       lastAt = simd.inputAt;
+    } else if (integer) {
+      for (let r = 0; r < m; r++) rows[r] = tapAt[r] * cin + g * cinG;
+      best = integer.best(rows, inTap, m, c, sign);
     } else
       best = last ? bestChannelLast(last, cin, g * cinG, cinG, w, wBase, taps, m, sign) : bestChannelPlanar(x, plane, g * cinG, cinG, w, wBase, taps, m, sign);
     const ch = g * cinG + best;
