@@ -15,6 +15,8 @@ let rows = new Int32Array(0);
 
 /** How many planar reads cost as much as copying one value channel-last (measured on ResNet-50's layers). */
 const CHANNEL_LAST_GAIN = 8;
+/** The same for uint8/int8 inputs of the integer kernel, which copies bytes in WebAssembly (about 0.2 ns a value). */
+const INTEGER_CHANNEL_LAST_GAIN = 32;
 /** Channels copied together: the writes of one position fill a cache line. */
 const CHANNEL_TILE = 16;
 
@@ -87,7 +89,7 @@ export function backConv(
     last !== undefined ||
     (x.data instanceof Float32Array && convChannelKernel?.holds(x.data)) ||
     integerConvKernel?.holds(x.data) ||
-    reads * CHANNEL_LAST_GAIN >= cin * plane;
+    reads * (integerConvKernel && (x.data instanceof Uint8Array || x.data instanceof Int8Array) ? INTEGER_CHANNEL_LAST_GAIN : CHANNEL_LAST_GAIN) >= cin * plane;
   if (!copy) readPlanar.set(x.data, reads);
   // Float32 values and filters (the float models) go to the WebAssembly kernel: the same sums, two channels at
   // once, on the channel-last copy it keeps in its own memory (the only one made: no JavaScript copy).
@@ -104,7 +106,8 @@ export function backConv(
       : undefined;
   // Quantized values and integer filters (the quantized models) go to the integer kernel: read as stored, their
   // products summed exactly in 32-bit integers; the tap choice then reads the values in place.
-  const integer = copy && !simd && simdEnabled && integerConvKernel?.layer(x, w, cinG, taps) ? integerConvKernel : undefined;
+  // A group of one channel (depthwise) needs no copy: the kernel chooses that channel without reading.
+  const integer = (copy || cinG === 1) && !simd && simdEnabled && integerConvKernel?.layer(x, w, cinG, taps) ? integerConvKernel : undefined;
   if (copy && !simd && !integer) last ??= channelLast(x);
   // Where the tap choice reads the channel-last values: at lastAt + position·cin + channel.
   let lastAt = 0;
@@ -143,8 +146,8 @@ export function backConv(
       best = last ? bestChannelLast(last, cin, g * cinG, cinG, w, wBase, taps, m, sign) : bestChannelPlanar(x, plane, g * cinG, cinG, w, wBase, taps, m, sign);
     const ch = g * cinG + best;
     // Only in-bounds taps compete for the position: padding never wins.
-    let q = -1;
-    if (m > 0 && mode !== 'center') {
+    let q = integer && m > 0 && mode !== 'center' ? integer.tap(rows, inTap, m, best, mode === 'activation', sign) : -1;
+    if (q < 0 && m > 0 && mode !== 'center') {
       let tv = -Infinity;
       const wc = wBase + best * taps;
       for (let r = 0; r < m; r++) {

@@ -228,6 +228,31 @@ export class IntegerConvKernel {
     }
     return this.ex.bestChannel(0, r0 * 4, m, f.cinG, this.zero, sign);
   }
+
+  /**
+   * After `best`, the tap choice of rules/conv-kernel.ts for channel ci of the same fixation: the first tap r with
+   * the largest value x − zero (`activation`) or (x − zero) · weight · sign, read from the rows the channel choice
+   * just read (in the cache) instead of the planar tensor. The same integers, multiplied exactly in double
+   * precision. −1 where the layer has no copy (a group of one channel): the caller reads the tensor.
+   */
+  tap(rows: Int32Array, inTap: Int32Array, m: number, ci: number, activation: boolean, sign: number): number {
+    if (this.single) return -1;
+    const { u8, i16, zero } = this;
+    const f = this.filters!;
+    const x0 = this.xAt + ci,
+      w0 = (this.slotAt >> 1) + ci;
+    let q = -1,
+      top = -Infinity;
+    for (let r = 0; r < m; r++) {
+      const p = u8[x0 + rows[r]] - zero;
+      const v = activation ? p : p * i16[w0 + inTap[r] * f.row] * sign;
+      if (v > top) {
+        top = v;
+        q = r;
+      }
+    }
+    return q;
+  }
 }
 
 /** Arena blocks start on 16 bytes. */
