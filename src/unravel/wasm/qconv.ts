@@ -171,10 +171,11 @@ export class IntegerConvKernel {
     // int8 values are read as uint8 with their top bit flipped: x − zero = (x ^ 0x80) − (zero + 128).
     const z = signed ? zero + 128 : zero;
     if (!Number.isInteger(z) || z < 0 || z > 255) return false;
-    const f = filtersOf(w, cinG, kernel);
-    if (!f || kernel * Math.max(z, 255 - z) * f.maxAbs > I32_MAX) return false;
+    // One channel per group: nothing to sum, and the tap choice reads the tensor (the caller's loop).
     this.single = cinG === 1;
     if (this.single) return true;
+    const f = filtersOf(w, cinG, kernel);
+    if (!f || kernel * Math.max(z, 255 - z) * f.maxAbs > I32_MAX) return false;
     const [, cin, H, W] = x.dims;
     const plane = H * W;
     const inputBytes = align(cin * plane + LANES);
