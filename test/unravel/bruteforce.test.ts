@@ -6,6 +6,7 @@ import { parseModel } from '../../src/onnx/graph';
 import { defaultOps } from '../../src/unravel/ops';
 import { planExposure } from '../../src/unravel/plan';
 import { backProduct, type Product } from '../../src/unravel/rules/fc';
+import { backReduceArgmax } from '../../src/unravel/rules/pool';
 import { defaultUnravelOptions, type ConvMode } from '../../src/unravel/types';
 import { Unraveler } from '../../src/unravel/walk';
 import { buildModel, randomTensor, rng, type ModelSpec } from '../helpers/onnx-build';
@@ -229,6 +230,42 @@ describe('pool rules against brute force', () => {
         assert.deepEqual(Array.from(got), [c * 30 + plane.indexOf(Math.max(...plane))], `${node.op} channel ${c}`);
       }
     }
+  });
+
+  it('reductions over any axes pick the first largest value of each output, uint8 with a zero point included', () => {
+    // Trailing axes (global pools) read one contiguous run per output; other axes step through the tensor.
+    const dims = [2, 3, 4, 5];
+    const r = rng(6);
+    const values = Array.from({ length: 120 }, () => Math.floor(r() * 4));
+    for (const x of [
+      { dims, data: Float32Array.from(values), zero: 0, scale: 1 },
+      { dims, data: Uint8Array.from(values, (v) => v * 60), zero: 100, scale: 0.5 },
+    ])
+      for (const axes of [[2, 3], [3], [1, 2, 3], [0, 1, 2, 3], [1, 3], [0, 2], [2], []])
+        for (const keep of [true, false]) {
+          const outDims = keep ? dims.map((d, i) => (axes.includes(i) ? 1 : d)) : dims.filter((_, i) => !axes.includes(i));
+          const outs = outDims.reduce((a, b) => a * b, 1);
+          const got = backReduceArgmax(
+            x,
+            axes,
+            keep,
+            Int32Array.from({ length: outs }, (_, f) => f),
+          );
+          // Brute force: every input element, in order, to the output it reduces into (kept axes, row-major).
+          const want = new Int32Array(outs).fill(-1);
+          const top = new Float64Array(outs).fill(-Infinity);
+          for (let i = 0; i < 120; i++) {
+            const at = [Math.floor(i / 60), Math.floor(i / 20) % 3, Math.floor(i / 5) % 4, i % 5];
+            let f = 0;
+            for (let k = 0; k < 4; k++) if (!axes.includes(k)) f = f * dims[k] + at[k];
+            const v = x.data[i] - x.zero;
+            if (v > top[f]) {
+              top[f] = v;
+              want[f] = i;
+            }
+          }
+          assert.deepEqual(got, want, `${x.data.constructor.name}, axes [${axes.join(',')}]${keep ? ', keepdims' : ''}`);
+        }
   });
 });
 

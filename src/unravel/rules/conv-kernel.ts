@@ -5,6 +5,7 @@ import type { Values } from '../../onnx/tensor';
 import type { Activation } from '../tensor';
 import type { ConvMode } from '../types';
 import { convChannelKernel } from '../wasm/conv';
+import { integerConvKernel } from '../wasm/qconv';
 import type { ConvGeometry } from './conv';
 
 /** In-bounds taps of one fixation: t = u·kw + v, the input offset y·W + x it reads, and its channel-last row (kept between calls: the walk is synchronous). */
@@ -14,12 +15,14 @@ let rows = new Int32Array(0);
 
 /** How many planar reads cost as much as copying one value channel-last (measured on ResNet-50's layers). */
 const CHANNEL_LAST_GAIN = 8;
+/** The same for uint8/int8 inputs of the integer kernel, which copies bytes in WebAssembly (about 0.2 ns a value). */
+const INTEGER_CHANNEL_LAST_GAIN = 32;
 /** Channels copied together: the writes of one position fill a cache line. */
 const CHANNEL_TILE = 16;
 
 /** Input channels per group from which the WebAssembly kernel pays for copying the receptive field into its memory. */
 const SIMD_MIN_CHANNELS = 8;
-/** Whether float32 layers use the WebAssembly kernel when it loaded (the tests compare both ways). */
+/** Whether float32 and quantized layers use the WebAssembly kernels when they loaded (the tests compare both ways). */
 let simdEnabled = true;
 
 /** Turns the WebAssembly channel choice off or on; returns whether it is available at all. */
@@ -35,6 +38,7 @@ export function useConvSimd(enabled: boolean): boolean {
  */
 export function convForward(key: object): void {
   convChannelKernel?.forward(key);
+  integerConvKernel?.forward(key);
 }
 
 /** The input's dequantized values, channel-last, per forward tensor: a class switch reads them again. */
@@ -82,7 +86,11 @@ export function backConv(
   // the fixations an earlier walk reached are kept (memo.ts). A copy already made is read whatever the number.
   let last = cachedChannelLast(x);
   const reads = (readPlanar.get(x.data) ?? 0) + n * taps * cinG;
-  const copy = last !== undefined || (x.data instanceof Float32Array && convChannelKernel?.holds(x.data)) || reads * CHANNEL_LAST_GAIN >= cin * plane;
+  const copy =
+    last !== undefined ||
+    (x.data instanceof Float32Array && convChannelKernel?.holds(x.data)) ||
+    integerConvKernel?.holds(x.data) ||
+    reads * (integerConvKernel && (x.data instanceof Uint8Array || x.data instanceof Int8Array) ? INTEGER_CHANNEL_LAST_GAIN : CHANNEL_LAST_GAIN) >= cin * plane;
   if (!copy) readPlanar.set(x.data, reads);
   // Float32 values and filters (the float models) go to the WebAssembly kernel: the same sums, two channels at
   // once, on the channel-last copy it keeps in its own memory (the only one made: no JavaScript copy).
@@ -97,7 +105,11 @@ export function backConv(
     convChannelKernel?.layer(x.data, cin, plane, w, cinG, taps)
       ? convChannelKernel
       : undefined;
-  if (copy && !simd) last ??= channelLast(x);
+  // Quantized values and integer filters (the quantized models) go to the integer kernel: read as stored, their
+  // products summed exactly in 32-bit integers; the tap choice then reads the values in place.
+  // A group of one channel (depthwise) needs no copy: the kernel chooses that channel without reading.
+  const integer = (copy || cinG === 1) && !simd && simdEnabled && integerConvKernel?.layer(x, w, cinG, taps) ? integerConvKernel : undefined;
+  if (copy && !simd && !integer) last ??= channelLast(x);
   // Where the tap choice reads the channel-last values: at lastAt + position·cin + channel.
   let lastAt = 0;
   let fallbacks = 0;
@@ -128,12 +140,15 @@ export function backConv(
       best = simd.best(rows, inTap, m, c, sign);
       last = simd.values;
       lastAt = simd.inputAt;
+    } else if (integer) {
+      for (let r = 0; r < m; r++) rows[r] = tapAt[r] * cin + g * cinG;
+      best = integer.best(rows, inTap, m, c, sign);
     } else
       best = last ? bestChannelLast(last, cin, g * cinG, cinG, w, wBase, taps, m, sign) : bestChannelPlanar(x, plane, g * cinG, cinG, w, wBase, taps, m, sign);
     const ch = g * cinG + best;
     // Only in-bounds taps compete for the position: padding never wins.
-    let q = -1;
-    if (m > 0 && mode !== 'center') {
+    let q = integer && m > 0 && mode !== 'center' ? integer.tap(rows, inTap, m, best, mode === 'activation', sign) : -1;
+    if (q < 0 && m > 0 && mode !== 'center') {
       let tv = -Infinity;
       const wc = wBase + best * taps;
       for (let r = 0; r < m; r++) {

@@ -128,6 +128,8 @@ export function backReduceArgmax(x: Activation, axes: readonly number[], keep: b
   const rStrides = axes.map((a) => inStrides[a]);
   const parents = new Int32Array(fix.length);
   const data = x.data;
+  // The trailing axes in order (global pools, ReduceMean over space): each output reduces one contiguous run.
+  const trailing = axes.every((a, k) => a === dims.length - axes.length + k);
   for (let n = 0; n < fix.length; n++) {
     let rest = fix[n];
     let base = 0;
@@ -139,6 +141,19 @@ export function backReduceArgmax(x: Activation, axes: readonly number[], keep: b
     }
     let best = base,
       top = -Infinity;
+    if (trailing) {
+      // The same values in the same order as below, where off = r.
+      const zero = x.zero;
+      for (let i = base, end = base + count; i < end; i++) {
+        const v = data[i] - zero;
+        if (v > top) {
+          top = v;
+          best = i;
+        }
+      }
+      parents[n] = best;
+      continue;
+    }
     for (let r = 0; r < count; r++) {
       let off = 0,
         q = r;
