@@ -2,17 +2,8 @@
 // sums in the same order as the TypeScript loop, two channels at a time. Undefined where WebAssembly or its SIMD
 // is missing (checked once, when this module loads); the rule then runs in TypeScript.
 import { convWasm } from './conv-wasm';
+import { align, instantiate, type Memory } from './module';
 
-/** The WebAssembly global as used here (the extension host's tsconfig has no DOM types, which declare it). */
-interface Wasm {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { readonly exports: unknown };
-}
-interface Memory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
 interface Exports {
   readonly memory: Memory;
   bestChannel(wrows: number, rows: number, m: number, cinG: number, sign: number): number;
@@ -32,8 +23,9 @@ const CHUNK_CHANNELS = 32;
  * The module's memory: two address lists for one fixation; a region that keeps output channels' filters transposed
  * to [kernel taps][cinG] (a tap's weights side by side, as its values are) across forward passes, `filterCap` bytes
  * at most (32 MB), sized at each forward pass to hold what the last one's walks read (the arena moves up: memory
- * that is not needed is not taken, as V8 counts it all when it decides to collect); then an arena that keeps, per forward pass, each layer's input channel-last (transposed from the planar
- * tensor when a walk first reads it: the only channel-last copy of a float32 input).
+ * that is not needed is not taken, as V8 counts it all when it decides to collect); then an arena that keeps, per
+ * forward pass, each layer's input channel-last (transposed from the planar tensor when a walk first reads it: the
+ * only channel-last copy of a float32 input).
  *
  * Filters do not depend on the forward pass, yet copying a channel's filter out of the JavaScript heap and
  * transposing it took a fifth of the conv rule's time on a fresh forward (each channel serves one or two fixations).
@@ -259,17 +251,6 @@ export class ConvChannelKernel {
   }
 }
 
-/** Arena blocks start on 16 bytes (a v128). */
-function align(bytes: number): number {
-  return (bytes + 15) & ~15;
-}
-
-function load(): ConvChannelKernel | undefined {
-  const wasm = (globalThis as unknown as { WebAssembly?: Wasm }).WebAssembly;
-  if (!wasm || !wasm.validate(convWasm)) return undefined;
-  const instance = new wasm.Instance(new wasm.Module(convWasm));
-  return new ConvChannelKernel(instance.exports as unknown as Exports);
-}
-
+const instance = instantiate<Exports>(convWasm);
 /** The kernel, or undefined without WebAssembly SIMD. */
-export const convChannelKernel: ConvChannelKernel | undefined = load();
+export const convChannelKernel: ConvChannelKernel | undefined = instance && new ConvChannelKernel(instance);

@@ -4,17 +4,8 @@
 // the weights stay where they are, in JavaScript memory. Undefined where WebAssembly or its SIMD is missing (checked
 // once, when this module loads); the rule then runs in TypeScript.
 import { fcWasm } from './fc-wasm';
+import { instantiate, type Memory } from './module';
 
-/** The WebAssembly global as used here (the extension host's tsconfig has no DOM types, which declare it). */
-interface Wasm {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { readonly exports: unknown };
-}
-interface Memory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
 interface Exports {
   readonly memory: Memory;
   argmax(v: number, row: number, k: number): number;
@@ -111,12 +102,6 @@ export class FcKernel {
   }
 }
 
-function load(): FcKernel | undefined {
-  const wasm = (globalThis as unknown as { WebAssembly?: Wasm }).WebAssembly;
-  if (!wasm || !wasm.validate(fcWasm)) return undefined;
-  const instance = new wasm.Instance(new wasm.Module(fcWasm));
-  return new FcKernel(instance.exports as unknown as Exports);
-}
-
+const instance = instantiate<Exports>(fcWasm);
 /** The kernel, or undefined without WebAssembly SIMD. */
-export const fcKernel: FcKernel | undefined = load();
+export const fcKernel: FcKernel | undefined = instance && new FcKernel(instance);

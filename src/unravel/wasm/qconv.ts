@@ -5,17 +5,8 @@
 import type { Values } from '../../onnx/tensor';
 import type { Activation } from '../tensor';
 import { qconvWasm } from './qconv-wasm';
+import { align, instantiate, type Memory } from './module';
 
-/** The WebAssembly global as used here (the extension host's tsconfig has no DOM types, which declare it). */
-interface Wasm {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { readonly exports: unknown };
-}
-interface Memory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
 interface Exports {
   readonly memory: Memory;
   bestChannel(wrows: number, rows: number, m: number, cinG: number, zero: number, sign: number): number;
@@ -256,17 +247,6 @@ export class IntegerConvKernel {
   }
 }
 
-/** Arena blocks start on 16 bytes. */
-function align(bytes: number): number {
-  return (bytes + 15) & ~15;
-}
-
-function load(): IntegerConvKernel | undefined {
-  const wasm = (globalThis as unknown as { WebAssembly?: Wasm }).WebAssembly;
-  if (!wasm || !wasm.validate(qconvWasm)) return undefined;
-  const instance = new wasm.Instance(new wasm.Module(qconvWasm));
-  return new IntegerConvKernel(instance.exports as unknown as Exports);
-}
-
+const instance = instantiate<Exports>(qconvWasm);
 /** The kernel, or undefined without WebAssembly SIMD. */
-export const integerConvKernel: IntegerConvKernel | undefined = load();
+export const integerConvKernel: IntegerConvKernel | undefined = instance && new IntegerConvKernel(instance);
