@@ -4,6 +4,30 @@ import type { ConvGeometry } from '../../src/unravel/rules/conv';
 import type { Activation } from '../../src/unravel/tensor';
 import type { ConvMode } from '../../src/unravel/types';
 
+/** A seeded conv layer's shape: channels, input size, kernel, and one stride, pad and dilation for both axes. */
+export interface Case {
+  cin: number;
+  cout: number;
+  h: number;
+  w: number;
+  k: [number, number];
+  stride: number;
+  pad: number;
+  dilation: number;
+  group: number;
+}
+
+/** The layer's geometry as the conv rule takes it. */
+export function geometry(c: Case): ConvGeometry {
+  const axis = (n: number, k: number) => {
+    const out = Math.floor((n + 2 * c.pad - (c.dilation * (k - 1) + 1)) / c.stride) + 1;
+    return { kernel: k, stride: c.stride, dilation: c.dilation, padBegin: c.pad, padEnd: c.pad, out };
+  };
+  const h = axis(c.h, c.k[0]),
+    w = axis(c.w, c.k[1]);
+  return { win: { h, w }, group: c.group, outDims: [1, c.cout, h.out, w.out] };
+}
+
 /** Receptive fields gathered per block: bounds the scratch memory (block · Cin/G · kh · kw floats). */
 const BLOCK = 256;
 

@@ -15,30 +15,8 @@ import type { Activation } from '../../src/unravel/tensor';
 import type { ConvMode } from '../../src/unravel/types';
 import { convChannelKernel } from '../../src/unravel/wasm/conv';
 import { useChoiceMemo } from '../../src/unravel/memo';
-import { backConvReference } from '../helpers/conv-reference';
+import { backConvReference, geometry, type Case } from '../helpers/conv-reference';
 import { rng } from '../helpers/onnx-build';
-
-interface Case {
-  cin: number;
-  cout: number;
-  h: number;
-  w: number;
-  k: [number, number];
-  stride: number;
-  pad: number;
-  dilation: number;
-  group: number;
-}
-
-function geometry(c: Case): ConvGeometry {
-  const axis = (n: number, k: number) => {
-    const out = Math.floor((n + 2 * c.pad - (c.dilation * (k - 1) + 1)) / c.stride) + 1;
-    return { kernel: k, stride: c.stride, dilation: c.dilation, padBegin: c.pad, padEnd: c.pad, out };
-  };
-  const h = axis(c.h, c.k[0]),
-    w = axis(c.w, c.k[1]);
-  return { win: { h, w }, group: c.group, outDims: [1, c.cout, h.out, w.out] };
-}
 
 function outSize(geo: ConvGeometry): number {
   return geo.outDims.reduce((a, b) => a * b, 1);

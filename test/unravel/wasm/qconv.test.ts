@@ -6,7 +6,6 @@ import { strict as assert } from 'node:assert';
 import { Explainer, topK, type ExplainOverrides } from '../../../src/explain';
 import { fixturePath } from '../../../src/fixtures';
 import { SessionCache } from '../../../src/runtime/session';
-import type { ConvGeometry } from '../../../src/unravel/rules/conv';
 import * as kernel from '../../../src/unravel/rules/conv-kernel';
 import { backConv } from '../../../src/unravel/rules/conv-kernel';
 import { useChoiceMemo } from '../../../src/unravel/memo';
@@ -14,30 +13,8 @@ import type { Activation } from '../../../src/unravel/tensor';
 import type { ConvMode } from '../../../src/unravel/types';
 import type { UnravelResult } from '../../../src/unravel/walk';
 import { integerConvKernel, type IntegerConvKernel } from '../../../src/unravel/wasm/qconv';
-import { backConvReference } from '../../helpers/conv-reference';
+import { backConvReference, geometry, type Case } from '../../helpers/conv-reference';
 import { rng } from '../../helpers/onnx-build';
-
-interface Case {
-  cin: number;
-  cout: number;
-  h: number;
-  w: number;
-  k: [number, number];
-  stride: number;
-  pad: number;
-  dilation: number;
-  group: number;
-}
-
-function geometry(c: Case): ConvGeometry {
-  const axis = (n: number, k: number) => {
-    const out = Math.floor((n + 2 * c.pad - (c.dilation * (k - 1) + 1)) / c.stride) + 1;
-    return { kernel: k, stride: c.stride, dilation: c.dilation, padBegin: c.pad, padEnd: c.pad, out };
-  };
-  const h = axis(c.h, c.k[0]),
-    w = axis(c.w, c.k[1]);
-  return { win: { h, w }, group: c.group, outDims: [1, c.cout, h.out, w.out] };
-}
 
 /** Counts the layers the kernel took and refused (its methods wrapped on the instance). */
 function spy(k: IntegerConvKernel): { taken: number; refused: number; restore(): void } {
