@@ -31,7 +31,12 @@ const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
   const data = bytes ? Uint8Array.from({ length: n }, () => Math.random() * 255) : Float32Array.from({ length: n }, () => Math.random() * 2 - 1);
   const feed = { [input.name]: new ort.Tensor(bytes ? 'uint8' : 'float32', data, dims) };
   const outputs = graph.outputs.map((o) => o.name);
-  const options = { graphOptimizationLevel: 'all', extra: { session: { model_external_initializers_file_folder_path: externalDataFolder(model) } } };
+  // Threads do not spin after a run, as in the sessions that explain (src/runtime/session.ts): with eight sessions in
+  // one process, the spinning threads of the one that just ran slowed the next one's forward.
+  const options = {
+    graphOptimizationLevel: 'all',
+    extra: { session: { intra_op: { allow_spinning: '0' }, model_external_initializers_file_folder_path: externalDataFolder(model) } },
+  };
   const kinds = new Map();
   for (const t of plan.expose) {
     const k = graph.producer.get(t)?.opType ?? '?';
@@ -43,8 +48,7 @@ const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
     ['kept, outputs fetched only', plan.expose, outputs],
     ...[...kinds].map(([k, ts]) => [`kept without ${ts.length} ${k}`, plan.expose.filter((t) => !ts.includes(t)), undefined]),
   ];
-  // All sessions open, run in rounds of a few runs each (one variant at a time: onnxruntime's threads spin after a
-  // run, which would slow a neighbour's), so that a shared machine's load falls on every variant alike.
+  // All sessions open, run in rounds of a few runs each, so that a shared machine's load falls on every variant alike.
   const sessions = [];
   for (const [label, expose, fetches] of variants)
     sessions.push({ label, fetches, s: await ort.InferenceSession.create(sessionBytes(model, expose), options), t: [] });
