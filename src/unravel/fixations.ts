@@ -95,7 +95,7 @@ export function merge(lists: readonly Fixations[]): Fixations {
 const HASH = 0x9e3779b1 | 0;
 
 /**
- * merge's working memory, kept between calls and grown as needed (a walk merges hundreds of times): an open
+ * merge's working memory, kept between calls and grown as needed up to KEPT (a walk merges hundreds of times): an open
  * addressing table (linear probing) of at least twice as many entries as elements, an entry live when its stamp is
  * the current call's (so nothing is cleared between calls), and each distinct element's index and sum by slot.
  */
@@ -112,11 +112,14 @@ interface Scratch {
 
 let scratch: Scratch | undefined;
 
+/** The largest table kept between calls, in entries (~1.2 MB with the slots' arrays): a bigger one goes with its call. */
+const KEPT = 1 << 16;
+
 function scratchFor(n: number): Scratch {
   if (scratch && scratch.keys.length >= 2 * n) return scratch;
   let size = 1024;
   while (size < 2 * n) size *= 2;
-  scratch = {
+  const s: Scratch = {
     keys: new Int32Array(size),
     slots: new Int32Array(size),
     stamps: new Int32Array(size),
@@ -125,7 +128,8 @@ function scratchFor(n: number): Scratch {
     distinct: new Int32Array(size / 2),
     sums: new Float64Array(size / 2),
   };
-  return scratch;
+  if (size <= KEPT) scratch = s;
+  return s;
 }
 
 function nextStamp(s: Scratch): number {
