@@ -35,6 +35,11 @@ export function densityMap(points: readonly Point[], width: number, height: numb
   points.forEach(([x, y], i) => weight.set(y * width + x, (weight.get(y * width + x) ?? 0) + (weights ? weights[i] : 1)));
   const reach = 3.5 * sigma;
   const inv = 1 / (2 * sigma * sigma);
+  // Points on whole pixels (the pipeline's always are) sit a whole number of pixels from every node: the Gaussian at
+  // those offsets, computed once, is the same double as computed per point and node (a ResNet-50 map has ~260
+  // points, 70 exponentials each).
+  // (One entry more than the reach: a node found in reach by a rounded division may lie a hair beyond it.)
+  const g = Float64Array.from({ length: Math.ceil(reach) + 2 }, (_, d) => Math.exp(-(d ** 2) * inv));
   const gx = new Float32Array(gw),
     gy = new Float32Array(gh);
   for (const [key, w] of weight) {
@@ -44,8 +49,13 @@ export function densityMap(points: readonly Point[], width: number, height: numb
       i1 = Math.min(gw - 1, Math.floor((px + reach) / step));
     const j0 = Math.max(0, Math.ceil((py - reach) / step)),
       j1 = Math.min(gh - 1, Math.floor((py + reach) / step));
-    for (let i = i0; i <= i1; i++) gx[i] = Math.exp(-((i * step - px) ** 2) * inv);
-    for (let j = j0; j <= j1; j++) gy[j] = w * Math.exp(-((j * step - py) ** 2) * inv);
+    if (Number.isInteger(px) && Number.isInteger(py)) {
+      for (let i = i0; i <= i1; i++) gx[i] = g[Math.abs(i * step - px)];
+      for (let j = j0; j <= j1; j++) gy[j] = w * g[Math.abs(j * step - py)];
+    } else {
+      for (let i = i0; i <= i1; i++) gx[i] = Math.exp(-((i * step - px) ** 2) * inv);
+      for (let j = j0; j <= j1; j++) gy[j] = w * Math.exp(-((j * step - py) ** 2) * inv);
+    }
     for (let j = j0; j <= j1; j++) {
       const row = j * gw,
         b = gy[j];

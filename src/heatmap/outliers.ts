@@ -22,44 +22,52 @@ export function keptByMass(points: readonly Point[], weights: ArrayLike<number> 
   if (n < outlierRule.minPoints) return all;
   const r = outlierRule.radiusFraction * Math.hypot(width, height);
   const r2 = r * r;
-  // Unique positions with their mass (multiplicity without weights).
-  const weight = new Map<number, number>();
+  // Unique positions with their mass (multiplicity without weights), and each point's position among them.
+  const slot = new Map<number, number>();
+  const of = new Int32Array(n);
+  const xs: number[] = [],
+    ys: number[] = [],
+    mass: number[] = [];
   let total = 0;
   points.forEach(([x, y], i) => {
     const w = weights ? weights[i] : 1;
     total += w;
-    weight.set(y * width + x, (weight.get(y * width + x) ?? 0) + w);
+    const key = y * width + x;
+    let u = slot.get(key);
+    if (u === undefined) {
+      slot.set(key, (u = xs.length));
+      xs.push(key % width);
+      ys.push(Math.floor(key / width));
+      mass.push(0);
+    }
+    mass[u] += w;
+    of[i] = u;
   });
   // Cells keyed by number (cell x + 1, cell y + 1 in 16 bits each: r is a tenth of the diagonal, so a handful of cells a side).
   const cellKey = (cx: number, cy: number) => (cx + 1) * 65536 + (cy + 1);
   const cells = new Map<number, number[]>();
-  for (const key of weight.keys()) {
-    const x = key % width,
-      y = Math.floor(key / width);
-    const k = cellKey(Math.floor(x / r), Math.floor(y / r));
+  for (let u = 0; u < xs.length; u++) {
+    const k = cellKey(Math.floor(xs[u] / r), Math.floor(ys[u] / r));
     const list = cells.get(k);
-    if (list) list.push(key);
-    else cells.set(k, [key]);
+    if (list) list.push(u);
+    else cells.set(k, [u]);
   }
-  const neighbours = new Map<number, number>();
-  for (const key of weight.keys()) {
-    const x = key % width,
-      y = Math.floor(key / width);
+  // Each position's neighbours' mass, added cell by cell and in each cell in the order the positions came.
+  const near = new Float64Array(xs.length);
+  for (let u = 0; u < xs.length; u++) {
+    const x = xs[u],
+      y = ys[u];
     const cx = Math.floor(x / r),
       cy = Math.floor(y / r);
-    let mass = 0;
+    let sum = 0;
     for (let dy = -1; dy <= 1; dy++) {
       for (let dx = -1; dx <= 1; dx++) {
         const list = cells.get(cellKey(cx + dx, cy + dy));
         if (!list) continue;
-        for (const other of list) {
-          const ox = other % width,
-            oy = Math.floor(other / width);
-          if ((ox - x) ** 2 + (oy - y) ** 2 <= r2) mass += weight.get(other)!;
-        }
+        for (const o of list) if ((xs[o] - x) ** 2 + (ys[o] - y) ** 2 <= r2) sum += mass[o];
       }
     }
-    neighbours.set(key, mass);
+    near[u] = sum;
   }
-  return all.filter((i) => neighbours.get(points[i][1] * width + points[i][0])! > outlierRule.minShare * total);
+  return all.filter((i) => near[of[i]] > outlierRule.minShare * total);
 }

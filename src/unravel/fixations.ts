@@ -17,10 +17,15 @@ export function oneParentEach(fix: Fixations, parents: Int32Array): Fixations {
 
 /** Parents of some of the fixations: `from[k]` is the position (in `fix`) of the fixation parent k comes from. */
 export function parentsOf(fix: Fixations, from: ArrayLike<number>, parents: ArrayLike<number>): Fixations {
-  const index = Int32Array.from(parents);
+  // Plain loops: TypedArray.from goes through the iterator protocol and calls a function per element.
+  const n = parents.length;
+  const index = new Int32Array(n);
+  for (let k = 0; k < n; k++) index[k] = parents[k];
   if (!fix.mass) return { index, mass: undefined };
   const m = fix.mass;
-  return { index, mass: Float64Array.from(from, (k) => m[k]) };
+  const mass = new Float64Array(n);
+  for (let k = 0; k < n; k++) mass[k] = m[from[k]];
+  return { index, mass };
 }
 
 /** The same fixations with every mass multiplied by `factor` (a fixation split evenly between operands). */
@@ -34,12 +39,11 @@ export function totalMass(fix: Fixations): number {
   return s;
 }
 
-/** Positions below 2^21 and indices below 2^31 pack into one exactly representable double: one numeric sort. */
-const PACK = 2 ** 21;
-
 /**
- * The union of several lists into one sorted set without duplicates; masses of the same element add up. Lists
- * without masses give a set without masses.
+ * The union of several lists into one sorted set without duplicates; masses of the same element add up, in the
+ * order the lists and their elements come (the first one's mass, then += each later one's: the sums are the same
+ * bits whatever the set's sort). A list without masses adds +0 to its elements; lists all without masses give a
+ * set without masses.
  */
 export function merge(lists: readonly Fixations[]): Fixations {
   // One list already sorted without duplicates (what most rules send, one parent each in order) is the set.
@@ -47,53 +51,96 @@ export function merge(lists: readonly Fixations[]): Fixations {
   let n = 0;
   for (const l of lists) n += l.index.length;
   const withMass = lists.some((l) => l.mass);
-  if (!withMass) return { index: unionSorted(lists.map((l) => l.index)), mass: undefined };
-  const index = new Int32Array(n);
-  const mass = new Float64Array(n);
-  let k = 0;
+  // Each element goes, in list order, to its slot among the distinct ones (the hash table finds it): a walk's
+  // merges are hundreds of lists of a few hundred, and sorting the distinct elements alone, as 32-bit integers,
+  // then reading each one's sum back, costs a third of sorting every (element, position) pair.
+  const s = scratchFor(n);
+  const { keys, slots, stamps, distinct, sums } = s;
+  const mask = keys.length - 1;
+  const stamp = nextStamp(s);
+  let u = 0;
   for (const l of lists) {
-    index.set(l.index, k);
-    if (l.mass) mass.set(l.mass, k);
-    k += l.index.length;
-  }
-  let order: Int32Array;
-  if (n < PACK) {
-    const keys = new Float64Array(n);
-    for (let i = 0; i < n; i++) keys[i] = index[i] * PACK + i;
-    keys.sort();
-    order = new Int32Array(n);
-    for (let i = 0; i < n; i++) order[i] = keys[i] % PACK;
-  } else {
-    order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => index[a] - index[b] || a - b);
-  }
-  const outIndex = new Int32Array(n);
-  const outMass = new Float64Array(n);
-  let m = 0;
-  for (let i = 0; i < n; i++) {
-    const p = order[i];
-    if (m > 0 && outIndex[m - 1] === index[p]) outMass[m - 1] += mass[p];
-    else {
-      outIndex[m] = index[p];
-      outMass[m++] = mass[p];
+    const index = l.index,
+      mass = l.mass;
+    for (let i = 0; i < index.length; i++) {
+      const f = index[i];
+      let h = Math.imul(f, HASH) >>> s.shift;
+      while (stamps[h] === stamp && keys[h] !== f) h = (h + 1) & mask;
+      const m = mass ? mass[i] : 0;
+      if (stamps[h] === stamp) sums[slots[h]] += m;
+      else {
+        stamps[h] = stamp;
+        keys[h] = f;
+        slots[h] = u;
+        distinct[u] = f;
+        sums[u++] = m;
+      }
     }
   }
-  return { index: outIndex.slice(0, m), mass: outMass.slice(0, m) };
+  const index = distinct.slice(0, u);
+  if (increasing(index)) return { index, mass: withMass ? sums.slice(0, u) : undefined };
+  index.sort();
+  if (!withMass) return { index, mass: undefined };
+  const mass = new Float64Array(u);
+  for (let j = 0; j < u; j++) {
+    const f = index[j];
+    let h = Math.imul(f, HASH) >>> s.shift;
+    while (keys[h] !== f) h = (h + 1) & mask;
+    mass[j] = sums[slots[h]];
+  }
+  return { index, mass };
+}
+
+/** Fibonacci hashing: the multiplier 2^32 / φ spreads nearby flat indices (a channel's run of pixels) over the table. */
+const HASH = 0x9e3779b1 | 0;
+
+/**
+ * merge's working memory, kept between calls and grown as needed up to KEPT (a walk merges hundreds of times): an open
+ * addressing table (linear probing) of at least twice as many entries as elements, an entry live when its stamp is
+ * the current call's (so nothing is cleared between calls), and each distinct element's index and sum by slot.
+ */
+interface Scratch {
+  keys: Int32Array;
+  slots: Int32Array;
+  stamps: Int32Array;
+  /** 32 − log2(table size): the hash's top bits index the table. */
+  shift: number;
+  stamp: number;
+  distinct: Int32Array;
+  sums: Float64Array;
+}
+
+let scratch: Scratch | undefined;
+
+/** The largest table kept between calls, in entries (~1.2 MB with the slots' arrays): a bigger one goes with its call. */
+const KEPT = 1 << 16;
+
+function scratchFor(n: number): Scratch {
+  if (scratch && scratch.keys.length >= 2 * n) return scratch;
+  let size = 1024;
+  while (size < 2 * n) size *= 2;
+  const s: Scratch = {
+    keys: new Int32Array(size),
+    slots: new Int32Array(size),
+    stamps: new Int32Array(size),
+    shift: 32 - Math.log2(size),
+    stamp: 0,
+    distinct: new Int32Array(size / 2),
+    sums: new Float64Array(size / 2),
+  };
+  if (size <= KEPT) scratch = s;
+  return s;
+}
+
+function nextStamp(s: Scratch): number {
+  if (s.stamp === 0x7fffffff) {
+    s.stamps.fill(0);
+    s.stamp = 0;
+  }
+  return ++s.stamp;
 }
 
 function increasing(a: Int32Array): boolean {
   for (let i = 1; i < a.length; i++) if (a[i] <= a[i - 1]) return false;
   return true;
-}
-
-/** Sorted union of index lists without duplicates. */
-export function unionSorted(lists: readonly (ArrayLike<number> | undefined)[]): Int32Array {
-  let n = 0;
-  for (const l of lists) n += l ? l.length : 0;
-  const all = new Int32Array(n);
-  let k = 0;
-  for (const l of lists) if (l) for (let i = 0; i < l.length; i++) all[k++] = l[i];
-  all.sort();
-  let m = 0;
-  for (let i = 0; i < n; i++) if (i === 0 || all[i] !== all[i - 1]) all[m++] = all[i];
-  return all.slice(0, m);
 }

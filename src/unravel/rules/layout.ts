@@ -139,7 +139,8 @@ export const concatRule: Rule = {
     const axis = axisOf(concatAttrs.of(node).axis, out.length);
     const inner = numel(out.slice(axis + 1));
     const sizes = node.inputs.map((x) => ctx.shape(x)[axis]);
-    const starts = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
+    const starts: number[] = [];
+    for (let i = 0, at = 0; i < sizes.length; at += sizes[i++]) starts.push(at);
     const picks = sizes.map(() => [] as number[]);
     const from = sizes.map(() => [] as number[]);
     for (let n = 0; n < fix.index.length; n++) {
@@ -149,8 +150,9 @@ export const concatRule: Rule = {
       picks[k].push((o * sizes[k] + (a - starts[k])) * inner + r);
       from[k].push(n);
     }
-    // A fixation on a constant operand has no parent: the walk spreads its mass over the rest.
-    return picks.map((p, i) => (ctx.constants.has(node.input(i)) ? undefined : parentsOf(fix, from[i], p)));
+    // A fixation on a constant operand has no parent: the walk spreads its mass over the rest. An operand that gets
+    // none is sent nothing (a DenseNet concatenates up to 32 feature maps, and most get no fixation).
+    return picks.map((p, i) => (p.length === 0 || ctx.constants.has(node.input(i)) ? undefined : parentsOf(fix, from[i], p)));
   },
 };
 
