@@ -1,8 +1,9 @@
 // The conv rule's kernel (src/unravel/rules/conv-kernel.ts: channel-last reads, sums in registers) against the
 // rule as first written (test/helpers/conv-reference.ts: gathered patches): the same parent for every fixation,
 // on seeded tensors with integer values (ties everywhere) and on real models' whole walks, masses included. Float32
-// layers with 8 or more input channels per group run in WebAssembly SIMD (src/unravel/wasm/conv.wat): the seeded
-// cases run with it and without it, with its memory arena capped so that it starts over or refuses layers, and with
+// layers with 8 or more input channels per group run in WebAssembly SIMD (src/unravel/wasm/conv.wat), on a whole
+// channel-last copy of the input or a sparse one (the positions few fixations read): the seeded cases run with it
+// and without it, with its memory arena capped so that it starts over or refuses layers, and with
 // its region of kept filters full or none; real models' walks on fresh forward passes, with the filters kept across them.
 import { strict as assert } from 'node:assert';
 import { Explainer, topK } from '../../src/explain';
