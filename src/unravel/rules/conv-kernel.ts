@@ -18,18 +18,6 @@ let needed = new Int32Array(0);
 let slotOf = new Int32Array(0);
 let stamp = new Int32Array(0);
 let stampNow = 0;
-/** How many blocks of 16 positions (a cache line of a plane) the positions in `needed` fall in. */
-let neededLines = 0;
-
-/**
- * Gathering a sparse copy costs a cache miss per line of a plane it reads from (the planes are not in the cache:
- * the forward pass wrote them long before), and a whole copy streams through every line: how many lines a whole
- * copy reads for the cost of one a gather reads. Measured on the walks of DenseNet-121 and ResNet-50 (every conv
- * call of a walk replayed on fresh inputs, main-thread CPU): 1 beat 2 and 3, which beat reading planar only in part.
- */
-const GATHER_COST = 1;
-/** Float32 values in a cache line. */
-const LINE = 16;
 /** How many planar reads cost as much as copying one value channel-last (measured on ResNet-50's layers). */
 const CHANNEL_LAST_GAIN = 8;
 /** The same for uint8/int8 inputs of the integer kernel, which copies bytes in WebAssembly (about 0.2 ns a value). */
@@ -60,10 +48,7 @@ export function convForward(key: object): void {
 
 /** The input's dequantized values, channel-last, per forward tensor: a class switch reads them again. */
 const channelLastCache = new WeakMap<Values, { zero: number; scale: number; values: Float32Array | Float64Array }>();
-/**
- * Per forward tensor, the reads (fixations × taps × channels) convs have made planar, or the values of the plane lines
- * their sparse copies gathered: once they would have paid for a whole copy, the next read copies.
- */
+/** Per forward tensor, the reads (fixations × taps × channels) convs have made planar or from a sparse copy: once they would have paid for a whole copy, the next read copies. */
 const readPlanar = new WeakMap<Values, number>();
 
 /**
@@ -105,35 +90,27 @@ export function backConv(
   // reading the tensor): the copy is made once they would have paid for it. A switch reads few: the choices of
   // the fixations an earlier walk reached are kept (memo.ts). A copy already made is read whatever the number.
   let last = cachedChannelLast(x);
+  const reads = (readPlanar.get(x.data) ?? 0) + n * taps * cinG;
+  const copy =
+    last !== undefined ||
+    (x.data instanceof Float32Array && convChannelKernel?.holds(x.data)) ||
+    integerConvKernel?.holds(x.data) ||
+    reads * (integerConvKernel && (x.data instanceof Uint8Array || x.data instanceof Int8Array) ? INTEGER_CHANNEL_LAST_GAIN : CHANNEL_LAST_GAIN) >= cin * plane;
+  if (!copy) readPlanar.set(x.data, reads);
   // Float32 values and filters (the float models) go to the WebAssembly kernel: the same sums, two channels at
-  // once, on a channel-last copy in its own memory (the only one made: no JavaScript copy).
+  // once, on the channel-last copy it keeps in its own memory (the only one made: no JavaScript copy). Where too few
+  // fixations read the input to pay for that copy, it reads a sparse one instead of the planes: only the positions
+  // the fixations read, gathered along the planes (a cache miss per line they fall in, not per value read), once
+  // each however many fixations share it, and not kept.
   const xf = x.data instanceof Float32Array && x.zero === 0 && x.scale === 1 ? x.data : undefined;
   const wf = w instanceof Float32Array ? w : undefined;
   const float = simdEnabled && xf && wf && cinG >= SIMD_MIN_CHANNELS ? convChannelKernel : undefined;
-  // Few fixations on a large input: only the positions they read are copied (a sparse copy, not kept), channel by
-  // channel along the planes, once per position however many fixations share it. The values gathered add up over
-  // the walks of a forward (a class switch, another conv reading the tensor): once they would have paid for the
-  // whole copy, the copy is made (and kept).
-  let sparse = false,
-    whole = false;
-  if (float && xf && wf && last === undefined && !float.holds(xf)) {
+  let sparse = false;
+  if (float && xf && wf && !copy) {
     const count = neededPositions(geo, fix, H, W);
-    const gathered = (readPlanar.get(xf) ?? 0) + neededLines * LINE * cin;
-    whole = gathered * GATHER_COST >= cin * plane;
-    if (!whole && float.sparse(xf, cin, plane, needed, count, wf, cinG, taps)) {
-      readPlanar.set(xf, gathered);
-      sparse = true;
-    }
+    sparse = float.sparse(xf, cin, plane, needed, count, wf, cinG, taps);
   }
-  const reads = (readPlanar.get(x.data) ?? 0) + n * taps * cinG;
-  const copy =
-    whole ||
-    last !== undefined ||
-    (xf && convChannelKernel?.holds(xf)) ||
-    integerConvKernel?.holds(x.data) ||
-    reads * (integerConvKernel && (x.data instanceof Uint8Array || x.data instanceof Int8Array) ? INTEGER_CHANNEL_LAST_GAIN : CHANNEL_LAST_GAIN) >= cin * plane;
-  if (!copy && !sparse) readPlanar.set(x.data, reads);
-  const simd = sparse ? float : copy && xf && wf && float?.layer(xf, cin, plane, wf, cinG, taps) ? float : undefined;
+  const simd = sparse || (copy && xf && wf && float?.layer(xf, cin, plane, wf, cinG, taps)) ? float : undefined;
   // Quantized values and integer filters (the quantized models) go to the integer kernel: read as stored, their
   // products summed exactly in 32-bit integers; the tap choice then reads the values in place.
   // A group of one channel (depthwise) needs no copy: the kernel chooses that channel without reading.
@@ -245,16 +222,7 @@ function neededPositions(geo: ConvGeometry, fix: Int32Array, H: number, W: numbe
     }
   }
   needed.subarray(0, count).sort();
-  let lines = 0;
-  for (let i = 0, line = -1; i < count; i++) {
-    const p = needed[i];
-    slotOf[p] = i;
-    if (p >> 4 !== line) {
-      line = p >> 4;
-      lines++;
-    }
-  }
-  neededLines = lines;
+  for (let i = 0; i < count; i++) slotOf[needed[i]] = i;
   return count;
 }
 
