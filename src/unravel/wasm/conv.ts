@@ -172,7 +172,7 @@ export class ConvChannelKernel {
    * channel by channel at the arena's top and not kept (the next layer overwrites it; `holds` stays false). False as
    * `layer`'s. Gathered in JavaScript: WebAssembly reads only its own memory, and copying the planes in whole (one
    * memcpy of every line of the planes) cost alone about what the gather costs (a cache miss per line its positions
-   * fall in): 0.5 to 3 ns per value gathered, against 1.3 to 1.8 for the whole gather, on DenseNet-121's layers.
+   * fall in): 0.5 to 3 ns per value gathered, against 1.3 to 1.8 for the whole gather (DenseNet-121's layer shapes).
    */
   sparse(x: Float32Array, cin: number, plane: number, positions: Int32Array, count: number, w: Float32Array, cinG: number, kernel: number): boolean {
     if (kernel > MAX_TAPS) return false;
