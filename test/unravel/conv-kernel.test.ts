@@ -1,8 +1,9 @@
 // The conv rule's kernel (src/unravel/rules/conv-kernel.ts: channel-last reads, sums in registers) against the
 // rule as first written (test/helpers/conv-reference.ts: gathered patches): the same parent for every fixation,
 // on seeded tensors with integer values (ties everywhere) and on real models' whole walks, masses included. Float32
-// layers with 8 or more input channels per group run in WebAssembly SIMD (src/unravel/wasm/conv.wat): the seeded
-// cases run with it and without it, with its memory arena capped so that it starts over or refuses layers, and with
+// layers with 8 or more input channels per group run in WebAssembly SIMD (src/unravel/wasm/conv.wat), on a whole
+// channel-last copy of the input or a sparse one (the positions few fixations read): the seeded cases run with it
+// and without it, with its memory arena capped so that it starts over or refuses layers, and with
 // its region of kept filters full or none; real models' walks on fresh forward passes, with the filters kept across them.
 import { strict as assert } from 'node:assert';
 import { Explainer, topK } from '../../src/explain';
@@ -40,6 +41,11 @@ const cases: Case[] = [
   // Four channels per step, then a pair (14 = 3·4 + 2), then a pair and an odd one (11 = 2·4 + 2 + 1).
   { cin: 14, cout: 4, h: 5, w: 6, k: [3, 3], stride: 1, pad: 1, dilation: 1, group: 1 },
   { cin: 11, cout: 3, h: 4, w: 4, k: [1, 1], stride: 1, pad: 0, dilation: 1, group: 1 },
+  // Planes large enough that a few fixations read a sparse copy in WebAssembly (only the positions they read): padding,
+  // a stride, dilation and groups; a channel count not a multiple of four (gathered four channels at a time).
+  { cin: 24, cout: 5, h: 20, w: 20, k: [3, 3], stride: 1, pad: 1, dilation: 1, group: 1 },
+  { cin: 36, cout: 4, h: 18, w: 17, k: [3, 3], stride: 2, pad: 2, dilation: 2, group: 2 },
+  { cin: 13, cout: 6, h: 16, w: 16, k: [1, 1], stride: 1, pad: 0, dilation: 1, group: 1 },
 ];
 
 const modes: ConvMode[] = ['contribution', 'activation', 'center'];
@@ -58,9 +64,13 @@ describe('conv kernel against the rule as first written', () => {
         const w = (quantized ? Int8Array : Float32Array).from(ints((c.cout * c.cin * c.k[0] * c.k[1]) / c.group, -2, 2));
         const sign = Float32Array.from({ length: c.cout }, () => (r() < 0.3 ? -1 : 1));
         const outs = outSize(geo);
-        // Every output (read from the channel-last copy) and one (read in place on large planes), with and without the signs.
+        // Every output (read from the channel-last copy), one (read in place or from a sparse copy on large planes), and
+        // two positions in every output channel (fixations sharing positions), with and without the signs.
         const few = Int32Array.of(Math.floor(r() * outs));
         const all = Int32Array.from({ length: outs }, (_, k) => k);
+        const area = geo.outDims[2] * geo.outDims[3];
+        const two = [Math.floor(r() * area), Math.floor(r() * area)].sort((a, b) => a - b);
+        const shared = Int32Array.from({ length: 2 * c.cout }, (_, k) => Math.floor(k / 2) * area + two[k % 2]);
         const arena = convChannelKernel!;
         const { cap, filterCap } = arena;
         try {
@@ -79,7 +89,7 @@ describe('conv kernel against the rule as first written', () => {
             arena.cap = arenaCap;
             arena.filterCap = keptCap;
             if (keptCap < filterCap) arena.clearFilters();
-            for (const fix of [all, few])
+            for (const fix of [all, few, shared])
               for (const mode of modes)
                 for (const s of [undefined, sign]) {
                   const data = x.data.slice(); // a fresh tensor: no channel-last copy from an earlier call
@@ -134,6 +144,56 @@ describe('conv kernel against the rule as first written', () => {
       const want = new Float32Array(cin * plane);
       for (let c = 0; c < cin; c++) for (let p = 0; p < plane; p++) want[p * cin + c] = x[c * plane + p];
       assert.deepEqual(got, want, `${cin} channels × ${plane} positions`);
+    }
+  });
+
+  it('a sparse copy holds the positions asked for channel-last, value for value, whatever the channel count', () => {
+    // Channels gathered four at a time, the rest one by one; positions in any number, ascending.
+    const arena = convChannelKernel!;
+    arena.forward({});
+    for (const [cin, plane, step] of [
+      [1, 10, 3],
+      [4, 49, 5],
+      [13, 196, 7],
+      [70, 784, 31],
+      [1024, 196, 13],
+    ]) {
+      const x = Float32Array.from({ length: cin * plane }, (_, i) => i + 0.5);
+      const positions = Int32Array.from({ length: Math.ceil(plane / step) }, (_, i) => i * step);
+      assert.equal(arena.sparse(x, cin, plane, positions, positions.length, new Float32Array(cin), cin, 1), true);
+      const got = arena.values.slice(arena.inputAt, arena.inputAt + positions.length * cin);
+      const want = new Float32Array(positions.length * cin);
+      positions.forEach((p, i) => {
+        for (let c = 0; c < cin; c++) want[i * cin + c] = x[c * plane + p];
+      });
+      assert.deepEqual(got, want, `${cin} channels × ${positions.length} of ${plane} positions`);
+      assert.equal(arena.holds(x), false, 'a sparse copy is not kept');
+    }
+  });
+
+  it('few fixations on a large float input read a sparse copy; enough of them make the whole copy, kept for the forward pass', () => {
+    const arena = convChannelKernel!;
+    const sparse = arena.sparse;
+    let sparseLayers = 0;
+    arena.sparse = (...args) => (sparseLayers++, sparse.apply(arena, args));
+    try {
+      const r = rng(5);
+      const c: Case = { cin: 64, cout: 4, h: 28, w: 28, k: [1, 1], stride: 1, pad: 0, dilation: 1, group: 1 };
+      const geo = geometry(c);
+      const x: Activation = { dims: [1, 64, 28, 28], data: Float32Array.from({ length: 64 * 784 }, () => Math.floor(r() * 7) - 3), zero: 0, scale: 1 };
+      const w = Float32Array.from({ length: 4 * 64 }, () => Math.floor(r() * 5) - 2);
+      arena.forward({});
+      const few = Int32Array.of(3, 100, 784 + 100, 2 * 784 + 500);
+      assert.deepEqual(backConv(geo, x, w, few, 'contribution'), backConvReference(geo, x, w, few, 'contribution'));
+      assert.equal(sparseLayers, 1, 'a sparse copy of three positions');
+      assert.equal(arena.holds(x.data as Float32Array), false);
+      // Every position of one output channel: every line of the planes read, the whole copy pays.
+      const plane = Int32Array.from({ length: 784 }, (_, k) => 784 + k);
+      assert.deepEqual(backConv(geo, x, w, plane, 'activation'), backConvReference(geo, x, w, plane, 'activation'));
+      assert.equal(sparseLayers, 1);
+      assert.equal(arena.holds(x.data as Float32Array), true, 'the whole copy, kept');
+    } finally {
+      arena.sparse = sparse;
     }
   });
 

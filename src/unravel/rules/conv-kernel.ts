@@ -13,6 +13,11 @@ let inTap = new Int32Array(0);
 let tapAt = new Int32Array(0);
 let rows = new Int32Array(0);
 
+/** The input positions a layer's fixations read (ascending), each one's rank among them, and the stamps marking them. */
+let needed = new Int32Array(0);
+let slotOf = new Int32Array(0);
+let stamp = new Int32Array(0);
+let stampNow = 0;
 /** How many planar reads cost as much as copying one value channel-last (measured on ResNet-50's layers). */
 const CHANNEL_LAST_GAIN = 8;
 /** The same for uint8/int8 inputs of the integer kernel, which copies bytes in WebAssembly (about 0.2 ns a value). */
@@ -43,7 +48,7 @@ export function convForward(key: object): void {
 
 /** The input's dequantized values, channel-last, per forward tensor: a class switch reads them again. */
 const channelLastCache = new WeakMap<Values, { zero: number; scale: number; values: Float32Array | Float64Array }>();
-/** Per forward tensor, the reads (fixations × taps × channels) convs have made planar: once they would have paid for a copy, the next read copies. */
+/** Per forward tensor, the reads (fixations × taps × channels) convs have made planar or from a sparse copy: once they would have paid for a whole copy, the next read copies. */
 const readPlanar = new WeakMap<Values, number>();
 
 /**
@@ -93,18 +98,19 @@ export function backConv(
     reads * (integerConvKernel && (x.data instanceof Uint8Array || x.data instanceof Int8Array) ? INTEGER_CHANNEL_LAST_GAIN : CHANNEL_LAST_GAIN) >= cin * plane;
   if (!copy) readPlanar.set(x.data, reads);
   // Float32 values and filters (the float models) go to the WebAssembly kernel: the same sums, two channels at
-  // once, on the channel-last copy it keeps in its own memory (the only one made: no JavaScript copy).
-  const simd =
-    copy &&
-    simdEnabled &&
-    x.data instanceof Float32Array &&
-    x.zero === 0 &&
-    x.scale === 1 &&
-    w instanceof Float32Array &&
-    cinG >= SIMD_MIN_CHANNELS &&
-    convChannelKernel?.layer(x.data, cin, plane, w, cinG, taps)
-      ? convChannelKernel
-      : undefined;
+  // once, on the channel-last copy it keeps in its own memory (the only one made: no JavaScript copy). Where too few
+  // fixations read the input to pay for that copy, it reads a sparse one instead of the planes: only the positions
+  // the fixations read, gathered along the planes (a cache miss per line they fall in, not per value read), once
+  // each however many fixations share it, and not kept.
+  const xf = x.data instanceof Float32Array && x.zero === 0 && x.scale === 1 ? x.data : undefined;
+  const wf = w instanceof Float32Array ? w : undefined;
+  const float = simdEnabled && xf && wf && cinG >= SIMD_MIN_CHANNELS ? convChannelKernel : undefined;
+  let sparse = false;
+  if (float && xf && wf && !copy) {
+    const count = neededPositions(geo, fix, H, W);
+    sparse = float.sparse(xf, cin, plane, needed, count, wf, cinG, taps);
+  }
+  const simd = sparse || (copy && xf && wf && float?.layer(xf, cin, plane, wf, cinG, taps)) ? float : undefined;
   // Quantized values and integer filters (the quantized models) go to the integer kernel: read as stored, their
   // products summed exactly in 32-bit integers; the tap choice then reads the values in place.
   // A group of one channel (depthwise) needs no copy: the kernel chooses that channel without reading.
@@ -136,10 +142,13 @@ export function backConv(
     const wBase = c * cinG * taps;
     let best: number;
     if (simd) {
-      for (let r = 0; r < m; r++) rows[r] = tapAt[r] * cin + g * cinG;
+      // The sparse copy's row of a position is its rank among the positions read; the tap choice reads in place.
+      for (let r = 0; r < m; r++) rows[r] = (sparse ? slotOf[tapAt[r]] : tapAt[r]) * cin + g * cinG;
       best = simd.best(rows, inTap, m, c, sign);
-      last = simd.values;
-      lastAt = simd.inputAt;
+      if (!sparse) {
+        last = simd.values;
+        lastAt = simd.inputAt;
+      }
     } else if (integer) {
       for (let r = 0; r < m; r++) rows[r] = tapAt[r] * cin + g * cinG;
       best = integer.best(rows, inTap, m, c, sign);
@@ -170,6 +179,51 @@ export function backConv(
     parents[k] = ch * plane + offset;
   }
   return { parents, fallbacks };
+}
+
+/**
+ * Puts in `needed` the input positions y·W + x that the fixations' in-bounds taps read, each once and ascending,
+ * and each one's rank in `slotOf`; returns how many. A stamp per position (a new value per call) marks those seen.
+ */
+function neededPositions(geo: ConvGeometry, fix: Int32Array, H: number, W: number): number {
+  const [, , OH, OW] = geo.outDims;
+  const { h, w: wa } = geo.win;
+  const plane = H * W;
+  if (stamp.length < plane) {
+    stamp = new Int32Array(plane);
+    slotOf = new Int32Array(plane);
+    stampNow = 0;
+  }
+  if (++stampNow === 0x7fffffff) {
+    stamp.fill(0);
+    stampNow = 1;
+  }
+  let count = 0;
+  for (let k = 0; k < fix.length; k++) {
+    const f = fix[k];
+    const y0 = (Math.floor(f / OW) % OH) * h.stride - h.padBegin,
+      x0 = (f % OW) * wa.stride - wa.padBegin;
+    for (let u = 0; u < h.kernel; u++) {
+      const yy = y0 + u * h.dilation;
+      if (yy < 0 || yy >= H) continue;
+      for (let v = 0; v < wa.kernel; v++) {
+        const xx = x0 + v * wa.dilation;
+        if (xx < 0 || xx >= W) continue;
+        const p = yy * W + xx;
+        if (stamp[p] === stampNow) continue;
+        stamp[p] = stampNow;
+        if (count === needed.length) {
+          const more = new Int32Array(Math.max(64, count * 2));
+          more.set(needed);
+          needed = more;
+        }
+        needed[count++] = p;
+      }
+    }
+  }
+  needed.subarray(0, count).sort();
+  for (let i = 0; i < count; i++) slotOf[needed[i]] = i;
+  return count;
 }
 
 /**
