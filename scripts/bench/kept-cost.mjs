@@ -3,40 +3,22 @@
 // with the kept tensors as graph outputs, all fetched (what an explanation runs); the same session fetching only
 // the original outputs (the kept tensors still block fusions and layouts, but none is copied into JavaScript); and
 // the kept set without each producer kind in turn. MODEL: a name in test-fixtures/real/models or a path.
-import { createRequire } from 'node:module';
 import * as path from 'node:path';
+import { createRequire } from 'node:module';
+import { explainingOptions, keptModel } from './kept-model.mjs';
 
 const require = createRequire(import.meta.url);
-const out = path.join(import.meta.dirname, '..', '..', 'out', 'src');
 const ort = require('onnxruntime-node');
-const { loadModelFile, sessionBytes, externalDataFolder } = require(path.join(out, 'onnx', 'load.js'));
-const { planExposure } = require(path.join(out, 'unravel', 'plan.js'));
-const { defaultOps } = require(path.join(out, 'unravel', 'ops.js'));
-const { fixturePath } = require(path.join(out, 'fixtures', 'index.js'));
+const out = path.join(import.meta.dirname, '..', '..', 'out', 'src');
+const { sessionBytes } = require(path.join(out, 'onnx', 'load.js'));
 
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 
 (async () => {
   const [name, runsArg] = process.argv.slice(2);
-  if (!name) throw new Error('name a model of test-fixtures/real/models (e.g. mobilenetv2-12-dequantized-fp32) or give its path');
   const runs = Number(runsArg ?? 15);
-  const file = name.endsWith('.onnx') ? name : fixturePath(`models/${name}.onnx`);
-  const model = loadModelFile(file);
-  const { graph } = model;
-  const plan = planExposure(graph, defaultOps);
-  const input = graph.inputs[0];
-  const dims = input.dims.map((d) => (typeof d === 'number' ? d : 1));
-  const n = dims.reduce((a, b) => a * b, 1);
-  const bytes = input.elemType === 2;
-  const data = bytes ? Uint8Array.from({ length: n }, () => Math.random() * 255) : Float32Array.from({ length: n }, () => Math.random() * 2 - 1);
-  const feed = { [input.name]: new ort.Tensor(bytes ? 'uint8' : 'float32', data, dims) };
-  const outputs = graph.outputs.map((o) => o.name);
-  // Threads do not spin after a run, as in the sessions that explain (src/runtime/session.ts): with eight sessions in
-  // one process, the spinning threads of the one that just ran slowed the next one's forward.
-  const options = {
-    graphOptimizationLevel: 'all',
-    extra: { session: { intra_op: { allow_spinning: '0' }, model_external_initializers_file_folder_path: externalDataFolder(model) } },
-  };
+  const { file, model, graph, plan, feed, outputs } = keptModel(name);
+  const options = explainingOptions(model);
   const kinds = new Map();
   for (const t of plan.expose) {
     const k = graph.producer.get(t)?.opType ?? '?';

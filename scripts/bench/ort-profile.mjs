@@ -11,25 +11,21 @@ import { createRequire } from 'node:module';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { explainingOptions, keptModel } from './kept-model.mjs';
 
 const require = createRequire(import.meta.url);
 const out = path.join(import.meta.dirname, '..', '..', 'out', 'src');
 const ort = require('onnxruntime-node');
-const { loadModelFile, sessionBytes, externalDataFolder } = require(path.join(out, 'onnx', 'load.js'));
-const { planExposure } = require(path.join(out, 'unravel', 'plan.js'));
-const { defaultOps } = require(path.join(out, 'unravel', 'ops.js'));
-const { fixturePath } = require(path.join(out, 'fixtures', 'index.js'));
+const { sessionBytes } = require(path.join(out, 'onnx', 'load.js'));
 
 /** Mean kernel time per forward (ms) and node count per op type, from one session's profile of `runs` forwards. */
 async function profile(model, expose, feed, fetches, runs) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ort-profile-'));
   try {
-    const session = await ort.InferenceSession.create(sessionBytes(model, expose), {
-      graphOptimizationLevel: 'all',
-      enableProfiling: true,
-      profileFilePrefix: path.join(dir, 'p'),
-      extra: { session: { intra_op: { allow_spinning: '0' }, model_external_initializers_file_folder_path: externalDataFolder(model) } },
-    });
+    const session = await ort.InferenceSession.create(
+      sessionBytes(model, expose),
+      explainingOptions(model, { enableProfiling: true, profileFilePrefix: path.join(dir, 'p') }),
+    );
     for (let i = 0; i < runs; i++) await session.run(feed, fetches);
     session.endProfiling();
     await session.release();
@@ -53,19 +49,9 @@ async function profile(model, expose, feed, fetches, runs) {
 
 (async () => {
   const [name, runsArg] = process.argv.slice(2);
-  if (!name) throw new Error('name a model of test-fixtures/real/models (e.g. mobilenetv2-12-dequantized-fp32) or give its path');
   const runs = Number(runsArg ?? 30);
   if (!Number.isInteger(runs) || runs < 1) throw new Error(`RUNS must be a positive integer, not ${runsArg}`);
-  const file = name.endsWith('.onnx') ? name : fixturePath(`models/${name}.onnx`);
-  const model = loadModelFile(file);
-  const { graph } = model;
-  const plan = planExposure(graph, defaultOps);
-  const input = graph.inputs[0];
-  const dims = input.dims.map((d) => (typeof d === 'number' ? d : 1));
-  const n = dims.reduce((a, b) => a * b, 1);
-  const bytes = input.elemType === 2;
-  const data = bytes ? Uint8Array.from({ length: n }, () => Math.random() * 255) : Float32Array.from({ length: n }, () => Math.random() * 2 - 1);
-  const feed = { [input.name]: new ort.Tensor(bytes ? 'uint8' : 'float32', data, dims) };
+  const { file, model, graph, plan, feed } = keptModel(name);
   // Both sessions return only the model's outputs: the kept ones are outputs of the graph (what blocks fusions and
   // layouts) without being copied into JavaScript.
   const fetches = graph.outputs.map((o) => o.name);
