@@ -6,7 +6,7 @@
 // and without it, with its memory arena capped so that it starts over or refuses layers, and with
 // its region of kept filters full or none; real models' walks on fresh forward passes, with the filters kept across them.
 import { strict as assert } from 'node:assert';
-import { Explainer, topK } from '../../src/explain';
+import { Explainer, topK, type ExplainOverrides } from '../../src/explain';
 import { fixturePath } from '../../src/fixtures';
 import { SessionCache } from '../../src/runtime/session';
 import * as kernel from '../../src/unravel/rules/conv-kernel';
@@ -14,6 +14,7 @@ import { backConv } from '../../src/unravel/rules/conv-kernel';
 import type { ConvGeometry } from '../../src/unravel/rules/conv';
 import type { Activation } from '../../src/unravel/tensor';
 import type { ConvMode } from '../../src/unravel/types';
+import type { UnravelResult } from '../../src/unravel/walk';
 import { convChannelKernel } from '../../src/unravel/wasm/conv';
 import { useChoiceMemo } from '../../src/unravel/memo';
 import { backConvReference, geometry, type Case } from '../helpers/conv-reference';
@@ -49,6 +50,22 @@ const cases: Case[] = [
 ];
 
 const modes: ConvMode[] = ['contribution', 'activation', 'center'];
+
+/**
+ * Class `cls`'s walk in `mode` with every conv on `reference`. The rule module calls the kernel through its CommonJS
+ * exports: swapping the export runs whole walks on the reference, so every conv of a real model is compared with its
+ * real activations and fixations.
+ */
+function referenceWalk(e: Explainer, cls: number, mode: ExplainOverrides['mode'], reference: typeof backConv = backConvReference): UnravelResult {
+  const exports = kernel as { backConv: typeof backConv };
+  const fast = exports.backConv;
+  exports.backConv = reference;
+  try {
+    return e.explain(cls, { mode }).unravel;
+  } finally {
+    exports.backConv = fast;
+  }
+}
 
 describe('conv kernel against the rule as first written', () => {
   for (const [i, c] of cases.entries()) {
@@ -262,15 +279,11 @@ describe('conv kernel against the rule as first written', () => {
     assert.equal(kernel.useConvSimd(true), true);
   });
 
-  // The rule module calls the kernel through its CommonJS exports: swapping the export runs whole walks on the
-  // reference, so every conv of a real model is compared with its real activations and fixations.
   const models = ['shufflenet-v2-12-qdq', 'mobilenetv2-12-dequantized-fp32'];
   for (const name of models) {
     it(`whole walks on ${name}: the same fixations and masses in every mode`, async function () {
       this.timeout(120_000);
       const e = await Explainer.create(fixturePath(`models/${name}.onnx`), { image: fixturePath('images/pelican.jpeg') }, { labels: [] }, new SessionCache());
-      const exports = kernel as { backConv: typeof backConv };
-      const fast = exports.backConv;
       let referenceCalls = 0;
       const reference: typeof backConv = (...args) => (referenceCalls++, backConvReference(...args));
       // Without the per-forward memo (memo.ts), which would hand the second walk the first one's choices.
@@ -279,13 +292,7 @@ describe('conv kernel against the rule as first written', () => {
         for (const cls of topK(e.probs, 2))
           for (const mode of ['paper', 'weighted', 'discriminative'] as const) {
             const got = e.explain(cls, { mode }).unravel;
-            exports.backConv = reference;
-            let want;
-            try {
-              want = e.explain(cls, { mode }).unravel;
-            } finally {
-              exports.backConv = fast;
-            }
+            const want = referenceWalk(e, cls, mode, reference);
             assert.equal(got.layers.length, want.layers.length);
             got.layers.forEach((l, k) => {
               assert.deepEqual(l.fixations, want.layers[k].fixations, `${mode}, class ${cls}, ${l.node}`);
@@ -309,8 +316,6 @@ describe('conv kernel against the rule as first written', () => {
       { labels: [] },
       new SessionCache(),
     );
-    const exports = kernel as { backConv: typeof backConv };
-    const fast = exports.backConv;
     const arena = convChannelKernel!;
     const filterCap = arena.filterCap;
     const memo = useChoiceMemo(false);
@@ -325,13 +330,7 @@ describe('conv kernel against the rule as first written', () => {
             for (const mode of ['paper', 'weighted'] as const) {
               const got = fresh.explain(cls, { mode }).unravel;
               kept = Math.max(kept, arena.filterBytes);
-              exports.backConv = backConvReference;
-              let want;
-              try {
-                want = fresh.explain(cls, { mode }).unravel;
-              } finally {
-                exports.backConv = fast;
-              }
+              const want = referenceWalk(fresh, cls, mode);
               got.layers.forEach((l, k) => {
                 assert.deepEqual(l.fixations, want.layers[k].fixations, `pass ${pass}, ${mode}, class ${cls}, ${l.node}`);
                 assert.deepEqual(l.mass, want.layers[k].mass, `pass ${pass}, ${mode}, class ${cls}, ${l.node} masses`);
