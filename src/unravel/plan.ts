@@ -85,6 +85,23 @@ export function valueSource(name: string, graph: OnnxGraph, constants: Constants
 }
 
 /**
+ * The Conv whose output `tensor` is, where the walk can compute the values it reads of it from the conv's input
+ * (rules/conv-values.ts): a 2-D Conv of the default domain with float filters and bias, constant and not quantized,
+ * on an input that is not constant. A tensor read only at fixations (`Rule.readsAt`) and made so is left inside
+ * onnxruntime: the walk keeps the conv's input anyway, for the conv rule (and a QDQ conv's output is quantized:
+ * its producer is a QuantizeLinear, not the Conv).
+ */
+export function derivingConv(tensor: string, graph: OnnxGraph, constants: Constants): OnnxNode | undefined {
+  const p = graph.producer.get(tensor);
+  if (!p || p.opType !== 'Conv' || (p.domain !== '' && p.domain !== 'ai.onnx') || p.outputs[0] !== tensor) return undefined;
+  if (!p.input(0) || constants.has(p.input(0))) return undefined;
+  const [w, b] = [p.input(1), p.input(2)];
+  if (constants.get(w)?.dims.length !== 4 || !constants.float(w) || constants.quantized(w)) return undefined;
+  if (b && (!constants.float(b) || constants.quantized(b))) return undefined;
+  return p;
+}
+
+/**
  * The kept tensors a conv rule reads as its input (a Conv, or a quantized op computing one), with the bytes per
  * value of the channel-last copy its kernel may make of each once per forward pass (rules/conv-kernel.ts): 4 for
  * float data read as is, 8 (float64, the larger it may take) for quantized values the walk dequantizes.
@@ -150,16 +167,21 @@ export function planExposure(graph: OnnxGraph, ops: OpTable, graphConsts: Consta
   for (const index of onPath) {
     const node: OnnxNode = graph.nodes[index];
     const rule = ops.get(node)?.rule;
-    let reads: readonly number[] = [];
+    let reads: readonly number[] = [],
+      readsAt: readonly number[] = [];
     try {
       reads = rule?.reads?.(node, ctx) ?? [];
+      readsAt = rule?.readsAt?.(node, ctx) ?? [];
     } catch {
-      reads = [];
+      reads = readsAt = [];
     }
-    for (const i of reads) {
+    for (const i of [...reads, ...readsAt]) {
       const t = node.input(i);
       if (!t || constants.has(t)) continue;
-      wanted.add(valueSource(t, graph, constants, ops).name);
+      const src = valueSource(t, graph, constants, ops);
+      // Read only at fixations, a conv's output is computed by the walk from the conv's input, kept instead.
+      const conv = !reads.includes(i) && !src.scale ? derivingConv(src.name, graph, constants) : undefined;
+      wanted.add(conv ? valueSource(conv.input(0), graph, constants, ops).name : src.name);
     }
   }
   const logits = logitsOf(graph, graph.outputs[0]?.name ?? '', ops);

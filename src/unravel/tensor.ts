@@ -55,3 +55,13 @@ export interface Activation {
 export function floatActivation(dims: Shape, data: Values): Activation {
   return { dims, data, scale: 1, zero: 0 };
 }
+
+/** An activation's values, dequantized, at flat indices `at`. */
+export function valuesAt(a: Activation, at: Int32Array): Float64Array {
+  const out = new Float64Array(at.length);
+  const d = a.data,
+    z = a.zero,
+    s = a.scale;
+  for (let j = 0; j < at.length; j++) out[j] = (d[at[j]] - z) * s;
+  return out;
+}

@@ -72,6 +72,11 @@ export interface WalkContext extends ShapeContext {
   shape(name: string): Shape;
   /** The values of a tensor the rule declared in `reads` (or a constant). */
   activation(name: string): Activation;
+  /**
+   * The values, dequantized, of a tensor the rule declared in `readsAt`, at flat indices `at`: read from the forward
+   * pass, or computed by the walk where the forward pass left the tensor inside onnxruntime (plan.ts, `derivingConv`).
+   */
+  valuesAt(name: string, at: Int32Array): Float64Array;
   /** Records a fall-back taken at this node (shown in the layer record). */
   flag(message: string): void;
   /** The forward pass whose values the walk reads, as an identity that per-forward caches key on (absent: none). */
@@ -83,6 +88,11 @@ export interface Rule {
   routes?(node: OnnxNode, ctx: ShapeContext): readonly number[];
   /** Input positions whose values the rule reads; the runtime exposes those tensors. */
   reads?(node: OnnxNode, ctx: ShapeContext): readonly number[];
+  /**
+   * Input positions whose values the rule reads only at its output fixations' indices, through `valuesAt`: the
+   * runtime exposes those tensors too, unless the walk can compute them there (a conv's output, from its input).
+   */
+  readsAt?(node: OnnxNode, ctx: ShapeContext): readonly number[];
   /** Output shapes from input shapes (undefined where unknown); throws or returns undefined when it cannot tell. */
   shape(node: OnnxNode, inputs: readonly (Shape | undefined)[], ctx: ShapeContext): readonly (Shape | undefined)[] | undefined;
   /**

@@ -7,11 +7,13 @@ import type { OnnxGraph, OnnxNode } from '../onnx/graph';
 import type { ConstTensor, Values } from '../onnx/tensor';
 import { graphConstants } from './constants';
 import { merge, totalMass, type Fixations } from './fixations';
-import { valueSource } from './plan';
+import { derivingConv, valueSource } from './plan';
+import { convGeometry } from './rules/conv';
+import { convValuesAt } from './rules/conv-values';
 import { withShapeValues } from './fold';
 import { forOpsets } from './ops';
 import { inferShapes, type ShapeCause } from './shapes';
-import { floatActivation, numel, type Activation, type Shape } from './tensor';
+import { floatActivation, numel, valuesAt as valuesOf, type Activation, type Shape } from './tensor';
 import { defaultUnravelOptions, UnsupportedError, type Constants, type OpTable, type Rule, type UnravelOptions, type WalkContext } from './types';
 
 /** What one forward pass left behind: the fed input(s) and the tensors the runtime kept. */
@@ -247,7 +249,15 @@ class Walk {
       activations.set(name, a);
       return a;
     };
-    this.ctx = { graph, ops, constants, options, shape, activation, flag: (m) => this.notes.push(m), forward };
+    const valuesAt = (name: string, at: Int32Array): Float64Array => {
+      const src = valueSource(name, graph, constants, ops);
+      const conv = !src.scale && !forward.values.has(src.name) ? derivingConv(src.name, graph, constants) : undefined;
+      if (!conv) return valuesOf(activation(name), at);
+      const x = activation(conv.input(0));
+      const [w, b] = [conv.input(1), conv.input(2)];
+      return convValuesAt(convGeometry(conv, x.dims, shape(w)), x, constants.float(w)!, b ? constants.float(b) : undefined, at, forward);
+    };
+    this.ctx = { graph, ops, constants, options, shape, activation, valuesAt, flag: (m) => this.notes.push(m), forward };
   }
 
   /** Puts the target element, with mass 1, on `output`. */

@@ -8,7 +8,7 @@ import { graphConstants } from '../../src/unravel/constants';
 import { fromConst } from '../../src/unravel/kernels/values';
 import { defaultOps as ops } from '../../src/unravel/ops';
 import { inferShapes } from '../../src/unravel/shapes';
-import { floatActivation, numel, type Shape } from '../../src/unravel/tensor';
+import { floatActivation, numel, valuesAt, type Shape } from '../../src/unravel/tensor';
 import { defaultUnravelOptions, type Fixations, type WalkContext } from '../../src/unravel/types';
 import { insideWindow, mappingKind, padded, windowReproduces } from './reference';
 import type { DataSet, NodeTest } from './suite';
@@ -141,6 +141,11 @@ export function checkMapping(test: NodeTest, set: DataSet): Outcome | null {
   const g = withConstants(graph, parts.constant);
   const constants = graphConstants(g, ops);
   const shapes = new Map<string, Shape>([...[...set.inputs, ...set.outputs].map(([n, t]) => [n, t.dims] as const)]);
+  const activation = (n: string) => {
+    const t = set.inputs.get(n) ?? constants.get(n);
+    if (!t) throw new Error(`no values for '${n}'`);
+    return floatActivation(t.dims, t.data);
+  };
   const ctx: WalkContext = {
     graph: g,
     ops,
@@ -151,11 +156,8 @@ export function checkMapping(test: NodeTest, set: DataSet): Outcome | null {
       if (!s) throw new Error(`no shape for '${n}'`);
       return s;
     },
-    activation: (n) => {
-      const t = set.inputs.get(n) ?? constants.get(n);
-      if (!t) throw new Error(`no values for '${n}'`);
-      return floatActivation(t.dims, t.data);
-    },
+    activation,
+    valuesAt: (n, at) => valuesAt(activation(n), at),
     flag: () => {},
   };
   if (kind === 'window' || kind === 'max') {

@@ -195,7 +195,37 @@ class Reference:
             return self._dequantize(self.value_raw(p.input[0]), self.consts[p.input[1]], z, attrs(p).get('axis', 1))
         if p is not None and p.op_type in VIEWS:
             return self.value(p.input[0]).reshape(self.shape(name))
+        # Nor a float Conv's output that only an Add, Sum, Max or Min reads: the conv computed again from its
+        # input, in double precision rounded to float32.
+        if p is not None and p.op_type == 'Conv' and p.input[1] in self.consts:
+            return self.conv_output(p)
         raise KeyError(f'the reference needs the values of {name!r}, which the forward pass did not keep')
+
+    def conv_output(self, node):
+        a = attrs(node)
+        x = self.value(node.input[0])
+        w = self.consts[node.input[1]].astype(np.float64)
+        bias = node.input[2] if len(node.input) > 2 else ''
+        cout, cin_g, kh, kw = w.shape
+        cg = cout // a.get('group', 1)
+        n, cin, h, wd = x.shape
+        oh, ow = self.shape(node.output[0])[2:]
+        (sy, dy, py), (sx, dx, px) = self.window(a, (h, wd), (kh, kw))
+        # zero padding on every side, wide enough for any tap
+        pad = max(py, px) + (max(kh, kw) - 1) * max(dy, dx) + max(sy, sx) * max(oh, ow)
+        xp = np.zeros((n, cin, h + 2 * pad, wd + 2 * pad))
+        xp[:, :, pad:pad + h, pad:pad + wd] = x
+        out = np.zeros((n, cout, oh, ow))
+        for u in range(kh):
+            for v in range(kw):
+                ys = pad + np.arange(oh) * sy - py + u * dy
+                xs = pad + np.arange(ow) * sx - px + v * dx
+                patch = xp[:, :, ys][:, :, :, xs]
+                for g in range(cout // cg):
+                    out[:, g * cg:(g + 1) * cg] += np.einsum('nchw,oc->nohw', patch[:, g * cin_g:(g + 1) * cin_g], w[g * cg:(g + 1) * cg, :, u, v])
+        if bias:
+            out += self.consts[bias].astype(np.float64).reshape(1, -1, 1, 1)
+        return out.astype(np.float32).astype(np.float64)
 
     def quantized(self, name):
         """(q - zero) as exact integers when the tensor is a per-tensor DequantizeLinear of a kept tensor."""

@@ -1,9 +1,10 @@
 // Two-input arithmetic. A constant or broadcast operand (a bias, a scale, a squeeze-and-excitation gate, the
 // statistic of a normalization written out) receives nothing: the fixation passes to the full-shape operand.
 // Between full-shape activations, Add/Sum/Max follow the larger operand (ties to the first), Min the smaller,
-// Mul follows both; Sub, Div and Pow have no such rule.
+// Mul follows both; Sub, Div and Pow have no such rule. The values compared are read at the fixations only: an
+// operand the forward pass did not keep (a conv's output) is computed there (rules/conv-values.ts).
 import type { OnnxNode } from '../../onnx/graph';
-import { broadcastShapes, numel, type Activation, type Shape } from '../tensor';
+import { broadcastShapes, numel, type Shape } from '../tensor';
 import { scaled } from '../fixations';
 import type { Fixations, Rule, ShapeContext, WalkContext } from '../types';
 import { UnsupportedError } from '../types';
@@ -37,16 +38,18 @@ export function backElementwise(node: OnnxNode, ins: readonly number[], combine:
   if (combine === 'none') {
     throw new UnsupportedError(node.opType, node.name, `${node.opType} of ${full.length} full-shape activations has no rule`);
   }
-  const acts = full.map((i) => ctx.activation(node.input(i)));
   const sign = combine === 'smaller' ? -1 : 1;
   const n = fix.index.length;
-  const pick = memoized(ctx, node, combine, fix.index, (some) => (acts.length === 2 ? choosePair(some, acts[0], acts[1], sign) : choose(some, acts, sign)));
-  const counts = new Int32Array(acts.length);
+  const pick = memoized(ctx, node, combine, fix.index, (some) => {
+    const values = full.map((i) => ctx.valuesAt(node.input(i), some));
+    return values.length === 2 ? choosePair(values[0], values[1], sign) : choose(values, sign);
+  });
+  const counts = new Int32Array(full.length);
   for (let j = 0; j < n; j++) counts[pick[j]]++;
   // Each operand's fixations in the order they came, with their masses.
   const index = Array.from(counts, (c) => new Int32Array(c));
   const mass = fix.mass ? Array.from(counts, (c) => new Float64Array(c)) : undefined;
-  const filled = new Int32Array(acts.length);
+  const filled = new Int32Array(full.length);
   for (let j = 0; j < n; j++) {
     const k = pick[j];
     const at = filled[k]++;
@@ -57,16 +60,15 @@ export function backElementwise(node: OnnxNode, ins: readonly number[], combine:
   return result;
 }
 
-/** For each fixation, the operand whose value (times `sign`) is the largest, the first on ties; NaN never wins. */
-export function choose(some: Int32Array, acts: readonly Activation[], sign: number): Int32Array {
-  const chosen = new Int32Array(some.length);
-  for (let j = 0; j < some.length; j++) {
-    const f = some[j];
+/** For each fixation, the operand whose value (times `sign`) is the largest, the first on ties; NaN never wins. `values[k][j]`: operand k at fixation j. */
+export function choose(values: readonly Float64Array[], sign: number): Int32Array {
+  const n = values[0].length;
+  const chosen = new Int32Array(n);
+  for (let j = 0; j < n; j++) {
     let best = 0,
       top = -Infinity;
-    for (let k = 0; k < acts.length; k++) {
-      const a = acts[k];
-      const v = (a.data[f] - a.zero) * a.scale * sign;
+    for (let k = 0; k < values.length; k++) {
+      const v = values[k][j] * sign;
       if (v > top) {
         top = v;
         best = k;
@@ -77,23 +79,12 @@ export function choose(some: Int32Array, acts: readonly Activation[], sign: numb
   return chosen;
 }
 
-/**
- * The same choice between two operands (a residual Add), the same values compared. The activations are cold after
- * the forward, every read a cache miss: with the operands' arrays in locals and no loop over them, the reads of
- * consecutive fixations overlap: a ResNet-50 walk's 16 Adds choose in ~1 ms instead of ~4.
- */
-export function choosePair(some: Int32Array, a: Activation, b: Activation, sign: number): Int32Array {
-  const chosen = new Int32Array(some.length);
-  const x = a.data,
-    y = b.data;
-  const za = a.zero,
-    sa = a.scale,
-    zb = b.zero,
-    sb = b.scale;
-  for (let j = 0; j < some.length; j++) {
-    const f = some[j];
-    const v0 = (x[f] - za) * sa * sign,
-      v1 = (y[f] - zb) * sb * sign;
+/** The same choice between two operands (a residual Add), without the loop over operands. */
+export function choosePair(a: Float64Array, b: Float64Array, sign: number): Int32Array {
+  const chosen = new Int32Array(a.length);
+  for (let j = 0; j < a.length; j++) {
+    const v0 = a[j] * sign,
+      v1 = b[j] * sign;
     // choose's loop unrolled: the second wins above the first, or above -Infinity when the first is not (NaN, -Infinity)
     chosen[j] = v1 > v0 || (!(v0 > -Infinity) && v1 > -Infinity) ? 1 : 0;
   }
@@ -107,8 +98,8 @@ function nonConstant(node: OnnxNode, ctx: ShapeContext): number[] {
 export function elementwiseRule(combine: Combine): Rule {
   return {
     routes: nonConstant,
-    // Only a choice between two activations reads values (a bias Add does not).
-    reads: combine === 'larger' || combine === 'smaller' ? (node, ctx) => (nonConstant(node, ctx).length >= 2 ? nonConstant(node, ctx) : []) : undefined,
+    // Only a choice between two activations reads values (a bias Add does not), and only where the fixations are.
+    readsAt: combine === 'larger' || combine === 'smaller' ? (node, ctx) => (nonConstant(node, ctx).length >= 2 ? nonConstant(node, ctx) : []) : undefined,
     shape(node, inputs, ctx) {
       const shapes = inputs.map((s, i) => s ?? ctx.constants.get(node.input(i))?.dims);
       if (shapes.some((s) => !s)) return undefined;

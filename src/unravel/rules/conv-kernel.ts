@@ -4,7 +4,7 @@
 import type { Values } from '../../onnx/tensor';
 import type { Activation } from '../tensor';
 import type { ConvMode } from '../types';
-import { convChannelKernel } from '../wasm/conv';
+import { convChannelKernel, type ConvChannelKernel } from '../wasm/conv';
 import { integerConvKernel } from '../wasm/qconv';
 import type { ConvGeometry } from './conv';
 
@@ -90,27 +90,7 @@ export function backConv(
   // reading the tensor): the copy is made once they would have paid for it. A switch reads few: the choices of
   // the fixations an earlier walk reached are kept (memo.ts). A copy already made is read whatever the number.
   let last = cachedChannelLast(x);
-  const reads = (readPlanar.get(x.data) ?? 0) + n * taps * cinG;
-  const copy =
-    last !== undefined ||
-    (x.data instanceof Float32Array && convChannelKernel?.holds(x.data)) ||
-    integerConvKernel?.holds(x.data) ||
-    reads * (integerConvKernel && (x.data instanceof Uint8Array || x.data instanceof Int8Array) ? INTEGER_CHANNEL_LAST_GAIN : CHANNEL_LAST_GAIN) >= cin * plane;
-  if (!copy) readPlanar.set(x.data, reads);
-  // Float32 values and filters (the float models) go to the WebAssembly kernel: the same sums, two channels at
-  // once, on the channel-last copy it keeps in its own memory (the only one made: no JavaScript copy). Where too few
-  // fixations read the input to pay for that copy, it reads a sparse one instead of the planes: only the positions
-  // the fixations read, gathered along the planes (a cache miss per line they fall in, not per value read), once
-  // each however many fixations share it, and not kept.
-  const xf = x.data instanceof Float32Array && x.zero === 0 && x.scale === 1 ? x.data : undefined;
-  const wf = w instanceof Float32Array ? w : undefined;
-  const float = simdEnabled && xf && wf && cinG >= SIMD_MIN_CHANNELS ? convChannelKernel : undefined;
-  let sparse = false;
-  if (float && xf && wf && !copy) {
-    const count = neededPositions(geo, fix, H, W);
-    sparse = float.sparse(xf, cin, plane, needed, count, wf, cinG, taps);
-  }
-  const simd = sparse || (copy && xf && wf && float?.layer(xf, cin, plane, wf, cinG, taps)) ? float : undefined;
+  const { copy, simd, sparse } = floatLayer(geo, x, w, fix, last);
   // Quantized values and integer filters (the quantized models) go to the integer kernel: read as stored, their
   // products summed exactly in 32-bit integers; the tap choice then reads the values in place.
   // A group of one channel (depthwise) needs no copy: the kernel chooses that channel without reading.
@@ -126,19 +106,7 @@ export function backConv(
     const sign = channelSign && channelSign[c] < 0 ? -1 : 1;
     const oy = Math.floor(f / OW) % OH,
       ox = f % OW;
-    const y0 = oy * h.stride - h.padBegin,
-      x0 = ox * wa.stride - wa.padBegin;
-    let m = 0;
-    for (let u = 0; u < kh; u++) {
-      const yy = y0 + u * h.dilation;
-      if (yy < 0 || yy >= H) continue;
-      for (let v = 0; v < kw; v++) {
-        const xx = x0 + v * wa.dilation;
-        if (xx < 0 || xx >= W) continue;
-        inTap[m] = u * kw + v;
-        tapAt[m++] = yy * W + xx;
-      }
-    }
+    const m = windowTaps(geo, oy, ox, H, W);
     const wBase = c * cinG * taps;
     let best: number;
     if (simd) {
@@ -179,6 +147,96 @@ export function backConv(
     parents[k] = ch * plane + offset;
   }
   return { parents, fallbacks };
+}
+
+/**
+ * The copy decision for `fix` reading `x`, and the WebAssembly kernel set up for a float32 layer: on a channel-last
+ * copy (`copy`), or on a sparse one of the positions the fixations read (`sparse`). `simd` is undefined where the
+ * layer runs elsewhere (quantized, SIMD off or missing, too few channels, too large for the arena).
+ */
+function floatLayer(
+  geo: ConvGeometry,
+  x: Activation,
+  w: ArrayLike<number>,
+  fix: Int32Array,
+  last: Float32Array | Float64Array | undefined,
+): { copy: boolean; simd: ConvChannelKernel | undefined; sparse: boolean } {
+  const [, cin, H, W] = x.dims;
+  const cinG = cin / geo.group;
+  const taps = geo.win.h.kernel * geo.win.w.kernel;
+  const plane = H * W;
+  const n = fix.length;
+  const reads = (readPlanar.get(x.data) ?? 0) + n * taps * cinG;
+  const copy =
+    last !== undefined ||
+    (x.data instanceof Float32Array && convChannelKernel?.holds(x.data)) ||
+    integerConvKernel?.holds(x.data) ||
+    reads * (integerConvKernel && (x.data instanceof Uint8Array || x.data instanceof Int8Array) ? INTEGER_CHANNEL_LAST_GAIN : CHANNEL_LAST_GAIN) >= cin * plane;
+  if (!copy) readPlanar.set(x.data, reads);
+  // Float32 values and filters (the float models) go to the WebAssembly kernel: the same sums, two channels at
+  // once, on the channel-last copy it keeps in its own memory (the only one made: no JavaScript copy). Where too few
+  // fixations read the input to pay for that copy, it reads a sparse one instead of the planes: only the positions
+  // the fixations read, gathered along the planes (a cache miss per line they fall in, not per value read), once
+  // each however many fixations share it, and not kept.
+  const xf = x.data instanceof Float32Array && x.zero === 0 && x.scale === 1 ? x.data : undefined;
+  const wf = w instanceof Float32Array ? w : undefined;
+  const float = simdEnabled && xf && wf && cinG >= SIMD_MIN_CHANNELS ? convChannelKernel : undefined;
+  let sparse = false;
+  if (float && xf && wf && !copy) {
+    const count = neededPositions(geo, fix, H, W);
+    sparse = float.sparse(xf, cin, plane, needed, count, wf, cinG, taps);
+  }
+  const simd = sparse || (copy && xf && wf && float?.layer(xf, cin, plane, wf, cinG, taps)) ? float : undefined;
+  return { copy, simd, sparse };
+}
+
+/** Puts the in-bounds taps of output position (oy, ox)'s window in `inTap` (u·kw + v) and `tapAt` (y·W + x); returns how many. */
+function windowTaps(geo: ConvGeometry, oy: number, ox: number, H: number, W: number): number {
+  const { h, w: wa } = geo.win;
+  const y0 = oy * h.stride - h.padBegin,
+    x0 = ox * wa.stride - wa.padBegin;
+  let m = 0;
+  for (let u = 0; u < h.kernel; u++) {
+    const yy = y0 + u * h.dilation;
+    if (yy < 0 || yy >= H) continue;
+    for (let v = 0; v < wa.kernel; v++) {
+      const xx = x0 + v * wa.dilation;
+      if (xx < 0 || xx >= W) continue;
+      inTap[m] = u * wa.kernel + v;
+      tapAt[m++] = yy * W + xx;
+    }
+  }
+  return m;
+}
+
+/**
+ * The conv's output values before its bias at output elements `fix` (sorted), from the WebAssembly kernel with the
+ * conv rule's copies of the input (a whole copy then serves the conv rule that reads the same input next), or
+ * undefined where the kernel does not take the layer (rules/conv-values.ts then sums in TypeScript).
+ */
+export function convSums(geo: ConvGeometry, x: Activation, w: ArrayLike<number>, fix: Int32Array): Float64Array | undefined {
+  const [, cin, H, W] = x.dims;
+  const [, cout, OH, OW] = geo.outDims;
+  const taps = geo.win.h.kernel * geo.win.w.kernel;
+  if (inTap.length < taps) {
+    inTap = new Int32Array(taps);
+    tapAt = new Int32Array(taps);
+    rows = new Int32Array(taps);
+  }
+  const { simd, sparse } = floatLayer(geo, x, w, fix, cachedChannelLast(x));
+  if (!simd) return undefined;
+  const cinG = cin / geo.group,
+    coutG = cout / geo.group;
+  const out = new Float64Array(fix.length);
+  for (let k = 0; k < fix.length; k++) {
+    const f = fix[k];
+    const c = Math.floor(f / (OH * OW)) % cout;
+    const g = Math.floor(c / coutG);
+    const m = windowTaps(geo, Math.floor(f / OW) % OH, f % OW, H, W);
+    for (let r = 0; r < m; r++) rows[r] = (sparse ? slotOf[tapAt[r]] : tapAt[r]) * cin + g * cinG;
+    out[k] = simd.sum(rows, inTap, m, c);
+  }
+  return out;
 }
 
 /**

@@ -3,7 +3,7 @@
 // quantize. Each is described as data in the op table (src/unravel/ops.ts): the float op and where its operands and
 // their scales sit.
 import { OnnxNode } from '../../onnx/graph';
-import type { Activation } from '../tensor';
+import { valuesAt, type Activation } from '../tensor';
 import type { Constants, QuantOperand, QuantSpec, Rule, ShapeContext, WalkContext, WeightedRule } from '../types';
 
 /** A quantized op whose operands sit at fixed input positions (the op table in ops.ts lists them). */
@@ -78,6 +78,16 @@ function shapeContext(ctx: ShapeContext, node: OnnxNode, operands: readonly Quan
 /** The walk's context with this node's activations carrying their scale and zero point. */
 function walkContext(ctx: WalkContext, node: OnnxNode, operands: readonly QuantOperand[]): WalkContext {
   const byName = new Map(operands.map((o) => [node.input(o.input), o]));
+  const quantized = (n: string) => {
+    const o = byName.get(n);
+    return o && (o.scale !== undefined || o.zero !== undefined) ? o : undefined;
+  };
+  const activation = (n: string): Activation => {
+    const a = ctx.activation(n);
+    const o = quantized(n);
+    if (!o) return a;
+    return { ...a, scale: scalar(param(node, o, 'scale'), ctx.constants, 1), zero: scalar(param(node, o, 'zero'), ctx.constants, 0) };
+  };
   return {
     graph: ctx.graph,
     ops: ctx.ops,
@@ -86,12 +96,8 @@ function walkContext(ctx: WalkContext, node: OnnxNode, operands: readonly QuantO
     shape: (n) => ctx.shape(n),
     flag: (m) => ctx.flag(m),
     forward: ctx.forward,
-    activation(n): Activation {
-      const a = ctx.activation(n);
-      const o = byName.get(n);
-      if (!o || (o.scale === undefined && o.zero === undefined)) return a;
-      return { ...a, scale: scalar(param(node, o, 'scale'), ctx.constants, 1), zero: scalar(param(node, o, 'zero'), ctx.constants, 0) };
-    },
+    activation,
+    valuesAt: (n, at) => (quantized(n) ? valuesAt(activation(n), at) : ctx.valuesAt(n, at)),
   };
 }
 
@@ -111,6 +117,7 @@ export function quantizedRule(spec: QuantSpec, float: Rule): Rule {
   return {
     routes: (node, ctx) => positions(node, ctx, float.routes),
     reads: float.reads ? (node, ctx) => positions(node, ctx, float.reads) : undefined,
+    readsAt: float.readsAt ? (node, ctx) => positions(node, ctx, float.readsAt) : undefined,
     shape(node, inputs, ctx) {
       const { floatNode, operands } = prepare(node, spec);
       return float.shape(

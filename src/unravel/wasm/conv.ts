@@ -7,6 +7,7 @@ import { align, instantiate, type Memory } from './module';
 interface Exports {
   readonly memory: Memory;
   bestChannel(wrows: number, rows: number, m: number, cinG: number, sign: number): number;
+  total(wrows: number, rows: number, m: number, cinG: number): number;
   transpose(src: number, cb: number, plane: number, dst: number, cin: number): void;
 }
 
@@ -272,6 +273,18 @@ export class ConvChannelKernel {
    * the m taps, as bestChannelLast in rules/conv-kernel.ts, on the layer given to `layer`; c the output channel.
    */
   best(rows: Int32Array, inTap: Int32Array, m: number, c: number, sign: number): number {
+    this.lists(rows, inTap, m, c);
+    return this.ex.bestChannel(0, MAX_TAPS * 4, m, this.cinG, sign);
+  }
+
+  /** Σ_r Σ_ci last[rows[r] + ci] · w[c·cinG·kernel + ci·kernel + inTap[r]]: output channel c's value before its bias. */
+  sum(rows: Int32Array, inTap: Int32Array, m: number, c: number): number {
+    this.lists(rows, inTap, m, c);
+    return this.ex.total(0, MAX_TAPS * 4, m, this.cinG);
+  }
+
+  /** Output channel c's filter rows and the input rows of the m taps, as byte addresses in the two lists. */
+  private lists(rows: Int32Array, inTap: Int32Array, m: number, c: number): void {
     let at = this.wAt[c];
     if (at !== 0) this.hits++;
     else {
@@ -296,7 +309,6 @@ export class ConvChannelKernel {
       i32[r] = at + inTap[r] * cinG * 4;
       i32[r0 + r] = this.xAt + rows[r] * 4;
     }
-    return this.ex.bestChannel(0, r0 * 4, m, cinG, sign);
   }
 }
 

@@ -121,6 +121,77 @@
         (local.set $s (f64.mul (local.get $s) (local.get $sign)))
         (if (f64.gt (local.get $s) (local.get $top0)) (then (local.set $b0 (local.get $pairs))))))
     (local.get $b0))
+;; Returns Σ_r Σ_ci x[r][ci] · w[r][ci] over the m taps and cinG channels (same lists as bestChannel): a conv's
+;; output value before its bias (src/unravel/rules/conv-values.ts). Each product is exact in double precision; they
+;; are added in four (then two) lane pairs and the channels left one by one, then the lanes: in double precision
+;; but not in the TypeScript reference's order, so the two may differ in the last bits of a double.
+  (func (export "total") (param $wrows i32) (param $rows i32) (param $m i32) (param $cinG i32) (result f64)
+    (local $r i32) (local $ci i32) (local $xa i32) (local $wa i32) (local $octs i32) (local $quads i32)
+    (local $xv v128) (local $wv v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $s f64)
+    (local.set $octs (i32.and (local.get $cinG) (i32.const -8)))
+    (local.set $quads (i32.and (local.get $cinG) (i32.const -4)))
+    (local.set $a0 (f64x2.splat (f64.const 0)))
+    (local.set $a1 (f64x2.splat (f64.const 0)))
+    (local.set $a2 (f64x2.splat (f64.const 0)))
+    (local.set $a3 (f64x2.splat (f64.const 0)))
+    (block $doneTaps
+      (loop $tap
+        (br_if $doneTaps (i32.ge_u (local.get $r) (local.get $m)))
+        (local.set $xa (i32.load (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 2)))))
+        (local.set $wa (i32.load (i32.add (local.get $wrows) (i32.shl (local.get $r) (i32.const 2)))))
+        (local.set $ci (i32.const 0))
+        ;; eight channels per step, four independent sums
+        (block $doneOcts
+          (loop $oct
+            (br_if $doneOcts (i32.ge_u (local.get $ci) (local.get $octs)))
+            (local.set $xv (v128.load (local.get $xa)))
+            (local.set $wv (v128.load (local.get $wa)))
+            (local.set $a0 (f64x2.add (local.get $a0)
+              (f64x2.mul (f64x2.promote_low_f32x4 (local.get $xv)) (f64x2.promote_low_f32x4 (local.get $wv)))))
+            (local.set $a1 (f64x2.add (local.get $a1)
+              (f64x2.mul
+                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $xv) (local.get $xv)))
+                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $wv) (local.get $wv))))))
+            (local.set $xv (v128.load offset=16 (local.get $xa)))
+            (local.set $wv (v128.load offset=16 (local.get $wa)))
+            (local.set $a2 (f64x2.add (local.get $a2)
+              (f64x2.mul (f64x2.promote_low_f32x4 (local.get $xv)) (f64x2.promote_low_f32x4 (local.get $wv)))))
+            (local.set $a3 (f64x2.add (local.get $a3)
+              (f64x2.mul
+                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $xv) (local.get $xv)))
+                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $wv) (local.get $wv))))))
+            (local.set $xa (i32.add (local.get $xa) (i32.const 32)))
+            (local.set $wa (i32.add (local.get $wa) (i32.const 32)))
+            (local.set $ci (i32.add (local.get $ci) (i32.const 8)))
+            (br $oct)))
+        ;; four more
+        (if (i32.lt_u (local.get $ci) (local.get $quads))
+          (then
+            (local.set $xv (v128.load (local.get $xa)))
+            (local.set $wv (v128.load (local.get $wa)))
+            (local.set $a0 (f64x2.add (local.get $a0)
+              (f64x2.mul (f64x2.promote_low_f32x4 (local.get $xv)) (f64x2.promote_low_f32x4 (local.get $wv)))))
+            (local.set $a1 (f64x2.add (local.get $a1)
+              (f64x2.mul
+                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $xv) (local.get $xv)))
+                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $wv) (local.get $wv))))))
+            (local.set $xa (i32.add (local.get $xa) (i32.const 16)))
+            (local.set $wa (i32.add (local.get $wa) (i32.const 16)))
+            (local.set $ci (i32.add (local.get $ci) (i32.const 4)))))
+        ;; the rest, one by one
+        (block $doneRest
+          (loop $rest
+            (br_if $doneRest (i32.ge_u (local.get $ci) (local.get $cinG)))
+            (local.set $s (f64.add (local.get $s)
+              (f64.mul (f64.promote_f32 (f32.load (local.get $xa))) (f64.promote_f32 (f32.load (local.get $wa))))))
+            (local.set $xa (i32.add (local.get $xa) (i32.const 4)))
+            (local.set $wa (i32.add (local.get $wa) (i32.const 4)))
+            (local.set $ci (i32.add (local.get $ci) (i32.const 1)))
+            (br $rest)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $tap)))
+    (local.set $a0 (f64x2.add (f64x2.add (local.get $a0) (local.get $a1)) (f64x2.add (local.get $a2) (local.get $a3))))
+    (f64.add (local.get $s) (f64.add (f64x2.extract_lane 0 (local.get $a0)) (f64x2.extract_lane 1 (local.get $a0)))))
 ;; Copies `cb` channels of a planar tensor at `src` ([cb][plane] float32) channel-last into `dst`: channel c of
 ;; position p goes to dst + (p·cin + c)·4. Four positions by four channels per step (a 4 × 4 transpose in registers),
 ;; every channel of a block of positions before the next block, so that each position's row is written whole while
