@@ -86,8 +86,8 @@ export function valueSource(name: string, graph: OnnxGraph, constants: Constants
 
 /**
  * The Conv whose output `tensor` is, where the walk can compute the values it reads of it from the conv's input
- * (rules/conv-values.ts): a 2-D Conv of the default domain with float filters and bias, constant and not quantized,
- * on an input that is not constant. A tensor read only at fixations (`Rule.readsAt`) and made so is left inside
+ * (rules/conv-values.ts): a 2-D 1×1 Conv of the default domain with float filters and bias, constant and not
+ * quantized, on an input that is not constant. A tensor read only at fixations (`Rule.readsAt`) and made so is left inside
  * onnxruntime: the walk keeps the conv's input anyway, for the conv rule (and a QDQ conv's output is quantized:
  * its producer is a QuantizeLinear, not the Conv).
  */
@@ -96,7 +96,10 @@ export function derivingConv(tensor: string, graph: OnnxGraph, constants: Consta
   if (!p || p.opType !== 'Conv' || (p.domain !== '' && p.domain !== 'ai.onnx') || p.outputs[0] !== tensor) return undefined;
   if (!p.input(0) || constants.has(p.input(0))) return undefined;
   const [w, b] = [p.input(1), p.input(2)];
-  if (constants.get(w)?.dims.length !== 4 || !constants.float(w) || constants.quantized(w)) return undefined;
+  // 1×1 filters only: a value is then one dot product over the input channels. A 3×3 conv's costs nine times more,
+  // which on ResNet-18 cost the walk about what leaving the tensor in onnxruntime saved the forward.
+  const dims = constants.get(w)?.dims;
+  if (dims?.length !== 4 || dims[2] * dims[3] !== 1 || !constants.float(w) || constants.quantized(w)) return undefined;
   if (b && (!constants.float(b) || constants.quantized(b))) return undefined;
   return p;
 }
