@@ -92,11 +92,18 @@ export function keptTensors(
 ): KeptTensor[] {
   const shapes = inferShapes(graph, ops, constants, new Map([[input, [...dims]]]));
   const copied = convInputs(graph, ops, constants, kept);
-  return kept.flatMap((name) => {
+  const listed = kept.flatMap((name) => {
     const s = shapes.get(name);
     if (!s) return [];
     return [{ name, bytes: count(s) * elemBytes(graph.valueInfo.get(name)?.elemType || undefined), copyBytes: count(s) * (copied.get(name) ?? 0) }];
   });
+  // Conv inputs the walk makes from kept tensors: not kept, only copied channel-last.
+  const held = new Set(kept);
+  for (const [name, bytes] of copied) {
+    const s = shapes.get(name);
+    if (!held.has(name) && s) listed.push({ name, bytes: 0, copyBytes: count(s) * bytes });
+  }
+  return listed;
 }
 
 /**

@@ -6,6 +6,7 @@ import { graphConstants } from './constants';
 import type { ConstTensor } from '../onnx/tensor';
 import { withShapeValues } from './fold';
 import { inferShapes } from './shapes';
+import { concatAttrs } from './op-attrs';
 import type { Shape } from './tensor';
 import type { Constants, OpTable } from './types';
 
@@ -104,10 +105,39 @@ export function derivingConv(tensor: string, graph: OnnxGraph, constants: Consta
   return p;
 }
 
+/** How the walk makes a conv input the forward pass does not keep (see `derivedInput`). */
+export interface DerivedInput {
+  readonly relu: boolean;
+  readonly norm: OnnxNode;
+  readonly concat: OnnxNode;
+}
+
+/**
+ * A conv input the walk makes from kept tensors: a ReLU (or none) of a BatchNormalization with constant statistics
+ * of a Concat along the channels of tensors that are not constant. DenseNet's layers read their block's features
+ * so: each layer's input is its own normalization of everything before it, and keeping those cost more than the
+ * forward itself (DenseNet-121: 62 tensors, 35 MB); the Concat's inputs (the block's input and each layer's 32 new
+ * channels) are a fraction of that. The walk computes the values the conv rule reads (rules/conv-kernel.ts).
+ */
+export function derivedInput(tensor: string, graph: OnnxGraph, constants: Constants): DerivedInput | undefined {
+  const standard = (n: OnnxNode | undefined): n is OnnxNode => n !== undefined && (n.domain === '' || n.domain === 'ai.onnx');
+  const top = graph.producer.get(tensor);
+  const relu = standard(top) && top.opType === 'Relu';
+  const normed = relu ? top.input(0) : tensor;
+  const norm = graph.producer.get(normed);
+  if (!standard(norm) || norm.opType !== 'BatchNormalization' || norm.outputs[0] !== normed) return undefined;
+  if (![1, 2, 3, 4].every((i) => norm.input(i) && constants.float(norm.input(i)))) return undefined;
+  const concat = graph.producer.get(norm.input(0));
+  if (!standard(concat) || concat.opType !== 'Concat' || concatAttrs.of(concat).axis !== 1) return undefined;
+  if (concat.inputs.some((i) => !i || constants.has(i))) return undefined;
+  return { relu, norm, concat };
+}
+
 /**
  * The kept tensors a conv rule reads as its input (a Conv, or a quantized op computing one), with the bytes per
  * value of the channel-last copy its kernel may make of each once per forward pass (rules/conv-kernel.ts): 4 for
- * float data read as is, 8 (float64, the larger it may take) for quantized values the walk dequantizes.
+ * float data read as is, 8 (float64, the larger it may take) for quantized values the walk dequantizes. The conv
+ * inputs the walk makes from kept tensors (`derivedInput`) are listed too, with 4.
  */
 export function convInputs(graph: OnnxGraph, ops: OpTable, constants: Constants, kept: readonly string[]): Map<string, number> {
   const wanted = new Set(kept);
@@ -118,6 +148,8 @@ export function convInputs(graph: OnnxGraph, ops: OpTable, constants: Constants,
     if (!d?.rule || !reads?.channelLastInput || !node.input(0) || constants.has(node.input(0))) continue;
     const src = valueSource(node.input(0), graph, constants, ops);
     if (wanted.has(src.name)) found.set(src.name, Math.max(found.get(src.name) ?? 0, src.scale || d.quantized ? 8 : 4));
+    // A conv input made from its Concat's inputs is kept only as its kernel's float32 copy.
+    else if (!src.scale && !d.quantized && derivedInput(src.name, graph, constants)) found.set(src.name, 4);
   }
   return found;
 }
@@ -167,9 +199,14 @@ export function planExposure(graph: OnnxGraph, ops: OpTable, graphConsts: Consta
   // Values computed from shapes (a Slice's bounds from Shape → Gather → Div) are constants for the walk too.
   const constants = withShapeValues(graphConsts, values);
   const ctx = { graph, constants, ops };
+  // What each tensor read is kept as: itself, or what the walk makes it from. A conv input read by conv rules alone
+  // is made from its Concat's inputs where it can be (derivedInput); it is kept as soon as another rule reads it.
+  const madeFrom = new Map<string, string[]>();
+  const keptWhole = new Set<string>();
   for (const index of onPath) {
     const node: OnnxNode = graph.nodes[index];
-    const rule = ops.get(node)?.rule;
+    const d = ops.get(node);
+    const rule = d?.rule;
     let reads: readonly number[] = [],
       readsAt: readonly number[] = [];
     try {
@@ -184,9 +221,17 @@ export function planExposure(graph: OnnxGraph, ops: OpTable, graphConsts: Consta
       const src = valueSource(t, graph, constants, ops);
       // Read only at fixations, a conv's output is computed by the walk from the conv's input, kept instead.
       const conv = !reads.includes(i) && !src.scale ? derivingConv(src.name, graph, constants) : undefined;
-      wanted.add(conv ? valueSource(conv.input(0), graph, constants, ops).name : src.name);
+      const made = !conv && d?.channelLastInput && !d.quantized && i === 0 && !src.scale ? derivedInput(src.name, graph, constants) : undefined;
+      if (made)
+        madeFrom.set(
+          src.name,
+          made.concat.inputs.map((x) => valueSource(x, graph, constants, ops).name),
+        );
+      else keptWhole.add(conv ? valueSource(conv.input(0), graph, constants, ops).name : src.name);
     }
   }
+  for (const t of keptWhole) wanted.add(t);
+  for (const [t, from] of madeFrom) for (const x of keptWhole.has(t) ? [t] : from) wanted.add(x);
   const logits = logitsOf(graph, graph.outputs[0]?.name ?? '', ops);
   if (logits.tensor && !constants.has(logits.tensor)) wanted.add(logits.scale ? logits.tensor : valueSource(logits.tensor, graph, constants, ops).name);
   const fed = new Set(graph.inputs.map((i) => i.name));

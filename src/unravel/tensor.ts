@@ -50,6 +50,46 @@ export interface Activation {
   /** Dequantization: value = (data[i] - zero) * scale. Float tensors have scale 1, zero 0. */
   readonly scale: number;
   readonly zero: number;
+  /** Set when the forward pass did not keep the tensor and the walk makes it from kept ones: `data` is then empty. */
+  readonly derived?: DerivedChannels;
+}
+
+/**
+ * A tensor (N, C, H, W) the walk makes channel by channel from kept tensors (plan.ts, `derivedInput`): batch 0's
+ * channel c at position p is relu?(fround(sources[input[c]][at[c] + p] · scale[c] + shift[c])), a
+ * BatchNormalization (and a ReLU) of a channel Concat of the sources. Only the conv rule reads such a tensor, at the
+ * positions it needs.
+ */
+export interface DerivedChannels {
+  readonly sources: readonly Float32Array[];
+  /** Per channel: its source, and where its plane starts there. */
+  readonly input: Int32Array;
+  readonly at: Int32Array;
+  readonly scale: Float64Array;
+  readonly shift: Float64Array;
+  readonly relu: boolean;
+  /** The whole tensor, made once where a reader needs it planar (the rule in TypeScript). */
+  planar?: Float32Array;
+}
+
+/** Value (c, p) of batch 0 of a derived tensor. */
+export function derivedValue(d: DerivedChannels, c: number, p: number): number {
+  const v = Math.fround(d.sources[d.input[c]][d.at[c] + p] * d.scale[c] + d.shift[c]);
+  return d.relu && v < 0 ? 0 : v;
+}
+
+/** The activation with its values in `data`: a derived one made whole (once, batch 0), any other as it is. */
+export function planarActivation(a: Activation): Activation {
+  const d = a.derived;
+  if (!d) return a;
+  if (!d.planar) {
+    const [, c, h, w] = a.dims;
+    const plane = h * w;
+    const out = new Float32Array(c * plane);
+    for (let ch = 0; ch < c; ch++) for (let p = 0; p < plane; p++) out[ch * plane + p] = derivedValue(d, ch, p);
+    d.planar = out;
+  }
+  return { dims: a.dims, data: d.planar, scale: 1, zero: 0 };
 }
 
 export function floatActivation(dims: Shape, data: Values): Activation {
@@ -58,6 +98,7 @@ export function floatActivation(dims: Shape, data: Values): Activation {
 
 /** An activation's values, dequantized, at flat indices `at`. */
 export function valuesAt(a: Activation, at: Int32Array): Float64Array {
+  if (a.derived) a = planarActivation(a);
   const out = new Float64Array(at.length);
   const d = a.data,
     z = a.zero,

@@ -7,13 +7,14 @@ import type { OnnxGraph, OnnxNode } from '../onnx/graph';
 import type { ConstTensor, Values } from '../onnx/tensor';
 import { graphConstants } from './constants';
 import { merge, totalMass, type Fixations } from './fixations';
-import { derivingConv, valueSource } from './plan';
+import { derivedInput, derivingConv, valueSource, type DerivedInput } from './plan';
+import { batchNormAttrs } from './op-attrs';
 import { convGeometry } from './rules/conv';
 import { convValuesAt } from './rules/conv-values';
 import { withShapeValues } from './fold';
 import { forOpsets } from './ops';
 import { inferShapes, type ShapeCause } from './shapes';
-import { floatActivation, numel, valuesAt as valuesOf, type Activation, type Shape } from './tensor';
+import { floatActivation, numel, valuesAt as valuesOf, type Activation, type DerivedChannels, type Shape } from './tensor';
 import { defaultUnravelOptions, UnsupportedError, type Constants, type OpTable, type Rule, type UnravelOptions, type WalkContext } from './types';
 
 /** What one forward pass left behind: the fed input(s) and the tensors the runtime kept. */
@@ -243,8 +244,10 @@ class Walk {
           : floatActivation(dims, v.data);
       } else {
         const c = constants.get(name);
-        if (!c) throw new UnravelError(`the values of tensor '${name}' were not kept by the forward pass`);
-        a = floatActivation(c.dims, c.data);
+        const made = !c && !src.scale ? derivedInput(src.name, graph, constants) : undefined;
+        if (made) a = derivedActivation(forward, name, shape(name), made, activation, constants);
+        else if (!c) throw new UnravelError(`the values of tensor '${name}' were not kept by the forward pass`);
+        else a = floatActivation(c.dims, c.data);
       }
       activations.set(name, a);
       return a;
@@ -408,4 +411,70 @@ class Walk {
     }
     return { name: inputName, shape: this.ctx.shape(inputName), fixations: fix.index, mass };
   }
+}
+
+/** Per forward pass, the derived activations made: the same object for every walk over it (the conv kernel keys its copies on it). */
+const derivedByForward = new WeakMap<ForwardValues, Map<string, Activation>>();
+/** Per BatchNormalization and shape, what does not depend on the forward pass: each channel's source, offset and affine map. */
+const derivedLayout = new WeakMap<OnnxNode, { key: string; input: Int32Array; at: Int32Array; scale: Float64Array; shift: Float64Array }>();
+
+/** The conv input `name` made from its Concat's kept inputs (plan.ts, derivedInput): per channel, its source plane and affine map. */
+function derivedActivation(
+  forward: ForwardValues,
+  name: string,
+  dims: Shape,
+  made: DerivedInput,
+  activation: (name: string) => Activation,
+  constants: Constants,
+): Activation {
+  let held = derivedByForward.get(forward);
+  if (!held) derivedByForward.set(forward, (held = new Map()));
+  const hit = held.get(name);
+  if (hit) return hit;
+  if (dims.length !== 4) throw new UnravelError(`tensor '${name}' was not kept and is not 4-D: it cannot be made from its Concat's inputs`);
+  const [, channels, h, w] = dims;
+  const plane = h * w;
+  const inputs = made.concat.inputs.map((input) => {
+    const a = activation(input);
+    if (a.dims.length !== 4 || a.dims[2] * a.dims[3] !== plane) throw new UnravelError(`concat input '${input}' of '${name}' is not [N, C, ${h}, ${w}]`);
+    const data = a.data instanceof Float32Array && a.scale === 1 && a.zero === 0 ? a.data : Float32Array.from(a.data, (v) => (v - a.zero) * a.scale);
+    return { data, channels: a.dims[1] };
+  });
+  const key = `${inputs.map((i) => i.channels).join(',')}:${plane}`;
+  let layout = derivedLayout.get(made.norm);
+  if (layout?.key !== key) {
+    const total = inputs.reduce((n, i) => n + i.channels, 0);
+    if (total !== channels) throw new UnravelError(`the Concat's inputs of '${name}' hold ${total} channels, not ${channels}`);
+    const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => constants.float(made.norm.input(i))!);
+    if ([gamma, beta, mean, variance].some((v) => v.length !== channels))
+      throw new UnravelError(`the statistics of BatchNormalization '${made.norm.name}' do not hold ${channels} channels`);
+    const eps = batchNormAttrs.of(made.norm).epsilon;
+    const input = new Int32Array(channels),
+      at = new Int32Array(channels),
+      scale = new Float64Array(channels),
+      shift = new Float64Array(channels);
+    let c = 0;
+    inputs.forEach((src, k) => {
+      for (let j = 0; j < src.channels; j++, c++) {
+        input[c] = k;
+        at[c] = j * plane;
+      }
+    });
+    for (let ch = 0; ch < channels; ch++) {
+      scale[ch] = gamma[ch] / Math.sqrt(variance[ch] + eps);
+      shift[ch] = beta[ch] - mean[ch] * scale[ch];
+    }
+    derivedLayout.set(made.norm, (layout = { key, input, at, scale, shift }));
+  }
+  const derived: DerivedChannels = {
+    sources: inputs.map((i) => i.data),
+    input: layout.input,
+    at: layout.at,
+    scale: layout.scale,
+    shift: layout.shift,
+    relu: made.relu,
+  };
+  const a: Activation = { dims, data: new Float32Array(0), scale: 1, zero: 0, derived };
+  held.set(name, a);
+  return a;
 }

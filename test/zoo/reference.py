@@ -199,6 +199,18 @@ class Reference:
         # input, in double precision rounded to float32.
         if p is not None and p.op_type == 'Conv' and p.input[1] in self.consts:
             return self.conv_output(p)
+        # Nor a conv's input made by a BatchNormalization (and a ReLU) of a channel Concat: made again from the
+        # Concat's inputs, each value x·s + t (s = γ/√(σ² + ε), t = β − μ·s, in double precision) rounded to float32.
+        if p is not None and p.op_type == 'Relu':
+            return np.maximum(self.value(p.input[0]), 0)
+        if p is not None and p.op_type == 'BatchNormalization':
+            x = self.value(p.input[0])
+            gamma, beta, mean, var = (self.consts[i].astype(np.float64) for i in p.input[1:5])
+            s = gamma / np.sqrt(var + np.float64(np.float32(attrs(p).get('epsilon', 1e-5))))
+            shape = (1, -1) + (1,) * (x.ndim - 2)
+            return (x * s.reshape(shape) + (beta - mean * s).reshape(shape)).astype(np.float32).astype(np.float64)
+        if p is not None and p.op_type == 'Concat':
+            return np.concatenate([self.value(i) for i in p.input], axis=attrs(p)['axis'])
         raise KeyError(f'the reference needs the values of {name!r}, which the forward pass did not keep')
 
     def conv_output(self, node):

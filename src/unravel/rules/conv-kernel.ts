@@ -2,7 +2,7 @@
 // input × filter for every input channel of its group, the channel with the largest sum, then the tap within it.
 // Reads the input channel-last (the receptive field's channels side by side) when enough fixations share it.
 import type { Values } from '../../onnx/tensor';
-import type { Activation } from '../tensor';
+import { derivedValue, planarActivation, type Activation } from '../tensor';
 import type { ConvMode } from '../types';
 import { convChannelKernel, type ConvChannelKernel } from '../wasm/conv';
 import { integerConvKernel } from '../wasm/qconv';
@@ -49,7 +49,7 @@ export function convForward(key: object): void {
 /** The input's dequantized values, channel-last, per forward tensor: a class switch reads them again. */
 const channelLastCache = new WeakMap<Values, { zero: number; scale: number; values: Float32Array | Float64Array }>();
 /** Per forward tensor, the reads (fixations × taps × channels) convs have made planar or from a sparse copy: once they would have paid for a whole copy, the next read copies. */
-const readPlanar = new WeakMap<Values, number>();
+const readPlanar = new WeakMap<object, number>();
 
 /**
  * One parent per output fixation. `w` holds the filters [Cout, Cin/G, kh, kw]; `channelSign` (optional, per
@@ -91,6 +91,8 @@ export function backConv(
   // the fixations an earlier walk reached are kept (memo.ts). A copy already made is read whatever the number.
   let last = cachedChannelLast(x);
   const { copy, simd, sparse } = floatLayer(geo, x, w, fix, last);
+  // A derived input the WebAssembly kernel does not take is made whole once, and read as a kept one.
+  if (x.derived && !simd) x = planarActivation(x);
   // Quantized values and integer filters (the quantized models) go to the integer kernel: read as stored, their
   // products summed exactly in 32-bit integers; the tap choice then reads the values in place.
   // A group of one channel (depthwise) needs no copy: the kernel chooses that channel without reading.
@@ -129,7 +131,11 @@ export function backConv(
       let tv = -Infinity;
       const wc = wBase + best * taps;
       for (let r = 0; r < m; r++) {
-        const p = last ? last[lastAt + tapAt[r] * cin + ch] : (x.data[ch * plane + tapAt[r]] - x.zero) * x.scale;
+        const p = last
+          ? last[lastAt + tapAt[r] * cin + ch]
+          : x.derived
+            ? derivedValue(x.derived, ch, tapAt[r])
+            : (x.data[ch * plane + tapAt[r]] - x.zero) * x.scale;
         const val = mode === 'activation' ? p : p * w[wc + inTap[r]] * sign;
         if (val > tv) {
           tv = val;
@@ -166,19 +172,21 @@ function floatLayer(
   const taps = geo.win.h.kernel * geo.win.w.kernel;
   const plane = H * W;
   const n = fix.length;
-  const reads = (readPlanar.get(x.data) ?? 0) + n * taps * cinG;
+  // A derived input (made from kept tensors, plan.ts) is known by its description, the same object for a forward pass.
+  const key = x.derived ?? x.data;
+  const reads = (readPlanar.get(key) ?? 0) + n * taps * cinG;
   const copy =
     last !== undefined ||
-    (x.data instanceof Float32Array && convChannelKernel?.holds(x.data)) ||
+    (x.derived ? convChannelKernel?.holds(x.derived) : x.data instanceof Float32Array && convChannelKernel?.holds(x.data)) ||
     integerConvKernel?.holds(x.data) ||
     reads * (integerConvKernel && (x.data instanceof Uint8Array || x.data instanceof Int8Array) ? INTEGER_CHANNEL_LAST_GAIN : CHANNEL_LAST_GAIN) >= cin * plane;
-  if (!copy) readPlanar.set(x.data, reads);
+  if (!copy) readPlanar.set(key, reads);
   // Float32 values and filters (the float models) go to the WebAssembly kernel: the same sums, two channels at
   // once, on the channel-last copy it keeps in its own memory (the only one made: no JavaScript copy). Where too few
   // fixations read the input to pay for that copy, it reads a sparse one instead of the planes: only the positions
   // the fixations read, gathered along the planes (a cache miss per line they fall in, not per value read), once
   // each however many fixations share it, and not kept.
-  const xf = x.data instanceof Float32Array && x.zero === 0 && x.scale === 1 ? x.data : undefined;
+  const xf = x.derived ?? (x.data instanceof Float32Array && x.zero === 0 && x.scale === 1 ? x.data : undefined);
   const wf = w instanceof Float32Array ? w : undefined;
   const float = simdEnabled && xf && wf && cinG >= SIMD_MIN_CHANNELS ? convChannelKernel : undefined;
   let sparse = false;

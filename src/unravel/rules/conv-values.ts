@@ -8,7 +8,7 @@
 // of the input that the conv rule reads next; TypeScript elsewhere), rounded to float32 like the tensor onnxruntime
 // would have returned. onnxruntime adds in another order, so a value may differ from its in the last bit: a choice
 // between two operands that close may differ from the one made on the kept tensor.
-import type { Activation } from '../tensor';
+import { planarActivation, type Activation } from '../tensor';
 import type { ConvGeometry } from './conv';
 import { convForward, convSums } from './conv-kernel';
 
@@ -45,6 +45,7 @@ export function convValuesInTypeScript(
   bias: ArrayLike<number> | undefined,
   at: Int32Array,
 ): Float64Array {
+  x = planarActivation(x);
   const [, cin, H, W] = x.dims;
   const [, cout, OH, OW] = geo.outDims;
   const { h, w: wa } = geo.win;

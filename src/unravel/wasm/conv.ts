@@ -3,11 +3,16 @@
 // is missing (checked once, when this module loads); the rule then runs in TypeScript.
 import { convWasm } from './conv-wasm';
 import { align, instantiate, type Memory } from './module';
+import type { DerivedChannels } from '../tensor';
+
+/** A layer's planar input [cin][plane] as the kernel copies it: a kept float32 tensor, or one the walk derives (tensor.ts). */
+export type PlanarInput = Float32Array | DerivedChannels;
 
 interface Exports {
   readonly memory: Memory;
   bestChannel(wrows: number, rows: number, m: number, cinG: number, sign: number): number;
   total(wrows: number, rows: number, m: number, cinG: number): number;
+  affineRows(at: number, rows: number, cin: number, scales: number, shifts: number, relu: number): void;
   transpose(src: number, cb: number, plane: number, dst: number, cin: number): void;
 }
 
@@ -53,7 +58,7 @@ export class ConvChannelKernel {
   /** Past the layer's input: where a filter not kept is transposed (the arena's top, or past a sparse input above it). */
   private scratch = this.top;
   /** Byte offset in the arena of each planar input's channel-last copy. */
-  private inputs = new WeakMap<Float32Array, number>();
+  private inputs = new WeakMap<PlanarInput, number>();
   /** Next free byte of the filter region. */
   private filterTop = LISTS;
   /** Per filter tensor, the byte offset of each output channel's transposed filter (0: not kept). */
@@ -107,7 +112,7 @@ export class ConvChannelKernel {
   }
 
   /** Whether the arena holds this forward tensor's channel-last copy. */
-  holds(x: Float32Array): boolean {
+  holds(x: PlanarInput): boolean {
     return this.inputs.has(x);
   }
 
@@ -147,7 +152,7 @@ export class ConvChannelKernel {
    * its filters `w` [cout][cinG][kernel]. False when the layer's input alone does not fit under the cap (or the
    * kernel has more taps than the lists hold).
    */
-  layer(x: Float32Array, cin: number, plane: number, w: Float32Array, cinG: number, kernel: number): boolean {
+  layer(x: PlanarInput, cin: number, plane: number, w: Float32Array, cinG: number, kernel: number): boolean {
     if (kernel > MAX_TAPS) return false;
     const inputBytes = align(cin * plane * 4);
     let xAt = this.inputs.get(x);
@@ -175,7 +180,7 @@ export class ConvChannelKernel {
    * memcpy of every line of the planes) cost alone about what the gather costs (a cache miss per line its positions
    * fall in): 0.5 to 3 ns per value gathered, against 1.3 to 1.8 for the whole gather (DenseNet-121's layer shapes).
    */
-  sparse(x: Float32Array, cin: number, plane: number, positions: Int32Array, count: number, w: Float32Array, cinG: number, kernel: number): boolean {
+  sparse(x: PlanarInput, cin: number, plane: number, positions: Int32Array, count: number, w: Float32Array, cinG: number, kernel: number): boolean {
     if (kernel > MAX_TAPS) return false;
     const bytes = align(count * cin * 4);
     if (this.top - this.base + bytes > this.cap) {
@@ -188,6 +193,18 @@ export class ConvChannelKernel {
     const dst = at >> 2;
     // Four channels at a time, each read along its plane (positions ascending); the rows written stay in the cache
     // from one step to the next. Faster than whole rows of 16 channels per position (reads a plane apart).
+    if (!(x instanceof Float32Array)) {
+      // Derived: each channel gathered from its source plane, then mapped as the forward pass did.
+      for (let c = 0; c < cin; c++) {
+        const src = x.sources[x.input[c]],
+          o = x.at[c];
+        for (let i = 0, d = dst + c; i < count; i++, d += cin) f32[d] = src[o + positions[i]];
+      }
+      this.scratch = at + bytes;
+      this.derive(x, at, count, cin);
+      this.useFilters(at, w, cinG, kernel);
+      return true;
+    }
     let c = 0;
     for (; c + 4 <= cin; c += 4) {
       const s0 = c * plane,
@@ -227,15 +244,41 @@ export class ConvChannelKernel {
    * past the copy's end (the next layer's room, not kept), then transposed there in WebAssembly, 4 × 4 values per
    * step. Five to ten times faster than the same loop in JavaScript, for the cost of the scratch block.
    */
-  private transpose(x: Float32Array, cin: number, plane: number, at: number, bytes: number): void {
+  private transpose(x: PlanarInput, cin: number, plane: number, at: number, bytes: number): void {
     const cb = Math.min(CHUNK_CHANNELS, Math.max(4, Math.floor(CHUNK / (plane * 4)) & ~3));
     const scratch = at + bytes;
     this.room(scratch + Math.min(cb, cin) * plane * 4);
     for (let c0 = 0; c0 < cin; c0 += cb) {
       const n = Math.min(cb, cin - c0);
-      this.f32.set(x.subarray(c0 * plane, (c0 + n) * plane), scratch >> 2);
+      if (x instanceof Float32Array) this.f32.set(x.subarray(c0 * plane, (c0 + n) * plane), scratch >> 2);
+      else for (let c = c0; c < c0 + n; c++) this.f32.set(x.sources[x.input[c]].subarray(x.at[c], x.at[c] + plane), (scratch >> 2) + (c - c0) * plane);
       this.ex.transpose(scratch, n, plane, at + c0 * 4, cin);
     }
+    // Derived: the planes were copied as their sources hold them; map them as the forward pass did.
+    if (!(x instanceof Float32Array)) this.derive(x, at, plane, cin);
+  }
+
+  /**
+   * Maps `rows` channel-last rows of a derived input at byte `at` in place to its values (tensor.ts, derivedValue):
+   * in WebAssembly, the scales and shifts laid out past the rows, four channels at a time; in TypeScript where the
+   * channels are not a multiple of four.
+   */
+  private derive(x: DerivedChannels, at: number, rows: number, cin: number): void {
+    if (cin % 4 === 0) {
+      const scales = align(at + rows * cin * 4);
+      this.room(scales + cin * 16);
+      const f64 = new Float64Array(this.ex.memory.buffer, scales, 2 * cin);
+      f64.set(x.scale);
+      f64.set(x.shift, cin);
+      this.ex.affineRows(at, rows, cin, scales, scales + cin * 8, x.relu ? 1 : 0);
+      return;
+    }
+    const { f32 } = this;
+    for (let p = 0, d = at >> 2; p < rows; p++)
+      for (let c = 0; c < cin; c++, d++) {
+        const v = Math.fround(f32[d] * x.scale[c] + x.shift[c]);
+        f32[d] = x.relu && v < 0 ? 0 : v;
+      }
   }
 
   /**

@@ -192,6 +192,44 @@
         (br $tap)))
     (local.set $a0 (f64x2.add (f64x2.add (local.get $a0) (local.get $a1)) (f64x2.add (local.get $a2) (local.get $a3))))
     (f64.add (local.get $s) (f64.add (f64x2.extract_lane 0 (local.get $a0)) (f64x2.extract_lane 1 (local.get $a0)))))
+;; Maps `rows` rows of `cin` float32 values at `at` (channel-last: row p holds channels 0 … cin − 1) in place to
+;; x · scale[c] + shift[c] (scale and shift: cin float64 each, at `scales` and `shifts`), each product and sum in
+;; double precision and the result rounded to float32, as Math.fround(x * scale + shift) in TypeScript; with `relu`,
+;; a result below zero becomes zero (pmax: −0 and NaN stay as they are, as `v < 0 ? 0 : v`). cin is a multiple of 4.
+;; The walk's derived conv inputs (src/unravel/tensor.ts, DerivedChannels): a BatchNormalization and ReLU made again.
+  (func (export "affineRows") (param $at i32) (param $rows i32) (param $cin i32) (param $scales i32) (param $shifts i32) (param $relu i32)
+    (local $p i32) (local $c i32) (local $x i32) (local $k i32) (local $v v128) (local $lo v128) (local $hi v128) (local $zero v128)
+    (local.set $zero (f32x4.splat (f32.const 0)))
+    (local.set $x (local.get $at))
+    (block $doneRows
+      (loop $row
+        (br_if $doneRows (i32.ge_u (local.get $p) (local.get $rows)))
+        (local.set $c (i32.const 0))
+        (block $doneQuads
+          (loop $quad
+            (br_if $doneQuads (i32.ge_u (local.get $c) (local.get $cin)))
+            (local.set $k (i32.shl (local.get $c) (i32.const 3)))
+            (local.set $v (v128.load (local.get $x)))
+            (local.set $lo
+              (f64x2.add
+                (f64x2.mul (f64x2.promote_low_f32x4 (local.get $v)) (v128.load (i32.add (local.get $scales) (local.get $k))))
+                (v128.load (i32.add (local.get $shifts) (local.get $k)))))
+            (local.set $hi
+              (f64x2.add
+                (f64x2.mul
+                  (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))
+                  (v128.load offset=16 (i32.add (local.get $scales) (local.get $k))))
+                (v128.load offset=16 (i32.add (local.get $shifts) (local.get $k)))))
+            (local.set $v
+              (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+                (f32x4.demote_f64x2_zero (local.get $lo)) (f32x4.demote_f64x2_zero (local.get $hi))))
+            (if (local.get $relu) (then (local.set $v (f32x4.pmax (local.get $v) (local.get $zero)))))
+            (v128.store (local.get $x) (local.get $v))
+            (local.set $x (i32.add (local.get $x) (i32.const 16)))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $quad)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $row))))
 ;; Copies `cb` channels of a planar tensor at `src` ([cb][plane] float32) channel-last into `dst`: channel c of
 ;; position p goes to dst + (p·cin + c)·4. Four positions by four channels per step (a 4 × 4 transpose in registers),
 ;; every channel of a block of positions before the next block, so that each position's row is written whole while
