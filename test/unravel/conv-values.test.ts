@@ -4,17 +4,17 @@
 // walks given the conv outputs as onnxruntime computes them.
 import { strict as assert } from 'node:assert';
 import { parseModel } from '../../src/onnx/graph';
-import { openModel, runForward, type OpenModel } from '../../src/runtime/session';
-import { runExposingPath } from '../../src/runtime/inspect';
+import { openModel, type OpenModel } from '../../src/runtime/session';
 import { defaultOps } from '../../src/unravel/ops';
 import { planExposure } from '../../src/unravel/plan';
 import { useConvSimd } from '../../src/unravel/rules/conv-kernel';
 import { convValuesAt, convValuesInTypeScript } from '../../src/unravel/rules/conv-values';
 import type { ConvGeometry } from '../../src/unravel/rules/conv';
 import type { Activation } from '../../src/unravel/tensor';
-import { defaultUnravelOptions, type UnravelOptions } from '../../src/unravel/types';
+import type { UnravelResult } from '../../src/unravel/walk';
 import { geometry, type Case } from '../helpers/conv-reference';
 import { buildModel, randomTensor, rng, type ModelSpec } from '../helpers/onnx-build';
+import { keptWalksMatch, walkModes } from '../helpers/kept-walks';
 import { tmpFile } from '../helpers/tmp';
 
 /** Output element f of the conv, by nested loops over channels and taps (padding read as zero), in double precision. */
@@ -148,41 +148,12 @@ describe('residual Adds of conv outputs: computed by the walk, not kept', () => 
     assert.ok(planExposure(parseModel(buildModel(spec)), defaultOps).expose.includes('c3'));
   });
 
-  for (const [label, options] of [
-    ['paper', () => ({})],
-    ['masses', () => ({ masses: true })],
-    ['class contrast', (cls: number) => ({ masses: true, contrast: { coefficients: new Map([[(cls + 1) % 10, -1]]) } })],
-  ] as [string, (cls: number) => Partial<UnravelOptions>][]) {
-    it(`${label}: every class's walk on the kept tensors is the walk given every tensor, kernel and TypeScript alike`, async () => {
-      const r = rng(11);
-      let reachedBoth = 0;
-      for (let trial = 0; trial < 4; trial++) {
-        const feed = { name: 'x', dims: [1, 3, 12, 12], data: randomTensor(3 * 144, r) };
-        const kept = await runForward(open, feed);
-        assert.ok(!kept.values.has('c3') && !kept.values.has('d') && !kept.values.has('e'));
-        // The reference: the same kept tensors, with the conv outputs onnxruntime computes when asked for them
-        const exposed = await runExposingPath(open, feed);
-        const all = new Map([...kept.values, ...['c3', 'd', 'e'].map((t) => [t, exposed.get(t)!] as const)]);
-        assert.ok(all.get('c3') && all.get('d') && all.get('e'));
-        for (let cls = 0; cls < 10; cls++) {
-          const o = { ...defaultUnravelOptions, ...options(cls) };
-          const want = open.unraveler.unravel({ values: all }, 'y', cls, 'x', o);
-          for (const simd of [true, false]) {
-            useConvSimd(simd);
-            const got = open.unraveler.unravel(kept, 'y', cls, 'x', o);
-            assert.deepEqual(
-              got.layers.map((l) => [l.tensor, [...l.fixations], l.mass && [...l.mass]]),
-              want.layers.map((l) => [l.tensor, [...l.fixations], l.mass && [...l.mass]]),
-              `trial ${trial}, class ${cls}, ${simd ? 'kernel' : 'TypeScript'}`,
-            );
-          }
-          useConvSimd(true);
-          const count = (t: string) => want.layers.find((l) => l.tensor === t)?.count ?? 0;
-          if (count('c3') > 0 && count('d') > 0 && count('e') > 0) reachedBoth++;
-        }
-      }
+  for (const [label, options] of walkModes(10)) {
+    it(`${label}: every class's walk on the kept tensors is the walk given onnxruntime's conv outputs, kernel and TypeScript alike`, async () => {
+      const walks = await keptWalksMatch(open, [1, 3, 12, 12], ['c3', 'd', 'e'], 10, options, 11);
+      const count = (w: UnravelResult, t: string) => w.layers.find((l) => l.tensor === t)?.count ?? 0;
       // the test could tell: both operands of both Adds got fixations in some walks
-      assert.ok(reachedBoth > 0);
+      assert.ok(walks.some((w) => count(w, 'c3') > 0 && count(w, 'd') > 0 && count(w, 'e') > 0));
     });
   }
 });

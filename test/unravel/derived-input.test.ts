@@ -4,13 +4,12 @@
 // that are and are not multiples of four), the exposure plan, and whole walks on onnxruntime's kept tensors
 // against walks given the tensors as onnxruntime computes them.
 import { strict as assert } from 'node:assert';
-import { openModel, runForward, type OpenModel } from '../../src/runtime/session';
-import { runExposingPath } from '../../src/runtime/inspect';
+import { openModel, type OpenModel } from '../../src/runtime/session';
 import { backConv, convForward, useConvSimd } from '../../src/unravel/rules/conv-kernel';
 import { derivedValue, planarActivation, type Activation, type DerivedChannels } from '../../src/unravel/tensor';
-import { defaultUnravelOptions, type UnravelOptions } from '../../src/unravel/types';
 import { backConvReference, geometry, type Case } from '../helpers/conv-reference';
 import { buildModel, randomTensor, rng, type ModelSpec } from '../helpers/onnx-build';
+import { keptWalksMatch, walkModes } from '../helpers/kept-walks';
 import { tmpFile } from '../helpers/tmp';
 
 /** A derived activation of `parts` concatenated sources (channels each) on an h × w plane, with seeded statistics. */
@@ -147,37 +146,13 @@ describe('dense layers: their inputs made by the walk, not kept', () => {
     assert.deepEqual([...open.plan.expose], ['r0', 'n1', 'n2', 'r3', 'g']);
   });
 
-  for (const [label, options] of [
-    ['paper', () => ({})],
-    ['masses', () => ({ masses: true })],
-    ['class contrast', (cls: number) => ({ masses: true, contrast: { coefficients: new Map([[(cls + 1) % 7, -1]]) } })],
-  ] as [string, (cls: number) => Partial<UnravelOptions>][]) {
+  for (const [label, options] of walkModes(7)) {
     it(`${label}: every class's walk on the kept tensors is the walk given onnxruntime's normalized tensors, kernel and TypeScript alike`, async () => {
-      const r = rng(13);
-      let reached = 0;
-      for (let trial = 0; trial < 4; trial++) {
-        const feed = { name: 'x', dims: [1, 3, 10, 10], data: randomTensor(300, r) };
-        const kept = await runForward(open, feed);
-        assert.ok(!kept.values.has('t1') && !kept.values.has('t2'));
-        const exposed = await runExposingPath(open, feed);
-        const all = new Map([...kept.values, ...['t1', 't2'].map((t) => [t, exposed.get(t)!] as const)]);
-        for (let cls = 0; cls < 7; cls++) {
-          const o = { ...defaultUnravelOptions, ...options(cls) };
-          const want = open.unraveler.unravel({ values: all }, 'y', cls, 'x', o);
-          for (const simd of [true, false]) {
-            useConvSimd(simd);
-            const got = open.unraveler.unravel(kept, 'y', cls, 'x', o);
-            assert.deepEqual(
-              got.layers.map((l) => [l.tensor, [...l.fixations], l.mass && [...l.mass]]),
-              want.layers.map((l) => [l.tensor, [...l.fixations], l.mass && [...l.mass]]),
-              `trial ${trial}, class ${cls}, ${simd ? 'kernel' : 'TypeScript'}`,
-            );
-          }
-          useConvSimd(true);
-          if (want.layers.some((l) => l.tensor === 't1' && l.count > 0)) reached++;
-        }
-      }
-      assert.ok(reached > 0, 'the walks went through the first dense layer');
+      const walks = await keptWalksMatch(open, [1, 3, 10, 10], ['t1', 't2'], 7, options, 13);
+      assert.ok(
+        walks.some((w) => w.layers.some((l) => l.tensor === 't1' && l.count > 0)),
+        'the walks went through the first dense layer',
+      );
     });
   }
 });

@@ -250,10 +250,10 @@ export function convSums(geo: ConvGeometry, x: Activation, w: ArrayLike<number>,
 /**
  * Puts in `needed` the input positions y·W + x that the fixations' in-bounds taps read, each once and ascending,
  * and each one's rank in `slotOf`; returns how many. A stamp per position (a new value per call) marks those seen.
+ * Uses the tap lists (`windowTaps`): the caller has sized them for the layer's kernel.
  */
 function neededPositions(geo: ConvGeometry, fix: Int32Array, H: number, W: number): number {
   const [, , OH, OW] = geo.outDims;
-  const { h, w: wa } = geo.win;
   const plane = H * W;
   if (stamp.length < plane) {
     stamp = new Int32Array(plane);
@@ -267,24 +267,17 @@ function neededPositions(geo: ConvGeometry, fix: Int32Array, H: number, W: numbe
   let count = 0;
   for (let k = 0; k < fix.length; k++) {
     const f = fix[k];
-    const y0 = (Math.floor(f / OW) % OH) * h.stride - h.padBegin,
-      x0 = (f % OW) * wa.stride - wa.padBegin;
-    for (let u = 0; u < h.kernel; u++) {
-      const yy = y0 + u * h.dilation;
-      if (yy < 0 || yy >= H) continue;
-      for (let v = 0; v < wa.kernel; v++) {
-        const xx = x0 + v * wa.dilation;
-        if (xx < 0 || xx >= W) continue;
-        const p = yy * W + xx;
-        if (stamp[p] === stampNow) continue;
-        stamp[p] = stampNow;
-        if (count === needed.length) {
-          const more = new Int32Array(Math.max(64, count * 2));
-          more.set(needed);
-          needed = more;
-        }
-        needed[count++] = p;
+    const m = windowTaps(geo, Math.floor(f / OW) % OH, f % OW, H, W);
+    for (let r = 0; r < m; r++) {
+      const p = tapAt[r];
+      if (stamp[p] === stampNow) continue;
+      stamp[p] = stampNow;
+      if (count === needed.length) {
+        const more = new Int32Array(Math.max(64, count * 2));
+        more.set(needed);
+        needed = more;
       }
+      needed[count++] = p;
     }
   }
   needed.subarray(0, count).sort();
