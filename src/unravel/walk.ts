@@ -14,7 +14,7 @@ import { convValuesAt } from './rules/conv-values';
 import { withShapeValues } from './fold';
 import { forOpsets } from './ops';
 import { inferShapes, type ShapeCause } from './shapes';
-import { floatActivation, numel, valuesAt as valuesOf, type Activation, type DerivedChannels, type Shape } from './tensor';
+import { floatActivation, numel, planarActivation, valuesAt as valuesOf, type Activation, type DerivedChannels, type Shape } from './tensor';
 import { defaultUnravelOptions, UnsupportedError, type Constants, type OpTable, type Rule, type UnravelOptions, type WalkContext } from './types';
 
 /** What one forward pass left behind: the fed input(s) and the tensors the runtime kept. */
@@ -111,9 +111,9 @@ export class Unraveler {
     return hit;
   }
 
-  /** The values of a tensor the forward pass kept (or a constant), dequantized, as the rules read them. */
+  /** The values of a tensor the forward pass kept (or a constant, or a conv input the walk makes), dequantized, as the rules read them. */
   values(forward: ForwardValues, name: string): Float64Array {
-    const a = new Walk(this.graph, this.ops, this.inferred(forward), forward, defaultUnravelOptions).ctx.activation(name);
+    const a = planarActivation(new Walk(this.graph, this.ops, this.inferred(forward), forward, defaultUnravelOptions).ctx.activation(name));
     return Float64Array.from(a.data, (v) => (v - a.zero) * a.scale);
   }
 

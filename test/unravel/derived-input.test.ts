@@ -4,7 +4,8 @@
 // that are and are not multiples of four), the exposure plan, and whole walks on onnxruntime's kept tensors
 // against walks given the tensors as onnxruntime computes them.
 import { strict as assert } from 'node:assert';
-import { openModel, type OpenModel } from '../../src/runtime/session';
+import { openModel, runForward, type OpenModel } from '../../src/runtime/session';
+import { runExposingPath } from '../../src/runtime/inspect';
 import { backConv, convForward, useConvSimd } from '../../src/unravel/rules/conv-kernel';
 import { derivedValue, planarActivation, type Activation, type DerivedChannels } from '../../src/unravel/tensor';
 import { backConvReference, geometry, type Case } from '../helpers/conv-reference';
@@ -144,6 +145,18 @@ describe('dense layers: their inputs made by the walk, not kept', () => {
 
   it('the plan keeps the Concats’ inputs, not the normalized tensors the convs read', () => {
     assert.deepEqual([...open.plan.expose], ['r0', 'n1', 'n2', 'r3', 'g']);
+  });
+
+  it('the values the drill-down shows are onnxruntime’s, to the last bit of float32', async () => {
+    const feed = { name: 'x', dims: [1, 3, 10, 10], data: randomTensor(300, rng(17)) };
+    const kept = await runForward(open, feed);
+    const exposed = await runExposingPath(open, feed);
+    for (const t of ['t1', 't2']) {
+      const got = open.unraveler.values(kept, t);
+      const want = exposed.get(t)!.data;
+      assert.equal(got.length, want.length);
+      got.forEach((v, i) => assert.ok(Math.abs(v - want[i]) <= 2 ** -22 * Math.max(1, Math.abs(want[i])), `${t}[${i}]: ${v} against ${want[i]}`));
+    }
   });
 
   for (const [label, options] of walkModes(7)) {
