@@ -70,8 +70,12 @@ export interface WalkContext extends ShapeContext {
   readonly options: UnravelOptions;
   /** The shape of any tensor on the walk; throws a clear error when it could not be determined. */
   shape(name: string): Shape;
-  /** The values of a tensor the rule declared in `reads` (or a constant). */
-  activation(name: string): Activation;
+  /**
+   * The values of a tensor the rule declared in `reads` (or a constant). A conv input the walk makes from kept
+   * tensors comes as such (`Activation.derived`, `data` empty) only to a reader that says it takes one (`derived`:
+   * the conv rule's kernel); any other gets it made whole.
+   */
+  activation(name: string, derived?: boolean): Activation;
   /**
    * The values, dequantized, of a tensor the rule declared in `readsAt`, at flat indices `at`: read from the forward
    * pass, or computed by the walk where the forward pass left the tensor inside onnxruntime (plan.ts, `derivingConv`).

@@ -113,7 +113,7 @@ export class Unraveler {
 
   /** The values of a tensor the forward pass kept (or a constant, or a conv input the walk makes), dequantized, as the rules read them. */
   values(forward: ForwardValues, name: string): Float64Array {
-    const a = planarActivation(new Walk(this.graph, this.ops, this.inferred(forward), forward, defaultUnravelOptions).ctx.activation(name));
+    const a = new Walk(this.graph, this.ops, this.inferred(forward), forward, defaultUnravelOptions).ctx.activation(name);
     return Float64Array.from(a.data, (v) => (v - a.zero) * a.scale);
   }
 
@@ -231,7 +231,11 @@ class Walk {
           : (ops.get(p)?.refused ?? `no rule for ${p.domain ? `${p.domain}.` : ''}${p.opType}`),
       );
     };
-    const activation = (name: string): Activation => {
+    const activation = (name: string, derived = false): Activation => {
+      const a = anyActivation(name);
+      return a.derived && !derived ? planarActivation(a) : a;
+    };
+    const anyActivation = (name: string): Activation => {
       this.readActivations = true;
       let a = activations.get(name);
       if (a) return a;
@@ -245,7 +249,7 @@ class Walk {
       } else {
         const c = constants.get(name);
         const made = !c && !src.scale ? derivedInput(src.name, graph, constants) : undefined;
-        if (made) a = derivedActivation(forward, name, shape(name), made, activation, constants);
+        if (made) a = derivedActivation(forward, name, shape(name), made, anyActivation, constants);
         else if (!c) throw new UnravelError(`the values of tensor '${name}' were not kept by the forward pass`);
         else a = floatActivation(c.dims, c.data);
       }
@@ -256,7 +260,7 @@ class Walk {
       const src = valueSource(name, graph, constants, ops);
       const conv = !src.scale && !forward.values.has(src.name) ? derivingConv(src.name, graph, constants) : undefined;
       if (!conv) return valuesOf(activation(name), at);
-      const x = activation(conv.input(0));
+      const x = activation(conv.input(0), true);
       const [w, b] = [conv.input(1), conv.input(2)];
       return convValuesAt(convGeometry(conv, x.dims, shape(w)), x, constants.float(w)!, b ? constants.float(b) : undefined, at, forward);
     };

@@ -2,7 +2,7 @@
 // Q = R ⊙ W_c over the in-bounds taps of the receptive field R in c's group pick the input channel with
 // the largest sum of Q; the position within it is chosen by the conv mode. Exactly one parent per fixation.
 import type { OnnxNode } from '../../onnx/graph';
-import { planarActivation, type Shape } from '../tensor';
+import type { Shape } from '../tensor';
 import { oneParentEach } from '../fixations';
 import type { Rule, ShapeContext, WalkContext, WeightedRule } from '../types';
 import { backConv, convForward } from './conv-kernel';
@@ -61,7 +61,7 @@ export const convRule: Rule = {
     const integer = wq && (wq.axis === undefined || wq.axis === 0);
     const w = integer ? wq.values : ctx.constants.float(wName);
     if (!w) throw new Error(`its weight '${wName}' is not a constant`);
-    const act = ctx.activation(node.input(0));
+    const act = ctx.activation(node.input(0), true);
     const x = integer ? { ...act, scale: 1 } : act;
     const geo = convGeometry(node, x.dims, ctx.shape(wName));
     // A fixation without an in-bounds tap is kept as −1 − parent, so the memo's fixations are counted in the note too.
@@ -95,8 +95,8 @@ function convContrast(): WeightedRule {
       const wName = node.input(1);
       const w = ctx.constants.float(wName);
       if (!w) throw new Error(`its weight '${wName}' is not a constant`);
-      // A derived input is made whole: one fixation reads a window of one group's planes.
-      const act = planarActivation(ctx.activation(node.input(0)));
+      // A derived input comes made whole: one fixation reads a window of one group's planes.
+      const act = ctx.activation(node.input(0));
       const geo = convGeometry(node, act.dims, ctx.shape(wName));
       const [, cin, H, W] = act.dims;
       const [, cout, OH, OW] = geo.outDims;

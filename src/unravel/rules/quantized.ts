@@ -82,8 +82,8 @@ function walkContext(ctx: WalkContext, node: OnnxNode, operands: readonly QuantO
     const o = byName.get(n);
     return o && (o.scale !== undefined || o.zero !== undefined) ? o : undefined;
   };
-  const activation = (n: string): Activation => {
-    const a = ctx.activation(n);
+  const activation = (n: string, derived?: boolean): Activation => {
+    const a = ctx.activation(n, derived);
     const o = quantized(n);
     if (!o) return a;
     return { ...a, scale: scalar(param(node, o, 'scale'), ctx.constants, 1), zero: scalar(param(node, o, 'zero'), ctx.constants, 0) };
