@@ -191,8 +191,6 @@ export class ConvChannelKernel {
     this.room(at + bytes);
     const { f32 } = this;
     const dst = at >> 2;
-    // Four channels at a time, each read along its plane (positions ascending); the rows written stay in the cache
-    // from one step to the next. Faster than whole rows of 16 channels per position (reads a plane apart).
     if (!(x instanceof Float32Array)) {
       // Derived: each channel gathered from its source plane, then mapped as the forward pass did.
       for (let c = 0; c < cin; c++) {
@@ -205,6 +203,8 @@ export class ConvChannelKernel {
       this.useFilters(at, w, cinG, kernel);
       return true;
     }
+    // Four channels at a time, each read along its plane (positions ascending); the rows written stay in the cache
+    // from one step to the next. Faster than whole rows of 16 channels per position (reads a plane apart).
     let c = 0;
     for (; c + 4 <= cin; c += 4) {
       const s0 = c * plane,
