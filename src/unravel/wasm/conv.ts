@@ -316,32 +316,21 @@ export class ConvChannelKernel {
    * the m taps, as bestChannelLast in rules/conv-kernel.ts, on the layer given to `layer`; c the output channel.
    */
   best(rows: Int32Array, inTap: Int32Array, m: number, c: number, sign: number): number {
-    this.lists(rows, inTap, m, c, true);
+    this.lists(rows, inTap, m, c);
     return this.ex.bestChannel(0, MAX_TAPS * 4, m, this.cinG, sign);
   }
 
-  /**
-   * Σ_r Σ_ci last[rows[r] + ci] · w[c·cinG·kernel + ci·kernel + inTap[r]]: output channel c's value before its bias.
-   * A filter not kept is transposed into the slot and not counted as wanted: the region keeps what the conv rule
-   * reads (these sums read the channels of every fixation of a residual Add, most of which the conv rule never sees).
-   */
+  /** Σ_r Σ_ci last[rows[r] + ci] · w[c·cinG·kernel + ci·kernel + inTap[r]]: output channel c's value before its bias. */
   sum(rows: Int32Array, inTap: Int32Array, m: number, c: number): number {
-    this.lists(rows, inTap, m, c, false);
+    this.lists(rows, inTap, m, c);
     return this.ex.total(0, MAX_TAPS * 4, m, this.cinG);
   }
 
-  /** Output channel c's filter rows and the input rows of the m taps, as byte addresses in the two lists; `counted`: the region's hits, misses and wants count this read. */
-  private lists(rows: Int32Array, inTap: Int32Array, m: number, c: number, counted: boolean): void {
+  /** Output channel c's filter rows and the input rows of the m taps, as byte addresses in the two lists. */
+  private lists(rows: Int32Array, inTap: Int32Array, m: number, c: number): void {
     let at = this.wAt[c];
-    if (at !== 0) {
-      if (counted) this.hits++;
-    } else if (!counted) {
-      at = this.scratch;
-      if (this.slot !== c) {
-        this.filter(c, at);
-        this.slot = c;
-      }
-    } else {
+    if (at !== 0) this.hits++;
+    else {
       const bytes = align(this.cinG * this.kernel * 4);
       if (this.keep && this.filterTop + bytes <= this.base) {
         at = this.wAt[c] = this.filterTop;
