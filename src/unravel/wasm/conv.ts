@@ -85,6 +85,9 @@ export class ConvChannelKernel {
   private wAt: Int32Array = new Int32Array(0);
   private cinG = 0;
   private kernel = 0;
+  /** Per input shape (channels, plane), where a kept input's channels start (`planes`); and channel 0's source for all. */
+  private keptPlanes = new Map<string, Int32Array>();
+  private zeros = new Int32Array(0);
 
   constructor(
     private readonly ex: Exports,
@@ -190,39 +193,63 @@ export class ConvChannelKernel {
     const at = this.top;
     this.room(at + bytes);
     const { f32 } = this;
-    const dst = at >> 2;
-    if (!(x instanceof Float32Array)) {
-      // Derived: each channel gathered from its source plane, then mapped as the forward pass did.
-      for (let c = 0; c < cin; c++) {
-        const src = x.sources[x.input[c]],
-          o = x.at[c];
-        for (let i = 0, d = dst + c; i < count; i++, d += cin) f32[d] = src[o + positions[i]];
-      }
-      this.scratch = at + bytes;
-      this.derive(x, at, count, cin);
-      this.useFilters(at, w, cinG, kernel);
-      return true;
-    }
-    // Four channels at a time, each read along its plane (positions ascending); the rows written stay in the cache
-    // from one step to the next. Faster than whole rows of 16 channels per position (reads a plane apart).
+    const { sources: S, input: I, at: A } = this.planes(x, cin, plane);
+    // Eight channels at a time, each read along its plane (positions ascending): the eight values of a row are
+    // written together (half a cache line), and the rows stay in the cache from one step to the next. Faster than
+    // one or four channels per step (a derived input's gather: 11, 7 and 5.5 ns a value on DenseNet-121; a kept
+    // one's: 7.7 and 6.2 on ResNet-50) and than whole rows of 16 channels per position (reads a plane apart).
     let c = 0;
-    for (; c + 4 <= cin; c += 4) {
-      const s0 = c * plane,
-        s1 = s0 + plane,
-        s2 = s1 + plane,
-        s3 = s2 + plane;
-      for (let i = 0, d = dst + c; i < count; i++, d += cin) {
+    for (; c + 8 <= cin; c += 8) {
+      const x0 = S[I[c]],
+        x1 = S[I[c + 1]],
+        x2 = S[I[c + 2]],
+        x3 = S[I[c + 3]],
+        x4 = S[I[c + 4]],
+        x5 = S[I[c + 5]],
+        x6 = S[I[c + 6]],
+        x7 = S[I[c + 7]];
+      const s0 = A[c],
+        s1 = A[c + 1],
+        s2 = A[c + 2],
+        s3 = A[c + 3],
+        s4 = A[c + 4],
+        s5 = A[c + 5],
+        s6 = A[c + 6],
+        s7 = A[c + 7];
+      for (let i = 0, d = (at >> 2) + c; i < count; i++, d += cin) {
         const p = positions[i];
-        f32[d] = x[s0 + p];
-        f32[d + 1] = x[s1 + p];
-        f32[d + 2] = x[s2 + p];
-        f32[d + 3] = x[s3 + p];
+        f32[d] = x0[s0 + p];
+        f32[d + 1] = x1[s1 + p];
+        f32[d + 2] = x2[s2 + p];
+        f32[d + 3] = x3[s3 + p];
+        f32[d + 4] = x4[s4 + p];
+        f32[d + 5] = x5[s5 + p];
+        f32[d + 6] = x6[s6 + p];
+        f32[d + 7] = x7[s7 + p];
       }
     }
-    for (; c < cin; c++) for (let i = 0, s = c * plane, d = dst + c; i < count; i++, d += cin) f32[d] = x[s + positions[i]];
+    for (; c < cin; c++) for (let i = 0, src = S[I[c]], s = A[c], d = (at >> 2) + c; i < count; i++, d += cin) f32[d] = src[s + positions[i]];
     this.scratch = at + bytes;
+    // Derived: the values were gathered as their sources hold them; map them as the forward pass did.
+    if (!(x instanceof Float32Array)) this.derive(x, at, count, cin);
     this.useFilters(at, w, cinG, kernel);
     return true;
+  }
+
+  /**
+   * Where each channel's plane of `x` is: a derived input says so itself; a kept one is one source, its planes in
+   * order (the offsets made once per shape).
+   */
+  private planes(x: PlanarInput, cin: number, plane: number): { sources: readonly Float32Array[]; input: Int32Array; at: Int32Array } {
+    if (!(x instanceof Float32Array)) return x;
+    const key = `${cin}:${plane}`;
+    let at = this.keptPlanes.get(key);
+    if (!at) {
+      if (this.keptPlanes.size >= 256) this.keptPlanes.clear();
+      this.keptPlanes.set(key, (at = Int32Array.from({ length: cin }, (_, c) => c * plane)));
+    }
+    if (this.zeros.length < cin) this.zeros = new Int32Array(cin);
+    return { sources: [x], input: this.zeros, at };
   }
 
   /** The layer's input at byte `xAt` and its filters: the offsets of those kept, whether it keeps more. */
@@ -248,10 +275,14 @@ export class ConvChannelKernel {
     const cb = Math.min(CHUNK_CHANNELS, Math.max(4, Math.floor(CHUNK / (plane * 4)) & ~3));
     const scratch = at + bytes;
     this.room(scratch + Math.min(cb, cin) * plane * 4);
+    const { sources: S, input: I, at: A } = this.planes(x, cin, plane);
     for (let c0 = 0; c0 < cin; c0 += cb) {
       const n = Math.min(cb, cin - c0);
-      if (x instanceof Float32Array) this.f32.set(x.subarray(c0 * plane, (c0 + n) * plane), scratch >> 2);
-      else for (let c = c0; c < c0 + n; c++) this.f32.set(x.sources[x.input[c]].subarray(x.at[c], x.at[c] + plane), (scratch >> 2) + (c - c0) * plane);
+      // One copy per run of channels whose planes follow each other in one source (a kept input's are one run).
+      for (let c = c0, e = c0 + 1; c < c0 + n; c = e++) {
+        while (e < c0 + n && I[e] === I[c] && A[e] === A[c] + (e - c) * plane) e++;
+        this.f32.set(S[I[c]].subarray(A[c], A[c] + (e - c) * plane), (scratch >> 2) + (c - c0) * plane);
+      }
       this.ex.transpose(scratch, n, plane, at + c0 * 4, cin);
     }
     // Derived: the planes were copied as their sources hold them; map them as the forward pass did.
