@@ -18,7 +18,7 @@
     (local $acc v128) (local $acc2 v128) (local $xv v128) (local $wv v128) (local $v v128) (local $mask v128)
     (local $top v128) (local $best v128) (local $idx v128) (local $top2 v128) (local $best2 v128) (local $idx2 v128)
     (local $signs v128) (local $s f64) (local $top0 f64) (local $top1 f64) (local $b0 i32) (local $b1 i32)
-    (local $quads i32) (local $pairs i32)
+    (local $quads i32) (local $pairs i32) (local $one i32) (local $x0 i32) (local $w0 i32)
     (local.set $signs (f64x2.splat (local.get $sign)))
     (local.set $top (f64x2.splat (f64.const -inf)))
     (local.set $top2 (f64x2.splat (f64.const -inf)))
@@ -28,31 +28,46 @@
     (local.set $idx2 (v128.const i64x2 2 3))
     (local.set $quads (i32.and (local.get $cinG) (i32.const -4)))
     (local.set $pairs (i32.and (local.get $cinG) (i32.const -2)))
+    (local.set $one (i32.eq (local.get $m) (i32.const 1)))
+    (local.set $x0 (i32.load (local.get $rows)))
+    (local.set $w0 (i32.load (local.get $wrows)))
     ;; channels (ci … ci + 3): the low pair in $acc, the high pair in $acc2
     (block $doneQuads
       (loop $quad
         (br_if $doneQuads (i32.ge_u (local.get $ci) (local.get $quads)))
-        (local.set $acc (f64x2.splat (f64.const 0)))
-        (local.set $acc2 (f64x2.splat (f64.const 0)))
         (local.set $off (i32.shl (local.get $ci) (i32.const 2)))
-        (local.set $r (i32.const 0))
-        (block $doneTaps
-          (loop $tap
-            (br_if $doneTaps (i32.ge_u (local.get $r) (local.get $m)))
-            (local.set $xa (i32.add (i32.load (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 2)))) (local.get $off)))
-            (local.set $wa (i32.add (i32.load (i32.add (local.get $wrows) (i32.shl (local.get $r) (i32.const 2)))) (local.get $off)))
-            (local.set $xv (v128.load (local.get $xa)))
-            (local.set $wv (v128.load (local.get $wa)))
-            (local.set $acc
-              (f64x2.add (local.get $acc)
-                (f64x2.mul (f64x2.promote_low_f32x4 (local.get $xv)) (f64x2.promote_low_f32x4 (local.get $wv)))))
+        (if (local.get $one)
+          (then
+            ;; one tap (a 1×1 conv): each channel's sum is its product, without the tap loop (0 + p only turns a
+            ;; −0 into +0, which no comparison tells apart)
+            (local.set $xv (v128.load (i32.add (local.get $x0) (local.get $off))))
+            (local.set $wv (v128.load (i32.add (local.get $w0) (local.get $off))))
+            (local.set $acc (f64x2.mul (f64x2.promote_low_f32x4 (local.get $xv)) (f64x2.promote_low_f32x4 (local.get $wv))))
             (local.set $acc2
-              (f64x2.add (local.get $acc2)
-                (f64x2.mul
-                  (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $xv) (local.get $xv)))
-                  (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $wv) (local.get $wv))))))
-            (local.set $r (i32.add (local.get $r) (i32.const 1)))
-            (br $tap)))
+              (f64x2.mul
+                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $xv) (local.get $xv)))
+                (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $wv) (local.get $wv))))))
+          (else
+            (local.set $acc (f64x2.splat (f64.const 0)))
+            (local.set $acc2 (f64x2.splat (f64.const 0)))
+            (local.set $r (i32.const 0))
+            (block $doneTaps
+              (loop $tap
+                (br_if $doneTaps (i32.ge_u (local.get $r) (local.get $m)))
+                (local.set $xa (i32.add (i32.load (i32.add (local.get $rows) (i32.shl (local.get $r) (i32.const 2)))) (local.get $off)))
+                (local.set $wa (i32.add (i32.load (i32.add (local.get $wrows) (i32.shl (local.get $r) (i32.const 2)))) (local.get $off)))
+                (local.set $xv (v128.load (local.get $xa)))
+                (local.set $wv (v128.load (local.get $wa)))
+                (local.set $acc
+                  (f64x2.add (local.get $acc)
+                    (f64x2.mul (f64x2.promote_low_f32x4 (local.get $xv)) (f64x2.promote_low_f32x4 (local.get $wv)))))
+                (local.set $acc2
+                  (f64x2.add (local.get $acc2)
+                    (f64x2.mul
+                      (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $xv) (local.get $xv)))
+                      (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $wv) (local.get $wv))))))
+                (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                (br $tap)))))
         ;; strictly larger: each lane keeps its first maximum
         (local.set $v (f64x2.mul (local.get $acc) (local.get $signs)))
         (local.set $mask (f64x2.gt (local.get $v) (local.get $top)))
