@@ -1,6 +1,7 @@
-// What scripts/bench/kept-cost.mjs and ort-profile.mjs share (after npm run compile-tests): a model named on the
-// command line, the tensors the walk keeps on it, a random feed of its input's shape, and the session options of
-// the sessions that explain.
+// What the scripts of scripts/bench share (after npm run compile-tests): a model named on the command line, the
+// tensors the walk keeps on it, a random feed of its input's shape, and the session options of the sessions that
+// explain.
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 
@@ -12,13 +13,25 @@ const { planExposure } = require(path.join(out, 'unravel', 'plan.js'));
 const { defaultOps } = require(path.join(out, 'unravel', 'ops.js'));
 const { fixturePath } = require(path.join(out, 'fixtures', 'index.js'));
 
+/** The file of MODEL: a path, a name in test-fixtures/real/models, or a zoo name (resnet50-op17: the zoo's cache). */
+export function modelPath(name) {
+  if (!name) throw new Error('name a model: one of test-fixtures/real/models (e.g. mobilenetv2-12-dequantized-fp32), of the zoo (resnet50-op17) or a path');
+  if (name.endsWith('.onnx')) return name;
+  try {
+    return fixturePath(`models/${name}.onnx`);
+  } catch {
+    // not a shipped model: the zoo's
+  }
+  const zoo = spawnSync(process.execPath, [path.join(import.meta.dirname, '..', 'zoo-fixtures.mjs'), '--check'], { encoding: 'utf8' }).stdout.trim();
+  return path.join(zoo, `${name}.onnx`);
+}
+
 /**
- * MODEL (a name in test-fixtures/real/models or a path) loaded with its exposure plan, a feed of random values of
- * its first input's shape (dynamic dims 1), and its output names.
+ * MODEL (see `modelPath`) loaded with its exposure plan, a feed of random values of its first input's shape (dynamic
+ * dims 1), and its output names.
  */
 export function keptModel(name) {
-  if (!name) throw new Error('name a model of test-fixtures/real/models (e.g. mobilenetv2-12-dequantized-fp32) or give its path');
-  const file = name.endsWith('.onnx') ? name : fixturePath(`models/${name}.onnx`);
+  const file = modelPath(name);
   const model = loadModelFile(file);
   const { graph } = model;
   const plan = planExposure(graph, defaultOps);

@@ -6,10 +6,10 @@
 // forward; switchCpu its CPU time). Prints medians over the rounds and the load average: with other work on the machine,
 // compare CPU times. --build: another compiled tree (an old build's out/src) for A/B runs of the same script. MODEL: a
 // name in test-fixtures/real/models, a zoo name (resnet50-op17) or a path.
-import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { modelPath } from './kept-model.mjs';
 
 const require = createRequire(import.meta.url);
 const args = process.argv.slice(2);
@@ -31,17 +31,6 @@ const cpuMs = (from) => {
   return (d.user + d.system) / 1000;
 };
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
-
-function modelPath(name) {
-  if (name.endsWith('.onnx')) return name;
-  try {
-    return fixturePath(`models/${name}.onnx`);
-  } catch {
-    // not a shipped model: the zoo's
-  }
-  const zoo = spawnSync(process.execPath, [path.join(import.meta.dirname, '..', 'zoo-fixtures.mjs'), '--check'], { encoding: 'utf8' }).stdout.trim();
-  return path.join(zoo, `${name}.onnx`);
-}
 
 (async () => {
   if (!args.length) throw new Error('name one or more models, e.g. resnet50-op17 (the zoo) or mobilenetv2-12-dequantized-fp32');
