@@ -23,6 +23,7 @@ import type { Preset } from '../preprocess/presets';
 import { cropToTensor, decodeForModel, resizeFor, viewGeometries } from '../preprocess/image';
 import { presets } from '../preprocess/presets';
 import { gradcamLane, torchArchitecture, type GradcamResult } from './gradcam';
+import { medianRound, roundsTable, type RoundRatios } from './rounds';
 
 interface BenchModel {
   readonly name: string;
@@ -56,6 +57,11 @@ export interface ModelResult {
   spread: Record<string, [number, number]>;
   /** What explainMs holds besides the forward (as forwardWithIntermediatesMs times it alone), the unravel and the heat map. */
   rest?: RestParts;
+  /**
+   * With --rounds N: the ratios of every round (a child process each, the models taken in turn), in round order. The
+   * other fields are those of the round whose explain ÷ plain is the median.
+   */
+  rounds?: RoundRatios;
   /**
    * CPU ms (process.cpuUsage: every thread of the process, onnxruntime's included) over the same warm runs as the
    * wall times above, medians: on a shared machine wall time measures the neighbours too, CPU time mostly the code.
@@ -369,13 +375,14 @@ export function markdownTable(results: readonly ModelResult[]): string {
   return [head, rule, ...rows].join('\n');
 }
 
-const USAGE = `usage: npm run bench [-- --models NAME[,NAME…]] [--runs N] [--json FILE]
+const USAGE = `usage: npm run bench [-- --models NAME[,NAME…]] [--runs N] [--rounds N] [--json FILE]
   --models  only these models (written to bench/results/partial.*); default: every model found
   --runs    warm runs per figure, the median reported (default 15)
+  --rounds  measure every model N times, in turn (default 1); report each model's median round and every round's ratios
   --json    also write the JSON to FILE`;
 
 /** Each option takes a value; --child and --memory are the bench's own (one model, in a child process). */
-const OPTIONS = ['--models', '--runs', '--json', '--child', '--memory'];
+const OPTIONS = ['--models', '--runs', '--rounds', '--json', '--child', '--memory'];
 
 /** The rest of explain (explain less the forward alone, the unravel and the heat map), per part. */
 function restTable(results: readonly ModelResult[]): string {
@@ -431,19 +438,29 @@ async function main(argv: string[]): Promise<void> {
   if (only && models.length !== only.length) {
     throw new Error(`unknown model(s): ${only.filter((n) => !all.some((m) => m.name === n)).join(', ')}; known: ${all.map((m) => m.name).join(', ')}`);
   }
+  const rounds = Number(arg('--rounds') ?? 1);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds needs a whole number of rounds, 1 or more, not ${arg('--rounds')}`);
+  const measured = new Map<BenchModel, ModelResult[]>(models.map((m) => [m, []]));
+  for (let round = 1; round <= rounds; round++) {
+    for (const m of models) {
+      process.stderr.write(`bench: ${m.name}${rounds > 1 ? `, round ${round} of ${rounds}` : ''}…\n`);
+      // the children run with the engine's heap settings: they measure what the extension and the CLI run
+      const r = spawnSync(process.execPath, [...explainHeapFlags, __filename, '--child', m.name, '--runs', String(runs)], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 24,
+      });
+      if (r.status !== 0) {
+        process.stderr.write(`bench: ${m.name} failed: ${(r.stderr || '').trim().split('\n').pop()}\n`);
+        continue;
+      }
+      measured.get(m)!.push(JSON.parse(r.stdout.trim().split('\n').pop()!));
+    }
+  }
   const results: ModelResult[] = [];
   for (const m of models) {
-    process.stderr.write(`bench: ${m.name}…\n`);
-    // the children run with the engine's heap settings: they measure what the extension and the CLI run
-    const r = spawnSync(process.execPath, [...explainHeapFlags, __filename, '--child', m.name, '--runs', String(runs)], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 24,
-    });
-    if (r.status !== 0) {
-      process.stderr.write(`bench: ${m.name} failed: ${(r.stderr || '').trim().split('\n').pop()}\n`);
-      continue;
-    }
-    const result: ModelResult = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    const done = measured.get(m)!;
+    if (!done.length) continue;
+    const result = rounds > 1 ? medianRound(done) : done[0];
     const mem = spawnSync(process.execPath, [...explainHeapFlags, __filename, '--memory', m.name], { encoding: 'utf8' });
     if (mem.status === 0) result.peakRssMb = JSON.parse(mem.stdout.trim().split('\n').pop()!).peakRssMb;
     // the peer runs alone too, at the threads onnxruntime uses (one per core by default)
@@ -464,6 +481,7 @@ async function main(argv: string[]): Promise<void> {
     node: process.version,
     onnxruntime: ort.env.versions.common,
     runs,
+    rounds,
     torchThreads: os.cpus().length,
   };
   const json = {
@@ -480,12 +498,12 @@ async function main(argv: string[]): Promise<void> {
       },
     })),
   };
-  const table = `${markdownTable(results)}\n\n${restTable(results)}`;
+  const table = `${markdownTable(results)}\n\n${restTable(results)}${rounds > 1 ? `\n\n${roundsTable(results)}` : ''}`;
   console.log(table);
   const bigLine = `12-megapixel JPEG (${big.width}×${big.height}, ${big.fileMb.toFixed(1)} MB): decode${big.decodedWidth !== big.width ? ` (at ${big.decodedWidth}×${big.decodedHeight}: DCT scaling)` : ''} ${f1(big.decodeMs)} ms + resize, crop and normalize ${f1(big.tensorMs)} ms, warm medians (CPU ${f1(big.cpu.decodeMs)} + ${f1(big.cpu.tensorMs)} ms; cold ${f1(big.decodeColdMs)} + ${f1(big.tensorColdMs)} ms)`;
   console.log(`\n${bigLine}`);
   console.log(
-    `\n${machine.cpus}, ${machine.memoryGb} GB, Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}, ${runs} warm runs, load ${loadAtStart.join(' ')} → ${machine.loadAverage.join(' ')}`,
+    `\n${machine.cpus}, ${machine.memoryGb} GB, Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}, ${runs} warm runs${rounds > 1 ? ` × ${rounds} rounds` : ''}, load ${loadAtStart.join(' ')} → ${machine.loadAverage.join(' ')}`,
   );
   const dir = path.join(repo, 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });
@@ -494,7 +512,7 @@ async function main(argv: string[]): Promise<void> {
   fs.writeFileSync(path.join(dir, `${stem}.json`), JSON.stringify(json, null, 1) + '\n');
   fs.writeFileSync(
     path.join(dir, `${stem}.md`),
-    `${table}\n\n${bigLine}\n\n${machine.cpus}, Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}, ${runs} warm runs, ${machine.date}, ` +
+    `${table}\n\n${bigLine}\n\n${machine.cpus}, Node ${machine.node}, onnxruntime-node ${machine.onnxruntime}, ${runs} warm runs${rounds > 1 ? ` × ${rounds} rounds` : ''}, ${machine.date}, ` +
       `load average ${loadAtStart.join(' ')} at the start, ${machine.loadAverage.join(' ')} at the end\n`,
   );
   console.log(`wrote bench/results/${stem}.{md,json}`);
