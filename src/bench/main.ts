@@ -384,6 +384,25 @@ const USAGE = `usage: npm run bench [-- --models NAME[,NAME…]] [--runs N] [--r
 /** Each option takes a value; --child and --memory are the bench's own (one model, in a child process). */
 const OPTIONS = ['--models', '--runs', '--rounds', '--json', '--child', '--memory'];
 
+/**
+ * Where each explanation's time goes, ms: the plain forward; keeping the walk's tensors, inside onnxruntime (the
+ * same session fetching only the scores, less the plain forward: reorders, lost fusions) and their copies out (all
+ * fetched, less that); the unravel, the heat map, and the rest (restTable).
+ */
+export function whereTable(results: readonly ModelResult[]): string {
+  const rows = results.map((r) => {
+    const inside = r.forwardKeptUncopiedMs - r.plainForwardMs;
+    const copies = r.forwardWithIntermediatesMs - r.forwardKeptUncopiedMs;
+    const rest = r.explainMs - r.forwardWithIntermediatesMs - r.unravelMs - r.heatmapMs;
+    return `| ${r.name} | ${f1(r.plainForwardMs)} | ${f1(inside)} | ${f1(copies)} | ${f1(r.unravelMs)} | ${f1(r.heatmapMs)} | ${f1(rest)} | ${f1(r.explainMs)} |`;
+  });
+  return [
+    '| model | plain forward | keeping tensors: in onnxruntime | keeping tensors: copies out | unravel | heat map | rest | explain |',
+    '|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
 /** The rest of explain (explain less the forward alone, the unravel and the heat map), per part. */
 function restTable(results: readonly ModelResult[]): string {
   const rows = results.map((r) => {
@@ -498,7 +517,7 @@ async function main(argv: string[]): Promise<void> {
       },
     })),
   };
-  const table = `${markdownTable(results)}\n\n${restTable(results)}${rounds > 1 ? `\n\n${roundsTable(results)}` : ''}`;
+  const table = `${markdownTable(results)}\n\n${restTable(results)}\n\n${whereTable(results)}${rounds > 1 ? `\n\n${roundsTable(results)}` : ''}`;
   console.log(table);
   const bigLine = `12-megapixel JPEG (${big.width}×${big.height}, ${big.fileMb.toFixed(1)} MB): decode${big.decodedWidth !== big.width ? ` (at ${big.decodedWidth}×${big.decodedHeight}: DCT scaling)` : ''} ${f1(big.decodeMs)} ms + resize, crop and normalize ${f1(big.tensorMs)} ms, warm medians (CPU ${f1(big.cpu.decodeMs)} + ${f1(big.cpu.tensorMs)} ms; cold ${f1(big.decodeColdMs)} + ${f1(big.tensorColdMs)} ms)`;
   console.log(`\n${bigLine}`);
