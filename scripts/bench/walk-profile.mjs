@@ -1,10 +1,10 @@
 // node scripts/bench/walk-profile.mjs [--runs N] [--top K] MODEL... (after npm run compile-tests): where an
 // explanation's walk and map spend their time (README, "Where the time goes"). Per model, in one process: N fresh
-// forward passes (Explainer.again, not profiled), and on each the top-1's walk and map (explain(), what the bench
-// times as *unravel* and *heat map*), all under V8's sampling profiler (100 µs), the samples inside explain() kept. Prints the mean per walk of each part,
-// from the functions' self time, and the K functions that take the most. The profiler slows everything a little:
-// compare the parts with each other, not with the bench's figures. MODEL: a name in test-fixtures/real/models, a zoo
-// name (resnet50-op17) or a path.
+// forward passes (Explainer.again) and on each the top-1's walk and map (explain(), what the bench times as *unravel*
+// and *heat map*), all under V8's sampling profiler (100 µs), only the samples inside explain() counted. Prints the
+// mean per walk of each part, from the functions' self time, and the K functions that take the most. The profiler
+// slows everything a little: compare the parts with each other, not with the bench's figures. MODEL: a name in
+// test-fixtures/real/models, a zoo name (resnet50-op17) or a path.
 import { Session } from 'node:inspector/promises';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
@@ -24,19 +24,20 @@ const option = (name, fallback) => {
 const runs = option('--runs', 30);
 const top = option('--top', 12);
 
+/** The float and integer conv kernels' JavaScript side (src/unravel/wasm/conv.ts, qconv.ts). */
+const convKernel = (f) => /unravel\/wasm\/q?conv\.js$/.test(f.url);
 /**
  * The parts of a walk, first match wins: a WebAssembly function by its name (scripts/build-wasm.mjs names them after
  * their exports), JavaScript by its file under out/src.
  */
-const convKernel = (f) => /unravel\/wasm\/q?conv\.js$/.test(f.url);
 const parts = [
   [
     'conv channel choice (WebAssembly, its calls)',
-    (f) => (f.wasm && f.name === 'bestChannel') || (convKernel(f) && /^(best|lists|filter|useFilters)$/.test(f.name)),
+    (f) => (f.wasm && /^(bestChannel|lane)$/.test(f.name)) || (convKernel(f) && /^(best|lists|filter|useFilters)$/.test(f.name)),
   ],
-  ['conv inputs copied channel-last', (f) => (f.wasm && /^(transpose|affineRows)$/.test(f.name)) || convKernel(f)],
+  ['conv inputs copied channel-last', (f) => (f.wasm && /^(transpose|affineRows|bytes)$/.test(f.name)) || convKernel(f)],
   ['residual operands computed', (f) => (f.wasm && f.name === 'total') || /rules\/conv-values\.js$/.test(f.url) || f.name === 'convSums'],
-  ['fully connected (WebAssembly and its copies)', (f) => f.wasm || /unravel\/wasm\/fc\.js$/.test(f.url)],
+  ['fully connected (WebAssembly and its copies)', (f) => (f.wasm && /^(argmax|sums|split)$/.test(f.name)) || /unravel\/wasm\/fc\.js$/.test(f.url)],
   ['rules in TypeScript', (f) => /unravel\/rules\//.test(f.url)],
   ['walk: fixation sets, memo, records', (f) => /unravel\//.test(f.url)],
   ['heat map', (f) => /heatmap\//.test(f.url)],

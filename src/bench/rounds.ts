@@ -10,7 +10,7 @@ export interface RoundRatios {
 }
 
 /**
- * Each model's round whose explain ÷ plain is the median (the lower middle of an even count), with every round's
+ * One model's round whose explain ÷ plain is the median (the lower middle of an even count), with every round's
  * ratios: on a machine whose speed drifts by a quarter between runs minutes apart, one round says little.
  */
 export function medianRound(rounds: readonly ModelResult[]): ModelResult {
