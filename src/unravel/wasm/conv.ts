@@ -178,8 +178,8 @@ export class ConvChannelKernel {
   /**
    * Sets up a layer as `layer` does, with only the `count` input positions its fixations read copied channel-last
    * (`positions`, ascending: position positions[i]'s channels at row i, read at inputAt + i·cin + c): gathered
-   * channel by channel at the arena's top and not kept (the next layer overwrites it; `holds` stays false). False as
-   * `layer`'s. Gathered in JavaScript: WebAssembly reads only its own memory, and copying the planes in whole (one
+   * along the channels' planes at the arena's top and not kept (the next layer overwrites it; `holds` stays false).
+   * False as `layer`'s. Gathered in JavaScript: WebAssembly reads only its own memory, and copying the planes in whole (one
    * memcpy of every line of the planes) cost alone about what the gather costs (a cache miss per line its positions
    * fall in): 0.5 to 3 ns per value gathered, against 1.3 to 1.8 for the whole gather (DenseNet-121's layer shapes).
    */
