@@ -80,7 +80,8 @@ function selfTimes(profile, into) {
   await session.post('Profiler.enable');
   await session.post('Profiler.setSamplingInterval', { interval: 100 });
   for (const name of args) {
-    const e = await Explainer.create(modelPath(name), { image: fixturePath('images/pelican.jpeg') }, { labels: [] }, new SessionCache());
+    const file = modelPath(name); // a zoo name asks zoo-fixtures.mjs where its cache is: once
+    const e = await Explainer.create(file, { image: fixturePath('images/pelican.jpeg') }, { labels: [] }, new SessionCache());
     // Compile the code paths with the profiler on: starting it makes V8 compile again what runs (with the source
     // positions it records), and the first walks after a start ran half again as long.
     await session.post('Profiler.start');
@@ -108,7 +109,7 @@ function selfTimes(profile, into) {
       return { us, text: `${fn} (${file})`, label };
     });
     const ms = (us) => (us / 1000 / runs).toFixed(2).padStart(7);
-    console.log(`${path.basename(modelPath(name), '.onnx')}: ${(wall / runs).toFixed(1)} ms per walk and map (profiled), ${ms(total).trim()} ms sampled`);
+    console.log(`${path.basename(file, '.onnx')}: ${(wall / runs).toFixed(1)} ms per walk and map (profiled), ${ms(total).trim()} ms sampled`);
     for (const [label, us] of sums) if (us > 0) console.log(`  ${ms(us)} ms  ${label}`);
     console.log(`  the ${top} functions that take the most (self time per walk):`);
     for (const r of rows.sort((a, b) => b.us - a.us).slice(0, top)) console.log(`  ${ms(r.us)} ms  ${r.text}  [${r.label}]`);
