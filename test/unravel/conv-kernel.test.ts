@@ -124,6 +124,51 @@ describe('conv kernel against the rule as first written', () => {
     }
   }
 
+  it('1×1: products that round to the same float32 are told apart by their exact values; overflow and NaN as the reference', () => {
+    // The one-tap kernel finds the largest product rounded to float32, then chooses among the channels whose rounded
+    // product equals it by the exact (double) product. 22 channels: two steps of eight, one of four, two alone.
+    const cin = 22,
+      positions = 5;
+    const e = 2 ** -23;
+    const a = 1 + e,
+      b = 1 + 2 * e;
+    assert.equal(Math.fround(a * a), Math.fround(b), 'a² and b round to the same float32');
+    const x = new Float32Array(cin * positions);
+    const at = (c: number, p: number) => c * positions + p;
+    for (let c = 0; c < cin; c++) {
+      // 0: a float32 tie (channels 3, 17, 21), exact 17 = 21 > 3; 1: the same with 3 and 21 only (21 alone in the tail)
+      x[at(c, 0)] = c === 3 ? 1 : c === 17 || c === 21 ? a : 0.25;
+      x[at(c, 1)] = c === 3 ? 1 : c === 21 ? a : 0.25;
+      // 2: products of ±1e60, −∞ in float32 for every channel; 3: NaN in some channels, the largest product among them
+      x[at(c, 2)] = 1e30;
+      x[at(c, 3)] = c < 6 || c === 17 ? NaN : (c % 5) / 4;
+      // 4: NaN everywhere: no channel wins, the first is chosen
+      x[at(c, 4)] = NaN;
+    }
+    const cout = 4;
+    const w = new Float32Array(cout * cin);
+    for (let c = 0; c < cin; c++) {
+      w[c] = c === 3 ? b : c === 17 || c === 21 ? a : 0.5;
+      w[cin + c] = -w[c];
+      w[2 * cin + c] = -1e30 * (2 - c / 64);
+      w[3 * cin + c] = (c % 3) - 1 + c / 100;
+    }
+    const geo = geometry({ cin, cout, h: 1, w: positions, k: [1, 1], stride: 1, pad: 0, dilation: 1, group: 1 });
+    const fix = Int32Array.from({ length: cout * positions }, (_, k) => k);
+    const act: Activation = { dims: [1, cin, 1, positions], data: x, zero: 0, scale: 1 };
+    for (const sign of [undefined, Float32Array.of(1, -1, 1, -1), Float32Array.of(-1, 1, -1, 1)]) {
+      const want = backConvReference(geo, { ...act, data: x.slice() }, w, fix, 'contribution', sign);
+      const got = backConv(geo, { ...act, data: x.slice() }, w, fix, 'contribution', sign);
+      assert.deepEqual(got, want, sign ? `signs ${[...sign]}` : 'no signs');
+      const channel = (k: number) => Math.floor(got.parents[k] / positions);
+      if (!sign) {
+        assert.deepEqual([0, 1, 2, 3, 4].map(channel), [17, 21, 3, 9, 0], 'output channel 0: exact ties (the first), the tail, NaN');
+        assert.equal(channel(2 * positions + 2), cin - 1, 'output channel 2, −∞ in float32: the product nearest zero');
+      } else if (sign[1] < 0) assert.equal(channel(positions), 17, 'output channel 1, its filter negated and its sign −1');
+      else assert.equal(channel(2 * positions + 2), 0, 'output channel 2, sign −1, +∞ in float32: the largest exact product');
+    }
+  });
+
   it('the arena refuses a layer larger than its cap (the rule then runs in TypeScript) and keeps one that fits', () => {
     const arena = convChannelKernel!;
     const cap = arena.cap;

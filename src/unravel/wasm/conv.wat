@@ -31,6 +31,11 @@
     (local.set $one (i32.eq (local.get $m) (i32.const 1)))
     (local.set $x0 (i32.load (local.get $rows)))
     (local.set $w0 (i32.load (local.get $wrows)))
+    ;; one tap: in float32 first, the exact products only where the rounded ones tie for the largest
+    (if (local.get $one)
+      (then
+        (local.set $b0 (call $bestOne (local.get $x0) (local.get $w0) (local.get $cinG) (local.get $sign)))
+        (if (i32.ge_s (local.get $b0) (i32.const 0)) (then (return (local.get $b0))))))
     ;; channels (ci … ci + 3): the low pair in $acc, the high pair in $acc2
     (block $doneQuads
       (loop $quad
@@ -136,6 +141,102 @@
         (local.set $s (f64.mul (local.get $s) (local.get $sign)))
         (if (f64.gt (local.get $s) (local.get $top0)) (then (local.set $b0 (local.get $pairs))))))
     (local.get $b0))
+;; bestChannel for one tap (a 1×1 conv), x and w the addresses of its input and filter rows: each channel's sum is
+;; its product x·w, exact in double precision, and rounding is monotonic, so the channel with the largest sign·x·w is
+;; among those whose product rounded to float32 is the largest rounded one. A first pass finds that value, eight
+;; channels per step in float32 (pmax passes over a NaN product, which no comparison of the reference picks); a
+;; second finds the channels whose rounded product equals it and chooses among them by the exact product, the first
+;; on ties. Returns −1 where the largest rounded product is −∞ (every product a NaN, or −∞ by overflow though its
+;; exact value is finite): the caller's exact loop then decides.
+  (func $bestOne (param $x i32) (param $w i32) (param $cinG i32) (param $sign f64) (result i32)
+    (local $ci i32) (local $octs i32) (local $quads i32) (local $off i32) (local $bits i32) (local $c i32) (local $best i32)
+    (local $s v128) (local $top v128) (local $top2 v128) (local $ms v128) (local $mask v128)
+    (local $sf f32) (local $m f32) (local $p f32) (local $d f64) (local $bd f64)
+    (local.set $sf (f32.demote_f64 (local.get $sign)))
+    (local.set $s (f32x4.splat (local.get $sf)))
+    (local.set $top (f32x4.splat (f32.const -inf)))
+    (local.set $top2 (f32x4.splat (f32.const -inf)))
+    (local.set $octs (i32.and (local.get $cinG) (i32.const -8)))
+    (local.set $quads (i32.and (local.get $cinG) (i32.const -4)))
+    (block $doneOcts
+      (loop $oct
+        (br_if $doneOcts (i32.ge_u (local.get $ci) (local.get $octs)))
+        (local.set $off (i32.shl (local.get $ci) (i32.const 2)))
+        (local.set $top (f32x4.pmax (local.get $top)
+          (f32x4.mul (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $off))) (v128.load (i32.add (local.get $w) (local.get $off)))) (local.get $s))))
+        (local.set $top2 (f32x4.pmax (local.get $top2)
+          (f32x4.mul (f32x4.mul (v128.load offset=16 (i32.add (local.get $x) (local.get $off))) (v128.load offset=16 (i32.add (local.get $w) (local.get $off)))) (local.get $s))))
+        (local.set $ci (i32.add (local.get $ci) (i32.const 8)))
+        (br $oct)))
+    (if (i32.lt_u (local.get $ci) (local.get $quads))
+      (then
+        (local.set $off (i32.shl (local.get $ci) (i32.const 2)))
+        (local.set $top (f32x4.pmax (local.get $top)
+          (f32x4.mul (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $off))) (v128.load (i32.add (local.get $w) (local.get $off)))) (local.get $s))))))
+    ;; no lane holds a NaN: max is exact
+    (local.set $top (f32x4.max (local.get $top) (local.get $top2)))
+    (local.set $m (f32.max (f32.max (f32x4.extract_lane 0 (local.get $top)) (f32x4.extract_lane 1 (local.get $top)))
+                           (f32.max (f32x4.extract_lane 2 (local.get $top)) (f32x4.extract_lane 3 (local.get $top)))))
+    (local.set $ci (local.get $quads))
+    (block $doneRest
+      (loop $rest
+        (br_if $doneRest (i32.ge_u (local.get $ci) (local.get $cinG)))
+        (local.set $off (i32.shl (local.get $ci) (i32.const 2)))
+        (local.set $p (f32.mul (f32.mul (f32.load (i32.add (local.get $x) (local.get $off))) (f32.load (i32.add (local.get $w) (local.get $off)))) (local.get $sf)))
+        (if (f32.gt (local.get $p) (local.get $m)) (then (local.set $m (local.get $p))))
+        (local.set $ci (i32.add (local.get $ci) (i32.const 1)))
+        (br $rest)))
+    (if (f32.eq (local.get $m) (f32.const -inf)) (then (return (i32.const -1))))
+    ;; the channels whose rounded product is the largest, by their exact products
+    (local.set $ms (f32x4.splat (local.get $m)))
+    (local.set $best (i32.const -1))
+    (local.set $bd (f64.const -inf))
+    (local.set $ci (i32.const 0))
+    (block $doneTies
+      (loop $tie
+        ;; four channels per step until one ties (a tight loop: a lane's product rarely does), then the channels left
+        (block $found
+          (loop $oct2
+            (br_if $found (i32.gt_u (i32.add (local.get $ci) (i32.const 8)) (local.get $cinG)))
+            (local.set $off (i32.shl (local.get $ci) (i32.const 2)))
+            (local.set $ci (i32.add (local.get $ci) (i32.const 8)))
+            (br_if $oct2 (i32.eqz (v128.any_true (v128.or
+              (f32x4.eq (local.get $ms)
+                (f32x4.mul (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $off))) (v128.load (i32.add (local.get $w) (local.get $off)))) (local.get $s)))
+              (f32x4.eq (local.get $ms)
+                (f32x4.mul (f32x4.mul (v128.load offset=16 (i32.add (local.get $x) (local.get $off))) (v128.load offset=16 (i32.add (local.get $w) (local.get $off)))) (local.get $s)))))))
+            (local.set $ci (i32.sub (local.get $ci) (i32.const 8))))
+          (loop $quad
+            (br_if $found (i32.ge_u (local.get $ci) (local.get $quads)))
+            (local.set $off (i32.shl (local.get $ci) (i32.const 2)))
+            (local.set $ci (i32.add (local.get $ci) (i32.const 4)))
+            (br_if $quad (i32.eqz (v128.any_true (f32x4.eq (local.get $ms)
+              (f32x4.mul (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $off))) (v128.load (i32.add (local.get $w) (local.get $off)))) (local.get $s))))))
+            (local.set $ci (i32.sub (local.get $ci) (i32.const 4)))))
+        (br_if $doneTies (i32.ge_u (local.get $ci) (local.get $cinG)))
+        (local.set $off (i32.shl (local.get $ci) (i32.const 2)))
+        (if (i32.lt_u (local.get $ci) (local.get $quads))
+          (then
+            (local.set $bits (i32x4.bitmask (f32x4.eq (local.get $ms)
+              (f32x4.mul (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $off))) (v128.load (i32.add (local.get $w) (local.get $off)))) (local.get $s)))))
+            (local.set $ci (i32.add (local.get $ci) (i32.const 4))))
+          (else
+            (local.set $bits (f32.eq (local.get $m)
+              (f32.mul (f32.mul (f32.load (i32.add (local.get $x) (local.get $off))) (f32.load (i32.add (local.get $w) (local.get $off)))) (local.get $sf))))
+            (local.set $ci (i32.add (local.get $ci) (i32.const 1)))))
+        (br_if $tie (i32.eqz (local.get $bits)))
+        ;; the lanes that tie, channels from off / 4 on
+        (loop $lane
+          (local.set $c (i32.add (i32.shr_u (local.get $off) (i32.const 2)) (i32.ctz (local.get $bits))))
+          (local.set $bits (i32.and (local.get $bits) (i32.sub (local.get $bits) (i32.const 1))))
+          (local.set $d (f64.mul (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $x) (i32.shl (local.get $c) (i32.const 2)))))
+                                          (f64.promote_f32 (f32.load (i32.add (local.get $w) (i32.shl (local.get $c) (i32.const 2))))))
+                                 (local.get $sign)))
+          (if (f64.gt (local.get $d) (local.get $bd))
+            (then (local.set $bd (local.get $d)) (local.set $best (local.get $c))))
+          (br_if $lane (local.get $bits)))
+        (br $tie)))
+    (local.get $best))
 ;; Returns Σ_r Σ_ci x[r][ci] · w[r][ci] over the m taps and cinG channels (same lists as bestChannel): a conv's
 ;; output value before its bias (src/unravel/rules/conv-values.ts). Each product is exact in double precision; they
 ;; are added in four (then two) lane pairs and the channels left one by one, then the lanes: in double precision
