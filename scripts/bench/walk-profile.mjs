@@ -33,7 +33,7 @@ const convKernel = (f) => /unravel\/wasm\/q?conv\.js$/.test(f.url);
 const parts = [
   [
     'conv channel choice (WebAssembly, its calls)',
-    (f) => (f.wasm && /^(bestChannel|lane)$/.test(f.name)) || (convKernel(f) && /^(best|lists|filter|useFilters)$/.test(f.name)),
+    (f) => (f.wasm && /^(bestChannel|bestOne|lane)$/.test(f.name)) || (convKernel(f) && /^(best|lists|filter|useFilters)$/.test(f.name)),
   ],
   ['conv inputs copied channel-last', (f) => (f.wasm && /^(transpose|affineRows|bytes)$/.test(f.name)) || convKernel(f)],
   ['residual operands computed', (f) => (f.wasm && f.name === 'total') || /rules\/conv-values\.js$/.test(f.url) || f.name === 'convSums'],
