@@ -1,4 +1,4 @@
-// node scripts/bench/walk-profile.mjs [--runs N] [--top K] MODEL... (after npm run compile-tests): where an
+// node scripts/bench/walk-profile.mjs [--runs N] [--top K] [--table] MODEL... (after npm run compile-tests): where an
 // explanation's walk and map spend their time (README, "Where the time goes"). Per model, in one process: N fresh
 // forward passes (Explainer.again) and on each the top-1's walk and map (explain(), what the bench times as *unravel*
 // and *heat map*), all under V8's sampling profiler (100 µs), only the samples inside explain() counted. Prints the
@@ -22,6 +22,8 @@ const option = (name, fallback) => {
   return at < 0 ? fallback : Number(args.splice(at, 2)[1]);
 };
 const runs = option('--runs', 30);
+// --table: also a Markdown table of the parts, a row per model (the README's)
+const table = args.includes('--table') && Boolean(args.splice(args.indexOf('--table'), 1));
 const top = option('--top', 12);
 
 /** The float and integer conv kernels' JavaScript side (src/unravel/wasm/conv.ts, qconv.ts). */
@@ -79,6 +81,7 @@ function selfTimes(profile, into) {
   session.connect();
   await session.post('Profiler.enable');
   await session.post('Profiler.setSamplingInterval', { interval: 100 });
+  const tableRows = [];
   for (const name of args) {
     const file = modelPath(name); // a zoo name asks zoo-fixtures.mjs where its cache is: once
     const e = await Explainer.create(file, { image: fixturePath('images/pelican.jpeg') }, { labels: [] }, new SessionCache());
@@ -113,6 +116,14 @@ function selfTimes(profile, into) {
     for (const [label, us] of sums) if (us > 0) console.log(`  ${ms(us)} ms  ${label}`);
     console.log(`  the ${top} functions that take the most (self time per walk):`);
     for (const r of rows.sort((a, b) => b.us - a.us).slice(0, top)) console.log(`  ${ms(r.us)} ms  ${r.text}  [${r.label}]`);
+    tableRows.push(
+      `| ${path.basename(file, '.onnx')} | ${(wall / runs).toFixed(1)} | ${[...sums.values()].map((us) => (us > 0 ? ms(us).trim() : '–')).join(' | ')} |`,
+    );
+  }
+  if (table) {
+    console.log(`\n| model | walk and map (profiled) | ${parts.map(([label]) => label).join(' | ')} |`);
+    console.log(`|---|---|${parts.map(() => '---|').join('')}`);
+    for (const row of tableRows) console.log(row);
   }
   session.disconnect();
   process.exit(0);
