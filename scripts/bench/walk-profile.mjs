@@ -39,7 +39,7 @@ const parts = [
   ],
   ['conv inputs copied channel-last', (f) => (f.wasm && /^(transpose|affineRows|bytes)$/.test(f.name)) || convKernel(f)],
   ['residual operands computed', (f) => (f.wasm && f.name === 'total') || /rules\/conv-values\.js$/.test(f.url) || f.name === 'convSums'],
-  ['fully connected (WebAssembly and its copies)', (f) => (f.wasm && /^(argmax|sums|split)$/.test(f.name)) || /unravel\/wasm\/fc\.js$/.test(f.url)],
+  ['fully connected (WebAssembly and its copies)', (f) => (f.wasm && /^(argmax|argmax32|sums|split)$/.test(f.name)) || /unravel\/wasm\/fc\.js$/.test(f.url)],
   ['rules in TypeScript', (f) => /unravel\/rules\//.test(f.url)],
   ['walk: fixation sets, memo, records', (f) => /unravel\//.test(f.url)],
   ['heat map', (f) => /heatmap\//.test(f.url)],

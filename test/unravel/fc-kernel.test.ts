@@ -58,4 +58,41 @@ describe('fully connected rule: the WebAssembly scans', () => {
       }
     }
   });
+
+  it('argmax on float32 activations: contributions that round to the same float32 are told apart exactly; underflow, overflow', () => {
+    // A float32 activation times ±1 makes each contribution exact in double: the kernel scans in float32 first and
+    // decides the rounded ties by the exact products (fc.wat, argmax32). 24 inputs: three steps of eight.
+    const k = 24,
+      e = 2 ** -23;
+    const a = 1 + e,
+      b = 1 + 2 * e;
+    assert.equal(Math.fround(a * a), Math.fround(b), 'a² and b round to the same float32');
+    const x = new Float32Array(k).fill(0.25);
+    x[2] = x[3] = 1e30;
+    x[5] = 1;
+    x[13] = x[21] = a;
+    const w = new Float32Array(3 * k);
+    w.fill(0.5, 0, k); // neuron 0: a float32 tie at 5, 13 and 21; exactly, 13 = 21 > 5
+    w[2] = w[3] = -1;
+    w[5] = b;
+    w[13] = w[21] = a;
+    w.fill(2 ** -149, k, 2 * k); // neuron 1: every positive contribution (2⁻¹⁵¹) underflows in float32
+    for (const i of [2, 3, 5, 13, 21]) w[k + i] = 0;
+    w.fill(-1, 2 * k, 3 * k); // neuron 2: 1e40 and 2e40, both +∞ in float32
+    w[2 * k + 2] = 1e10;
+    w[2 * k + 3] = 2e10;
+    const p: Product = { m: 1, k, n: 3, sign: 1, aM: k, aI: 1, bI: 1, bJ: k };
+    const fix = Int32Array.of(0, 1, 2);
+    const want = plainProduct(p, { data: x, zero: 0, scale: 1 }, w, fix, 'argmax');
+    assert.deepEqual(
+      [...want.parents].sort((i, j) => i - j),
+      [0, 3, 13],
+      'the reference: 13 (exact tie, first), 0 (underflow), 3 (overflow)',
+    );
+    for (const simd of [true, false]) {
+      useFcSimd(simd);
+      const got = backProduct(p, { dims: [1, k], data: x.slice(), zero: 0, scale: 1 }, w, fix, 'argmax');
+      assert.deepEqual(Array.from(got.parents), want.parents, simd ? 'WebAssembly' : 'TypeScript');
+    }
+  });
 });

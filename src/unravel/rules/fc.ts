@@ -98,6 +98,8 @@ export function backProduct(
             if (!inKernel) {
               kernel.begin(p.k);
               listValues(a, a0, p.k, sign, kernel.values);
+              // float32 activations times ±1: float32 values, each contribution exact in double precision
+              if (data instanceof Float32Array && zero === 0 && scale === 1 && Math.abs(sign) === 1) kernel.float32Values();
               inKernel = true;
             }
             const i = kernel.argmax(kernel.row(0, b as Float32Array, b0));

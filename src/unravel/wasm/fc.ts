@@ -9,6 +9,7 @@ import { instantiate, type Memory } from './module';
 interface Exports {
   readonly memory: Memory;
   argmax(v: number, row: number, k: number): number;
+  argmax32(v32: number, v: number, row: number, k: number): number;
   sums(v: number, a: number, b: number, c: number, d: number, k: number, out: number): void;
   split(v: number, a: number, b: number, c: number, d: number, k: number, shares: number, acc: number, marks: number): void;
 }
@@ -31,6 +32,9 @@ export class FcKernel {
   private rowsAt = 0;
   private accAt = 0;
   private marksAt = 0;
+  /** Where the row's values sit as float32, when they all are float32 values (`float32Values`); 0: they are not. */
+  private v32At = 0;
+  private v32Next = 0;
 
   constructor(private readonly ex: Exports) {}
 
@@ -45,7 +49,9 @@ export class FcKernel {
     this.rowsAt = VALUES + k * 8;
     this.accAt = this.rowsAt + ROWS * k * 4;
     this.marksAt = this.accAt + k * 8;
-    const bytes = this.marksAt + k;
+    this.v32Next = (this.marksAt + k + 15) & ~15;
+    this.v32At = 0;
+    const bytes = this.v32Next + k * 4;
     const { memory } = this.ex;
     if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
     if (this.f64.buffer !== memory.buffer || this.f64.length === 0) {
@@ -60,6 +66,15 @@ export class FcKernel {
   /** The row's values v_i = a_i · sign, as the rule computes them (0 where the activation is zero). */
   get values(): Float64Array {
     return this.f64.subarray(VALUES >> 3, (VALUES >> 3) + this.k);
+  }
+
+  /**
+   * Says that the row's values (`values`, filled) are float32 values (a float32 activation times ±1): `argmax` then
+   * scans in float32 first (fc.wat, argmax32), with the same result.
+   */
+  float32Values(): void {
+    this.f32.set(this.values, this.v32Next >> 2);
+    this.v32At = this.v32Next;
   }
 
   /** The masses a split accumulates, per input of the row. */
@@ -86,7 +101,7 @@ export class FcKernel {
 
   /** The first input with the largest positive v_i · w_i of the row at `row`, −1 for none. */
   argmax(row: number): number {
-    return this.ex.argmax(VALUES, row, this.k);
+    return this.v32At ? this.ex.argmax32(this.v32At, VALUES, row, this.k) : this.ex.argmax(VALUES, row, this.k);
   }
 
   /** The four rows' sums of positive contributions, in input order (the rule's Σ p_i), into `out`. */

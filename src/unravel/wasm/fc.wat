@@ -14,7 +14,7 @@
   ;; value, with pmax (top < c ? c : top: strictly larger only, NaN never), four lane pairs apart so that the
   ;; comparisons do not wait on each other; then the first input whose contribution equals it (the same product, the
   ;; same double).
-  (func (export "argmax")
+  (func $argmax (export "argmax")
     (param $v i32) (param $row i32) (param $k i32) (result i32)
     (local $i i32) (local $wv v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
     (local $c0 v128) (local $c1 v128) (local $top f64) (local $k8 i32) (local $vi i32) (local $ri i32)
@@ -73,6 +73,78 @@
       (local.set $i (i32.add (local.get $i) (i32.const 4)))
       (br_if $find (i32.lt_u (local.get $i) (local.get $k))))
     (i32.const -1))
+
+  ;; argmax where every v_i is a float32 (a float32 activation times ±1), `v32` those values as float32: each
+  ;; contribution v_i · w_i is then exact in double precision, and rounding is monotonic, so the largest one is among
+  ;; the inputs whose contribution rounded to float32 is the largest rounded one. A first pass finds that value in
+  ;; float32, eight inputs per step (pmax from +0: positive only, NaN never); a second finds the inputs whose rounded
+  ;; contribution equals it and chooses among them by the double one, the first on ties. The same input as `argmax`,
+  ;; which decides where no rounded contribution is above 0 (none positive, or positive ones that underflowed).
+  (func (export "argmax32")
+    (param $v32 i32) (param $v i32) (param $row i32) (param $k i32) (result i32)
+    (local $i i32) (local $k8 i32) (local $t0 v128) (local $t1 v128) (local $ms v128) (local $m f32)
+    (local $bits i32) (local $j i32) (local $d f64) (local $bd f64) (local $best i32)
+    (local.set $t0 (f32x4.splat (f32.const 0)))
+    (local.set $t1 (local.get $t0))
+    (local.set $k8 (i32.and (local.get $k) (i32.const -8)))
+    (block $done
+      (loop $step
+        (br_if $done (i32.ge_u (local.get $i) (local.get $k8)))
+        (local.set $t0 (f32x4.pmax (local.get $t0)
+          (f32x4.mul (v128.load (i32.add (local.get $v32) (i32.shl (local.get $i) (i32.const 2))))
+                     (v128.load (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2)))))))
+        (local.set $t1 (f32x4.pmax (local.get $t1)
+          (f32x4.mul (v128.load offset=16 (i32.add (local.get $v32) (i32.shl (local.get $i) (i32.const 2))))
+                     (v128.load offset=16 (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2)))))))
+        (local.set $i (i32.add (local.get $i) (i32.const 8)))
+        (br $step)))
+    ;; a last four inputs (k ≡ 4 mod 8)
+    (if (i32.lt_u (local.get $i) (local.get $k))
+      (then
+        (local.set $t0 (f32x4.pmax (local.get $t0)
+          (f32x4.mul (v128.load (i32.add (local.get $v32) (i32.shl (local.get $i) (i32.const 2))))
+                     (v128.load (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2)))))))))
+    (local.set $t0 (f32x4.max (local.get $t0) (local.get $t1)))
+    (local.set $m (f32.max (f32.max (f32x4.extract_lane 0 (local.get $t0)) (f32x4.extract_lane 1 (local.get $t0)))
+                           (f32.max (f32x4.extract_lane 2 (local.get $t0)) (f32x4.extract_lane 3 (local.get $t0)))))
+    (if (i32.eqz (f32.gt (local.get $m) (f32.const 0)))
+      (then (return (call $argmax (local.get $v) (local.get $row) (local.get $k)))))
+    (local.set $ms (f32x4.splat (local.get $m)))
+    (local.set $best (i32.const -1))
+    (local.set $bd (f64.const 0))
+    (local.set $i (i32.const 0))
+    (block $end
+      (loop $scan
+        ;; eight inputs per step until one ties (a tight loop: few do), then that step's first four
+        (block $hit
+          (loop $oct
+            (br_if $hit (i32.gt_u (i32.add (local.get $i) (i32.const 8)) (local.get $k)))
+            (local.set $i (i32.add (local.get $i) (i32.const 8)))
+            (br_if $oct (i32.eqz (v128.any_true (v128.or
+              (f32x4.eq (local.get $ms)
+                (f32x4.mul (v128.load offset=0 (i32.add (local.get $v32) (i32.shl (i32.sub (local.get $i) (i32.const 8)) (i32.const 2))))
+                           (v128.load offset=0 (i32.add (local.get $row) (i32.shl (i32.sub (local.get $i) (i32.const 8)) (i32.const 2))))))
+              (f32x4.eq (local.get $ms)
+                (f32x4.mul (v128.load offset=16 (i32.add (local.get $v32) (i32.shl (i32.sub (local.get $i) (i32.const 8)) (i32.const 2))))
+                           (v128.load offset=16 (i32.add (local.get $row) (i32.shl (i32.sub (local.get $i) (i32.const 8)) (i32.const 2))))))))))
+            (local.set $i (i32.sub (local.get $i) (i32.const 8)))))
+        (br_if $end (i32.ge_u (local.get $i) (local.get $k)))
+        (local.set $bits (i32x4.bitmask (f32x4.eq (local.get $ms)
+          (f32x4.mul (v128.load (i32.add (local.get $v32) (i32.shl (local.get $i) (i32.const 2))))
+                     (v128.load (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 2))))))))
+        (block $noLanes
+          (br_if $noLanes (i32.eqz (local.get $bits)))
+          (loop $lane
+            (local.set $j (i32.add (local.get $i) (i32.ctz (local.get $bits))))
+            (local.set $bits (i32.and (local.get $bits) (i32.sub (local.get $bits) (i32.const 1))))
+            (local.set $d (f64.mul (f64.load (i32.add (local.get $v) (i32.shl (local.get $j) (i32.const 3))))
+                                   (f64.promote_f32 (f32.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 2)))))))
+            (if (f64.gt (local.get $d) (local.get $bd))
+              (then (local.set $bd (local.get $d)) (local.set $best (local.get $j))))
+            (br_if $lane (local.get $bits))))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $scan)))
+    (local.get $best))
 
   ;; Four rows in two lane pairs, (a, b) and (c, d): input i's weights of a pair are picked from the rows' float32 x4
   ;; loads by one shuffle, each lane adding its own row's contributions in input order.
