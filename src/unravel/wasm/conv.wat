@@ -194,7 +194,8 @@
     (local.set $ci (i32.const 0))
     (block $doneTies
       (loop $tie
-        ;; four channels per step until one ties (a tight loop: a lane's product rarely does), then the channels left
+        ;; eight channels per step, then four, until one ties (a tight loop: a channel's product rarely does); then
+        ;; that step's first four channels, or one channel past the last four, one by one
         (block $found
           (loop $oct2
             (br_if $found (i32.gt_u (i32.add (local.get $ci) (i32.const 8)) (local.get $cinG)))
