@@ -37,8 +37,11 @@ const parts = [
     'conv channel choice (WebAssembly, its calls)',
     (f) => (f.wasm && /^(bestChannel|bestOne|lane)$/.test(f.name)) || (convKernel(f) && /^(best|lists|filter|useFilters)$/.test(f.name)),
   ],
-  ['conv inputs copied channel-last', (f) => (f.wasm && /^(transpose|affineRows|bytes)$/.test(f.name)) || convKernel(f)],
-  ['residual operands computed', (f) => (f.wasm && f.name === 'total') || /rules\/conv-values\.js$/.test(f.url) || f.name === 'convSums'],
+  ['conv inputs copied channel-last', (f) => (f.wasm && /^(transpose|affineRows|bytes)$/.test(f.name)) || (convKernel(f) && f.name !== 'sum')],
+  [
+    'residual operands computed',
+    (f) => (f.wasm && f.name === 'total') || /rules\/conv-values\.js$/.test(f.url) || f.name === 'convSums' || (convKernel(f) && f.name === 'sum'),
+  ],
   ['fully connected (WebAssembly and its copies)', (f) => (f.wasm && /^(argmax|argmax32|sums|split)$/.test(f.name)) || /unravel\/wasm\/fc\.js$/.test(f.url)],
   ['rules in TypeScript', (f) => /unravel\/rules\//.test(f.url)],
   ['walk: fixation sets, memo, records', (f) => /unravel\//.test(f.url)],

@@ -42,6 +42,8 @@ function reference(c: Case, geo: ConvGeometry, x: Float32Array, w: Float32Array,
 const cases: Case[] = [
   { cin: 64, cout: 256, h: 7, w: 7, k: [1, 1], stride: 1, pad: 0, dilation: 1, group: 1 },
   { cin: 21, cout: 10, h: 9, w: 8, k: [1, 1], stride: 2, pad: 0, dilation: 1, group: 1 },
+  // a padded 1×1: the border's outputs read no input (their sums are 0, the bias alone)
+  { cin: 12, cout: 5, h: 4, w: 5, k: [1, 1], stride: 1, pad: 1, dilation: 1, group: 1 },
   { cin: 13, cout: 6, h: 6, w: 7, k: [3, 3], stride: 1, pad: 1, dilation: 1, group: 1 },
   { cin: 32, cout: 8, h: 10, w: 10, k: [3, 3], stride: 2, pad: 1, dilation: 2, group: 2 },
   { cin: 16, cout: 16, h: 5, w: 5, k: [3, 3], stride: 1, pad: 1, dilation: 1, group: 16 },
