@@ -5,7 +5,7 @@ import type { Explainer } from '../explain';
 import type { OnnxNode } from '../onnx/graph';
 import type { Values } from '../onnx/tensor';
 import { runExposingPath } from '../runtime/inspect';
-import { derivedInput, valueSource } from '../unravel/plan';
+import { derivedInput, valueSource, type ValueSource } from '../unravel/plan';
 import type { Shape } from '../unravel/tensor';
 
 export interface TensorValues {
@@ -26,15 +26,16 @@ export class Activations {
   /** Whether `tensor` can be had without a new run. */
   kept(tensor: string): boolean {
     const e = this.explainer;
-    return e.forward.values.has(valueSource(tensor, e.model.model.graph, e.model.unraveler.constants, e.model.unraveler.ops).name) || this.derived(tensor);
+    const src = valueSource(tensor, e.model.model.graph, e.model.unraveler.constants, e.model.unraveler.ops);
+    return e.forward.values.has(src.name) || this.derived(src);
   }
 
-  /** A conv input the walk makes from kept tensors (plan.ts, derivedInput): made here too, with no run. */
-  private derived(tensor: string): boolean {
-    const { graph } = this.explainer.model.model;
-    const { constants, ops } = this.explainer.model.unraveler;
-    const src = valueSource(tensor, graph, constants, ops);
-    return !src.scale && !this.explainer.forward.values.has(src.name) && derivedInput(src.name, graph, constants) !== undefined;
+  /**
+   * Whether a tensor the forward pass did not keep (its source `src`) is a conv input the walk makes from kept
+   * tensors (plan.ts, derivedInput): made here too, with no run.
+   */
+  private derived(src: ValueSource): boolean {
+    return !src.scale && derivedInput(src.name, this.explainer.model.model.graph, this.explainer.model.unraveler.constants) !== undefined;
   }
 
   /** Makes sure the values of `tensor` are available (running the inspection session once if needed). */
@@ -63,7 +64,7 @@ export class Activations {
         if (src.scale) return { data: kept.data, scale: constants.float(src.scale)![0], zero: src.zero ? constants.float(src.zero)![0] : 0 };
         return { data: kept.data, ...this.quant(tensor, kept.data) };
       }
-      if (this.derived(tensor)) return { data: e.model.unraveler.values(e.forward, tensor), scale: 1, zero: 0 };
+      if (this.derived(src)) return { data: e.model.unraveler.values(e.forward, tensor), scale: 1, zero: 0 };
       const v = inspected?.get(tensor);
       return v ? { data: v.data, ...this.quant(tensor, v.data) } : undefined;
     };
