@@ -36,11 +36,14 @@ export function integerValues(q: ConstTensor, zero: ArrayLike<number> | undefine
     return out;
   }
   const inner = q.dims.slice(axis + 1).reduce((a, b) => a * b, 1);
-  // Block by block along the axis: one zero point per run of `inner` values (no division per element).
-  for (let i = 0, b = 0; i < out.length; b++) {
-    const z = zero[b % zero.length];
-    for (const end = Math.min(out.length, i + inner); i < end; i++) out[i] = data[i] - z;
-  }
+  const zs = Float64Array.from(zero);
+  // Run by run along the axis: one zero point per run of `inner` values, the index wrapping (no division).
+  if (inner === 1) for (let i = 0, c = 0; i < out.length; i++, c = c + 1 === zs.length ? 0 : c + 1) out[i] = data[i] - zs[c];
+  else
+    for (let i = 0, c = 0; i < out.length; c = c + 1 === zs.length ? 0 : c + 1) {
+      const z = zs[c];
+      for (const end = Math.min(out.length, i + inner); i < end; i++) out[i] = data[i] - z;
+    }
   return out;
 }
 
@@ -59,12 +62,18 @@ function dequantizeValues(q: ConstTensor, scale: ArrayLike<number>, zero: ArrayL
   if (axis < 0) axis += dims.length;
   if (dims[axis] !== scale.length) throw new Error(`cannot match a scale of ${scale.length} values to the weight [${dims.join(',')}]`);
   const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
-  for (let i = 0, b = 0; i < out.length; b++) {
-    const c = b % scale.length,
-      s = scale[c],
-      z = zero?.[c] ?? 0;
-    for (const end = Math.min(out.length, i + inner); i < end; i++) out[i] = (data[i] - z) * s;
-  }
+  const n = scale.length;
+  const ss = Float64Array.from(scale),
+    zs = Float64Array.from({ length: n }, (_, c) => zero?.[c] ?? 0);
+  // As integerValues: a scale and zero point per run of `inner` values. A classifier's [K, N] weight is quantized
+  // per column (inner 1): 1.28 M values on MobileNetV2, ~30 ms the first time with a modulo per value.
+  if (inner === 1) for (let i = 0, c = 0; i < out.length; i++, c = c + 1 === n ? 0 : c + 1) out[i] = (data[i] - zs[c]) * ss[c];
+  else
+    for (let i = 0, c = 0; i < out.length; c = c + 1 === n ? 0 : c + 1) {
+      const s = ss[c],
+        z = zs[c];
+      for (const end = Math.min(out.length, i + inner); i < end; i++) out[i] = (data[i] - z) * s;
+    }
   return out;
 }
 

@@ -58,6 +58,35 @@ describe('ONNX parsing', () => {
     assert.deepEqual(Array.from(g.constants.get('typed')!.data), [5, 6]);
   });
 
+  it('decodes every typed field into its own array type, converting float16 and bfloat16 as the raw bytes are', () => {
+    // int32_data holds int8, uint8, int16, uint16, bool, float16 and bfloat16 values widened to 32 bits.
+    const cases: { type: number; values: number[]; ctor: string; expected: number[] }[] = [
+      { type: 1, values: [1.5, -0.25, 3e38], ctor: 'Float32Array', expected: [1.5, -0.25, Math.fround(3e38)] },
+      { type: 2, values: [0, 255, 7], ctor: 'Uint8Array', expected: [0, 255, 7] },
+      { type: 3, values: [-128, 127, -1], ctor: 'Int8Array', expected: [-128, 127, -1] },
+      { type: 4, values: [65535, 1], ctor: 'Uint16Array', expected: [65535, 1] },
+      { type: 5, values: [-32768, 300], ctor: 'Int16Array', expected: [-32768, 300] },
+      { type: 6, values: [-2147483648, 2147483647], ctor: 'Int32Array', expected: [-2147483648, 2147483647] },
+      { type: 7, values: [-5, 2 ** 40], ctor: 'Float64Array', expected: [-5, 2 ** 40] },
+      { type: 9, values: [1, 0, 1], ctor: 'Uint8Array', expected: [1, 0, 1] },
+      // float16: 0x3c00 = 1, 0xc000 = -2, 0x7bff = 65504; bfloat16: the upper half of a float32
+      { type: 10, values: [0x3c00, 0xc000, 0x7bff], ctor: 'Float32Array', expected: [1, -2, 65504] },
+      { type: 16, values: [0x3f80, 0xc0a0], ctor: 'Float32Array', expected: [1, -5] },
+    ];
+    const bytes = buildModel({
+      nodes: [{ op: 'Identity', inputs: ['x'], outputs: ['y'] }],
+      inputs: [{ name: 'x', dims: [1] }],
+      outputs: [{ name: 'y', dims: [1] }],
+      initializers: cases.map((c) => ({ name: `t${c.type}`, dims: [c.values.length], type: c.type, values: c.values, typed: true })),
+    });
+    const g = parseModel(bytes);
+    for (const c of cases) {
+      const data = g.constants.get(`t${c.type}`)!.data;
+      assert.equal(data.constructor.name, c.ctor, `type ${c.type}`);
+      assert.deepEqual(Array.from(data), c.expected, `type ${c.type}`);
+    }
+  });
+
   it('reads the structure, not the weights: large weights are read from the file when used, aligned, exact', async () => {
     const file = fixturePath('models/mobilenetv2-12-dequantized-fp32.onnx');
     const full = parseModel(fs.readFileSync(file)); // the whole file decoded the ordinary way

@@ -281,6 +281,41 @@ describe('constant folding: every kernel against onnxruntime', () => {
     assert.equal(graphConstants(parseModel(model), defaultOps).get('y0'), undefined);
   });
 
+  it("dequantizes quantized weights as the rules read them (per tensor, and along the first, a middle and the last axis) to onnxruntime's values", async () => {
+    // constants.dequantize takes the axis whose size the scale has (the first when it fits): a MatMul's [K, N]
+    // weight quantized per column runs along its last axis, one scale and zero point per value in turn.
+    const q = range(24).map((i) => ((i * 37) % 256) - 128);
+    const shapes: { dims: number[]; axis?: number; n: number }[] = [
+      { dims: [24], n: 1 },
+      { dims: [3, 8], axis: 0, n: 3 },
+      { dims: [2, 3, 4], axis: 1, n: 3 },
+      { dims: [8, 3], axis: 1, n: 3 },
+    ];
+    for (const { dims, axis, n } of shapes) {
+      const scale = f(n === 1 ? [] : [n], range(n, 0.37, 1)),
+        zero = i8(n === 1 ? [] : [n], range(n, 5, -1));
+      const c: Case = { op: 'DequantizeLinear', inputs: [i8(dims, q), scale, zero], attrs: axis === undefined ? undefined : { axis } };
+      const [expected] = await runOrt(c);
+      const model = buildModel({
+        opset: 13,
+        nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['r'] }],
+        inputs: [{ name: 'x', dims: [1] }],
+        outputs: [{ name: 'r', dims: [1] }],
+        initializers: c.inputs.map((t, k) => ({ ...t!, name: `in${k}` })),
+      });
+      const constants = graphConstants(parseModel(model), defaultOps);
+      assert.deepEqual(Array.from(constants.dequantize('in0', 'in1', 'in2')!), Array.from(expected.data), `[${dims}] along ${axis ?? 'none'}`);
+      const integer = constants.integer('in0', 'in1', 'in2', axis);
+      const zeros = range(n, 5, -1);
+      const inner = axis === undefined ? 1 : dims.slice(axis + 1).reduce((a, d) => a * d, 1);
+      assert.deepEqual(
+        Array.from(integer!.values),
+        q.map((v, i) => v - zeros[Math.floor(i / inner) % n]),
+        `[${dims}]: the integers`,
+      );
+    }
+  });
+
   it('has a case for every kernel', () => {
     const tested = new Set(cases.map((c) => c.op));
     assert.deepEqual(
