@@ -24,6 +24,7 @@ import { cropToTensor, decodeForModel, resizeFor, viewGeometries } from '../prep
 import { presets } from '../preprocess/presets';
 import { gradcamLane, torchArchitecture, type GradcamResult } from './gradcam';
 import { medianRound, roundsTable, type RoundRatios } from './rounds';
+import { f1, firstTable, ratio, type FirstExplanation } from './first';
 
 interface BenchModel {
   readonly name: string;
@@ -52,6 +53,8 @@ export interface ModelResult {
   gradcamRatio: number | null;
   gradcam: GradcamResult | null;
   peakRssMb: number;
+  /** The first explanation in a fresh process (the same child as peakRssMb): what each CLI run and a model's first panel cost. */
+  first: FirstExplanation | null;
   exposedTensors: number;
   /** [p10, p90] of the main timings. */
   spread: Record<string, [number, number]>;
@@ -264,7 +267,8 @@ async function measure(m: BenchModel, runs: number): Promise<ModelResult> {
     preprocessColdMs: prep[0],
     gradcamRatio: null, // measured by the parent, after this process has ended (gradcam.ts)
     gradcam: null,
-    peakRssMb: 0, // measured in a process of its own (memoryChild)
+    peakRssMb: 0, // measured in a process of its own (memoryChild), as is `first`
+    first: null,
     exposedTensors: open.plan.expose.length,
     spread,
     rest: {
@@ -287,11 +291,16 @@ async function measure(m: BenchModel, runs: number): Promise<ModelResult> {
   };
 }
 
-/** Peak resident memory of what a user runs: open the model, explain the photo once, in a fresh process. */
-async function memoryChild(m: BenchModel): Promise<number> {
+/** Peak resident memory of what a user runs, in a fresh process: open the model, explain the photo once; and its timings. */
+async function memoryChild(m: BenchModel): Promise<{ peakRssMb: number; first: FirstExplanation }> {
+  const t0 = performance.now();
   const e = await Explainer.create(m.path, { image }, { preset: m.preset, labels: [] }, new SessionCache());
-  e.explain();
-  return process.resourceUsage().maxRSS / 1024;
+  const t = e.explain().json.timings;
+  const totalMs = performance.now() - t0;
+  return {
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    first: { openMs: t.loadMs, preprocessMs: t.preprocessMs, forwardMs: t.inferenceMs, unravelMs: t.unravelMs, heatmapMs: t.heatmapMs, totalMs },
+  };
 }
 
 /** The bench photo into `spec`'s input tensor, the steps Explainer.create takes (single view). */
@@ -357,9 +366,6 @@ async function bigPhoto(): Promise<BigPhotoResult> {
     cpu: { decodeMs: warm(d, 1), tensorMs: warm(p, 1) },
   };
 }
-
-const f1 = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
-const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
 
 export function markdownTable(results: readonly ModelResult[]): string {
   const head =
@@ -442,7 +448,7 @@ async function main(argv: string[]): Promise<void> {
   if (memory) {
     const m = all.find((x) => x.name === memory);
     if (!m) throw new Error(`no model named ${memory}`);
-    process.stdout.write(JSON.stringify({ peakRssMb: await memoryChild(m) }) + '\n');
+    process.stdout.write(JSON.stringify(await memoryChild(m)) + '\n');
     return;
   }
   const child = arg('--child');
@@ -481,7 +487,7 @@ async function main(argv: string[]): Promise<void> {
     if (!done.length) continue;
     const result = rounds > 1 ? medianRound(done) : done[0];
     const mem = spawnSync(process.execPath, [...explainHeapFlags, __filename, '--memory', m.name], { encoding: 'utf8' });
-    if (mem.status === 0) result.peakRssMb = JSON.parse(mem.stdout.trim().split('\n').pop()!).peakRssMb;
+    if (mem.status === 0) Object.assign(result, JSON.parse(mem.stdout.trim().split('\n').pop()!) as Pick<ModelResult, 'peakRssMb' | 'first'>);
     // the peer runs alone too, at the threads onnxruntime uses (one per core by default)
     const arch = torchArchitecture(m.name);
     result.gradcam = arch ? gradcamLane(arch, runs, os.cpus().length) : { skipped: `no torchvision architecture for ${m.name}` };
@@ -517,7 +523,7 @@ async function main(argv: string[]): Promise<void> {
       },
     })),
   };
-  const table = `${markdownTable(results)}\n\n${restTable(results)}\n\n${whereTable(results)}${rounds > 1 ? `\n\n${roundsTable(results)}` : ''}`;
+  const table = `${markdownTable(results)}\n\n${restTable(results)}\n\n${whereTable(results)}\n\n${firstTable(results)}${rounds > 1 ? `\n\n${roundsTable(results)}` : ''}`;
   console.log(table);
   const bigLine = `12-megapixel JPEG (${big.width}×${big.height}, ${big.fileMb.toFixed(1)} MB): decode${big.decodedWidth !== big.width ? ` (at ${big.decodedWidth}×${big.decodedHeight}: DCT scaling)` : ''} ${f1(big.decodeMs)} ms + resize, crop and normalize ${f1(big.tensorMs)} ms, warm medians (CPU ${f1(big.cpu.decodeMs)} + ${f1(big.cpu.tensorMs)} ms; cold ${f1(big.decodeColdMs)} + ${f1(big.tensorColdMs)} ms)`;
   console.log(`\n${bigLine}`);

@@ -1,6 +1,7 @@
 // The bench's rounds (src/bench/rounds.ts): a model measured in several rounds is reported by the round whose
 // explain ÷ plain is the median, whole (its parts add up as measured), with every round's ratios in round order.
 import { strict as assert } from 'node:assert';
+import { firstTable } from '../../src/bench/first';
 import type { ModelResult } from '../../src/bench/main';
 import { medianRound, roundsTable } from '../../src/bench/rounds';
 
@@ -23,6 +24,7 @@ function round(plain: number, explain: number, unravel: number, cpuPlain: number
     gradcamRatio: null,
     gradcam: null,
     peakRssMb: 0,
+    first: null,
     exposedTensors: 51,
     spread: {},
     cpu: {
@@ -68,5 +70,18 @@ describe('bench: rounds', () => {
     const lines = table.split('\n');
     assert.equal(lines.length, 3, 'a model measured once has no row');
     assert.match(lines[2], /^\| resnet50-op17 \| 2\.00 1\.50 2\.50 1\.80 3\.00 \(\*\*2\.00×\*\*\) \|/);
+  });
+});
+
+describe('bench: the first explanation in a fresh process', () => {
+  it('puts each part of the first explanation beside the warm one, and says so where it was not measured', () => {
+    const measured: ModelResult = {
+      ...round(40, 80, 20, 70, 120),
+      first: { openMs: 512.3, preprocessMs: 41.27, forwardMs: 91.8, unravelMs: 185.4, heatmapMs: 18.5, totalMs: 851 },
+    };
+    const lines = firstTable([measured, { ...round(40, 80, 20, 70, 120), name: 'vgg16-op17' }]).split('\n');
+    assert.equal(lines.length, 4);
+    assert.equal(lines[2], '| resnet50-op17 | 512 | 41.3 (4.0) | 91.8 (52.0) | 185 (20.0) | 18.5 (1.5) | 851 | 80.0 |');
+    assert.equal(lines[3], '| vgg16-op17 | – | – | – | – | – | – | 80.0 |');
   });
 });
