@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { NotOnnxError, buildGraph, type OnnxGraph } from './graph';
 import { encodeExtraOutputs, encodeModelProto, type onnx } from './schema';
 import { TruncatedModelError, skimModelFile } from './skim';
-import type { ExternalDataReader } from './tensor';
+import type { ExternalDataReader, ExternalRef } from './tensor';
 
 export interface LoadedModel {
   /** The path as the user gave it (shown in messages and outputs). */
@@ -27,21 +27,47 @@ export interface LoadedModel {
 /** A user-facing problem with the model file: the message says what is wrong and what to do. */
 export class ModelFileError extends Error {}
 
-export function externalDataReader(modelPath: string): ExternalDataReader {
+/**
+ * Reads external tensor data from files in the model's folder: a tensor's bytes whole, or (`readInto`) byte ranges of
+ * them straight into the tensor's own array, which is how a walk reads only the filters it uses. `stamp`, the file's
+ * size and modification time when the model was opened: a range read later from a file that changed since is refused
+ * (its weights would not match those read before, nor onnxruntime's).
+ */
+export function externalDataReader(modelPath: string, stamp?: { readonly size: number; readonly mtimeMs: number }): ExternalDataReader {
   const dir = path.dirname(path.resolve(modelPath));
-  return (ref, tensorName) => {
-    const file = path.resolve(dir, ref.location);
-    if (path.relative(dir, file).startsWith('..') || path.isAbsolute(ref.location)) {
-      throw new ModelFileError(`tensor '${tensorName}' points outside the model's folder ('${ref.location}'); refusing to read it`);
+  const resolved = new Map<string, string>();
+  const modelFile = path.resolve(modelPath);
+  const openFile = (ref: ExternalRef, tensorName: string): number => {
+    let file = resolved.get(ref.location);
+    if (file === undefined) {
+      file = path.resolve(dir, ref.location);
+      if (path.relative(dir, file).startsWith('..') || path.isAbsolute(ref.location)) {
+        throw new ModelFileError(`tensor '${tensorName}' points outside the model's folder ('${ref.location}'); refusing to read it`);
+      }
+      resolved.set(ref.location, file);
     }
-    let fd: number;
     try {
-      fd = fs.openSync(file, 'r');
+      return fs.openSync(file, 'r');
     } catch {
       throw new ModelFileError(
         `tensor '${tensorName}' is stored in '${ref.location}', which is missing beside the model; copy it next to ${path.basename(modelPath)}`,
       );
     }
+  };
+  /** Opens the file of `ref`, refusing the model file itself when it changed since it was opened. */
+  const open = (ref: ExternalRef, tensorName: string): number => {
+    const fd = openFile(ref, tensorName);
+    if (stamp && resolved.get(ref.location) === modelFile) {
+      const now = fs.fstatSync(fd);
+      if (now.size !== stamp.size || now.mtimeMs !== stamp.mtimeMs) {
+        fs.closeSync(fd);
+        throw new ModelFileError(`${path.basename(modelPath)} changed on disk since it was opened; open it again to explain it`);
+      }
+    }
+    return fd;
+  };
+  const read = (ref: ExternalRef, tensorName: string): Uint8Array => {
+    const fd = open(ref, tensorName);
     try {
       const length = ref.length ?? fs.fstatSync(fd).size - ref.offset;
       const out = Buffer.allocUnsafe(length);
@@ -52,6 +78,19 @@ export function externalDataReader(modelPath: string): ExternalDataReader {
       fs.closeSync(fd);
     }
   };
+  const readInto = (ref: ExternalRef, tensorName: string, into: Uint8Array, ranges: readonly number[]): void => {
+    const fd = open(ref, tensorName);
+    try {
+      for (let i = 0; i < ranges.length; i += 2) {
+        const [start, end] = [ranges[i], ranges[i + 1]];
+        const got = fs.readSync(fd, into, start, end - start, ref.offset + start);
+        if (got !== end - start) throw new ModelFileError(`external data file '${ref.location}' is shorter than tensor '${tensorName}' needs`);
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
+  return Object.assign(read, { readInto });
 }
 
 export function loadModelFile(file: string): LoadedModel {
@@ -64,7 +103,7 @@ export function loadModelFile(file: string): LoadedModel {
   if (!stat.isFile()) throw new ModelFileError(`not a file: ${file}`);
   if (stat.size === 0) throw new ModelFileError(`${file} is empty; expected an ONNX model`);
   const realPath = fs.realpathSync(file);
-  const reader = externalDataReader(realPath);
+  const reader = externalDataReader(realPath, { size: stat.size, mtimeMs: stat.mtimeMs });
   let proto: onnx.IModelProto;
   let graph: OnnxGraph;
   try {

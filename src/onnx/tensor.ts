@@ -51,11 +51,29 @@ export interface ExternalRef {
   readonly offset: number;
   readonly length: number | undefined;
 }
-/** Returns the bytes of an external-data tensor (weights in a file beside the model). */
-export type ExternalDataReader = (ref: ExternalRef, tensorName: string) => Uint8Array;
+/**
+ * Returns the bytes of an external-data tensor (weights in a file beside the model, or large ones in the model file
+ * itself, which is read so: load.ts). `readInto`, where given, reads byte ranges of the tensor's data (flat pairs
+ * [start, end), from the tensor's first byte) into `into` at the same offsets.
+ */
+export type ExternalDataReader = ((ref: ExternalRef, tensorName: string) => Uint8Array) & {
+  readonly readInto?: (ref: ExternalRef, tensorName: string, into: Uint8Array, ranges: readonly number[]) => void;
+};
+
+/**
+ * A float32 tensor whose rows (along its first axis: a conv's output channels, a Gemm's output neurons with transB) are
+ * read as asked: `data` is the tensor's full-size array, its rows valid once `ensure` has been given them.
+ */
+export interface RowValues {
+  readonly data: Float32Array;
+  /** Reads the rows listed (any order, repeats allowed) that were not read yet. */
+  ensure(rows: ArrayLike<number>): void;
+}
 
 export class ConstTensor {
   private cached: Values | undefined;
+  /** Rows read so far by `rows()` (1 per row read), while the tensor is not read whole. */
+  private read?: { readonly values: Float32Array; readonly done: Uint8Array; left: number };
   constructor(
     readonly name: string,
     readonly dataType: number,
@@ -65,14 +83,69 @@ export class ConstTensor {
     readonly external = false,
     /** The raw_data bytes, when the tensor stores them inline. */
     private readonly raw?: Uint8Array,
+    /** Reads byte ranges of an external float32 tensor into an array (`rows`). */
+    private readonly readRanges?: (into: Uint8Array, ranges: readonly number[]) => void,
   ) {}
   get size(): number {
     return this.dims.reduce((a, b) => a * b, 1);
   }
-  /** The values, decoded on first use and kept. */
+  /** The values, decoded on first use and kept (the same array `rows` handed out, its other rows read now). */
   get data(): Values {
+    if (this.read) this.readRows(Array.from({ length: this.dims[0] }, (_, r) => r));
     this.cached ??= this.raw ? checked(this, decodeRaw(this.raw, this.dataType)) : this.materialize();
     return this.cached;
+  }
+  /**
+   * The values with rows read as asked, for a rule that reads a few rows of a large weight (a walk reads about a
+   * third of ResNet-50's filters, and the kernel's fresh pages cost more than the copy). A tensor that cannot be read
+   * so (in memory, not float32, or already read whole) comes whole, `ensure` doing nothing.
+   */
+  rows(): RowValues {
+    if (this.cached || !this.readRanges || this.dataType !== DataType.FLOAT || this.dims.length < 2 || this.dims[0] < 2) {
+      const data = this.data;
+      if (!(data instanceof Float32Array)) throw new Error(`tensor '${this.name}' is not float32`);
+      return { data, ensure: () => undefined };
+    }
+    this.read ??= { values: new Float32Array(this.size), done: new Uint8Array(this.dims[0]), left: this.dims[0] };
+    return { data: this.read.values, ensure: (rows) => this.readRows(rows) };
+  }
+  /** Rows of this tensor read so far (its first axis's length once read whole). */
+  get rowsRead(): number {
+    return this.read ? this.dims[0] - this.read.left : this.cached ? this.dims[0] : 0;
+  }
+  private readRows(rows: ArrayLike<number>): void {
+    const r = this.read;
+    if (!r) return;
+    const missing: number[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      const k = rows[i];
+      if (!r.done[k]) {
+        r.done[k] = 1;
+        missing.push(k);
+      }
+    }
+    if (!missing.length) return;
+    missing.sort((a, b) => a - b);
+    // One read per run of consecutive rows.
+    const bytes = (this.size / this.dims[0]) * 4;
+    const ranges: number[] = [];
+    for (let i = 0; i < missing.length;) {
+      let j = i + 1;
+      while (j < missing.length && missing[j] === missing[j - 1] + 1) j++;
+      ranges.push(missing[i] * bytes, (missing[j - 1] + 1) * bytes);
+      i = j;
+    }
+    try {
+      this.readRanges!(new Uint8Array(r.values.buffer), ranges);
+    } catch (e) {
+      for (const k of missing) r.done[k] = 0;
+      throw e;
+    }
+    r.left -= missing.length;
+    if (r.left === 0) {
+      this.cached = r.values;
+      this.read = undefined;
+    }
   }
   static of(name: string, dataType: number, dims: readonly number[], data: Values): ConstTensor {
     return new ConstTensor(name, dataType, dims, () => data);
@@ -219,7 +292,19 @@ function decodeFields(t: onnx.ITensorProto, dataType: number, size: number): Val
 
 const EXTERNAL = 1;
 
-/** Wraps a decoded TensorProto; the values are decoded when first read. */
+/** Where an external tensor's bytes are (its external_data entries). */
+function externalRef(t: onnx.ITensorProto, name: string): ExternalRef {
+  const entries = new Map((t.external_data ?? []).map((e) => [e.key ?? '', e.value ?? '']));
+  const location = entries.get('location');
+  if (!location) throw new Error(`tensor '${name}' is stored externally but names no location`);
+  return {
+    location,
+    offset: Number(entries.get('offset') ?? 0),
+    length: entries.has('length') ? Number(entries.get('length')) : undefined,
+  };
+}
+
+/** Wraps a decoded TensorProto; the values are decoded when first read (or, for a large float32 weight, as its rows are). */
 export function tensorFromProto(t: onnx.ITensorProto, readExternal?: ExternalDataReader): ConstTensor {
   const name = t.name ?? '';
   const dataType = t.data_type ?? 0;
@@ -227,27 +312,26 @@ export function tensorFromProto(t: onnx.ITensorProto, readExternal?: ExternalDat
   const size = dims.reduce((a, b) => a * b, 1);
   const external = t.data_location === EXTERNAL;
   const raw = !external && t.raw_data && t.raw_data.length > 0 ? t.raw_data : undefined;
+  const readInto = readExternal?.readInto;
+  // Rows are read from the file only where its entry says the tensor's bytes are exactly its float32 values (an entry
+  // without a location is reported when the values are read, as before).
+  const ref =
+    external && readInto && dataType === DataType.FLOAT && (t.external_data ?? []).some((e) => e.key === 'location') ? externalRef(t, name) : undefined;
   const tensor: ConstTensor = new ConstTensor(
     name,
     dataType,
     dims,
     () => {
       if (external) {
-        const entries = new Map((t.external_data ?? []).map((e) => [e.key ?? '', e.value ?? '']));
-        const location = entries.get('location');
-        if (!location) throw new Error(`tensor '${name}' is stored externally but names no location`);
-        if (!readExternal) throw new Error(`tensor '${name}' is stored in external file '${location}', which cannot be read here`);
-        const ref: ExternalRef = {
-          location,
-          offset: Number(entries.get('offset') ?? 0),
-          length: entries.has('length') ? Number(entries.get('length')) : undefined,
-        };
-        return checked(tensor, decodeRaw(readExternal(ref, name), dataType));
+        const where = externalRef(t, name);
+        if (!readExternal) throw new Error(`tensor '${name}' is stored in external file '${where.location}', which cannot be read here`);
+        return checked(tensor, decodeRaw(readExternal(where, name), dataType));
       }
       return checked(tensor, decodeFields(t, dataType, size));
     },
     external,
     raw,
+    ref && readInto && ref.length === size * 4 ? (into, ranges) => readInto(ref, name, into, ranges) : undefined,
   );
   return tensor;
 }

@@ -2,7 +2,7 @@
 // (src/unravel/fold.ts: dequantized QDQ weights, reshaped or transposed weights, exporters' arithmetic on
 // constants). Float copies are made once and cached; quantized weights are also seen as exact integers.
 import type { OnnxGraph } from '../onnx/graph';
-import type { ConstTensor } from '../onnx/tensor';
+import { DataType, type ConstTensor } from '../onnx/tensor';
 import { derivedConstants } from './fold';
 import type { Constants, OpTable, QuantizedConstant } from './types';
 import { quantizeAttrs } from './op-attrs';
@@ -113,6 +113,12 @@ export function graphConstants(graph: OnnxGraph, ops: OpTable): Constants {
         floats.set(name, f);
       }
       return f;
+    },
+    floatRows(name) {
+      const c = get(name);
+      if (!c) return undefined;
+      if (floats.has(name) || c.dataType !== DataType.FLOAT) return { data: self.float(name)!, ensure: () => undefined };
+      return c.rows();
     },
     dequantize(q, scale, zero) {
       const key = `${q}\u0000${scale}\u0000${zero}`;

@@ -100,8 +100,9 @@ export function derivingConv(tensor: string, graph: OnnxGraph, constants: Consta
   // 1×1 filters only: a value is then one dot product over the input channels. A 3×3 conv's costs nine times more,
   // which on ResNet-18 cost the walk about what leaving the tensor in onnxruntime saved the forward.
   const dims = constants.get(w)?.dims;
-  if (dims?.length !== 4 || dims[2] * dims[3] !== 1 || !constants.float(w) || constants.quantized(w)) return undefined;
-  if (b && (!constants.float(b) || constants.quantized(b))) return undefined;
+  // (Asked of the constants' shapes only: the filters are read when a walk computes a value.)
+  if (dims?.length !== 4 || dims[2] * dims[3] !== 1 || constants.quantized(w)) return undefined;
+  if (b && (!constants.has(b) || constants.quantized(b))) return undefined;
   return p;
 }
 

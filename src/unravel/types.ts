@@ -1,7 +1,7 @@
 // What a backtrack rule is, and what the walk lends it. Rules are pure functions of the node,
 // the shapes and values of its tensors, and the fixations of its outputs.
 import type { OnnxGraph, OnnxNode } from '../onnx/graph';
-import type { ConstTensor } from '../onnx/tensor';
+import type { ConstTensor, RowValues } from '../onnx/tensor';
 import type { Fixations } from './fixations';
 import type { Kernel } from './kernels/kernel';
 import type { Schema } from './attrs';
@@ -40,6 +40,12 @@ export interface Constants {
   get(name: string): ConstTensor | undefined;
   /** The values as float32 (dequantized or cast), cached. */
   float(name: string): Float32Array | undefined;
+  /**
+   * The same values, with rows along the first axis read from the model file only as `ensure` asks (a large float32
+   * weight; any other comes whole): for a rule that reads a few output channels' filters. The array is the one
+   * `float` returns later, whole.
+   */
+  floatRows(name: string): RowValues | undefined;
   has(name: string): boolean;
   /** (q - zero) * scale of a constant, per output channel when the scale is a vector; undefined if any part is not constant. */
   dequantize(q: string, scale: string, zero: string): Float32Array | undefined;

@@ -9,7 +9,7 @@ import { graphConstants } from './constants';
 import { merge, totalMass, type Fixations } from './fixations';
 import { derivedInput, derivingConv, valueSource, type DerivedInput } from './plan';
 import { batchNormAttrs } from './op-attrs';
-import { convGeometry } from './rules/conv';
+import { convGeometry, filtersFor } from './rules/conv';
 import { convValuesAt } from './rules/conv-values';
 import { withShapeValues } from './fold';
 import { forOpsets } from './ops';
@@ -262,7 +262,8 @@ class Walk {
       if (!conv) return valuesOf(activation(name), at);
       const x = activation(conv.input(0), true);
       const [w, b] = [conv.input(1), conv.input(2)];
-      return convValuesAt(convGeometry(conv, x.dims, shape(w)), x, constants.float(w)!, b ? constants.float(b) : undefined, at, forward);
+      const geo = convGeometry(conv, x.dims, shape(w));
+      return convValuesAt(geo, x, filtersFor(constants, w, geo.outDims, at)!, b ? constants.float(b) : undefined, at, forward);
     };
     this.ctx = { graph, ops, constants, options, shape, activation, valuesAt, flag: (m) => this.notes.push(m), forward };
   }

@@ -14,6 +14,7 @@ import { decodeTensorProto } from '../../src/onnx/schema';
 import { tensorFromProto } from '../../src/onnx/tensor';
 import { readLabels } from '../../src/labels';
 import { fixturePath } from '../../src/fixtures';
+import { SessionCache } from '../../src/runtime/session';
 import { repo, tmpFile } from '../helpers/tmp';
 
 const model = (m: string) => fixturePath(`models/${m}`);
@@ -134,6 +135,27 @@ describe('ImageNet models on bird photos', () => {
       await keepPicture(`${m.replace('.onnx', '')}-${img.split('.')[0]}`, e, x);
     });
   }
+
+  it('a walk reads only the filters it uses, with the fixations and masses of weights read whole', async () => {
+    // The same model opened twice (a session cache each): one explained with its weights' rows read as the walk asks,
+    // the other with every weight read whole first. Two classes each (the second a class switch on the same forward).
+    const file = model('mobilenetv2-12-dequantized-fp32.onnx');
+    const caches = [new SessionCache(), new SessionCache()];
+    try {
+      const [rowsAsAsked, whole] = await Promise.all(caches.map((c) => Explainer.create(file, { image: image('pelican.jpeg') }, { mode: 'weighted' }, c)));
+      const weights = (e: Explainer) => [...e.model.model.graph.constants.values()].filter((c) => c.external && c.dims.length === 4);
+      for (const c of weights(whole)) assert.equal(c.data.length, c.size);
+      for (const cls of [undefined, 1]) {
+        const [a, b] = [rowsAsAsked.explain(cls), whole.explain(cls)];
+        assert.deepEqual(a.json.inputFixations, b.json.inputFixations, `class ${a.json.target.index}`);
+        assert.deepEqual(a.json.layers, b.json.layers, `class ${a.json.target.index}`);
+      }
+      const partly = weights(rowsAsAsked).filter((c) => c.rowsRead > 0 && c.rowsRead < c.dims[0]);
+      assert.ok(partly.length >= 10, `${partly.length} filter tensors read in part`);
+    } finally {
+      await Promise.all(caches.map((c) => c.dispose()));
+    }
+  });
 
   it('float and int8 MobileNetV2 agree: similar boxes, heat maps and points', async () => {
     for (const img of Object.keys(birds)) {

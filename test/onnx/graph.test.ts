@@ -111,6 +111,34 @@ describe('ONNX parsing', () => {
     await plain.release();
   });
 
+  it("reads a large float weight's rows as asked, into the array the whole read returns; refuses a file changed since", () => {
+    const file = tmpFile('rows-model.onnx', fs.readFileSync(fixturePath('models/mobilenetv2-12-dequantized-fp32.onnx')));
+    const full = parseModel(fs.readFileSync(file));
+    const model = loadModelFile(file);
+    const [name, c] = [...model.graph.constants].find(([, t]) => t.external && t.dims.length === 4 && t.dims[0] >= 8)!;
+    const want = full.constants.get(name)!.data;
+    const row = c.size / c.dims[0];
+    const rows = c.rows();
+    assert.equal(c.rowsRead, 0, 'nothing read before it is asked');
+    rows.ensure([5, 0, 5]);
+    assert.equal(c.rowsRead, 2);
+    for (const r of [0, 5]) assert.deepEqual(rows.data.subarray(r * row, (r + 1) * row), want.subarray(r * row, (r + 1) * row), `row ${r}`);
+    assert.ok(
+      rows.data.subarray(row, 5 * row).every((v) => v === 0),
+      'rows not asked for are not read',
+    );
+    const whole = c.data;
+    assert.equal(whole, rows.data, 'the whole read fills the same array');
+    assert.deepEqual(whole, want);
+    assert.equal(c.rowsRead, c.dims[0]);
+    // The file rewritten (another export saved over it) after the model was opened: a later read is refused.
+    const other = loadModelFile(file).graph.constants.get(name)!;
+    other.rows().ensure([1]);
+    fs.appendFileSync(file, Buffer.from([0]));
+    assert.throws(() => other.rows().ensure([2]), /changed on disk since it was opened; open it again/);
+    assert.throws(() => other.data, /changed on disk since it was opened/);
+  });
+
   it('opens a model through a symbolic link (another name, another folder), its weights read from the real file', async () => {
     // onnxruntime refuses weights whose resolved path leaves the folder it is given, so the skeleton and the
     // weight folder point at the file the link resolves to; messages and outputs keep the name the user gave.

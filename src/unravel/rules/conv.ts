@@ -4,7 +4,7 @@
 import type { OnnxNode } from '../../onnx/graph';
 import type { Shape } from '../tensor';
 import { oneParentEach } from '../fixations';
-import type { Rule, ShapeContext, WalkContext, WeightedRule } from '../types';
+import type { Constants, Rule, ShapeContext, WalkContext, WeightedRule } from '../types';
 import { backConv, convForward } from './conv-kernel';
 import { window2D, type Axis, type Window2D } from './spatial';
 import { convAttrs } from '../op-attrs';
@@ -46,6 +46,21 @@ export function bnSign(tensor: string, ctx: WalkContext): Float32Array | undefin
   return ctx.ops.get(users[0])?.channelScale?.(users[0], ctx.constants);
 }
 
+/**
+ * The conv's float filters with those of the output channels of `at` (flat output indices, any order) read: a
+ * large weight's other channels stay in the model file until a walk reaches them (Constants.floatRows).
+ */
+export function filtersFor(constants: Constants, wName: string, outDims: Shape, at: ArrayLike<number>): Float32Array | undefined {
+  const rows = constants.floatRows(wName);
+  if (!rows) return undefined;
+  const [, cout, oh, ow] = outDims;
+  const plane = oh * ow;
+  const channels = new Int32Array(at.length);
+  for (let k = 0; k < at.length; k++) channels[k] = Math.floor(at[k] / plane) % cout;
+  rows.ensure(channels);
+  return rows.data;
+}
+
 export const convRule: Rule = {
   reads: () => [0],
   shape(node, [x, w], ctx: ShapeContext) {
@@ -59,14 +74,14 @@ export const convRule: Rule = {
     // the scales dropped are one positive factor per output channel, so choices are exact, ties included.
     const wq = ctx.constants.quantized(wName);
     const integer = wq && (wq.axis === undefined || wq.axis === 0);
-    const w = integer ? wq.values : ctx.constants.float(wName);
-    if (!w) throw new Error(`its weight '${wName}' is not a constant`);
+    if (!integer && !ctx.constants.has(wName)) throw new Error(`its weight '${wName}' is not a constant`);
     const act = ctx.activation(node.input(0), true);
     const x = integer ? { ...act, scale: 1 } : act;
     const geo = convGeometry(node, x.dims, ctx.shape(wName));
     // A fixation without an in-bounds tap is kept as −1 − parent, so the memo's fixations are counted in the note too.
     const chosen = memoized(ctx, node, ctx.options.convMode, fix.index, (some) => {
       if (ctx.forward) convForward(ctx.forward);
+      const w = integer ? wq.values : filtersFor(ctx.constants, wName, geo.outDims, some)!;
       const { parents, fallbacks } = backConv(geo, x, w, some, ctx.options.convMode, bnSign(node.outputs[0], ctx));
       if (fallbacks) for (let k = 0; k < parents.length; k++) if (fellBack(geo, x.dims, some[k])) parents[k] = -1 - parents[k];
       return parents;

@@ -63,6 +63,14 @@ function dequantizingConstants(ctx: ShapeContext, node: OnnxNode, operands: read
       if (!o || !ctx.constants.has(n)) return ctx.constants.float(n);
       return ctx.constants.dequantize(n, param(node, o, 'scale'), param(node, o, 'zero'));
     },
+    floatRows(n) {
+      // A quantized operand comes dequantized whole; any other as the graph's constants give it.
+      if (byName.has(n) && ctx.constants.has(n)) {
+        const data = this.float(n);
+        return data && { data, ensure: () => undefined };
+      }
+      return ctx.constants.floatRows(n);
+    },
   };
 }
 
