@@ -1,11 +1,7 @@
 // The first explanation in a fresh process (npm run bench, JSON `first`): what each CLI run and a model's first
 // panel pay once, beside the warm figures.
+import { f1 } from './format';
 import type { ModelResult } from './main';
-
-/** A time in ms as the bench's tables print it: whole from 100 ms, else one decimal. */
-export const f1 = (v: number): string => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
-/** a ÷ b as the tables print a ratio. */
-export const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
 
 /**
  * One explanation in a fresh process, ms, by the explainer's own timings: the model opened (parsed, planned, its

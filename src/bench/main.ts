@@ -24,7 +24,8 @@ import { cropToTensor, decodeForModel, resizeFor, viewGeometries } from '../prep
 import { presets } from '../preprocess/presets';
 import { gradcamLane, torchArchitecture, type GradcamResult } from './gradcam';
 import { medianRound, roundsTable, type RoundRatios } from './rounds';
-import { f1, firstTable, ratio, type FirstExplanation } from './first';
+import { firstTable, type FirstExplanation } from './first';
+import { f1, ratio } from './format';
 
 interface BenchModel {
   readonly name: string;

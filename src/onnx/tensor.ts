@@ -83,7 +83,7 @@ export class ConstTensor {
     readonly external = false,
     /** The raw_data bytes, when the tensor stores them inline. */
     private readonly raw?: Uint8Array,
-    /** Reads byte ranges of an external float32 tensor into an array (`rows`). */
+    /** Reads byte ranges of an external float32 tensor into an array (`rows`); given for float32 tensors only. */
     private readonly readRanges?: (into: Uint8Array, ranges: readonly number[]) => void,
   ) {}
   get size(): number {
@@ -101,7 +101,7 @@ export class ConstTensor {
    * so (in memory, not float32, or already read whole) comes whole, `ensure` doing nothing.
    */
   rows(): RowValues {
-    if (this.cached || !this.readRanges || this.dataType !== DataType.FLOAT || this.dims.length < 2 || this.dims[0] < 2) {
+    if (this.cached || !this.readRanges || this.dims.length < 2 || this.dims[0] < 2) {
       const data = this.data;
       if (!(data instanceof Float32Array)) throw new Error(`tensor '${this.name}' is not float32`);
       return { data, ensure: () => undefined };

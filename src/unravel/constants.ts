@@ -77,6 +77,20 @@ function dequantizeValues(q: ConstTensor, scale: ArrayLike<number>, zero: ArrayL
   return out;
 }
 
+/**
+ * Weight `name` as float32 with the rows that outputs `at` read (flat output indices, any order: output f reads row
+ * ⌊f / inner⌋ mod count) read from the model file (Constants.floatRows): a conv's filters per output channel (inner
+ * the output plane), a neuron-major Gemm weight's per neuron (inner 1).
+ */
+export function weightRowsFor(constants: Constants, name: string, at: ArrayLike<number>, count: number, inner: number): Float32Array | undefined {
+  const rows = constants.floatRows(name);
+  if (!rows) return undefined;
+  const read = new Int32Array(at.length);
+  for (let k = 0; k < at.length; k++) read[k] = Math.floor(at[k] / inner) % count;
+  rows.ensure(read);
+  return rows.data;
+}
+
 export function graphConstants(graph: OnnxGraph, ops: OpTable): Constants {
   const floats = new Map<string, Float32Array>();
   const get = derivedConstants(graph, ops);

@@ -5,11 +5,11 @@
 // first weighted node on the path (the classifier) by a combination with the other classes' vectors.
 import type { OnnxGraph, OnnxNode } from '../onnx/graph';
 import type { ConstTensor, Values } from '../onnx/tensor';
-import { graphConstants } from './constants';
+import { graphConstants, weightRowsFor } from './constants';
 import { merge, totalMass, type Fixations } from './fixations';
 import { derivedInput, derivingConv, valueSource, type DerivedInput } from './plan';
 import { batchNormAttrs } from './op-attrs';
-import { convGeometry, filtersFor } from './rules/conv';
+import { convGeometry } from './rules/conv';
 import { convValuesAt } from './rules/conv-values';
 import { withShapeValues } from './fold';
 import { forOpsets } from './ops';
@@ -263,7 +263,8 @@ class Walk {
       const x = activation(conv.input(0), true);
       const [w, b] = [conv.input(1), conv.input(2)];
       const geo = convGeometry(conv, x.dims, shape(w));
-      return convValuesAt(geo, x, filtersFor(constants, w, geo.outDims, at)!, b ? constants.float(b) : undefined, at, forward);
+      const [, cout, oh, ow] = geo.outDims;
+      return convValuesAt(geo, x, weightRowsFor(constants, w, at, cout, oh * ow)!, b ? constants.float(b) : undefined, at, forward);
     };
     this.ctx = { graph, ops, constants, options, shape, activation, valuesAt, flag: (m) => this.notes.push(m), forward };
   }

@@ -4,7 +4,8 @@
 import type { OnnxNode } from '../../onnx/graph';
 import type { Shape } from '../tensor';
 import { oneParentEach } from '../fixations';
-import type { Constants, Rule, ShapeContext, WalkContext, WeightedRule } from '../types';
+import type { Rule, ShapeContext, WalkContext, WeightedRule } from '../types';
+import { weightRowsFor } from '../constants';
 import { backConv, convForward } from './conv-kernel';
 import { window2D, type Axis, type Window2D } from './spatial';
 import { convAttrs } from '../op-attrs';
@@ -46,21 +47,6 @@ export function bnSign(tensor: string, ctx: WalkContext): Float32Array | undefin
   return ctx.ops.get(users[0])?.channelScale?.(users[0], ctx.constants);
 }
 
-/**
- * The conv's float filters with those of the output channels of `at` (flat output indices, any order) read: a
- * large weight's other channels stay in the model file until a walk reaches them (Constants.floatRows).
- */
-export function filtersFor(constants: Constants, wName: string, outDims: Shape, at: ArrayLike<number>): Float32Array | undefined {
-  const rows = constants.floatRows(wName);
-  if (!rows) return undefined;
-  const [, cout, oh, ow] = outDims;
-  const plane = oh * ow;
-  const channels = new Int32Array(at.length);
-  for (let k = 0; k < at.length; k++) channels[k] = Math.floor(at[k] / plane) % cout;
-  rows.ensure(channels);
-  return rows.data;
-}
-
 export const convRule: Rule = {
   reads: () => [0],
   shape(node, [x, w], ctx: ShapeContext) {
@@ -81,7 +67,7 @@ export const convRule: Rule = {
     // A fixation without an in-bounds tap is kept as −1 − parent, so the memo's fixations are counted in the note too.
     const chosen = memoized(ctx, node, ctx.options.convMode, fix.index, (some) => {
       if (ctx.forward) convForward(ctx.forward);
-      const w = integer ? wq.values : filtersFor(ctx.constants, wName, geo.outDims, some)!;
+      const w = integer ? wq.values : weightRowsFor(ctx.constants, wName, some, geo.outDims[1], geo.outDims[2] * geo.outDims[3])!;
       const { parents, fallbacks } = backConv(geo, x, w, some, ctx.options.convMode, bnSign(node.outputs[0], ctx));
       if (fallbacks) for (let k = 0; k < parents.length; k++) if (fellBack(geo, x.dims, some[k])) parents[k] = -1 - parents[k];
       return parents;
